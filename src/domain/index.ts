@@ -1,0 +1,10 @@
+// The rules of the seed and SPEC §2–5 as pure functions and types: no I/O, no clock, no randomness.
+export * from './statuses.js';
+export * from './transitions.js';
+export * from './errors.js';
+export * from './model.js';
+export * from './actions.js';
+export * from './environment-status.js';
+export * from './stages.js';
+export * from './spec-hash.js';
+export * from './requests.js';

@@ -1,0 +1,114 @@
+import type { DesiredSpec } from '../domain/spec-hash.js';
+import type { LogLevel } from '../domain/requests.js';
+import type { RunningState } from '../domain/statuses.js';
+import type { RuntimeKind, ServiceType } from '../domain/model.js';
+
+/**
+ * What the engine asks of a runtime (SPEC §7). Docker and Kubernetes both implement it; the
+ * engine never knows which one it drives.
+ */
+
+/** Names and ids that place an environment's resources on the runtime (and label them). */
+export interface EnvironmentTarget {
+  projectId: string;
+  projectName: string;
+  environmentId: string;
+  environmentName: string;
+}
+
+export interface ServiceTarget extends EnvironmentTarget {
+  serviceId: string;
+  serviceName: string;
+  serviceType: ServiceType;
+}
+
+/** Passed to every runtime call: cancellation and a place to write what happens. */
+export interface OperationContext {
+  /** Aborted when the user cancels (or the control plane shuts down). Every wait honours it. */
+  signal: AbortSignal;
+  /** A line for the deployment log. Never pass it a secret. */
+  log(level: LogLevel, message: string): void;
+}
+
+/** A spec to run, with its hash (which the runtime stores on its resources) and version. */
+export interface RolloutSpec extends DesiredSpec {
+  specHash: string;
+  /** The version shown to users: an image tag or a commit SHA. */
+  version: string;
+}
+
+/** A public port of a service, reachable from outside. */
+export interface Endpoint {
+  port: number;
+  protocol: 'http' | 'tcp';
+  url: string;
+}
+
+/**
+ * Thrown by deploy/restart when the new instances failed (not ready in time, exited). The
+ * runtime has already removed them and left the previous instances serving.
+ */
+export class RolloutFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RolloutFailedError';
+  }
+}
+
+/**
+ * Thrown by deploy/restart when the signal aborted mid-rollout. The runtime has already put
+ * the service back on the instances (and version) it ran before.
+ */
+export class RolloutCanceledError extends Error {
+  constructor(message = 'canceled') {
+    super(message);
+    this.name = 'RolloutCanceledError';
+  }
+}
+
+export interface Runtime {
+  readonly kind: RuntimeKind;
+
+  /** Creates what an environment needs before its services (a network, a namespace). Idempotent. */
+  prepareEnvironment(env: EnvironmentTarget, ctx: OperationContext): Promise<void>;
+
+  /**
+   * Makes the image available to the runtime (pulls it) and returns an immutable reference
+   * to it (a digest or an image id), which goes into the spec hash.
+   */
+  resolveImage(image: { name: string; tag: string }, ctx: OperationContext): Promise<string>;
+
+  /** The spec hash every current instance runs, or null if none run or they disagree. */
+  runningSpecHash(target: ServiceTarget): Promise<string | null>;
+
+  /**
+   * Rolls the spec out: with instances running, one at a time (start new #i, wait until it is
+   * ready, remove old #i), or stop-first when the service has storage; from nothing, starts
+   * them. Throws RolloutFailedError or RolloutCanceledError (see above).
+   */
+  deploy(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void>;
+
+  /** Replaces every instance one by one with the same spec, each gated on readiness. */
+  restart(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void>;
+
+  /** Removes the instances; keeps volumes, images and configuration. */
+  stop(target: ServiceTarget, ctx: OperationContext): Promise<void>;
+
+  /** Removes every resource of the service, and its volumes unless keepData. */
+  delete(target: ServiceTarget, options: { keepData: boolean }, ctx: OperationContext): Promise<void>;
+
+  /** Removes what prepareEnvironment created. Idempotent. */
+  deleteEnvironment(env: EnvironmentTarget, ctx: OperationContext): Promise<void>;
+
+  /** The running status observed now, with per-instance detail. UNKNOWN when unreachable. */
+  observe(target: ServiceTarget): Promise<RunningState>;
+
+  /** Where the service's public ports are reachable. */
+  endpoints(target: ServiceTarget): Promise<Endpoint[]>;
+
+  /** Starts background work (proxy, watchers) and picks up instances left from a previous run. */
+  start(): Promise<void>;
+
+  /** Stops background work; leaves the services running. */
+  close(): Promise<void>;
+}
