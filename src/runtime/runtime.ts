@@ -106,6 +106,13 @@ export interface Runtime {
   /** Where the service's public ports are reachable. */
   endpoints(target: ServiceTarget): Promise<Endpoint[]>;
 
+  /**
+   * Calls the listener with a service id whenever the runtime sees something change for that
+   * service (an instance started, died, became ready); the caller then asks observe(). Returns
+   * the unsubscribe function.
+   */
+  watch(listener: (serviceId: string) => void): () => void;
+
   /** Starts background work (proxy, watchers) and picks up instances left from a previous run. */
   start(): Promise<void>;
 

@@ -1,0 +1,219 @@
+import type {
+  DeploymentRunStatus,
+  DeploymentStatus,
+  Environment,
+  EnvironmentSettings,
+  LogLevel,
+  Origin,
+  Project,
+  RequestedAction,
+  RuntimeKind,
+  Service,
+  ServiceSettings,
+  ServiceSource,
+  ServiceType,
+  Stage,
+  StepName,
+  StepStatus,
+} from '../domain/index.js';
+
+/**
+ * Persistence, as the engine and the API see it. One implementation on Kysely serves SQLite
+ * and PostgreSQL alike. Ids are UUIDs; timestamps ISO-8601 strings in UTC.
+ * Secret env values come in and go out in clear here: the store encrypts them at rest.
+ */
+
+export type Role = 'admin' | 'deployer' | 'viewer';
+
+export interface Token {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+}
+
+export interface NewService {
+  environmentId: string;
+  name: string;
+  type: ServiceType;
+  source: ServiceSource;
+  settings: ServiceSettings;
+}
+
+export interface ServicePatch {
+  name?: string;
+  source?: ServiceSource;
+  settings?: ServiceSettings;
+  stageId?: string | null;
+  skipEnvironmentActions?: boolean;
+}
+
+/** What the engine writes once a service's deploy succeeded. */
+export interface DeployedState {
+  deployedVersion: string | null;
+  deployedSpecHash: string | null;
+}
+
+/** A request and its execution: one row (SPEC §8 "every request becomes a deployment"). */
+export interface Deployment {
+  id: string;
+  environmentId: string;
+  request: RequestedAction;
+  origin: Origin;
+  triggeredBy: string;
+  status: DeploymentRunStatus;
+  /** Why it ended as it did (skip reason, first error, cancel). */
+  message: string | null;
+  cancelRequested: boolean;
+  forceCancel: boolean;
+  leaseOwner: string | null;
+  leaseExpiresAt: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+export interface DeploymentStep {
+  name: StepName;
+  status: StepStatus;
+  startedAt: string;
+  durationMs: number | null;
+  message: string | null;
+}
+
+export interface DeploymentServiceRecord {
+  serviceId: string;
+  name: string;
+  type: ServiceType;
+  stageName: string;
+  stageOrder: number;
+  version: string | null;
+  status: DeploymentStatus;
+  steps: DeploymentStep[];
+}
+
+/** A deployment with its stages, services and steps, as `GET /deployments/{id}` shows it. */
+export interface DeploymentDetail extends Deployment {
+  stages: Array<{
+    name: string;
+    order: number;
+    status: StepStatus | 'PENDING';
+    services: DeploymentServiceRecord[];
+  }>;
+}
+
+export interface LogLine {
+  /** Increasing per deployment; a follower resumes after the last seq it saw. */
+  seq: number;
+  ts: string;
+  serviceId: string | null;
+  step: StepName | null;
+  level: LogLevel;
+  message: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; absent on the last page. */
+  nextCursor?: string;
+}
+
+export interface NewRequest {
+  environmentId: string;
+  request: RequestedAction;
+  origin: Origin;
+  triggeredBy: string;
+}
+
+export interface EnqueueResult {
+  deployment: Deployment;
+  /** True when an identical waiting request was found and returned instead of a new one. */
+  merged: boolean;
+}
+
+export interface Store {
+  // Projects, tokens.
+  createProject(input: { name: string }): Promise<Project & { webhookSecret: string }>;
+  listProjects(): Promise<Project[]>;
+  getProject(id: string): Promise<Project | undefined>;
+  getWebhookSecret(projectId: string): Promise<string | undefined>;
+
+  createToken(input: { name: string; role: Role }): Promise<Token & { token: string }>;
+  listTokens(): Promise<Token[]>;
+  deleteToken(id: string): Promise<boolean>;
+  /** The token whose secret hashes to this one, if any. */
+  authenticate(secret: string): Promise<Token | undefined>;
+  countTokens(): Promise<number>;
+
+  // Environments.
+  createEnvironment(input: {
+    projectId: string;
+    name: string;
+    runtime: RuntimeKind;
+    settings: EnvironmentSettings;
+  }): Promise<Environment>;
+  listEnvironments(projectId: string): Promise<Environment[]>;
+  getEnvironment(id: string): Promise<Environment | undefined>;
+  deleteEnvironment(id: string): Promise<void>;
+  listStages(environmentId: string): Promise<Stage[]>;
+
+  // Services.
+  createService(input: NewService): Promise<Service>;
+  listServices(environmentId: string): Promise<Service[]>;
+  getService(id: string): Promise<Service | undefined>;
+  updateService(id: string, patch: ServicePatch): Promise<Service>;
+  deleteService(id: string): Promise<void>;
+  /**
+   * Moves a service to a new deployment status, checking the transition against the domain's
+   * table (throws DomainError ILLEGAL_TRANSITION otherwise). Returns the updated service.
+   */
+  setServiceStatus(id: string, status: DeploymentStatus, message?: string | null): Promise<Service>;
+  setDeployedState(id: string, state: DeployedState): Promise<void>;
+  setTargetVersion(id: string, version: string | null): Promise<void>;
+
+  // Edge proxy ports: one stable host port per (service, container port).
+  allocateHostPort(serviceId: string, containerPort: number, range: { from: number; to: number }): Promise<number>;
+  listHostPorts(serviceId?: string): Promise<Array<{ serviceId: string; containerPort: number; hostPort: number }>>;
+  releaseHostPorts(serviceId: string): Promise<void>;
+
+  // The queue (SPEC §5). Exclusivity is the database's: a unique index allows one RUNNING per environment.
+  /** Inserts a QUEUED request, or returns the identical waiting one (same requestKey) with merged=true. */
+  enqueue(input: NewRequest): Promise<EnqueueResult>;
+  /** 0 if the deployment runs, n ≥ 1 its place among the waiting ones, null if neither. */
+  position(deploymentId: string): Promise<number | null>;
+  listWaiting(environmentId: string): Promise<Deployment[]>;
+  getRunning(environmentId: string): Promise<Deployment | undefined>;
+  /** Environments that have a waiting request and none running. */
+  environmentsReadyToRun(): Promise<string[]>;
+  /**
+   * Marks the oldest waiting request of the environment RUNNING with this owner and lease,
+   * unless a request already runs there. Atomic across processes; undefined when nothing was claimed.
+   */
+  claimNext(environmentId: string, owner: string, leaseMs: number): Promise<Deployment | undefined>;
+  /** Extends the lease; false when this owner no longer holds it. */
+  renewLease(deploymentId: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** RUNNING deployments whose lease ran out (their process died). */
+  listExpiredLeases(): Promise<Deployment[]>;
+  /** Takes over an expired lease (compare-and-set on the old owner). */
+  takeOverLease(deploymentId: string, expiredOwner: string | null, owner: string, leaseMs: number): Promise<boolean>;
+  /** Ends a QUEUED or RUNNING deployment; a finished one is a conflict (returns false). */
+  finishDeployment(id: string, status: Exclude<DeploymentRunStatus, 'QUEUED' | 'RUNNING'>, message: string | null): Promise<boolean>;
+  requestCancel(deploymentId: string, force: boolean): Promise<void>;
+  /** Removes a waiting request (ends it CANCELED); false if it no longer waits. */
+  removeWaiting(deploymentId: string): Promise<boolean>;
+
+  // Deployment records.
+  getDeployment(id: string): Promise<Deployment | undefined>;
+  getDeploymentDetail(id: string): Promise<DeploymentDetail | undefined>;
+  listDeployments(filter: { environmentId?: string; serviceId?: string }, page: { limit: number; cursor?: string }): Promise<Page<Deployment>>;
+  /** Records the services of a started deployment with their stage and version to deploy. */
+  recordDeploymentServices(deploymentId: string, services: Array<Omit<DeploymentServiceRecord, 'steps'>>): Promise<void>;
+  setDeploymentServiceStatus(deploymentId: string, serviceId: string, status: DeploymentStatus): Promise<void>;
+  /** Starts a step; returns its id for finishStep. */
+  startStep(deploymentId: string, serviceId: string, name: StepName, message?: string): Promise<string>;
+  finishStep(stepId: string, status: StepStatus, message?: string | null): Promise<void>;
+  appendLog(deploymentId: string, line: Omit<LogLine, 'seq'>): Promise<void>;
+  readLogs(deploymentId: string, afterSeq?: number, limit?: number): Promise<LogLine[]>;
+
+  close(): Promise<void>;
+}
