@@ -138,7 +138,8 @@ export interface Store {
   getProject(id: string): Promise<Project | undefined>;
   getWebhookSecret(projectId: string): Promise<string | undefined>;
 
-  createToken(input: { name: string; role: Role }): Promise<Token & { token: string }>;
+  /** A new token; `secret` is given only for SLIPWAY_BOOTSTRAP_TOKEN, otherwise one is generated. */
+  createToken(input: { name: string; role: Role; secret?: string }): Promise<Token & { token: string }>;
   listTokens(): Promise<Token[]>;
   deleteToken(id: string): Promise<boolean>;
   /** The token whose secret hashes to this one, if any. */
