@@ -35,6 +35,8 @@ export interface RolloutSpec extends DesiredSpec {
   specHash: string;
   /** The version shown to users: an image tag or a commit SHA. */
   version: string;
+  /** An instance not ready within this many seconds fails the rollout. */
+  startTimeoutSeconds: number;
 }
 
 /** A public port of a service, reachable from outside. */
