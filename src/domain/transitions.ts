@@ -7,7 +7,9 @@ import { DomainError } from './errors.js';
  * in-progress statuses lead along their action's path, to its error status (a failure, or
  * recovery after the control plane died), or to CANCELING / CANCELED.
  */
-const STARTS_FROM_TERMINAL: DeploymentStatus[] = ['QUEUED', 'STOP_QUEUED', 'RESTART_QUEUED', 'DELETE_QUEUED'];
+const STARTS_FROM_TERMINAL: DeploymentStatus[] = ['QUEUED', 'STOP_QUEUED', 'DELETE_QUEUED'];
+// Restart is available only on DEPLOYED or RESTARTED (SPEC §4.1), re-checked when its request starts (§5).
+const STARTS_FROM_RUNNING_OK: DeploymentStatus[] = [...STARTS_FROM_TERMINAL, 'RESTART_QUEUED'];
 
 export const TRANSITIONS: Readonly<Record<DeploymentStatus, readonly DeploymentStatus[]>> = {
   READY: ['QUEUED', 'DELETE_QUEUED'],
@@ -29,12 +31,12 @@ export const TRANSITIONS: Readonly<Record<DeploymentStatus, readonly DeploymentS
   DELETING: ['DELETED', 'DELETE_ERROR'],
   DELETED: [],
   // Terminal statuses: the next action starts here.
-  DEPLOYED: STARTS_FROM_TERMINAL,
+  DEPLOYED: STARTS_FROM_RUNNING_OK,
   DEPLOYMENT_ERROR: STARTS_FROM_TERMINAL,
   BUILD_ERROR: STARTS_FROM_TERMINAL,
   STOPPED: STARTS_FROM_TERMINAL,
   STOP_ERROR: STARTS_FROM_TERMINAL,
-  RESTARTED: STARTS_FROM_TERMINAL,
+  RESTARTED: STARTS_FROM_RUNNING_OK,
   RESTART_ERROR: STARTS_FROM_TERMINAL,
   CANCELED: STARTS_FROM_TERMINAL,
   DELETE_ERROR: STARTS_FROM_TERMINAL,
