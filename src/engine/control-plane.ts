@@ -1,4 +1,4 @@
-import type { ActionAvailability, Origin, QueuedAction, RunningState } from '../domain/index.js';
+import type { ActionAvailability, Origin, QueuedAction, RunningState, Service } from '../domain/index.js';
 import type { Endpoint } from '../runtime/runtime.js';
 import type { EventBus } from './events.js';
 
@@ -64,6 +64,6 @@ export interface ControlPlane {
   serviceActions(serviceId: string): Promise<ActionAvailability[]>;
   environmentActions(environmentId: string): Promise<ActionAvailability[]>;
   /** The running state last observed (cached; never blocks on the runtime). */
-  runningState(serviceId: string): RunningState;
+  runningState(service: Pick<Service, 'id' | 'status'>): RunningState;
   endpoints(serviceId: string): Promise<Endpoint[]>;
 }

@@ -1,0 +1,238 @@
+import type { Logger } from 'pino';
+import {
+  STOPPABLE_STATUSES,
+  environmentActionAvailability,
+  interruptedStatus,
+  isInProgress,
+  operationOf,
+  planStages,
+  queuedStatusOf,
+  serviceActionAvailability,
+  type Environment,
+  type Project,
+  type Service,
+} from '../domain/index.js';
+import type { Deployment, Store } from '../store/store.js';
+import { secretValues, versionToDeploy } from './desired-spec.js';
+import { DeploymentJournal, publishDeploymentStatus, publishEnvironmentStatus } from './deployment-journal.js';
+import type { EventBus } from './events.js';
+import type { RunningStates } from './running-states.js';
+import type { RuntimeResolver } from './runtime-resolver.js';
+import { environmentTarget } from './service-target.js';
+import { serviceTask } from './service-tasks.js';
+import { runStages, type RunnableStage } from './stage-runner.js';
+
+export interface RunnerDeps {
+  store: Store;
+  events: EventBus;
+  runtimes: RuntimeResolver;
+  runningStates: RunningStates;
+  logger: Logger;
+}
+
+/** The services an action touches, among the environment's (SPEC §4.1, §5). */
+function servicesTouched(deployment: Deployment, services: Service[]): Service[] {
+  const { request } = deployment;
+  const live = services.filter((s) => s.status !== 'DELETED');
+  if (request.level === 'service' || request.action === 'DEPLOY_LATEST') {
+    return live.filter((s) => request.serviceIds.includes(s.id));
+  }
+  const included = live.filter((s) => !s.skipEnvironmentActions);
+  if (request.action === 'STOP') return included.filter((s) => STOPPABLE_STATUSES.has(s.status));
+  return included;
+}
+
+/** Why the action no longer holds now that its turn came, or null when it does. */
+function unavailableReason(deployment: Deployment, all: Service[], touched: Service[]): string | null {
+  const { request } = deployment;
+  if (request.level === 'service') {
+    const service = touched[0];
+    if (!service) return 'the service no longer exists';
+    const availability = serviceActionAvailability(request.action, service, null);
+    return availability.available ? null : (availability.reason ?? 'not available');
+  }
+  const availability = environmentActionAvailability(
+    request.action,
+    all.filter((s) => !s.skipEnvironmentActions),
+    null,
+  );
+  if (!availability.available) return availability.reason ?? 'not available';
+  if (request.action === 'DEPLOY_LATEST' && touched.length === 0) return 'none of the chosen services exists any more';
+  return null;
+}
+
+async function finish(
+  deps: RunnerDeps,
+  project: Project | undefined,
+  deployment: Deployment,
+  status: 'SUCCESS' | 'ERROR' | 'CANCELED' | 'SKIPPED',
+  message: string | null,
+): Promise<void> {
+  await deps.store.finishDeployment(deployment.id, status, message);
+  publishDeploymentStatus(deps.events, project?.id ?? '', deployment, status, message);
+}
+
+/** Runs one claimed deployment to its end. Never throws: every failure ends the deployment explicitly. */
+export async function runDeployment(deps: RunnerDeps, deployment: Deployment, signal: AbortSignal): Promise<void> {
+  const { store, logger } = deps;
+  const environment = await store.getEnvironment(deployment.environmentId);
+  const project = environment && (await store.getProject(environment.projectId));
+  if (!environment || !project) {
+    await finish(deps, project, deployment, 'SKIPPED', 'the environment no longer exists');
+    return;
+  }
+  publishDeploymentStatus(deps.events, project.id, deployment, 'RUNNING', null);
+  try {
+    await execute(deps, deployment, project, environment, signal);
+  } catch (err) {
+    logger.error({ err, deploymentId: deployment.id }, 'deployment failed unexpectedly');
+    await endInterrupted(deps, deployment, project, 'the deployment failed unexpectedly; see the server log');
+  }
+}
+
+async function execute(
+  deps: RunnerDeps,
+  deployment: Deployment,
+  project: Project,
+  environment: Environment,
+  signal: AbortSignal,
+): Promise<void> {
+  const { store, runtimes, runningStates } = deps;
+  const { request } = deployment;
+  const all = await store.listServices(environment.id);
+  let touched = servicesTouched(deployment, all);
+  const reason = unavailableReason(deployment, all, touched);
+  if (reason) {
+    await finish(deps, project, deployment, 'SKIPPED', reason);
+    return;
+  }
+
+  // Deploy other version pins the service; Deploy latest makes it follow its source again.
+  if (request.action === 'DEPLOY_VERSION') {
+    for (const [serviceId, version] of Object.entries(request.versions)) await store.setTargetVersion(serviceId, version);
+  } else if (request.action === 'DEPLOY_LATEST') {
+    for (const service of touched) await store.setTargetVersion(service.id, null);
+  }
+  const ids = new Set(touched.map((s) => s.id));
+  touched = (await store.listServices(environment.id)).filter((s) => ids.has(s.id));
+
+  const operation = operationOf(request.action);
+  const stages = planStages(touched, await store.listStages(environment.id), operation);
+  const byId = new Map(touched.map((s) => [s.id, s]));
+  await store.recordDeploymentServices(
+    deployment.id,
+    stages.flatMap((stage) =>
+      stage.serviceIds.map((id) => {
+        const service = byId.get(id)!;
+        return {
+          serviceId: id,
+          name: service.name,
+          type: service.type,
+          stageName: stage.name,
+          stageOrder: stage.order,
+          version: operation === 'deploy' ? versionToDeploy(service) : service.deployedVersion,
+          status: service.status,
+        };
+      }),
+    ),
+  );
+
+  const runtime = runtimes.forEnvironment(environment);
+  const journal = new DeploymentJournal(store, deps.events, runningStates, deployment, project.id, secretValues(touched));
+  const queued = queuedStatusOf(operation);
+  const runnable: RunnableStage[] = [];
+  for (const stage of stages) {
+    const tasks = [];
+    for (const id of stage.serviceIds) {
+      const service = byId.get(id)!;
+      await journal.moveService(id, queued);
+      const queueing = await journal.startStep(id, 'QUEUEING');
+      tasks.push(
+        serviceTask(
+          { store, runtime, journal, runningStates, project, environment, signal, keepData: request.keepData ?? false },
+          service,
+          operation,
+          queueing,
+        ),
+      );
+    }
+    runnable.push({ name: stage.name, tasks });
+  }
+
+  if (operation === 'deploy' && touched.length > 0) {
+    await runtime.prepareEnvironment(environmentTarget(project, environment), {
+      signal,
+      log: (level, message) => void journal.log(null, 'DEPLOY', level, message),
+    });
+  }
+
+  const result = await runStages(runnable, { maxParallel: environment.settings.maxParallelDeploys, signal });
+  await journal.settled();
+
+  if (operation === 'delete') await removeDeleted(deps, project, environment, deployment);
+
+  if (result.outcome === 'failed') {
+    const first = result.firstFailure!;
+    await finish(deps, project, deployment, 'ERROR', `${first.task} failed in stage ${first.stage}`);
+  } else if (result.outcome === 'canceled') {
+    await finish(deps, project, deployment, 'CANCELED', 'canceled by a user');
+  } else {
+    await finish(deps, project, deployment, 'SUCCESS', null);
+  }
+}
+
+/** A deleted service leaves the store (its history stays); a deleted environment too, once empty. */
+async function removeDeleted(deps: RunnerDeps, project: Project, environment: Environment, deployment: Deployment): Promise<void> {
+  const { store } = deps;
+  for (const service of await store.listServices(environment.id)) {
+    if (service.status === 'DELETED') {
+      await store.releaseHostPorts(service.id);
+      await store.deleteService(service.id);
+      deps.runningStates.forget(service.id);
+    }
+  }
+  if (deployment.request.level === 'environment' && (await store.listServices(environment.id)).length === 0) {
+    await deps.runtimes.forEnvironment(environment).deleteEnvironment(environmentTarget(project, environment), {
+      signal: new AbortController().signal,
+      log: () => undefined,
+    });
+    await store.deleteEnvironment(environment.id);
+  } else {
+    await publishEnvironmentStatus(store, deps.events, deps.runningStates, project.id, environment.id);
+  }
+}
+
+/**
+ * Ends a deployment that cannot go on (its process died, or an unexpected error): every
+ * service it left in progress takes the explicit end of interruptedStatus, and the
+ * deployment ends ERROR, which unlocks the environment.
+ */
+export async function endInterrupted(deps: RunnerDeps, deployment: Deployment, project: Project | undefined, message: string): Promise<void> {
+  const { store } = deps;
+  const detail = await store.getDeploymentDetail(deployment.id);
+  const serviceIds = detail?.stages.flatMap((stage) => stage.services.map((s) => s.serviceId)) ?? [];
+  for (const serviceId of serviceIds) {
+    const service = await store.getService(serviceId);
+    if (!service || !isInProgress(service.status)) continue;
+    const end = interruptedStatus(service.status);
+    if (!end) continue;
+    try {
+      await store.setServiceStatus(serviceId, end, message);
+      await store.setDeploymentServiceStatus(deployment.id, serviceId, end);
+      if (project) {
+        deps.events.publish({
+          type: 'service.status',
+          projectId: project.id,
+          environmentId: deployment.environmentId,
+          serviceId,
+          status: end,
+          message,
+        });
+      }
+    } catch (err) {
+      deps.logger.warn({ err, serviceId }, 'could not end an interrupted service');
+    }
+  }
+  await finish(deps, project, deployment, 'ERROR', message);
+  if (project) await publishEnvironmentStatus(store, deps.events, deps.runningStates, project.id, deployment.environmentId);
+}

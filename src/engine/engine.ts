@@ -1,0 +1,292 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import {
+  environmentActionAvailability,
+  environmentActions,
+  serviceActionAvailability,
+  serviceActions,
+  type ActionAvailability,
+  type RequestedAction,
+  type RunningRequestView,
+  type RunningState,
+  type RuntimeKind,
+  type Service,
+} from '../domain/index.js';
+import type { Endpoint, Runtime } from '../runtime/runtime.js';
+import type { Deployment, Store } from '../store/store.js';
+import {
+  ActionNotAvailableError,
+  EnvironmentBusyError,
+  NotFoundError,
+  type ControlPlane,
+  type SubmitInput,
+  type SubmitResult,
+} from './control-plane.js';
+import { endInterrupted, runDeployment, type RunnerDeps } from './deployment-runner.js';
+import { EventBus } from './events.js';
+import { RunningStates } from './running-states.js';
+import { RuntimeResolver } from './runtime-resolver.js';
+
+export interface EngineOptions {
+  /** How long a process holds an environment without renewing its lease. */
+  leaseMs: number;
+  /** How often the queue is looked at for work other processes queued. */
+  pollMs: number;
+  /** How often running states of known services are observed again. */
+  sweepMs: number;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { leaseMs: 15_000, pollMs: 500, sweepMs: 15_000 };
+
+interface Execution {
+  deployment: Deployment;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * The deployment engine: takes requests, queues them per environment, runs one at a time per
+ * environment (the database's unique index decides), and keeps leases so that a dead process
+ * leaves nothing stuck (SPEC §5).
+ */
+export class Engine implements ControlPlane {
+  readonly events = new EventBus();
+  readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly runtimes: RuntimeResolver;
+  private readonly runningStates: RunningStates;
+  private readonly executions = new Map<string, Execution>();
+  private readonly options: EngineOptions;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private tickAgain = false;
+  private closed = false;
+
+  constructor(
+    private readonly store: Store,
+    runtimes: Partial<Record<RuntimeKind, Runtime>>,
+    private readonly logger: Logger,
+    options: Partial<EngineOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
+    this.runtimes = new RuntimeResolver(store, runtimes);
+    this.runningStates = new RunningStates(store, this.runtimes, this.events, logger);
+  }
+
+  private get deps(): RunnerDeps {
+    return { store: this.store, events: this.events, runtimes: this.runtimes, runningStates: this.runningStates, logger: this.logger };
+  }
+
+  async start(): Promise<void> {
+    for (const runtime of this.runtimes.all()) await runtime.start();
+    await this.runningStates.start({ sweepMs: this.options.sweepMs });
+    this.timer = setInterval(() => this.wake(), this.options.pollMs);
+    this.wake();
+  }
+
+  /** Stops taking work and waits for what runs here to end (deployments are not aborted). */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.ticking;
+    await Promise.all([...this.executions.values()].map((e) => e.done));
+    this.runningStates.stop();
+    for (const runtime of this.runtimes.all()) await runtime.close();
+  }
+
+  /** Looks at the queue now (coalesced: one look at a time, another right after if asked meanwhile). */
+  wake(): void {
+    if (this.closed) return;
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    this.ticking = this.tick()
+      .catch((err: unknown) => this.logger.error({ err }, 'queue tick failed'))
+      .finally(() => {
+        this.ticking = undefined;
+        if (this.tickAgain) {
+          this.tickAgain = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async tick(): Promise<void> {
+    await this.recoverExpiredLeases();
+    for (const environmentId of await this.store.environmentsReadyToRun()) {
+      if (this.closed) return;
+      const claimed = await this.store.claimNext(environmentId, this.workerId, this.options.leaseMs);
+      if (claimed) this.launch(claimed);
+    }
+  }
+
+  private launch(deployment: Deployment): void {
+    const controller = new AbortController();
+    const heartbeat = setInterval(() => void this.heartbeat(deployment.id, controller), Math.max(200, this.options.leaseMs / 5));
+    const done = runDeployment(this.deps, deployment, controller.signal)
+      .catch((err: unknown) => this.logger.error({ err, deploymentId: deployment.id }, 'deployment runner crashed'))
+      .finally(() => {
+        clearInterval(heartbeat);
+        this.executions.delete(deployment.id);
+        this.wake();
+      });
+    this.executions.set(deployment.id, { deployment, controller, done });
+  }
+
+  /** Renews the lease, and picks up a cancel asked through another process. */
+  private async heartbeat(deploymentId: string, controller: AbortController): Promise<void> {
+    try {
+      const held = await this.store.renewLease(deploymentId, this.workerId, this.options.leaseMs);
+      if (!held) this.logger.error({ deploymentId }, 'lost the lease of a running deployment');
+      const current = await this.store.getDeployment(deploymentId);
+      if (current?.cancelRequested && !controller.signal.aborted) controller.abort();
+    } catch (err) {
+      this.logger.warn({ err, deploymentId }, 'heartbeat failed');
+    }
+  }
+
+  /** Deployments whose process stopped renewing its lease are ended explicitly (SPEC §5). */
+  private async recoverExpiredLeases(): Promise<void> {
+    for (const deployment of await this.store.listExpiredLeases()) {
+      if (this.executions.has(deployment.id)) continue;
+      const taken = await this.store.takeOverLease(deployment.id, deployment.leaseOwner, this.workerId, this.options.leaseMs);
+      if (!taken) continue;
+      this.logger.warn({ deploymentId: deployment.id, owner: deployment.leaseOwner }, 'ending a deployment whose process died');
+      const environment = await this.store.getEnvironment(deployment.environmentId);
+      const project = environment && (await this.store.getProject(environment.projectId));
+      await endInterrupted(
+        this.deps,
+        deployment,
+        project,
+        'interrupted: the Slipway process running this deployment stopped; run the action again',
+      );
+    }
+  }
+
+  async submit(input: SubmitInput): Promise<SubmitResult> {
+    const environment = await this.store.getEnvironment(input.environmentId);
+    if (!environment) throw new NotFoundError('environment not found');
+    const request = await this.requestOf(input);
+
+    const running = await this.store.getRunning(environment.id);
+    const waiting = await this.store.listWaiting(environment.id);
+    const busy = running ?? waiting[0];
+    if (busy && !input.queue) throw new EnvironmentBusyError(busy.id);
+    if (!busy) await this.assertAvailable(environment.id, request);
+
+    const { deployment, merged } = await this.store.enqueue({
+      environmentId: environment.id,
+      request,
+      origin: input.origin,
+      triggeredBy: input.triggeredBy,
+    });
+    if (!busy) {
+      // Start at once when the environment is idle, so the answer can say position 0.
+      const claimed = await this.store.claimNext(environment.id, this.workerId, this.options.leaseMs);
+      if (claimed) this.launch(claimed);
+      else if (!input.queue && (await this.store.removeWaiting(deployment.id))) {
+        throw new EnvironmentBusyError((await this.store.getRunning(environment.id))?.id ?? '');
+      }
+    } else {
+      this.wake();
+    }
+    const position = (await this.store.position(deployment.id)) ?? 0;
+    return { requestId: deployment.id, deploymentId: deployment.id, position, merged };
+  }
+
+  private async requestOf(input: SubmitInput): Promise<RequestedAction> {
+    if (input.serviceId !== undefined) {
+      const service = await this.store.getService(input.serviceId);
+      if (!service || service.environmentId !== input.environmentId) throw new NotFoundError('service not found');
+      return {
+        action: input.action,
+        level: 'service',
+        serviceIds: [service.id],
+        versions: input.version !== undefined ? { [service.id]: input.version } : {},
+        keepData: input.keepData,
+      };
+    }
+    const serviceIds = input.serviceIds ?? [];
+    if (serviceIds.length > 0) {
+      const known = new Set((await this.store.listServices(input.environmentId)).map((s) => s.id));
+      const unknown = serviceIds.find((id) => !known.has(id));
+      if (unknown) throw new NotFoundError(`service ${unknown} is not in this environment`);
+    }
+    return { action: input.action, level: 'environment', serviceIds, versions: {}, keepData: input.keepData };
+  }
+
+  private async assertAvailable(environmentId: string, request: RequestedAction): Promise<void> {
+    let availability: ActionAvailability;
+    let status: string | undefined;
+    if (request.level === 'service') {
+      const service = (await this.store.getService(request.serviceIds[0]!))!;
+      status = service.status;
+      availability = serviceActionAvailability(request.action, service, null);
+    } else {
+      const services = (await this.store.listServices(environmentId)).filter((s) => !s.skipEnvironmentActions);
+      availability = environmentActionAvailability(request.action, services, null);
+    }
+    if (!availability.available) {
+      throw new ActionNotAvailableError(`${request.action} is not available: ${availability.reason}`, {
+        action: request.action,
+        status,
+        reason: availability.reason ?? '',
+      });
+    }
+  }
+
+  async cancel(environmentId: string, options: { force: boolean }): Promise<{ deploymentId: string }> {
+    const environment = await this.store.getEnvironment(environmentId);
+    if (!environment) throw new NotFoundError('environment not found');
+    const running = await this.store.getRunning(environmentId);
+    const availability = environmentActionAvailability('CANCEL', [], running ? await this.runningView(running) : null);
+    if (!running || !availability.available) {
+      throw new ActionNotAvailableError(`CANCEL is not available: ${availability.reason}`, {
+        action: 'CANCEL',
+        reason: availability.reason ?? '',
+      });
+    }
+    await this.store.requestCancel(running.id, options.force);
+    this.executions.get(running.id)?.controller.abort();
+    return { deploymentId: running.id };
+  }
+
+  private async runningView(running: Deployment): Promise<RunningRequestView> {
+    const detail = await this.store.getDeploymentDetail(running.id);
+    const ids = detail?.stages.flatMap((stage) => stage.services.map((s) => s.serviceId)) ?? [];
+    const statuses = [];
+    for (const id of ids) {
+      const service = await this.store.getService(id);
+      if (service) statuses.push(service.status);
+    }
+    return { serviceStatuses: statuses };
+  }
+
+  private async runningViewOf(environmentId: string): Promise<RunningRequestView | null> {
+    const running = await this.store.getRunning(environmentId);
+    return running ? this.runningView(running) : null;
+  }
+
+  async serviceActions(serviceId: string): Promise<ActionAvailability[]> {
+    const service = await this.store.getService(serviceId);
+    if (!service) throw new NotFoundError('service not found');
+    return serviceActions(service, await this.runningViewOf(service.environmentId));
+  }
+
+  async environmentActions(environmentId: string): Promise<ActionAvailability[]> {
+    if (!(await this.store.getEnvironment(environmentId))) throw new NotFoundError('environment not found');
+    const services = (await this.store.listServices(environmentId)).filter((s) => !s.skipEnvironmentActions);
+    return environmentActions(services, await this.runningViewOf(environmentId));
+  }
+
+  runningState(service: Pick<Service, 'id' | 'status'>): RunningState {
+    return this.runningStates.get(service);
+  }
+
+  async endpoints(serviceId: string): Promise<Endpoint[]> {
+    const resolved = await this.runtimes.forService(serviceId);
+    if (!resolved) return [];
+    return resolved.runtime.endpoints(resolved.target);
+  }
+}

@@ -1,0 +1,104 @@
+import type { Logger } from 'pino';
+import type { RunningState, Service } from '../domain/index.js';
+import type { Store } from '../store/store.js';
+import type { EventBus } from './events.js';
+import type { ServiceTarget } from '../runtime/runtime.js';
+import type { RuntimeResolver } from './runtime-resolver.js';
+
+const NOTHING_RUNS: RunningState = { status: 'STOPPED', instances: [] };
+const NOT_OBSERVED: RunningState = { status: 'UNKNOWN', instances: [] };
+
+/**
+ * The running status of every service as last observed from its runtime (SPEC §2), kept in
+ * memory so reads never wait on the runtime. Refreshed when the runtime reports a change,
+ * after every action, and by a periodic sweep of the services seen so far.
+ */
+export class RunningStates {
+  private readonly states = new Map<string, RunningState>();
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  private readonly unwatch: Array<() => void> = [];
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly runtimes: RuntimeResolver,
+    private readonly events: EventBus,
+    private readonly logger: Logger,
+  ) {}
+
+  get(service: Pick<Service, 'id' | 'status'>): RunningState {
+    const known = this.states.get(service.id);
+    if (known) return known;
+    return service.status === 'READY' || service.status === 'DELETED' ? NOTHING_RUNS : NOT_OBSERVED;
+  }
+
+  /** Observes one service now and publishes its running state if it changed. */
+  async refresh(serviceId: string): Promise<RunningState | undefined> {
+    const resolved = await this.runtimes.forService(serviceId);
+    if (!resolved) {
+      this.forget(serviceId);
+      return undefined;
+    }
+    const { runtime, target, projectId } = resolved;
+    const state = await observeSafely(runtime.observe.bind(runtime), target);
+    const before = this.states.get(serviceId);
+    this.states.set(serviceId, state);
+    if (JSON.stringify(before) !== JSON.stringify(state)) {
+      this.events.publish({
+        type: 'service.running',
+        projectId,
+        environmentId: target.environmentId,
+        serviceId,
+        runningState: state,
+      });
+    }
+    return state;
+  }
+
+  forget(serviceId: string): void {
+    this.states.delete(serviceId);
+  }
+
+  /** Debounced refresh, for bursts of runtime events. */
+  refreshSoon(serviceId: string): void {
+    if (this.pending.has(serviceId)) return;
+    this.pending.set(
+      serviceId,
+      setTimeout(() => {
+        this.pending.delete(serviceId);
+        this.refresh(serviceId).catch((err: unknown) => this.logger.warn({ err, serviceId }, 'running state refresh failed'));
+      }, 200),
+    );
+  }
+
+  async start(options: { sweepMs: number }): Promise<void> {
+    for (const runtime of this.runtimes.all()) this.unwatch.push(runtime.watch((id) => this.refreshSoon(id)));
+    // Every service that ever ran is observed once at start; later sweeps cover the ones seen.
+    for (const project of await this.store.listProjects()) {
+      for (const environment of await this.store.listEnvironments(project.id)) {
+        for (const service of await this.store.listServices(environment.id)) {
+          if (service.status !== 'READY') this.refreshSoon(service.id);
+        }
+      }
+    }
+    this.sweepTimer = setInterval(() => {
+      for (const id of this.states.keys()) this.refreshSoon(id);
+    }, options.sweepMs);
+    this.sweepTimer.unref();
+  }
+
+  stop(): void {
+    for (const off of this.unwatch.splice(0)) off();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const timer of this.pending.values()) clearTimeout(timer);
+    this.pending.clear();
+  }
+}
+
+async function observeSafely(observe: (t: ServiceTarget) => Promise<RunningState>, target: ServiceTarget): Promise<RunningState> {
+  try {
+    return await observe(target);
+  } catch {
+    return NOT_OBSERVED;
+  }
+}

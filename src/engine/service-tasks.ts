@@ -1,0 +1,160 @@
+import { specHash, type DeploymentStatus, type Environment, type Project, type Service, type ServiceOperation, type StepName } from '../domain/index.js';
+import { RolloutCanceledError, type OperationContext, type Runtime } from '../runtime/runtime.js';
+import type { Store } from '../store/store.js';
+import { desiredSpec, imageToPull, versionToDeploy } from './desired-spec.js';
+import type { DeploymentJournal, StepHandle } from './deployment-journal.js';
+import type { RunningStates } from './running-states.js';
+import { serviceTarget } from './service-target.js';
+import type { StageTask, TaskOutcome } from './stage-runner.js';
+
+/** What every service task of one deployment shares. */
+export interface TaskContext {
+  store: Store;
+  runtime: Runtime;
+  journal: DeploymentJournal;
+  runningStates: RunningStates;
+  project: Project;
+  environment: Environment;
+  /** Aborted by Cancel. */
+  signal: AbortSignal;
+  /** Delete: keep the volumes. */
+  keepData: boolean;
+}
+
+/** The in-progress statuses from which a service is CANCELING when the request is canceled. */
+const CANCELABLE_WHILE_RUNNING: readonly DeploymentStatus[] = ['QUEUED', 'BUILDING', 'DEPLOYING', 'EXECUTING'];
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * One service's part of a deployment, as a stage task. Each task records a QUEUEING step
+ * from the start of the request until its own work begins.
+ */
+export function serviceTask(ctx: TaskContext, service: Service, operation: ServiceOperation, queueing: StepHandle): StageTask {
+  const run = (): Promise<TaskOutcome> => {
+    switch (operation) {
+      case 'deploy':
+        return deploy(ctx, service);
+      case 'stop':
+        return simpleOperation(ctx, service, 'STOP', ['STOPPING', 'STOPPED', 'STOP_ERROR'], (runtime, target, op) =>
+          runtime.stop(target, op),
+        );
+      case 'restart':
+        return restart(ctx, service);
+      case 'delete':
+        return simpleOperation(ctx, service, 'DELETE', ['DELETING', 'DELETED', 'DELETE_ERROR'], (runtime, target, op) =>
+          runtime.delete(target, { keepData: ctx.keepData }, op),
+        );
+    }
+  };
+  return {
+    name: service.name,
+    run: async () => {
+      await queueing.finish('SUCCESS');
+      const outcome = await run();
+      await ctx.runningStates.refresh(service.id).catch(() => undefined);
+      return outcome;
+    },
+    skip: async (reason) => {
+      await queueing.finish('CANCELED', reason);
+      await ctx.journal.moveService(service.id, 'CANCELED', reason);
+    },
+  };
+}
+
+function operationContext(ctx: TaskContext, service: Service, step: StepName): OperationContext {
+  return {
+    signal: ctx.signal,
+    log: (level, message) => {
+      void ctx.journal.log(service.id, step, level, message);
+    },
+  };
+}
+
+async function deploy(ctx: TaskContext, service: Service): Promise<TaskOutcome> {
+  const { journal, runtime } = ctx;
+  const onAbort = (): void => void journal.moveServiceIf(service.id, CANCELABLE_WHILE_RUNNING, 'CANCELING');
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  await journal.moveService(service.id, 'DEPLOYING');
+  const step = await journal.startStep(service.id, 'DEPLOY');
+  const op = operationContext(ctx, service, 'DEPLOY');
+  try {
+    const version = versionToDeploy(service);
+    if (!version) throw new Error(`service ${service.name} has no version to deploy`);
+    const target = serviceTarget(ctx.project, ctx.environment, service);
+    const image = imageToPull(service, version);
+    await journal.log(service.id, 'DEPLOY', 'info', `resolving image ${image.name}:${image.tag}`);
+    const resolved = await runtime.resolveImage(image, op);
+    const spec = desiredSpec(service, resolved);
+    const hash = specHash(spec);
+    if ((await runtime.runningSpecHash(target)) === hash) {
+      // SPEC §4.2: a redeploy without changes touches no instance, not even a restart.
+      await journal.log(service.id, 'DEPLOY', 'info', 'no changes: the running instances already run this spec');
+      await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash });
+      await step.finish('SUCCESS', 'no changes');
+      await journal.moveService(service.id, 'DEPLOYED', 'no changes');
+      return 'succeeded';
+    }
+    ctx.signal.throwIfAborted();
+    await journal.log(service.id, 'DEPLOY', 'info', `rolling out ${version} to ${spec.instances} instance(s)`);
+    await runtime.deploy(target, { ...spec, specHash: hash, version, startTimeoutSeconds: service.settings.startTimeoutSeconds }, op);
+    await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash });
+    await step.finish('SUCCESS', `deployed ${version}`);
+    await journal.moveService(service.id, 'DEPLOYED');
+    return 'succeeded';
+  } catch (err) {
+    if (err instanceof RolloutCanceledError || ctx.signal.aborted) {
+      const message = 'canceled: the previous version keeps serving';
+      await journal.log(service.id, 'DEPLOY', 'warn', message);
+      await step.finish('CANCELED', message);
+      await journal.moveService(service.id, 'CANCELED', message);
+      return 'canceled';
+    }
+    const message = errorMessage(err);
+    await journal.log(service.id, 'DEPLOY', 'error', message);
+    await step.finish('ERROR', message);
+    await journal.moveService(service.id, 'DEPLOYMENT_ERROR', message);
+    return 'failed';
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+async function restart(ctx: TaskContext, service: Service): Promise<TaskOutcome> {
+  return simpleOperation(ctx, service, 'RESTART', ['RESTARTING', 'RESTARTED', 'RESTART_ERROR'], async (runtime, target, op) => {
+    const version = service.deployedVersion ?? versionToDeploy(service);
+    if (!version) throw new Error(`service ${service.name} has no deployed version to restart`);
+    const resolved = await runtime.resolveImage(imageToPull(service, version), op);
+    const spec = desiredSpec(service, resolved);
+    await runtime.restart(target, { ...spec, specHash: specHash(spec), version, startTimeoutSeconds: service.settings.startTimeoutSeconds }, op);
+  });
+}
+
+/** Stop, Restart and Delete: one runtime call between an in-progress, a success and an error status. */
+async function simpleOperation(
+  ctx: TaskContext,
+  service: Service,
+  stepName: StepName,
+  [during, done, failed]: [DeploymentStatus, DeploymentStatus, DeploymentStatus],
+  work: (runtime: Runtime, target: ReturnType<typeof serviceTarget>, op: OperationContext) => Promise<void>,
+): Promise<TaskOutcome> {
+  const { journal } = ctx;
+  await journal.moveService(service.id, during);
+  const step = await journal.startStep(service.id, stepName);
+  // Stop, Restart and Delete are not canceled (SPEC §5): they get a signal that never aborts.
+  const op: OperationContext = { ...operationContext(ctx, service, stepName), signal: new AbortController().signal };
+  try {
+    await work(ctx.runtime, serviceTarget(ctx.project, ctx.environment, service), op);
+    await step.finish('SUCCESS');
+    await journal.moveService(service.id, done);
+    return 'succeeded';
+  } catch (err) {
+    const message = errorMessage(err);
+    await journal.log(service.id, stepName, 'error', message);
+    await step.finish('ERROR', message);
+    await journal.moveService(service.id, failed, message);
+    return 'failed';
+  }
+}
