@@ -7,6 +7,7 @@ import {
   serviceActionAvailability,
   serviceActions,
   type ActionAvailability,
+  type DeploymentStatus,
   type RequestedAction,
   type RunningRequestView,
   type RunningState,
@@ -255,7 +256,7 @@ export class Engine implements ControlPlane {
   private async runningView(running: Deployment): Promise<RunningRequestView> {
     const detail = await this.store.getDeploymentDetail(running.id);
     const ids = detail?.stages.flatMap((stage) => stage.services.map((s) => s.serviceId)) ?? [];
-    const statuses = [];
+    const statuses: DeploymentStatus[] = [];
     for (const id of ids) {
       const service = await this.store.getService(id);
       if (service) statuses.push(service.status);
