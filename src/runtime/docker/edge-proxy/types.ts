@@ -1,0 +1,20 @@
+/** A ready instance behind a public port: where the proxy sends traffic. */
+export interface ProxyBackend {
+  /** Unique among the backends of one public port (e.g. the instance or container id). */
+  id: string;
+  host: string;
+  port: number;
+}
+
+/** A public port of a service, listened on at `hostPort` on the proxy's bind host. */
+export interface ProxyRoute {
+  serviceId: string;
+  containerPort: number;
+  hostPort: number;
+  protocol: 'http' | 'tcp';
+}
+
+/** A listening route; close() stops listening and ends every connection it carries. */
+export interface RouteListener {
+  close(): Promise<void>;
+}
