@@ -1,0 +1,184 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorObject } from 'ajv';
+import { ActionNotAvailableError, EnvironmentBusyError, NotFoundError } from '../engine/control-plane.js';
+import { DomainError } from '../domain/index.js';
+
+/** The error codes of SPEC §9, with their HTTP status. */
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  ACTION_NOT_AVAILABLE: 409,
+  ENVIRONMENT_BUSY: 409,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  INTERNAL: 500,
+  NOT_IMPLEMENTED: 501,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface FieldError {
+  /** JSON pointer into the request part, prefixed by the part: `body/name`, `params/id`, `querystring/limit`. */
+  field: string;
+  message: string;
+}
+
+/** An error the API answers as `{ error: { code, message, details? } }`. */
+export class ApiError extends Error {
+  readonly statusCode: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.statusCode = ERROR_STATUS[code];
+  }
+}
+
+export function notFound(what: string): ApiError {
+  return new ApiError('NOT_FOUND', `${what} not found`);
+}
+
+export function validationFailed(details: FieldError[]): ApiError {
+  return new ApiError('VALIDATION_FAILED', 'the request is not valid', details);
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+function body(error: ApiError): ErrorBody {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.details === undefined ? {} : { details: error.details }),
+    },
+  };
+}
+
+/**
+ * Ajv reports every branch of a union (anyOf). When a branch failed on its discriminator
+ * (`type` const: service types, probe types), it is not the branch the client meant, so its
+ * errors are noise: keep only the branches whose discriminator matched.
+ */
+function pruneUnionErrors(errors: ErrorObject[]): ErrorObject[] {
+  const branchOf = (e: ErrorObject): { prefix: string; index: string } | null => {
+    const m = /^(.*\/anyOf)\/(\d+)\//.exec(e.schemaPath);
+    return m ? { prefix: m[1]!, index: m[2]! } : null;
+  };
+  const rejected = new Set<string>();
+  for (const e of errors) {
+    const b = branchOf(e);
+    if (!b) continue;
+    const rest = e.schemaPath.slice(`${b.prefix}/${b.index}/`.length);
+    // The discriminator did not match, or the value is not even of the branch's JSON type
+    // (an object sent where `{...} | null` is accepted).
+    if (rest === 'properties/type/const' || rest === 'type') rejected.add(`${b.prefix}/${b.index}`);
+  }
+  const anyRejected = rejected.size > 0;
+  const kept = errors.filter((e) => ![...rejected].some((branch) => e.schemaPath.startsWith(`${branch}/`)));
+  // The anyOf summary ("must match a schema in anyOf") says nothing once a branch's own errors remain.
+  const pruned = anyRejected ? kept.filter((e) => e.keyword !== 'anyOf' || kept.length === 1) : kept;
+  return pruned.length > 0 ? pruned : errors;
+}
+
+export function ajvDetails(errors: ErrorObject[], part: string): FieldError[] {
+  const seen = new Set<string>();
+  const out: FieldError[] = [];
+  for (const e of pruneUnionErrors(errors)) {
+    let field = `${part}${e.instancePath}`;
+    let message = e.message ?? 'is not valid';
+    if (e.keyword === 'additionalProperties') {
+      const extra = (e.params as { additionalProperty?: string }).additionalProperty;
+      field = `${field}/${extra}`;
+      message = 'unknown field';
+    } else if (e.keyword === 'required') {
+      const missing = (e.params as { missingProperty?: string }).missingProperty;
+      field = `${field}/${missing}`;
+      message = 'is required';
+    } else if (e.keyword === 'enum') {
+      const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues;
+      if (allowed) message = `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`;
+    }
+    const key = `${field}|${message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push({ field, message });
+    }
+  }
+  return out;
+}
+
+/** Database unique-key violations (SQLite, PostgreSQL) are name conflicts. */
+function isUniqueViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}
+
+/** Turns anything thrown by a route, a hook or a dependency into an ApiError. */
+export function toApiError(error: unknown): ApiError | null {
+  if (error instanceof ApiError) return error;
+  if (error instanceof ActionNotAvailableError) {
+    return new ApiError('ACTION_NOT_AVAILABLE', error.message, error.details);
+  }
+  if (error instanceof EnvironmentBusyError) {
+    return new ApiError('ENVIRONMENT_BUSY', error.message, { runningDeploymentId: error.runningDeploymentId });
+  }
+  if (error instanceof NotFoundError) return new ApiError('NOT_FOUND', error.message);
+  if (error instanceof DomainError && error.code === 'ILLEGAL_TRANSITION') {
+    return new ApiError('CONFLICT', error.message);
+  }
+  if (isUniqueViolation(error)) return new ApiError('CONFLICT', 'a resource with that name already exists');
+  const fe = error as Partial<FastifyError> & { validation?: ErrorObject[]; validationContext?: string };
+  if (fe.validation) {
+    return validationFailed(ajvDetails(fe.validation, fe.validationContext ?? 'body'));
+  }
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('PAYLOAD_TOO_LARGE', 'the request body is larger than 1 MiB');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError('VALIDATION_FAILED', 'the request body is not valid JSON', [{ field: 'body', message: 'malformed JSON' }]);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError('VALIDATION_FAILED', 'the request body must be JSON (Content-Type: application/json)', [
+        { field: 'body', message: 'unsupported content type' },
+      ]);
+    default:
+      break;
+  }
+  // Errors Fastify raises for a malformed request (bad header, bad URL, …) carry a 4xx status.
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500 && typeof fe.code === 'string' && fe.code.startsWith('FST_')) {
+    if (fe.statusCode === 413) return new ApiError('PAYLOAD_TOO_LARGE', 'the request body is too large');
+    if (fe.statusCode === 404) return new ApiError('NOT_FOUND', 'not found');
+    return new ApiError('VALIDATION_FAILED', 'the request is not valid');
+  }
+  return null;
+}
+
+export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
+  return reply.code(error.statusCode).type('application/json; charset=utf-8').send(body(error));
+}
+
+/** The error and not-found handlers: every error leaves in the SPEC §9 format, never with a stack. */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const mapped = toApiError(error);
+    if (mapped) {
+      if (mapped.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+      return sendError(reply, mapped);
+    }
+    // Unexpected: the details go to the log, never to the client.
+    request.log.error({ err: error }, 'unexpected error');
+    return sendError(reply, new ApiError('INTERNAL', 'internal error'));
+  });
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
+    sendError(reply, new ApiError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}

@@ -1,0 +1,159 @@
+import {
+  environmentRunningStatus,
+  environmentStatus,
+  isGitSource,
+  type Environment,
+  type EnvVar,
+  type JobSource,
+  type RunningState,
+  type Service,
+  type ServiceSource,
+} from '../domain/index.js';
+import type { ControlPlane } from '../engine/control-plane.js';
+import type { Deployment, DeploymentDetail, LogLine, Token } from '../store/store.js';
+
+/** Store objects as the API shows them: secrets masked, internals left out. */
+
+export const SECRET_MASK = '********';
+
+export function maskEnv(env: readonly EnvVar[]): EnvVar[] {
+  return env.map((v) => (v.secret ? { ...v, value: SECRET_MASK } : { ...v }));
+}
+
+/** Credentials in a git URL (`https://user:token@host/…`) are masked like secrets (SPEC §6). */
+export function maskGitUrl(url: string): string {
+  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)([^@/]+)@(.*)$/.exec(url);
+  if (!m) return url;
+  const userinfo = m[2]!;
+  const colon = userinfo.indexOf(':');
+  // `https://token@host`: the lone user part is the credential; `ssh://git@host` is just a user name.
+  const scheme = m[1]!.toLowerCase();
+  if (colon < 0) return scheme.startsWith('http') ? `${m[1]}${SECRET_MASK}@${m[3]}` : url;
+  return `${m[1]}${userinfo.slice(0, colon)}:${SECRET_MASK}@${m[3]}`;
+}
+
+export function maskSource(source: ServiceSource): ServiceSource {
+  if (isGitSource(source)) return { git: { ...source.git, url: maskGitUrl(source.git.url) } };
+  if ('jobType' in source) {
+    const job = source as JobSource;
+    return { ...job, source: maskSource(job.source) as JobSource['source'] };
+  }
+  return source;
+}
+
+export function presentProject(p: { id: string; name: string; createdAt: string }) {
+  return { id: p.id, name: p.name, createdAt: p.createdAt };
+}
+
+export function presentToken(t: Token) {
+  return { id: t.id, name: t.name, role: t.role, createdAt: t.createdAt };
+}
+
+function liveServices(services: readonly Service[]): Service[] {
+  return services.filter((s) => s.status !== 'DELETED');
+}
+
+export function environmentStates(services: readonly Service[], controlPlane: ControlPlane) {
+  const state = environmentStatus(services.map((s) => s.status));
+  const live = liveServices(services);
+  const runningState = environmentRunningStatus(live.map((s) => controlPlane.runningState(s).status));
+  return { state, runningState };
+}
+
+export function presentEnvironment(env: Environment, services: readonly Service[], controlPlane: ControlPlane) {
+  return {
+    id: env.id,
+    projectId: env.projectId,
+    name: env.name,
+    runtime: env.runtime,
+    settings: env.settings,
+    createdAt: env.createdAt,
+    ...environmentStates(services, controlPlane),
+  };
+}
+
+export async function presentService(service: Service, controlPlane: ControlPlane) {
+  const runningState: RunningState = controlPlane.runningState(service);
+  return {
+    id: service.id,
+    environmentId: service.environmentId,
+    name: service.name,
+    type: service.type,
+    source: maskSource(service.source),
+    settings: { ...service.settings, env: maskEnv(service.settings.env) },
+    state: service.status,
+    statusMessage: service.statusMessage,
+    runningState,
+    deployedVersion: service.deployedVersion,
+    targetVersion: service.targetVersion,
+    stageId: service.stageId,
+    skipEnvironmentActions: service.skipEnvironmentActions,
+    endpoints: await controlPlane.endpoints(service.id),
+    createdAt: service.createdAt,
+    updatedAt: service.updatedAt,
+  };
+}
+
+export function presentEnvironmentStatus(env: Environment, services: readonly Service[], controlPlane: ControlPlane) {
+  return {
+    id: env.id,
+    ...environmentStates(services, controlPlane),
+    services: services.map((s) => ({
+      id: s.id,
+      name: s.name,
+      type: s.type,
+      state: s.status,
+      runningState: controlPlane.runningState(s),
+      deployedVersion: s.deployedVersion,
+    })),
+  };
+}
+
+export function presentDeployment(d: Deployment) {
+  return {
+    id: d.id,
+    environmentId: d.environmentId,
+    action: d.request.action,
+    level: d.request.level,
+    serviceIds: d.request.serviceIds,
+    versions: d.request.versions,
+    ...(d.request.keepData === undefined ? {} : { keepData: d.request.keepData }),
+    origin: d.origin,
+    triggeredBy: d.triggeredBy,
+    status: d.status,
+    message: d.message,
+    cancelRequested: d.cancelRequested,
+    createdAt: d.createdAt,
+    startedAt: d.startedAt,
+    endedAt: d.endedAt,
+  };
+}
+
+export function presentDeploymentDetail(d: DeploymentDetail) {
+  return {
+    ...presentDeployment(d),
+    stages: d.stages.map((stage) => ({
+      name: stage.name,
+      order: stage.order,
+      status: stage.status,
+      services: stage.services.map((s) => ({
+        serviceId: s.serviceId,
+        name: s.name,
+        type: s.type,
+        version: s.version,
+        status: s.status,
+        steps: s.steps.map((step) => ({
+          name: step.name,
+          status: step.status,
+          startedAt: step.startedAt,
+          durationMs: step.durationMs,
+          message: step.message,
+        })),
+      })),
+    })),
+  };
+}
+
+export function presentLogLine(l: LogLine) {
+  return { seq: l.seq, ts: l.ts, serviceId: l.serviceId, step: l.step, level: l.level, message: l.message };
+}

@@ -1,0 +1,112 @@
+import type { Api, ApiDeps } from '../context.js';
+import { originOf, requireEnvironment, requireProject, triggeredBy } from '../context.js';
+import { DEFAULT_ENVIRONMENT_SETTINGS } from '../../domain/index.js';
+import { ApiError } from '../errors.js';
+import { presentEnvironment, presentEnvironmentStatus } from '../present.js';
+import { ActionAccepted, AnyObject, IdParams, errorResponses } from '../schemas/common.js';
+import { CreateEnvironmentBody } from '../schemas/project.js';
+import { DeleteQuery } from '../schemas/service.js';
+
+export function environmentRoutes(app: Api, { store, controlPlane }: ApiDeps): void {
+  app.post(
+    '/projects/:id/environments',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['environments'],
+        summary: 'Create an environment in a project',
+        params: IdParams,
+        body: CreateEnvironmentBody,
+        response: { 201: AnyObject, ...errorResponses(409) },
+      },
+    },
+    async (request, reply) => {
+      const project = await requireProject(store, request.params.id);
+      const { name, runtime, settings } = request.body;
+      if ((await store.listEnvironments(project.id)).some((e) => e.name === name)) {
+        throw new ApiError('CONFLICT', `the project already has an environment named ${name}`);
+      }
+      const env = await store.createEnvironment({
+        projectId: project.id,
+        name,
+        runtime: runtime ?? 'docker',
+        settings: { ...DEFAULT_ENVIRONMENT_SETTINGS, ...settings },
+      });
+      return reply.code(201).send(presentEnvironment(env, [], controlPlane));
+    },
+  );
+
+  app.get(
+    '/projects/:id/environments',
+    {
+      config: { access: 'viewer' },
+      schema: { tags: ['environments'], summary: 'Environments of a project', params: IdParams, response: { 200: AnyObject, ...errorResponses() } },
+    },
+    async (request) => {
+      const project = await requireProject(store, request.params.id);
+      const envs = await store.listEnvironments(project.id);
+      const items = await Promise.all(envs.map(async (e) => presentEnvironment(e, await store.listServices(e.id), controlPlane)));
+      return { items };
+    },
+  );
+
+  app.get(
+    '/environments/:id',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: ['environments'],
+        summary: 'One environment, with its deployment status (state) and running status (runningState)',
+        params: IdParams,
+        response: { 200: AnyObject, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const env = await requireEnvironment(store, request.params.id);
+      return presentEnvironment(env, await store.listServices(env.id), controlPlane);
+    },
+  );
+
+  app.get(
+    '/environments/:id/status',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: ['environments'],
+        summary: 'The environment and its services, statuses only',
+        params: IdParams,
+        response: { 200: AnyObject, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const env = await requireEnvironment(store, request.params.id);
+      return presentEnvironmentStatus(env, await store.listServices(env.id), controlPlane);
+    },
+  );
+
+  app.delete(
+    '/environments/:id',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['environments', 'actions'],
+        summary: 'Delete the environment (the Delete action; keepData=true keeps the volumes)',
+        params: IdParams,
+        querystring: DeleteQuery,
+        response: { 202: ActionAccepted, ...errorResponses(409) },
+      },
+    },
+    async (request, reply) => {
+      const env = await requireEnvironment(store, request.params.id);
+      const result = await controlPlane.submit({
+        environmentId: env.id,
+        action: 'DELETE',
+        keepData: request.query.keepData ?? false,
+        origin: originOf(request),
+        triggeredBy: triggeredBy(request),
+        queue: request.query.queue ?? true,
+      });
+      return reply.code(202).send(result);
+    },
+  );
+}

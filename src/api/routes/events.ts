@@ -1,0 +1,37 @@
+import { Type } from '@sinclair/typebox';
+import type { Api, ApiDeps } from '../context.js';
+import { Id, Obj, errorResponses } from '../schemas/common.js';
+import { openEventStream } from '../sse.js';
+
+const HEARTBEAT_MS = 15_000;
+
+export function eventRoutes(app: Api, { controlPlane }: ApiDeps): void {
+  app.get(
+    '/events',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: ['events'],
+        summary: 'Server-sent events: every status change (event: <type>, data: <json>); a comment heartbeat every 15 s',
+        querystring: Obj({ projectId: Type.Optional(Id), environmentId: Type.Optional(Id) }),
+        response: { 200: { type: 'string', description: 'text/event-stream' }, ...errorResponses() },
+      },
+    },
+    async (request, reply) => {
+      const { projectId, environmentId } = request.query;
+      const stream = openEventStream(request, reply);
+      const unsubscribe = controlPlane.events.subscribe((event) => {
+        if (projectId && event.projectId !== projectId) return;
+        if (environmentId && event.environmentId !== environmentId) return;
+        stream.send(event.type, event);
+      });
+      const heartbeat = setInterval(() => stream.comment('heartbeat'), HEARTBEAT_MS);
+      heartbeat.unref();
+      stream.onClose(() => {
+        unsubscribe();
+        clearInterval(heartbeat);
+      });
+      return reply;
+    },
+  );
+}

@@ -1,0 +1,50 @@
+import { Type } from '@sinclair/typebox';
+import type { Registry } from 'prom-client';
+import type { Api, ApiDeps } from '../context.js';
+import { ErrorResponse, errorResponses } from '../schemas/common.js';
+
+const Health = Type.Object({ status: Type.String() });
+
+/** Health probes (no token: load balancers and orchestrators call them) and metrics. */
+export function healthRoutes(app: Api, { store }: ApiDeps): void {
+  app.get(
+    '/healthz',
+    { config: { access: 'public' }, schema: { tags: ['operations'], summary: 'The process is alive', security: [], response: { 200: Health } } },
+    async () => ({ status: 'ok' }),
+  );
+  app.get(
+    '/readyz',
+    {
+      config: { access: 'public' },
+      schema: { tags: ['operations'], summary: 'The process can serve: its database answers', security: [], response: { 200: Health, 503: ErrorResponse } },
+    },
+    async (request, reply) => {
+      try {
+        await store.countTokens();
+        return { status: 'ready' };
+      } catch (err) {
+        request.log.error({ err }, 'readiness check failed');
+        return reply.code(503).send({ error: { code: 'INTERNAL', message: 'the database does not answer' } });
+      }
+    },
+  );
+}
+
+export function metricsRoute(app: Api, registry: Registry): void {
+  app.get(
+    '/metrics',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics',
+        produces: ['text/plain'],
+        response: { 200: { type: 'string', description: 'Prometheus text format' }, ...errorResponses() },
+      },
+    },
+    async (_request, reply) => {
+      const text = await registry.metrics();
+      return reply.type(registry.contentType).send(text);
+    },
+  );
+}

@@ -1,0 +1,44 @@
+import type { Api, ApiDeps } from '../context.js';
+import { requireProject } from '../context.js';
+import { ApiError } from '../errors.js';
+import { presentProject } from '../present.js';
+import { AnyObject, IdParams, errorResponses } from '../schemas/common.js';
+import { CreateProjectBody } from '../schemas/project.js';
+
+export function projectRoutes(app: Api, { store }: ApiDeps): void {
+  app.post(
+    '/projects',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['projects'],
+        summary: 'Create a project; the answer holds its git webhook secret, this once',
+        body: CreateProjectBody,
+        response: { 201: AnyObject, ...errorResponses(409) },
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.body;
+      if ((await store.listProjects()).some((p) => p.name === name)) {
+        throw new ApiError('CONFLICT', `a project named ${name} already exists`);
+      }
+      const project = await store.createProject({ name });
+      return reply.code(201).send({ ...presentProject(project), webhookSecret: project.webhookSecret });
+    },
+  );
+
+  app.get(
+    '/projects',
+    { config: { access: 'viewer' }, schema: { tags: ['projects'], summary: 'List projects', response: { 200: AnyObject, ...errorResponses() } } },
+    async () => ({ items: (await store.listProjects()).map(presentProject) }),
+  );
+
+  app.get(
+    '/projects/:id',
+    {
+      config: { access: 'viewer' },
+      schema: { tags: ['projects'], summary: 'One project', params: IdParams, response: { 200: AnyObject, ...errorResponses() } },
+    },
+    async (request) => presentProject(await requireProject(store, request.params.id)),
+  );
+}

@@ -1,0 +1,48 @@
+import type { Api, ApiDeps } from '../context.js';
+import { requireDeployment, requireEnvironment } from '../context.js';
+import { ApiError } from '../errors.js';
+import { presentDeployment } from '../present.js';
+import { AnyObject, IdParams, errorResponses } from '../schemas/common.js';
+
+export function queueRoutes(app: Api, { store }: ApiDeps): void {
+  app.get(
+    '/environments/:id/queue',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: ['queue'],
+        summary: 'The running request (if any) and the waiting ones, in order',
+        params: IdParams,
+        response: { 200: AnyObject, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const env = await requireEnvironment(store, request.params.id);
+      const [running, waiting] = await Promise.all([store.getRunning(env.id), store.listWaiting(env.id)]);
+      return {
+        running: running ? presentDeployment(running) : null,
+        items: waiting.map((d, i) => ({ ...presentDeployment(d), position: i + 1 })),
+      };
+    },
+  );
+
+  app.delete(
+    '/deployment-requests/:id',
+    {
+      config: { access: 'deployer' },
+      schema: {
+        tags: ['queue'],
+        summary: 'Remove a waiting request (it ends CANCELED); 409 once it has started or ended',
+        params: IdParams,
+        response: { 204: { type: 'null', description: 'removed' }, ...errorResponses(409) },
+      },
+    },
+    async (request, reply) => {
+      const deployment = await requireDeployment(store, request.params.id);
+      if (!(await store.removeWaiting(deployment.id))) {
+        throw new ApiError('CONFLICT', 'the request is no longer waiting', { status: (await store.getDeployment(deployment.id))?.status });
+      }
+      return reply.code(204).send();
+    },
+  );
+}

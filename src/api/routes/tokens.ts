@@ -1,0 +1,51 @@
+import type { Api, ApiDeps } from '../context.js';
+import { ApiError, notFound } from '../errors.js';
+import { presentToken } from '../present.js';
+import { AnyObject, IdParams, errorResponses } from '../schemas/common.js';
+import { CreateTokenBody } from '../schemas/project.js';
+
+export function tokenRoutes(app: Api, { store }: ApiDeps): void {
+  app.post(
+    '/tokens',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['tokens'],
+        summary: 'Create an API token; the answer holds the token itself, this once only',
+        body: CreateTokenBody,
+        response: { 201: AnyObject, ...errorResponses(409) },
+      },
+    },
+    async (request, reply) => {
+      const { name, role } = request.body;
+      if ((await store.listTokens()).some((t) => t.name === name)) {
+        throw new ApiError('CONFLICT', `a token named ${name} already exists`);
+      }
+      const created = await store.createToken({ name, role });
+      return reply.code(201).send({ ...presentToken(created), token: created.token });
+    },
+  );
+
+  app.get(
+    '/tokens',
+    { config: { access: 'admin' }, schema: { tags: ['tokens'], summary: 'List API tokens (never their secrets)', response: { 200: AnyObject, ...errorResponses() } } },
+    async () => ({ items: (await store.listTokens()).map(presentToken) }),
+  );
+
+  app.delete(
+    '/tokens/:id',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['tokens'],
+        summary: 'Revoke an API token',
+        params: IdParams,
+        response: { 204: { type: 'null', description: 'revoked' }, ...errorResponses() },
+      },
+    },
+    async (request, reply) => {
+      if (!(await store.deleteToken(request.params.id))) throw notFound('token');
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,107 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type pino from 'pino';
+import type { ControlPlane } from '../engine/control-plane.js';
+import type { Store } from '../store/store.js';
+import { bootstrapAdmin, installAuth } from './auth.js';
+import type { Api, ApiDeps, GitLookup } from './context.js';
+import { installErrorHandling } from './errors.js';
+import { installMetrics } from './metrics.js';
+import { installOpenApi } from './openapi.js';
+import { actionRoutes } from './routes/actions.js';
+import { deploymentRoutes } from './routes/deployments.js';
+import { environmentRoutes } from './routes/environments.js';
+import { eventRoutes } from './routes/events.js';
+import { healthRoutes, metricsRoute } from './routes/operations.js';
+import { projectRoutes } from './routes/projects.js';
+import { queueRoutes } from './routes/queue.js';
+import { serviceRoutes } from './routes/services.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { installValidation } from './validation.js';
+
+export const API_PREFIX = '/api/v1';
+export const BODY_LIMIT = 1024 * 1024;
+
+export interface ServerDeps {
+  store: Store;
+  controlPlane: ControlPlane;
+  listImageTags: (imageName: string) => Promise<string[]>;
+  logger: pino.Logger | false;
+  bootstrapToken?: string;
+  /** Git look-ups for versions and outdated services; without them git services list none. */
+  git?: GitLookup;
+}
+
+/** Never log bodies (secret env values) nor credentials. */
+const REDACT = {
+  paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-gitlab-token"]', 'req.body', 'body', 'headers.authorization'],
+  censor: '[redacted]',
+};
+
+/** The HTTP API v1 (SPEC §9), built but not listening: the caller listens. */
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const fastify = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger.child({ component: 'api' }, { redact: REDACT }) } : { logger: false }),
+    bodyLimit: BODY_LIMIT,
+    // Ids in paths are checked by the schemas; a trailing slash is the same route.
+    routerOptions: { ignoreTrailingSlash: true },
+    return503OnClosing: true,
+  });
+  // Fastify infers its logger type from the pino instance; the routes use the base logger type.
+  const app: Api = (fastify as unknown as FastifyInstance).withTypeProvider<TypeBoxTypeProvider>();
+
+  installValidation(app);
+  installErrorHandling(app);
+
+  // An empty JSON body is no body (clients send Content-Type on bodiless POSTs); the rest is
+  // Fastify's parser, which refuses __proto__ and constructor poisoning.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    json(request, text, done);
+  });
+
+  installAuth(app, deps.store);
+  const registry = installMetrics(app);
+  await installOpenApi(app);
+
+  const apiDeps: ApiDeps = {
+    store: deps.store,
+    controlPlane: deps.controlPlane,
+    listImageTags: deps.listImageTags,
+    ...(deps.git ? { git: deps.git } : {}),
+  };
+
+  healthRoutes(app, apiDeps);
+  metricsRoute(app, registry);
+  await app.register(
+    async (api) => {
+      const typed = api as Api;
+      healthRoutes(typed, apiDeps);
+      metricsRoute(typed, registry);
+      projectRoutes(typed, apiDeps);
+      environmentRoutes(typed, apiDeps);
+      serviceRoutes(typed, apiDeps);
+      actionRoutes(typed, apiDeps);
+      queueRoutes(typed, apiDeps);
+      deploymentRoutes(typed, apiDeps);
+      eventRoutes(typed, apiDeps);
+      tokenRoutes(typed, apiDeps);
+      typed.get(
+        '/openapi.json',
+        { config: { access: 'viewer' }, schema: { hide: true } },
+        async () => app.swagger(),
+      );
+    },
+    { prefix: API_PREFIX },
+  );
+
+  await bootstrapAdmin(deps.store, deps.bootstrapToken);
+  await app.ready();
+  return app;
+}

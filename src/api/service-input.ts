@@ -1,0 +1,132 @@
+import { Value } from '@sinclair/typebox/value';
+import {
+  DEFAULT_SERVICE_SETTINGS,
+  isGitSource,
+  type EnvVar,
+  type JobSource,
+  type Service,
+  type ServiceSettings,
+  type ServiceSource,
+  type ServiceType,
+} from '../domain/index.js';
+import type { ServicePatch } from '../store/store.js';
+import { validationFailed, type FieldError } from './errors.js';
+import { gitUrlProblem } from './git-url.js';
+import { SECRET_MASK, maskGitUrl } from './present.js';
+import {
+  SOURCE_SCHEMA_BY_TYPE,
+  ServiceSettingsInput,
+  type CreateServiceBodyT,
+  type PatchServiceBodyT,
+  type ServiceSettingsInputT,
+} from './schemas/service.js';
+import { check } from './validation.js';
+
+/**
+ * Turning validated request bodies into the store's service input: defaults filled in, the
+ * rules a JSON schema cannot say checked (SPEC §1, §10), masked secrets resolved on PATCH.
+ */
+
+function sourceProblems(type: ServiceType, source: ServiceSource, field: string): FieldError[] {
+  const problems: FieldError[] = [];
+  const git = type === 'job' ? (source as JobSource).source : source;
+  if (isGitSource(git)) {
+    const problem = gitUrlProblem(git.git.url);
+    const at = type === 'job' ? `${field}/source/git/url` : `${field}/git/url`;
+    if (problem) problems.push({ field: at, message: problem });
+  }
+  if (type === 'job') {
+    const job = source as JobSource;
+    if (job.jobType === 'cron' && !job.schedule) problems.push({ field: `${field}/schedule`, message: 'a cron job needs a schedule' });
+    if (job.jobType === 'cron' && job.events) problems.push({ field: `${field}/events`, message: 'only lifecycle jobs have events' });
+    if (job.jobType === 'lifecycle' && job.schedule) problems.push({ field: `${field}/schedule`, message: 'only cron jobs have a schedule' });
+  }
+  return problems;
+}
+
+function withJobDefaults(type: ServiceType, source: ServiceSource): ServiceSource {
+  if (type !== 'job') return source;
+  const job = source as JobSource;
+  return job.jobType === 'lifecycle' && !job.events ? { ...job, events: ['start'] } : job;
+}
+
+function settingsProblems(settings: ServiceSettings, field: string): FieldError[] {
+  const problems: FieldError[] = [];
+  const dup = <T>(items: readonly T[], key: (t: T) => string | number, what: string, sub: string) => {
+    const seen = new Set<string | number>();
+    items.forEach((item, i) => {
+      const k = key(item);
+      if (seen.has(k)) problems.push({ field: `${field}/${sub}/${i}`, message: `duplicate ${what} ${k}` });
+      seen.add(k);
+    });
+  };
+  dup(settings.ports, (p) => p.containerPort, 'containerPort', 'ports');
+  dup(settings.env, (e) => e.key, 'env key', 'env');
+  dup(settings.storage, (s) => s.mountPath, 'mountPath', 'storage');
+  return problems;
+}
+
+/** The mask is a placeholder, never a value: a new secret cannot be the mask. */
+function resolveEnv(incoming: readonly EnvVar[], previous: readonly EnvVar[], field: string, problems: FieldError[]): EnvVar[] {
+  return incoming.map((v, i) => {
+    if (!v.secret || v.value !== SECRET_MASK) return v;
+    const old = previous.find((p) => p.key === v.key && p.secret);
+    if (!old) {
+      problems.push({ field: `${field}/env/${i}/value`, message: `the mask ${SECRET_MASK} keeps an existing secret value; ${v.key} has none` });
+      return v;
+    }
+    return { ...v, value: old.value };
+  });
+}
+
+function mergeSettings(base: ServiceSettings, input: ServiceSettingsInputT | undefined): ServiceSettings {
+  if (!input) return base;
+  const filled = Value.Default(ServiceSettingsInput, structuredClone(input)) as ServiceSettingsInputT;
+  return { ...base, ...(filled as Partial<ServiceSettings>) };
+}
+
+export function newServiceFromBody(environmentId: string, body: CreateServiceBodyT) {
+  const type = body.type;
+  const source = withJobDefaults(type, Value.Default(SOURCE_SCHEMA_BY_TYPE[type], structuredClone(body.source)) as ServiceSource);
+  const settings = mergeSettings({ ...DEFAULT_SERVICE_SETTINGS }, body.settings);
+  const problems = [...sourceProblems(type, source, 'body/source'), ...settingsProblems(settings, 'body/settings')];
+  settings.env = resolveEnv(settings.env, [], 'body/settings', problems);
+  if (problems.length > 0) throw validationFailed(problems);
+  return { environmentId, name: body.name, type, source, settings };
+}
+
+/** The store patch for a PATCH body; the service's type decides which source is acceptable. */
+export function servicePatchFromBody(service: Service, body: PatchServiceBodyT): ServicePatch {
+  const patch: ServicePatch = {};
+  const problems: FieldError[] = [];
+  if (body.name !== undefined) patch.name = body.name;
+  if (body.stageId !== undefined) patch.stageId = body.stageId;
+  if (body.skipEnvironmentActions !== undefined) patch.skipEnvironmentActions = body.skipEnvironmentActions;
+  if (body.source !== undefined) {
+    const schema = SOURCE_SCHEMA_BY_TYPE[service.type];
+    check(schema, body.source, 'body/source');
+    let source = withJobDefaults(service.type, Value.Default(schema, structuredClone(body.source)) as ServiceSource);
+    source = keepMaskedGitUrl(source, service.source);
+    problems.push(...sourceProblems(service.type, source, 'body/source'));
+    patch.source = source;
+  }
+  if (body.settings !== undefined) {
+    const settings = mergeSettings(service.settings, body.settings);
+    settings.env = resolveEnv(settings.env, service.settings.env, 'body/settings', problems);
+    problems.push(...settingsProblems(settings, 'body/settings'));
+    patch.settings = settings;
+  }
+  if (problems.length > 0) throw validationFailed(problems);
+  return patch;
+}
+
+/** A git URL sent back as the API showed it (credentials masked) keeps the stored one. */
+function keepMaskedGitUrl(source: ServiceSource, previous: ServiceSource): ServiceSource {
+  const gitOf = (s: ServiceSource) => ('jobType' in s ? (s as JobSource).source : s);
+  const next = gitOf(source);
+  const prev = gitOf(previous);
+  if (!isGitSource(next) || !isGitSource(prev)) return source;
+  if (next.git.url === prev.git.url || next.git.url !== maskGitUrl(prev.git.url)) return source;
+  const fixed = { git: { ...next.git, url: prev.git.url } };
+  return 'jobType' in source ? { ...(source as JobSource), source: fixed } : fixed;
+}
