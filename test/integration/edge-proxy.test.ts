@@ -171,6 +171,12 @@ test('routes requests to the backend, with method, path, headers, body and X-For
     req.end('part2');
   });
   assert.equal((JSON.parse(chunked) as { body: string }).body, 'part1-part2');
+
+  // Opening the same service port on another host port moves the listener; backends stay.
+  const moved = await freePort();
+  await proxy.openRoute({ serviceId: SERVICE, containerPort: CONTAINER_PORT, hostPort: moved, protocol: 'http' });
+  assert.equal((await request(moved)).headers['x-backend'], 'a');
+  await assert.rejects(request(port), { code: 'ECONNREFUSED' });
 });
 
 test('spreads requests round robin across backends', { timeout: 20_000 }, async (t) => {

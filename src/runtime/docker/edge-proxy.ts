@@ -67,7 +67,11 @@ export class EdgeProxy {
         throw new Error(`host port ${route.hostPort} is already routed to another service port`);
       }
     }
-    if (existing) await this.closeRoute(key);
+    if (existing) {
+      await this.closeRoute(key);
+      // Another call may have opened this service port meanwhile: decide again.
+      return this.openRoute(route);
+    }
 
     const pool = this.poolFor(route.serviceId, route.containerPort);
     const open = route.protocol === 'http' ? openHttpRoute : openTcpRoute;

@@ -48,20 +48,36 @@ function forward(pool: BackendPool, req: http.IncomingMessage, res: http.ServerR
     }
     tried.add(entry);
     const release = entry.acquire();
-    const upstream = http.request({
-      host: entry.backend.host,
-      port: entry.backend.port,
-      method: req.method,
-      path: req.url,
-      headers: upstreamRequestHeaders(req),
-      agent: entry.agent,
-    });
+    let upstream: http.ClientRequest;
+    try {
+      upstream = http.request({
+        host: entry.backend.host,
+        port: entry.backend.port,
+        method: req.method,
+        path: req.url,
+        headers: upstreamRequestHeaders(req),
+        agent: entry.agent,
+      });
+    } catch {
+      // Node refused to build the request (e.g. a malformed backend address): never throw
+      // out of the request handler, that would take the whole control plane down.
+      release();
+      sendProxyError(res, 'UPSTREAM_ERROR');
+      return;
+    }
     current = upstream;
     let responded = false;
     upstream.on('close', release);
     upstream.on('response', (upstreamRes) => {
       responded = true;
-      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, endToEndHeaders(upstreamRes.headers));
+      try {
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, endToEndHeaders(upstreamRes.headers));
+      } catch {
+        // A status line or header Node will not write (it validates stricter than it parses).
+        upstream.destroy();
+        sendProxyError(res, 'UPSTREAM_ERROR');
+        return;
+      }
       // pipeline destroys the upstream response if the client goes away, and the client
       // response if the upstream breaks mid-body (the client then sees a cut connection,
       // the only honest signal once a status line has been sent).
@@ -70,7 +86,8 @@ function forward(pool: BackendPool, req: http.IncomingMessage, res: http.ServerR
     upstream.on('error', (err: NodeJS.ErrnoException) => {
       req.unpipe(upstream);
       if (responded || res.destroyed) {
-        res.destroy();
+        // Mid-body: cut the client connection (a complete response is left alone).
+        if (!res.writableEnded) res.destroy();
         return;
       }
       if (tried.size < MAX_ATTEMPTS && mayRetry(req, upstream, err)) {

@@ -24,6 +24,8 @@ export function sendProxyError(res: ServerResponse, code: ProxyErrorCode): void 
     res.destroy();
     return;
   }
+  // Nothing of a failed upstream answer may leak into ours.
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
   const text = body(code);
   res.writeHead(STATUS[code], {
     'content-type': 'application/json; charset=utf-8',
