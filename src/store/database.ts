@@ -1,0 +1,145 @@
+import type { ColumnType } from 'kysely';
+
+/**
+ * The tables as Kysely sees them. Column values differ a little between SQLite and PostgreSQL
+ * (booleans are 0/1 in SQLite, JSON is text in SQLite and parsed jsonb in PostgreSQL, 64-bit
+ * integers come back as strings from pg); the `Db*` types admit both and `dialect.ts` converts.
+ */
+
+/** Written as `flavor.bool(b)`, read back through `Boolean(v)`. */
+export type DbBool = ColumnType<boolean | number, boolean | number, boolean | number>;
+/** Written as a JSON string, read back through `parseJson(v)`. */
+export type DbJson = ColumnType<unknown, string, string>;
+/** An autoincrement or count read back through `toNumber(v)`. */
+export type DbSerial = ColumnType<number | string | bigint, never, never>;
+
+export interface ProjectsTable {
+  id: string;
+  name: string;
+  /** Encrypted like secret env values: it signs webhooks, so it must be readable again. */
+  webhook_secret: string;
+  created_at: string;
+}
+
+export interface TokensTable {
+  id: string;
+  name: string;
+  role: string;
+  /** SHA-256 of the secret, hex. The secret itself is never stored. */
+  token_hash: string;
+  created_at: string;
+}
+
+export interface EnvironmentsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  runtime: string;
+  settings: DbJson;
+  created_at: string;
+}
+
+export interface StagesTable {
+  id: string;
+  environment_id: string;
+  name: string;
+  /** "order" is a reserved word in SQL. */
+  sort_order: number;
+}
+
+export interface ServicesTable {
+  id: string;
+  environment_id: string;
+  name: string;
+  type: string;
+  source: DbJson;
+  /** Secret env values are stored encrypted (see secrets.ts). */
+  settings: DbJson;
+  status: string;
+  status_message: string | null;
+  deployed_version: string | null;
+  target_version: string | null;
+  deployed_spec_hash: string | null;
+  stage_id: string | null;
+  skip_environment_actions: DbBool;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface HostPortsTable {
+  service_id: string;
+  container_port: number;
+  host_port: number;
+}
+
+export interface DeploymentsTable {
+  /** FIFO order of the queue and the order of history: never a timestamp. */
+  seq: DbSerial;
+  id: string;
+  environment_id: string;
+  request: DbJson;
+  /** requestKey(request): identical waiting requests merge (partial unique index). */
+  request_key: string;
+  /** ",id1,id2," — the services the request names, for the history filter by service. */
+  request_services: string;
+  origin: string;
+  triggered_by: string;
+  status: string;
+  message: string | null;
+  cancel_requested: DbBool;
+  force_cancel: DbBool;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+export interface DeploymentServicesTable {
+  deployment_id: string;
+  service_id: string;
+  /** The order the services were recorded in: stages and services are shown in that order. */
+  ordinal: number;
+  name: string;
+  type: string;
+  stage_name: string;
+  stage_order: number;
+  version: string | null;
+  status: string;
+}
+
+export interface DeploymentStepsTable {
+  id: DbSerial;
+  deployment_id: string;
+  service_id: string;
+  name: string;
+  status: string;
+  started_at: string;
+  ended_at: string | null;
+  duration_ms: number | null;
+  message: string | null;
+}
+
+export interface DeploymentLogsTable {
+  /** The line's seq. */
+  id: DbSerial;
+  deployment_id: string;
+  ts: string;
+  service_id: string | null;
+  step: string | null;
+  level: string;
+  message: string;
+}
+
+export interface Database {
+  projects: ProjectsTable;
+  tokens: TokensTable;
+  environments: EnvironmentsTable;
+  stages: StagesTable;
+  services: ServicesTable;
+  host_ports: HostPortsTable;
+  deployments: DeploymentsTable;
+  deployment_services: DeploymentServicesTable;
+  deployment_steps: DeploymentStepsTable;
+  deployment_logs: DeploymentLogsTable;
+}

@@ -1,0 +1,215 @@
+import type {
+  DeploymentStatus,
+  ServiceType,
+  StepName,
+  StepStatus,
+} from '../domain/index.js';
+import { DomainError } from '../domain/index.js';
+import { notFound, nowIso, type StoreContext } from './context.js';
+import { toDeployment } from './deployment-row.js';
+import { toNumber } from './dialect.js';
+import { stageStatus } from './stage-status.js';
+import type { Deployment, DeploymentDetail, DeploymentServiceRecord, Page } from './store.js';
+
+const MAX_PAGE = 500;
+
+/** Deployment history and records: which services a deployment touched, their steps. */
+export class DeploymentsRepository {
+  constructor(private readonly ctx: StoreContext) {}
+
+  async getDeployment(id: string): Promise<Deployment | undefined> {
+    const row = await this.ctx.db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toDeployment(row);
+  }
+
+  async getDeploymentDetail(id: string): Promise<DeploymentDetail | undefined> {
+    const deployment = await this.getDeployment(id);
+    if (!deployment) return undefined;
+    const services = await this.ctx.db
+      .selectFrom('deployment_services')
+      .selectAll()
+      .where('deployment_id', '=', id)
+      .orderBy('ordinal')
+      .execute();
+    const steps = await this.ctx.db
+      .selectFrom('deployment_steps')
+      .selectAll()
+      .where('deployment_id', '=', id)
+      .orderBy('id')
+      .execute();
+
+    const records = new Map<string, DeploymentServiceRecord>();
+    for (const s of services) {
+      records.set(s.service_id, {
+        serviceId: s.service_id,
+        name: s.name,
+        type: s.type as ServiceType,
+        stageName: s.stage_name,
+        stageOrder: s.stage_order,
+        version: s.version,
+        status: s.status as DeploymentStatus,
+        steps: [],
+      });
+    }
+    for (const step of steps) {
+      records.get(step.service_id)?.steps.push({
+        name: step.name as StepName,
+        status: step.status as StepStatus,
+        startedAt: step.started_at,
+        durationMs: step.duration_ms,
+        message: step.message,
+      });
+    }
+    // Stages in the order they were recorded (Stop and Delete record them in reverse).
+    const stages = new Map<string, { name: string; order: number; services: DeploymentServiceRecord[] }>();
+    for (const record of records.values()) {
+      const key = `${record.stageOrder}\u0000${record.stageName}`;
+      let stage = stages.get(key);
+      if (!stage) {
+        stage = { name: record.stageName, order: record.stageOrder, services: [] };
+        stages.set(key, stage);
+      }
+      stage.services.push(record);
+    }
+    return {
+      ...deployment,
+      stages: [...stages.values()].map((stage) => ({
+        name: stage.name,
+        order: stage.order,
+        status: stageStatus(stage.services.map((s) => s.status)),
+        services: stage.services,
+      })),
+    };
+  }
+
+  /**
+   * Newest first. The cursor is the opaque base64url of the last item's seq. A service's
+   * history holds the deployments that touched it or whose request named it.
+   */
+  async listDeployments(
+    filter: { environmentId?: string; serviceId?: string },
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<Deployment>> {
+    const limit = Math.min(Math.max(1, Math.floor(page.limit)), MAX_PAGE);
+    let query = this.ctx.db.selectFrom('deployments as d').selectAll('d');
+    if (filter.environmentId !== undefined) query = query.where('d.environment_id', '=', filter.environmentId);
+    if (filter.serviceId !== undefined) {
+      const serviceId = filter.serviceId;
+      // Ids are UUIDs; anything else could carry LIKE wildcards and matches no request anyway.
+      const likePattern = /^[A-Za-z0-9-]+$/.test(serviceId) ? `%,${serviceId},%` : null;
+      query = query.where((eb) =>
+        eb.or([
+          eb.exists(
+            eb
+              .selectFrom('deployment_services as ds')
+              .select('ds.service_id')
+              .whereRef('ds.deployment_id', '=', 'd.id')
+              .where('ds.service_id', '=', serviceId),
+          ),
+          ...(likePattern ? [eb('d.request_services', 'like', likePattern)] : []),
+        ]),
+      );
+    }
+    if (page.cursor !== undefined) query = query.where('d.seq', '<', decodeCursor(page.cursor));
+    const rows = await query.orderBy('d.seq', 'desc').limit(limit + 1).execute();
+    const items = rows.slice(0, limit);
+    const last = rows.length > limit ? items[items.length - 1] : undefined;
+    return {
+      items: items.map(toDeployment),
+      ...(last ? { nextCursor: encodeCursor(toNumber(last.seq)) } : {}),
+    };
+  }
+
+  /** Records (or re-records) the services of a started deployment, keeping the order given. */
+  async recordDeploymentServices(deploymentId: string, services: Array<Omit<DeploymentServiceRecord, 'steps'>>): Promise<void> {
+    if (services.length === 0) return;
+    const existing = await this.ctx.db
+      .selectFrom('deployment_services')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('deployment_id', '=', deploymentId)
+      .executeTakeFirstOrThrow();
+    const base = toNumber(existing.n as number | string | bigint);
+    await this.ctx.db
+      .insertInto('deployment_services')
+      .values(
+        services.map((s, i) => ({
+          deployment_id: deploymentId,
+          service_id: s.serviceId,
+          ordinal: base + i,
+          name: s.name,
+          type: s.type,
+          stage_name: s.stageName,
+          stage_order: s.stageOrder,
+          version: s.version,
+          status: s.status,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['deployment_id', 'service_id']).doUpdateSet((eb) => ({
+          name: eb.ref('excluded.name'),
+          type: eb.ref('excluded.type'),
+          stage_name: eb.ref('excluded.stage_name'),
+          stage_order: eb.ref('excluded.stage_order'),
+          version: eb.ref('excluded.version'),
+          status: eb.ref('excluded.status'),
+        })),
+      )
+      .execute();
+  }
+
+  async setDeploymentServiceStatus(deploymentId: string, serviceId: string, status: DeploymentStatus): Promise<void> {
+    await this.ctx.db
+      .updateTable('deployment_services')
+      .set({ status })
+      .where('deployment_id', '=', deploymentId)
+      .where('service_id', '=', serviceId)
+      .execute();
+  }
+
+  async startStep(deploymentId: string, serviceId: string, name: StepName, message?: string): Promise<string> {
+    const row = await this.ctx.db
+      .insertInto('deployment_steps')
+      .values({
+        deployment_id: deploymentId,
+        service_id: serviceId,
+        name,
+        status: 'RUNNING',
+        started_at: nowIso(this.ctx),
+        ended_at: null,
+        duration_ms: null,
+        message: message ?? null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return String(toNumber(row.id));
+  }
+
+  /** Ends a step; `message` undefined keeps the one it started with. */
+  async finishStep(stepId: string, status: StepStatus, message?: string | null): Promise<void> {
+    const id = Number(stepId);
+    if (!Number.isSafeInteger(id)) throw notFound('step', stepId);
+    const step = await this.ctx.db.selectFrom('deployment_steps').select('started_at').where('id', '=', id).executeTakeFirst();
+    if (!step) throw notFound('step', stepId);
+    const ended = this.ctx.now();
+    await this.ctx.db
+      .updateTable('deployment_steps')
+      .set({
+        status,
+        ended_at: ended.toISOString(),
+        duration_ms: Math.max(0, ended.getTime() - Date.parse(step.started_at)),
+        ...(message !== undefined ? { message } : {}),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+}
+
+function encodeCursor(seq: number): string {
+  return Buffer.from(`seq:${seq}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const match = /^seq:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match?.[1]) throw new DomainError('VALIDATION_FAILED', 'the cursor is not one this server gave');
+  return Number(match[1]);
+}

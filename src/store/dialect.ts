@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, type ColumnDataType } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.js';
+
+/**
+ * Everything that differs between SQLite and PostgreSQL lives here: how the database is
+ * opened, the column types of booleans, JSON and autoincrement keys, how values come back,
+ * and what a unique violation looks like. The repositories only use portable Kysely.
+ */
+export interface SqlFlavor {
+  readonly kind: 'sqlite' | 'postgres';
+  /** better-sqlite3 cannot bind booleans: SQLite gets 0/1, PostgreSQL a real boolean. */
+  bool(value: boolean): boolean | number;
+  readonly boolType: ColumnDataType;
+  /** jsonb in PostgreSQL, text in SQLite; values are written as JSON strings either way. */
+  readonly jsonType: ColumnDataType;
+  /** The type of an autoincrement primary key (SQLite also needs `autoIncrement()`). */
+  readonly serialType: ColumnDataType;
+  /** Whether the error is a unique-constraint violation (another writer won a race). */
+  isUniqueViolation(error: unknown): boolean;
+}
+
+const sqliteFlavor: SqlFlavor = {
+  kind: 'sqlite',
+  bool: (value) => (value ? 1 : 0),
+  boolType: 'integer',
+  jsonType: 'text',
+  serialType: 'integer',
+  isUniqueViolation: (error) => {
+    const code = (error as { code?: unknown } | null)?.code;
+    return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  },
+};
+
+const postgresFlavor: SqlFlavor = {
+  kind: 'postgres',
+  bool: (value) => value,
+  boolType: 'boolean',
+  jsonType: 'jsonb',
+  serialType: 'bigserial',
+  isUniqueViolation: (error) => (error as { code?: unknown } | null)?.code === '23505',
+};
+
+/** A JSON column as read: a string from SQLite, already parsed from PostgreSQL's jsonb. */
+export function parseJson<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+/** pg returns 64-bit integers (bigserial, count) as strings. */
+export function toNumber(value: number | string | bigint | null | undefined): number {
+  return value === null || value === undefined ? 0 : Number(value);
+}
+
+export interface OpenedDatabase {
+  db: Kysely<Database>;
+  flavor: SqlFlavor;
+}
+
+export function isPostgresUrl(url: string | undefined): url is string {
+  return url !== undefined && /^postgres(ql)?:\/\//.test(url);
+}
+
+/** PostgreSQL when a postgres:// URL is given, else SQLite in `<dataDir>/slipway.db`. */
+export function openDatabase(options: { databaseUrl?: string; dataDir: string }): OpenedDatabase {
+  if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
+    if (!isPostgresUrl(options.databaseUrl)) {
+      throw new Error('SLIPWAY_DATABASE_URL must be a postgres:// URL (leave it unset for SQLite)');
+    }
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    // An idle client losing its connection must not crash the process; the next query reconnects.
+    pool.on('error', () => {});
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), flavor: postgresFlavor };
+  }
+  mkdirSync(options.dataDir, { recursive: true });
+  const sqlite = new SqliteDatabase(join(options.dataDir, 'slipway.db'));
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  // Another process (or a second store on the same file) may hold the write lock briefly.
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('synchronous = NORMAL');
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), flavor: sqliteFlavor };
+}

@@ -1,0 +1,225 @@
+import type {
+  DeploymentRunStatus,
+  DeploymentStatus,
+  Environment,
+  EnvironmentSettings,
+  Project,
+  RuntimeKind,
+  Service,
+  Stage,
+  StepName,
+  StepStatus,
+} from '../domain/index.js';
+import type { StoreContext } from './context.js';
+import { DeploymentsRepository } from './deployments.js';
+import { EnvironmentsRepository } from './environments.js';
+import { HostPortsRepository } from './host-ports.js';
+import { LogsRepository } from './logs.js';
+import { ProjectsTokensRepository } from './projects-tokens.js';
+import { QueueRepository } from './queue.js';
+import { ServicesRepository } from './services.js';
+import type {
+  DeployedState,
+  Deployment,
+  DeploymentDetail,
+  DeploymentServiceRecord,
+  EnqueueResult,
+  LogLine,
+  NewRequest,
+  NewService,
+  Page,
+  Role,
+  ServicePatch,
+  Store,
+  Token,
+} from './store.js';
+
+/** The Store on Kysely (SQLite or PostgreSQL): one repository per concern, composed here. */
+export class KyselyStore implements Store {
+  private readonly projects: ProjectsTokensRepository;
+  private readonly environments: EnvironmentsRepository;
+  private readonly services: ServicesRepository;
+  private readonly hostPorts: HostPortsRepository;
+  private readonly queue: QueueRepository;
+  private readonly deployments: DeploymentsRepository;
+  private readonly logs: LogsRepository;
+
+  constructor(private readonly ctx: StoreContext) {
+    this.projects = new ProjectsTokensRepository(ctx);
+    this.environments = new EnvironmentsRepository(ctx);
+    this.services = new ServicesRepository(ctx);
+    this.hostPorts = new HostPortsRepository(ctx);
+    this.queue = new QueueRepository(ctx);
+    this.deployments = new DeploymentsRepository(ctx);
+    this.logs = new LogsRepository(ctx);
+  }
+
+  // Projects, tokens.
+  createProject(input: { name: string }): Promise<Project & { webhookSecret: string }> {
+    return this.projects.createProject(input);
+  }
+  listProjects(): Promise<Project[]> {
+    return this.projects.listProjects();
+  }
+  getProject(id: string): Promise<Project | undefined> {
+    return this.projects.getProject(id);
+  }
+  getWebhookSecret(projectId: string): Promise<string | undefined> {
+    return this.projects.getWebhookSecret(projectId);
+  }
+  createToken(input: { name: string; role: Role; secret?: string }): Promise<Token & { token: string }> {
+    return this.projects.createToken(input);
+  }
+  listTokens(): Promise<Token[]> {
+    return this.projects.listTokens();
+  }
+  deleteToken(id: string): Promise<boolean> {
+    return this.projects.deleteToken(id);
+  }
+  authenticate(secret: string): Promise<Token | undefined> {
+    return this.projects.authenticate(secret);
+  }
+  countTokens(): Promise<number> {
+    return this.projects.countTokens();
+  }
+
+  // Environments.
+  createEnvironment(input: {
+    projectId: string;
+    name: string;
+    runtime: RuntimeKind;
+    settings: EnvironmentSettings;
+  }): Promise<Environment> {
+    return this.environments.createEnvironment(input);
+  }
+  listEnvironments(projectId: string): Promise<Environment[]> {
+    return this.environments.listEnvironments(projectId);
+  }
+  getEnvironment(id: string): Promise<Environment | undefined> {
+    return this.environments.getEnvironment(id);
+  }
+  deleteEnvironment(id: string): Promise<void> {
+    return this.environments.deleteEnvironment(id);
+  }
+  listStages(environmentId: string): Promise<Stage[]> {
+    return this.environments.listStages(environmentId);
+  }
+
+  // Services.
+  createService(input: NewService): Promise<Service> {
+    return this.services.createService(input);
+  }
+  listServices(environmentId: string): Promise<Service[]> {
+    return this.services.listServices(environmentId);
+  }
+  getService(id: string): Promise<Service | undefined> {
+    return this.services.getService(id);
+  }
+  updateService(id: string, patch: ServicePatch): Promise<Service> {
+    return this.services.updateService(id, patch);
+  }
+  deleteService(id: string): Promise<void> {
+    return this.services.deleteService(id);
+  }
+  setServiceStatus(id: string, status: DeploymentStatus, message?: string | null): Promise<Service> {
+    return this.services.setServiceStatus(id, status, message);
+  }
+  setDeployedState(id: string, state: DeployedState): Promise<void> {
+    return this.services.setDeployedState(id, state);
+  }
+  setTargetVersion(id: string, version: string | null): Promise<void> {
+    return this.services.setTargetVersion(id, version);
+  }
+
+  // Host ports.
+  allocateHostPort(serviceId: string, containerPort: number, range: { from: number; to: number }): Promise<number> {
+    return this.hostPorts.allocateHostPort(serviceId, containerPort, range);
+  }
+  listHostPorts(serviceId?: string): Promise<Array<{ serviceId: string; containerPort: number; hostPort: number }>> {
+    return this.hostPorts.listHostPorts(serviceId);
+  }
+  releaseHostPorts(serviceId: string): Promise<void> {
+    return this.hostPorts.releaseHostPorts(serviceId);
+  }
+
+  // The queue.
+  enqueue(input: NewRequest): Promise<EnqueueResult> {
+    return this.queue.enqueue(input);
+  }
+  position(deploymentId: string): Promise<number | null> {
+    return this.queue.position(deploymentId);
+  }
+  listWaiting(environmentId: string): Promise<Deployment[]> {
+    return this.queue.listWaiting(environmentId);
+  }
+  getRunning(environmentId: string): Promise<Deployment | undefined> {
+    return this.queue.getRunning(environmentId);
+  }
+  environmentsReadyToRun(): Promise<string[]> {
+    return this.queue.environmentsReadyToRun();
+  }
+  claimNext(environmentId: string, owner: string, leaseMs: number): Promise<Deployment | undefined> {
+    return this.queue.claimNext(environmentId, owner, leaseMs);
+  }
+  renewLease(deploymentId: string, owner: string, leaseMs: number): Promise<boolean> {
+    return this.queue.renewLease(deploymentId, owner, leaseMs);
+  }
+  listExpiredLeases(): Promise<Deployment[]> {
+    return this.queue.listExpiredLeases();
+  }
+  takeOverLease(deploymentId: string, expiredOwner: string | null, owner: string, leaseMs: number): Promise<boolean> {
+    return this.queue.takeOverLease(deploymentId, expiredOwner, owner, leaseMs);
+  }
+  finishDeployment(
+    id: string,
+    status: Exclude<DeploymentRunStatus, 'QUEUED' | 'RUNNING'>,
+    message: string | null,
+  ): Promise<boolean> {
+    return this.queue.finishDeployment(id, status, message);
+  }
+  requestCancel(deploymentId: string, force: boolean): Promise<void> {
+    return this.queue.requestCancel(deploymentId, force);
+  }
+  removeWaiting(deploymentId: string): Promise<boolean> {
+    return this.queue.removeWaiting(deploymentId);
+  }
+
+  // Deployment records.
+  getDeployment(id: string): Promise<Deployment | undefined> {
+    return this.deployments.getDeployment(id);
+  }
+  getDeploymentDetail(id: string): Promise<DeploymentDetail | undefined> {
+    return this.deployments.getDeploymentDetail(id);
+  }
+  listDeployments(
+    filter: { environmentId?: string; serviceId?: string },
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<Deployment>> {
+    return this.deployments.listDeployments(filter, page);
+  }
+  recordDeploymentServices(deploymentId: string, services: Array<Omit<DeploymentServiceRecord, 'steps'>>): Promise<void> {
+    return this.deployments.recordDeploymentServices(deploymentId, services);
+  }
+  setDeploymentServiceStatus(deploymentId: string, serviceId: string, status: DeploymentStatus): Promise<void> {
+    return this.deployments.setDeploymentServiceStatus(deploymentId, serviceId, status);
+  }
+  startStep(deploymentId: string, serviceId: string, name: StepName, message?: string): Promise<string> {
+    return this.deployments.startStep(deploymentId, serviceId, name, message);
+  }
+  finishStep(stepId: string, status: StepStatus, message?: string | null): Promise<void> {
+    return this.deployments.finishStep(stepId, status, message);
+  }
+
+  // Logs.
+  appendLog(deploymentId: string, line: Omit<LogLine, 'seq'>): Promise<void> {
+    return this.logs.appendLog(deploymentId, line);
+  }
+  readLogs(deploymentId: string, afterSeq?: number, limit?: number): Promise<LogLine[]> {
+    return this.logs.readLogs(deploymentId, afterSeq, limit);
+  }
+
+  /** Destroys the pg pool or closes the SQLite file. */
+  close(): Promise<void> {
+    return this.ctx.db.destroy();
+  }
+}

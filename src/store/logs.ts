@@ -1,0 +1,43 @@
+import type { LogLevel, StepName } from '../domain/index.js';
+import type { StoreContext } from './context.js';
+import { toNumber } from './dialect.js';
+import type { LogLine } from './store.js';
+
+/** Deployment logs; the autoincrement id is the line's seq, so a follower resumes after it. */
+export class LogsRepository {
+  constructor(private readonly ctx: StoreContext) {}
+
+  async appendLog(deploymentId: string, line: Omit<LogLine, 'seq'>): Promise<void> {
+    await this.ctx.db
+      .insertInto('deployment_logs')
+      .values({
+        deployment_id: deploymentId,
+        ts: line.ts,
+        service_id: line.serviceId,
+        step: line.step,
+        level: line.level,
+        message: line.message,
+      })
+      .execute();
+  }
+
+  /** Lines after `afterSeq` (default: from the start), ascending, at most `limit` (default: all). */
+  async readLogs(deploymentId: string, afterSeq = 0, limit?: number): Promise<LogLine[]> {
+    let query = this.ctx.db
+      .selectFrom('deployment_logs')
+      .selectAll()
+      .where('deployment_id', '=', deploymentId)
+      .where('id', '>', afterSeq)
+      .orderBy('id');
+    if (limit !== undefined) query = query.limit(Math.max(0, Math.floor(limit)));
+    const rows = await query.execute();
+    return rows.map((r) => ({
+      seq: toNumber(r.id),
+      ts: r.ts,
+      serviceId: r.service_id,
+      step: r.step as StepName | null,
+      level: r.level as LogLevel,
+      message: r.message,
+    }));
+  }
+}

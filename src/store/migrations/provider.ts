@@ -1,0 +1,27 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from '../database.js';
+import type { SqlFlavor } from '../dialect.js';
+import { initialMigration } from './0001-initial.js';
+
+/** Migrations are compiled in, not read from a folder, so the built package carries them. */
+class StaticMigrationProvider implements MigrationProvider {
+  constructor(private readonly flavor: SqlFlavor) {}
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return {
+      '0001-initial': initialMigration(this.flavor),
+    };
+  }
+}
+
+/** Brings the schema up to date; Kysely's migrator locks so concurrent processes take turns. */
+export async function migrateToLatest(db: Kysely<Database>, flavor: SqlFlavor): Promise<void> {
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(flavor) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`database migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+}

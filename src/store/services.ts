@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import type { Selectable, Updateable } from 'kysely';
+import {
+  canTransition,
+  DomainError,
+  type DeploymentStatus,
+  type Service,
+  type ServiceSettings,
+  type ServiceSource,
+  type ServiceType,
+} from '../domain/index.js';
+import { conflict, notFound, nowIso, type StoreContext } from './context.js';
+import type { ServicesTable } from './database.js';
+import { parseJson, toNumber } from './dialect.js';
+import type { DeployedState, NewService, ServicePatch } from './store.js';
+
+/** How many lost compare-and-set races setServiceStatus tolerates before giving up. */
+const MAX_STATUS_ATTEMPTS = 20;
+
+/** Services; secret env values are encrypted in the settings column and decrypted on read. */
+export class ServicesRepository {
+  constructor(private readonly ctx: StoreContext) {}
+
+  async createService(input: NewService): Promise<Service> {
+    const now = nowIso(this.ctx);
+    const service: Service = {
+      id: randomUUID(),
+      environmentId: input.environmentId,
+      name: input.name,
+      type: input.type,
+      source: input.source,
+      settings: input.settings,
+      status: 'READY',
+      statusMessage: null,
+      deployedVersion: null,
+      targetVersion: null,
+      deployedSpecHash: null,
+      stageId: null,
+      skipEnvironmentActions: false,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.uniqueName(input.name, () =>
+      this.ctx.db
+        .insertInto('services')
+        .values({
+          id: service.id,
+          environment_id: service.environmentId,
+          name: service.name,
+          type: service.type,
+          source: JSON.stringify(service.source),
+          settings: JSON.stringify(this.seal(service.settings, service.id)),
+          status: service.status,
+          status_message: null,
+          deployed_version: null,
+          target_version: null,
+          deployed_spec_hash: null,
+          stage_id: null,
+          skip_environment_actions: this.ctx.flavor.bool(false),
+          created_at: now,
+          updated_at: now,
+        })
+        .execute(),
+    );
+    return service;
+  }
+
+  async listServices(environmentId: string): Promise<Service[]> {
+    const rows = await this.ctx.db
+      .selectFrom('services')
+      .selectAll()
+      .where('environment_id', '=', environmentId)
+      .orderBy('created_at')
+      .orderBy('name')
+      .execute();
+    return rows.map((r) => this.toService(r));
+  }
+
+  async getService(id: string): Promise<Service | undefined> {
+    const row = await this.ctx.db.selectFrom('services').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && this.toService(row);
+  }
+
+  async updateService(id: string, patch: ServicePatch): Promise<Service> {
+    const values: Updateable<ServicesTable> = { updated_at: nowIso(this.ctx) };
+    if (patch.name !== undefined) values.name = patch.name;
+    if (patch.source !== undefined) values.source = JSON.stringify(patch.source);
+    if (patch.settings !== undefined) values.settings = JSON.stringify(this.seal(patch.settings, id));
+    if (patch.stageId !== undefined) values.stage_id = patch.stageId;
+    if (patch.skipEnvironmentActions !== undefined) {
+      values.skip_environment_actions = this.ctx.flavor.bool(patch.skipEnvironmentActions);
+    }
+    const result = await this.uniqueName(patch.name ?? '', () =>
+      this.ctx.db.updateTable('services').set(values).where('id', '=', id).executeTakeFirst(),
+    );
+    if (toNumber(result.numUpdatedRows) === 0) throw notFound('service', id);
+    return this.requireService(id);
+  }
+
+  async deleteService(id: string): Promise<void> {
+    await this.ctx.db.deleteFrom('services').where('id', '=', id).execute();
+  }
+
+  /**
+   * Compare-and-set on the status read: two writers cannot both pass the transition check
+   * from the same status, the second one re-reads and is checked against the new status.
+   */
+  async setServiceStatus(id: string, status: DeploymentStatus, message: string | null = null): Promise<Service> {
+    for (let attempt = 0; attempt < MAX_STATUS_ATTEMPTS; attempt++) {
+      const current = await this.ctx.db.selectFrom('services').select('status').where('id', '=', id).executeTakeFirst();
+      if (!current) throw notFound('service', id);
+      const from = current.status as DeploymentStatus;
+      if (!canTransition(from, status)) {
+        throw new DomainError('ILLEGAL_TRANSITION', `a service cannot go from ${from} to ${status}`);
+      }
+      const result = await this.ctx.db
+        .updateTable('services')
+        .set({ status, status_message: message, updated_at: nowIso(this.ctx) })
+        .where('id', '=', id)
+        .where('status', '=', from)
+        .executeTakeFirst();
+      if (toNumber(result.numUpdatedRows) === 1) return this.requireService(id);
+    }
+    throw new Error(`the status of service ${id} kept changing under concurrent writers`);
+  }
+
+  async setDeployedState(id: string, state: DeployedState): Promise<void> {
+    await this.ctx.db
+      .updateTable('services')
+      .set({ deployed_version: state.deployedVersion, deployed_spec_hash: state.deployedSpecHash, updated_at: nowIso(this.ctx) })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async setTargetVersion(id: string, version: string | null): Promise<void> {
+    await this.ctx.db
+      .updateTable('services')
+      .set({ target_version: version, updated_at: nowIso(this.ctx) })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  private async requireService(id: string): Promise<Service> {
+    const service = await this.getService(id);
+    if (!service) throw notFound('service', id);
+    return service;
+  }
+
+  private async uniqueName<T>(name: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (this.ctx.flavor.isUniqueViolation(error)) {
+        throw conflict(`a service named ${name} already exists in this environment`);
+      }
+      throw error;
+    }
+  }
+
+  private seal(settings: ServiceSettings, serviceId: string): ServiceSettings {
+    if (!Array.isArray(settings.env)) return settings;
+    return {
+      ...settings,
+      env: settings.env.map((v) => (v.secret ? { ...v, value: this.ctx.secrets.encrypt(v.value, secretContext(serviceId)) } : v)),
+    };
+  }
+
+  private unseal(settings: ServiceSettings, serviceId: string): ServiceSettings {
+    if (!Array.isArray(settings.env)) return settings;
+    return {
+      ...settings,
+      env: settings.env.map((v) => (v.secret ? { ...v, value: this.ctx.secrets.decrypt(v.value, secretContext(serviceId)) } : v)),
+    };
+  }
+
+  private toService(row: Selectable<ServicesTable>): Service {
+    return {
+      id: row.id,
+      environmentId: row.environment_id,
+      name: row.name,
+      type: row.type as ServiceType,
+      source: parseJson<ServiceSource>(row.source),
+      settings: this.unseal(parseJson<ServiceSettings>(row.settings), row.id),
+      status: row.status as DeploymentStatus,
+      statusMessage: row.status_message,
+      deployedVersion: row.deployed_version,
+      targetVersion: row.target_version,
+      deployedSpecHash: row.deployed_spec_hash,
+      stageId: row.stage_id,
+      skipEnvironmentActions: Boolean(row.skip_environment_actions),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+}
+
+/** Binds a secret's ciphertext to its service: copied to another row, it does not decrypt. */
+function secretContext(serviceId: string): string {
+  return `service:${serviceId}:env`;
+}
