@@ -131,8 +131,18 @@ export function toApiError(error: unknown): ApiError | null {
     return new ApiError('ENVIRONMENT_BUSY', error.message, { runningDeploymentId: error.runningDeploymentId });
   }
   if (error instanceof NotFoundError) return new ApiError('NOT_FOUND', error.message);
-  if (error instanceof DomainError && error.code === 'ILLEGAL_TRANSITION') {
-    return new ApiError('CONFLICT', error.message);
+  if (error instanceof DomainError) {
+    switch (error.code) {
+      case 'ILLEGAL_TRANSITION':
+      case 'CONFLICT':
+        return new ApiError('CONFLICT', error.message);
+      case 'NOT_FOUND':
+        return new ApiError('NOT_FOUND', error.message);
+      case 'VALIDATION_FAILED':
+        return new ApiError('VALIDATION_FAILED', error.message);
+      default:
+        break;
+    }
   }
   if (isUniqueViolation(error)) return new ApiError('CONFLICT', 'a resource with that name already exists');
   const fe = error as Partial<FastifyError> & { validation?: ErrorObject[]; validationContext?: string };

@@ -1,7 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { IMAGE_NAME, IMAGE_TAG, Id, Name, Obj } from './common.js';
 
-/** Service sources and settings (SPEC §1). Defaults of settings come from DEFAULT_SERVICE_SETTINGS. */
+/**
+ * Service sources and settings (SPEC §1). Defaults of settings come from DEFAULT_SERVICE_SETTINGS.
+ * Fields with a `default` are optional here: Ajv does not apply defaults inside a union (the
+ * service body is one), so the handler fills them in with TypeBox's Value.Default.
+ */
 
 /** A path inside the repository: no `..` segment, no NUL. */
 const REPO_PATH = '^(?!.*(?:^|/)\\.\\.(?:/|$))[^\\u0000]{1,1024}$';
@@ -16,8 +20,8 @@ export const GitSourceSchema = Obj({
   git: Obj({
     url: Type.String({ minLength: 1, maxLength: 2048, description: 'https://, ssh://, scp-like user@host:path, or file://' }),
     branch: Type.String({ pattern: BRANCH }),
-    rootPath: Type.String({ pattern: REPO_PATH, default: '/' }),
-    dockerfilePath: Type.String({ pattern: REPO_PATH, default: 'Dockerfile' }),
+    rootPath: Type.Optional(Type.String({ pattern: REPO_PATH, default: '/' })),
+    dockerfilePath: Type.Optional(Type.String({ pattern: REPO_PATH, default: 'Dockerfile' })),
   }),
 });
 
@@ -31,8 +35,8 @@ export const ImageSourceSchema = Obj({ image: ImageRefSchema });
 export const DatabaseSourceSchema = Obj({
   engine: Type.Union([Type.Literal('postgresql'), Type.Literal('mysql'), Type.Literal('redis'), Type.Literal('mongodb')]),
   version: Type.String({ pattern: IMAGE_TAG }),
-  mode: Type.Union([Type.Literal('container'), Type.Literal('managed')], { default: 'container' }),
-  storageGb: Type.Integer({ minimum: 1, maximum: 65536, default: 10 }),
+  mode: Type.Optional(Type.Union([Type.Literal('container'), Type.Literal('managed')], { default: 'container' })),
+  storageGb: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536, default: 10 })),
   image: Type.Optional(ImageRefSchema),
 });
 
@@ -50,15 +54,15 @@ export const JobSourceSchema = Obj({
   ),
   source: Type.Union([GitSourceSchema, ImageSourceSchema]),
   command: Type.Optional(Command),
-  maxDurationSeconds: Type.Integer({ minimum: 1, maximum: 86400, default: 3600 }),
-  maxRestarts: Type.Integer({ minimum: 0, maximum: 100, default: 0 }),
+  maxDurationSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400, default: 3600 })),
+  maxRestarts: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, default: 0 })),
 });
 
 const ProbeTiming = {
-  initialDelaySeconds: Type.Integer({ minimum: 0, maximum: 3600, default: 0 }),
-  periodSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 10 }),
-  timeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 5 }),
-  failureThreshold: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
+  initialDelaySeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600, default: 0 })),
+  periodSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, default: 10 })),
+  timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, default: 5 })),
+  failureThreshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 3 })),
 };
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 
@@ -71,7 +75,7 @@ export const ProbeSchema = Type.Union([
 export const EnvVarSchema = Obj({
   key: Type.String({ pattern: ENV_KEY }),
   value: Type.String({ maxLength: 65536 }),
-  secret: Type.Boolean({ default: false }),
+  secret: Type.Optional(Type.Boolean({ default: false })),
 });
 
 /** Every setting optional: creation fills in the defaults, PATCH merges over the current ones. */
@@ -83,8 +87,8 @@ export const ServiceSettingsInput = Obj({
     Type.Array(
       Obj({
         containerPort: Port,
-        public: Type.Boolean({ default: false }),
-        protocol: Type.Union([Type.Literal('http'), Type.Literal('tcp')], { default: 'http' }),
+        public: Type.Optional(Type.Boolean({ default: false })),
+        protocol: Type.Optional(Type.Union([Type.Literal('http'), Type.Literal('tcp')], { default: 'http' })),
       }),
       { maxItems: 64 },
     ),
