@@ -5,14 +5,14 @@
  * readiness probe). Replacing instances is: addBackend(new) → drainBackend(old) → remove the
  * old container; clients see no failed request.
  *
- * Why hand-written on node:http / node:net rather than `http-proxy` (1.18.1, last released
- * 2020): zero downtime hinges on three things that library leaves to its caller anyway —
- * counting in-flight requests per backend (drain waits for them), closing a draining
- * backend's idle upstream keep-alive sockets (one http.Agent per backend), and retrying a
- * request on another backend only while nothing of it has been answered or consumed. With
- * http-proxy those would be bolted on through its events and its single error callback; with
- * node:http the whole request path is ~100 lines we fully control (edge-proxy/http-route.ts).
- * `http-proxy-3` needs Node 22.
+ * Why hand-written on node:http / node:net rather than `http-proxy` (1.18.1, an old release
+ * whose API is a pipe plus events): zero downtime hinges on three things that library leaves
+ * to its caller anyway — counting in-flight requests per backend (drain waits for them),
+ * closing a draining backend's idle upstream keep-alive sockets (one http.Agent per backend),
+ * and retrying a request on another backend only while nothing of it has been answered or
+ * consumed. With http-proxy those would be bolted on through its events and its single error
+ * callback; with node:http the whole request path is one ~70-line function we fully control
+ * (forward() in edge-proxy/http-route.ts). `http-proxy-3` needs Node 22.
  *
  * Layout: edge-proxy/backend-pool.ts (backends, round robin, in-flight counts, drain),
  * edge-proxy/http-route.ts (reverse proxy + WebSocket upgrades), edge-proxy/tcp-route.ts
