@@ -19,5 +19,24 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
       },
       security: [{ bearerAuth: [] }],
     },
+    transformObject: (documentObject) => {
+      const doc = 'openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject;
+      markOptionalBodies(doc as { paths?: Record<string, Record<string, OperationLike>> });
+      return doc;
+    },
   });
+}
+
+interface OperationLike {
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: { nullable?: boolean } }> };
+}
+
+/** Bodies declared `{…} | null` (deploy, cancel) may be left out: say so in the document. */
+function markOptionalBodies(doc: { paths?: Record<string, Record<string, OperationLike>> }): void {
+  for (const operations of Object.values(doc.paths ?? {})) {
+    for (const op of Object.values(operations)) {
+      const body = op.requestBody;
+      if (body && Object.values(body.content ?? {}).some((c) => c.schema?.nullable === true)) body.required = false;
+    }
+  }
 }

@@ -502,6 +502,9 @@ describe('bad input on every route', () => {
       assertError(await h.app.inject({ method: 'PATCH', url: `${V}/services/${appServiceId}`, headers: admin, payload: { name } }), 400, 'VALIDATION_FAILED');
       assertError(await h.app.inject({ method: 'POST', url: `${V}/tokens`, headers: admin, payload: { name, role: 'viewer' } }), 400, 'VALIDATION_FAILED');
     }
+    // A git service deploys commits only; an image service takes any valid tag.
+    assertError(await h.app.inject({ method: 'POST', url: `${V}/services/${appServiceId}/deploy`, headers: admin, payload: { version: 'v1.2' } }), 400, 'VALIDATION_FAILED');
+    assert.equal((await h.app.inject({ method: 'POST', url: `${V}/services/${containerServiceId}/deploy`, headers: admin, payload: { version: 'v1.2' } })).statusCode, 202);
     for (const version of ['', '-x', 'a b', 'x'.repeat(129), 'v/1']) {
       assertError(await h.app.inject({ method: 'POST', url: `${V}/services/${appServiceId}/deploy`, headers: admin, payload: { version } }), 400, 'VALIDATION_FAILED');
     }

@@ -6,7 +6,7 @@ import type { QueuedAction } from '../../domain/index.js';
 import { codeSource, isGitSource } from '../../domain/index.js';
 import type { SubmitInput } from '../../engine/control-plane.js';
 import { validationFailed, type FieldError } from '../errors.js';
-import { ActionAccepted, AnyObject, IdParams, QueueQuery, errorResponses } from '../schemas/common.js';
+import { ActionAccepted, AnyObject, COMMIT_SHA, IdParams, QueueQuery, errorResponses } from '../schemas/common.js';
 import { CancelBody, DeployLatestBody } from '../schemas/action.js';
 import { DeployBody } from '../schemas/service.js';
 
@@ -65,6 +65,10 @@ export function actionRoutes(app: Api, deps: ApiDeps): void {
     async (request, reply) => {
       const service = await requireService(store, request.params.id);
       const version = request.body?.version;
+      const source = codeSource(service);
+      if (version !== undefined && source && isGitSource(source) && !new RegExp(COMMIT_SHA).test(version)) {
+        throw validationFailed([{ field: 'body/version', message: 'a git service deploys a commit SHA (7–40 hex characters)' }]);
+      }
       const result = await controlPlane.submit({
         environmentId: service.environmentId,
         action: version === undefined ? 'DEPLOY' : 'DEPLOY_VERSION',
