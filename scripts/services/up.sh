@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Starts the real services Slipway's integration tests talk to: Docker Engine, a registry on
+# 127.0.0.1:5000, PostgreSQL 15 on 127.0.0.1:5432, and the FROM-scratch test images.
+# Idempotent: anything already answering is left alone. Run as root on Debian bookworm.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+DOCKER_DATA=/var/lib/slipway-test-docker
+DOCKER_LOG=/var/log/slipway-dockerd.log
+REGISTRY_DIR=/var/lib/slipway-test-registry
+REGISTRY_CONFIG="$REGISTRY_DIR/config.yml"
+REGISTRY_LOG=/var/log/slipway-registry.log
+REGISTRY_ADDR="${SLIPWAY_TEST_REGISTRY:-127.0.0.1:5000}"
+PG_PASSWORD=slipway
+PG_DB=slipway_test
+RUN_DIR=/run/slipway-test-services
+
+fail() { echo "up.sh: FAILED: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || fail "must run as root"
+mkdir -p "$RUN_DIR"
+
+# --- packages -----------------------------------------------------------------------------
+need=()
+command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
+[ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 && dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
+command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /usr/lib/postgresql/15 ] || need+=(postgresql)
+command -v iptables >/dev/null 2>&1 || need+=(iptables)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "up.sh: installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null || fail "apt-get update"
+  apt-get install -y -q "${need[@]}" >/dev/null || fail "apt-get install ${need[*]}"
+fi
+
+wait_for() { # wait_for <seconds> <description> <command...>
+  local deadline=$((SECONDS + $1)) what="$2"; shift 2
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.3
+  done
+}
+
+# --- Docker Engine ------------------------------------------------------------------------
+docker_ping() { curl -fsS --max-time 2 --unix-socket /var/run/docker.sock http://docker/_ping; }
+if ! docker_ping >/dev/null 2>&1; then
+  echo "up.sh: starting dockerd (data root $DOCKER_DATA, log $DOCKER_LOG)"
+  mkdir -p "$DOCKER_DATA"
+  rm -f /var/run/docker.pid
+  nohup dockerd --data-root "$DOCKER_DATA" >"$DOCKER_LOG" 2>&1 </dev/null &
+  echo $! >"$RUN_DIR/dockerd.pid"
+  wait_for 60 dockerd docker_ping || { tail -n 30 "$DOCKER_LOG" >&2; fail "dockerd did not answer /_ping within 60 s (log: $DOCKER_LOG)"; }
+fi
+
+# --- registry -----------------------------------------------------------------------------
+registry_ping() { curl -fsS --max-time 2 "http://$REGISTRY_ADDR/v2/"; }
+if ! registry_ping >/dev/null 2>&1; then
+  echo "up.sh: starting docker-registry on $REGISTRY_ADDR (storage $REGISTRY_DIR)"
+  mkdir -p "$REGISTRY_DIR/data"
+  cat >"$REGISTRY_CONFIG" <<YAML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $REGISTRY_DIR/data
+  delete:
+    enabled: true
+http:
+  addr: $REGISTRY_ADDR
+YAML
+  nohup docker-registry serve "$REGISTRY_CONFIG" >"$REGISTRY_LOG" 2>&1 </dev/null &
+  echo $! >"$RUN_DIR/registry.pid"
+  wait_for 30 registry registry_ping || { tail -n 30 "$REGISTRY_LOG" >&2; fail "registry did not answer http://$REGISTRY_ADDR/v2/ within 30 s (log: $REGISTRY_LOG)"; }
+fi
+
+# --- PostgreSQL 15 ------------------------------------------------------------------------
+pg_ready() { pg_isready -q -h 127.0.0.1 -p 5432; }
+if ! pg_ready; then
+  if ! pg_lsclusters -h 2>/dev/null | awk '{print $1,$2}' | grep -qx '15 main'; then
+    echo "up.sh: creating PostgreSQL cluster 15/main"
+    pg_createcluster 15 main >/dev/null || fail "pg_createcluster 15 main"
+  fi
+  echo "up.sh: starting PostgreSQL 15/main"
+  pg_ctlcluster 15 main start || fail "pg_ctlcluster 15 main start (see /var/log/postgresql/postgresql-15-main.log)"
+  wait_for 30 postgres pg_ready || fail "PostgreSQL did not accept connections on 127.0.0.1:5432 within 30 s"
+fi
+psql_root() { runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+psql_root -c "ALTER USER postgres WITH PASSWORD '$PG_PASSWORD'" >/dev/null || fail "setting the postgres password"
+if [ "$(psql_root -tAc "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'")" != 1 ]; then
+  psql_root -c "CREATE DATABASE $PG_DB" >/dev/null || fail "creating database $PG_DB"
+fi
+PGPASSWORD=$PG_PASSWORD psql -X -h 127.0.0.1 -U postgres -d "$PG_DB" -tAc 'SELECT 1' >/dev/null \
+  || fail "cannot connect as postgres:$PG_PASSWORD@127.0.0.1:5432/$PG_DB (check pg_hba.conf allows md5/scram on 127.0.0.1)"
+
+# --- test images --------------------------------------------------------------------------
+SLIPWAY_TEST_REGISTRY="$REGISTRY_ADDR" "$HERE/test-images.sh" || fail "building/pushing the test images"
+
+echo "docker     unix:///var/run/docker.sock (engine $(curl -fsS --unix-socket /var/run/docker.sock http://docker/version | sed -n 's/.*"Version":"\([^"]*\)".*/\1/p' | head -c 20))"
+echo "registry   http://$REGISTRY_ADDR/v2/"
+echo "postgresql postgres://postgres:$PG_PASSWORD@127.0.0.1:5432/$PG_DB"
+echo "images     $REGISTRY_ADDR/slipway-test/{app:v1,app:v2,never-ready:v1,slow-ready:v1,crash:v1}"
