@@ -1,0 +1,56 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { RegistryClient, RegistryError, parseImageName } from '../../src/build/registry-client.js';
+import { testImages, testRegistry } from '../support/images.js';
+
+describe('parseImageName', () => {
+  it('applies Docker Hub rules to names without a host', () => {
+    assert.deepEqual(parseImageName('nginx'), { registry: 'registry-1.docker.io', repository: 'library/nginx', baseUrl: 'https://registry-1.docker.io' });
+    assert.equal(parseImageName('bitnami/redis').repository, 'bitnami/redis');
+    assert.equal(parseImageName('docker.io/nginx').repository, 'library/nginx');
+  });
+  it('uses http for loopback registries and https for others', () => {
+    assert.deepEqual(parseImageName('127.0.0.1:5000/a/b'), { registry: '127.0.0.1:5000', repository: 'a/b', baseUrl: 'http://127.0.0.1:5000' });
+    assert.equal(parseImageName('localhost/x').baseUrl, 'http://localhost');
+    assert.equal(parseImageName('ghcr.io/org/app').baseUrl, 'https://ghcr.io');
+    assert.equal(parseImageName('registry.example:5000/app').baseUrl, 'https://registry.example:5000');
+  });
+  it('refuses names that are not image names', () => {
+    assert.throws(() => parseImageName('Upper/Case'), RegistryError);
+    assert.throws(() => parseImageName(''), RegistryError);
+  });
+});
+
+describe('RegistryClient against the test registry', () => {
+  const client = new RegistryClient();
+
+  it('lists the tags of a repository', async () => {
+    const tags = await client.listTags(testImages.appV1.name);
+    assert.ok(tags.includes('v1') && tags.includes('v2'), `tags: ${tags.join(',')}`);
+  });
+
+  it('follows Link pagination', async () => {
+    const paged = new RegistryClient({ pageSize: 1 });
+    const tags = await paged.listTags(testImages.appV1.name);
+    assert.deepEqual([...tags].sort(), [...(await client.listTags(testImages.appV1.name))].sort());
+    assert.ok(tags.length >= 2);
+  });
+
+  it('returns the digest docker itself records for a tag', async () => {
+    const digest = await client.manifestDigest(testImages.appV2.name, 'v2');
+    assert.match(digest, /^sha256:[0-9a-f]{64}$/);
+    const repoDigests = execFileSync('docker', ['image', 'inspect', '-f', '{{json .RepoDigests}}', testImages.appV2.ref], { encoding: 'utf8' });
+    assert.ok(repoDigests.includes(digest), `${digest} not in ${repoDigests}`);
+    assert.notEqual(digest, await client.manifestDigest(testImages.appV1.name, 'v1'));
+  });
+
+  it('answers NOT_FOUND for an unknown repository or tag', async () => {
+    await assert.rejects(client.listTags(`${testRegistry}/slipway-test/no-such-repo`), (e: unknown) => e instanceof RegistryError && e.code === 'NOT_FOUND');
+    await assert.rejects(client.manifestDigest(testImages.appV1.name, 'no-such-tag'), (e: unknown) => e instanceof RegistryError && e.code === 'NOT_FOUND');
+  });
+
+  it('answers REGISTRY_UNREACHABLE when nothing listens', async () => {
+    await assert.rejects(client.listTags('127.0.0.1:1/slipway-test/app'), (e: unknown) => e instanceof RegistryError && e.code === 'REGISTRY_UNREACHABLE' && /unreachable/.test(e.message));
+  });
+});
