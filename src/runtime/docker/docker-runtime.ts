@@ -1,0 +1,314 @@
+import Docker from 'dockerode';
+import type { PortSetting } from '../../domain/model.js';
+import type { RunningState } from '../../domain/statuses.js';
+import type { Store } from '../../store/store.js';
+import type { Endpoint, EnvironmentTarget, OperationContext, RolloutSpec, Runtime, ServiceTarget } from '../runtime.js';
+import type { EdgeProxy } from './edge-proxy.js';
+import { instanceIp, isNotFound } from './instance-ip.js';
+import { InstanceMonitor, type TrackedInstance } from './instance-monitor.js';
+import { inspectOrNull, listInstances, retire, type RuntimeParts } from './instances.js';
+import { LABEL, environmentLabels, managedFilter, networkName, readInstanceLabels, serviceFilter, serviceLabels, volumeName } from './names-and-labels.js';
+import { observeService } from './observe.js';
+import { resolveImage } from './resolve-image.js';
+import { rollout } from './rollout.js';
+
+export type HostPortAllocator = Pick<Store, 'allocateHostPort' | 'listHostPorts' | 'releaseHostPorts'>;
+
+export interface DockerRuntimeOptions {
+  /** The engine; default: dockerode's default, which follows DOCKER_HOST or /var/run/docker.sock. */
+  docker?: Docker;
+  /** Routes public ports to ready instances. Owned by the caller (close() leaves it open). */
+  proxy: EdgeProxy;
+  /** One stable host port per (service, container port). */
+  hostPorts: HostPortAllocator;
+  /** Host name in endpoint URLs; default localhost. */
+  publicHost?: string;
+  /** Where host ports are allocated; default 20000–29999. */
+  hostPortRange?: { from: number; to: number };
+  /** How long a retired instance may finish in-flight requests; default 10 s. */
+  drainTimeoutMs?: number;
+  /** SIGTERM → SIGKILL delay when removing an instance; default 10 s. */
+  stopTimeoutSeconds?: number;
+  /** Background messages (monitor, event stream, start()); no deployment to log them to. */
+  log?: (message: string) => void;
+}
+
+/**
+ * The `docker` runtime (SPEC §7): one machine's Docker Engine, an environment per user-defined
+ * network, instances as labelled containers, public ports behind Slipway's edge proxy.
+ * The moves are in rollout.ts / instances.ts; readiness after a rollout in instance-monitor.ts.
+ */
+export class DockerRuntime implements Runtime {
+  readonly kind = 'docker' as const;
+  private readonly docker: Docker;
+  private readonly proxy: EdgeProxy;
+  private readonly hostPorts: HostPortAllocator;
+  private readonly publicHost: string;
+  private readonly range: { from: number; to: number };
+  private readonly parts: RuntimeParts;
+  private readonly monitor: InstanceMonitor;
+  private readonly log: (message: string) => void;
+  private readonly listeners = new Set<(serviceId: string) => void>();
+  /** Public ports routed per service: endpoints() reports them with their protocol. */
+  private readonly routed = new Map<string, PortSetting[]>();
+  private events: NodeJS.ReadableStream | null = null;
+  private eventsRetry: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(options: DockerRuntimeOptions) {
+    this.docker = options.docker ?? new Docker();
+    this.proxy = options.proxy;
+    this.hostPorts = options.hostPorts;
+    this.publicHost = options.publicHost ?? 'localhost';
+    this.range = options.hostPortRange ?? { from: 20000, to: 29999 };
+    this.log = options.log ?? (() => undefined);
+    this.monitor = new InstanceMonitor(this.docker, {
+      onReadyChange: (instance) => this.onReadyChange(instance),
+      log: this.log,
+    });
+    this.parts = {
+      docker: this.docker,
+      proxy: this.proxy,
+      monitor: this.monitor,
+      drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
+      stopTimeoutSeconds: options.stopTimeoutSeconds ?? 10,
+    };
+  }
+
+  async prepareEnvironment(env: EnvironmentTarget, ctx: OperationContext): Promise<void> {
+    const name = networkName(env.environmentId);
+    try {
+      await this.docker.getNetwork(name).inspect();
+      return;
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    try {
+      await this.docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: environmentLabels(env) });
+      ctx.log('info', `created network ${name}`);
+    } catch (error) {
+      // 409: created meanwhile by another call.
+      if ((error as { statusCode?: number }).statusCode !== 409) throw error;
+    }
+  }
+
+  resolveImage(image: { name: string; tag: string }, ctx: OperationContext): Promise<string> {
+    return resolveImage(this.docker, image, ctx);
+  }
+
+  async runningSpecHash(target: ServiceTarget): Promise<string | null> {
+    const running = (await listInstances(this.docker, target.serviceId)).filter((c) => c.State === 'running');
+    const hashes = new Set(running.map((c) => c.Labels[LABEL.specHash] ?? ''));
+    if (running.length === 0 || hashes.size !== 1) return null;
+    const [hash] = hashes;
+    return hash ? hash : null;
+  }
+
+  async deploy(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
+    await this.prepareEnvironment(target, ctx);
+    await this.ensureVolumes(target, spec);
+    await this.ensureRoutes(target.serviceId, spec.ports);
+    await rollout(this.parts, target, spec, ctx);
+  }
+
+  async restart(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
+    // The same replacement as a deploy, with the spec already running: each new instance gated on readiness.
+    await this.deploy(target, spec, ctx);
+  }
+
+  async stop(target: ServiceTarget, ctx: OperationContext): Promise<void> {
+    const containers = await listInstances(this.docker, target.serviceId);
+    await Promise.all(containers.map((c) => retire(this.parts, c.Id, readInstanceLabels(c.Labels))));
+    ctx.log('info', `stopped ${containers.length} instance(s); volumes kept`);
+  }
+
+  async delete(target: ServiceTarget, options: { keepData: boolean }, ctx: OperationContext): Promise<void> {
+    await this.stop(target, ctx);
+    if (!options.keepData) {
+      const { Volumes } = await this.docker.listVolumes({ filters: serviceFilter(target.serviceId) });
+      for (const volume of Volumes ?? []) {
+        await this.docker.getVolume(volume.Name).remove().catch((error: unknown) => {
+          if (!isNotFound(error)) throw error;
+        });
+        ctx.log('info', `removed volume ${volume.Name}`);
+      }
+    }
+    await this.proxy.closeRoutes(target.serviceId);
+    this.routed.delete(target.serviceId);
+    await this.hostPorts.releaseHostPorts(target.serviceId);
+  }
+
+  async deleteEnvironment(env: EnvironmentTarget, ctx: OperationContext): Promise<void> {
+    const name = networkName(env.environmentId);
+    try {
+      await this.docker.getNetwork(name).remove();
+      ctx.log('info', `removed network ${name}`);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  observe(target: ServiceTarget): Promise<RunningState> {
+    return observeService(this.docker, this.monitor, target.serviceId);
+  }
+
+  async endpoints(target: ServiceTarget): Promise<Endpoint[]> {
+    let ports = this.routed.get(target.serviceId);
+    if (!ports) {
+      const containers = await listInstances(this.docker, target.serviceId).catch(() => []);
+      ports = readInstanceLabels(containers[0]?.Labels)?.ports.filter((p) => p.public) ?? [];
+    }
+    const allocated = await this.hostPorts.listHostPorts(target.serviceId);
+    const endpoints: Endpoint[] = [];
+    for (const { containerPort, hostPort } of allocated.sort((a, b) => a.containerPort - b.containerPort)) {
+      const protocol = ports.find((p) => p.containerPort === containerPort)?.protocol ?? 'http';
+      endpoints.push({ port: hostPort, protocol, url: `${protocol === 'http' ? 'http' : 'tcp'}://${this.publicHost}:${hostPort}` });
+    }
+    return endpoints;
+  }
+
+  watch(listener: (serviceId: string) => void): () => void {
+    this.listeners.add(listener);
+    this.startEvents();
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /**
+   * Picks up the instances a previous control plane left: opens their public routes, and
+   * puts into the proxy those that pass their readiness check now; the monitor keeps at it.
+   */
+  async start(): Promise<void> {
+    this.closed = false;
+    this.startEvents();
+    const containers = await this.docker.listContainers({ all: true, filters: managedFilter });
+    const checks: Array<Promise<void>> = [];
+    for (const c of containers) {
+      const labels = readInstanceLabels(c.Labels);
+      if (!labels) continue;
+      try {
+        await this.ensureRoutes(labels.serviceId, labels.ports);
+      } catch (error) {
+        this.log(`start: cannot route the public ports of service ${labels.serviceId}: ${(error as Error).message}`);
+      }
+      const info = await inspectOrNull(this.docker, c.Id);
+      if (!info) continue;
+      this.monitor.track(c.Id, labels, { ready: false, ip: instanceIp(info, labels.environmentId), startedAt: info.State.StartedAt });
+      checks.push(this.monitor.checkNow(c.Id));
+    }
+    await Promise.all(checks);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.monitor.close();
+    if (this.eventsRetry) clearTimeout(this.eventsRetry);
+    const events = this.events as (NodeJS.ReadableStream & { destroy?: () => void }) | null;
+    this.events = null;
+    events?.destroy?.();
+    this.listeners.clear();
+  }
+
+  private async ensureRoutes(serviceId: string, ports: PortSetting[]): Promise<void> {
+    const publicPorts = ports.filter((p) => p.public);
+    for (const port of publicPorts) {
+      const hostPort = await this.hostPorts.allocateHostPort(serviceId, port.containerPort, this.range);
+      await this.proxy.openRoute({ serviceId, containerPort: port.containerPort, hostPort, protocol: port.protocol });
+    }
+    const known = this.routed.get(serviceId) ?? [];
+    const merged = [...publicPorts, ...known.filter((k) => !publicPorts.some((p) => p.containerPort === k.containerPort))];
+    this.routed.set(serviceId, merged);
+  }
+
+  private async ensureVolumes(target: ServiceTarget, spec: RolloutSpec): Promise<void> {
+    for (let n = 0; n < spec.storage.length; n++) {
+      // Creating an existing volume returns it unchanged.
+      await this.docker.createVolume({ Name: volumeName(target.serviceId, n), Labels: serviceLabels(target) });
+    }
+  }
+
+  /** Only ready instances take traffic: the proxy follows the monitor's view. */
+  private onReadyChange(instance: TrackedInstance): void {
+    const { serviceId } = instance.labels;
+    for (const port of instance.labels.ports.filter((p) => p.public)) {
+      try {
+        if (instance.ready && instance.ip) {
+          this.proxy.addBackend(serviceId, port.containerPort, { id: instance.id, host: instance.ip, port: port.containerPort });
+        } else {
+          void this.proxy.drainBackend(serviceId, port.containerPort, instance.id).catch(() => undefined);
+        }
+      } catch (error) {
+        this.log(`proxy: ${(error as Error).message}`);
+      }
+    }
+    this.notify(serviceId);
+  }
+
+  private notify(serviceId: string): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(serviceId);
+      } catch (error) {
+        this.log(`watch listener failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** One Docker event stream for Slipway's containers: pokes the monitor and tells watchers. */
+  private startEvents(): void {
+    if (this.events || this.closed) return;
+    const filters = { type: ['container' as const], label: managedFilter.label };
+    this.docker.getEvents({ filters }).then(
+      (stream) => {
+        if (this.closed) return void (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+        this.events = stream;
+        let buffer = '';
+        stream.on('data', (chunk: Buffer) => {
+          buffer += chunk.toString('utf8');
+          let newline: number;
+          while ((newline = buffer.indexOf('\n')) >= 0) {
+            const line = buffer.slice(0, newline).trim();
+            buffer = buffer.slice(newline + 1);
+            if (line) this.onEvent(line);
+          }
+        });
+        const reconnect = (): void => {
+          if (this.events !== stream) return;
+          this.events = null;
+          this.scheduleEventsRetry();
+        };
+        stream.on('end', reconnect);
+        stream.on('close', reconnect);
+        stream.on('error', reconnect);
+      },
+      (error: unknown) => {
+        this.log(`docker events: ${(error as Error).message}`);
+        this.scheduleEventsRetry();
+      },
+    );
+  }
+
+  private scheduleEventsRetry(): void {
+    if (this.closed || this.eventsRetry) return;
+    this.eventsRetry = setTimeout(() => {
+      this.eventsRetry = null;
+      this.startEvents();
+    }, 1000);
+    this.eventsRetry.unref();
+  }
+
+  private onEvent(line: string): void {
+    let event: { id?: string; status?: string; Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+    try {
+      event = JSON.parse(line) as typeof event;
+    } catch {
+      return;
+    }
+    const id = event.Actor?.ID ?? event.id;
+    const serviceId = event.Actor?.Attributes?.[LABEL.service];
+    const action = event.Action ?? event.status ?? '';
+    if (id && /^(start|die|restart|kill|oom|stop)$/.test(action)) void this.monitor.checkNow(id);
+    if (serviceId && !action.startsWith('exec_')) this.notify(serviceId);
+  }
+}

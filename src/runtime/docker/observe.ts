@@ -1,0 +1,48 @@
+import type Docker from 'dockerode';
+import type { InstanceState, RunningState, RunningStatus } from '../../domain/statuses.js';
+import { inspectOrNull, listInstances } from './instances.js';
+import type { InstanceMonitor } from './instance-monitor.js';
+import { readInstanceLabels } from './names-and-labels.js';
+
+/** Docker's "never" for FinishedAt. */
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/**
+ * The running state of a service from what the engine reports now plus the readiness the
+ * monitor keeps: RUNNING (all ready), WARNING (some ready), STARTING (none ready yet, none
+ * failing), ERROR (none ready and some crashing or exited), STOPPED (no instance), UNKNOWN
+ * (the engine did not answer).
+ */
+export async function observeService(docker: Docker, monitor: InstanceMonitor, serviceId: string): Promise<RunningState> {
+  let infos: Docker.ContainerInspectInfo[];
+  try {
+    const containers = await listInstances(docker, serviceId);
+    infos = (await Promise.all(containers.map((c) => inspectOrNull(docker, c.Id)))).filter((i): i is Docker.ContainerInspectInfo => i !== null);
+  } catch {
+    return { status: 'UNKNOWN', instances: [] };
+  }
+  if (infos.length === 0) return { status: 'STOPPED', instances: [] };
+
+  let failing = 0;
+  const instances: InstanceState[] = infos.map((info) => {
+    const running = info.State.Running && !info.State.Restarting;
+    const tracked = monitor.get(info.Id);
+    const hasExited = info.RestartCount > 0 || (!running && info.State.FinishedAt !== ZERO_TIME && info.State.FinishedAt !== '');
+    if (!running || (info.RestartCount > 0 && !tracked?.ready)) failing++;
+    return {
+      id: info.Id,
+      version: readInstanceLabels(info.Config.Labels)?.version ?? null,
+      ready: running && tracked?.ready === true,
+      restarts: info.RestartCount + (tracked?.livenessRestarts ?? 0),
+      lastExitCode: hasExited ? info.State.ExitCode : null,
+      startedAt: running ? info.State.StartedAt : null,
+    };
+  });
+  const ready = instances.filter((i) => i.ready).length;
+  let status: RunningStatus;
+  if (ready === instances.length) status = 'RUNNING';
+  else if (ready > 0) status = 'WARNING';
+  else if (failing > 0) status = 'ERROR';
+  else status = 'STARTING';
+  return { status, instances };
+}

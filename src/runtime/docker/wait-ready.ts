@@ -1,0 +1,81 @@
+import type Docker from 'dockerode';
+import type { Probe } from '../../domain/model.js';
+import { RolloutFailedError } from '../runtime.js';
+import { instanceIp } from './instance-ip.js';
+import { NO_PROBE_READY_AFTER_MS } from './instance-monitor.js';
+import { runProbe } from './probes.js';
+import { sleep, throwIfAborted } from './wait.js';
+
+const POLL_MS = 250;
+
+export interface WaitReadyOptions {
+  environmentId: string;
+  readiness: Probe | undefined;
+  startTimeoutSeconds: number;
+  /** Names the instance in messages, e.g. "instance 2 (v2)". */
+  describe: string;
+  signal: AbortSignal;
+  log(message: string): void;
+}
+
+/**
+ * Waits until a just-started instance is ready: its readiness probe passes (after
+ * initialDelaySeconds, every periodSeconds) or, without a probe, it has run for 5 s. Throws
+ * RolloutFailedError when it exits or is not ready within the start timeout (after writing its
+ * last log lines to the deployment log), and the signal's reason when aborted.
+ */
+export async function waitUntilReady(docker: Docker, containerId: string, options: WaitReadyOptions): Promise<Docker.ContainerInspectInfo> {
+  const container = docker.getContainer(containerId);
+  const startMs = Date.now();
+  const deadline = startMs + options.startTimeoutSeconds * 1000;
+  const probe = options.readiness;
+  let nextProbeMs = startMs + (probe?.initialDelaySeconds ?? 0) * 1000;
+  let runningSinceMs: number | null = null;
+  for (;;) {
+    throwIfAborted(options.signal);
+    const info = await container.inspect();
+    if (!info.State.Running || info.State.Restarting || info.RestartCount > 0) {
+      await logTail(container, options);
+      const code = info.State.ExitCode;
+      throw new RolloutFailedError(`${options.describe} exited${code !== undefined ? ` with code ${code}` : ''} before it was ready`);
+    }
+    runningSinceMs ??= Date.now();
+    const now = Date.now();
+    if (!probe) {
+      if (now - runningSinceMs >= NO_PROBE_READY_AFTER_MS) return info;
+    } else if (now >= nextProbeMs) {
+      nextProbeMs = now + Math.max(1, probe.periodSeconds) * 1000;
+      if (await runProbe(docker, probe, { containerId, ip: instanceIp(info, options.environmentId) })) return info;
+    }
+    if (Date.now() >= deadline) {
+      await logTail(container, options);
+      throw new RolloutFailedError(`${options.describe} was not ready within ${options.startTimeoutSeconds} s`);
+    }
+    const untilProbe = probe ? nextProbeMs - Date.now() : NO_PROBE_READY_AFTER_MS;
+    await sleep(Math.max(20, Math.min(POLL_MS, untilProbe, deadline - Date.now())), options.signal);
+  }
+}
+
+/** The instance's last output lines, into the deployment log (they usually say why it failed). */
+async function logTail(container: Docker.Container, options: WaitReadyOptions): Promise<void> {
+  try {
+    const buffer = (await container.logs({ stdout: true, stderr: true, tail: 10, follow: false })) as unknown as Buffer;
+    for (const line of demux(buffer)) options.log(`${options.describe}: ${line}`);
+  } catch {
+    // Best effort: the container may already be gone.
+  }
+}
+
+/** Docker's multiplexed log frames (8-byte header each) → lines; plain text when not framed (TTY). */
+function demux(buffer: Buffer): string[] {
+  const chunks: string[] = [];
+  let offset = 0;
+  const framed = buffer.length >= 8 && (buffer[0] === 1 || buffer[0] === 2) && buffer[1] === 0 && buffer[2] === 0 && buffer[3] === 0;
+  if (!framed) return buffer.toString('utf8').split('\n').filter(Boolean);
+  while (offset + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(offset + 4);
+    chunks.push(buffer.subarray(offset + 8, offset + 8 + size).toString('utf8'));
+    offset += 8 + size;
+  }
+  return chunks.join('').split('\n').filter(Boolean);
+}
