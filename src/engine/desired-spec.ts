@@ -1,4 +1,16 @@
-import { codeSource, isGitSource, type DesiredSpec, type Service } from '../domain/index.js';
+import { codeSource, isGitSource, type DatabaseSource, type DesiredSpec, type Service } from '../domain/index.js';
+
+/** The official image of each database engine (SPEC §1, container mode). */
+const OFFICIAL_DATABASE_IMAGES: Record<DatabaseSource['engine'], string> = {
+  postgresql: 'postgres',
+  mysql: 'mysql',
+  redis: 'redis',
+  mongodb: 'mongo',
+};
+
+function databaseImage(source: DatabaseSource): { name: string; tag: string } {
+  return source.image ?? { name: OFFICIAL_DATABASE_IMAGES[source.engine], tag: source.version };
+}
 
 /**
  * The version a deploy of this service runs: the version it is pinned to, or else what its
@@ -6,6 +18,7 @@ import { codeSource, isGitSource, type DesiredSpec, type Service } from '../doma
  */
 export function versionToDeploy(service: Service): string | null {
   if (service.targetVersion) return service.targetVersion;
+  if (service.type === 'database') return databaseImage(service.source as DatabaseSource).tag;
   const source = codeSource(service);
   if (!source) return null;
   return isGitSource(source) ? null : source.image.tag;
@@ -13,6 +26,7 @@ export function versionToDeploy(service: Service): string | null {
 
 /** The image a deploy pulls, before it is resolved to an immutable reference. */
 export function imageToPull(service: Service, version: string): { name: string; tag: string } {
+  if (service.type === 'database') return { name: databaseImage(service.source as DatabaseSource).name, tag: version };
   const source = codeSource(service);
   if (source && !isGitSource(source)) return { name: source.image.name, tag: version };
   throw new Error(`service ${service.name} has no image source`);

@@ -1,0 +1,64 @@
+import { resolve } from 'node:path';
+
+/** Slipway's configuration, from the environment (SPEC §11). */
+export interface Config {
+  port: number;
+  /** Address the API binds to. */
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  bootstrapToken?: string;
+  secretKey?: string;
+  /** Registry pushed to and pulled from; unset keeps images in the local engine. */
+  registry?: string;
+  /** Host name put in service endpoint URLs. */
+  publicHost: string;
+  /** Host ports the edge proxy gives to public service ports. */
+  edgePorts: { from: number; to: number };
+  leaseMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function range(env: NodeJS.ProcessEnv, name: string, fallback: { from: number; to: number }): { from: number; to: number } {
+  const raw = env[name];
+  if (!raw) return fallback;
+  const match = /^(\d+)-(\d+)$/.exec(raw);
+  const from = Number(match?.[1]);
+  const to = Number(match?.[2]);
+  if (!match || from < 1024 || to > 65535 || from > to) {
+    throw new ConfigError(`${name} must look like 20000-29999 (ports 1024 to 65535), got "${raw}"`);
+  }
+  return { from, to };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const databaseUrl = env.SLIPWAY_DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('SLIPWAY_DATABASE_URL must be a postgres:// URL (leave it unset for SQLite)');
+  }
+  return {
+    port: integer(env, 'SLIPWAY_PORT', 8080, 0, 65535),
+    host: env.SLIPWAY_HOST || '0.0.0.0',
+    dataDir: resolve(env.SLIPWAY_DATA_DIR || './.slipway'),
+    databaseUrl,
+    bootstrapToken: env.SLIPWAY_BOOTSTRAP_TOKEN || undefined,
+    secretKey: env.SLIPWAY_SECRET_KEY || undefined,
+    registry: env.SLIPWAY_REGISTRY || undefined,
+    publicHost: env.SLIPWAY_PUBLIC_HOST || 'localhost',
+    edgePorts: range(env, 'SLIPWAY_EDGE_PORTS', { from: 20000, to: 29999 }),
+    leaseMs: integer(env, 'SLIPWAY_LEASE_SECONDS', 15, 1, 3600) * 1000,
+    logLevel: env.SLIPWAY_LOG_LEVEL || 'info',
+  };
+}

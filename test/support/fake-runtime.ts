@@ -1,0 +1,137 @@
+import type { RunningState } from '../../src/domain/index.js';
+import {
+  RolloutCanceledError,
+  RolloutFailedError,
+  type Endpoint,
+  type EnvironmentTarget,
+  type OperationContext,
+  type RolloutSpec,
+  type Runtime,
+  type ServiceTarget,
+} from '../../src/runtime/runtime.js';
+
+/**
+ * A test double of the Runtime interface, for unit tests of the engine only: it keeps the
+ * specs "running" in memory, records every call, and can be told to fail or to hold a call
+ * until the test releases it (or the call's signal aborts).
+ */
+export interface RecordedCall {
+  method: string;
+  serviceName?: string;
+  at: number;
+}
+
+export class FakeRuntime implements Runtime {
+  readonly kind = 'docker' as const;
+  readonly calls: RecordedCall[] = [];
+  readonly running = new Map<string, RolloutSpec>();
+  /** Service names whose next deploy fails. */
+  readonly failDeploy = new Set<string>();
+  /** Service names whose deploy waits until released (or aborted). */
+  private readonly holds = new Map<string, { started: () => void; release: () => void; startedPromise: Promise<void>; released: Promise<void> }>();
+  private seq = 0;
+
+  hold(serviceName: string): { started: Promise<void>; release: () => void } {
+    let started!: () => void;
+    let release!: () => void;
+    const startedPromise = new Promise<void>((r) => (started = r));
+    const released = new Promise<void>((r) => (release = r));
+    this.holds.set(serviceName, { started, release, startedPromise, released });
+    return { started: startedPromise, release };
+  }
+
+  private record(method: string, serviceName?: string): void {
+    this.calls.push({ method, serviceName, at: this.seq++ });
+  }
+
+  callsOf(method: string): string[] {
+    return this.calls.filter((c) => c.method === method).map((c) => c.serviceName ?? '');
+  }
+
+  async prepareEnvironment(_env: EnvironmentTarget): Promise<void> {
+    this.record('prepareEnvironment');
+  }
+
+  async resolveImage(image: { name: string; tag: string }): Promise<string> {
+    this.record('resolveImage', `${image.name}:${image.tag}`);
+    return `sha256:${image.name}:${image.tag}`;
+  }
+
+  async runningSpecHash(target: ServiceTarget): Promise<string | null> {
+    return this.running.get(target.serviceId)?.specHash ?? null;
+  }
+
+  private async maybeHold(target: ServiceTarget, ctx: OperationContext): Promise<void> {
+    const hold = this.holds.get(target.serviceName);
+    if (!hold) return;
+    this.holds.delete(target.serviceName);
+    hold.started();
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(new RolloutCanceledError('canceled mid-rollout; previous instances restored'));
+      if (ctx.signal.aborted) return onAbort();
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      void hold.released.then(() => {
+        ctx.signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+  }
+
+  async deploy(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
+    this.record('deploy', target.serviceName);
+    ctx.log('info', `fake rollout of ${spec.version}`);
+    await this.maybeHold(target, ctx);
+    if (this.failDeploy.has(target.serviceName)) {
+      this.failDeploy.delete(target.serviceName);
+      throw new RolloutFailedError('instance 1 was not ready within the start timeout');
+    }
+    this.running.set(target.serviceId, spec);
+  }
+
+  async restart(target: ServiceTarget, _spec: RolloutSpec, ctx: OperationContext): Promise<void> {
+    this.record('restart', target.serviceName);
+    await this.maybeHold(target, ctx);
+  }
+
+  async stop(target: ServiceTarget): Promise<void> {
+    this.record('stop', target.serviceName);
+    this.running.delete(target.serviceId);
+  }
+
+  async delete(target: ServiceTarget): Promise<void> {
+    this.record('delete', target.serviceName);
+    this.running.delete(target.serviceId);
+  }
+
+  async deleteEnvironment(): Promise<void> {
+    this.record('deleteEnvironment');
+  }
+
+  async observe(target: ServiceTarget): Promise<RunningState> {
+    const spec = this.running.get(target.serviceId);
+    if (!spec) return { status: 'STOPPED', instances: [] };
+    return {
+      status: 'RUNNING',
+      instances: Array.from({ length: spec.instances }, (_, i) => ({
+        id: `${target.serviceName}-${i}`,
+        version: spec.version,
+        ready: true,
+        restarts: 0,
+        lastExitCode: null,
+        startedAt: null,
+      })),
+    };
+  }
+
+  async endpoints(): Promise<Endpoint[]> {
+    return [];
+  }
+
+  watch(): () => void {
+    return () => undefined;
+  }
+
+  async start(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}
