@@ -1,0 +1,54 @@
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { buildServer } from './api/server.js';
+import { RegistryClient } from './build/registry-client.js';
+import type { Config } from './config.js';
+import { Engine } from './engine/engine.js';
+import { DockerRuntime } from './runtime/docker/docker-runtime.js';
+import { EdgeProxy } from './runtime/docker/edge-proxy.js';
+import { createStore } from './store/create-store.js';
+
+export interface RunningSlipway {
+  /** Where the API listens, e.g. http://127.0.0.1:8080. */
+  url: string;
+  engine: Engine;
+  /** Stops taking requests, lets running deployments finish, closes everything. */
+  close(): Promise<void>;
+}
+
+/** Wires the store, the runtimes, the engine and the API together, and listens. */
+export async function startSlipway(config: Config, logger: Logger): Promise<RunningSlipway> {
+  const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, secretKey: config.secretKey });
+  const proxy = new EdgeProxy();
+  const docker = new DockerRuntime({
+    proxy,
+    hostPorts: store,
+    publicHost: config.publicHost,
+    hostPortRange: config.edgePorts,
+    log: (message) => logger.info({ component: 'docker' }, message),
+  });
+  const engine = new Engine(store, { docker }, logger.child({ component: 'engine' }), { leaseMs: config.leaseMs });
+  const registry = new RegistryClient();
+  const server = await buildServer({
+    store,
+    controlPlane: engine,
+    listImageTags: (imageName) => registry.listTags(imageName),
+    logger,
+    bootstrapToken: config.bootstrapToken,
+  });
+  await engine.start();
+  await server.listen({ port: config.port, host: config.host });
+  const address = server.server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  logger.info({ url: `http://${host}:${address.port}`, database: config.databaseUrl ? 'postgresql' : 'sqlite' }, 'Slipway is listening');
+  return {
+    url: `http://${host}:${address.port}`,
+    engine,
+    close: async () => {
+      await server.close();
+      await engine.close();
+      await proxy.close();
+      await store.close();
+    },
+  };
+}
