@@ -145,9 +145,12 @@ describe('DockerRuntime', () => {
     await runtime.delete(plain, { keepData: false }, context());
   });
 
-  it('stop keeps the volume, a later deploy sees its file; delete removes containers, volumes and ports', async () => {
+  it('stop keeps the volume (exec readiness probe), a later deploy sees its file; delete removes containers, volumes and ports', async () => {
     const db = target('db');
-    const spec = rolloutSpec(images.appV1!, 'v1', { storage: [{ mountPath: '/data', sizeGb: 1 }] });
+    const spec = rolloutSpec(images.appV1!, 'v1', {
+      storage: [{ mountPath: '/data', sizeGb: 1 }],
+      healthchecks: { readiness: { type: 'exec', command: ['cat', '/www/healthz'], initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 2, failureThreshold: 1 } },
+    });
     await runtime.deploy(db, spec, context());
     const [container] = await containersOf(db.serviceId);
     const exec = await docker.getContainer(container!.Id).exec({ Cmd: ['sh', '-c', 'printf kept > /data/file.txt'] });
@@ -192,6 +195,30 @@ describe('DockerRuntime', () => {
     });
     assert.equal(final.instances[0]?.lastExitCode, 3);
     await runtime.delete(flaky, { keepData: false }, context());
+  });
+
+  it('drains an instance that fails readiness and restarts it when liveness fails', async () => {
+    const live = target('live');
+    const probe = { type: 'http' as const, path: '/healthz', port: APP_PORT, initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1 };
+    await runtime.deploy(
+      live,
+      rolloutSpec(images.appV1!, 'v1', { healthchecks: { readiness: { ...probe, failureThreshold: 1 }, liveness: { ...probe, failureThreshold: 3 } } }),
+      context(),
+    );
+    assert.equal(proxy.backends(live.serviceId, APP_PORT).length, 1);
+    const [container] = await containersOf(live.serviceId);
+    const exec = await docker.getContainer(container!.Id).exec({ Cmd: ['rm', '/www/healthz'] });
+    (await exec.start({ hijack: true, stdin: false })).resume();
+
+    await eventually('drained and ERROR', async () => proxy.backends(live.serviceId, APP_PORT).length === 0 && (await runtime.observe(live)).status === 'ERROR');
+    // The entrypoint writes /www/healthz again when the liveness restart starts it anew.
+    const state = await eventually('restarted and ready again', async () => {
+      const s = await runtime.observe(live);
+      return s.status === 'RUNNING' && (s.instances[0]?.restarts ?? 0) >= 1 && s;
+    });
+    assert.equal(state.instances[0]?.id, container!.Id);
+    assert.equal(proxy.backends(live.serviceId, APP_PORT).length, 1);
+    await runtime.delete(live, { keepData: false }, context());
   });
 
   it('deleteEnvironment removes the network', async () => {

@@ -10,7 +10,7 @@ const ZERO_TIME = '0001-01-01T00:00:00Z';
 /**
  * The running state of a service from what the engine reports now plus the readiness the
  * monitor keeps: RUNNING (all ready), WARNING (some ready), STARTING (none ready yet, none
- * failing), ERROR (none ready and some crashing or exited), STOPPED (no instance), UNKNOWN
+ * failing), ERROR (none ready and some crashing, exited or no longer passing readiness), STOPPED (no instance), UNKNOWN
  * (the engine did not answer).
  */
 export async function observeService(docker: Docker, monitor: InstanceMonitor, serviceId: string): Promise<RunningState> {
@@ -28,7 +28,9 @@ export async function observeService(docker: Docker, monitor: InstanceMonitor, s
     const running = info.State.Running && !info.State.Restarting;
     const tracked = monitor.get(info.Id);
     const hasExited = info.RestartCount > 0 || (!running && info.State.FinishedAt !== ZERO_TIME && info.State.FinishedAt !== '');
-    if (!running || (info.RestartCount > 0 && !tracked?.ready)) failing++;
+    // Failing: not running, restarted and not ready again, or admitted once and no longer ready.
+    // An instance the monitor does not track yet is still starting (a rollout waits for it).
+    if (!running || (info.RestartCount > 0 && !tracked?.ready) || (tracked !== undefined && !tracked.ready)) failing++;
     return {
       id: info.Id,
       version: readInstanceLabels(info.Config.Labels)?.version ?? null,
