@@ -167,6 +167,18 @@ describe('DockerRuntime', () => {
     const [endpoint] = await runtime.endpoints(db);
     assert.equal(await get(`${endpoint!.url}/data/file.txt`), 'kept');
 
+    // Stop-first with storage: a failed rollout recreates the old instance on the same volume.
+    const v1Id = (await containersOf(db.serviceId))[0]!.Id;
+    await assert.rejects(
+      runtime.deploy(db, rolloutSpec(images.neverReady!, 'never', { storage: spec.storage, startTimeoutSeconds: 2 }), context()),
+      RolloutFailedError,
+    );
+    const restored = await containersOf(db.serviceId);
+    assert.equal(restored.length, 1);
+    assert.notEqual(restored[0]!.Id, v1Id);
+    assert.equal(restored[0]!.Labels['slipway.spec-hash'], spec.specHash);
+    assert.equal(await get(`${endpoint!.url}/data/file.txt`), 'kept');
+
     await runtime.delete(db, { keepData: false }, context());
     assert.deepEqual(await containersOf(db.serviceId), []);
     assert.deepEqual(await volumes(), []);
