@@ -145,6 +145,17 @@ describe('DockerRuntime', () => {
     await runtime.delete(plain, { keepData: false }, context());
   });
 
+  it('waits for a slow instance to pass its readiness probe', async () => {
+    const slow = target('slow');
+    const ctx = context();
+    const started = Date.now();
+    await runtime.deploy(slow, rolloutSpec(images.slowReady!, 'v1', { env: { READY_DELAY: '3' } }), ctx);
+    assert.ok(Date.now() - started >= 3000, 'not ready before the app serves');
+    const [endpoint] = await runtime.endpoints(slow);
+    assert.equal(await get(endpoint!.url), 'v1');
+    await runtime.delete(slow, { keepData: false }, context());
+  });
+
   it('stop keeps the volume (exec readiness probe), a later deploy sees its file; delete removes containers, volumes and ports', async () => {
     const db = target('db');
     const spec = rolloutSpec(images.appV1!, 'v1', {
