@@ -135,7 +135,8 @@ export async function tagAndPush(source: string, repository: string, tag: string
   }
   await image.tag({ repo: repository, tag });
   const pushed = docker.getImage(`${repository}:${tag}`);
-  const stream = (await pushed.push({})) as NodeJS.ReadableStream;
+  // Docker insists on an X-Registry-Auth header, even for a registry without auth.
+  const stream = (await pushed.push({ authconfig: {} })) as NodeJS.ReadableStream;
   await followProgress(stream);
 }
 
