@@ -20,7 +20,10 @@ import type { RunningStates } from './running-states.js';
 import type { RuntimeResolver } from './runtime-resolver.js';
 import { environmentTarget } from './service-target.js';
 import { serviceTask } from './service-tasks.js';
-import { runStages, type RunnableStage } from './stage-runner.js';
+import { FirstError, runStages, type RunnableStage } from './stage-runner.js';
+import type { Builder } from './builder.js';
+import { BuildSet, gitSecretValues, gitSourceOf } from './builds.js';
+import type { StepHandle } from './deployment-journal.js';
 
 export interface RunnerDeps {
   store: Store;
@@ -28,6 +31,36 @@ export interface RunnerDeps {
   runtimes: RuntimeResolver;
   runningStates: RunningStates;
   logger: Logger;
+  /** Builds git services; without it their deploys fail with BUILD_ERROR. */
+  builder?: Builder;
+}
+
+/** A step finished once: a build's start and its service's task may both end QUEUEING. */
+function once(step: StepHandle): StepHandle {
+  let finished: Promise<void> | undefined;
+  return { finish: (status, message) => (finished ??= step.finish(status, message)) };
+}
+
+/**
+ * The commit each git service deploys (SPEC §4.2): the one it is pinned to, else the head of
+ * its branch now. A head that cannot be read is that service's build error.
+ */
+async function commitsToDeploy(builder: Builder | undefined, services: readonly Service[], signal: AbortSignal): Promise<Map<string, string | Error>> {
+  const commits = new Map<string, string | Error>();
+  await Promise.all(
+    services.map(async (service) => {
+      const git = gitSourceOf(service);
+      if (!git) return;
+      if (service.targetVersion) return commits.set(service.id, service.targetVersion);
+      if (!builder) return commits.set(service.id, new Error('this Slipway server has no image builder configured'));
+      try {
+        commits.set(service.id, await builder.headCommit(git, signal));
+      } catch (error) {
+        commits.set(service.id, error instanceof Error ? error : new Error(String(error)));
+      }
+    }),
+  );
+  return commits;
 }
 
 /** The services an action touches, among the environment's (SPEC §4.1, §5). */
@@ -119,6 +152,12 @@ async function execute(
   const operation = operationOf(request.action);
   const stages = planStages(touched, await store.listStages(environment.id), operation);
   const byId = new Map(touched.map((s) => [s.id, s]));
+  const commits = operation === 'deploy' ? await commitsToDeploy(deps.builder, touched, signal) : new Map<string, string | Error>();
+  const recordedVersion = (service: Service): string | null => {
+    const commit = commits.get(service.id);
+    if (commit !== undefined) return typeof commit === 'string' ? commit : null;
+    return operation === 'deploy' ? versionToDeploy(service) : service.deployedVersion;
+  };
   await store.recordDeploymentServices(
     deployment.id,
     stages.flatMap((stage) =>
@@ -130,7 +169,7 @@ async function execute(
           type: service.type,
           stageName: stage.name,
           stageOrder: stage.order,
-          version: operation === 'deploy' ? versionToDeploy(service) : service.deployedVersion,
+          version: recordedVersion(service),
           status: service.status,
         };
       }),
@@ -138,18 +177,44 @@ async function execute(
   );
 
   const runtime = runtimes.forEnvironment(environment);
-  const journal = new DeploymentJournal(store, deps.events, runningStates, deployment, project.id, secretValues(touched));
+  const journal = new DeploymentJournal(store, deps.events, runningStates, deployment, project.id, [
+    ...secretValues(touched),
+    ...gitSecretValues(touched),
+  ]);
   const queued = queuedStatusOf(operation);
+  const firstError = new FirstError();
+  const builds = new BuildSet({
+    builder: deps.builder,
+    journal,
+    project,
+    signal,
+    maxParallelBuilds: environment.settings.maxParallelBuilds,
+    firstError,
+  });
   const runnable: RunnableStage[] = [];
   for (const stage of stages) {
     const tasks = [];
     for (const id of stage.serviceIds) {
       const service = byId.get(id)!;
       await journal.moveService(id, queued);
-      const queueing = await journal.startStep(id, 'QUEUEING');
+      const queueing = once(await journal.startStep(id, 'QUEUEING'));
+      // Builds do not wait for stages (SPEC §5): each starts now, bounded by maxParallelBuilds.
+      const commit = commits.get(id);
+      if (commit !== undefined) builds.start(service, stage.name, commit, queueing);
       tasks.push(
         serviceTask(
-          { store, runtime, journal, runningStates, project, environment, signal, keepData: request.keepData ?? false },
+          {
+            store,
+            runtime,
+            journal,
+            runningStates,
+            project,
+            environment,
+            signal,
+            keepData: request.keepData ?? false,
+            builds,
+            ...(deps.builder ? { builder: deps.builder } : {}),
+          },
           service,
           operation,
           queueing,
@@ -166,7 +231,8 @@ async function execute(
     });
   }
 
-  const result = await runStages(runnable, { maxParallel: environment.settings.maxParallelDeploys, signal });
+  const result = await runStages(runnable, { maxParallel: environment.settings.maxParallelDeploys, signal, firstError });
+  await builds.settled();
   await journal.settled();
 
   if (operation === 'delete') await removeDeleted(deps, project, environment, deployment);

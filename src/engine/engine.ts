@@ -28,6 +28,7 @@ import { endInterrupted, runDeployment, type RunnerDeps } from './deployment-run
 import { EventBus } from './events.js';
 import { RunningStates } from './running-states.js';
 import { RuntimeResolver } from './runtime-resolver.js';
+import type { Builder } from './builder.js';
 
 export interface EngineOptions {
   /** How long a process holds an environment without renewing its lease. */
@@ -68,6 +69,8 @@ export class Engine implements ControlPlane {
     runtimes: Partial<Record<RuntimeKind, Runtime>>,
     private readonly logger: Logger,
     options: Partial<EngineOptions> = {},
+    /** Builds git services (SPEC §6); without it their deploys end BUILD_ERROR. */
+    private readonly builder?: Builder,
   ) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
     this.runtimes = new RuntimeResolver(store, runtimes);
@@ -75,7 +78,14 @@ export class Engine implements ControlPlane {
   }
 
   private get deps(): RunnerDeps {
-    return { store: this.store, events: this.events, runtimes: this.runtimes, runningStates: this.runningStates, logger: this.logger };
+    return {
+      store: this.store,
+      events: this.events,
+      runtimes: this.runtimes,
+      runningStates: this.runningStates,
+      logger: this.logger,
+      ...(this.builder ? { builder: this.builder } : {}),
+    };
   }
 
   async start(): Promise<void> {

@@ -6,6 +6,8 @@ import type { DeploymentJournal, StepHandle } from './deployment-journal.js';
 import type { RunningStates } from './running-states.js';
 import { serviceTarget } from './service-target.js';
 import type { StageTask, TaskOutcome } from './stage-runner.js';
+import type { Builder } from './builder.js';
+import { gitSourceOf, type BuildHandle, type BuildSet } from './builds.js';
 
 /** What every service task of one deployment shares. */
 export interface TaskContext {
@@ -19,6 +21,10 @@ export interface TaskContext {
   signal: AbortSignal;
   /** Delete: keep the volumes. */
   keepData: boolean;
+  /** The builds of git services, started when the deployment started (deploys only). */
+  builds?: BuildSet;
+  /** Names the images of git services (restarts). */
+  builder?: Builder;
 }
 
 /** The in-progress statuses from which a service is CANCELING when the request is canceled. */
@@ -33,10 +39,11 @@ function errorMessage(err: unknown): string {
  * from the start of the request until its own work begins.
  */
 export function serviceTask(ctx: TaskContext, service: Service, operation: ServiceOperation, queueing: StepHandle): StageTask {
+  const build = operation === 'deploy' ? ctx.builds?.get(service.id) : undefined;
   const run = (): Promise<TaskOutcome> => {
     switch (operation) {
       case 'deploy':
-        return deploy(ctx, service);
+        return deploy(ctx, service, build);
       case 'stop':
         return simpleOperation(ctx, service, 'STOP', ['STOPPING', 'STOPPED', 'STOP_ERROR'], (runtime, target, op) =>
           runtime.stop(target, op),
@@ -52,13 +59,18 @@ export function serviceTask(ctx: TaskContext, service: Service, operation: Servi
   return {
     name: service.name,
     run: async () => {
+      build?.claim();
       await queueing.finish('SUCCESS');
       const outcome = await run();
       await ctx.runningStates.refresh(service.id).catch(() => undefined);
       return outcome;
     },
     skip: async (reason) => {
+      // A build still running is being stopped: let it end before the service does.
+      const built = await build?.result;
       await queueing.finish('CANCELED', reason);
+      // A service whose build failed stays BUILD_ERROR: that failure is the first error.
+      if (built && !built.ok && !built.canceled) return;
       await ctx.journal.moveService(service.id, 'CANCELED', reason);
     },
   };
@@ -73,18 +85,38 @@ function operationContext(ctx: TaskContext, service: Service, step: StepName): O
   };
 }
 
-async function deploy(ctx: TaskContext, service: Service): Promise<TaskOutcome> {
-  const { journal, runtime } = ctx;
+async function deploy(ctx: TaskContext, service: Service, build: BuildHandle | undefined): Promise<TaskOutcome> {
+  const { journal } = ctx;
   const onAbort = (): void => void journal.moveServiceIf(service.id, CANCELABLE_WHILE_RUNNING, 'CANCELING');
   ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    // A git service deploys when its stage has come and its own image is ready (SPEC §5).
+    let built: { name: string; tag: string; commit: string } | undefined;
+    if (build) {
+      const result = await build.result;
+      if (!result.ok && !result.canceled) return 'failed';
+      if (!result.ok) {
+        await journal.moveService(service.id, 'CANCELED', result.message);
+        return 'canceled';
+      }
+      built = result.image;
+    }
+    return await deployImage(ctx, service, built);
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+async function deployImage(ctx: TaskContext, service: Service, built: { name: string; tag: string; commit: string } | undefined): Promise<TaskOutcome> {
+  const { journal, runtime } = ctx;
   await journal.moveService(service.id, 'DEPLOYING');
   const step = await journal.startStep(service.id, 'DEPLOY');
   const op = operationContext(ctx, service, 'DEPLOY');
   try {
-    const version = versionToDeploy(service);
+    const version = built?.commit ?? versionToDeploy(service);
     if (!version) throw new Error(`service ${service.name} has no version to deploy`);
     const target = serviceTarget(ctx.project, ctx.environment, service);
-    const image = imageToPull(service, version);
+    const image = built ? { name: built.name, tag: built.tag } : imageToPull(service, version);
     await journal.log(service.id, 'DEPLOY', 'info', `resolving image ${image.name}:${image.tag}`);
     const resolved = await runtime.resolveImage(image, op);
     const spec = desiredSpec(service, resolved);
@@ -117,16 +149,23 @@ async function deploy(ctx: TaskContext, service: Service): Promise<TaskOutcome> 
     await step.finish('ERROR', message);
     await journal.moveService(service.id, 'DEPLOYMENT_ERROR', message);
     return 'failed';
-  } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
   }
+}
+
+/** The image a deployed version of the service runs: built from git, or pulled by tag. */
+function imageOf(ctx: TaskContext, service: Service, version: string): { name: string; tag: string } {
+  if (gitSourceOf(service)) {
+    if (!ctx.builder) throw new Error('this Slipway server has no image builder configured');
+    return ctx.builder.imageOf(ctx.project.name, service.name, version);
+  }
+  return imageToPull(service, version);
 }
 
 async function restart(ctx: TaskContext, service: Service): Promise<TaskOutcome> {
   return simpleOperation(ctx, service, 'RESTART', ['RESTARTING', 'RESTARTED', 'RESTART_ERROR'], async (runtime, target, op) => {
     const version = service.deployedVersion ?? versionToDeploy(service);
     if (!version) throw new Error(`service ${service.name} has no deployed version to restart`);
-    const resolved = await runtime.resolveImage(imageToPull(service, version), op);
+    const resolved = await runtime.resolveImage(imageOf(ctx, service, version), op);
     const spec = desiredSpec(service, resolved);
     await runtime.restart(target, { ...spec, specHash: specHash(spec), version, startTimeoutSeconds: service.settings.startTimeoutSeconds }, op);
   });

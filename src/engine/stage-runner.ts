@@ -22,6 +22,26 @@ export interface RunnableStage {
   tasks: StageTask[];
 }
 
+/**
+ * The first error of a deployment, shared with work that runs outside the stages: a build
+ * that fails before its service's stage comes is the first error too (SPEC §5), and builds
+ * for later services are stopped when any first error happens.
+ */
+export class FirstError {
+  failure: { stage: string; task: string } | undefined;
+  private readonly listeners: Array<() => void> = [];
+
+  fail(stage: string, task: string): void {
+    if (this.failure) return;
+    this.failure = { stage, task };
+    for (const listener of this.listeners) listener();
+  }
+
+  onFailure(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+}
+
 export interface StagesOutcome {
   outcome: TaskOutcome;
   /** The first service that failed, for the deployment's message. */
@@ -30,16 +50,16 @@ export interface StagesOutcome {
 
 export async function runStages(
   stages: readonly RunnableStage[],
-  options: { maxParallel: number; signal: AbortSignal },
+  options: { maxParallel: number; signal: AbortSignal; firstError?: FirstError },
 ): Promise<StagesOutcome> {
-  let firstFailure: StagesOutcome['firstFailure'];
+  const firstError = options.firstError ?? new FirstError();
   // Canceled means some work was given up: a service rolled back, or one skipped by the cancel.
   let anyCanceled = false;
   const skipReason = (): string =>
-    firstFailure
-      ? `not started: ${firstFailure.task} failed in stage ${firstFailure.stage}`
+    firstError.failure
+      ? `not started: ${firstError.failure.task} failed in stage ${firstError.failure.stage}`
       : 'not started: the deployment was canceled';
-  const stopped = (): boolean => firstFailure !== undefined || options.signal.aborted;
+  const stopped = (): boolean => firstError.failure !== undefined || options.signal.aborted;
 
   for (const stage of stages) {
     const limit = pLimit(Math.max(1, options.maxParallel));
@@ -47,7 +67,7 @@ export async function runStages(
       stage.tasks.map((task) =>
         limit(async () => {
           if (stopped()) {
-            if (!firstFailure) anyCanceled = true;
+            if (!firstError.failure) anyCanceled = true;
             return task.skip(skipReason());
           }
           let outcome: TaskOutcome;
@@ -57,13 +77,13 @@ export async function runStages(
             // A task reports its own errors; one that throws anyway counts as failed.
             outcome = 'failed';
           }
-          if (outcome === 'failed' && !firstFailure) firstFailure = { stage: stage.name, task: task.name };
+          if (outcome === 'failed') firstError.fail(stage.name, task.name);
           if (outcome === 'canceled') anyCanceled = true;
         }),
       ),
     );
   }
-  if (firstFailure) return { outcome: 'failed', firstFailure };
+  if (firstError.failure) return { outcome: 'failed', firstFailure: firstError.failure };
   if (anyCanceled) return { outcome: 'canceled' };
   return { outcome: 'succeeded' };
 }

@@ -1,0 +1,140 @@
+import pLimit from 'p-limit';
+import { codeSource, isGitSource, type GitSource, type Project, type Service } from '../domain/index.js';
+import { gitUrlSecrets } from '../build/git-remote.js';
+import type { Builder, BuiltImage } from './builder.js';
+import type { DeploymentJournal, StepHandle } from './deployment-journal.js';
+import type { FirstError } from './stage-runner.js';
+
+/**
+ * The builds of one deployment, pipelined with its stages (SPEC §5): every git service starts
+ * building when the deployment starts (at most maxParallelBuilds at a time), and its deploy
+ * waits for its own image when its stage comes. A failed build ends its service BUILD_ERROR at
+ * once and is the deployment's first error; on the first error (or Cancel) the builds of
+ * services whose stage has not come are stopped.
+ */
+
+export type BuildResult =
+  | { ok: true; image: BuiltImage }
+  | { ok: false; canceled: true; message: string }
+  | { ok: false; canceled: false; message: string };
+
+export interface BuildHandle {
+  readonly result: Promise<BuildResult>;
+  /** The service's stage came and its task waits for this build: it is no longer stopped by a first error. */
+  claim(): void;
+}
+
+interface Entry extends BuildHandle {
+  claimed: boolean;
+  controller: AbortController;
+}
+
+/** The git source a service builds from, if any. */
+export function gitSourceOf(service: Service): GitSource['git'] | null {
+  const source = codeSource(service);
+  return source && isGitSource(source) ? source.git : null;
+}
+
+/** Credentials in the git URLs of these services, to keep out of logs. */
+export function gitSecretValues(services: readonly Service[]): string[] {
+  return services.flatMap((service) => {
+    const git = gitSourceOf(service);
+    return git ? gitUrlSecrets(git.url) : [];
+  });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export interface BuildSetOptions {
+  builder: Builder | undefined;
+  journal: DeploymentJournal;
+  project: Project;
+  /** The deployment's signal (Cancel). */
+  signal: AbortSignal;
+  maxParallelBuilds: number;
+  firstError: FirstError;
+}
+
+export class BuildSet {
+  private readonly entries = new Map<string, Entry>();
+  private readonly limit;
+
+  constructor(private readonly options: BuildSetOptions) {
+    this.limit = pLimit(Math.max(1, options.maxParallelBuilds));
+    options.firstError.onFailure(() => {
+      const failure = options.firstError.failure!;
+      this.stopUnclaimed(new Error(`${failure.task} failed in stage ${failure.stage}`));
+    });
+    options.signal.addEventListener('abort', () => this.stopAll(new Error('the deployment was canceled')), { once: true });
+  }
+
+  get(serviceId: string): BuildHandle | undefined {
+    return this.entries.get(serviceId);
+  }
+
+  /**
+   * Starts (or queues behind maxParallelBuilds) the build of a service at a commit, or, when
+   * its commit could not be resolved, records that error as its build's.
+   */
+  start(service: Service, stageName: string, commit: string | Error, queueing: StepHandle): void {
+    const controller = new AbortController();
+    if (this.options.signal.aborted) controller.abort(new Error('the deployment was canceled'));
+    const entry = { claimed: false, controller } as Entry;
+    entry.claim = () => {
+      entry.claimed = true;
+    };
+    (entry as { result: Promise<BuildResult> }).result = this.limit(() => this.run(service, stageName, commit, queueing, controller.signal));
+    this.entries.set(service.id, entry);
+  }
+
+  /** Waits until every build has ended (each is stopped or has finished). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.entries.values()].map((e) => e.result));
+  }
+
+  private stopUnclaimed(reason: Error): void {
+    for (const entry of this.entries.values()) if (!entry.claimed) entry.controller.abort(reason);
+  }
+
+  private stopAll(reason: Error): void {
+    for (const entry of this.entries.values()) entry.controller.abort(reason);
+  }
+
+  private async run(service: Service, stageName: string, commit: string | Error, queueing: StepHandle, signal: AbortSignal): Promise<BuildResult> {
+    const { journal, builder, project } = this.options;
+    if (signal.aborted) return { ok: false, canceled: true, message: `build not started: ${messageOf(signal.reason)}` };
+    await queueing.finish('SUCCESS');
+    await journal.moveService(service.id, 'BUILDING');
+    const onCancel = (): void => void journal.moveServiceIf(service.id, ['BUILDING'], 'CANCELING');
+    this.options.signal.addEventListener('abort', onCancel, { once: true });
+    try {
+      if (commit instanceof Error) throw commit;
+      if (!builder) throw new Error('this Slipway server has no image builder configured');
+      const git = gitSourceOf(service)!;
+      const image = await builder.build(
+        { deploymentId: journal.deployment.id, projectName: project.name, serviceName: service.name, source: git, commit },
+        {
+          signal,
+          startStep: (step, message) => journal.startStep(service.id, step, message),
+          log: (step, level, message) => void journal.log(service.id, step, level, message),
+        },
+      );
+      return { ok: true, image };
+    } catch (error) {
+      if (signal.aborted) {
+        const message = `build stopped: ${messageOf(signal.reason)}`;
+        await journal.log(service.id, 'BUILD', 'warn', message);
+        return { ok: false, canceled: true, message };
+      }
+      const message = `build failed: ${messageOf(error)}`;
+      await journal.log(service.id, 'BUILD', 'error', message);
+      await journal.moveService(service.id, 'BUILD_ERROR', message);
+      this.options.firstError.fail(stageName, service.name);
+      return { ok: false, canceled: false, message };
+    } finally {
+      this.options.signal.removeEventListener('abort', onCancel);
+    }
+  }
+}
