@@ -1,6 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { buildServer } from './api/server.js';
+import { GitClient } from './build/git-client.js';
+import { ImageBuilder } from './build/image-builder.js';
+import { BuildPipeline, workspacesDir } from './build/pipeline.js';
 import { RegistryClient } from './build/registry-client.js';
 import type { Config } from './config.js';
 import { Engine } from './engine/engine.js';
@@ -27,14 +33,27 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     hostPortRange: config.edgePorts,
     log: (message) => logger.info({ component: 'docker' }, message),
   });
-  const engine = new Engine(store, { docker }, logger.child({ component: 'engine' }), { leaseMs: config.leaseMs });
   const registry = new RegistryClient();
+  const git = new GitClient({
+    cacheDir: join(config.dataDir, 'git-cache'),
+    allowFileUrls: true,
+    ...(config.gitSshKeyFile ? { sshPrivateKey: await readFile(config.gitSshKeyFile, 'utf8') } : {}),
+  });
+  const builder = new BuildPipeline({
+    git,
+    images: new ImageBuilder(new Docker(), config.registry, registry),
+    registry: config.registry,
+    workspacesDir: workspacesDir(config.dataDir),
+    buildTimeoutMs: config.buildTimeoutMs,
+  });
+  const engine = new Engine(store, { docker }, logger.child({ component: 'engine' }), { leaseMs: config.leaseMs }, builder);
   const server = await buildServer({
     store,
     controlPlane: engine,
     listImageTags: (imageName) => registry.listTags(imageName),
     logger,
     bootstrapToken: config.bootstrapToken,
+    git: { headCommit: (source) => git.headCommit(source), listCommits: (source, limit) => git.listCommits(source, limit) },
   });
   await engine.start();
   await server.listen({ port: config.port, host: config.host });

@@ -17,6 +17,7 @@ import { projectRoutes } from './routes/projects.js';
 import { queueRoutes } from './routes/queue.js';
 import { serviceRoutes } from './routes/services.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { installValidation } from './validation.js';
 
 export const API_PREFIX = '/api/v1';
@@ -92,6 +93,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       deploymentRoutes(typed, apiDeps);
       eventRoutes(typed, apiDeps);
       tokenRoutes(typed, apiDeps);
+      webhookRoutes(typed, apiDeps);
       typed.get(
         '/openapi.json',
         { config: { access: 'viewer' }, schema: { hide: true } },
