@@ -1,0 +1,211 @@
+/**
+ * API under load: 1,000 environments × 10 services written straight into a SQLite store, the
+ * control plane started on it as its own process (compiled, as `npm start` runs it), then
+ * autocannon from this process on GET /api/v1/environments/{id}/status with a random
+ * environment id per request. Requests/s and p99 latency; then the server process's RSS
+ * (read from /proc, so the load generator is not counted).
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import autocannon from 'autocannon';
+import { DEFAULT_ENVIRONMENT_SETTINGS, DEFAULT_SERVICE_SETTINGS } from '../src/domain/index.js';
+import { createStore } from '../src/store/create-store.js';
+import { ms, verdict, type BenchResult, type Row } from './support/report.js';
+
+const PROJECTS = 10;
+const ENVIRONMENTS_PER_PROJECT = Number(process.env.BENCH_API_ENVIRONMENTS ?? 1000) / PROJECTS;
+const SERVICES_PER_ENVIRONMENT = 10;
+const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 10);
+const DURATION_S = Number(process.env.BENCH_API_DURATION_S ?? 10);
+const WARMUP_S = 2;
+const SECRET_KEY = 'bench-api-key';
+const TOKEN = 'bench-api-token-0123456789abcdef';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const buildDir = join(repo, 'node_modules', '.cache', 'slipway-bench-build');
+
+/** Compiles src + the server entry; falls back to tsx when the compiled entry is missing. */
+async function serverCommand(): Promise<{ args: string[]; how: string }> {
+  const entry = join(buildDir, 'bench', 'support', 'api-server.js');
+  rmSync(buildDir, { recursive: true, force: true });
+  try {
+    await promisify(execFile)(join(repo, 'node_modules', '.bin', 'tsc'), ['-p', join(repo, 'bench', 'tsconfig.server.json'), '--outDir', buildDir], { cwd: repo });
+  } catch {
+    // Type errors (another part of the tree mid-edit) still emit JavaScript; only a missing entry matters.
+  }
+  if (existsSync(entry)) return { args: [entry], how: 'compiled with tsc, run with plain node' };
+  return { args: ['--import', 'tsx', join(repo, 'bench', 'support', 'api-server.ts')], how: 'run through tsx (compiling failed), which adds its loader to the RSS' };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function memoryOf(pid: number): { rssMb: number; peakMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode} before answering`);
+    try {
+      const response = await fetch(`${url}/api/v1/healthz`);
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`the server did not answer /api/v1/healthz within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function load(url: string, ids: string[], seconds: number): Promise<autocannon.Result> {
+  return autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: { authorization: `Bearer ${TOKEN}` },
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (request) => ({ ...request, path: `/api/v1/environments/${ids[Math.floor(Math.random() * ids.length)]}/status` }),
+      },
+    ],
+  });
+}
+
+export async function apiLoad(): Promise<Omit<BenchResult, 'durationMs'>> {
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-bench-api-'));
+  let child: ChildProcess | undefined;
+  try {
+    const populateStart = performance.now();
+    const store = await createStore({ dataDir: dir, secretKey: SECRET_KEY });
+    const ids: string[] = [];
+    try {
+      for (let p = 0; p < PROJECTS; p++) {
+        const project = await store.createProject({ name: `bench-${p}` });
+        for (let e = 0; e < ENVIRONMENTS_PER_PROJECT; e++) {
+          const environment = await store.createEnvironment({ projectId: project.id, name: `env-${e}`, runtime: 'docker', settings: DEFAULT_ENVIRONMENT_SETTINGS });
+          ids.push(environment.id);
+          for (let s = 0; s < SERVICES_PER_ENVIRONMENT; s++) {
+            await store.createService({
+              environmentId: environment.id,
+              name: `svc-${s}`,
+              type: 'container',
+              source: { image: { name: `registry.example/team/svc-${s}`, tag: 'v1' } },
+              settings: { ...DEFAULT_SERVICE_SETTINGS, ports: [{ containerPort: 8080, public: s === 0, protocol: 'http' }], env: [{ key: 'GREETING', value: 'hello', secret: false }] },
+            });
+          }
+        }
+      }
+    } finally {
+      await store.close();
+    }
+    const populateMs = performance.now() - populateStart;
+
+    const { args, how } = await serverCommand();
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const logPath = join(dir, 'server.log');
+    const logFd = openSync(logPath, 'a');
+    child = spawn(process.execPath, args, {
+      cwd: repo,
+      stdio: ['ignore', logFd, logFd],
+      env: {
+        ...process.env,
+        SLIPWAY_DATA_DIR: dir,
+        SLIPWAY_SECRET_KEY: SECRET_KEY,
+        SLIPWAY_BOOTSTRAP_TOKEN: TOKEN,
+        SLIPWAY_HOST: '127.0.0.1',
+        SLIPWAY_PORT: String(port),
+        SLIPWAY_DATABASE_URL: '',
+        SLIPWAY_LOG_LEVEL: process.env.BENCH_API_LOG_LEVEL ?? 'info',
+      },
+    });
+    closeSync(logFd);
+    await waitHealthy(url, child, 60_000);
+    const pid = child.pid!;
+
+    // The answer is what it should be before anything is timed.
+    const sample = await fetch(`${url}/api/v1/environments/${ids[0]}/status`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const body = (await sample.json()) as { services?: unknown[] };
+    if (sample.status !== 200 || body.services?.length !== SERVICES_PER_ENVIRONMENT) {
+      throw new Error(`GET /environments/{id}/status answered ${sample.status} with ${body.services?.length ?? 'no'} services`);
+    }
+    const idle = memoryOf(pid);
+
+    await load(url, ids, WARMUP_S);
+    const result = await load(url, ids, DURATION_S);
+    const after = memoryOf(pid);
+    if (result.errors > 0 || result.non2xx > 0 || result.timeouts > 0) {
+      throw new Error(`the load run had ${result.errors} errors, ${result.non2xx} non-2xx answers, ${result.timeouts} timeouts`);
+    }
+    const p99 = result.latency.p99;
+    const rows: Row[] = [
+      {
+        what: `GET /environments/{id}/status, ${CONNECTIONS} connections, ${DURATION_S} s: requests/s`,
+        measured: `${Math.round(result.requests.average)} req/s (${result.requests.total} requests)`,
+        target: '',
+        verdict: 'info',
+        value: result.requests.average,
+        unit: 'req/s',
+      },
+      {
+        what: 'latency p99',
+        measured: `${ms(p99)} (p50 ${ms(result.latency.p50)}, p97.5 ${ms(result.latency.p97_5)}, max ${ms(result.latency.max)})`,
+        target: '< 20 ms',
+        verdict: verdict(p99 < 20),
+        value: p99,
+        unit: 'ms',
+      },
+      {
+        what: 'control-plane RSS after the load',
+        measured: `${after.rssMb.toFixed(1)} MB (peak ${after.peakMb.toFixed(1)} MB; ${idle.rssMb.toFixed(1)} MB before the load)`,
+        target: '< 200 MB',
+        verdict: verdict(after.rssMb < 200),
+        value: after.rssMb,
+        unit: 'MB',
+      },
+      {
+        what: `writing ${ids.length} environments × ${SERVICES_PER_ENVIRONMENT} services into the store, not a target`,
+        measured: ms(populateMs),
+        target: '',
+        verdict: 'info',
+      },
+    ];
+    return {
+      name: 'api',
+      title: 'API under load',
+      rows,
+      notes: [
+        `Server: src/app.ts startSlipway on SQLite in its own process (${how}), SLIPWAY_LOG_LEVEL=${process.env.BENCH_API_LOG_LEVEL ?? 'info'} (every request logged, to a file), bearer token auth on every request.`,
+        `Load: autocannon in the benchmark process, ${CONNECTIONS} connections, a random one of ${ids.length} environment ids per request, after a ${WARMUP_S} s warm-up; every answer was 2xx. RSS and peak (VmHWM) from /proc/<server pid>/status.`,
+        'Both processes share this machine\'s cores, so the load generator takes CPU from the server.',
+      ],
+    };
+  } finally {
+    if (child) await stopServer(child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

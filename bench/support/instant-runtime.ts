@@ -1,0 +1,67 @@
+import type { RunningState } from '../../src/domain/index.js';
+import type { Endpoint, EnvironmentTarget, RolloutSpec, Runtime, ServiceTarget } from '../../src/runtime/runtime.js';
+
+/**
+ * A runtime that does nothing and answers at once: every call resolves on the next
+ * microtask. With it, a benchmark measures the engine alone (queue, stage runner, store
+ * writes, events). It remembers the spec hash each service "runs", so a redeploy without
+ * changes takes the engine's no-op path exactly as it would on Docker.
+ */
+export class InstantRuntime implements Runtime {
+  readonly kind = 'docker' as const;
+  private readonly hashes = new Map<string, { hash: string; instances: number; version: string }>();
+
+  async prepareEnvironment(_env: EnvironmentTarget): Promise<void> {}
+
+  async resolveImage(image: { name: string; tag: string }): Promise<string> {
+    return `sha256:instant-${image.name}:${image.tag}`;
+  }
+
+  async runningSpecHash(target: ServiceTarget): Promise<string | null> {
+    return this.hashes.get(target.serviceId)?.hash ?? null;
+  }
+
+  async deploy(target: ServiceTarget, spec: RolloutSpec): Promise<void> {
+    this.hashes.set(target.serviceId, { hash: spec.specHash, instances: spec.instances, version: spec.version });
+  }
+
+  async restart(): Promise<void> {}
+
+  async stop(target: ServiceTarget): Promise<void> {
+    this.hashes.delete(target.serviceId);
+  }
+
+  async delete(target: ServiceTarget): Promise<void> {
+    this.hashes.delete(target.serviceId);
+  }
+
+  async deleteEnvironment(): Promise<void> {}
+
+  async observe(target: ServiceTarget): Promise<RunningState> {
+    const running = this.hashes.get(target.serviceId);
+    if (!running) return { status: 'STOPPED', instances: [] };
+    return {
+      status: 'RUNNING',
+      instances: Array.from({ length: running.instances }, (_, i) => ({
+        id: `${target.serviceId}-${i}`,
+        version: running.version,
+        ready: true,
+        restarts: 0,
+        lastExitCode: null,
+        startedAt: null,
+      })),
+    };
+  }
+
+  async endpoints(): Promise<Endpoint[]> {
+    return [];
+  }
+
+  watch(): () => void {
+    return () => undefined;
+  }
+
+  async start(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}
