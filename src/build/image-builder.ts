@@ -84,9 +84,10 @@ export class ImageBuilder {
     return imageId;
   }
 
+  /** Pushes name:tag (Docker wants an X-Registry-Auth header even for a registry without auth: an empty one). */
   async push(name: string, tag: string, out: BuildOutput): Promise<void> {
     out.signal.throwIfAborted();
-    const stream = (await this.docker.getImage(`${name}:${tag}`).push({ tag, abortSignal: out.signal } as Docker.ImagePushOptions)) as NodeJS.ReadableStream & {
+    const stream = (await this.docker.getImage(`${name}:${tag}`).push({ tag, authconfig: {}, abortSignal: out.signal } as Docker.ImagePushOptions)) as NodeJS.ReadableStream & {
       destroy?: (error?: Error) => void;
     };
     await this.follow(stream, out, (event) => {
