@@ -4,6 +4,7 @@ import type pino from 'pino';
 import type { ControlPlane } from '../engine/control-plane.js';
 import type { Store } from '../store/store.js';
 import { bootstrapAdmin, installAuth } from './auth.js';
+import { findConsoleDir, installConsole } from './console.js';
 import type { Api, ApiDeps, GitLookup } from './context.js';
 import { installErrorHandling } from './errors.js';
 import { installMetrics } from './metrics.js';
@@ -31,6 +32,8 @@ export interface ServerDeps {
   bootstrapToken?: string;
   /** Git look-ups for versions and outdated services; without them git services list none. */
   git?: GitLookup;
+  /** The built web console to serve at `/`: a directory, false for none; unset finds dist/web. */
+  consoleDir?: string | false;
 }
 
 /** Never log bodies (secret env values) nor credentials. */
@@ -102,6 +105,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
     { prefix: API_PREFIX },
   );
+
+  const consoleDir = deps.consoleDir === undefined ? findConsoleDir() : deps.consoleDir;
+  if (consoleDir) await installConsole(app, consoleDir);
 
   await bootstrapAdmin(deps.store, deps.bootstrapToken);
   await app.ready();

@@ -1,0 +1,127 @@
+import { useEffect, useMemo, useState } from 'react';
+import { SlipwayClient } from './api/client.js';
+import type { Role } from './api/types.js';
+import { Loading } from './components/Async.js';
+import { ToastProvider } from './components/Toasts.js';
+import { EventsProvider, useLive } from './events.js';
+import { DeploymentPage } from './pages/DeploymentPage.js';
+import { EnvironmentPage } from './pages/EnvironmentPage.js';
+import { NewEnvironmentPage, NewProjectPage } from './pages/ProjectForms.js';
+import { ProjectsPage } from './pages/Projects.js';
+import { EditServicePage, NewServicePage } from './pages/ServiceForm.js';
+import { SignIn } from './pages/SignIn.js';
+import { Link, match, usePath } from './router.js';
+import { SessionContext, tokenStore, type Session } from './session.js';
+
+function Routes() {
+  const path = usePath();
+  let m: Record<string, string> | null;
+  if (path === '/' || path === '') return <ProjectsPage />;
+  if (path === '/projects/new') return <NewProjectPage />;
+  if ((m = match('/projects/:id/environments/new', path))) return <NewEnvironmentPage projectId={m.id!} />;
+  if ((m = match('/environments/:id/services/new', path))) return <NewServicePage environmentId={m.id!} />;
+  if ((m = match('/environments/:id', path))) return <EnvironmentPage key={m.id} id={m.id!} />;
+  if ((m = match('/services/:id/edit', path))) return <EditServicePage key={m.id} serviceId={m.id!} />;
+  if ((m = match('/deployments/:id', path))) return <DeploymentPage key={m.id} id={m.id!} />;
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>
+        Nothing here. <Link href="/">Back to projects</Link>
+      </p>
+    </section>
+  );
+}
+
+function LiveIndicator() {
+  const live = useLive();
+  return (
+    <span className={live ? 'live on' : 'live'} role="status" title={live ? 'Statuses update live from the event stream' : 'Reconnecting to the event stream'}>
+      <span className="badge-dot" aria-hidden="true" /> {live ? 'Live' : 'Reconnecting…'}
+    </span>
+  );
+}
+
+function Shell({ session }: { session: Session }) {
+  return (
+    <EventsProvider client={session.client}>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link href="/" className="brand" aria-label="Slipway: projects">
+          <span aria-hidden="true">⛵</span> Slipway
+        </Link>
+        <nav aria-label="Main">
+          <Link href="/">Projects</Link>
+        </nav>
+        <span className="spacer" />
+        <LiveIndicator />
+        <span className="role" data-role={session.role} title="The role of your API token">
+          {session.role}
+        </span>
+        <button type="button" className="small" onClick={session.signOut}>
+          Sign out
+        </button>
+      </header>
+      <main id="main" className="content" tabIndex={-1}>
+        <Routes />
+      </main>
+    </EventsProvider>
+  );
+}
+
+export function App() {
+  const [auth, setAuth] = useState<{ client: SlipwayClient; role: Role } | null>(null);
+  const [restoring, setRestoring] = useState(() => tokenStore.get() !== null);
+
+  // A token kept in this tab's session storage signs in again after a reload.
+  useEffect(() => {
+    const token = tokenStore.get();
+    if (!token) return;
+    const client = new SlipwayClient(token);
+    client.role().then(
+      (role) => {
+        setAuth({ client, role });
+        setRestoring(false);
+      },
+      () => {
+        tokenStore.clear();
+        setRestoring(false);
+      },
+    );
+  }, []);
+
+  const session = useMemo<Session | null>(
+    () =>
+      auth && {
+        ...auth,
+        signOut: () => {
+          tokenStore.clear();
+          setAuth(null);
+        },
+      },
+    [auth],
+  );
+
+  return (
+    <ToastProvider>
+      {restoring ? (
+        <main className="content">
+          <Loading what="your session" />
+        </main>
+      ) : session ? (
+        <SessionContext.Provider value={session}>
+          <Shell session={session} />
+        </SessionContext.Provider>
+      ) : (
+        <SignIn
+          onSignedIn={(client, role) => {
+            tokenStore.set(client.token);
+            setAuth({ client, role });
+          }}
+        />
+      )}
+    </ToastProvider>
+  );
+}

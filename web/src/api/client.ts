@@ -1,0 +1,134 @@
+import type {
+  ActionAccepted,
+  ActionAvailability,
+  Deployment,
+  DeploymentDetail,
+  Environment,
+  FieldError,
+  LogLine,
+  OutdatedService,
+  Project,
+  Queue,
+  Role,
+  Service,
+  VersionItem,
+} from './types.js';
+
+export const API_BASE = '/api/v1';
+
+/** An error answer of the API (`{ error: { code, message, details? } }`), or a network failure. */
+export class ApiRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: FieldError[] = [],
+  ) {
+    super(message);
+    this.name = 'ApiRequestError';
+  }
+}
+
+function fieldErrors(details: unknown): FieldError[] {
+  if (!Array.isArray(details)) return [];
+  return details.filter(
+    (d): d is FieldError => typeof d === 'object' && d !== null && typeof (d as FieldError).field === 'string' && typeof (d as FieldError).message === 'string',
+  );
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** A tiny typed client of the API v1; every request carries the token and says it comes from the console. */
+export class SlipwayClient {
+  constructor(readonly token: string) {}
+
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { authorization: `Bearer ${this.token}`, 'x-slipway-origin': 'CONSOLE', ...extra };
+  }
+
+  async request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${API_BASE}${path}`, {
+        method,
+        headers: this.headers(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (err) {
+      throw new ApiRequestError(0, 'NETWORK', `cannot reach Slipway (${err instanceof Error ? err.message : String(err)})`);
+    }
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      // Not JSON (a proxy's error page): reported below with the status.
+    }
+    if (!response.ok) {
+      const error = (json as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+      throw new ApiRequestError(response.status, error?.code ?? 'HTTP_ERROR', error?.message ?? `HTTP ${response.status}`, fieldErrors(error?.details));
+    }
+    return json as T;
+  }
+
+  /**
+   * The API has no "who am I" route, so the role is found by what the token may do: listing tokens
+   * is admin-only; removing a request that does not exist answers 404 to a deployer, 403 to a viewer.
+   * Neither probe changes anything.
+   */
+  async role(): Promise<Role> {
+    await this.request('GET', '/projects');
+    try {
+      await this.request('GET', '/tokens');
+      return 'admin';
+    } catch (err) {
+      if (!(err instanceof ApiRequestError) || err.status !== 403) throw err;
+    }
+    try {
+      await this.request('DELETE', '/deployment-requests/00000000-0000-4000-8000-000000000000');
+      return 'deployer';
+    } catch (err) {
+      if (err instanceof ApiRequestError && err.status === 403) return 'viewer';
+      if (err instanceof ApiRequestError && (err.status === 404 || err.status === 409)) return 'deployer';
+      throw err;
+    }
+  }
+
+  projects = () => this.request<{ items: Project[] }>('GET', '/projects').then((r) => r.items);
+  project = (id: string) => this.request<Project>('GET', `/projects/${id}`);
+  createProject = (body: { name: string }) => this.request<Project & { webhookSecret: string }>('POST', '/projects', body);
+
+  environments = (projectId: string) => this.request<{ items: Environment[] }>('GET', `/projects/${projectId}/environments`).then((r) => r.items);
+  environment = (id: string) => this.request<Environment>('GET', `/environments/${id}`);
+  createEnvironment = (projectId: string, body: unknown) => this.request<Environment>('POST', `/projects/${projectId}/environments`, body);
+
+  services = (environmentId: string) => this.request<{ items: Service[] }>('GET', `/environments/${environmentId}/services`).then((r) => r.items);
+  service = (id: string) => this.request<Service>('GET', `/services/${id}`);
+  createService = (environmentId: string, body: unknown) => this.request<Service>('POST', `/environments/${environmentId}/services`, body);
+  updateService = (id: string, body: unknown) => this.request<Service>('PATCH', `/services/${id}`, body);
+
+  serviceActions = (id: string) => this.request<ActionAvailability[]>('GET', `/services/${id}/actions`);
+  environmentActions = (id: string) => this.request<ActionAvailability[]>('GET', `/environments/${id}/actions`);
+  versions = (serviceId: string) => this.request<{ items: VersionItem[] }>('GET', `/services/${serviceId}/versions?limit=100`).then((r) => r.items);
+  outdated = (environmentId: string) =>
+    this.request<{ items: OutdatedService[] }>('GET', `/environments/${environmentId}/outdated-services`).then((r) => r.items);
+
+  /** POST /services/{id}/<action> or /environments/{id}/<action>. */
+  act = (level: 'services' | 'environments', id: string, action: string, body?: unknown) =>
+    this.request<ActionAccepted>('POST', `/${level}/${id}/${action}`, body);
+  remove = (level: 'services' | 'environments', id: string, keepData: boolean) =>
+    this.request<ActionAccepted>('DELETE', `/${level}/${id}?keepData=${keepData}`);
+  deployLatest = (environmentId: string, serviceIds: string[]) =>
+    this.request<ActionAccepted>('POST', `/environments/${environmentId}/deploy-latest`, { serviceIds });
+
+  queue = (environmentId: string) => this.request<Queue>('GET', `/environments/${environmentId}/queue`);
+  removeWaiting = (requestId: string) => this.request<void>('DELETE', `/deployment-requests/${requestId}`);
+
+  environmentDeployments = (environmentId: string, limit = 20) =>
+    this.request<{ items: Deployment[] }>('GET', `/environments/${environmentId}/deployments?limit=${limit}`).then((r) => r.items);
+  serviceDeployments = (serviceId: string, limit = 1) =>
+    this.request<{ items: Deployment[] }>('GET', `/services/${serviceId}/deployments?limit=${limit}`).then((r) => r.items);
+  deployment = (id: string) => this.request<DeploymentDetail>('GET', `/deployments/${id}`);
+  logs = (id: string) => this.request<{ items: LogLine[] }>('GET', `/deployments/${id}/logs`).then((r) => r.items);
+}

@@ -1,0 +1,86 @@
+import { useEffect } from 'react';
+import type { Environment, Project } from '../api/types.js';
+import { ErrorNote, Loading, useLoad } from '../components/Async.js';
+import { StatusBadge } from '../components/StatusBadge.js';
+import { useEvents, useThrottled } from '../events.js';
+import { Link } from '../router.js';
+import { can, useSession } from '../session.js';
+
+interface ProjectWithEnvs {
+  project: Project;
+  environments: Environment[];
+}
+
+/** Projects and their environments, each with its deployment and running status, kept live. */
+export function ProjectsPage() {
+  const { client, role } = useSession();
+  const { data, setData, error, reload } = useLoad<ProjectWithEnvs[]>(async () => {
+    const projects = await client.projects();
+    return Promise.all(projects.map(async (project) => ({ project, environments: await client.environments(project.id) })));
+  }, [client]);
+  const reloadSoon = useThrottled(() => void reload(), 500);
+
+  useEffect(() => {
+    document.title = 'Projects · Slipway';
+  }, []);
+
+  useEvents((event) => {
+    if (!event) return reloadSoon();
+    if (event.type !== 'environment.status') return;
+    setData((list) =>
+      list
+        ? list.map((p) => ({
+            ...p,
+            environments: p.environments.map((e) =>
+              e.id === event.environmentId ? { ...e, state: event.status, runningState: event.runningStatus } : e,
+            ),
+          }))
+        : list,
+    );
+  });
+
+  return (
+    <section aria-labelledby="projects-title">
+      <div className="page-head">
+        <h1 id="projects-title">Projects</h1>
+        {can(role, 'admin') ? (
+          <Link className="button primary" href="/projects/new">
+            New project
+          </Link>
+        ) : null}
+      </div>
+      <ErrorNote error={error} />
+      {!data && !error ? <Loading what="projects" /> : null}
+      {data && data.length === 0 ? <p className="muted">No project yet.{can(role, 'admin') ? ' Create one to start.' : ''}</p> : null}
+      <div className="project-list">
+        {data?.map(({ project, environments }) => (
+          <article key={project.id} className="card project" aria-labelledby={`p-${project.id}`}>
+            <div className="card-head">
+              <h2 id={`p-${project.id}`}>{project.name}</h2>
+              {can(role, 'admin') ? (
+                <Link className="button small" href={`/projects/${project.id}/environments/new`} aria-label={`New environment in ${project.name}`}>
+                  New environment
+                </Link>
+              ) : null}
+            </div>
+            {environments.length === 0 ? <p className="muted">No environment.</p> : null}
+            <ul className="env-list">
+              {environments.map((env) => (
+                <li key={env.id} className="env-row" data-environment={env.name}>
+                  <Link href={`/environments/${env.id}`} className="env-link">
+                    {env.name}
+                  </Link>
+                  <span className="muted env-runtime">{env.runtime}</span>
+                  <span className="env-badges">
+                    <StatusBadge status={env.state} label="Deployment status" />
+                    <StatusBadge status={env.runningState} kind="running" label="Running status" />
+                  </span>
+                </li>
+              ))}
+            </ul>
+          </article>
+        ))}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,56 @@
+import { useId, useState, type FormEvent } from 'react';
+import { ApiRequestError, SlipwayClient } from '../api/client.js';
+import type { Role } from '../api/types.js';
+
+/** Sign in with an API token; its role (found by probing) decides what the console offers. */
+export function SignIn({ onSignedIn }: { onSignedIn: (client: SlipwayClient, role: Role) => void }) {
+  const [token, setToken] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const id = useId();
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    const client = new SlipwayClient(token.trim());
+    try {
+      onSignedIn(client, await client.role());
+    } catch (err) {
+      setError(err instanceof ApiRequestError && err.status === 401 ? 'This token is not valid.' : err instanceof Error ? err.message : String(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main className="signin">
+      <form className="card signin-card" onSubmit={(e) => void submit(e)} aria-labelledby={`${id}-title`}>
+        <h1 id={`${id}-title`}>
+          <span className="logo" aria-hidden="true">⛵</span> Slipway
+        </h1>
+        <p className="muted">Sign in with an API token (admin, deployer or viewer).</p>
+        <label htmlFor={id}>API token</label>
+        <input
+          id={id}
+          name="token"
+          type="password"
+          autoComplete="current-password"
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? `${id}-error` : undefined}
+          required
+          autoFocus
+        />
+        {error ? (
+          <p id={`${id}-error`} className="field-error" role="alert">
+            {error}
+          </p>
+        ) : null}
+        <button type="submit" className="primary" disabled={busy || token.trim() === ''}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </main>
+  );
+}
