@@ -1,0 +1,119 @@
+import { KubeConfig, KubernetesObjectApi, PatchStrategy, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import { FIELD_MANAGER } from './names-and-labels.js';
+
+/** apiVersion, kind and (namespace, name): what places an object on the API server. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+}
+
+export function isNotFound(error: unknown): boolean {
+  return (error as { code?: number; statusCode?: number }).code === 404 || (error as { statusCode?: number }).statusCode === 404;
+}
+
+/** The message the API server gave (its Status body), else the error's own. */
+export function apiErrorMessage(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      const status = JSON.parse(body) as { message?: string };
+      if (status.message) return status.message;
+    } catch {
+      // not JSON: fall through
+    }
+  } else if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
+    return (body as { message: string }).message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The few verbs the runtime uses, on any kind of object: server-side apply under Slipway's
+ * field manager, read, merge patch, delete, list, and watch.
+ */
+export class Cluster {
+  readonly objects: KubernetesObjectApi;
+  readonly watcher: Watch;
+
+  constructor(readonly config: KubeConfig) {
+    this.objects = KubernetesObjectApi.makeApiClient(config);
+    this.watcher = new Watch(config);
+  }
+
+  /** Server-side apply: the body is the whole intent of Slipway's field manager for the object. */
+  async apply<T extends KubernetesObject>(object: T): Promise<T> {
+    try {
+      return await this.objects.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    } catch (error) {
+      throw new Error(`applying ${object.kind} ${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}: ${apiErrorMessage(error)}`, { cause: error });
+    }
+  }
+
+  /** A JSON merge patch under a field manager of its own (scale, restart, undo). */
+  async mergePatch<T extends KubernetesObject>(ref: ObjectRef, patch: Record<string, unknown>, fieldManager: string): Promise<T> {
+    const body = { ...patch, apiVersion: ref.apiVersion, kind: ref.kind, metadata: { ...(patch.metadata as object | undefined), name: ref.metadata.name, namespace: ref.metadata.namespace } };
+    try {
+      return await this.objects.patch(body as KubernetesObject as T, undefined, undefined, fieldManager, undefined, PatchStrategy.MergePatch);
+    } catch (error) {
+      throw new Error(`patching ${ref.kind} ${ref.metadata.namespace ?? ''}/${ref.metadata.name}: ${apiErrorMessage(error)}`, { cause: error });
+    }
+  }
+
+  async read<T extends KubernetesObject>(ref: ObjectRef): Promise<T | null> {
+    try {
+      return (await this.objects.read(ref as KubernetesObject as T & { metadata: { name: string; namespace: string } })) as T;
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  /** Deletes; a missing object is already deleted. */
+  async delete(ref: ObjectRef, propagationPolicy: 'Background' | 'Foreground' = 'Background'): Promise<boolean> {
+    try {
+      await this.objects.delete(ref as KubernetesObject, undefined, undefined, undefined, undefined, propagationPolicy);
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw new Error(`deleting ${ref.kind} ${ref.metadata.namespace ?? ''}/${ref.metadata.name}: ${apiErrorMessage(error)}`, { cause: error });
+    }
+  }
+
+  async list<T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string | undefined, labelSelector: string): Promise<{ items: T[]; resourceVersion: string | undefined }> {
+    const list = await this.objects.list<T>(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+    return { items: list.items, resourceVersion: list.metadata?.resourceVersion };
+  }
+
+  /**
+   * Resolves at the next change of the watched collection after resourceVersion (or when the
+   * watch ends, times out after maxWaitMs, or the signal aborts): the caller then reads again.
+   */
+  async nextChange(path: string, query: Record<string, string | number | boolean | undefined>, signal: AbortSignal | undefined, maxWaitMs: number): Promise<void> {
+    if (signal?.aborted) return;
+    let controller: AbortController | undefined;
+    let settle: () => void = () => undefined;
+    const changed = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    const timer = setTimeout(settle, maxWaitMs);
+    const onAbort = (): void => settle();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      controller = await this.watcher.watch(
+        path,
+        { ...query, allowWatchBookmarks: false, timeoutSeconds: Math.max(1, Math.ceil(maxWaitMs / 1000)) },
+        () => settle(),
+        () => settle(),
+      );
+      await changed;
+    } catch {
+      // The watch could not start: the caller reads again after a short pause.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500, maxWaitMs)));
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      controller?.abort();
+    }
+  }
+}

@@ -1,0 +1,431 @@
+import type { KubeConfig, KubernetesObject, V1Deployment, V1Pod, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import type { RunningState } from '../../domain/statuses.js';
+import {
+  RolloutCanceledError,
+  RolloutFailedError,
+  type Endpoint,
+  type EnvironmentTarget,
+  type OperationContext,
+  type RolloutSpec,
+  type Runtime,
+  type ServiceTarget,
+} from '../runtime.js';
+import { Cluster, apiErrorMessage, type ObjectRef } from './cluster.js';
+import {
+  deploymentManifest,
+  namespaceManifest,
+  publicServiceManifest,
+  serviceManifest,
+  statefulSetManifest,
+  workloadKind,
+  type ManifestOptions,
+  type WorkloadKind,
+} from './manifests.js';
+import { replacingMergePatch } from './merge-patch.js';
+import {
+  ANNOTATION,
+  LABEL,
+  MANAGED_BY,
+  labelSelector,
+  namespaceName,
+  publicServiceName,
+  selectorLabels,
+  workloadName,
+} from './names-and-labels.js';
+import { lastExitReasons, runningStateFromPods } from './observe.js';
+import { deploymentRolloutState, statefulSetRolloutState } from './rollout-status.js';
+import { resolveImageReference, type DigestResolver } from './resolve-image.js';
+import { waitForRollout, workloadRef, type WaitOutcome } from './wait-rollout.js';
+
+export interface KubernetesRuntimeOptions {
+  kubeConfig: KubeConfig;
+  /** Resolves image tags to digests (the cluster pulls; Slipway only asks the registry). */
+  registry?: DigestResolver;
+  /** Host name in endpoint URLs (a node's address); default localhost. */
+  publicHost?: string;
+  storageClassName?: string;
+  /** Background messages (the pod watch); no deployment to log them to. */
+  log?: (message: string) => void;
+}
+
+const KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet'];
+/** Field managers of the imperative moves; the manifests belong to FIELD_MANAGER. */
+const SCALE_MANAGER = 'slipway-scale';
+const RESTART_MANAGER = 'slipway-restart';
+const UNDO_MANAGER = 'slipway-rollback';
+
+type Workload = V1Deployment | V1StatefulSet;
+
+/**
+ * The `kubernetes` runtime (SPEC §7): a namespace per environment; a Deployment (or a
+ * StatefulSet with PVCs for databases and services with storage) plus Services per service,
+ * all server-side applied. Rollouts are judged from the workload's status as
+ * `kubectl rollout status` does, followed with watches, and undone when they fail or are
+ * canceled by putting the previous pod template back.
+ */
+export class KubernetesRuntime implements Runtime {
+  readonly kind = 'kubernetes' as const;
+  readonly cluster: Cluster;
+  private readonly registry: DigestResolver | undefined;
+  private readonly publicHost: string;
+  private readonly manifestOptions: ManifestOptions;
+  private readonly log: (message: string) => void;
+  private readonly listeners = new Set<(serviceId: string) => void>();
+  private podWatch: AbortController | null = null;
+  private podWatchRetry: NodeJS.Timeout | null = null;
+  private watching = false;
+  private closed = false;
+
+  constructor(options: KubernetesRuntimeOptions) {
+    this.cluster = new Cluster(options.kubeConfig);
+    this.registry = options.registry;
+    this.publicHost = options.publicHost ?? 'localhost';
+    this.manifestOptions = options.storageClassName !== undefined ? { storageClassName: options.storageClassName } : {};
+    this.log = options.log ?? (() => undefined);
+  }
+
+  async prepareEnvironment(env: EnvironmentTarget, ctx: OperationContext): Promise<void> {
+    const namespace = namespaceManifest(env);
+    const existing = await this.cluster.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace.metadata!.name! } });
+    if (existing) return;
+    await this.cluster.apply(namespace);
+    ctx.log('info', `created namespace ${namespace.metadata!.name!}`);
+  }
+
+  resolveImage(image: { name: string; tag: string }, ctx: OperationContext): Promise<string> {
+    return resolveImageReference(this.registry, image, ctx);
+  }
+
+  async runningSpecHash(target: ServiceTarget): Promise<string | null> {
+    const found = await this.findWorkload(target);
+    if (!found) return null;
+    const { kind, object } = found;
+    if ((object.spec?.replicas ?? 0) === 0) return null;
+    const state = kind === 'Deployment' ? deploymentRolloutState(object as V1Deployment) : statefulSetRolloutState(object as V1StatefulSet);
+    if (state.state !== 'done') return null;
+    return object.spec?.template?.metadata?.annotations?.[ANNOTATION.specHash] ?? null;
+  }
+
+  async deploy(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
+    await this.prepareEnvironment(target, ctx);
+    const kind = workloadKind(target, spec);
+    const namespace = namespaceName(target.environmentId);
+    const name = workloadName(target.serviceId);
+    await this.removeOtherKind(target, kind, ctx);
+    const before = await this.cluster.read<Workload>(workloadRef(kind, namespace, name));
+    await this.applyServices(target, spec, kind);
+    const manifest = kind === 'Deployment' ? deploymentManifest(target, spec) : statefulSetManifest(target, spec, this.manifestOptions);
+    const applied = await this.cluster.apply<KubernetesObject & Workload>(manifest as KubernetesObject & Workload);
+    const changed = before?.metadata?.generation !== applied.metadata?.generation;
+    ctx.log('info', `applied ${kind} ${namespace}/${name} (generation ${applied.metadata?.generation ?? '?'}${changed ? '' : ', unchanged'})`);
+    await this.followRollout(target, kind, spec, before, ctx);
+  }
+
+  async restart(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
+    await this.prepareEnvironment(target, ctx);
+    const kind = workloadKind(target, spec);
+    const namespace = namespaceName(target.environmentId);
+    const name = workloadName(target.serviceId);
+    const ref = workloadRef(kind, namespace, name);
+    await this.removeOtherKind(target, kind, ctx);
+    await this.applyServices(target, spec, kind);
+    const manifest = kind === 'Deployment' ? deploymentManifest(target, spec) : statefulSetManifest(target, spec, this.manifestOptions);
+    await this.cluster.apply<KubernetesObject & Workload>(manifest as KubernetesObject & Workload);
+    const before = await this.cluster.read<Workload>(ref);
+    const restartedAt = new Date().toISOString();
+    // What `kubectl rollout restart` does: a new template annotation, so every pod is replaced.
+    await this.cluster.mergePatch(ref, { spec: { template: { metadata: { annotations: { [ANNOTATION.restartedAt]: restartedAt } } } } }, RESTART_MANAGER);
+    ctx.log('info', `restarting ${kind} ${namespace}/${name} (restartedAt ${restartedAt})`);
+    await this.followRollout(target, kind, spec, before, ctx);
+  }
+
+  async stop(target: ServiceTarget, ctx: OperationContext): Promise<void> {
+    const namespace = namespaceName(target.environmentId);
+    const name = workloadName(target.serviceId);
+    for (const kind of KINDS) {
+      const ref = workloadRef(kind, namespace, name);
+      if (!(await this.cluster.read(ref))) continue;
+      await this.cluster.mergePatch(ref, { spec: { replicas: 0 } }, SCALE_MANAGER);
+      ctx.log('info', `scaled ${kind} ${namespace}/${name} to 0; volumes kept`);
+    }
+    await this.suspendCronJobs(target, ctx);
+    await this.waitForNoPods(target, 120_000);
+  }
+
+  async delete(target: ServiceTarget, options: { keepData: boolean }, ctx: OperationContext): Promise<void> {
+    const namespace = namespaceName(target.environmentId);
+    const name = workloadName(target.serviceId);
+    const refs: ObjectRef[] = [
+      ...KINDS.map((kind) => workloadRef(kind, namespace, name)),
+      { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: publicServiceName(target.serviceId), namespace } },
+    ];
+    for (const ref of refs) {
+      if (await this.cluster.delete(ref)) ctx.log('info', `deleted ${ref.kind} ${namespace}/${ref.metadata.name}`);
+    }
+    const selector = labelSelector(selectorLabels(target.serviceId));
+    for (const [apiVersion, kind] of [
+      ['batch/v1', 'CronJob'],
+      ['batch/v1', 'Job'],
+    ] as const) {
+      const { items } = await this.cluster.list(apiVersion, kind, namespace, selector);
+      for (const item of items) {
+        await this.cluster.delete({ apiVersion, kind, metadata: { name: item.metadata!.name!, namespace } });
+        ctx.log('info', `deleted ${kind} ${namespace}/${item.metadata!.name!}`);
+      }
+    }
+    await this.waitForNoPods(target, 120_000);
+    if (!options.keepData) {
+      const { items } = await this.cluster.list('v1', 'PersistentVolumeClaim', namespace, selector);
+      for (const pvc of items) {
+        await this.cluster.delete({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: pvc.metadata!.name!, namespace } });
+        ctx.log('info', `deleted PersistentVolumeClaim ${namespace}/${pvc.metadata!.name!}`);
+      }
+    }
+  }
+
+  async deleteEnvironment(env: EnvironmentTarget, ctx: OperationContext): Promise<void> {
+    const name = namespaceName(env.environmentId);
+    if (await this.cluster.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })) {
+      ctx.log('info', `deleting namespace ${name}`);
+    }
+  }
+
+  async observe(target: ServiceTarget): Promise<RunningState> {
+    try {
+      return runningStateFromPods(await this.pods(target));
+    } catch {
+      return { status: 'UNKNOWN', instances: [] };
+    }
+  }
+
+  /** Public ports are NodePorts: reachable on every node's address at the allocated port. */
+  async endpoints(target: ServiceTarget): Promise<Endpoint[]> {
+    const service = await this.cluster.read<V1Service>({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: publicServiceName(target.serviceId), namespace: namespaceName(target.environmentId) },
+    });
+    if (!service) return [];
+    const protocols = parseProtocols(service.metadata?.annotations?.[ANNOTATION.publicPorts]);
+    return (service.spec?.ports ?? [])
+      .filter((p) => p.nodePort !== undefined)
+      .sort((a, b) => a.port - b.port)
+      .map((p) => {
+        const protocol = protocols[String(p.port)] ?? 'http';
+        return { port: p.nodePort!, protocol, url: `${protocol}://${this.publicHost}:${p.nodePort!}` };
+      });
+  }
+
+  watch(listener: (serviceId: string) => void): () => void {
+    this.listeners.add(listener);
+    this.startPodWatch();
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  async start(): Promise<void> {
+    this.closed = false;
+    if (this.listeners.size > 0) this.startPodWatch();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.podWatchRetry) clearTimeout(this.podWatchRetry);
+    this.podWatchRetry = null;
+    this.podWatch?.abort();
+    this.podWatch = null;
+    this.watching = false;
+    this.listeners.clear();
+  }
+
+  // --- rollouts -----------------------------------------------------------------------------
+
+  /**
+   * Waits for the rollout as `kubectl rollout status` does. Failed (progress deadline, or the
+   * backstop deadline) ⇒ undo, RolloutFailedError; aborted ⇒ undo, RolloutCanceledError.
+   */
+  private async followRollout(target: ServiceTarget, kind: WorkloadKind, spec: RolloutSpec, before: Workload | null, ctx: OperationContext): Promise<void> {
+    const namespace = namespaceName(target.environmentId);
+    const name = workloadName(target.serviceId);
+    // A Deployment fails by its progressDeadlineSeconds; this backstop covers a StatefulSet
+    // (which has none) and a controller that stopped answering.
+    const perInstance = Math.max(1, spec.startTimeoutSeconds) * 1000;
+    const deadlineMs = kind === 'Deployment' ? perInstance * (spec.instances + 1) + 60_000 : perInstance * Math.max(1, spec.instances);
+    const outcome: WaitOutcome = await waitForRollout(this.cluster, kind, namespace, name, {
+      signal: ctx.signal,
+      deadlineMs,
+      onProgress: (message) => ctx.log('info', `rollout: ${message}`),
+    });
+    if (outcome.state === 'done') {
+      ctx.log('info', `rolled out ${spec.version}`);
+      return;
+    }
+    if (outcome.state === 'aborted') {
+      ctx.log('warn', 'canceled mid-rollout: undoing it');
+      await this.undo(target, kind, spec, before, ctx);
+      throw new RolloutCanceledError('canceled: the rollout was undone');
+    }
+    const pods = await this.pods(target).catch(() => [] as V1Pod[]);
+    const exits = lastExitReasons(pods);
+    const message = `${outcome.message}${exits.length > 0 ? `; ${exits.join(', ')}` : ''}`;
+    ctx.log('error', `rollout failed: ${message}; undoing it`);
+    await this.undo(target, kind, spec, before, ctx);
+    throw new RolloutFailedError(message);
+  }
+
+  /**
+   * `kubectl rollout undo`: the pod template (and replica count) the workload had before this
+   * rollout, put back whole; nothing before it ⇒ scaled to 0. Then waits (without the
+   * deployment's signal: an undo is not canceled) for the previous pods to serve.
+   */
+  private async undo(target: ServiceTarget, kind: WorkloadKind, spec: RolloutSpec, before: Workload | null, ctx: OperationContext): Promise<void> {
+    const namespace = namespaceName(target.environmentId);
+    const name = workloadName(target.serviceId);
+    const ref = workloadRef(kind, namespace, name);
+    try {
+      const current = await this.cluster.read<Workload>(ref);
+      if (!current) return;
+      const previousTemplate = before?.spec?.template;
+      const patch: Record<string, unknown> = { replicas: before?.spec?.replicas ?? 0 };
+      if (previousTemplate) patch.template = replacingMergePatch(current.spec?.template, previousTemplate);
+      await this.cluster.mergePatch(ref, { spec: patch }, UNDO_MANAGER);
+      ctx.log('info', previousTemplate ? `put the previous pod template back (${previousTemplate.metadata?.annotations?.[ANNOTATION.version] ?? '?'})` : 'no previous version: scaled to 0');
+      if (kind === 'StatefulSet') {
+        // A StatefulSet does not replace a pod stuck on a broken revision by itself.
+        for (const pod of await this.pods(target)) {
+          if (pod.metadata?.annotations?.[ANNOTATION.specHash] === spec.specHash && pod.metadata?.name) {
+            await this.cluster.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata.name, namespace } });
+          }
+        }
+      }
+      const restored = await waitForRollout(this.cluster, kind, namespace, name, {
+        deadlineMs: Math.max(1, spec.startTimeoutSeconds) * 1000 + 60_000,
+        ignoreProgressDeadline: true,
+      });
+      if (restored.state !== 'done') ctx.log('warn', `the previous version is not fully back yet: ${'message' in restored ? restored.message : restored.state}`);
+    } catch (error) {
+      ctx.log('error', `undoing the rollout failed: ${apiErrorMessage(error)}`);
+    }
+  }
+
+  // --- helpers ------------------------------------------------------------------------------
+
+  private async findWorkload(target: ServiceTarget): Promise<{ kind: WorkloadKind; object: Workload } | null> {
+    const namespace = namespaceName(target.environmentId);
+    const name = workloadName(target.serviceId);
+    for (const kind of KINDS) {
+      const object = await this.cluster.read<Workload>(workloadRef(kind, namespace, name));
+      if (object) return { kind, object };
+    }
+    return null;
+  }
+
+  /** A service that gained (or lost) storage changes kind: the old workload goes first. */
+  private async removeOtherKind(target: ServiceTarget, kind: WorkloadKind, ctx: OperationContext): Promise<void> {
+    const other: WorkloadKind = kind === 'Deployment' ? 'StatefulSet' : 'Deployment';
+    const namespace = namespaceName(target.environmentId);
+    const name = workloadName(target.serviceId);
+    if (await this.cluster.delete(workloadRef(other, namespace, name))) {
+      ctx.log('info', `removed ${other} ${namespace}/${name}: the service now runs as a ${kind}`);
+      await this.waitForNoPods(target, 120_000);
+    }
+  }
+
+  private async applyServices(target: ServiceTarget, spec: RolloutSpec, kind: WorkloadKind): Promise<void> {
+    const namespace = namespaceName(target.environmentId);
+    const internal = serviceManifest(target, spec, kind);
+    if (internal) await this.cluster.apply(internal);
+    else await this.cluster.delete({ apiVersion: 'v1', kind: 'Service', metadata: { name: workloadName(target.serviceId), namespace } });
+    const external = publicServiceManifest(target, spec);
+    if (external) await this.cluster.apply(external);
+    else await this.cluster.delete({ apiVersion: 'v1', kind: 'Service', metadata: { name: publicServiceName(target.serviceId), namespace } });
+  }
+
+  private async suspendCronJobs(target: ServiceTarget, ctx: OperationContext): Promise<void> {
+    const namespace = namespaceName(target.environmentId);
+    const { items } = await this.cluster.list('batch/v1', 'CronJob', namespace, labelSelector(selectorLabels(target.serviceId)));
+    for (const cron of items) {
+      await this.cluster.mergePatch({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: cron.metadata!.name!, namespace } }, { spec: { suspend: true } }, SCALE_MANAGER);
+      ctx.log('info', `suspended CronJob ${namespace}/${cron.metadata!.name!}`);
+    }
+  }
+
+  private async pods(target: ServiceTarget): Promise<V1Pod[]> {
+    const { items } = await this.cluster.list<V1Pod>('v1', 'Pod', namespaceName(target.environmentId), labelSelector(selectorLabels(target.serviceId)));
+    return items;
+  }
+
+  /** Until the service has no pod left (a stop or delete is over when its instances are gone). */
+  private async waitForNoPods(target: ServiceTarget, timeoutMs: number): Promise<void> {
+    const namespace = namespaceName(target.environmentId);
+    const selector = labelSelector(selectorLabels(target.serviceId));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { items, resourceVersion } = await this.cluster.list<V1Pod>('v1', 'Pod', namespace, selector);
+      if (items.length === 0) return;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${items.length} pod(s) of ${workloadName(target.serviceId)} still present after ${Math.round(timeoutMs / 1000)} s`);
+      await this.cluster.nextChange(`/api/v1/namespaces/${namespace}/pods`, { labelSelector: selector, resourceVersion }, undefined, Math.min(left, 30_000));
+    }
+  }
+
+  /** One pod watch over every namespace for Slipway's pods; tells listeners which service changed. */
+  private startPodWatch(): void {
+    if (this.watching || this.closed) return;
+    this.watching = true;
+    const restart = (): void => {
+      this.watching = false;
+      this.podWatch = null;
+      if (this.closed || this.podWatchRetry) return;
+      this.podWatchRetry = setTimeout(() => {
+        this.podWatchRetry = null;
+        this.startPodWatch();
+      }, 1000);
+      this.podWatchRetry.unref();
+    };
+    this.cluster.watcher
+      .watch(
+        '/api/v1/pods',
+        { labelSelector: `${LABEL.managedBy}=${MANAGED_BY}` },
+        (_phase: string, pod: V1Pod) => {
+          const serviceId = pod.metadata?.labels?.[LABEL.service];
+          if (serviceId) this.notify(serviceId);
+        },
+        (error: unknown) => {
+          if (error && !this.closed) this.log(`pod watch ended: ${apiErrorMessage(error)}`);
+          restart();
+        },
+      )
+      .then(
+        (controller) => {
+          if (this.closed) controller.abort();
+          else this.podWatch = controller;
+        },
+        (error: unknown) => {
+          this.log(`pod watch: ${apiErrorMessage(error)}`);
+          restart();
+        },
+      );
+  }
+
+  private notify(serviceId: string): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(serviceId);
+      } catch (error) {
+        this.log(`watch listener failed: ${(error as Error).message}`);
+      }
+    }
+  }
+}
+
+function parseProtocols(text: string | undefined): Record<string, 'http' | 'tcp'> {
+  if (!text) return {};
+  try {
+    return JSON.parse(text) as Record<string, 'http' | 'tcp'>;
+  } catch {
+    return {};
+  }
+}

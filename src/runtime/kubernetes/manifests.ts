@@ -1,0 +1,194 @@
+import type { V1Container, V1Deployment, V1Namespace, V1PodTemplateSpec, V1Probe, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import type { Probe } from '../../domain/model.js';
+import type { EnvironmentTarget, RolloutSpec, ServiceTarget } from '../runtime.js';
+import {
+  ANNOTATION,
+  environmentLabels,
+  namespaceName,
+  publicServiceName,
+  selectorLabels,
+  serviceLabels,
+  volumeClaimName,
+  workloadName,
+} from './names-and-labels.js';
+
+/**
+ * The objects a service becomes, as server-side-apply bodies. Pure: the same target and spec
+ * always give the same objects, so applying them again changes nothing (a Redeploy without
+ * changes leaves the Deployment's generation where it was).
+ */
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet';
+
+/** Container databases and services with storage keep their data in PVCs: a StatefulSet. */
+export function workloadKind(target: Pick<ServiceTarget, 'serviceType'>, spec: Pick<RolloutSpec, 'storage'>): WorkloadKind {
+  return target.serviceType === 'database' || spec.storage.length > 0 ? 'StatefulSet' : 'Deployment';
+}
+
+export interface ManifestOptions {
+  /** PVCs' storage class; undefined: the cluster's default (or static PVs without a class). */
+  storageClassName?: string;
+}
+
+export function namespaceManifest(env: EnvironmentTarget): V1Namespace {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: namespaceName(env.environmentId), labels: environmentLabels(env) },
+  };
+}
+
+function probe(p: Probe | undefined): V1Probe | undefined {
+  if (!p) return undefined;
+  const timing = {
+    initialDelaySeconds: p.initialDelaySeconds,
+    periodSeconds: p.periodSeconds,
+    timeoutSeconds: p.timeoutSeconds,
+    failureThreshold: p.failureThreshold,
+  };
+  switch (p.type) {
+    case 'http':
+      return { httpGet: { path: p.path, port: p.port }, ...timing };
+    case 'tcp':
+      return { tcpSocket: { port: p.port }, ...timing };
+    case 'exec':
+      return { exec: { command: p.command }, ...timing };
+  }
+}
+
+function container(spec: RolloutSpec): V1Container {
+  const readiness = probe(spec.healthchecks.readiness);
+  const liveness = probe(spec.healthchecks.liveness);
+  const resources = { cpu: `${spec.cpu}m`, memory: `${spec.memoryMb}Mi` };
+  return {
+    name: 'main',
+    image: spec.image,
+    ...(spec.command !== undefined && spec.command.length > 0 ? { args: spec.command } : {}),
+    env: Object.keys(spec.env)
+      .sort()
+      .map((name) => ({ name, value: spec.env[name] ?? '' })),
+    ports: spec.ports.map((p) => ({ containerPort: p.containerPort, protocol: 'TCP' })),
+    resources: { requests: resources, limits: resources },
+    ...(readiness ? { readinessProbe: readiness } : {}),
+    ...(liveness ? { livenessProbe: liveness } : {}),
+    volumeMounts: spec.storage.map((s, n) => ({ name: volumeClaimName(n), mountPath: s.mountPath })),
+  };
+}
+
+export function podTemplate(target: ServiceTarget, spec: RolloutSpec): V1PodTemplateSpec {
+  return {
+    metadata: {
+      labels: serviceLabels(target),
+      // The spec hash on the template: runningSpecHash reads it back, and an unchanged hash
+      // means an unchanged template.
+      annotations: { [ANNOTATION.specHash]: spec.specHash, [ANNOTATION.version]: spec.version },
+    },
+    spec: {
+      containers: [container(spec)],
+      // No service-link variables: the environment is exactly the service's settings.
+      enableServiceLinks: false,
+      automountServiceAccountToken: false,
+      terminationGracePeriodSeconds: 10,
+    },
+  };
+}
+
+function metadata(target: ServiceTarget, name: string): V1Deployment['metadata'] {
+  return {
+    name,
+    namespace: namespaceName(target.environmentId),
+    labels: serviceLabels(target),
+    annotations: { [ANNOTATION.serviceName]: target.serviceName },
+  };
+}
+
+export function deploymentManifest(target: ServiceTarget, spec: RolloutSpec): V1Deployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: metadata(target, workloadName(target.serviceId)),
+    spec: {
+      replicas: spec.instances,
+      selector: { matchLabels: selectorLabels(target.serviceId) },
+      // One extra instance at a time, never fewer ready than wanted (SPEC §7 rolling update).
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      progressDeadlineSeconds: Math.max(1, spec.startTimeoutSeconds),
+      revisionHistoryLimit: 5,
+      template: podTemplate(target, spec),
+    },
+  };
+}
+
+export function statefulSetManifest(target: ServiceTarget, spec: RolloutSpec, options: ManifestOptions = {}): V1StatefulSet {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: metadata(target, workloadName(target.serviceId)),
+    spec: {
+      replicas: spec.instances,
+      serviceName: workloadName(target.serviceId),
+      selector: { matchLabels: selectorLabels(target.serviceId) },
+      // Ordered replacement: a pod lets go of its volume before its successor mounts it (stop-first).
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+      podManagementPolicy: 'OrderedReady',
+      revisionHistoryLimit: 5,
+      // PVCs outlive the StatefulSet and its scale-downs: Stop keeps the data, Delete decides.
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      template: podTemplate(target, spec),
+      volumeClaimTemplates: spec.storage.map((s, n) => ({
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: volumeClaimName(n), labels: serviceLabels(target) },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          resources: { requests: { storage: `${s.sizeGb}Gi` } },
+          ...(options.storageClassName !== undefined ? { storageClassName: options.storageClassName } : {}),
+        },
+      })),
+    },
+  };
+}
+
+/**
+ * In-cluster name of the service: a ClusterIP Service on every port (headless for a
+ * StatefulSet, which needs one for its pods' names). Null for a Deployment without ports.
+ */
+export function serviceManifest(target: ServiceTarget, spec: RolloutSpec, kind: WorkloadKind): V1Service | null {
+  if (kind === 'Deployment' && spec.ports.length === 0) return null;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: metadata(target, workloadName(target.serviceId)),
+    spec: {
+      ...(kind === 'StatefulSet' ? { clusterIP: 'None' } : { type: 'ClusterIP' }),
+      selector: selectorLabels(target.serviceId),
+      ports: spec.ports.map((p) => ({ name: `p${p.containerPort}`, port: p.containerPort, targetPort: p.containerPort, protocol: 'TCP' })),
+    },
+  };
+}
+
+/**
+ * Public ports: a NodePort Service with only those, so private ports stay inside the cluster.
+ * Null when the service has no public port.
+ */
+export function publicServiceManifest(target: ServiceTarget, spec: RolloutSpec): V1Service | null {
+  const ports = spec.ports.filter((p) => p.public);
+  if (ports.length === 0) return null;
+  const base = metadata(target, publicServiceName(target.serviceId));
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      ...base,
+      annotations: {
+        ...base?.annotations,
+        [ANNOTATION.publicPorts]: JSON.stringify(Object.fromEntries(ports.map((p) => [String(p.containerPort), p.protocol]))),
+      },
+    },
+    spec: {
+      type: 'NodePort',
+      selector: selectorLabels(target.serviceId),
+      ports: ports.map((p) => ({ name: `p${p.containerPort}`, port: p.containerPort, targetPort: p.containerPort, protocol: 'TCP' })),
+    },
+  };
+}
