@@ -1,8 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { testImages } from '../../support/images.js';
 import type { ActionAccepted, ApiErrorBody } from '../../support/api-client.js';
-import { appService, cleanupEnvironments, edgePorts, startSlipway, uniqueName, type Slipway } from './helpers.js';
+import { appService, cleanupEnvironments, docker, edgePorts, eventually, runningContainers, startSlipway, uniqueName, type Slipway } from './helpers.js';
+
+/** Creates /tmp/go in the container: its exec readiness probe passes from then on. */
+async function openGate(containerId: string): Promise<void> {
+  const execution = await docker.getContainer(containerId).exec({ Cmd: ['sh', '-c', 'echo go > /tmp/go'], AttachStdout: true, AttachStderr: true });
+  const stream = await execution.start({});
+  await new Promise<void>((resolve, reject) => {
+    stream.on('end', resolve);
+    stream.on('error', reject);
+    stream.resume();
+  });
+  const { ExitCode } = await execution.inspect();
+  assert.equal(ExitCode, 0, 'creating /tmp/go');
+}
 
 /**
  * The per-environment queue through the API: while a request runs, another is queued (202,
@@ -28,16 +40,16 @@ test('queued, merged, refused with ?queue=false, listed, and run FIFO', async ()
   const project = await api.createProject(uniqueName('queue'));
   const env = await api.createEnvironment(project.id, 'prod');
   environments.add(env.id);
-  // Ready only after 5 s: its Deploy keeps the environment busy while the requests below arrive.
-  const slow = await api.createService(
-    env.id,
-    appService('slow', { image: testImages.slowReady.name, tag: testImages.slowReady.tag, public: false, settings: { env: [{ key: 'READY_DELAY', value: '5' }] } }),
-  );
+  // Ready only once the test creates /tmp/go in it (an exec probe): its Deploy keeps the
+  // environment busy, without any timing, until the requests below are in.
+  const gate = { type: 'exec', command: ['cat', '/tmp/go'], initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 2, failureThreshold: 1 };
+  const slow = await api.createService(env.id, appService('slow', { public: false, settings: { startTimeoutSeconds: 300, healthchecks: { readiness: gate } } }));
   const other = await api.createService(env.id, appService('other', { public: false }));
 
   const running = await api.act(slow.id, 'deploy');
   assert.equal(running.position, 0, 'started at once');
   assert.equal(running.merged, false);
+  await eventually('the gated instance to run', async () => (await runningContainers(slow.id)).length === 1, 30_000);
 
   const queued = await api.act(slow.id, 'redeploy');
   assert.equal(queued.position, 1);
@@ -65,6 +77,11 @@ test('queued, merged, refused with ?queue=false, listed, and run FIFO', async ()
       [second.deploymentId, 2, 'DEPLOY'],
     ],
   );
+
+  assert.equal((await api.service(slow.id)).state, 'DEPLOYING', 'the first request still runs');
+  const [gated] = await runningContainers(slow.id);
+  assert.ok(gated, 'the slow instance runs');
+  await openGate(gated.Id);
 
   const order: ActionAccepted[] = [running, queued, second];
   const done = [];

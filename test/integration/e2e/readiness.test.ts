@@ -86,7 +86,7 @@ for (const bad of [
     assert.equal(after.deployedVersion, 'v1', 'still v1 deployed');
 
     assert.deepEqual(watcher.stats.bad, [], 'the endpoint answered v1 throughout');
-    assert.ok(watcher.stats.ok > 5, `the endpoint was watched (${watcher.stats.ok} answers)`);
+    assert.ok(watcher.stats.ok > 0, `the endpoint was watched (${watcher.stats.ok} answers)`);
 
     const left = await allContainers(service.id);
     assert.deepEqual(
