@@ -42,9 +42,17 @@ export interface LogRecord {
 
 /** Every child still alive when the test process exits is SIGKILLed: no server outlives its test. */
 const alive = new Set<ChildProcess>();
-process.once('exit', () => {
+function killAll(): void {
   for (const child of alive) child.kill('SIGKILL');
-});
+}
+process.once('exit', killAll);
+// A test run interrupted (Ctrl-C, the runner's SIGTERM) would otherwise leave servers behind.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
 
 export class SlipwayProcess {
   readonly token: string;
