@@ -5,7 +5,7 @@
  * when a benchmark broke (threw), 2 on a bad argument.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apiLoad } from './api-load.js';
@@ -36,12 +36,13 @@ for (const name of names) {
   const section = SECTIONS[name]!;
   process.stdout.write(`\nrunning ${name} (${section.title})…\n`);
   const start = performance.now();
+  const loadAverage = loadavg()[0]!;
   let result: BenchResult;
   try {
-    result = { ...(await section.run()), durationMs: performance.now() - start };
+    result = { ...(await section.run()), durationMs: performance.now() - start, loadAverage };
   } catch (error) {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    result = { name, title: section.title, rows: [], notes: [], durationMs: performance.now() - start, error: message };
+    result = { name, title: section.title, rows: [], notes: [], durationMs: performance.now() - start, loadAverage, error: message };
   }
   results.push(result);
   process.stdout.write(`\n${printTable(result)}\n`);

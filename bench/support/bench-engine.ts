@@ -14,11 +14,13 @@ import { createStore } from '../../src/store/create-store.js';
 import type { Store } from '../../src/store/store.js';
 import { CallTimes, timeDockerCalls, timed } from './call-times.js';
 import { InstantRuntime } from './instant-runtime.js';
+import { timeSqliteStatements } from './sqlite-times.js';
 
 /**
  * An Engine on a fresh SQLite store in a temporary directory, wired as src/app.ts wires it
  * (default engine options), on either the real Docker runtime or the instant stub. Every
- * runtime call, Docker Engine API call and store call is timed into `times`.
+ * runtime call, Docker Engine API call, store call and SQLite statement is timed into `times`
+ * while `times.enabled`.
  *
  * One departure from app.ts: the Docker runtime's start() (which adopts every Slipway
  * container already on the engine) is skipped, because the Docker Engine here is shared with
@@ -32,12 +34,22 @@ export interface BenchEngine {
   events: EventLog;
   /** The Docker client (real runtime only), for clean-up. */
   docker?: Docker;
+  /**
+   * What-if of a proposed engine change (not in src/): while true, resolveImage runs once per
+   * image reference per deployment, the other services of the deployment sharing its answer.
+   * runAction starts every deployment with an empty memo.
+   */
+  shareImageResolution: boolean;
+  /** Forgets the shared image resolutions (a new deployment starts). */
+  forgetImages(): void;
   close(): Promise<void>;
 }
 
 export async function benchEngine(kind: 'docker' | 'instant'): Promise<BenchEngine> {
   const dir = mkdtempSync(join(tmpdir(), 'slipway-bench-'));
   const times = new CallTimes();
+  timeSqliteStatements(times);
+  const imageMemo = new Map<string, Promise<string>>();
   const rawStore = await createStore({ dataDir: dir, secretKey: 'bench-key' });
   const store = timed(rawStore, 'store', times);
   let runtime: Runtime;
@@ -48,19 +60,31 @@ export async function benchEngine(kind: 'docker' | 'instant'): Promise<BenchEngi
     timeDockerCalls(docker, times);
     proxy = new EdgeProxy({ bindHost: '127.0.0.1' });
     const real = new DockerRuntime({ docker, proxy, hostPorts: rawStore });
-    runtime = timed<Runtime>(real, 'runtime', times, { start: async () => undefined });
+    const resolveShared: Runtime['resolveImage'] = (image, ctx) => {
+      if (!bench.shareImageResolution) return real.resolveImage(image, ctx);
+      const key = `${image.name}:${image.tag}`;
+      let resolved = imageMemo.get(key);
+      if (!resolved) {
+        resolved = real.resolveImage(image, ctx);
+        imageMemo.set(key, resolved);
+      }
+      return resolved;
+    };
+    runtime = timed<Runtime>(real, 'runtime', times, { start: async () => undefined, resolveImage: resolveShared });
   } else {
     runtime = timed<Runtime>(new InstantRuntime(), 'runtime', times);
   }
   const engine = new Engine(store, { docker: runtime }, pino({ level: 'silent' }));
   await engine.start();
   const events = new EventLog(engine);
-  return {
+  const bench: BenchEngine = {
     store,
     engine,
     times,
     events,
     ...(docker ? { docker } : {}),
+    shareImageResolution: false,
+    forgetImages: () => imageMemo.clear(),
     close: async () => {
       events.close();
       await engine.close();
@@ -69,6 +93,7 @@ export async function benchEngine(kind: 'docker' | 'instant'): Promise<BenchEngi
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return bench;
 }
 
 interface Stamped {
@@ -78,16 +103,32 @@ interface Stamped {
 
 const ENDED: ReadonlySet<DeploymentRunStatus> = new Set(['SUCCESS', 'ERROR', 'CANCELED', 'SKIPPED']);
 
-/** Every engine event with the time it was published (performance.now()), and waits on them. */
+interface End {
+  at: number;
+  status: DeploymentRunStatus;
+  message: string | null;
+}
+
+/**
+ * Every engine event with the time it was published (performance.now()) since the last
+ * clear(), and the end of every deployment. Lookups stay cheap however long the benchmark
+ * runs: a benchmark's own bookkeeping must not grow into its figures.
+ */
 export class EventLog {
-  readonly entries: Stamped[] = [];
-  private readonly waiters = new Set<() => void>();
+  entries: Stamped[] = [];
+  private readonly ends = new Map<string, End>();
+  private readonly waiters = new Map<string, (end: End) => void>();
   private readonly unsubscribe: () => void;
 
   constructor(engine: Engine) {
     this.unsubscribe = engine.events.subscribe((event) => {
-      this.entries.push({ at: performance.now(), event });
-      for (const wake of this.waiters) wake();
+      const at = performance.now();
+      this.entries.push({ at, event });
+      if (event.type === 'deployment.status' && ENDED.has(event.status)) {
+        const end = { at, status: event.status, message: event.message };
+        this.ends.set(event.deploymentId, end);
+        this.waiters.get(event.deploymentId)?.(end);
+      }
     });
   }
 
@@ -95,51 +136,52 @@ export class EventLog {
     this.unsubscribe();
   }
 
-  /** Resolves when the deployment has ended (event seen), rejects after timeoutMs. */
-  async ended(deploymentId: string, timeoutMs: number): Promise<{ at: number; status: DeploymentRunStatus; message: string | null }> {
-    const find = (): Stamped | undefined =>
-      this.entries.find((e) => e.event.type === 'deployment.status' && e.event.deploymentId === deploymentId && ENDED.has(e.event.status));
-    const found = find() ?? (await this.waitFor(find, timeoutMs, `deployment ${deploymentId} to end`));
-    const event = found.event as Extract<SlipwayEvent, { type: 'deployment.status' }>;
-    return { at: found.at, status: event.status, message: event.message };
+  /** Forgets the events seen so far (not the deployment ends). */
+  clear(): void {
+    this.entries = [];
+  }
+
+  /** Resolves when the deployment has ended, rejects after timeoutMs. */
+  ended(deploymentId: string, timeoutMs: number): Promise<End> {
+    const known = this.ends.get(deploymentId);
+    if (known) return Promise.resolve(known);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(deploymentId);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for deployment ${deploymentId} to end`));
+      }, timeoutMs);
+      this.waiters.set(deploymentId, (end) => {
+        clearTimeout(timer);
+        this.waiters.delete(deploymentId);
+        resolve(end);
+      });
+    });
   }
 
   /** When the last of these services reached `status` after `since`; null if one never did. */
   lastStatusAt(serviceIds: readonly string[], status: DeploymentStatus, since: number): number | null {
+    const firstHit = new Map<string, number>();
+    for (const { at, event } of this.entries) {
+      if (at >= since && event.type === 'service.status' && event.status === status && !firstHit.has(event.serviceId)) firstHit.set(event.serviceId, at);
+    }
     let last = 0;
     for (const id of serviceIds) {
-      const hit = this.entries.find((e) => e.at >= since && e.event.type === 'service.status' && e.event.serviceId === id && e.event.status === status);
-      if (!hit) return null;
-      last = Math.max(last, hit.at);
+      const hit = firstHit.get(id);
+      if (hit === undefined) return null;
+      last = Math.max(last, hit);
     }
     return last;
   }
-
-  private waitFor(find: () => Stamped | undefined, timeoutMs: number, what: string): Promise<Stamped> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-      }, timeoutMs);
-      const check = (): void => {
-        const hit = find();
-        if (!hit) return;
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve(hit);
-      };
-      this.waiters.add(check);
-      check();
-    });
-  }
 }
 
-/** Submits an action and waits until its deployment ended; times from the call to the end. */
+/** Submits an action and waits until its deployment ended; times from the call to the end. Clears the event log first. */
 export async function runAction(
   bench: BenchEngine,
   input: Omit<SubmitInput, 'origin' | 'triggeredBy' | 'queue'>,
   timeoutMs: number,
 ): Promise<{ deploymentId: string; startedAt: number; endedAt: number; status: DeploymentRunStatus; message: string | null }> {
+  bench.events.clear();
+  bench.forgetImages();
   const startedAt = performance.now();
   const { deploymentId } = await bench.engine.submit({ ...input, origin: 'API', triggeredBy: 'bench', queue: true });
   const end = await bench.events.ended(deploymentId, timeoutMs);

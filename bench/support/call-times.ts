@@ -32,13 +32,13 @@ export class CallTimes {
 
 /**
  * The same object, with the duration of every promise-returning method call recorded as
- * `<prefix>.<method>` while `times.enabled`. Methods listed in `replace` are swapped for the given functions.
+ * `<prefix>.<method>` while `times.enabled`. Methods listed in `replace` are swapped for the
+ * given functions (timed likewise).
  */
 export function timed<T extends object>(target: T, prefix: string, times: CallTimes, replace: Partial<Record<string, unknown>> = {}): T {
   return new Proxy(target, {
     get(obj, key, receiver) {
-      if (typeof key === 'string' && key in replace) return replace[key];
-      const value: unknown = Reflect.get(obj, key, receiver);
+      const value: unknown = typeof key === 'string' && key in replace ? replace[key] : Reflect.get(obj, key, receiver);
       if (typeof value !== 'function' || typeof key !== 'string') return value;
       const method = value as (...args: unknown[]) => unknown;
       if (!times.enabled) return method.bind(obj);

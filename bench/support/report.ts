@@ -25,6 +25,8 @@ export interface BenchResult {
   /** How it was measured, and what the figures mean. */
   notes: string[];
   durationMs: number;
+  /** The machine's 1-minute load average when the benchmark started (others' work skews figures). */
+  loadAverage?: number;
   /** Set when the benchmark broke (not when a figure missed its target). */
   error?: string;
 }
@@ -34,7 +36,8 @@ export function verdict(ok: boolean): Verdict {
 }
 
 export function ms(value: number): string {
-  return value >= 100 ? `${Math.round(value)} ms` : `${value.toFixed(1)} ms`;
+  if (value >= 100) return `${Math.round(value)} ms`;
+  return value >= 1 ? `${value.toFixed(1)} ms` : `${value.toFixed(2)} ms`;
 }
 
 export function printTable(result: BenchResult): string {
@@ -49,7 +52,7 @@ export function printTable(result: BenchResult): string {
     `| ${what.padEnd(widths.what)} | ${measured.padEnd(widths.measured)} | ${target.padEnd(widths.target)} | ${v.padEnd(7)} |`;
   const rule = `|${'-'.repeat(widths.what + 2)}|${'-'.repeat(widths.measured + 2)}|${'-'.repeat(widths.target + 2)}|---------|`;
   const out = [
-    `## ${result.title} (${result.name}, ${(result.durationMs / 1000).toFixed(1)} s)`,
+    `## ${result.title} (${result.name}, ${(result.durationMs / 1000).toFixed(1)} s${result.loadAverage === undefined ? '' : `, load average ${result.loadAverage.toFixed(1)} at start`})`,
     '',
     line('what', 'measured', 'target', 'verdict'),
     rule,
