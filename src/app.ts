@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import { Engine } from './engine/engine.js';
 import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import { EdgeProxy } from './runtime/docker/edge-proxy.js';
+import { kubernetesRuntimeIfConfigured } from './runtime/kubernetes/from-kubeconfig.js';
 import { createStore } from './store/create-store.js';
 
 export interface RunningSlipway {
@@ -46,7 +47,13 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     workspacesDir: workspacesDir(config.dataDir),
     buildTimeoutMs: config.buildTimeoutMs,
   });
-  const engine = new Engine(store, { docker }, logger.child({ component: 'engine' }), { leaseMs: config.leaseMs }, builder);
+  // Kubernetes only with cluster credentials; without, its environments fail with a clear message.
+  const kubernetes = kubernetesRuntimeIfConfigured(config.kubeconfig, {
+    registry,
+    publicHost: config.publicHost,
+    log: (message) => logger.info({ component: 'kubernetes' }, message),
+  });
+  const engine = new Engine(store, { docker, ...(kubernetes ? { kubernetes } : {}) }, logger.child({ component: 'engine' }), { leaseMs: config.leaseMs }, builder);
   const server = await buildServer({
     store,
     controlPlane: engine,

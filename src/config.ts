@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { findKubeconfig } from './runtime/kubernetes/from-kubeconfig.js';
 
 /** Slipway's configuration, from the environment (SPEC §11). */
 export interface Config {
@@ -17,6 +18,8 @@ export interface Config {
   edgePorts: { from: number; to: number };
   leaseMs: number;
   logLevel: string;
+  /** Cluster credentials of the kubernetes runtime (see findKubeconfig); unset: no kubernetes runtime. */
+  kubeconfig?: string;
   /** A build (clone, build, push) longer than this is stopped and fails. */
   buildTimeoutMs: number;
   /** Private key file for ssh git remotes; unset: ssh remotes work only without a key. */
@@ -64,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     edgePorts: range(env, 'SLIPWAY_EDGE_PORTS', { from: 20000, to: 29999 }),
     leaseMs: integer(env, 'SLIPWAY_LEASE_SECONDS', 15, 1, 3600) * 1000,
     logLevel: env.SLIPWAY_LOG_LEVEL || 'info',
+    kubeconfig: findKubeconfig(env),
     buildTimeoutMs: integer(env, 'SLIPWAY_BUILD_TIMEOUT_SECONDS', 1800, 10, 86_400) * 1000,
     gitSshKeyFile: env.SLIPWAY_GIT_SSH_KEY_FILE ? resolve(env.SLIPWAY_GIT_SSH_KEY_FILE) : undefined,
   };

@@ -74,6 +74,8 @@ export class KubernetesRuntime implements Runtime {
   private podWatch: AbortController | null = null;
   private podWatchRetry: NodeJS.Timeout | null = null;
   private watching = false;
+  private watchBackoffMs = 250;
+  private lastWatchError: string | null = null;
   private closed = false;
 
   constructor(options: KubernetesRuntimeOptions) {
@@ -375,15 +377,23 @@ export class KubernetesRuntime implements Runtime {
   private startPodWatch(): void {
     if (this.watching || this.closed) return;
     this.watching = true;
+    const started = Date.now();
     const restart = (): void => {
       this.watching = false;
       this.podWatch = null;
       if (this.closed || this.podWatchRetry) return;
+      // A watch that ran a while is re-opened at once; one that keeps failing backs off to 30 s.
+      this.watchBackoffMs = Date.now() - started > 10_000 ? 250 : Math.min(30_000, Math.max(500, this.watchBackoffMs * 2));
       this.podWatchRetry = setTimeout(() => {
         this.podWatchRetry = null;
         this.startPodWatch();
-      }, 1000);
+      }, this.watchBackoffMs);
       this.podWatchRetry.unref();
+    };
+    const report = (message: string): void => {
+      // Once per distinct failure: an unreachable cluster must not flood the log.
+      if (message !== this.lastWatchError) this.log(message);
+      this.lastWatchError = message;
     };
     this.cluster.watcher
       .watch(
@@ -394,7 +404,7 @@ export class KubernetesRuntime implements Runtime {
           if (serviceId) this.notify(serviceId);
         },
         (error: unknown) => {
-          if (error && !this.closed) this.log(`pod watch ended: ${apiErrorMessage(error)}`);
+          if (error && !this.closed) report(`pod watch ended: ${apiErrorMessage(error)}`);
           restart();
         },
       )
@@ -402,9 +412,10 @@ export class KubernetesRuntime implements Runtime {
         (controller) => {
           if (this.closed) controller.abort();
           else this.podWatch = controller;
+          this.lastWatchError = null;
         },
         (error: unknown) => {
-          this.log(`pod watch: ${apiErrorMessage(error)}`);
+          report(`pod watch: ${apiErrorMessage(error)}`);
           restart();
         },
       );
