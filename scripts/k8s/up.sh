@@ -121,10 +121,12 @@ stages="$RUN/kwok-stages.yaml"
            pod/general/pod-ready.yaml pod/general/pod-complete.yaml pod/general/pod-delete.yaml; do
     echo "---"
     if [ "$f" = pod/general/pod-ready.yaml ]; then
-      # kwok's own pod-ready, minus the pods the never-ready stage takes, and with 1 s of
-      # jitter instead of 5 (the tests roll many pods).
+      # kwok's own pod-ready, minus the pods the never-ready stage takes. Every pod stage gets
+      # 1 s of jitter instead of 5 (the tests roll many pods).
       sed -e 's/^\(\s*\)matchExpressions:$/&\n\1- key: '"'"'.spec.containers.[0].env.[]? | select( .name == "KWOK_NEVER_READY" ) | .value'"'"'\n\1  operator: '"'"'NotIn'"'"'\n\1  values:\n\1  - '"'"'true'"'"'/' \
           -e 's/jitterDurationMilliseconds: 5000/jitterDurationMilliseconds: 1000/' "$K8S_CACHE/stage/$f"
+    elif [ "${f#pod/}" != "$f" ]; then
+      sed -e 's/jitterDurationMilliseconds: 5000/jitterDurationMilliseconds: 1000/' "$K8S_CACHE/stage/$f"
     else
       cat "$K8S_CACHE/stage/$f"
     fi
