@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import { deploymentManifest, publicServiceManifest, statefulSetManifest, workloadKind } from '../../../src/runtime/kubernetes/manifests.js';
+import { replacingMergePatch } from '../../../src/runtime/kubernetes/merge-patch.js';
+import { ANNOTATION } from '../../../src/runtime/kubernetes/names-and-labels.js';
+import { runningStateFromPods } from '../../../src/runtime/kubernetes/observe.js';
+import { deploymentRolloutState } from '../../../src/runtime/kubernetes/rollout-status.js';
+import type { RolloutSpec, ServiceTarget } from '../../../src/runtime/runtime.js';
+
+const target: ServiceTarget = {
+  projectId: 'p1',
+  projectName: 'shop',
+  environmentId: '3f0c7e9a-1111-4222-8333-944445555666',
+  environmentName: 'staging',
+  serviceId: '0a1b2c3d-1111-4222-8333-944445555666',
+  serviceName: 'Web API',
+  serviceType: 'container',
+};
+const spec: RolloutSpec = {
+  image: 'registry.test/web@sha256:abc',
+  instances: 2,
+  cpu: 250,
+  memoryMb: 128,
+  env: { B: '2', A: '1' },
+  ports: [
+    { containerPort: 8080, public: true, protocol: 'http' },
+    { containerPort: 9090, public: false, protocol: 'tcp' },
+  ],
+  healthchecks: { readiness: { type: 'http', path: '/ready', port: 8080, initialDelaySeconds: 0, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 3 } },
+  storage: [],
+  specHash: 'h1',
+  version: 'v1',
+  startTimeoutSeconds: 45,
+};
+
+describe('kubernetes manifests', () => {
+  test('a Deployment rolls one extra pod at a time, never below the wanted count, with the hash on the template', () => {
+    const d = deploymentManifest(target, spec);
+    assert.deepEqual(d.spec?.strategy, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    assert.equal(d.spec?.progressDeadlineSeconds, 45);
+    assert.equal(d.spec?.template?.metadata?.annotations?.[ANNOTATION.specHash], 'h1');
+    const c = d.spec!.template!.spec!.containers[0]!;
+    assert.deepEqual(c.env, [
+      { name: 'A', value: '1' },
+      { name: 'B', value: '2' },
+    ]);
+    assert.deepEqual(c.readinessProbe?.httpGet, { path: '/ready', port: 8080 });
+    assert.equal(c.livenessProbe, undefined);
+    assert.deepEqual(deploymentManifest(target, { ...spec, env: { A: '1', B: '2' } }), d, 'same spec, same object');
+  });
+
+  test('storage or a database makes a StatefulSet with claim templates; only public ports get a NodePort', () => {
+    assert.equal(workloadKind(target, spec), 'Deployment');
+    assert.equal(workloadKind({ serviceType: 'database' }, spec), 'StatefulSet');
+    const withStorage = { ...spec, storage: [{ mountPath: '/data', sizeGb: 2 }] };
+    assert.equal(workloadKind(target, withStorage), 'StatefulSet');
+    const s = statefulSetManifest(target, withStorage);
+    assert.equal(s.spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.storage, '2Gi');
+    assert.deepEqual(s.spec?.persistentVolumeClaimRetentionPolicy, { whenDeleted: 'Retain', whenScaled: 'Retain' });
+    const pub = publicServiceManifest(target, spec)!;
+    assert.equal(pub.spec?.type, 'NodePort');
+    assert.deepEqual(pub.spec?.ports?.map((p) => p.port), [8080]);
+    assert.equal(publicServiceManifest(target, { ...spec, ports: [] }), null);
+  });
+});
+
+describe('rollout status as kubectl judges it', () => {
+  const base = (status: V1Deployment['status'], generation = 2): V1Deployment => ({ metadata: { generation }, spec: { replicas: 3, selector: {}, template: {} }, status });
+  test('progressing until observed, updated, old ones gone and available', () => {
+    assert.equal(deploymentRolloutState(base({ observedGeneration: 1 })).state, 'progressing');
+    assert.equal(deploymentRolloutState(base({ observedGeneration: 2, updatedReplicas: 2, replicas: 3, availableReplicas: 3 })).state, 'progressing');
+    assert.equal(deploymentRolloutState(base({ observedGeneration: 2, updatedReplicas: 3, replicas: 4, availableReplicas: 3 })).state, 'progressing');
+    assert.equal(deploymentRolloutState(base({ observedGeneration: 2, updatedReplicas: 3, replicas: 3, availableReplicas: 2 })).state, 'progressing');
+    assert.equal(deploymentRolloutState(base({ observedGeneration: 2, updatedReplicas: 3, replicas: 3, availableReplicas: 3 })).state, 'done');
+  });
+  test('ProgressDeadlineExceeded fails the rollout (unless ignored while undoing)', () => {
+    const d = base({ observedGeneration: 2, updatedReplicas: 1, replicas: 4, availableReplicas: 3, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] });
+    assert.equal(deploymentRolloutState(d).state, 'failed');
+    assert.equal(deploymentRolloutState(d, { ignoreProgressDeadline: true }).state, 'progressing');
+  });
+});
+
+describe('replacing merge patch', () => {
+  test('removes what the desired object lacks, replaces arrays whole', () => {
+    const current = { metadata: { annotations: { a: '1', restartedAt: 'x' } }, spec: { containers: [{ name: 'main', env: [{ name: 'X' }] }] } };
+    const desired = { metadata: { annotations: { a: '0' } }, spec: { containers: [{ name: 'main' }] } };
+    assert.deepEqual(replacingMergePatch(current, desired), { metadata: { annotations: { a: '0', restartedAt: null } }, spec: { containers: [{ name: 'main' }] } });
+  });
+});
+
+describe('running state from pods', () => {
+  const pod = (name: string, ready: boolean, extra: Partial<V1Pod['status']> = {}): V1Pod => ({
+    metadata: { name, annotations: { [ANNOTATION.version]: 'v1' } },
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }], containerStatuses: [], ...extra },
+  });
+  test('RUNNING, WARNING, STARTING, ERROR, STOPPED', () => {
+    assert.equal(runningStateFromPods([]).status, 'STOPPED');
+    assert.equal(runningStateFromPods([pod('a', true), pod('b', true)]).status, 'RUNNING');
+    assert.equal(runningStateFromPods([pod('a', true), pod('b', false)]).status, 'WARNING');
+    assert.equal(runningStateFromPods([pod('a', false)]).status, 'STARTING');
+    const crashing = pod('a', false, {
+      containerStatuses: [{ name: 'main', image: 'i', imageID: '', ready: false, restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } } }],
+    });
+    const state = runningStateFromPods([crashing]);
+    assert.equal(state.status, 'ERROR');
+    assert.equal(state.instances[0]?.restarts, 3);
+    assert.equal(state.instances[0]?.lastExitCode, 137);
+    assert.equal(state.instances[0]?.version, 'v1');
+  });
+});
