@@ -100,13 +100,20 @@ export class Cluster {
     const onAbort = (): void => settle();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      let endedEarly = false;
+      const started = Date.now();
       controller = await this.watcher.watch(
         path,
         { ...query, allowWatchBookmarks: false, timeoutSeconds: Math.max(1, Math.ceil(maxWaitMs / 1000)) },
         () => settle(),
-        () => settle(),
+        () => {
+          endedEarly = Date.now() - started < 200;
+          settle();
+        },
       );
       await changed;
+      // A watch the server ends at once (e.g. 410 Gone) must not turn the caller into a busy loop.
+      if (endedEarly) await new Promise((resolve) => setTimeout(resolve, 200));
     } catch {
       // The watch could not start: the caller reads again after a short pause.
       await new Promise((resolve) => setTimeout(resolve, Math.min(500, maxWaitMs)));
