@@ -4,6 +4,7 @@ import {
   type DeploymentRunStatus,
   type DeploymentStatus,
   type LogLevel,
+  type Service,
   type StepName,
   type StepStatus,
 } from '../domain/index.js';
@@ -23,6 +24,12 @@ export interface StepHandle {
  */
 export class DeploymentJournal {
   private readonly chains = new Map<string, Promise<unknown>>();
+  /**
+   * The deployment status of every service of the environment. While a deployment runs it is
+   * the only writer of its services' statuses, so this map stays true without re-reading.
+   */
+  private readonly statuses: Map<string, DeploymentStatus>;
+  private environmentStatus: DeploymentStatus;
 
   constructor(
     private readonly store: Store,
@@ -31,7 +38,11 @@ export class DeploymentJournal {
     readonly deployment: Deployment,
     readonly projectId: string,
     private readonly secrets: readonly string[],
-  ) {}
+    environmentServices: readonly Service[],
+  ) {
+    this.statuses = new Map(environmentServices.map((s) => [s.id, s.status]));
+    this.environmentStatus = environmentStatus([...this.statuses.values()]);
+  }
 
   private serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
     const previous = this.chains.get(key) ?? Promise.resolve();
@@ -43,41 +54,48 @@ export class DeploymentJournal {
     return next;
   }
 
+  private async write(serviceId: string, status: DeploymentStatus, message: string | null): Promise<void> {
+    await this.store.setServiceStatus(serviceId, status, message);
+    this.statuses.set(serviceId, status);
+    await this.store.setDeploymentServiceStatus(this.deployment.id, serviceId, status);
+    this.events.publish({
+      type: 'service.status',
+      projectId: this.projectId,
+      environmentId: this.deployment.environmentId,
+      serviceId,
+      status,
+      message,
+    });
+    const now = environmentStatus([...this.statuses.values()]);
+    if (now !== this.environmentStatus) {
+      this.environmentStatus = now;
+      this.events.publish({
+        type: 'environment.status',
+        projectId: this.projectId,
+        environmentId: this.deployment.environmentId,
+        status: now,
+        runningStatus: environmentRunningStatus(
+          [...this.statuses].map(([id, status]) => this.runningStates.get({ id, status }).status),
+        ),
+      });
+    }
+  }
+
   /** Moves a service to a status, in the store, in this deployment's record and on the event stream. */
   moveService(serviceId: string, status: DeploymentStatus, message: string | null = null): Promise<void> {
     return this.serialised(serviceId, async () => {
-      const service = await this.store.getService(serviceId);
-      if (!service || service.status === status) return;
-      await this.store.setServiceStatus(serviceId, status, message);
-      await this.store.setDeploymentServiceStatus(this.deployment.id, serviceId, status);
-      this.events.publish({
-        type: 'service.status',
-        projectId: this.projectId,
-        environmentId: this.deployment.environmentId,
-        serviceId,
-        status,
-        message,
-      });
-      await publishEnvironmentStatus(this.store, this.events, this.runningStates, this.projectId, this.deployment.environmentId);
+      const current = this.statuses.get(serviceId);
+      if (current === undefined || current === status) return;
+      await this.write(serviceId, status, message);
     });
   }
 
   /** Moves a service only if it is in one of the given statuses (e.g. CANCELING while still in progress). */
   moveServiceIf(serviceId: string, from: readonly DeploymentStatus[], status: DeploymentStatus): Promise<void> {
     return this.serialised(serviceId, async () => {
-      const service = await this.store.getService(serviceId);
-      if (!service || !from.includes(service.status)) return;
-      await this.store.setServiceStatus(serviceId, status, null);
-      await this.store.setDeploymentServiceStatus(this.deployment.id, serviceId, status);
-      this.events.publish({
-        type: 'service.status',
-        projectId: this.projectId,
-        environmentId: this.deployment.environmentId,
-        serviceId,
-        status,
-        message: null,
-      });
-      await publishEnvironmentStatus(this.store, this.events, this.runningStates, this.projectId, this.deployment.environmentId);
+      const current = this.statuses.get(serviceId);
+      if (current === undefined || !from.includes(current)) return;
+      await this.write(serviceId, status, null);
     });
   }
 

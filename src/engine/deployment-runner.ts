@@ -19,6 +19,8 @@ import type { EventBus } from './events.js';
 import type { RunningStates } from './running-states.js';
 import type { RuntimeResolver } from './runtime-resolver.js';
 import { environmentTarget } from './service-target.js';
+import { memoize } from './memoize.js';
+import type { OperationContext } from '../runtime/runtime.js';
 import { serviceTask } from './service-tasks.js';
 import { FirstError, runStages, type RunnableStage } from './stage-runner.js';
 import type { Builder } from './builder.js';
@@ -177,10 +179,17 @@ async function execute(
   );
 
   const runtime = runtimes.forEnvironment(environment);
-  const journal = new DeploymentJournal(store, deps.events, runningStates, deployment, project.id, [
-    ...secretValues(touched),
-    ...gitSecretValues(touched),
-  ]);
+  const journal = new DeploymentJournal(
+    store,
+    deps.events,
+    runningStates,
+    deployment,
+    project.id,
+    [...secretValues(touched), ...gitSecretValues(touched)],
+    await store.listServices(environment.id),
+  );
+  // Services of one deployment often share an image: pull and resolve each once.
+  const resolveImage = memoize((image: { name: string; tag: string }, op: OperationContext) => runtime.resolveImage(image, op), (image) => `${image.name}:${image.tag}`);
   const queued = queuedStatusOf(operation);
   const firstError = new FirstError();
   const builds = new BuildSet({
@@ -212,6 +221,7 @@ async function execute(
             environment,
             signal,
             keepData: request.keepData ?? false,
+            resolveImage,
             builds,
             ...(deps.builder ? { builder: deps.builder } : {}),
           },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import {
@@ -134,6 +135,8 @@ export class Engine implements ControlPlane {
 
   private launch(deployment: Deployment): void {
     const controller = new AbortController();
+    // Every service task of the deployment listens on this one signal.
+    setMaxListeners(0, controller.signal);
     const heartbeat = setInterval(() => void this.heartbeat(deployment.id, controller), Math.max(200, this.options.leaseMs / 5));
     const done = runDeployment(this.deps, deployment, controller.signal)
       .catch((err: unknown) => this.logger.error({ err, deploymentId: deployment.id }, 'deployment runner crashed'))

@@ -21,6 +21,8 @@ export interface TaskContext {
   signal: AbortSignal;
   /** Delete: keep the volumes. */
   keepData: boolean;
+  /** The runtime's resolveImage, shared by the deployment's services (one pull per image). */
+  resolveImage: Runtime['resolveImage'];
   /** The builds of git services, started when the deployment started (deploys only). */
   builds?: BuildSet;
   /** Names the images of git services (restarts). */
@@ -40,10 +42,11 @@ function errorMessage(err: unknown): string {
  */
 export function serviceTask(ctx: TaskContext, service: Service, operation: ServiceOperation, queueing: StepHandle): StageTask {
   const build = operation === 'deploy' ? ctx.builds?.get(service.id) : undefined;
+  const effects: Effects = { runtimeTouched: true };
   const run = (): Promise<TaskOutcome> => {
     switch (operation) {
       case 'deploy':
-        return deploy(ctx, service, build);
+        return deploy(ctx, service, build, effects);
       case 'stop':
         return simpleOperation(ctx, service, 'STOP', ['STOPPING', 'STOPPED', 'STOP_ERROR'], (runtime, target, op) =>
           runtime.stop(target, op),
@@ -62,7 +65,8 @@ export function serviceTask(ctx: TaskContext, service: Service, operation: Servi
       build?.claim();
       await queueing.finish('SUCCESS');
       const outcome = await run();
-      await ctx.runningStates.refresh(service.id).catch(() => undefined);
+      // A redeploy without changes touched nothing: the running state observed before still holds.
+      if (effects.runtimeTouched) await ctx.runningStates.refresh(service.id).catch(() => undefined);
       return outcome;
     },
     skip: async (reason) => {
@@ -85,7 +89,12 @@ function operationContext(ctx: TaskContext, service: Service, step: StepName): O
   };
 }
 
-async function deploy(ctx: TaskContext, service: Service, build: BuildHandle | undefined): Promise<TaskOutcome> {
+/** What a task did to the runtime, so its caller knows whether to observe the service again. */
+interface Effects {
+  runtimeTouched: boolean;
+}
+
+async function deploy(ctx: TaskContext, service: Service, build: BuildHandle | undefined, effects: Effects): Promise<TaskOutcome> {
   const { journal } = ctx;
   const onAbort = (): void => void journal.moveServiceIf(service.id, CANCELABLE_WHILE_RUNNING, 'CANCELING');
   ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -101,13 +110,18 @@ async function deploy(ctx: TaskContext, service: Service, build: BuildHandle | u
       }
       built = result.image;
     }
-    return await deployImage(ctx, service, built);
+    return await deployImage(ctx, service, built, effects);
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
   }
 }
 
-async function deployImage(ctx: TaskContext, service: Service, built: { name: string; tag: string; commit: string } | undefined): Promise<TaskOutcome> {
+async function deployImage(
+  ctx: TaskContext,
+  service: Service,
+  built: { name: string; tag: string; commit: string } | undefined,
+  effects: Effects,
+): Promise<TaskOutcome> {
   const { journal, runtime } = ctx;
   await journal.moveService(service.id, 'DEPLOYING');
   const step = await journal.startStep(service.id, 'DEPLOY');
@@ -118,7 +132,7 @@ async function deployImage(ctx: TaskContext, service: Service, built: { name: st
     const target = serviceTarget(ctx.project, ctx.environment, service);
     const image = built ? { name: built.name, tag: built.tag } : imageToPull(service, version);
     await journal.log(service.id, 'DEPLOY', 'info', `resolving image ${image.name}:${image.tag}`);
-    const resolved = await runtime.resolveImage(image, op);
+    const resolved = await ctx.resolveImage(image, op);
     const spec = desiredSpec(service, resolved);
     const hash = specHash(spec);
     if ((await runtime.runningSpecHash(target)) === hash) {
@@ -127,6 +141,7 @@ async function deployImage(ctx: TaskContext, service: Service, built: { name: st
       await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash });
       await step.finish('SUCCESS', 'no changes');
       await journal.moveService(service.id, 'DEPLOYED', 'no changes');
+      effects.runtimeTouched = false;
       return 'succeeded';
     }
     ctx.signal.throwIfAborted();
@@ -165,7 +180,7 @@ async function restart(ctx: TaskContext, service: Service): Promise<TaskOutcome>
   return simpleOperation(ctx, service, 'RESTART', ['RESTARTING', 'RESTARTED', 'RESTART_ERROR'], async (runtime, target, op) => {
     const version = service.deployedVersion ?? versionToDeploy(service);
     if (!version) throw new Error(`service ${service.name} has no deployed version to restart`);
-    const resolved = await runtime.resolveImage(imageOf(ctx, service, version), op);
+    const resolved = await ctx.resolveImage(imageOf(ctx, service, version), op);
     const spec = desiredSpec(service, resolved);
     await runtime.restart(target, { ...spec, specHash: specHash(spec), version, startTimeoutSeconds: service.settings.startTimeoutSeconds }, op);
   });
