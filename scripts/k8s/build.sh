@@ -9,6 +9,9 @@ mkdir -p "$K8S_BIN"
 export GOFLAGS="-mod=mod -buildvcs=false" CGO_ENABLED=0 GOTOOLCHAIN=local
 work="$K8S_CACHE/src"
 mkdir -p "$work"
+# One build at a time: a second caller waits, then finds the binaries cached.
+exec 9>"$K8S_CACHE/.lock"
+flock 9
 log() { echo "[k8s:build] $*" >&2; }
 
 build_etcd() {

@@ -36,11 +36,15 @@ start() { # start <name> <command...>: a background process with its log and pid
   local name="$1"; shift
   alive "$name" && return 0
   log "starting $name (log $RUN/$name.log)"
-  nohup "$@" >"$RUN/$name.log" 2>&1 </dev/null &
+  # setsid: its own session, so the caller's process group ending (a test runner) leaves it running.
+  setsid nohup "$@" >"$RUN/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN/$name.pid"
 }
 
 mkdir -p "$RUN" "$PKI"
+# One up.sh at a time (npm test and a developer may start it together).
+exec 9>"$RUN/.lock"
+flock 9
 
 # --- certificates ---------------------------------------------------------------------------
 if [ ! -f "$PKI/admin.crt" ]; then
@@ -99,7 +103,8 @@ if ! readyz; then
     --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-cluster-ip-range 10.96.0.0/16 --authorization-mode Node,RBAC --allow-privileged=true \
-    --cert-dir "$RUN/apiserver-certs" --profiling=false
+    --cert-dir "$RUN/apiserver-certs" --profiling=false \
+    --endpoint-reconciler-type none
   wait_for 90 readyz || { tail -n 30 "$RUN/kube-apiserver.log" >&2; fail "kube-apiserver did not answer /readyz within 90 s"; }
 fi
 
