@@ -7,6 +7,12 @@ import { runProbe } from './probes.js';
 import { sleep, throwIfAborted } from './wait.js';
 
 const POLL_MS = 250;
+/**
+ * While an instance starts, its readiness probe runs at least this often, whatever its
+ * periodSeconds: a rollout waits for the first success, and a fast app should not wait out a
+ * whole period for it. periodSeconds paces the probe once the instance serves (the monitor).
+ */
+const STARTUP_PROBE_MS = 250;
 
 export interface WaitReadyOptions {
   environmentId: string;
@@ -20,7 +26,7 @@ export interface WaitReadyOptions {
 
 /**
  * Waits until a just-started instance is ready: its readiness probe passes (after
- * initialDelaySeconds, every periodSeconds) or, without a probe, it has run for 5 s. Throws
+ * initialDelaySeconds, every STARTUP_PROBE_MS) or, without a probe, it has run for 5 s. Throws
  * RolloutFailedError when it exits or is not ready within the start timeout (after writing its
  * last log lines to the deployment log), and the signal's reason when aborted.
  */
@@ -36,15 +42,14 @@ export async function waitUntilReady(docker: Docker, containerId: string, option
     const info = await container.inspect();
     if (!info.State.Running || info.State.Restarting || info.RestartCount > 0) {
       await logTail(container, options);
-      const code = info.State.ExitCode;
-      throw new RolloutFailedError(`${options.describe} exited${code !== undefined ? ` with code ${code}` : ''} before it was ready`);
+      throw new RolloutFailedError(`${options.describe} ${await howItExited(docker, info)} before it was ready`);
     }
     runningSinceMs ??= Date.now();
     const now = Date.now();
     if (!probe) {
       if (now - runningSinceMs >= NO_PROBE_READY_AFTER_MS) return info;
     } else if (now >= nextProbeMs) {
-      nextProbeMs = now + Math.max(1, probe.periodSeconds) * 1000;
+      nextProbeMs = now + Math.min(STARTUP_PROBE_MS, Math.max(1, probe.periodSeconds) * 1000);
       if (await runProbe(docker, probe, { containerId, ip: instanceIp(info, options.environmentId) })) return info;
     }
     if (Date.now() >= deadline) {
@@ -54,6 +59,30 @@ export async function waitUntilReady(docker: Docker, containerId: string, option
     const untilProbe = probe ? nextProbeMs - Date.now() : NO_PROBE_READY_AFTER_MS;
     await sleep(Math.max(20, Math.min(POLL_MS, untilProbe, deadline - Date.now())), options.signal);
   }
+}
+
+/**
+ * "exited with code N". Once the engine has restarted the instance, inspect shows the new run,
+ * so the code of the run that failed comes from the engine's `die` event instead.
+ */
+async function howItExited(docker: Docker, info: Docker.ContainerInspectInfo): Promise<string> {
+  if (!info.State.Running) return `exited with code ${info.State.ExitCode}`;
+  const code = await lastExitCode(docker, info.Id).catch(() => null);
+  return `exited${code !== null ? ` with code ${code}` : ''} and was restarted ${info.RestartCount} time(s)`;
+}
+
+async function lastExitCode(docker: Docker, containerId: string): Promise<string | null> {
+  const since = Math.floor(Date.now() / 1000) - 3600;
+  const stream = (await docker.getEvents({
+    since,
+    until: Math.floor(Date.now() / 1000) + 1,
+    filters: { container: [containerId], event: ['die'] },
+  })) as NodeJS.ReadableStream;
+  let text = '';
+  for await (const chunk of stream) text += chunk.toString();
+  const lines = text.split('\n').filter(Boolean);
+  const last = lines.length > 0 ? (JSON.parse(lines[lines.length - 1]!) as { Actor?: { Attributes?: Record<string, string> } }) : null;
+  return last?.Actor?.Attributes?.exitCode ?? null;
 }
 
 /** The instance's last output lines, into the deployment log (they usually say why it failed). */
