@@ -32,6 +32,7 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     hostPorts: store,
     publicHost: config.publicHost,
     hostPortRange: config.edgePorts,
+    owns: async (serviceId) => (await store.getService(serviceId)) !== undefined,
     log: (message) => logger.info({ component: 'docker' }, message),
   });
   const registry = new RegistryClient();

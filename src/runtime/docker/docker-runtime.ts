@@ -29,6 +29,11 @@ export interface DockerRuntimeOptions {
   drainTimeoutMs?: number;
   /** SIGTERM → SIGKILL delay when removing an instance; default 10 s. */
   stopTimeoutSeconds?: number;
+  /**
+   * Whether a service is this Slipway's: start() adopts only those containers, since other
+   * Slipway installations may share the engine. Default: every Slipway container.
+   */
+  owns?: (serviceId: string) => Promise<boolean>;
   /** Background messages (monitor, event stream, start()); no deployment to log them to. */
   log?: (message: string) => void;
 }
@@ -48,6 +53,7 @@ export class DockerRuntime implements Runtime {
   private readonly parts: RuntimeParts;
   private readonly monitor: InstanceMonitor;
   private readonly log: (message: string) => void;
+  private readonly owns: (serviceId: string) => Promise<boolean>;
   private readonly listeners = new Set<(serviceId: string) => void>();
   /** Public ports routed per service: endpoints() reports them with their protocol. */
   private readonly routed = new Map<string, PortSetting[]>();
@@ -62,6 +68,7 @@ export class DockerRuntime implements Runtime {
     this.publicHost = options.publicHost ?? 'localhost';
     this.range = options.hostPortRange ?? { from: 20000, to: 29999 };
     this.log = options.log ?? (() => undefined);
+    this.owns = options.owns ?? (async () => true);
     this.monitor = new InstanceMonitor(this.docker, {
       onReadyChange: (instance) => this.onReadyChange(instance),
       log: this.log,
@@ -186,7 +193,7 @@ export class DockerRuntime implements Runtime {
     const checks: Array<Promise<void>> = [];
     for (const c of containers) {
       const labels = readInstanceLabels(c.Labels);
-      if (!labels) continue;
+      if (!labels || !(await this.owns(labels.serviceId))) continue;
       try {
         await this.ensureRoutes(labels.serviceId, labels.ports);
       } catch (error) {
