@@ -153,15 +153,21 @@ export class KubeFixture {
 
   /** The runtime's view of a service, to call it directly. */
   async target(serviceId: string): Promise<ServiceTarget> {
+    const known = this.targets.get(serviceId);
+    if (known) return known;
     const service = (await this.store.getService(serviceId))!;
     const environment = (await this.store.getEnvironment(service.environmentId))!;
     const project = (await this.store.getProject(environment.projectId))!;
-    return serviceTarget(project, environment, service);
+    const target = serviceTarget(project, environment, service);
+    this.targets.set(serviceId, target);
+    return target;
   }
 
+  /** Remembered, so the cluster can still be read after a Delete removed the service. */
+  private readonly targets = new Map<string, ServiceTarget>();
+
   async namespaceOf(serviceId: string): Promise<string> {
-    const service = (await this.store.getService(serviceId))!;
-    return namespaceName(service.environmentId);
+    return namespaceName((await this.target(serviceId)).environmentId);
   }
 
   async deployment(serviceId: string): Promise<V1Deployment | null> {
