@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { contextTar } from './build-context.js';
 import { RegistryClient, RegistryError } from './registry-client.js';
 
 /**
@@ -63,14 +64,14 @@ export class ImageBuilder {
   }
 
   /**
-   * Builds the context directory (its top-level `entries`, packed by dockerode) with the
-   * Dockerfile at `dockerfile` (relative to the context). Aborting the signal aborts the
-   * request, which makes the engine stop the build.
+   * Builds the context directory (its top-level `entries`, sent as a plain tar: see
+   * build-context.ts) with the Dockerfile at `dockerfile` (relative to the context). Aborting
+   * the signal aborts the request, which makes the engine stop the build.
    */
   async build(context: { dir: string; entries: string[]; dockerfile: string }, ref: string, out: BuildOutput): Promise<string> {
     out.signal.throwIfAborted();
     const stream = (await this.docker.buildImage(
-      { context: context.dir, src: context.entries },
+      await contextTar(context.dir, context.entries, context.dockerfile),
       // dockerode's types lack abortSignal, which its modem honours.
       { t: ref, dockerfile: context.dockerfile, rm: true, forcerm: true, abortSignal: out.signal } as Docker.ImageBuildOptions,
     )) as NodeJS.ReadableStream & { destroy?: (error?: Error) => void };
