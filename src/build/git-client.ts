@@ -268,8 +268,11 @@ export class GitClient {
   ): Promise<string> {
     if (!SHORT_SHA.test(commit)) throw new GitError(`not a commit SHA: ${commit}`);
     const access = await this.access(source.url, dirs.keyDir);
+    // fetch.unpackLimit=1: keep what is fetched as the pack it arrived in (indexed) rather than
+    // unpacking it into loose objects, each zlib-compressed again (~40 ms for a 2 MB binary) for
+    // a git dir that only serves one checkout and is then removed.
     const run = (args: string[], remote = false): Promise<string> =>
-      runGit(remote ? [...access.pre, '--git-dir', dirs.gitDir, ...args] : ['--git-dir', dirs.gitDir, ...args], {
+      runGit(remote ? [...access.pre, '-c', 'fetch.unpackLimit=1', '--git-dir', dirs.gitDir, ...args] : ['--git-dir', dirs.gitDir, ...args], {
         env: access.env,
         signal: options.signal,
         secrets: access.secrets,
