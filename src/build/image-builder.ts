@@ -75,14 +75,14 @@ export class ImageBuilder {
       // dockerode's types lack abortSignal, which its modem honours.
       { t: ref, dockerfile: context.dockerfile, rm: true, forcerm: true, abortSignal: out.signal } as Docker.ImageBuildOptions,
     )) as NodeJS.ReadableStream & { destroy?: (error?: Error) => void };
-    let imageId = '';
     await this.follow(stream, out, (event) => {
-      if (event.aux?.ID) imageId = event.aux.ID;
       if (typeof event.stream === 'string') return event.stream;
       if (typeof event.status === 'string') return `${event.status}\n`;
       return null;
     });
-    return imageId;
+    // The id as the engine's inspect gives it (the same the docker runtime's resolveImage reads
+    // after a pull), so a later redeploy of this commit finds the same spec hash.
+    return (await this.docker.getImage(ref).inspect()).Id;
   }
 
   /** Pushes name:tag (Docker wants an X-Registry-Auth header even for a registry without auth: an empty one). */

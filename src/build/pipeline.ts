@@ -66,18 +66,18 @@ export class BuildPipeline implements Builder {
       if (commit !== job.commit && (await this.alreadyBuilt(name, commit, reporter))) return { name, tag: commit, commit };
 
       const ref = `${name}:${commit}`;
-      await this.step(reporter, 'BUILD', async (log) => {
+      const localImageId = await this.step(reporter, 'BUILD', async (log) => {
         const context = await resolveInside(workspace.workTree, job.source.rootPath, 'rootPath');
         const dockerfilePath = await resolveInside(context, job.source.dockerfilePath, 'dockerfilePath');
         if (!(await isFile(dockerfilePath))) throw new PathEscapeError(`dockerfilePath ${job.source.dockerfilePath} is not a file`);
         const dockerfile = dockerfilePath.slice((context.endsWith('/') ? context : `${context}/`).length);
         log(`building ${ref} from ${job.source.rootPath} with ${job.source.dockerfilePath}`);
         const entries = await contextEntries(context);
-        await this.options.images.build({ dir: context, entries, dockerfile }, ref, {
+        const id = await this.options.images.build({ dir: context, entries, dockerfile }, ref, {
           signal: reporter.signal,
           line: (level, text) => reporter.log('BUILD', level, text),
         });
-        return { value: undefined, message: `built ${ref}` };
+        return { value: id, message: `built ${ref}` };
       });
       if (this.options.registry) {
         await this.step(reporter, 'PUSH', async (log) => {
@@ -89,7 +89,7 @@ export class BuildPipeline implements Builder {
           return { value: undefined, message: `pushed ${ref}` };
         });
       }
-      return { name, tag: commit, commit };
+      return { name, tag: commit, commit, localImageId };
     } finally {
       await workspace.remove();
     }

@@ -29,6 +29,12 @@ export interface BuiltImage {
   tag: string;
   /** The full commit SHA the image was built from. */
   commit: string;
+  /**
+   * The image's id in the local Docker Engine when this build made it there: the docker
+   * runtime (same engine) runs it as is, without pulling back what was just pushed. Absent
+   * when the build was skipped (image already built), so the image is pulled as usual.
+   */
+  localImageId?: string;
 }
 
 export interface Builder {

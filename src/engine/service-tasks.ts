@@ -6,7 +6,7 @@ import type { DeploymentJournal, StepHandle } from './deployment-journal.js';
 import type { RunningStates } from './running-states.js';
 import { serviceTarget } from './service-target.js';
 import type { StageTask, TaskOutcome } from './stage-runner.js';
-import type { Builder } from './builder.js';
+import type { Builder, BuiltImage } from './builder.js';
 import { gitSourceOf, type BuildHandle, type BuildSet } from './builds.js';
 
 /** What every service task of one deployment shares. */
@@ -100,7 +100,7 @@ async function deploy(ctx: TaskContext, service: Service, build: BuildHandle | u
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
     // A git service deploys when its stage has come and its own image is ready (SPEC §5).
-    let built: { name: string; tag: string; commit: string } | undefined;
+    let built: BuiltImage | undefined;
     if (build) {
       const result = await build.result;
       if (!result.ok && !result.canceled) return 'failed';
@@ -119,7 +119,7 @@ async function deploy(ctx: TaskContext, service: Service, build: BuildHandle | u
 async function deployImage(
   ctx: TaskContext,
   service: Service,
-  built: { name: string; tag: string; commit: string } | undefined,
+  built: BuiltImage | undefined,
   effects: Effects,
 ): Promise<TaskOutcome> {
   const { journal, runtime } = ctx;
@@ -131,8 +131,16 @@ async function deployImage(
     if (!version) throw new Error(`service ${service.name} has no version to deploy`);
     const target = serviceTarget(ctx.project, ctx.environment, service);
     const image = built ? { name: built.name, tag: built.tag } : imageToPull(service, version);
-    await journal.log(service.id, 'DEPLOY', 'info', `resolving image ${image.name}:${image.tag}`);
-    const resolved = await ctx.resolveImage(image, op);
+    let resolved: string;
+    if (built?.localImageId && ctx.runtime.kind === 'docker') {
+      // Built into the engine the docker runtime runs on, and pushed from it: a pull would
+      // only ask the registry for what is already here.
+      resolved = built.localImageId;
+      await journal.log(service.id, 'DEPLOY', 'info', `using image ${image.name}:${image.tag} just built (${resolved})`);
+    } else {
+      await journal.log(service.id, 'DEPLOY', 'info', `resolving image ${image.name}:${image.tag}`);
+      resolved = await ctx.resolveImage(image, op);
+    }
     const spec = desiredSpec(service, resolved);
     const hash = specHash(spec);
     if ((await runtime.runningSpecHash(target)) === hash) {
