@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -10,10 +10,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
  * Paths under /api keep the API's JSON 404.
  */
 
-/** dist/web next to the running code: dist/src/api → dist/web (built), src/api → dist/web (tsx). */
+/**
+ * dist/web beside the running code: from dist/src/api (built) it is ../../web, from src/api (tsx)
+ * ../../dist/web — never the sources in web/, whose index.html needs Vite to be served.
+ */
 export function findConsoleDir(): string | null {
-  const candidates = [fileURLToPath(new URL('../../web/', import.meta.url)), fileURLToPath(new URL('../../dist/web/', import.meta.url))];
-  return candidates.find((dir) => existsSync(resolve(dir, 'index.html'))) ?? null;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const top = resolve(here, '../..');
+  const dir = basename(top) === 'dist' ? join(top, 'web') : join(top, 'dist', 'web');
+  return existsSync(join(dir, 'index.html')) ? dir : null;
 }
 
 function isFile(path: string): boolean {

@@ -200,6 +200,7 @@ export function PlayMenu({
                 role="menuitem"
                 className="menu-item"
                 data-action={item.action}
+                aria-label={(ACTION_LABEL[item.action] ?? item.action).replace('…', '')}
                 aria-disabled={reason ? true : undefined}
                 aria-describedby={reason ? reasonId : undefined}
                 tabIndex={-1}

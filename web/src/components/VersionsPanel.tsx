@@ -79,7 +79,7 @@ export function VersionsPanel({ service, onClose }: { service: Service; onClose:
                   {'tag' in item ? (
                     <span className="version-main">
                       <code>{item.tag}</code>
-                      {v === service.deployedVersion ? <span className="chip">deployed</span> : null}
+                      {v === service.deployedVersion ? <> <span className="chip">deployed</span></> : null}
                     </span>
                   ) : (
                     <span className="version-main">
@@ -88,7 +88,7 @@ export function VersionsPanel({ service, onClose }: { service: Service; onClose:
                         {' '}
                         — {item.author}, {formatTime(item.date)}
                       </span>
-                      {v === service.deployedVersion ? <span className="chip">deployed</span> : null}
+                      {v === service.deployedVersion ? <> <span className="chip">deployed</span></> : null}
                     </span>
                   )}
                 </label>

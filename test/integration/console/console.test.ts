@@ -1,0 +1,364 @@
+import { after, afterEach, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import type { Browser, Page } from 'playwright-core';
+import { SlipwayApi } from '../../support/api-client.js';
+import { testImages } from '../../support/images.js';
+import { SlipwayProcess } from '../../support/slipway-process.js';
+import { GitRepo } from '../build/git-repo.js';
+import { REPO, launchBrowser, openPage, screenshot, type WatchedPage } from './browser.js';
+
+/**
+ * The web console in a real browser (Debian's Chromium) against a real `slipway server` on the real
+ * Docker Engine and registry. The tests run in order and build on each other: one project, a
+ * container environment and a git environment. Any browser console error fails the test.
+ */
+
+const EDGE_PORTS = '26000-26099';
+/** Generous deadlines for real deployments on a loaded 2-core machine; never a sleep. */
+const DEPLOY_MS = 120_000;
+const UI_MS = 15_000;
+
+let slipway: SlipwayProcess;
+let api: SlipwayApi;
+let browser: Browser;
+let main: WatchedPage;
+let page: Page;
+let projectId: string;
+let envId: string;
+let webId: string;
+/** Errors a test expects (e.g. the role probe's 403 for a viewer) are removed from this list by that test. */
+const watched: WatchedPage[] = [];
+
+function row(name: string) {
+  return page.locator(`tr[data-service="${name}"]`);
+}
+
+/** Waits until the service row shows the deployment status, without reloading the page. */
+async function waitForServiceStatus(name: string, status: string, timeout = DEPLOY_MS): Promise<void> {
+  await row(name).locator(`[data-testid="service-status"] [data-status="${status}"]`).waitFor({ timeout });
+}
+
+async function openPlay(name: string, level: 'service' | 'environment' = 'service') {
+  await page.getByRole('button', { name: `Play actions for ${level} ${name}` }).click();
+  const menu = page.getByRole('menu', { name: `Actions for ${name}` });
+  await menu.getByRole('menuitem').first().waitFor({ timeout: UI_MS });
+  return menu;
+}
+
+async function signIn(p: Page, token: string): Promise<void> {
+  await p.goto(`${slipway.url}/`);
+  await p.getByLabel('API token').fill(token);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.getByRole('heading', { name: 'Projects', level: 1 }).waitFor({ timeout: UI_MS });
+}
+
+describe('web console in a real browser', { timeout: 600_000 }, () => {
+  before(async () => {
+    // The server serves dist/web: build the console as it is now.
+    const build = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: REPO, stdio: 'inherit' });
+    assert.equal(build.status, 0, 'npm run build:web failed');
+    slipway = await SlipwayProcess.start({ edgePorts: EDGE_PORTS, name: 'console' });
+    api = new SlipwayApi(slipway.url, slipway.token);
+    browser = await launchBrowser();
+    main = await openPage(browser);
+    watched.push(main);
+    page = main.page;
+    const project = await api.createProject('shop');
+    projectId = project.id;
+    envId = (await api.createEnvironment(projectId, 'staging')).id;
+  });
+
+  afterEach(() => {
+    for (const w of watched) {
+      const errors = w.errors.splice(0);
+      assert.deepEqual(errors, [], 'the browser console must stay free of errors');
+    }
+  });
+
+  after(async () => {
+    await browser?.close();
+    await slipway?.dispose();
+  });
+
+  it('signs in with a token; the projects page shows the environment with its statuses', async () => {
+    await page.goto(`${slipway.url}/`);
+    await screenshot(page, 'sign-in');
+    await page.getByLabel('API token').fill('not-a-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('This token is not valid.').waitFor({ timeout: UI_MS });
+    // The refused token answered 401, which Chromium reports as a failed resource load.
+    main.errors.splice(0, main.errors.length, ...main.errors.filter((e) => !/status of 401/.test(e)));
+    await signIn(page, slipway.token);
+    const env = page.locator('li[data-environment="staging"]');
+    await env.locator('[data-status="READY"]').waitFor({ timeout: UI_MS });
+    assert.equal(await page.locator('.role').textContent(), 'admin');
+  });
+
+  it('creates a service through the form, showing the API validation error next to the field', async () => {
+    await page.locator('li[data-environment="staging"]').getByRole('link', { name: 'staging' }).click();
+    await page.getByRole('heading', { name: 'staging', level: 1 }).waitFor({ timeout: UI_MS });
+    await page.getByRole('link', { name: 'New service' }).click();
+    const name = page.getByLabel('Name', { exact: true });
+    await name.fill('Not_A_DNS_Label');
+    await page.getByLabel('Image name', { exact: true }).fill(testImages.appV1.name);
+    await page.getByLabel('Tag', { exact: true }).fill(testImages.appV1.tag);
+    await page.getByRole('button', { name: 'Create service' }).click();
+    // The API refuses the name; its message is shown under the field and named by aria-describedby.
+    await page.locator('.field.has-error [data-field-error]').first().waitFor({ timeout: UI_MS });
+    assert.equal(await name.getAttribute('aria-invalid'), 'true');
+    const describedBy = (await name.getAttribute('aria-describedby')) ?? '';
+    const errorText = await page.locator(`[id="${describedBy.split(' ').find((id) => id.endsWith('-error'))}"]`).textContent();
+    assert.match(errorText ?? '', /pattern/);
+    await screenshot(page, 'service-form-error', true);
+    main.errors.splice(0, main.errors.length, ...main.errors.filter((e) => !/status of 400/.test(e)));
+
+    await name.fill('web');
+    await page.getByRole('button', { name: 'Add port' }).click();
+    await page.getByLabel('Container port 1').fill('8080');
+    await page.getByLabel('Probe', { exact: true }).selectOption('http');
+    await page.getByLabel('Probe path').fill('/healthz');
+    await page.getByLabel('Probe port').fill('8080');
+    await page.getByLabel('Every (s)').fill('1');
+    await page.getByRole('button', { name: 'Create service' }).click();
+    await page.getByRole('heading', { name: 'staging', level: 1 }).waitFor({ timeout: UI_MS });
+    await waitForServiceStatus('web', 'READY', UI_MS);
+    const services = (await api.expect<{ items: Array<{ id: string; name: string }> }>(200, 'GET', `/environments/${envId}/services`)).items;
+    webId = services.find((s) => s.name === 'web')!.id;
+  });
+
+  it('deploys a service from the Play menu after confirmation; its status moves to DEPLOYED without a reload', async () => {
+    await page.evaluate(() => {
+      (window as unknown as { noReloadMarker: number }).noReloadMarker = 42;
+    });
+    const menu = await openPlay('web');
+    await menu.getByRole('menuitem', { name: 'Deploy', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Deploy web?' });
+    await dialog.waitFor({ timeout: UI_MS });
+    await dialog.getByRole('button', { name: 'Deploy', exact: true }).click();
+    await waitForServiceStatus('web', 'DEPLOYING');
+    await waitForServiceStatus('web', 'DEPLOYED');
+    assert.equal(await page.evaluate(() => (window as unknown as { noReloadMarker?: number }).noReloadMarker), 42, 'the page was not reloaded');
+    await page.locator('[data-testid="environment-status"] [data-status="DEPLOYED"]').waitFor({ timeout: UI_MS });
+    await row('web').locator('[data-testid="running-status"] [data-status="RUNNING"]').waitFor({ timeout: DEPLOY_MS });
+    // The endpoint is a link to the edge proxy, and it answers v1.
+    const endpoint = row('web').locator('a.endpoint');
+    await endpoint.waitFor({ timeout: UI_MS });
+    const url = await endpoint.getAttribute('href');
+    assert.match(url ?? '', /^http:\/\/127\.0\.0\.1:26\d{3}/);
+    assert.equal((await (await fetch(url!)).text()).trim(), 'v1');
+    await row('web').getByText('by bootstrap').waitFor({ timeout: UI_MS });
+    const history = (await api.deployments(envId)).items;
+    assert.equal(history[0]?.origin, 'CONSOLE');
+    await screenshot(page, 'environment', true);
+  });
+
+  it('shows an unavailable action disabled with the reason the API gives; the menu works from the keyboard', async () => {
+    const actions = await api.serviceActions(webId);
+    const deploy = actions.find((a) => a.action === 'DEPLOY');
+    assert.equal(deploy?.available, false);
+    await page.getByRole('button', { name: 'Play actions for service web' }).focus();
+    await page.keyboard.press('Enter');
+    const menu = page.getByRole('menu', { name: 'Actions for web' });
+    const item = menu.getByRole('menuitem', { name: 'Deploy', exact: true });
+    await item.waitFor({ timeout: UI_MS });
+    assert.equal(await item.getAttribute('aria-disabled'), 'true');
+    assert.equal((await item.locator('.menu-reason').textContent())?.trim(), deploy?.reason);
+    assert.equal(await menu.getByRole('menuitem').count(), actions.length, 'every action of GET …/actions is listed');
+    // Focus is in the menu; the arrows move it, Escape closes it and gives focus back to the button.
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('role')), 'menuitem');
+    await page.keyboard.press('ArrowDown');
+    await screenshot(page, 'play-menu');
+    // A click on the disabled item does nothing.
+    await item.click({ force: true });
+    assert.equal(await page.getByRole('dialog').count(), 0);
+    await page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'detached', timeout: UI_MS });
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Play actions for service web');
+  });
+
+  it('deploys another version through the searchable panel (v1 → v2)', async () => {
+    const menu = await openPlay('web');
+    await menu.getByRole('menuitem', { name: 'Deploy other version', exact: true }).click();
+    const panel = page.getByRole('dialog', { name: 'Deploy other version of web' });
+    await panel.getByRole('radio', { name: /^v1\b/ }).waitFor({ timeout: UI_MS });
+    await panel.getByLabel('Search versions').fill('v2');
+    await panel.getByRole('radio', { name: /^v1\b/ }).waitFor({ state: 'detached', timeout: UI_MS });
+    await panel.getByRole('radio', { name: 'v2', exact: true }).check();
+    await screenshot(page, 'deploy-other-version');
+    await panel.getByRole('button', { name: 'Deploy v2' }).click();
+    await panel.waitFor({ state: 'detached', timeout: UI_MS });
+    await row('web').locator('[data-testid="deployed-version"]', { hasText: 'v2' }).waitFor({ timeout: DEPLOY_MS });
+    await waitForServiceStatus('web', 'DEPLOYED');
+    const service = await api.service(webId);
+    assert.equal(service.deployedVersion, 'v2');
+    assert.equal((await (await fetch(service.endpoints[0]!.url)).text()).trim(), 'v2');
+  });
+
+  it('opens a deployment from the history: its timeline and its logs', async () => {
+    const latest = (await api.deployments(envId)).items[0]!;
+    await page.locator(`li[data-deployment="${latest.id}"] a`).click();
+    await page.getByRole('heading', { name: /Deploy other version/, level: 1 }).waitFor({ timeout: UI_MS });
+    await page.locator('[data-testid="deployment-status"] [data-status="SUCCESS"]').waitFor({ timeout: UI_MS });
+    await page.locator('.stage-service[data-service="web"] .step[data-step="DEPLOY"]').waitFor({ timeout: UI_MS });
+    await page.getByTestId('log-state').getByText('ended: SUCCESS').waitFor({ timeout: UI_MS });
+    const logs = await api.logs(latest.id);
+    assert.ok(logs.items.length > 0, 'the deployment has log lines');
+    const shown = await page.locator('.log-line').count();
+    assert.equal(shown, logs.items.length, 'every log line is shown');
+    await page.locator('.log-line').filter({ hasText: logs.items.at(-1)!.message }).first().waitFor({ timeout: UI_MS });
+    await screenshot(page, 'deployment', true);
+    await page.goBack();
+    await page.getByRole('heading', { name: 'staging', level: 1 }).waitFor({ timeout: UI_MS });
+  });
+
+  it('offers Cancel while a slow deployment runs, and cancels it; its logs were followed live', async () => {
+    const slow = await api.createService(envId, {
+      name: 'slow',
+      type: 'container',
+      source: { image: { name: testImages.slowReady.name, tag: testImages.slowReady.tag } },
+      settings: {
+        env: [{ key: 'READY_DELAY', value: '600' }],
+        ports: [{ containerPort: 8080 }],
+        startTimeoutSeconds: 900,
+        healthchecks: { readiness: { type: 'http', path: '/healthz', port: 8080, periodSeconds: 1 } },
+      },
+    });
+    // Created through the API, not the console: creation is no status event, so the page is loaded again.
+    await page.reload();
+    await row('slow').waitFor({ timeout: UI_MS });
+    const menu = await openPlay('slow');
+    await menu.getByRole('menuitem', { name: 'Deploy', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Deploy slow?' }).getByRole('button', { name: 'Deploy', exact: true }).click();
+    await waitForServiceStatus('slow', 'DEPLOYING');
+
+    // While it runs, its deployment page follows the log live.
+    const running = await api.queue(envId);
+    assert.ok(running.running, 'a request runs');
+    const live = await openPage(browser);
+    watched.push(live);
+    await live.page.goto(`${slipway.url}/`);
+    await live.page.getByLabel('API token').fill(slipway.token);
+    await live.page.getByRole('button', { name: 'Sign in' }).click();
+    await live.page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor({ timeout: UI_MS });
+    await live.page.goto(`${slipway.url}/deployments/${running.running.id}`);
+    await live.page.getByTestId('log-state').getByText('following live').waitFor({ timeout: UI_MS });
+
+    const cancel = page.getByRole('button', { name: 'Cancel running deploy' });
+    await cancel.waitFor({ timeout: UI_MS });
+    await screenshot(page, 'environment-deploying', true);
+    await cancel.click();
+    await page.getByRole('dialog', { name: /Cancel the running deploy/ }).getByRole('button', { name: 'Cancel deployment' }).click();
+    await waitForServiceStatus('slow', 'CANCELED');
+    await cancel.waitFor({ state: 'detached', timeout: UI_MS });
+    const detail = await api.deployment(running.running.id);
+    assert.equal(detail.status, 'CANCELED');
+    // The follower saw the end of the stream without a reload.
+    await live.page.getByTestId('log-state').getByText('ended: CANCELED').waitFor({ timeout: UI_MS });
+    await live.page.locator('[data-testid="deployment-status"] [data-status="CANCELED"]').waitFor({ timeout: UI_MS });
+    await live.context.close();
+    watched.splice(watched.indexOf(live), 1);
+    assert.equal((await api.service(slow.id)).state, 'CANCELED');
+  });
+
+  it('removes a waiting request from the queue', async () => {
+    // A slow deploy runs; a restart of web waits behind it and is removed from the console.
+    await api.act((await api.expect<{ items: Array<{ id: string; name: string }> }>(200, 'GET', `/environments/${envId}/services`)).items.find((s) => s.name === 'slow')!.id, 'redeploy');
+    await waitForServiceStatus('slow', 'DEPLOYING');
+    const waiting = await api.act(webId, 'restart');
+    assert.ok(waiting.position >= 1);
+    const item = page.locator(`li[data-request="${waiting.requestId}"]`);
+    await item.waitFor({ timeout: UI_MS });
+    await screenshot(page, 'queue', true);
+    await item.getByRole('button', { name: /Remove waiting request/ }).click();
+    await item.waitFor({ state: 'detached', timeout: UI_MS });
+    assert.equal((await api.deployment(waiting.deploymentId)).status, 'CANCELED');
+    assert.equal((await api.cancel(envId)).status, 202);
+    await waitForServiceStatus('slow', 'CANCELED');
+  });
+
+  it('keeps environment statuses live on the projects page (no reload)', async () => {
+    await page.getByRole('link', { name: 'Projects' }).first().click();
+    const env = page.locator('li[data-environment="staging"]');
+    await env.waitFor({ timeout: UI_MS });
+    await api.actOnEnvironment(envId, 'stop');
+    await env.locator('[data-status="STOPPED"]').first().waitFor({ timeout: DEPLOY_MS });
+    await screenshot(page, 'projects');
+  });
+
+  it('Deploy latest version: deploys one of two outdated git services', async (t) => {
+    const gitEnvId = (await api.createEnvironment(projectId, 'preview')).id;
+    const repo = new GitRepo();
+    try {
+      repo.writeApp('', 'v1');
+      repo.commit('v1 of the app');
+      const source = { git: { url: repo.fileUrl, branch: 'main' } };
+      const settings = { ports: [{ containerPort: 8080 }], healthchecks: { readiness: { type: 'http', path: '/healthz', port: 8080, periodSeconds: 1 } } };
+      const a = await api.createService(gitEnvId, { name: 'api', type: 'application', source, settings });
+      const b = await api.createService(gitEnvId, { name: 'worker', type: 'application', source, settings });
+      const outdated = await api.expect<{ items: Array<{ id: string }> }>(200, 'GET', `/environments/${gitEnvId}/outdated-services`);
+      if (outdated.items.length < 2) {
+        t.skip('the API lists no outdated git services here (git look-ups not wired): Deploy latest version cannot be exercised');
+        return;
+      }
+      await page.goto(`${slipway.url}/environments/${gitEnvId}`);
+      await page.getByRole('heading', { name: 'preview', level: 1 }).waitFor({ timeout: UI_MS });
+      await page.getByRole('button', { name: 'Deploy latest version…' }).click();
+      const panel = page.getByRole('dialog', { name: 'Deploy latest version in preview' });
+      const boxA = panel.getByRole('checkbox', { name: 'Deploy the latest version of api' });
+      const boxB = panel.getByRole('checkbox', { name: 'Deploy the latest version of worker' });
+      await boxA.waitFor({ timeout: UI_MS });
+      assert.ok(await boxA.isChecked());
+      await boxB.uncheck();
+      await screenshot(page, 'deploy-latest');
+      await panel.getByRole('button', { name: 'Deploy 1 selected' }).click();
+      await panel.waitFor({ state: 'detached', timeout: UI_MS });
+      await waitForServiceStatus('api', 'DEPLOYED', DEPLOY_MS * 2);
+      assert.equal((await api.service(b.id)).state, 'READY', 'the unticked service was left alone');
+      const after = await api.expect<{ items: Array<{ id: string }> }>(200, 'GET', `/environments/${gitEnvId}/outdated-services`);
+      assert.deepEqual(after.items.map((i) => i.id), [b.id]);
+      assert.ok((await api.service(a.id)).deployedVersion);
+    } finally {
+      repo.dispose();
+    }
+  });
+
+  it('a viewer sees the Play menu with every action disabled and no create buttons', async () => {
+    const viewer = await api.expect<{ token: string }>(201, 'POST', '/tokens', { name: 'watcher', role: 'viewer' });
+    const w = await openPage(browser);
+    try {
+      await signIn(w.page, viewer.token);
+      assert.equal(await w.page.getByRole('link', { name: 'New project' }).count(), 0);
+      await w.page.goto(`${slipway.url}/environments/${envId}`);
+      await w.page.getByRole('heading', { name: 'staging', level: 1 }).waitFor({ timeout: UI_MS });
+      assert.equal(await w.page.getByRole('link', { name: 'New service' }).count(), 0);
+      await w.page.getByRole('button', { name: 'Play actions for service web' }).click();
+      const items = w.page.getByRole('menu', { name: 'Actions for web' }).getByRole('menuitem');
+      await items.first().waitFor({ timeout: UI_MS });
+      const disabled = await items.evaluateAll((els) => els.map((e) => e.getAttribute('aria-disabled')));
+      assert.ok(disabled.length > 0 && disabled.every((d) => d === 'true'), 'every action is disabled for a viewer');
+      await w.page.getByText('your token has the viewer role').first().waitFor({ timeout: UI_MS });
+      // The role probe (at sign-in and at each page load) answers 403 to a viewer: expected, not an error of the console.
+      assert.deepEqual(w.errors.filter((e) => !/status of 403 \(Forbidden\) \(http:[^)]*\/api\/v1\/(tokens|deployment-requests\/0{8}-)/.test(e)), []);
+    } finally {
+      await w.context.close();
+    }
+  });
+
+  it('works on a narrow screen: the services table becomes cards', async () => {
+    const narrow = await openPage(browser, { width: 390, height: 844 });
+    watched.push(narrow);
+    await narrow.page.goto(`${slipway.url}/`);
+    await narrow.page.getByLabel('API token').fill(slipway.token);
+    await narrow.page.getByRole('button', { name: 'Sign in' }).click();
+    await narrow.page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor({ timeout: UI_MS });
+    await narrow.page.goto(`${slipway.url}/environments/${envId}`);
+    await narrow.page.locator('tr[data-service="web"]').waitFor({ timeout: UI_MS });
+    const width = await narrow.page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `no horizontal scrolling (${width} px)`);
+    await narrow.page.getByRole('button', { name: 'Play actions for service web' }).isVisible();
+    await screenshot(narrow.page, 'environment-narrow', true);
+    await narrow.context.close();
+    watched.splice(watched.indexOf(narrow), 1);
+  });
+});
