@@ -12,7 +12,6 @@ import type { Config } from './config.js';
 import { Engine } from './engine/engine.js';
 import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import { EdgeProxy } from './runtime/docker/edge-proxy.js';
-import { kubernetesRuntimeIfConfigured } from './runtime/kubernetes/from-kubeconfig.js';
 import { createStore } from './store/create-store.js';
 
 export interface RunningSlipway {
@@ -49,11 +48,14 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     buildTimeoutMs: config.buildTimeoutMs,
   });
   // Kubernetes only with cluster credentials; without, its environments fail with a clear message.
-  const kubernetes = kubernetesRuntimeIfConfigured(config.kubeconfig, {
-    registry,
-    publicHost: config.publicHost,
-    log: (message) => logger.info({ component: 'kubernetes' }, message),
-  });
+  // Loaded only then: the Kubernetes client costs tens of MB of memory.
+  const kubernetes = config.kubeconfig
+    ? (await import('./runtime/kubernetes/from-kubeconfig.js')).kubernetesRuntimeIfConfigured(config.kubeconfig, {
+        registry,
+        publicHost: config.publicHost,
+        log: (message) => logger.info({ component: 'kubernetes' }, message),
+      })
+    : undefined;
   const engine = new Engine(store, { docker, ...(kubernetes ? { kubernetes } : {}) }, logger.child({ component: 'engine' }), { leaseMs: config.leaseMs }, builder);
   const server = await buildServer({
     store,

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { findKubeconfig } from './runtime/kubernetes/from-kubeconfig.js';
+import { findKubeconfig } from './runtime/kubernetes/find-kubeconfig.js';
 
 /** Slipway's configuration, from the environment (SPEC §11). */
 export interface Config {

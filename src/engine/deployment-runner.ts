@@ -20,7 +20,7 @@ import type { RunningStates } from './running-states.js';
 import type { RuntimeResolver } from './runtime-resolver.js';
 import { environmentTarget } from './service-target.js';
 import { memoize } from './memoize.js';
-import type { OperationContext } from '../runtime/runtime.js';
+import type { OperationContext, Runtime } from '../runtime/runtime.js';
 import { serviceTask } from './service-tasks.js';
 import { FirstError, runStages, type RunnableStage } from './stage-runner.js';
 import type { Builder } from './builder.js';
@@ -134,6 +134,14 @@ async function execute(
 ): Promise<void> {
   const { store, runtimes, runningStates } = deps;
   const { request } = deployment;
+  let runtime: Runtime;
+  try {
+    runtime = runtimes.forEnvironment(environment);
+  } catch (err) {
+    // No such runtime on this server: say so, and touch nothing.
+    await finish(deps, project, deployment, 'ERROR', err instanceof Error ? err.message : String(err));
+    return;
+  }
   const all = await store.listServices(environment.id);
   let touched = servicesTouched(deployment, all);
   const reason = unavailableReason(deployment, all, touched);
@@ -178,7 +186,6 @@ async function execute(
     ),
   );
 
-  const runtime = runtimes.forEnvironment(environment);
   const journal = new DeploymentJournal(
     store,
     deps.events,

@@ -326,3 +326,25 @@ describe('engine: recovery after a process died', () => {
     assert.equal(await f.status(other), 'DEPLOYED');
   });
 });
+
+describe('engine: an environment on a runtime this server lacks', () => {
+  let f: EngineFixture;
+  before(async () => (f = await EngineFixture.create()));
+  after(async () => f.close());
+
+  test('its action ends ERROR saying so, and touches no service', async () => {
+    const project = await f.store.createProject({ name: 'k8s-less' });
+    const env = await f.store.createEnvironment({
+      projectId: project.id,
+      name: 'cluster',
+      runtime: 'kubernetes',
+      settings: { maxParallelBuilds: 2, maxParallelDeploys: 4 },
+    });
+    const web = await f.container(env.id, 'web');
+    const result = await f.engine.submit(action(env.id, 'DEPLOY', { serviceId: web }));
+    const done = await f.finished(result.deploymentId);
+    assert.equal(done.status, 'ERROR');
+    assert.match(done.message ?? '', /kubernetes runtime is not configured/);
+    assert.equal(await f.status(web), 'READY');
+  });
+});
