@@ -94,6 +94,14 @@ fi
 PGPASSWORD=$PG_PASSWORD psql -X -h 127.0.0.1 -U postgres -d "$PG_DB" -tAc 'SELECT 1' >/dev/null \
   || fail "cannot connect as postgres:$PG_PASSWORD@127.0.0.1:5432/$PG_DB (check pg_hba.conf allows md5/scram on 127.0.0.1)"
 
+# --- browser for the web console tests (test/integration/console) ---------------------------
+# Debian's Chromium, driven by playwright-core (which cannot download its own browser here).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "up.sh: installing chromium (console tests)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } || fail "apt-get install chromium"
+fi
+
 # --- test images --------------------------------------------------------------------------
 SLIPWAY_TEST_REGISTRY="$REGISTRY_ADDR" "$HERE/test-images.sh" || fail "building/pushing the test images"
 

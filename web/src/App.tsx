@@ -50,7 +50,7 @@ function Shell({ session }: { session: Session }) {
       </a>
       <header className="topbar">
         <Link href="/" className="brand" aria-label="Slipway: projects">
-          <span aria-hidden="true">⛵</span> Slipway
+          <svg className="logo" width="18" height="18" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 2v14H4z" fill="currentColor" /><path d="M14 6l6 10h-6z" fill="currentColor" opacity="0.7" /><path d="M2 18h20l-3 4H5z" fill="currentColor" /></svg> Slipway
         </Link>
         <nav aria-label="Main">
           <Link href="/">Projects</Link>

@@ -78,9 +78,7 @@ export function DeploymentPage({ id }: { id: string }) {
         {data.stages.map((stage) => (
           <li key={`${stage.order}-${stage.name}`} className="stage">
             <div className="stage-head">
-              <h3>
-                {stage.order}. {stage.name}
-              </h3>
+              <h3>Stage {stage.name}</h3>
               <StatusBadge status={stage.status} kind="run" />
             </div>
             <ul className="stage-services">

@@ -26,7 +26,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (client: SlipwayClient, rol
     <main className="signin">
       <form className="card signin-card" onSubmit={(e) => void submit(e)} aria-labelledby={`${id}-title`}>
         <h1 id={`${id}-title`}>
-          <span className="logo" aria-hidden="true">⛵</span> Slipway
+          <svg className="logo" width="18" height="18" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 2v14H4z" fill="currentColor" /><path d="M14 6l6 10h-6z" fill="currentColor" opacity="0.7" /><path d="M2 18h20l-3 4H5z" fill="currentColor" /></svg> Slipway
         </h1>
         <p className="muted">Sign in with an API token (admin, deployer or viewer).</p>
         <label htmlFor={id}>API token</label>
