@@ -37,8 +37,6 @@ interface Measured {
   calls: Array<{ name: string; calls: number; totalMs: number; meanMs: number }>;
   initialDeployMs: number;
   maxParallel: number;
-  /** Docker only: the same redeploys with resolveImage shared per image within a deployment (a what-if). */
-  shared: number[];
 }
 
 function phasesOf(bench: BenchEngine, ids: string[], startedAt: number, endedAt: number): Phases {
@@ -104,19 +102,7 @@ async function measure(kind: 'docker' | 'instant'): Promise<Measured> {
       phases.push(phasesOf(bench, ids, r.startedAt, r.endedAt));
     }
     const calls = bench.times.summary().map((c) => ({ ...c, calls: c.calls / PROFILE_RUNS, totalMs: c.totalMs / PROFILE_RUNS }));
-
-    const shared: number[] = [];
-    if (kind === 'docker') {
-      bench.shareImageResolution = true;
-      for (let run = 0; run < RUNS; run++) {
-        const r = await runAction(bench, { environmentId: environment.id, action: 'REDEPLOY' }, 120_000);
-        const lastDeployed = bench.events.lastStatusAt(ids, 'DEPLOYED', r.startedAt);
-        if (r.status !== 'SUCCESS' || lastDeployed === null) throw new Error(`what-if redeploy ${run} ended ${r.status}: ${r.message}`);
-        shared.push(lastDeployed - r.startedAt);
-      }
-      bench.shareImageResolution = false;
-    }
-    return { kind, toDeployed, toEnded, phases, calls, initialDeployMs, maxParallel: environment.settings.maxParallelDeploys, shared };
+    return { kind, toDeployed, toEnded, phases, calls, initialDeployMs, maxParallel: environment.settings.maxParallelDeploys };
   } finally {
     await bench.close();
     if (bench.docker && environmentId) await removeEnvironmentResources(bench.docker, environmentId);
@@ -194,12 +180,6 @@ export async function engineOverhead(): Promise<Omit<BenchResult, 'durationMs'>>
       target: '',
       verdict: 'info',
     },
-    {
-      what: 'what-if, Docker: resolveImage once per image per deployment (not in src/)',
-      measured: `${ms(median(docker.shared))} median (runs: ${runsList(docker.shared)})`,
-      target: '',
-      verdict: 'info',
-    },
     ...breakdownRows(docker, 'Docker', 7, 2),
     ...breakdownRows(instant, 'stub', 5, 4),
   ];
@@ -211,7 +191,6 @@ export async function engineOverhead(): Promise<Omit<BenchResult, 'durationMs'>>
       `SQLite store in a temporary directory; default engine options; environment maxParallelDeploys ${docker.maxParallel} (the default).`,
       `Services: ${testImages.appV1.ref}, 1 instance, http readiness on /healthz (period 1 s), no public ports. Median of ${RUNS} redeploys after 1 warm-up.`,
       `Call rows: per redeploy, from ${PROFILE_RUNS} extra redeploys with every call timed (not counted in the medians); "busy" sums concurrent calls, so it can exceed wall time. docker … rows are Docker Engine API calls under the runtime.* calls; store.* rows are store calls; sqlite … rows are the statements under them.`,
-      'What-if row: the same Docker redeploys with a bench-side wrapper that lets the services of one deployment share one resolveImage per image reference (all 50 use the same image), to size the fix proposed for the pulls.',
     ],
   };
 }

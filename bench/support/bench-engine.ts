@@ -34,14 +34,6 @@ export interface BenchEngine {
   events: EventLog;
   /** The Docker client (real runtime only), for clean-up. */
   docker?: Docker;
-  /**
-   * What-if of a proposed engine change (not in src/): while true, resolveImage runs once per
-   * image reference per deployment, the other services of the deployment sharing its answer.
-   * runAction starts every deployment with an empty memo.
-   */
-  shareImageResolution: boolean;
-  /** Forgets the shared image resolutions (a new deployment starts). */
-  forgetImages(): void;
   close(): Promise<void>;
 }
 
@@ -49,7 +41,6 @@ export async function benchEngine(kind: 'docker' | 'instant'): Promise<BenchEngi
   const dir = mkdtempSync(join(tmpdir(), 'slipway-bench-'));
   const times = new CallTimes();
   timeSqliteStatements(times);
-  const imageMemo = new Map<string, Promise<string>>();
   const rawStore = await createStore({ dataDir: dir, secretKey: 'bench-key' });
   const store = timed(rawStore, 'store', times);
   let runtime: Runtime;
@@ -59,18 +50,7 @@ export async function benchEngine(kind: 'docker' | 'instant'): Promise<BenchEngi
     docker = new Docker();
     timeDockerCalls(docker, times);
     proxy = new EdgeProxy({ bindHost: '127.0.0.1' });
-    const real = new DockerRuntime({ docker, proxy, hostPorts: rawStore });
-    const resolveShared: Runtime['resolveImage'] = (image, ctx) => {
-      if (!bench.shareImageResolution) return real.resolveImage(image, ctx);
-      const key = `${image.name}:${image.tag}`;
-      let resolved = imageMemo.get(key);
-      if (!resolved) {
-        resolved = real.resolveImage(image, ctx);
-        imageMemo.set(key, resolved);
-      }
-      return resolved;
-    };
-    runtime = timed<Runtime>(real, 'runtime', times, { start: async () => undefined, resolveImage: resolveShared });
+    runtime = timed<Runtime>(new DockerRuntime({ docker, proxy, hostPorts: rawStore }), 'runtime', times, { start: async () => undefined });
   } else {
     runtime = timed<Runtime>(new InstantRuntime(), 'runtime', times);
   }
@@ -83,8 +63,6 @@ export async function benchEngine(kind: 'docker' | 'instant'): Promise<BenchEngi
     times,
     events,
     ...(docker ? { docker } : {}),
-    shareImageResolution: false,
-    forgetImages: () => imageMemo.clear(),
     close: async () => {
       events.close();
       await engine.close();
@@ -181,7 +159,6 @@ export async function runAction(
   timeoutMs: number,
 ): Promise<{ deploymentId: string; startedAt: number; endedAt: number; status: DeploymentRunStatus; message: string | null }> {
   bench.events.clear();
-  bench.forgetImages();
   const startedAt = performance.now();
   const { deploymentId } = await bench.engine.submit({ ...input, origin: 'API', triggeredBy: 'bench', queue: true });
   const end = await bench.events.ended(deploymentId, timeoutMs);
