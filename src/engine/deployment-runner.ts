@@ -108,7 +108,12 @@ async function finish(
 }
 
 /** Runs one claimed deployment to its end. Never throws: every failure ends the deployment explicitly. */
-export async function runDeployment(deps: RunnerDeps, deployment: Deployment, signal: AbortSignal): Promise<void> {
+export async function runDeployment(
+  deps: RunnerDeps,
+  deployment: Deployment,
+  signal: AbortSignal,
+  forceSignal: AbortSignal = new AbortController().signal,
+): Promise<void> {
   const { store, logger } = deps;
   const environment = await store.getEnvironment(deployment.environmentId);
   const project = environment && (await store.getProject(environment.projectId));
@@ -118,7 +123,7 @@ export async function runDeployment(deps: RunnerDeps, deployment: Deployment, si
   }
   publishDeploymentStatus(deps.events, project.id, deployment, 'RUNNING', null);
   try {
-    await execute(deps, deployment, project, environment, signal);
+    await execute(deps, deployment, project, environment, signal, forceSignal);
   } catch (err) {
     logger.error({ err, deploymentId: deployment.id }, 'deployment failed unexpectedly');
     await endInterrupted(deps, deployment, project, 'the deployment failed unexpectedly; see the server log');
@@ -131,6 +136,7 @@ async function execute(
   project: Project,
   environment: Environment,
   signal: AbortSignal,
+  forceSignal: AbortSignal,
 ): Promise<void> {
   const { store, runtimes, runningStates } = deps;
   const { request } = deployment;
@@ -227,6 +233,7 @@ async function execute(
             project,
             environment,
             signal,
+            forceSignal,
             keepData: request.keepData ?? false,
             resolveImage,
             builds,

@@ -45,6 +45,8 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { leaseMs: 15_000, pollMs: 
 interface Execution {
   deployment: Deployment;
   controller: AbortController;
+  /** Aborted by a Cancel with force=true: kills a running lifecycle job instead of waiting for it. */
+  force: AbortController;
   done: Promise<void>;
 }
 
@@ -137,24 +139,26 @@ export class Engine implements ControlPlane {
     const controller = new AbortController();
     // Every service task of the deployment listens on this one signal.
     setMaxListeners(0, controller.signal);
-    const heartbeat = setInterval(() => void this.heartbeat(deployment.id, controller), Math.max(200, this.options.leaseMs / 5));
-    const done = runDeployment(this.deps, deployment, controller.signal)
+    const force = new AbortController();
+    const heartbeat = setInterval(() => void this.heartbeat(deployment.id, controller, force), Math.max(200, this.options.leaseMs / 5));
+    const done = runDeployment(this.deps, deployment, controller.signal, force.signal)
       .catch((err: unknown) => this.logger.error({ err, deploymentId: deployment.id }, 'deployment runner crashed'))
       .finally(() => {
         clearInterval(heartbeat);
         this.executions.delete(deployment.id);
         this.wake();
       });
-    this.executions.set(deployment.id, { deployment, controller, done });
+    this.executions.set(deployment.id, { deployment, controller, force, done });
   }
 
   /** Renews the lease, and picks up a cancel asked through another process. */
-  private async heartbeat(deploymentId: string, controller: AbortController): Promise<void> {
+  private async heartbeat(deploymentId: string, controller: AbortController, force: AbortController): Promise<void> {
     try {
       const held = await this.store.renewLease(deploymentId, this.workerId, this.options.leaseMs);
       if (!held) this.logger.error({ deploymentId }, 'lost the lease of a running deployment');
       const current = await this.store.getDeployment(deploymentId);
       if (current?.cancelRequested && !controller.signal.aborted) controller.abort();
+      if (current?.forceCancel && !force.signal.aborted) force.abort();
     } catch (err) {
       this.logger.warn({ err, deploymentId }, 'heartbeat failed');
     }
@@ -262,7 +266,9 @@ export class Engine implements ControlPlane {
       });
     }
     await this.store.requestCancel(running.id, options.force);
-    this.executions.get(running.id)?.controller.abort();
+    const execution = this.executions.get(running.id);
+    execution?.controller.abort();
+    if (options.force) execution?.force.abort();
     return { deploymentId: running.id };
   }
 

@@ -8,6 +8,7 @@ import { serviceTarget } from './service-target.js';
 import type { StageTask, TaskOutcome } from './stage-runner.js';
 import type { Builder, BuiltImage } from './builder.js';
 import { gitSourceOf, type BuildHandle, type BuildSet } from './builds.js';
+import { deployLifecycleJob, isLifecycleJob, lifecycleJobOperation } from './job-tasks.js';
 
 /** What every service task of one deployment shares. */
 export interface TaskContext {
@@ -19,6 +20,10 @@ export interface TaskContext {
   environment: Environment;
   /** Aborted by Cancel. */
   signal: AbortSignal;
+  /** Aborted by Cancel with force=true: kills a running lifecycle job (a plain cancel waits for it). */
+  forceSignal?: AbortSignal;
+  /** Env vars every service of the environment gets (the databases' connections). */
+  injectedEnv?: Record<string, string>;
   /** Delete: keep the volumes. */
   keepData: boolean;
   /** The runtime's resolveImage, shared by the deployment's services (one pull per image). */
@@ -44,6 +49,12 @@ export function serviceTask(ctx: TaskContext, service: Service, operation: Servi
   const build = operation === 'deploy' ? ctx.builds?.get(service.id) : undefined;
   const effects: Effects = { runtimeTouched: true };
   const run = (): Promise<TaskOutcome> => {
+    if (isLifecycleJob(service) && operation !== 'deploy') {
+      const imageOfVersion = (version: string) => imageOf(ctx, service, version);
+      if (operation === 'stop') return lifecycleJobOperation(ctx, service, 'stop', 'STOP', ['STOPPING', 'STOPPED', 'STOP_ERROR'], imageOfVersion);
+      if (operation === 'delete') return lifecycleJobOperation(ctx, service, 'delete', 'DELETE', ['DELETING', 'DELETED', 'DELETE_ERROR'], imageOfVersion);
+      return lifecycleJobOperation(ctx, service, 'start', 'RESTART', ['RESTARTING', 'RESTARTED', 'RESTART_ERROR'], imageOfVersion);
+    }
     switch (operation) {
       case 'deploy':
         return deploy(ctx, service, build, effects);
@@ -110,6 +121,7 @@ async function deploy(ctx: TaskContext, service: Service, build: BuildHandle | u
       }
       built = result.image;
     }
+    if (isLifecycleJob(service)) return await deployLifecycleJob(ctx, service, built);
     return await deployImage(ctx, service, built, effects);
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
@@ -141,7 +153,7 @@ async function deployImage(
       await journal.log(service.id, 'DEPLOY', 'info', `resolving image ${image.name}:${image.tag}`);
       resolved = await ctx.resolveImage(image, op);
     }
-    const spec = desiredSpec(service, resolved);
+    const spec = desiredSpec(service, resolved, ctx.injectedEnv);
     const hash = specHash(spec);
     if ((await runtime.runningSpecHash(target)) === hash) {
       // SPEC §4.2: a redeploy without changes touches no instance, not even a restart.
@@ -189,7 +201,7 @@ async function restart(ctx: TaskContext, service: Service): Promise<TaskOutcome>
     const version = service.deployedVersion ?? versionToDeploy(service);
     if (!version) throw new Error(`service ${service.name} has no deployed version to restart`);
     const resolved = await ctx.resolveImage(imageOf(ctx, service, version), op);
-    const spec = desiredSpec(service, resolved);
+    const spec = desiredSpec(service, resolved, ctx.injectedEnv);
     await runtime.restart(target, { ...spec, specHash: specHash(spec), version, startTimeoutSeconds: service.settings.startTimeoutSeconds }, op);
   });
 }

@@ -68,8 +68,37 @@ export class RolloutCanceledError extends Error {
   }
 }
 
+/** A one-off run of a job (SPEC §7: lifecycle job = one-off container / Job). */
+export interface JobSpec {
+  /** The resolved image (an id or digest). */
+  image: string;
+  command?: string[];
+  env: Record<string, string>;
+  cpu: number;
+  memoryMb: number;
+  /** The run is killed when it has not ended after this many seconds (0: no bound). */
+  maxDurationSeconds: number;
+  /** The version shown to users: an image tag or a commit SHA. */
+  version: string;
+  /** Unique per run: names and labels the run's resources. */
+  runId: string;
+}
+
+/** How a job run ended: its exit code, or killed because it timed out or the signal aborted. */
+export interface JobResult {
+  exitCode: number | null;
+  outcome: 'exited' | 'timed-out' | 'killed';
+}
+
 export interface Runtime {
   readonly kind: RuntimeKind;
+
+  /**
+   * Runs the job once and waits for it to end, its output written to ctx.log line by line.
+   * Aborting ctx.signal kills it (outcome 'killed'); so does maxDurationSeconds ('timed-out').
+   * Nothing of the run is left on the runtime afterwards.
+   */
+  runJob(target: ServiceTarget, spec: JobSpec, ctx: OperationContext): Promise<JobResult>;
 
   /** Creates what an environment needs before its services (a network, a namespace). Idempotent. */
   prepareEnvironment(env: EnvironmentTarget, ctx: OperationContext): Promise<void>;

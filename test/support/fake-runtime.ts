@@ -4,6 +4,8 @@ import {
   RolloutFailedError,
   type Endpoint,
   type EnvironmentTarget,
+  type JobResult,
+  type JobSpec,
   type OperationContext,
   type RolloutSpec,
   type Runtime,
@@ -30,6 +32,10 @@ export class FakeRuntime implements Runtime {
   /** Service names whose deploy waits until released (or aborted). */
   private readonly holds = new Map<string, { started: () => void; release: () => void; startedPromise: Promise<void>; released: Promise<void> }>();
   private seq = 0;
+  /** Exit codes of the next runs of a job, by service name (default 0); 'timeout' times the run out. */
+  readonly jobExits = new Map<string, Array<number | 'timeout'>>();
+  /** Every job run: service name, spec and the env it got. */
+  readonly jobRuns: Array<{ serviceName: string; spec: JobSpec }> = [];
 
   hold(serviceName: string): { started: Promise<void>; release: () => void } {
     let started!: () => void;
@@ -88,12 +94,28 @@ export class FakeRuntime implements Runtime {
     this.running.set(target.serviceId, spec);
   }
 
+  /** A run held by hold(): it ends when released (exit code as queued) or is killed when the signal aborts. */
+  async runJob(target: ServiceTarget, spec: JobSpec, ctx: OperationContext): Promise<JobResult> {
+    this.record('runJob', target.serviceName);
+    this.jobRuns.push({ serviceName: target.serviceName, spec });
+    ctx.log('info', `fake job run ${spec.runId}`);
+    try {
+      await this.maybeHold(target, ctx);
+    } catch {
+      return { exitCode: 137, outcome: 'killed' };
+    }
+    const exit = this.jobExits.get(target.serviceName)?.shift() ?? 0;
+    if (exit === 'timeout') return { exitCode: 137, outcome: 'timed-out' };
+    ctx.log(exit === 0 ? 'info' : 'error', `exited with code ${exit}`);
+    return { exitCode: exit, outcome: 'exited' };
+  }
+
   async restart(target: ServiceTarget, _spec: RolloutSpec, ctx: OperationContext): Promise<void> {
     this.record('restart', target.serviceName);
     await this.maybeHold(target, ctx);
   }
 
-  async stop(target: ServiceTarget): Promise<void> {
+  async stop(target: ServiceTarget, _ctx?: OperationContext): Promise<void> {
     this.record('stop', target.serviceName);
     this.running.delete(target.serviceId);
   }

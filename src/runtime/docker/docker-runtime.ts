@@ -2,10 +2,11 @@ import Docker from 'dockerode';
 import type { PortSetting } from '../../domain/model.js';
 import type { RunningState } from '../../domain/statuses.js';
 import type { Store } from '../../store/store.js';
-import type { Endpoint, EnvironmentTarget, OperationContext, RolloutSpec, Runtime, ServiceTarget } from '../runtime.js';
+import type { Endpoint, EnvironmentTarget, JobResult, JobSpec, OperationContext, RolloutSpec, Runtime, ServiceTarget } from '../runtime.js';
 import type { EdgeProxy } from './edge-proxy.js';
 import { instanceIp, isNotFound } from './instance-ip.js';
 import { InstanceMonitor, type TrackedInstance } from './instance-monitor.js';
+import { runJobContainer } from './job-run.js';
 import { inspectOrNull, listInstances, retire, type RuntimeParts } from './instances.js';
 import { LABEL, environmentLabels, managedFilter, networkName, readInstanceLabels, serviceFilter, serviceLabels, volumeName } from './names-and-labels.js';
 import { observeService } from './observe.js';
@@ -116,6 +117,11 @@ export class DockerRuntime implements Runtime {
     await this.ensureVolumes(target, spec);
     await this.ensureRoutes(target.serviceId, spec.ports);
     await rollout(this.parts, target, spec, ctx);
+  }
+
+  async runJob(target: ServiceTarget, spec: JobSpec, ctx: OperationContext): Promise<JobResult> {
+    await this.prepareEnvironment(target, ctx);
+    return runJobContainer(this.docker, target, spec, ctx);
   }
 
   async restart(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {

@@ -5,6 +5,8 @@ import {
   RolloutFailedError,
   type Endpoint,
   type EnvironmentTarget,
+  type JobResult,
+  type JobSpec,
   type OperationContext,
   type RolloutSpec,
   type Runtime,
@@ -139,6 +141,11 @@ export class KubernetesRuntime implements Runtime {
     await this.cluster.mergePatch(ref, { spec: { template: { metadata: { annotations: { [ANNOTATION.restartedAt]: restartedAt } } } } }, RESTART_MANAGER);
     ctx.log('info', `restarting ${kind} ${namespace}/${name} (restartedAt ${restartedAt})`);
     await this.followRollout(target, kind, spec, before, ctx);
+  }
+
+  /** Jobs as Kubernetes Jobs are not built yet: a lifecycle job on this runtime fails saying so. */
+  async runJob(_target: ServiceTarget, _spec: JobSpec, _ctx: OperationContext): Promise<JobResult> {
+    throw new Error('lifecycle jobs are not supported on the kubernetes runtime yet');
   }
 
   async stop(target: ServiceTarget, ctx: OperationContext): Promise<void> {

@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import { specHash, type DeploymentStatus, type JobSource, type Service, type StepName } from '../domain/index.js';
+import type { JobResult, JobSpec, OperationContext } from '../runtime/runtime.js';
+import type { BuiltImage } from './builder.js';
+import { desiredSpec, imageToPull, versionToDeploy } from './desired-spec.js';
+import { serviceTarget } from './service-target.js';
+import type { TaskContext } from './service-tasks.js';
+import type { TaskOutcome } from './stage-runner.js';
+
+/**
+ * Lifecycle jobs (SPEC §1, §4.2, §5): a one-off run on the environment events the job lists
+ * (start = Deploy and Redeploy, stop, delete), retried up to maxRestarts times. While it runs
+ * a deploy shows EXECUTING and its output goes to the EXECUTE step's log. Cancel waits for a
+ * running job (its status ends as the job ended); only a forced cancel kills it.
+ */
+
+export type JobEvent = 'start' | 'stop' | 'delete';
+
+export function isLifecycleJob(service: Pick<Service, 'type' | 'source'>): boolean {
+  return service.type === 'job' && (service.source as JobSource).jobType === 'lifecycle';
+}
+
+function jobSource(service: Service): JobSource {
+  return service.source as JobSource;
+}
+
+function runsOn(service: Service, event: JobEvent): boolean {
+  return (jobSource(service).events ?? ['start']).includes(event);
+}
+
+function stepContext(ctx: TaskContext, service: Service, step: StepName, signal: AbortSignal): OperationContext {
+  return { signal, log: (level, message) => void ctx.journal.log(service.id, step, level, message) };
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function describe(result: JobResult, maxDurationSeconds: number): string {
+  if (result.outcome === 'timed-out') return `did not end within maxDurationSeconds (${maxDurationSeconds} s)`;
+  if (result.outcome === 'killed') return 'killed';
+  return `exited with code ${result.exitCode}`;
+}
+
+/** What one run of the job executes: its image resolved, env and command, and the hash of it all. */
+async function jobSpecOf(ctx: TaskContext, service: Service, image: { name: string; tag: string } | string, version: string, op: OperationContext) {
+  const resolved = typeof image === 'string' ? image : await ctx.resolveImage(image, op);
+  const source = jobSource(service);
+  const desired = desiredSpec(service, resolved, ctx.injectedEnv ?? {});
+  const command = source.command ?? desired.command;
+  const hash = specHash({ ...desired, ...(command ? { command } : {}) });
+  const spec: Omit<JobSpec, 'runId'> = {
+    image: resolved,
+    ...(command ? { command } : {}),
+    env: desired.env,
+    cpu: desired.cpu,
+    memoryMb: desired.memoryMb,
+    maxDurationSeconds: source.maxDurationSeconds,
+    version,
+  };
+  return { spec, hash };
+}
+
+/**
+ * Runs the job until one run exits 0, at most 1 + maxRestarts runs. Stops retrying once the
+ * deployment is canceled (`stopRetrying`); a killed run is never retried.
+ */
+async function runWithRetries(
+  ctx: TaskContext,
+  service: Service,
+  spec: Omit<JobSpec, 'runId'>,
+  op: OperationContext,
+  stopRetrying: AbortSignal,
+): Promise<{ ok: true } | { ok: false; killed: boolean; message: string }> {
+  const source = jobSource(service);
+  const runs = 1 + Math.max(0, source.maxRestarts);
+  const target = serviceTarget(ctx.project, ctx.environment, service);
+  let last = '';
+  for (let n = 1; n <= runs; n++) {
+    if (n > 1) op.log('warn', `run ${n - 1} of ${runs} ${last}; retrying (maxRestarts ${source.maxRestarts})`);
+    const result = await ctx.runtime.runJob(target, { ...spec, runId: randomUUID().slice(0, 8) }, op);
+    if (result.outcome === 'exited' && result.exitCode === 0) return { ok: true };
+    last = describe(result, source.maxDurationSeconds);
+    if (result.outcome === 'killed') return { ok: false, killed: true, message: `the job was killed (forced cancel)` };
+    if (stopRetrying.aborted) break;
+  }
+  return { ok: false, killed: false, message: `the job ${last}${runs > 1 ? ` (${runs} runs)` : ''}` };
+}
+
+/** Deploy of a lifecycle job: run it now when it listens to `start`. */
+export async function deployLifecycleJob(ctx: TaskContext, service: Service, built: BuiltImage | undefined): Promise<TaskOutcome> {
+  const { journal } = ctx;
+  const version = built?.commit ?? versionToDeploy(service);
+  if (!runsOn(service, 'start')) {
+    if (version) await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: null });
+    await journal.moveService(service.id, 'DEPLOYED', 'nothing to run: the job does not run on start');
+    return 'succeeded';
+  }
+  if (ctx.signal.aborted) {
+    await journal.moveService(service.id, 'CANCELED', 'canceled before the job started');
+    return 'canceled';
+  }
+  await journal.moveService(service.id, 'EXECUTING');
+  const step = await journal.startStep(service.id, 'EXECUTE');
+  // Only a forced cancel kills the run; a plain cancel waits for it (a safe point).
+  const op = stepContext(ctx, service, 'EXECUTE', ctx.forceSignal ?? new AbortController().signal);
+  try {
+    if (!version) throw new Error(`service ${service.name} has no version to deploy`);
+    const image = built?.localImageId && ctx.runtime.kind === 'docker' ? built.localImageId : built ? { name: built.name, tag: built.tag } : imageToPull(service, version);
+    const { spec, hash } = await jobSpecOf(ctx, service, image, version, op);
+    const result = await runWithRetries(ctx, service, spec, op, ctx.signal);
+    if (result.ok) {
+      await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash });
+      await step.finish('SUCCESS', `ran ${version}`);
+      await journal.moveService(service.id, 'DEPLOYED');
+      return 'succeeded';
+    }
+    if (result.killed) {
+      await step.finish('CANCELED', result.message);
+      await journal.moveService(service.id, 'CANCELED', result.message);
+      return 'canceled';
+    }
+    throw new Error(result.message);
+  } catch (err) {
+    const message = errorMessage(err);
+    await journal.log(service.id, 'EXECUTE', 'error', message);
+    await step.finish('ERROR', message);
+    await journal.moveService(service.id, 'DEPLOYMENT_ERROR', message);
+    return 'failed';
+  }
+}
+
+/**
+ * Stop, Delete and Restart of a lifecycle job: `during` → run the job for `event` if it
+ * listens to it (Restart runs the start job again) → the runtime's own call → `done`, or
+ * `failed` with the reason. These actions cannot be canceled, so nothing kills the run.
+ */
+export async function lifecycleJobOperation(
+  ctx: TaskContext,
+  service: Service,
+  event: JobEvent,
+  stepName: StepName,
+  [during, done, failed]: [DeploymentStatus, DeploymentStatus, DeploymentStatus],
+  imageOf: (version: string) => { name: string; tag: string },
+): Promise<TaskOutcome> {
+  const { journal } = ctx;
+  const never = new AbortController().signal;
+  await journal.moveService(service.id, during);
+  const step = await journal.startStep(service.id, stepName);
+  try {
+    if (runsOn(service, event)) {
+      const version = service.deployedVersion ?? versionToDeploy(service);
+      if (!version) {
+        await journal.log(service.id, stepName, 'warn', `the ${event} job was never deployed: no version to run`);
+      } else {
+        const exec = await journal.startStep(service.id, 'EXECUTE');
+        const op = stepContext(ctx, service, 'EXECUTE', never);
+        try {
+          const { spec } = await jobSpecOf(ctx, service, imageOf(version), version, op);
+          const result = await runWithRetries(ctx, service, spec, op, never);
+          if (!result.ok) throw new Error(result.message);
+          await exec.finish('SUCCESS', `ran ${version} on ${event}`);
+        } catch (err) {
+          await exec.finish('ERROR', errorMessage(err));
+          throw err;
+        }
+      }
+    }
+    const op = stepContext(ctx, service, stepName, never);
+    const target = serviceTarget(ctx.project, ctx.environment, service);
+    if (event === 'stop') await ctx.runtime.stop(target, op);
+    if (event === 'delete') await ctx.runtime.delete(target, { keepData: ctx.keepData }, op);
+    await step.finish('SUCCESS');
+    await journal.moveService(service.id, done);
+    return 'succeeded';
+  } catch (err) {
+    const message = errorMessage(err);
+    await journal.log(service.id, stepName, 'error', message);
+    await step.finish('ERROR', message);
+    await journal.moveService(service.id, failed, message);
+    return 'failed';
+  }
+}

@@ -1,0 +1,272 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
+import { DEFAULT_ENVIRONMENT_SETTINGS, DEFAULT_SERVICE_SETTINGS, environmentStatus, type JobSource } from '../../../src/domain/index.js';
+import type { Builder, BuildJob, BuiltImage } from '../../../src/engine/builder.js';
+import type { SubmitInput } from '../../../src/engine/control-plane.js';
+import { Engine } from '../../../src/engine/engine.js';
+import type { SlipwayEvent } from '../../../src/engine/events.js';
+import { createStore } from '../../../src/store/create-store.js';
+import type { Store } from '../../../src/store/store.js';
+import { FakeRuntime } from '../../support/fake-runtime.js';
+
+/**
+ * Lifecycle jobs (SPEC §4.2, §5) and the seed's order of an environment action, with the
+ * runtime double: databases, lifecycle jobs, cron jobs, containers, applications on Deploy,
+ * the reverse on Stop; a failing job is the first error; Cancel waits for a running job
+ * unless forced.
+ */
+
+/** Builds nothing: every git service's image is "built" at once. */
+class InstantBuilder implements Builder {
+  async headCommit(): Promise<string> {
+    return 'c'.repeat(40);
+  }
+  imageOf(projectName: string, serviceName: string, commit: string) {
+    return { name: `slipway/${projectName}-${serviceName}`, tag: commit };
+  }
+  async build(job: BuildJob): Promise<BuiltImage> {
+    return { ...this.imageOf(job.projectName, job.serviceName, job.commit), commit: job.commit };
+  }
+}
+
+let store: Store;
+let engine: Engine;
+let runtime: FakeRuntime;
+let dir: string;
+const events: SlipwayEvent[] = [];
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'slipway-jobs-'));
+  store = await createStore({ dataDir: dir, secretKey: 'k' });
+  runtime = new FakeRuntime();
+  engine = new Engine(store, { docker: runtime }, pino({ level: 'silent' }), { pollMs: 50, sweepMs: 60_000 }, new InstantBuilder());
+  engine.events.subscribe((e) => events.push(e));
+  await engine.start();
+});
+after(async () => {
+  await engine.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function action(environmentId: string, a: SubmitInput['action'], extra: Partial<SubmitInput> = {}): SubmitInput {
+  return { environmentId, action: a, origin: 'API', triggeredBy: 'test', queue: true, ...extra };
+}
+
+async function environment(): Promise<string> {
+  const project = await store.createProject({ name: `p-${Math.random().toString(36).slice(2, 8)}` });
+  return (await store.createEnvironment({ projectId: project.id, name: 'staging', runtime: 'docker', settings: DEFAULT_ENVIRONMENT_SETTINGS })).id;
+}
+
+async function job(env: string, name: string, source: Partial<JobSource> = {}): Promise<string> {
+  const full: JobSource = {
+    jobType: 'lifecycle',
+    events: ['start'],
+    source: { image: { name: `registry.test/${name}`, tag: 'v1' } },
+    maxDurationSeconds: 60,
+    maxRestarts: 0,
+    ...source,
+  };
+  return (await store.createService({ environmentId: env, name, type: 'job', source: full, settings: DEFAULT_SERVICE_SETTINGS })).id;
+}
+
+async function service(env: string, name: string, type: 'database' | 'container' | 'application'): Promise<string> {
+  const source =
+    type === 'database'
+      ? { engine: 'postgresql' as const, version: '15', mode: 'container' as const, storageGb: 1, image: { name: 'registry.test/pg', tag: '15' } }
+      : type === 'container'
+        ? { image: { name: `registry.test/${name}`, tag: 'v1' } }
+        : { git: { url: 'file:///repo.git', branch: 'main', rootPath: '/', dockerfilePath: 'Dockerfile' } };
+  return (await store.createService({ environmentId: env, name, type, source, settings: DEFAULT_SERVICE_SETTINGS })).id;
+}
+
+async function finished(deploymentId: string) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const d = await store.getDeployment(deploymentId);
+    if (d && d.status !== 'QUEUED' && d.status !== 'RUNNING') return d;
+    if (Date.now() > deadline) throw new Error(`deployment ${deploymentId} still ${d?.status}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const statusOf = async (id: string) => (await store.getService(id))!.status;
+const statusPath = (id: string) => events.flatMap((e) => (e.type === 'service.status' && e.serviceId === id ? [e.status] : []));
+
+/** The work step of each service (not QUEUEING), in the order the deployment started them. */
+async function workSteps(deploymentId: string) {
+  const detail = (await store.getDeploymentDetail(deploymentId))!;
+  return detail.stages
+    .flatMap((stage) => stage.services.map((s) => ({ stage: stage.name, name: s.name, steps: s.steps.filter((st) => st.name !== 'QUEUEING') })))
+    .flatMap((s) => s.steps.map((st) => ({ ...s, step: st.name, startedAt: Date.parse(st.startedAt), endedAt: Date.parse(st.startedAt) + (st.durationMs ?? 0) })));
+}
+
+/** Asserts every step of a stage starts after every step of the stages before it ended. */
+function assertStageOrder(steps: Awaited<ReturnType<typeof workSteps>>, order: string[]): void {
+  for (let i = 1; i < order.length; i++) {
+    const before = steps.filter((s) => order.slice(0, i).includes(s.stage));
+    const now = steps.filter((s) => s.stage === order[i]);
+    assert.ok(now.length > 0, `stage ${order[i]} has steps`);
+    for (const n of now) for (const b of before) assert.ok(n.startedAt >= b.endedAt, `${n.name} ${n.step} started before ${b.name} ${b.step} ended`);
+  }
+}
+
+describe('lifecycle jobs', () => {
+  test('Deploy runs the job: QUEUED → EXECUTING → DEPLOYED, its output in the EXECUTE step log', async () => {
+    const env = await environment();
+    const migrate = await job(env, 'migrate');
+    const { deploymentId } = await engine.submit(action(env, 'DEPLOY', { serviceId: migrate }));
+    assert.equal((await finished(deploymentId)).status, 'SUCCESS');
+    assert.deepEqual(statusPath(migrate), ['QUEUED', 'EXECUTING', 'DEPLOYED']);
+    const steps = await workSteps(deploymentId);
+    assert.deepEqual(steps.map((s) => [s.step]), [['EXECUTE']]);
+    const logs = await store.readLogs(deploymentId);
+    assert.ok(logs.some((l) => l.step === 'EXECUTE' && l.serviceId === migrate && /fake job run/.test(l.message)));
+    assert.deepEqual(runtime.callsOf('deploy').filter((n) => n === 'migrate'), [], 'a job is run, never rolled out');
+  });
+
+  test('a failing job is retried maxRestarts times, then DEPLOYMENT_ERROR with the exit code', async () => {
+    const env = await environment();
+    const id = await job(env, 'flaky', { maxRestarts: 2 });
+    runtime.jobExits.set('flaky', [3, 3, 3]);
+    const { deploymentId } = await engine.submit(action(env, 'DEPLOY', { serviceId: id }));
+    assert.equal((await finished(deploymentId)).status, 'ERROR');
+    assert.equal(runtime.callsOf('runJob').filter((n) => n === 'flaky').length, 3);
+    const s = (await store.getService(id))!;
+    assert.equal(s.status, 'DEPLOYMENT_ERROR');
+    assert.match(s.statusMessage ?? '', /exited with code 3 \(3 runs\)/);
+
+    runtime.jobExits.set('flaky', [1, 0]);
+    const second = await engine.submit(action(env, 'REDEPLOY', { serviceId: id }));
+    assert.equal((await finished(second.deploymentId)).status, 'SUCCESS');
+    assert.equal(await statusOf(id), 'DEPLOYED');
+  });
+
+  test('a run past maxDurationSeconds is DEPLOYMENT_ERROR saying so', async () => {
+    const env = await environment();
+    const id = await job(env, 'slow', { maxDurationSeconds: 5 });
+    runtime.jobExits.set('slow', ['timeout']);
+    await finished((await engine.submit(action(env, 'DEPLOY', { serviceId: id }))).deploymentId);
+    const s = (await store.getService(id))!;
+    assert.equal(s.status, 'DEPLOYMENT_ERROR');
+    assert.match(s.statusMessage ?? '', /maxDurationSeconds \(5 s\)/);
+  });
+
+  test('the job gets the service env and its own command', async () => {
+    const env = await environment();
+    const id = (
+      await store.createService({
+        environmentId: env,
+        name: 'seed',
+        type: 'job',
+        source: { jobType: 'lifecycle', events: ['start'], source: { image: { name: 'registry.test/seed', tag: 'v2' } }, command: ['seed', '--all'], maxDurationSeconds: 60, maxRestarts: 0 },
+        settings: { ...DEFAULT_SERVICE_SETTINGS, env: [{ key: 'MODE', value: 'full', secret: false }] },
+      })
+    ).id;
+    await finished((await engine.submit(action(env, 'DEPLOY', { serviceId: id }))).deploymentId);
+    const run = runtime.jobRuns.filter((r) => r.serviceName === 'seed').at(-1)!;
+    assert.deepEqual(run.spec.command, ['seed', '--all']);
+    assert.equal(run.spec.env.MODE, 'full');
+    assert.equal(run.spec.version, 'v2');
+  });
+});
+
+describe('the seed order of environment actions', () => {
+  test('Deploy: databases, lifecycle jobs, cron jobs, containers, applications; Stop in reverse, jobs with stop run and every job ends STOPPED', async () => {
+    const env = await environment();
+    const app = await service(env, 'web', 'application');
+    const box = await service(env, 'box', 'container');
+    const cron = await job(env, 'nightly', { jobType: 'cron', schedule: '0 0 * * *', events: undefined });
+    const migrate = await job(env, 'migrate', { events: ['start', 'stop'] });
+    const db = await service(env, 'db', 'database');
+
+    const mark = runtime.calls.length;
+    const deploy = await engine.submit(action(env, 'DEPLOY'));
+    assert.equal((await finished(deploy.deploymentId)).status, 'SUCCESS');
+    const detail = (await store.getDeploymentDetail(deploy.deploymentId))!;
+    assert.deepEqual(
+      detail.stages.map((s) => s.name),
+      ['databases', 'lifecycle jobs', 'cron jobs', 'containers', 'applications'],
+    );
+    assertStageOrder(await workSteps(deploy.deploymentId), ['databases', 'lifecycle jobs', 'cron jobs', 'containers', 'applications']);
+    const work = runtime.calls.slice(mark).filter((c) => ['deploy', 'runJob'].includes(c.method) && ['db', 'migrate', 'nightly', 'box', 'web'].includes(c.serviceName ?? ''));
+    assert.deepEqual(work.map((c) => c.serviceName), ['db', 'migrate', 'nightly', 'box', 'web']);
+    for (const id of [app, box, cron, migrate, db]) assert.equal(await statusOf(id), 'DEPLOYED');
+
+    const runsBefore = runtime.callsOf('runJob').filter((n) => n === 'migrate').length;
+    const stopMark = runtime.calls.length;
+    const stop = await engine.submit(action(env, 'STOP'));
+    assert.equal((await finished(stop.deploymentId)).status, 'SUCCESS');
+    assertStageOrder(await workSteps(stop.deploymentId), ['applications', 'containers', 'cron jobs', 'lifecycle jobs', 'databases']);
+    const stops = runtime.calls.slice(stopMark).filter((c) => c.method === 'stop' && ['db', 'migrate', 'nightly', 'box', 'web'].includes(c.serviceName ?? ''));
+    assert.deepEqual(stops.map((c) => c.serviceName), ['web', 'box', 'nightly', 'migrate', 'db']);
+    assert.equal(runtime.callsOf('runJob').filter((n) => n === 'migrate').length, runsBefore + 1, 'the job with the stop event ran on Stop');
+    const stopSteps = (await workSteps(stop.deploymentId)).filter((s) => s.name === 'migrate').map((s) => s.step);
+    assert.deepEqual(stopSteps.sort(), ['EXECUTE', 'STOP']);
+    for (const id of [app, box, cron, migrate, db]) assert.equal(await statusOf(id), 'STOPPED');
+    assert.equal(environmentStatus((await store.listServices(env)).map((s) => s.status)), 'STOPPED');
+  });
+
+  test('a failing lifecycle job stops the environment deploy: DEPLOYMENT_ERROR, later services CANCELED, environment DEPLOYMENT_ERROR', async () => {
+    const env = await environment();
+    const db = await service(env, 'db', 'database');
+    const migrate = await job(env, 'migrate');
+    const box = await service(env, 'box', 'container');
+    const app = await service(env, 'web', 'application');
+    runtime.jobExits.set('migrate', [1]);
+    const { deploymentId } = await engine.submit(action(env, 'DEPLOY'));
+    const done = await finished(deploymentId);
+    assert.equal(done.status, 'ERROR');
+    assert.match(done.message ?? '', /migrate failed in stage lifecycle jobs/);
+    assert.equal(await statusOf(db), 'DEPLOYED');
+    assert.equal(await statusOf(migrate), 'DEPLOYMENT_ERROR');
+    assert.equal(await statusOf(box), 'CANCELED');
+    assert.equal(await statusOf(app), 'CANCELED');
+    assert.equal(environmentStatus((await store.listServices(env)).map((s) => s.status)), 'DEPLOYMENT_ERROR');
+  });
+});
+
+describe('cancel while a lifecycle job runs', () => {
+  test('a plain Cancel waits for the job (CANCELING, then as the job ended); later services end CANCELED', async () => {
+    const env = await environment();
+    const migrate = await job(env, 'migrate');
+    const box = await service(env, 'box', 'container');
+    const hold = runtime.hold('migrate');
+    const { deploymentId } = await engine.submit(action(env, 'DEPLOY'));
+    await hold.started;
+    await engine.cancel(env, { force: false });
+    await until('migrate CANCELING', async () => (await statusOf(migrate)) === 'CANCELING');
+    // Still running: the cancel waits for it at this safe point.
+    assert.equal((await store.getDeployment(deploymentId))!.status, 'RUNNING');
+    hold.release();
+    assert.equal((await finished(deploymentId)).status, 'CANCELED');
+    assert.equal(await statusOf(migrate), 'DEPLOYED');
+    assert.equal(await statusOf(box), 'CANCELED');
+    assert.deepEqual(statusPath(migrate), ['QUEUED', 'EXECUTING', 'CANCELING', 'DEPLOYED']);
+  });
+
+  test('Cancel with force=true kills the job: it ends CANCELED', async () => {
+    const env = await environment();
+    const migrate = await job(env, 'migrate');
+    const hold = runtime.hold('migrate');
+    const { deploymentId } = await engine.submit(action(env, 'DEPLOY'));
+    await hold.started;
+    await engine.cancel(env, { force: true });
+    assert.equal((await finished(deploymentId)).status, 'CANCELED');
+    const s = (await store.getService(migrate))!;
+    assert.equal(s.status, 'CANCELED');
+    assert.match(s.statusMessage ?? '', /killed/);
+  });
+});
