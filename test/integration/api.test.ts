@@ -76,6 +76,18 @@ describe('authentication and roles', () => {
     }
   });
 
+  test('/whoami names the token and its role, without its secret', async () => {
+    for (const role of ['viewer', 'deployer', 'admin'] as const) {
+      const res = await h.app.inject({ method: 'GET', url: `${V}/whoami`, headers: bearer(h.tokens[role]) });
+      assert.equal(res.statusCode, 200);
+      const body = res.json() as { role: string; name: string; token?: string };
+      assert.equal(body.role, role);
+      assert.equal(body.token, undefined);
+      assert.ok(!res.body.includes(h.tokens[role]));
+    }
+    assertError(await h.app.inject({ method: 'GET', url: `${V}/whoami` }), 401, 'UNAUTHORIZED');
+  });
+
   test('a viewer reads but may neither act nor create', async () => {
     const viewer = bearer(h.tokens.viewer);
     assert.equal((await h.app.inject({ method: 'GET', url: `${V}/services/${appServiceId}`, headers: viewer })).statusCode, 200);

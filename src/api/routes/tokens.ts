@@ -27,6 +27,19 @@ export function tokenRoutes(app: Api, { store }: ApiDeps): void {
   );
 
   app.get(
+    '/whoami',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: ['tokens'],
+        summary: 'The token this request carries: its id, name and role (what a client may offer)',
+        response: { 200: AnyObject, ...errorResponses() },
+      },
+    },
+    async (request) => presentToken(request.token!),
+  );
+
+  app.get(
     '/tokens',
     { config: { access: 'admin' }, schema: { tags: ['tokens'], summary: 'List API tokens (never their secrets)', response: { 200: AnyObject, ...errorResponses() } } },
     async () => ({ items: (await store.listTokens()).map(presentToken) }),

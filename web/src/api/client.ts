@@ -72,27 +72,9 @@ export class SlipwayClient {
     return json as T;
   }
 
-  /**
-   * The API has no "who am I" route, so the role is found by what the token may do: listing tokens
-   * is admin-only; removing a request that does not exist answers 404 to a deployer, 403 to a viewer.
-   * Neither probe changes anything.
-   */
+  /** The role of the signed-in token, which decides what the console offers. */
   async role(): Promise<Role> {
-    await this.request('GET', '/projects');
-    try {
-      await this.request('GET', '/tokens');
-      return 'admin';
-    } catch (err) {
-      if (!(err instanceof ApiRequestError) || err.status !== 403) throw err;
-    }
-    try {
-      await this.request('DELETE', '/deployment-requests/00000000-0000-4000-8000-000000000000');
-      return 'deployer';
-    } catch (err) {
-      if (err instanceof ApiRequestError && err.status === 403) return 'viewer';
-      if (err instanceof ApiRequestError && (err.status === 404 || err.status === 409)) return 'deployer';
-      throw err;
-    }
+    return (await this.request<{ role: Role }>('GET', '/whoami')).role;
   }
 
   projects = () => this.request<{ items: Project[] }>('GET', '/projects').then((r) => r.items);
