@@ -279,8 +279,7 @@ export class GitClient {
         onLine: remote ? options.log : undefined,
       });
     try {
-      await mkdir(dirs.workTree, { recursive: true });
-      await runGit(['init', '-q', '--bare', dirs.gitDir], { signal: options.signal });
+      await Promise.all([mkdir(dirs.workTree, { recursive: true }), runGit(['init', '-q', '--bare', dirs.gitDir], { signal: options.signal })]);
       let fetched = false;
       if (SHA.test(commit)) {
         options.log(`fetching commit ${commit} (shallow) from ${access.remote.kind === 'http' ? displayGitUrl(source.url) : access.remote.url}`);
@@ -295,13 +294,24 @@ export class GitClient {
       if (!fetched) {
         await run(['fetch', '-q', '--no-tags', '--', access.remote.url, '+refs/heads/*:refs/remotes/origin/*'], true);
       }
-      let full: string;
+      const resolve = async (): Promise<string> => {
+        try {
+          return (await run(['rev-parse', '--verify', '--quiet', `${commit}^{commit}`])).trim();
+        } catch {
+          throw new GitError(`commit ${commit} not found in ${displayGitUrl(source.url)}`);
+        }
+      };
+      // A full SHA names itself, and checking out `<sha>^{commit}` fails unless it is a commit
+      // here: rev-parse (one more git process) runs only to expand a short SHA or to say why
+      // the checkout failed.
+      const full = SHA.test(commit) ? commit : await resolve();
       try {
-        full = (await run(['rev-parse', '--verify', '--quiet', `${commit}^{commit}`])).trim();
-      } catch {
-        throw new GitError(`commit ${commit} not found in ${displayGitUrl(source.url)}`);
+        await run(['--work-tree', dirs.workTree, 'checkout', '-q', '-f', `${full}^{commit}`, '--', '.']);
+      } catch (error) {
+        if (options.signal.aborted) throw error;
+        await resolve();
+        throw error;
       }
-      await run(['--work-tree', dirs.workTree, 'checkout', '-q', '-f', full, '--', '.']);
       return full;
     } finally {
       await access.dispose();
