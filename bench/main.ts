@@ -1,5 +1,5 @@
 /**
- * `npm run bench` runs every benchmark; `npm run bench -- engine|rollout|api|proxy` (one or
+ * `npm run bench` runs every benchmark; `npm run bench -- engine|rollout|api|proxy|build` (one or
  * more) runs those. Each prints a table (what, measured, target, verdict); all of them are
  * written to bench/results/latest.json. Figures never fail the run: the exit code is 1 only
  * when a benchmark broke (threw), 2 on a bad argument.
@@ -9,6 +9,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apiLoad } from './api-load.js';
+import { buildBench } from './build.js';
 import { engineOverhead } from './engine-overhead.js';
 import { proxyMicro } from './proxy-micro.js';
 import { rolloutVsDocker } from './rollout.js';
@@ -21,6 +22,7 @@ const SECTIONS: Record<string, { title: string; run: Section }> = {
   rollout: { title: 'Rollout against the raw engine', run: rolloutVsDocker },
   api: { title: 'API under load', run: apiLoad },
   proxy: { title: 'Edge proxy micro-benchmark', run: proxyMicro },
+  build: { title: 'Commit to serving (git build)', run: buildBench },
 };
 
 const asked = process.argv.slice(2).filter((a) => a !== '--');
