@@ -69,7 +69,8 @@ export async function runJobContainer(docker: Docker, target: ServiceTarget, spe
       attached.on('close', resolve);
       attached.on('error', () => resolve());
     });
-    const exited = container.wait() as Promise<{ StatusCode: number }>;
+    // 'next-exit': the default ('not-running') would answer at once for a container not started yet.
+    const exited = container.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
     await container.start();
     ctx.log('info', `job run ${spec.runId} started (${spec.version})`);
 

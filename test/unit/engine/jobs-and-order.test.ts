@@ -33,6 +33,7 @@ class InstantBuilder implements Builder {
   }
 }
 
+const RUN_STEPS: string[] = ['DEPLOY', 'EXECUTE', 'STOP', 'RESTART', 'DELETE'];
 let store: Store;
 let engine: Engine;
 let runtime: FakeRuntime;
@@ -105,11 +106,11 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
 const statusOf = async (id: string) => (await store.getService(id))!.status;
 const statusPath = (id: string) => events.flatMap((e) => (e.type === 'service.status' && e.serviceId === id ? [e.status] : []));
 
-/** The work step of each service (not QUEUEING), in the order the deployment started them. */
+/** The step that runs each service (builds are pipelined and do not wait for stages), in the order the deployment started them. */
 async function workSteps(deploymentId: string) {
   const detail = (await store.getDeploymentDetail(deploymentId))!;
   return detail.stages
-    .flatMap((stage) => stage.services.map((s) => ({ stage: stage.name, name: s.name, steps: s.steps.filter((st) => st.name !== 'QUEUEING') })))
+    .flatMap((stage) => stage.services.map((s) => ({ stage: stage.name, name: s.name, steps: s.steps.filter((st) => RUN_STEPS.includes(st.name)) })))
     .flatMap((s) => s.steps.map((st) => ({ ...s, step: st.name, startedAt: Date.parse(st.startedAt), endedAt: Date.parse(st.startedAt) + (st.durationMs ?? 0) })));
 }
 
