@@ -2,6 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import {
   DEFAULT_SERVICE_SETTINGS,
   isGitSource,
+  type DatabaseSource,
   type EnvVar,
   type JobSource,
   type Service,
@@ -21,6 +22,7 @@ import {
   type ServiceSettingsInputT,
 } from './schemas/service.js';
 import { check } from './validation.js';
+import { withDatabaseCredentials } from '../engine/databases.js';
 
 /**
  * Turning validated request bodies into the store's service input: defaults filled in, the
@@ -92,6 +94,10 @@ export function newServiceFromBody(environmentId: string, body: CreateServiceBod
   const problems = [...sourceProblems(type, source, 'body/source'), ...settingsProblems(settings, 'body/settings')];
   settings.env = resolveEnv(settings.env, [], 'body/settings', problems);
   if (problems.length > 0) throw validationFailed(problems);
+  // A container database gets its credentials now, kept as (secret) env of its service (SPEC §1).
+  if (type === 'database' && (source as DatabaseSource).mode === 'container') {
+    settings.env = withDatabaseCredentials(source as DatabaseSource, body.name, settings.env);
+  }
   return { environmentId, name: body.name, type, source, settings };
 }
 

@@ -8,6 +8,7 @@ import {
   planStages,
   queuedStatusOf,
   serviceActionAvailability,
+  type DatabaseSource,
   type Environment,
   type Project,
   type Service,
@@ -18,7 +19,8 @@ import { DeploymentJournal, publishDeploymentStatus, publishEnvironmentStatus } 
 import type { EventBus } from './events.js';
 import type { RunningStates } from './running-states.js';
 import type { RuntimeResolver } from './runtime-resolver.js';
-import { environmentTarget } from './service-target.js';
+import { environmentTarget, serviceTarget } from './service-target.js';
+import { connectionEnv, hasDatabaseCredentials, isContainerDatabase, withDatabaseCredentials } from './databases.js';
 import { memoize } from './memoize.js';
 import type { OperationContext, Runtime } from '../runtime/runtime.js';
 import { serviceTask } from './service-tasks.js';
@@ -162,8 +164,22 @@ async function execute(
   } else if (request.action === 'DEPLOY_LATEST') {
     for (const service of touched) await store.setTargetVersion(service.id, null);
   }
+  // A container database created without credentials (not through the API) gets them now, once.
+  for (const service of all) {
+    if (isContainerDatabase(service) && !hasDatabaseCredentials(service)) {
+      const env = withDatabaseCredentials(service.source as DatabaseSource, service.name, service.settings.env);
+      await store.updateService(service.id, { settings: { ...service.settings, env } });
+    }
+  }
   const ids = new Set(touched.map((s) => s.id));
-  touched = (await store.listServices(environment.id)).filter((s) => ids.has(s.id));
+  const current = await store.listServices(environment.id);
+  touched = current.filter((s) => ids.has(s.id));
+  // Every service but the databases gets the databases' connections (SPEC §1).
+  const injectedEnv: Record<string, string> = {};
+  for (const db of current.filter((s) => isContainerDatabase(s) && s.status !== 'DELETED')) {
+    const target = serviceTarget(project, environment, db);
+    Object.assign(injectedEnv, connectionEnv(db, runtime.serviceHost?.(target) ?? db.name));
+  }
 
   const operation = operationOf(request.action);
   const stages = planStages(touched, await store.listStages(environment.id), operation);
@@ -198,7 +214,8 @@ async function execute(
     runningStates,
     deployment,
     project.id,
-    [...secretValues(touched), ...gitSecretValues(touched)],
+    // All the environment's secrets: the databases' passwords reach other services' env.
+    [...secretValues(current), ...gitSecretValues(touched)],
     await store.listServices(environment.id),
   );
   // Services of one deployment often share an image: pull and resolve each once.
@@ -234,6 +251,7 @@ async function execute(
             environment,
             signal,
             forceSignal,
+            injectedEnv: service.type === 'database' ? {} : injectedEnv,
             keepData: request.keepData ?? false,
             resolveImage,
             builds,

@@ -1,16 +1,5 @@
 import { codeSource, isGitSource, type DatabaseSource, type DesiredSpec, type Service } from '../domain/index.js';
-
-/** The official image of each database engine (SPEC §1, container mode). */
-const OFFICIAL_DATABASE_IMAGES: Record<DatabaseSource['engine'], string> = {
-  postgresql: 'postgres',
-  mysql: 'mysql',
-  redis: 'redis',
-  mongodb: 'mongo',
-};
-
-function databaseImage(source: DatabaseSource): { name: string; tag: string } {
-  return source.image ?? { name: OFFICIAL_DATABASE_IMAGES[source.engine], tag: source.version };
-}
+import { databaseImage, databaseRuntimeSettings, isContainerDatabase } from './databases.js';
 
 /**
  * The version a deploy of this service runs: the version it is pinned to, or else what its
@@ -37,6 +26,21 @@ export function desiredSpec(service: Service, resolvedImage: string, injectedEnv
   const s = service.settings;
   const env: Record<string, string> = { ...injectedEnv };
   for (const variable of s.env) env[variable.key] = variable.value;
+  if (isContainerDatabase(service)) {
+    // Driven by the official image's conventions: its port, a volume at its data path, a fitting readiness check.
+    const db = databaseRuntimeSettings(service);
+    return {
+      image: resolvedImage,
+      instances: 1,
+      cpu: s.cpu,
+      memoryMb: s.memoryMb,
+      env,
+      ports: db.ports,
+      healthchecks: { ...s.healthchecks, readiness: db.readiness },
+      storage: db.storage,
+      command: db.command,
+    };
+  }
   return {
     image: resolvedImage,
     instances: s.instances,

@@ -109,6 +109,12 @@ export interface Runtime {
    */
   resolveImage(image: { name: string; tag: string }, ctx: OperationContext): Promise<string>;
 
+  /**
+   * The host name the other services of the environment reach this service by (the service
+   * name on a docker network). Optional: without it, the service name.
+   */
+  serviceHost?(target: ServiceTarget): string;
+
   /** The spec hash every current instance runs, or null if none run or they disagree. */
   runningSpecHash(target: ServiceTarget): Promise<string | null>;
 

@@ -143,6 +143,11 @@ export class KubernetesRuntime implements Runtime {
     await this.followRollout(target, kind, spec, before, ctx);
   }
 
+  /** The workload's Service: `s-<service id>` in the environment's namespace. */
+  serviceHost(target: ServiceTarget): string {
+    return workloadName(target.serviceId);
+  }
+
   /** Jobs as Kubernetes Jobs are not built yet: a lifecycle job on this runtime fails saying so. */
   async runJob(_target: ServiceTarget, _spec: JobSpec, _ctx: OperationContext): Promise<JobResult> {
     throw new Error('lifecycle jobs are not supported on the kubernetes runtime yet');

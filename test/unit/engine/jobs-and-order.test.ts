@@ -271,3 +271,55 @@ describe('cancel while a lifecycle job runs', () => {
     assert.match(s.statusMessage ?? '', /killed/);
   });
 });
+
+describe('container databases', () => {
+  test('credentials are generated once, kept as secret env; other services get <NAME>_* connection vars; the database runs with its volume and readiness', async () => {
+    const env = await environment();
+    const db = (
+      await store.createService({
+        environmentId: env,
+        name: 'orders-db',
+        type: 'database',
+        source: { engine: 'postgresql', version: '15', mode: 'container', storageGb: 2 },
+        settings: DEFAULT_SERVICE_SETTINGS,
+      })
+    ).id;
+    const box = await service(env, 'box', 'container');
+    const migrate = await job(env, 'migrate');
+    const first = await engine.submit(action(env, 'DEPLOY'));
+    assert.equal((await finished(first.deploymentId)).status, 'SUCCESS');
+
+    const stored = (await store.getService(db))!;
+    const password = stored.settings.env.find((v) => v.key === 'POSTGRES_PASSWORD')!;
+    assert.ok(password.secret && password.value.length >= 16);
+    assert.equal(stored.settings.env.find((v) => v.key === 'POSTGRES_USER')?.value, 'orders_db');
+
+    const dbSpec = runtime.running.get(db)!;
+    assert.equal(dbSpec.image, 'sha256:postgres:15', 'the official image at the version');
+    assert.deepEqual(dbSpec.storage, [{ mountPath: '/var/lib/postgresql/data', sizeGb: 2 }]);
+    assert.deepEqual(dbSpec.ports, [{ containerPort: 5432, public: false, protocol: 'tcp' }]);
+    assert.deepEqual(dbSpec.healthchecks.readiness?.type, 'exec');
+    assert.equal(dbSpec.env.POSTGRES_PASSWORD, password.value);
+    assert.equal(dbSpec.env.ORDERS_DB_URL, undefined, 'a database does not get its own connection');
+
+    const boxEnv = runtime.running.get(box)!.env;
+    assert.equal(boxEnv.ORDERS_DB_HOST, 'orders-db');
+    assert.equal(boxEnv.ORDERS_DB_PORT, '5432');
+    assert.equal(boxEnv.ORDERS_DB_USER, 'orders_db');
+    assert.equal(boxEnv.ORDERS_DB_PASSWORD, password.value);
+    assert.equal(boxEnv.ORDERS_DB_DATABASE, 'orders_db');
+    assert.equal(boxEnv.ORDERS_DB_URL, `postgresql://orders_db:${password.value}@orders-db:5432/orders_db`);
+    assert.equal(runtime.jobRuns.filter((r) => r.serviceName === 'migrate').at(-1)!.spec.env.ORDERS_DB_URL, boxEnv.ORDERS_DB_URL, 'jobs get it too');
+
+    // The password never reaches the deployment log.
+    const logs = await store.readLogs(first.deploymentId);
+    assert.ok(!logs.some((l) => l.message.includes(password.value)));
+
+    // The same credentials on Redeploy: nothing changed, nothing is touched.
+    const deploysBefore = runtime.callsOf('deploy').length;
+    await finished((await engine.submit(action(env, 'REDEPLOY'))).deploymentId);
+    assert.equal((await store.getService(db))!.settings.env.find((v) => v.key === 'POSTGRES_PASSWORD')!.value, password.value);
+    assert.equal(runtime.callsOf('deploy').length, deploysBefore, 'no changes: no rollout');
+    assert.equal(await statusOf(migrate), 'DEPLOYED');
+  });
+});
