@@ -51,15 +51,20 @@ const READINESS = { type: 'http', path: '/healthz', port: 8080, initialDelaySeco
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
 
+/** Whether url answers body now (not yet listening, refused, another body: false). */
 async function serves(url: string, body: string): Promise<boolean> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-  return response.ok && (await response.text()) === body;
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    return response.ok && (await response.text()) === body;
+  } catch {
+    return false;
+  }
 }
 
 const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -154,10 +159,13 @@ class SlipwayClient {
     const { deploymentId } = await this.api<{ deploymentId: string }>('POST', `/services/${serviceId}/deploy`, { version: sha });
     let url: string | undefined;
     let ended = false;
+    // Both conditions checked at once, so that a poll here costs about what the hand side's does.
     await until('Slipway serving the new version', async () => {
-      ended ||= await this.succeeded(deploymentId);
       url ??= (await this.api<{ endpoints: Array<{ url: string }> }>('GET', `/services/${serviceId}`)).endpoints[0]?.url;
-      return ended && url !== undefined && (await serves(url, version));
+      if (url === undefined) return false;
+      const [done, answers] = await Promise.all([ended || this.succeeded(deploymentId), serves(url, version)]);
+      ended = done;
+      return done && answers;
     });
     return { ms: performance.now() - start, deploymentId };
   }
