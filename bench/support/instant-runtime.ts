@@ -1,5 +1,5 @@
 import type { RunningState } from '../../src/domain/index.js';
-import type { Endpoint, EnvironmentTarget, RolloutSpec, Runtime, ServiceTarget } from '../../src/runtime/runtime.js';
+import type { Endpoint, EnvironmentTarget, JobResult, RolloutSpec, Runtime, ServiceTarget } from '../../src/runtime/runtime.js';
 
 /**
  * A runtime that does nothing and answers at once: every call resolves on the next
@@ -26,6 +26,11 @@ export class InstantRuntime implements Runtime {
   }
 
   async restart(): Promise<void> {}
+
+  /** Every job run exits 0 at once. */
+  async runJob(): Promise<JobResult> {
+    return { exitCode: 0, outcome: 'exited' };
+  }
 
   async stop(target: ServiceTarget): Promise<void> {
     this.hashes.delete(target.serviceId);
