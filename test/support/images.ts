@@ -36,4 +36,6 @@ export const testImages = {
   slowReady: image('slow-ready', 'v1'),
   /** Exits with code 1 after about 2 s. */
   crash: image('crash', 'v1'),
+  /** Real PostgreSQL 15 (scripts/services/postgres-image.sh): the official image's POSTGRES_* conventions; psql in PATH. */
+  postgres: image('postgres', '15'),
 } as const;
