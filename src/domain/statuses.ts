@@ -80,6 +80,11 @@ export interface InstanceState {
   ready: boolean;
   restarts: number;
   lastExitCode: number | null;
+  /**
+   * Why the instance last stopped or cannot start ("OOMKilled", "Error", "CrashLoopBackOff",
+   * "ErrImagePull"…), when the runtime knows it; null or absent otherwise.
+   */
+  lastExitReason?: string | null;
   startedAt: string | null;
 }
 

@@ -7,6 +7,13 @@ import { readInstanceLabels } from './names-and-labels.js';
 /** Docker's "never" for FinishedAt. */
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
+/** Docker's reason for the last exit: killed for memory, the engine's error, else by exit code. */
+function exitReason(state: Docker.ContainerInspectInfo['State']): string {
+  if (state.OOMKilled) return 'OOMKilled';
+  if (state.Error) return state.Error;
+  return state.ExitCode === 0 ? 'Completed' : 'Error';
+}
+
 /**
  * The running state of a service from what the engine reports now plus the readiness the
  * monitor keeps: RUNNING (all ready), WARNING (some ready), STARTING (none ready yet, none
@@ -37,6 +44,7 @@ export async function observeService(docker: Docker, monitor: InstanceMonitor, s
       ready: running && tracked?.ready === true,
       restarts: info.RestartCount + (tracked?.livenessRestarts ?? 0),
       lastExitCode: hasExited ? info.State.ExitCode : null,
+      lastExitReason: hasExited ? exitReason(info.State) : null,
       startedAt: running ? info.State.StartedAt : null,
     };
   });

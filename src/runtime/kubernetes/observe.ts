@@ -17,6 +17,22 @@ function lastExit(statuses: V1ContainerStatus[]): { code: number; reason: string
   return null;
 }
 
+/**
+ * Why the instance last exited (the terminated reason: "OOMKilled", "Error", "Completed"), else
+ * why it cannot run (a failing waiting reason: "CrashLoopBackOff", "ErrImagePull"…); else null.
+ */
+export function lastExitReason(statuses: V1ContainerStatus[]): string | null {
+  for (const s of statuses) {
+    const reason = (s.state?.terminated ?? s.lastState?.terminated)?.reason;
+    if (reason) return reason;
+  }
+  for (const s of statuses) {
+    const reason = s.state?.waiting?.reason;
+    if (reason !== undefined && FAILING_WAITING.has(reason)) return reason;
+  }
+  return null;
+}
+
 function isFailing(pod: V1Pod, statuses: V1ContainerStatus[]): boolean {
   if (pod.status?.phase === 'Failed') return true;
   return statuses.some(
@@ -50,6 +66,7 @@ export function runningStateFromPods(pods: V1Pod[]): RunningState {
         ready,
         restarts: statuses.reduce((sum, s) => sum + s.restartCount, 0),
         lastExitCode: exit ? exit.code : null,
+        lastExitReason: lastExitReason(statuses),
         startedAt: pod.status?.startTime ? new Date(pod.status.startTime).toISOString() : null,
       };
     });

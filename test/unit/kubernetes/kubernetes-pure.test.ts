@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerStatus, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { deploymentManifest, publicServiceManifest, statefulSetManifest, workloadKind } from '../../../src/runtime/kubernetes/manifests.js';
 import { replacingMergePatch } from '../../../src/runtime/kubernetes/merge-patch.js';
 import { ANNOTATION } from '../../../src/runtime/kubernetes/names-and-labels.js';
@@ -107,5 +107,20 @@ describe('running state from pods', () => {
     assert.equal(state.instances[0]?.restarts, 3);
     assert.equal(state.instances[0]?.lastExitCode, 137);
     assert.equal(state.instances[0]?.version, 'v1');
+    assert.equal(state.instances[0]?.lastExitReason, 'OOMKilled');
+  });
+  test('last exit reason: the terminated reason, else a failing waiting reason, else none', () => {
+    const status = (s: Partial<V1ContainerStatus>): V1ContainerStatus => ({ name: 'main', image: 'i', imageID: '', ready: false, restartCount: 0, ...s });
+    const reasonOf = (s: Partial<V1ContainerStatus>) => runningStateFromPods([pod('a', false, { containerStatuses: [status(s)] })]).instances[0]?.lastExitReason;
+    // Exited and restarted: the previous termination's reason wins over the back-off it waits in.
+    assert.equal(reasonOf({ restartCount: 1, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error' } } }), 'Error');
+    // Exited now (not restarted yet).
+    assert.equal(reasonOf({ state: { terminated: { exitCode: 137, reason: 'OOMKilled' } } }), 'OOMKilled');
+    // Never ran: why it cannot start.
+    assert.equal(reasonOf({ state: { waiting: { reason: 'ErrImagePull' } } }), 'ErrImagePull');
+    // Merely starting, or running without a past exit: no reason.
+    assert.equal(reasonOf({ state: { waiting: { reason: 'ContainerCreating' } } }), null);
+    assert.equal(reasonOf({ ready: true, state: { running: { startedAt: new Date() } } }), null);
+    assert.equal(runningStateFromPods([pod('a', false)]).instances[0]?.lastExitReason, null);
   });
 });
