@@ -13,6 +13,7 @@ import { Engine } from './engine/engine.js';
 import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import { EdgeProxy } from './runtime/docker/edge-proxy.js';
 import { createStore } from './store/create-store.js';
+import { PostgresEventRelay } from './store/postgres-event-relay.js';
 
 export interface RunningSlipway {
   /** Where the API listens, e.g. http://127.0.0.1:8080. */
@@ -65,6 +66,11 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     bootstrapToken: config.bootstrapToken,
     git: { headCommit: (source) => git.headCommit(source), listCommits: (source, limit) => git.listCommits(source, limit) },
   });
+  // Processes sharing PostgreSQL show each other's events; SQLite has one process.
+  const relay = config.databaseUrl
+    ? new PostgresEventRelay(config.databaseUrl, (message) => logger.warn({ component: 'events' }, message))
+    : undefined;
+  if (relay) await engine.events.relayThrough(relay);
   await engine.start();
   await server.listen({ port: config.port, host: config.host });
   const address = server.server.address() as AddressInfo;
@@ -76,6 +82,7 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     close: async () => {
       await server.close();
       await engine.close();
+      await relay?.close();
       await proxy.close();
       await store.close();
     },

@@ -40,9 +40,22 @@ export type SlipwayEvent =
       deploymentId: string;
     };
 
-/** In-process publish/subscribe of SlipwayEvents. */
+/**
+ * Carries events between Slipway processes that share a database, so that an event stream
+ * served by one process shows what another one does.
+ */
+export interface EventRelay {
+  /** Sends an event published in this process to the others. */
+  send(event: SlipwayEvent): void;
+  /** Starts receiving the events the other processes send. */
+  start(receive: (event: SlipwayEvent) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Publish/subscribe of SlipwayEvents in this process, and through a relay across processes. */
 export class EventBus {
   private readonly emitter = new EventEmitter();
+  private relay: EventRelay | undefined;
 
   constructor() {
     // One listener per open event stream and log follower: there is no fixed bound.
@@ -51,6 +64,13 @@ export class EventBus {
 
   publish(event: SlipwayEvent): void {
     this.emitter.emit('event', event);
+    this.relay?.send(event);
+  }
+
+  /** Relays this process's events to the others and theirs to this one's subscribers. */
+  async relayThrough(relay: EventRelay): Promise<void> {
+    this.relay = relay;
+    await relay.start((event) => this.emitter.emit('event', event));
   }
 
   subscribe(listener: (event: SlipwayEvent) => void): () => void {

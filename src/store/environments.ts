@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Environment, EnvironmentSettings, RuntimeKind, Stage } from '../domain/index.js';
 import { parseJson } from './dialect.js';
-import { conflict, nowIso, type StoreContext } from './context.js';
+import { conflict, notFound, nowIso, type StoreContext } from './context.js';
 import type { EnvironmentsTable } from './database.js';
-import type { Selectable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
 
 /** Environments and their user-defined stages. */
 export class EnvironmentsRepository {
@@ -60,6 +60,49 @@ export class EnvironmentsRepository {
     return row && toEnvironment(row);
   }
 
+  /**
+   * Renames an environment and/or changes some of its settings (merged over the stored ones).
+   * The runtime never changes. The write is a compare-and-set on the settings read, so two
+   * concurrent patches of different settings both land; a duplicate name is CONFLICT.
+   */
+  async updateEnvironment(id: string, patch: { name?: string; settings?: Partial<EnvironmentSettings> }): Promise<Environment> {
+    for (;;) {
+      const current = await this.ctx.db.selectFrom('environments').select(['settings']).where('id', '=', id).executeTakeFirst();
+      if (!current) throw notFound('environment', id);
+      const values: Updateable<EnvironmentsTable> = {};
+      if (patch.name !== undefined) values.name = patch.name;
+      if (patch.settings !== undefined) {
+        values.settings = JSON.stringify({ ...parseJson<EnvironmentSettings>(current.settings), ...definedOnly(patch.settings) });
+      }
+      if (Object.keys(values).length === 0) return this.requireEnvironment(id);
+      // SQLite reads the text as stored; PostgreSQL reads jsonb parsed and compares jsonb semantically.
+      const read = typeof current.settings === 'string' ? current.settings : JSON.stringify(current.settings);
+      let updated: bigint | number;
+      try {
+        const result = await this.ctx.db
+          .updateTable('environments')
+          .set(values)
+          .where('id', '=', id)
+          .where('settings', '=', read)
+          .executeTakeFirst();
+        updated = result.numUpdatedRows;
+      } catch (error) {
+        if (this.ctx.flavor.isUniqueViolation(error)) {
+          throw conflict(`an environment named ${patch.name ?? ''} already exists in this project`);
+        }
+        throw error;
+      }
+      if (Number(updated) > 0) return this.requireEnvironment(id);
+      // Settings changed (or the row went) since the read: read again.
+    }
+  }
+
+  private async requireEnvironment(id: string): Promise<Environment> {
+    const env = await this.getEnvironment(id);
+    if (!env) throw notFound('environment', id);
+    return env;
+  }
+
   /** Services, stages and host ports go with it (cascade); deployment history stays. */
   async deleteEnvironment(id: string): Promise<void> {
     await this.ctx.db.deleteFrom('environments').where('id', '=', id).execute();
@@ -86,4 +129,8 @@ function toEnvironment(row: Selectable<EnvironmentsTable>): Environment {
     settings: parseJson<EnvironmentSettings>(row.settings),
     createdAt: row.created_at,
   };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -64,6 +64,9 @@ export class KyselyStore implements Store {
   getProject(id: string): Promise<Project | undefined> {
     return this.projects.getProject(id);
   }
+  updateProject(id: string, patch: { name: string }): Promise<Project> {
+    return this.projects.updateProject(id, patch);
+  }
   getWebhookSecret(projectId: string): Promise<string | undefined> {
     return this.projects.getWebhookSecret(projectId);
   }
@@ -97,6 +100,9 @@ export class KyselyStore implements Store {
   }
   getEnvironment(id: string): Promise<Environment | undefined> {
     return this.environments.getEnvironment(id);
+  }
+  updateEnvironment(id: string, patch: { name?: string; settings?: Partial<EnvironmentSettings> }): Promise<Environment> {
+    return this.environments.updateEnvironment(id, patch);
   }
   deleteEnvironment(id: string): Promise<void> {
     return this.environments.deleteEnvironment(id);

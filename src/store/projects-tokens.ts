@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Project } from '../domain/index.js';
 import { toNumber } from './dialect.js';
-import { nowIso, type StoreContext } from './context.js';
+import { conflict, notFound, nowIso, type StoreContext } from './context.js';
 import type { Role, Token } from './store.js';
 
 /** Projects (with their webhook secret) and API tokens (only their hash is stored). */
@@ -47,6 +47,26 @@ export class ProjectsTokensRepository {
   async getProject(id: string): Promise<Project | undefined> {
     const r = await this.ctx.db.selectFrom('projects').select(['id', 'name', 'created_at']).where('id', '=', id).executeTakeFirst();
     return r && { id: r.id, name: r.name, createdAt: r.created_at };
+  }
+
+  /**
+   * Renames a project. Project names have no unique index (the API refuses duplicates), so the
+   * update itself checks that no other project holds the name: one statement, no gap between
+   * the check and the write.
+   */
+  async updateProject(id: string, patch: { name: string }): Promise<Project> {
+    const result = await this.ctx.db
+      .updateTable('projects')
+      .set({ name: patch.name })
+      .where('id', '=', id)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('projects as other').select('other.id').where('other.name', '=', patch.name).where('other.id', '<>', id))),
+      )
+      .executeTakeFirst();
+    const project = await this.getProject(id);
+    if (!project) throw notFound('project', id);
+    if (toNumber(result.numUpdatedRows) === 0) throw conflict(`a project named ${patch.name} already exists`);
+    return project;
   }
 
   async getWebhookSecret(projectId: string): Promise<string | undefined> {

@@ -136,6 +136,8 @@ export interface Store {
   createProject(input: { name: string }): Promise<Project & { webhookSecret: string }>;
   listProjects(): Promise<Project[]>;
   getProject(id: string): Promise<Project | undefined>;
+  /** Renames a project; CONFLICT when another project has the name, NOT_FOUND when none has the id. */
+  updateProject(id: string, patch: { name: string }): Promise<Project>;
   getWebhookSecret(projectId: string): Promise<string | undefined>;
 
   /** A new token; `secret` is given only for SLIPWAY_BOOTSTRAP_TOKEN, otherwise one is generated. */
@@ -155,6 +157,8 @@ export interface Store {
   }): Promise<Environment>;
   listEnvironments(projectId: string): Promise<Environment[]>;
   getEnvironment(id: string): Promise<Environment | undefined>;
+  /** Renames and/or changes settings (merged over the stored ones); the runtime never changes. CONFLICT on a duplicate name. */
+  updateEnvironment(id: string, patch: { name?: string; settings?: Partial<EnvironmentSettings> }): Promise<Environment>;
   deleteEnvironment(id: string): Promise<void>;
   listStages(environmentId: string): Promise<Stage[]>;
 

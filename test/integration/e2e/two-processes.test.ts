@@ -8,7 +8,7 @@ import { appService, cleanupEnvironments, edgePorts, startSlipway, uniqueName, t
 /**
  * Two Slipway processes on one PostgreSQL database: many actions sent to both APIs, some at
  * the same time, never run two at once on the environment; every request ends; both processes
- * execute some. The services have no public port (both processes would open the edge ports).
+ * execute some; the event stream of each shows what the other does. The services have no public port (both processes would open the edge ports).
  */
 
 const SERVER_URL = process.env.SLIPWAY_TEST_DATABASE_URL ?? 'postgres://postgres:slipway@127.0.0.1:5432/slipway_test';
@@ -62,6 +62,16 @@ test('two processes on one PostgreSQL never run two actions on one environment a
   ];
   const first = await A.api.actOnEnvironment(env.id, 'deploy');
   assert.equal((await A.api.waitForDeployment(first.deploymentId)).status, 'SUCCESS');
+  // Whichever process ran it, the event streams of both show it (relayed through PostgreSQL).
+  for (const via of [A, B]) {
+    await via.events.waitFor(
+      (e) => e.event === 'deployment.status' && (e.data as { deploymentId?: string; status?: string }).deploymentId === first.deploymentId && (e.data as { status?: string }).status === 'SUCCESS',
+      15_000,
+      0,
+      `the deployment's SUCCESS on the event stream of ${via.server.url}`,
+    );
+    for (const service of services) assert.deepEqual(via.events.statusPath(service.id), ['QUEUED', 'DEPLOYING', 'DEPLOYED']);
+  }
 
   const accepted: ActionAccepted[] = [];
   const send = (via: Slipway, i: number) =>
