@@ -10,6 +10,7 @@ import { installErrorHandling } from './errors.js';
 import { installMetrics } from './metrics.js';
 import { installOpenApi } from './openapi.js';
 import { actionRoutes } from './routes/actions.js';
+import { jobRunRoutes } from './routes/job-runs.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { environmentRoutes } from './routes/environments.js';
 import { eventRoutes } from './routes/events.js';
@@ -94,6 +95,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       actionRoutes(typed, apiDeps);
       queueRoutes(typed, apiDeps);
       deploymentRoutes(typed, apiDeps);
+      jobRunRoutes(typed, apiDeps);
       eventRoutes(typed, apiDeps);
       tokenRoutes(typed, apiDeps);
       webhookRoutes(typed, apiDeps);

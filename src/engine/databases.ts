@@ -155,3 +155,12 @@ export function connectionEnv(service: Service, host: string): Record<string, st
     [`${prefix}URL`]: `${conventions.scheme}://${auth}${host}:${port}/${database}${query}`,
   };
 }
+
+/** The connections of the environment's container databases, for every other service's env. */
+export function injectedConnections(services: readonly Service[], hostOf: (db: Service) => string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const db of services) {
+    if (isContainerDatabase(db) && db.status !== 'DELETED') Object.assign(env, connectionEnv(db, hostOf(db)));
+  }
+  return env;
+}

@@ -20,12 +20,13 @@ import type { EventBus } from './events.js';
 import type { RunningStates } from './running-states.js';
 import type { RuntimeResolver } from './runtime-resolver.js';
 import { environmentTarget, serviceTarget } from './service-target.js';
-import { connectionEnv, hasDatabaseCredentials, isContainerDatabase, withDatabaseCredentials } from './databases.js';
+import { hasDatabaseCredentials, injectedConnections, isContainerDatabase, withDatabaseCredentials } from './databases.js';
 import { memoize } from './memoize.js';
 import type { OperationContext, Runtime } from '../runtime/runtime.js';
 import { serviceTask } from './service-tasks.js';
 import { FirstError, runStages, type RunnableStage } from './stage-runner.js';
 import type { Builder } from './builder.js';
+import type { CronScheduler } from './cron-scheduler.js';
 import { BuildSet, gitSecretValues, gitSourceOf } from './builds.js';
 import type { StepHandle } from './deployment-journal.js';
 
@@ -37,6 +38,8 @@ export interface RunnerDeps {
   logger: Logger;
   /** Builds git services; without it their deploys fail with BUILD_ERROR. */
   builder?: Builder;
+  /** Slipway's scheduler of cron jobs (docker runtime). */
+  scheduler?: CronScheduler;
 }
 
 /** A step finished once: a build's start and its service's task may both end QUEUEING. */
@@ -175,11 +178,7 @@ async function execute(
   const current = await store.listServices(environment.id);
   touched = current.filter((s) => ids.has(s.id));
   // Every service but the databases gets the databases' connections (SPEC §1).
-  const injectedEnv: Record<string, string> = {};
-  for (const db of current.filter((s) => isContainerDatabase(s) && s.status !== 'DELETED')) {
-    const target = serviceTarget(project, environment, db);
-    Object.assign(injectedEnv, connectionEnv(db, runtime.serviceHost?.(target) ?? db.name));
-  }
+  const injectedEnv = injectedConnections(current, (db) => runtime.serviceHost?.(serviceTarget(project, environment, db)) ?? db.name);
 
   const operation = operationOf(request.action);
   const stages = planStages(touched, await store.listStages(environment.id), operation);
@@ -252,6 +251,7 @@ async function execute(
             signal,
             forceSignal,
             injectedEnv: service.type === 'database' ? {} : injectedEnv,
+            ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
             keepData: request.keepData ?? false,
             resolveImage,
             builds,

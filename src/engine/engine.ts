@@ -26,6 +26,8 @@ import {
   type SubmitResult,
 } from './control-plane.js';
 import { endInterrupted, runDeployment, type RunnerDeps } from './deployment-runner.js';
+import { CronScheduler } from './cron-scheduler.js';
+import { reinstallSchedules } from './cron-tasks.js';
 import { EventBus } from './events.js';
 import { RunningStates } from './running-states.js';
 import { RuntimeResolver } from './runtime-resolver.js';
@@ -60,6 +62,8 @@ export class Engine implements ControlPlane {
   readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly runtimes: RuntimeResolver;
   private readonly runningStates: RunningStates;
+  /** Slipway's scheduler of cron jobs; exposed so the API can show a job's next run. */
+  readonly scheduler: CronScheduler;
   private readonly executions = new Map<string, Execution>();
   private readonly options: EngineOptions;
   private timer: NodeJS.Timeout | undefined;
@@ -78,6 +82,7 @@ export class Engine implements ControlPlane {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
     this.runtimes = new RuntimeResolver(store, runtimes);
     this.runningStates = new RunningStates(store, this.runtimes, this.events, logger);
+    this.scheduler = new CronScheduler(store, logger);
   }
 
   private get deps(): RunnerDeps {
@@ -87,6 +92,7 @@ export class Engine implements ControlPlane {
       runtimes: this.runtimes,
       runningStates: this.runningStates,
       logger: this.logger,
+      scheduler: this.scheduler,
       ...(this.builder ? { builder: this.builder } : {}),
     };
   }
@@ -94,6 +100,9 @@ export class Engine implements ControlPlane {
   async start(): Promise<void> {
     for (const runtime of this.runtimes.all()) await runtime.start();
     await this.runningStates.start({ sweepMs: this.options.sweepMs });
+    // Cron jobs deployed before a restart keep their schedule (SPEC §7: Slipway's scheduler).
+    const schedules = await reinstallSchedules({ ...this.deps, scheduler: this.scheduler });
+    if (schedules > 0) this.logger.info({ schedules }, 'cron schedules reinstalled');
     this.timer = setInterval(() => this.wake(), this.options.pollMs);
     this.wake();
   }
@@ -104,6 +113,7 @@ export class Engine implements ControlPlane {
     if (this.timer) clearInterval(this.timer);
     await this.ticking;
     await Promise.all([...this.executions.values()].map((e) => e.done));
+    await this.scheduler.close();
     this.runningStates.stop();
     for (const runtime of this.runtimes.all()) await runtime.close();
   }

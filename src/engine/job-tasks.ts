@@ -42,15 +42,14 @@ function describe(result: JobResult, maxDurationSeconds: number): string {
   return `exited with code ${result.exitCode}`;
 }
 
-/** What one run of the job executes: its image resolved, env and command, and the hash of it all. */
-async function jobSpecOf(ctx: TaskContext, service: Service, image: { name: string; tag: string } | string, version: string, op: OperationContext) {
-  const resolved = typeof image === 'string' ? image : await ctx.resolveImage(image, op);
+/** What a run of the job executes, given its resolved image: env (with the injected connections), command, bounds. */
+export function jobRunSpec(service: Service, resolvedImage: string, version: string, injectedEnv: Record<string, string>): { spec: Omit<JobSpec, 'runId'>; hash: string } {
   const source = jobSource(service);
-  const desired = desiredSpec(service, resolved, ctx.injectedEnv ?? {});
+  const desired = desiredSpec(service, resolvedImage, injectedEnv);
   const command = source.command ?? desired.command;
   const hash = specHash({ ...desired, ...(command ? { command } : {}) });
   const spec: Omit<JobSpec, 'runId'> = {
-    image: resolved,
+    image: resolvedImage,
     ...(command ? { command } : {}),
     env: desired.env,
     cpu: desired.cpu,
@@ -59,6 +58,11 @@ async function jobSpecOf(ctx: TaskContext, service: Service, image: { name: stri
     version,
   };
   return { spec, hash };
+}
+
+async function jobSpecOf(ctx: TaskContext, service: Service, image: { name: string; tag: string } | string, version: string, op: OperationContext) {
+  const resolved = typeof image === 'string' ? image : await ctx.resolveImage(image, op);
+  return jobRunSpec(service, resolved, version, ctx.injectedEnv ?? {});
 }
 
 /**

@@ -9,6 +9,8 @@ import type { StageTask, TaskOutcome } from './stage-runner.js';
 import type { Builder, BuiltImage } from './builder.js';
 import { gitSourceOf, type BuildHandle, type BuildSet } from './builds.js';
 import { deployLifecycleJob, isLifecycleJob, lifecycleJobOperation } from './job-tasks.js';
+import { isCronJob, type CronScheduler } from './cron-scheduler.js';
+import { cronJobOperation, deployCronJob } from './cron-tasks.js';
 
 /** What every service task of one deployment shares. */
 export interface TaskContext {
@@ -22,6 +24,8 @@ export interface TaskContext {
   signal: AbortSignal;
   /** Aborted by Cancel with force=true: kills a running lifecycle job (a plain cancel waits for it). */
   forceSignal?: AbortSignal;
+  /** Installs cron jobs' schedules (docker runtime). */
+  scheduler?: CronScheduler;
   /** Env vars every service of the environment gets (the databases' connections). */
   injectedEnv?: Record<string, string>;
   /** Delete: keep the volumes. */
@@ -54,6 +58,12 @@ export function serviceTask(ctx: TaskContext, service: Service, operation: Servi
       if (operation === 'stop') return lifecycleJobOperation(ctx, service, 'stop', 'STOP', ['STOPPING', 'STOPPED', 'STOP_ERROR'], imageOfVersion);
       if (operation === 'delete') return lifecycleJobOperation(ctx, service, 'delete', 'DELETE', ['DELETING', 'DELETED', 'DELETE_ERROR'], imageOfVersion);
       return lifecycleJobOperation(ctx, service, 'start', 'RESTART', ['RESTARTING', 'RESTARTED', 'RESTART_ERROR'], imageOfVersion);
+    }
+    if (isCronJob(service) && operation !== 'deploy') {
+      const imageOfVersion = (version: string) => imageOf(ctx, service, version);
+      if (operation === 'stop') return cronJobOperation(ctx, service, 'stop', 'STOP', ['STOPPING', 'STOPPED', 'STOP_ERROR'], imageOfVersion);
+      if (operation === 'delete') return cronJobOperation(ctx, service, 'delete', 'DELETE', ['DELETING', 'DELETED', 'DELETE_ERROR'], imageOfVersion);
+      return cronJobOperation(ctx, service, 'restart', 'RESTART', ['RESTARTING', 'RESTARTED', 'RESTART_ERROR'], imageOfVersion);
     }
     switch (operation) {
       case 'deploy':
@@ -122,6 +132,7 @@ async function deploy(ctx: TaskContext, service: Service, build: BuildHandle | u
       built = result.image;
     }
     if (isLifecycleJob(service)) return await deployLifecycleJob(ctx, service, built);
+    if (isCronJob(service)) return await deployCronJob(ctx, service, built);
     return await deployImage(ctx, service, built, effects);
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
@@ -188,7 +199,7 @@ async function deployImage(
 }
 
 /** The image a deployed version of the service runs: built from git, or pulled by tag. */
-function imageOf(ctx: TaskContext, service: Service, version: string): { name: string; tag: string } {
+export function imageOf(ctx: TaskContext, service: Service, version: string): { name: string; tag: string } {
   if (gitSourceOf(service)) {
     if (!ctx.builder) throw new Error('this Slipway server has no image builder configured');
     return ctx.builder.imageOf(ctx.project.name, service.name, version);

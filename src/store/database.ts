@@ -131,6 +131,28 @@ export interface DeploymentLogsTable {
   message: string;
 }
 
+export interface JobRunsTable {
+  id: string;
+  service_id: string;
+  environment_id: string;
+  /** The tick this run is for (ISO); unique per service. */
+  scheduled_for: string;
+  version: string | null;
+  status: string;
+  exit_code: number | null;
+  message: string | null;
+  started_at: string;
+  ended_at: string | null;
+}
+
+export interface JobRunLogsTable {
+  id: DbSerial;
+  run_id: string;
+  ts: string;
+  level: string;
+  message: string;
+}
+
 export interface Database {
   projects: ProjectsTable;
   tokens: TokensTable;
@@ -142,4 +164,6 @@ export interface Database {
   deployment_services: DeploymentServicesTable;
   deployment_steps: DeploymentStepsTable;
   deployment_logs: DeploymentLogsTable;
+  job_runs: JobRunsTable;
+  job_run_logs: JobRunLogsTable;
 }

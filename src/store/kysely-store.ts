@@ -3,6 +3,7 @@ import type {
   DeploymentStatus,
   Environment,
   EnvironmentSettings,
+  LogLevel,
   Project,
   RuntimeKind,
   Service,
@@ -15,6 +16,7 @@ import { DeploymentsRepository } from './deployments.js';
 import { EnvironmentsRepository } from './environments.js';
 import { HostPortsRepository } from './host-ports.js';
 import { LogsRepository } from './logs.js';
+import { JobRunsRepository } from './job-runs.js';
 import { ProjectsTokensRepository } from './projects-tokens.js';
 import { QueueRepository } from './queue.js';
 import { ServicesRepository } from './services.js';
@@ -24,6 +26,9 @@ import type {
   DeploymentDetail,
   DeploymentServiceRecord,
   EnqueueResult,
+  JobRun,
+  JobRunLogLine,
+  JobRunStatus,
   LogLine,
   NewRequest,
   NewService,
@@ -43,6 +48,7 @@ export class KyselyStore implements Store {
   private readonly queue: QueueRepository;
   private readonly deployments: DeploymentsRepository;
   private readonly logs: LogsRepository;
+  private readonly jobRuns: JobRunsRepository;
 
   constructor(private readonly ctx: StoreContext) {
     this.projects = new ProjectsTokensRepository(ctx);
@@ -52,6 +58,7 @@ export class KyselyStore implements Store {
     this.queue = new QueueRepository(ctx);
     this.deployments = new DeploymentsRepository(ctx);
     this.logs = new LogsRepository(ctx);
+    this.jobRuns = new JobRunsRepository(ctx);
   }
 
   // Projects, tokens.
@@ -227,5 +234,25 @@ export class KyselyStore implements Store {
   /** Destroys the pg pool or closes the SQLite file. */
   close(): Promise<void> {
     return this.ctx.db.destroy();
+  }
+
+  // Cron job runs.
+  startJobRun(input: { serviceId: string; environmentId: string; scheduledFor: string; version: string | null; staleBefore: string }): Promise<JobRun | null> {
+    return this.jobRuns.startJobRun(input);
+  }
+  finishJobRun(id: string, result: { status: Exclude<JobRunStatus, 'RUNNING'>; exitCode: number | null; message: string | null }): Promise<void> {
+    return this.jobRuns.finishJobRun(id, result);
+  }
+  listJobRuns(serviceId: string, limit?: number): Promise<JobRun[]> {
+    return this.jobRuns.listJobRuns(serviceId, limit);
+  }
+  getJobRun(id: string): Promise<JobRun | undefined> {
+    return this.jobRuns.getJobRun(id);
+  }
+  appendJobRunLog(runId: string, line: { ts: string; level: LogLevel; message: string }): Promise<void> {
+    return this.jobRuns.appendJobRunLog(runId, line);
+  }
+  readJobRunLogs(runId: string): Promise<JobRunLogLine[]> {
+    return this.jobRuns.readJobRunLogs(runId);
   }
 }

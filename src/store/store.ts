@@ -131,6 +131,30 @@ export interface EnqueueResult {
   merged: boolean;
 }
 
+export type JobRunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+
+/** One run of a cron job (SPEC §1, §7): when, which version, how it ended. */
+export interface JobRun {
+  id: string;
+  serviceId: string;
+  environmentId: string;
+  /** The tick the run is for. */
+  scheduledFor: string;
+  version: string | null;
+  status: JobRunStatus;
+  exitCode: number | null;
+  message: string | null;
+  startedAt: string;
+  endedAt: string | null;
+}
+
+export interface JobRunLogLine {
+  seq: number;
+  ts: string;
+  level: LogLevel;
+  message: string;
+}
+
 export interface Store {
   // Projects, tokens.
   createProject(input: { name: string }): Promise<Project & { webhookSecret: string }>;
@@ -219,6 +243,16 @@ export interface Store {
   finishStep(stepId: string, status: StepStatus, message?: string | null): Promise<void>;
   appendLog(deploymentId: string, line: Omit<LogLine, 'seq'>): Promise<void>;
   readLogs(deploymentId: string, afterSeq?: number, limit?: number): Promise<LogLine[]>;
+
+  // Cron job runs.
+  /** null when the tick already has a run, or a run of the service is still RUNNING (started after staleBefore). */
+  startJobRun(input: { serviceId: string; environmentId: string; scheduledFor: string; version: string | null; staleBefore: string }): Promise<JobRun | null>;
+  finishJobRun(id: string, result: { status: Exclude<JobRunStatus, 'RUNNING'>; exitCode: number | null; message: string | null }): Promise<void>;
+  /** Newest first. */
+  listJobRuns(serviceId: string, limit?: number): Promise<JobRun[]>;
+  getJobRun(id: string): Promise<JobRun | undefined>;
+  appendJobRunLog(runId: string, line: { ts: string; level: LogLevel; message: string }): Promise<void>;
+  readJobRunLogs(runId: string): Promise<JobRunLogLine[]>;
 
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import type { Database } from '../database.js';
 import type { SqlFlavor } from '../dialect.js';
 import { initialMigration } from './0001-initial.js';
+import { jobRunsMigration } from './0002-job-runs.js';
 
 /** Migrations are compiled in, not read from a folder, so the built package carries them. */
 class StaticMigrationProvider implements MigrationProvider {
@@ -10,6 +11,7 @@ class StaticMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
     return {
       '0001-initial': initialMigration(this.flavor),
+      '0002-job-runs': jobRunsMigration(this.flavor),
     };
   }
 }

@@ -202,8 +202,10 @@ describe('the seed order of environment actions', () => {
       ['databases', 'lifecycle jobs', 'cron jobs', 'containers', 'applications'],
     );
     assertStageOrder(await workSteps(deploy.deploymentId), ['databases', 'lifecycle jobs', 'cron jobs', 'containers', 'applications']);
+    // A cron job's deploy installs its schedule: it runs nothing now.
     const work = runtime.calls.slice(mark).filter((c) => ['deploy', 'runJob'].includes(c.method) && ['db', 'migrate', 'nightly', 'box', 'web'].includes(c.serviceName ?? ''));
-    assert.deepEqual(work.map((c) => c.serviceName), ['db', 'migrate', 'nightly', 'box', 'web']);
+    assert.deepEqual(work.map((c) => c.serviceName), ['db', 'migrate', 'box', 'web']);
+    assert.ok(engine.scheduler.isInstalled(cron));
     for (const id of [app, box, cron, migrate, db]) assert.equal(await statusOf(id), 'DEPLOYED');
 
     const runsBefore = runtime.callsOf('runJob').filter((n) => n === 'migrate').length;
@@ -217,6 +219,7 @@ describe('the seed order of environment actions', () => {
     const stopSteps = (await workSteps(stop.deploymentId)).filter((s) => s.name === 'migrate').map((s) => s.step);
     assert.deepEqual(stopSteps.sort(), ['EXECUTE', 'STOP']);
     for (const id of [app, box, cron, migrate, db]) assert.equal(await statusOf(id), 'STOPPED');
+    assert.ok(!engine.scheduler.isInstalled(cron), 'Stop suspended the schedule');
     assert.equal(environmentStatus((await store.listServices(env)).map((s) => s.status)), 'STOPPED');
   });
 
@@ -321,5 +324,67 @@ describe('container databases', () => {
     assert.equal((await store.getService(db))!.settings.env.find((v) => v.key === 'POSTGRES_PASSWORD')!.value, password.value);
     assert.equal(runtime.callsOf('deploy').length, deploysBefore, 'no changes: no rollout');
     assert.equal(await statusOf(migrate), 'DEPLOYED');
+  });
+});
+
+describe('cron jobs', () => {
+  const runsOf = (id: string) => store.listJobRuns(id);
+
+  test('Deploy installs the schedule: runs every second, each recorded with exit code and output; Stop suspends it, Redeploy resumes it', async () => {
+    const env = await environment();
+    const id = await job(env, 'tick', { jobType: 'cron', schedule: '* * * * * *', events: undefined, command: ['echo', 'tick'] });
+    runtime.jobExits.set('tick', [0, 4]);
+    await finished((await engine.submit(action(env, 'DEPLOY', { serviceId: id }))).deploymentId);
+    assert.equal(await statusOf(id), 'DEPLOYED');
+    await until('two finished runs', async () => (await runsOf(id)).filter((r) => r.status !== 'RUNNING').length >= 2);
+    const [second, first] = (await runsOf(id)).filter((r) => r.status !== 'RUNNING').slice(-2);
+    assert.deepEqual([first!.status, first!.exitCode], ['SUCCEEDED', 0]);
+    assert.deepEqual([second!.status, second!.exitCode], ['FAILED', 4]);
+    const lines = await store.readJobRunLogs(first!.id);
+    assert.ok(lines.some((l) => /fake job run/.test(l.message)));
+    assert.deepEqual(runtime.jobRuns.filter((r) => r.serviceName === 'tick').at(-1)!.spec.command, ['echo', 'tick']);
+
+    await finished((await engine.submit(action(env, 'STOP', { serviceId: id }))).deploymentId);
+    assert.equal(await statusOf(id), 'STOPPED');
+    await until('no run going on', async () => (await runsOf(id)).every((r) => r.status !== 'RUNNING'));
+    const stoppedAt = (await runsOf(id)).length;
+    // Two ticks of the schedule pass without a run.
+    await new Promise((r) => setTimeout(r, 2200));
+    assert.equal((await runsOf(id)).length, stoppedAt, 'no run after Stop');
+
+    await finished((await engine.submit(action(env, 'REDEPLOY', { serviceId: id }))).deploymentId);
+    await until('a run after Redeploy', async () => (await runsOf(id)).length > stoppedAt);
+    await finished((await engine.submit(action(env, 'STOP', { serviceId: id }))).deploymentId);
+  });
+
+  test('runs never overlap: ticks while a run goes on are skipped', async () => {
+    const env = await environment();
+    const id = await job(env, 'long', { jobType: 'cron', schedule: '* * * * * *', events: undefined });
+    const hold = runtime.hold('long');
+    await finished((await engine.submit(action(env, 'DEPLOY', { serviceId: id }))).deploymentId);
+    await hold.started;
+    // Let two more ticks come while the first run is held.
+    await new Promise((r) => setTimeout(r, 2200));
+    assert.equal((await runsOf(id)).length, 1);
+    hold.release();
+    await until('the run ended', async () => (await runsOf(id))[0]?.status === 'SUCCEEDED' || (await runsOf(id)).length > 1);
+    await finished((await engine.submit(action(env, 'STOP', { serviceId: id }))).deploymentId);
+  });
+
+  test('a restarted control plane reinstalls the schedules of deployed cron jobs, not of stopped ones', async () => {
+    const env = await environment();
+    const on = await job(env, 'kept', { jobType: 'cron', schedule: '0 0 * * *', events: undefined });
+    const off = await job(env, 'off', { jobType: 'cron', schedule: '0 0 * * *', events: undefined });
+    await finished((await engine.submit(action(env, 'DEPLOY'))).deploymentId);
+    await finished((await engine.submit(action(env, 'STOP', { serviceId: off }))).deploymentId);
+    const second = new Engine(store, { docker: new FakeRuntime() }, pino({ level: 'silent' }), { pollMs: 60_000, sweepMs: 60_000 });
+    await second.start();
+    try {
+      assert.ok(second.scheduler.isInstalled(on));
+      assert.ok(!second.scheduler.isInstalled(off));
+      assert.ok(second.scheduler.nextRun(on)! > new Date());
+    } finally {
+      await second.close();
+    }
   });
 });

@@ -1,0 +1,137 @@
+import { Cron } from 'croner';
+import type { Logger } from 'pino';
+import type { Environment, JobSource, Project, Service } from '../domain/index.js';
+import type { JobSpec, OperationContext, Runtime } from '../runtime/runtime.js';
+import type { Store } from '../store/store.js';
+import { redact } from './redact.js';
+import { serviceTarget } from './service-target.js';
+
+/**
+ * Slipway's scheduler of cron jobs on the docker runtime (SPEC §7): a deployed cron job's
+ * schedule (cron syntax, with an optional seconds field) starts a one-off run at each tick.
+ * Runs never overlap: a tick that comes while the previous run is still going is skipped, in
+ * this process and — through the store — across processes sharing a database, which also
+ * record each tick at most once. Each run is recorded with its exit code and its output.
+ */
+
+export function isCronJob(service: Pick<Service, 'type' | 'source'>): boolean {
+  return service.type === 'job' && (service.source as JobSource).jobType === 'cron';
+}
+
+export interface ScheduledJob {
+  service: Service;
+  project: Project;
+  environment: Environment;
+  runtime: Runtime;
+  /** The run's spec; `image` is resolved at the first tick when given as a reference to pull. */
+  spec: Omit<JobSpec, 'runId' | 'image'>;
+  image: string | { name: string; tag: string };
+  /** Values to keep out of the run's log. */
+  secrets: readonly string[];
+}
+
+interface Entry {
+  job: ScheduledJob;
+  cron: Cron;
+  running: Promise<void> | null;
+  kill: AbortController;
+}
+
+export class CronScheduler {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Installs (or replaces) the schedule of a cron job. Throws on a schedule croner refuses. */
+  install(job: ScheduledJob): void {
+    const schedule = (job.service.source as JobSource).schedule;
+    if (!schedule) throw new Error(`cron job ${job.service.name} has no schedule`);
+    this.suspend(job.service.id);
+    const entry: Entry = {
+      job,
+      running: null,
+      kill: new AbortController(),
+      cron: new Cron(schedule, { catch: (error: unknown) => this.logger.error({ err: error, serviceId: job.service.id }, 'cron tick failed') }, () => {
+        // No overlapping runs: a tick while the previous run goes on is skipped.
+        if (entry.running) return;
+        entry.running = this.tick(entry).finally(() => {
+          entry.running = null;
+        });
+      }),
+    };
+    this.entries.set(job.service.id, entry);
+  }
+
+  /** Stops the schedule of a cron job (Stop, Delete); a run going on may finish. */
+  suspend(serviceId: string): void {
+    const entry = this.entries.get(serviceId);
+    if (!entry) return;
+    entry.cron.stop();
+    this.entries.delete(serviceId);
+  }
+
+  isInstalled(serviceId: string): boolean {
+    return this.entries.has(serviceId);
+  }
+
+  /** When the schedule fires next, or null. */
+  nextRun(serviceId: string): Date | null {
+    return this.entries.get(serviceId)?.cron.nextRun() ?? null;
+  }
+
+  /** Stops every schedule, kills the runs going on (nobody would record their end) and waits for them. */
+  async close(): Promise<void> {
+    const entries = [...this.entries.values()];
+    this.entries.clear();
+    for (const entry of entries) {
+      entry.cron.stop();
+      entry.kill.abort();
+    }
+    await Promise.all(entries.map((e) => e.running));
+  }
+
+  private async tick(entry: Entry): Promise<void> {
+    const { job } = entry;
+    const source = job.service.source as JobSource;
+    // Every process computes the same tick time, so the store records the tick once.
+    const scheduledFor = new Date(Math.round(Date.now() / 1000) * 1000).toISOString();
+    const staleBefore = new Date(Date.now() - (source.maxDurationSeconds + 60) * 1000).toISOString();
+    const run = await this.store.startJobRun({
+      serviceId: job.service.id,
+      environmentId: job.environment.id,
+      scheduledFor,
+      version: job.spec.version,
+      staleBefore,
+    });
+    if (!run) return;
+    let writes: Promise<unknown> = Promise.resolve();
+    const op: OperationContext = {
+      signal: entry.kill.signal,
+      log: (level, message) => {
+        const line = { ts: new Date().toISOString(), level, message: redact(message, job.secrets) };
+        writes = writes.then(() => this.store.appendJobRunLog(run.id, line)).catch(() => undefined);
+      },
+    };
+    try {
+      if (typeof job.image !== 'string') job.image = await job.runtime.resolveImage(job.image, op);
+      const result = await job.runtime.runJob(serviceTarget(job.project, job.environment, job.service), { ...job.spec, image: job.image, runId: run.id.slice(0, 8) }, op);
+      await writes;
+      const ok = result.outcome === 'exited' && result.exitCode === 0;
+      const message =
+        result.outcome === 'timed-out'
+          ? `did not end within maxDurationSeconds (${source.maxDurationSeconds} s)`
+          : result.outcome === 'killed'
+            ? 'killed: the control plane stopped'
+            : `exited with code ${result.exitCode}`;
+      await this.store.finishJobRun(run.id, { status: ok ? 'SUCCEEDED' : 'FAILED', exitCode: result.exitCode, message });
+    } catch (error) {
+      await writes;
+      const message = error instanceof Error ? error.message : String(error);
+      await this.store.appendJobRunLog(run.id, { ts: new Date().toISOString(), level: 'error', message: redact(message, job.secrets) }).catch(() => undefined);
+      await this.store.finishJobRun(run.id, { status: 'FAILED', exitCode: null, message: redact(message, job.secrets) });
+    }
+  }
+}

@@ -1,0 +1,170 @@
+import type { Logger } from 'pino';
+import type { DeploymentStatus, Service, StepName } from '../domain/index.js';
+import type { OperationContext, Runtime } from '../runtime/runtime.js';
+import type { Store } from '../store/store.js';
+import type { Builder, BuiltImage } from './builder.js';
+import { gitSourceOf } from './builds.js';
+import { isCronJob, type CronScheduler, type ScheduledJob } from './cron-scheduler.js';
+import { injectedConnections } from './databases.js';
+import type { RuntimeResolver } from './runtime-resolver.js';
+import { imageToPull, versionToDeploy } from './desired-spec.js';
+import { jobRunSpec } from './job-tasks.js';
+import { serviceTarget } from './service-target.js';
+import type { TaskContext } from './service-tasks.js';
+import type { TaskOutcome } from './stage-runner.js';
+
+/**
+ * Cron jobs through the actions (SPEC §4.2): Deploy and Redeploy install the schedule in
+ * Slipway's scheduler (docker runtime), Stop suspends it, Delete removes it, Restart installs
+ * it again. Nothing runs during the action itself: runs happen at the schedule's ticks.
+ */
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function schedulerOf(ctx: TaskContext): CronScheduler {
+  if (ctx.runtime.kind !== 'docker') throw new Error(`cron jobs are not supported on the ${ctx.runtime.kind} runtime yet`);
+  if (!ctx.scheduler) throw new Error('this Slipway server has no cron scheduler');
+  return ctx.scheduler;
+}
+
+/** Keeps the connection secrets and the service's own out of the runs' logs. */
+export function runSecrets(service: Service, injectedEnv: Record<string, string>): string[] {
+  const own = service.settings.env.filter((v) => v.secret).map((v) => v.value);
+  const injected = Object.entries(injectedEnv)
+    .filter(([key]) => /_(PASSWORD|URL)$/.test(key))
+    .map(([, value]) => value);
+  return [...own, ...injected].filter((v) => v.length > 0);
+}
+
+export function scheduledJob(
+  ctx: Pick<TaskContext, 'project' | 'environment' | 'runtime'>,
+  service: Service,
+  image: string | { name: string; tag: string },
+  version: string,
+  injectedEnv: Record<string, string>,
+): { job: ScheduledJob; hash: string } {
+  // The hash needs an image: the reference stands in for it until the first tick resolves it.
+  const { spec, hash } = jobRunSpec(service, typeof image === 'string' ? image : `${image.name}:${image.tag}`, version, injectedEnv);
+  const { image: _resolved, ...rest } = spec;
+  return {
+    job: { service, project: ctx.project, environment: ctx.environment, runtime: ctx.runtime, spec: rest, image, secrets: runSecrets(service, injectedEnv) },
+    hash,
+  };
+}
+
+export async function deployCronJob(ctx: TaskContext, service: Service, built: BuiltImage | undefined): Promise<TaskOutcome> {
+  const { journal } = ctx;
+  await journal.moveService(service.id, 'DEPLOYING');
+  const step = await journal.startStep(service.id, 'DEPLOY');
+  const op: OperationContext = { signal: ctx.signal, log: (level, message) => void journal.log(service.id, 'DEPLOY', level, message) };
+  try {
+    const scheduler = schedulerOf(ctx);
+    const version = built?.commit ?? versionToDeploy(service);
+    if (!version) throw new Error(`service ${service.name} has no version to deploy`);
+    const resolved =
+      built?.localImageId && ctx.runtime.kind === 'docker'
+        ? built.localImageId
+        : await ctx.resolveImage(built ? { name: built.name, tag: built.tag } : imageToPull(service, version), op);
+    const { job, hash } = scheduledJob(ctx, service, resolved, version, ctx.injectedEnv ?? {});
+    scheduler.install(job);
+    await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash });
+    const next = scheduler.nextRun(service.id);
+    await step.finish('SUCCESS', `schedule installed${next ? `; next run ${next.toISOString()}` : ''}`);
+    await journal.moveService(service.id, 'DEPLOYED');
+    return 'succeeded';
+  } catch (err) {
+    const message = errorMessage(err);
+    await journal.log(service.id, 'DEPLOY', 'error', message);
+    await step.finish('ERROR', message);
+    await journal.moveService(service.id, 'DEPLOYMENT_ERROR', message);
+    return 'failed';
+  }
+}
+
+/** Stop (suspend), Delete (remove) and Restart (install again) of a cron job. */
+export async function cronJobOperation(
+  ctx: TaskContext,
+  service: Service,
+  operation: 'stop' | 'delete' | 'restart',
+  stepName: StepName,
+  [during, done, failed]: [DeploymentStatus, DeploymentStatus, DeploymentStatus],
+  imageOf: (version: string) => { name: string; tag: string },
+): Promise<TaskOutcome> {
+  const { journal } = ctx;
+  await journal.moveService(service.id, during);
+  const step = await journal.startStep(service.id, stepName);
+  const op: OperationContext = { signal: new AbortController().signal, log: (level, message) => void journal.log(service.id, stepName, level, message) };
+  try {
+    const target = serviceTarget(ctx.project, ctx.environment, service);
+    if (operation === 'restart') {
+      const version = service.deployedVersion ?? versionToDeploy(service);
+      if (!version) throw new Error(`service ${service.name} has no deployed version`);
+      const resolved = await ctx.resolveImage(imageOf(version), op);
+      schedulerOf(ctx).install(scheduledJob(ctx, service, resolved, version, ctx.injectedEnv ?? {}).job);
+      op.log('info', 'schedule installed again');
+    } else {
+      ctx.scheduler?.suspend(service.id);
+      op.log('info', operation === 'stop' ? 'schedule suspended' : 'schedule removed');
+      if (operation === 'stop') await ctx.runtime.stop(target, op);
+      else await ctx.runtime.delete(target, { keepData: ctx.keepData }, op);
+    }
+    await step.finish('SUCCESS');
+    await journal.moveService(service.id, done);
+    return 'succeeded';
+  } catch (err) {
+    const message = errorMessage(err);
+    await journal.log(service.id, stepName, 'error', message);
+    await step.finish('ERROR', message);
+    await journal.moveService(service.id, failed, message);
+    return 'failed';
+  }
+}
+
+/**
+ * Puts back the schedules of the cron jobs that were deployed (and not stopped) when the
+ * control plane stopped: a Slipway restart does not lose them. Images are resolved at the
+ * first tick, so an unreachable registry now does not keep the server from starting.
+ */
+export async function reinstallSchedules(deps: {
+  store: Store;
+  runtimes: RuntimeResolver;
+  scheduler: CronScheduler;
+  builder?: Builder;
+  logger: Logger;
+}): Promise<number> {
+  let installed = 0;
+  for (const project of await deps.store.listProjects()) {
+    for (const environment of await deps.store.listEnvironments(project.id)) {
+      const services = await deps.store.listServices(environment.id);
+      const crons = services.filter((s) => isCronJob(s) && (s.status === 'DEPLOYED' || s.status === 'RESTARTED') && s.deployedVersion);
+      if (crons.length === 0) continue;
+      let runtime: Runtime;
+      try {
+        runtime = deps.runtimes.forEnvironment(environment);
+      } catch {
+        continue;
+      }
+      if (runtime.kind !== 'docker') continue;
+      const injected = injectedConnections(services, (db) => runtime.serviceHost?.(serviceTarget(project, environment, db)) ?? db.name);
+      for (const service of crons) {
+        try {
+          const version = service.deployedVersion!;
+          const image = gitSourceOf(service)
+            ? (deps.builder ?? missingBuilder()).imageOf(project.name, service.name, version)
+            : imageToPull(service, version);
+          deps.scheduler.install(scheduledJob({ project, environment, runtime }, service, image, version, injected).job);
+          installed++;
+        } catch (error) {
+          deps.logger.error({ err: error, serviceId: service.id }, 'could not reinstall the schedule of a cron job');
+        }
+      }
+    }
+  }
+  return installed;
+}
+
+function missingBuilder(): never {
+  throw new Error('this Slipway server has no image builder configured');
+}
