@@ -283,6 +283,89 @@ describe('resources', () => {
   });
 });
 
+describe('editing projects and environments', () => {
+  test('PATCH /projects/{id} renames and answers the project; another project\'s name is 409', async () => {
+    const admin = bearer(h.tokens.admin);
+    const created = (await h.app.inject({ method: 'POST', url: `${V}/projects`, headers: admin, payload: { name: 'to-rename' } })).json();
+    await h.app.inject({ method: 'POST', url: `${V}/projects`, headers: admin, payload: { name: 'taken' } });
+    const res = await h.app.inject({ method: 'PATCH', url: `${V}/projects/${created.id}`, headers: admin, payload: { name: 'renamed-project' } });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json(), { id: created.id, name: 'renamed-project', createdAt: created.createdAt });
+    assert.equal((await h.app.inject({ method: 'GET', url: `${V}/projects/${created.id}`, headers: admin })).json().name, 'renamed-project');
+    assertError(await h.app.inject({ method: 'PATCH', url: `${V}/projects/${created.id}`, headers: admin, payload: { name: 'taken' } }), 409, 'CONFLICT');
+    // The name is the project's only editable field: it is required, and nothing else is taken.
+    const empty = assertError(await h.app.inject({ method: 'PATCH', url: `${V}/projects/${created.id}`, headers: admin, payload: {} }), 400, 'VALIDATION_FAILED');
+    assert.deepEqual((empty.details as Array<{ field: string }>).map((d) => d.field), ['body/name']);
+    const extra = assertError(
+      await h.app.inject({ method: 'PATCH', url: `${V}/projects/${created.id}`, headers: admin, payload: { name: 'ok', webhookSecret: 'x' } }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    assert.deepEqual(extra.details, [{ field: 'body/webhookSecret', message: 'unknown field' }]);
+    assert.equal((await h.app.inject({ method: 'GET', url: `${V}/projects/${created.id}`, headers: admin })).json().name, 'renamed-project');
+  });
+
+  test('PATCH /environments/{id} renames, merges settings and answers the environment; duplicates are 409', async () => {
+    const admin = bearer(h.tokens.admin);
+    const created = (await h.app.inject({ method: 'POST', url: `${V}/projects/${projectId}/environments`, headers: admin, payload: { name: 'edit-me' } })).json();
+    const url = `${V}/environments/${created.id}`;
+    const renamed = await h.app.inject({ method: 'PATCH', url, headers: admin, payload: { name: 'edited' } });
+    assert.equal(renamed.statusCode, 200, renamed.body);
+    assert.equal(renamed.json().id, created.id);
+    assert.equal(renamed.json().name, 'edited');
+    assert.equal(renamed.json().runtime, 'docker');
+    assert.equal(renamed.json().state, 'READY');
+    assert.deepEqual(renamed.json().settings, { maxParallelBuilds: 2, maxParallelDeploys: 4 });
+    const tuned = await h.app.inject({ method: 'PATCH', url, headers: admin, payload: { settings: { maxParallelDeploys: 8 } } });
+    assert.deepEqual(tuned.json().settings, { maxParallelBuilds: 2, maxParallelDeploys: 8 });
+    const both = await h.app.inject({ method: 'PATCH', url, headers: admin, payload: { name: 'edited-2', settings: { maxParallelBuilds: 32 }, runtime: 'docker' } });
+    assert.equal(both.statusCode, 200, both.body);
+    assert.equal(both.json().name, 'edited-2');
+    assert.deepEqual(both.json().settings, { maxParallelBuilds: 32, maxParallelDeploys: 8 });
+    const read = (await h.app.inject({ method: 'GET', url, headers: admin })).json();
+    assert.equal(read.name, 'edited-2');
+    assert.deepEqual(read.settings, { maxParallelBuilds: 32, maxParallelDeploys: 8 });
+    // The fixture's environment is named staging in the same project.
+    const dup = assertError(await h.app.inject({ method: 'PATCH', url, headers: admin, payload: { name: 'staging' } }), 409, 'CONFLICT');
+    assert.match(dup.message, /staging/);
+    assert.equal((await h.app.inject({ method: 'GET', url, headers: admin })).json().name, 'edited-2');
+  });
+
+  test('PATCH /environments/{id} refuses a runtime change, out-of-bounds settings and unknown fields, naming the field', async () => {
+    const admin = bearer(h.tokens.admin);
+    const url = `${V}/environments/${envId}`;
+    const fields = async (payload: unknown) =>
+      (assertError(await h.app.inject({ method: 'PATCH', url, headers: admin, payload: payload as object }), 400, 'VALIDATION_FAILED').details as Array<{ field: string }>).map(
+        (d) => d.field,
+      );
+    assert.deepEqual(await fields({ runtime: 'kubernetes' }), ['body/runtime']);
+    assert.deepEqual(await fields({ name: 'other', runtime: 'kubernetes' }), ['body/runtime']);
+    assert.ok((await fields({ runtime: 'podman' })).includes('body/runtime'));
+    for (const value of [0, 33, 1.5, '4', null]) {
+      assert.deepEqual(await fields({ settings: { maxParallelBuilds: value } }), ['body/settings/maxParallelBuilds'], `maxParallelBuilds ${String(value)}`);
+    }
+    assert.deepEqual(await fields({ settings: { maxParallelDeploys: 0 } }), ['body/settings/maxParallelDeploys']);
+    assert.deepEqual(await fields({ settings: { maxParallelDeploys: 65 } }), ['body/settings/maxParallelDeploys']);
+    assert.deepEqual(await fields({ settings: { maxParallelBuilds: 2, surprise: 1 } }), ['body/settings/surprise']);
+    assert.deepEqual(await fields({ projectId }), ['body/projectId']);
+    // Nothing changed.
+    const env = (await h.app.inject({ method: 'GET', url, headers: admin })).json();
+    assert.equal(env.name, 'staging');
+    assert.equal(env.runtime, 'docker');
+    assert.deepEqual(env.settings, { maxParallelBuilds: 2, maxParallelDeploys: 4 });
+  });
+
+  test('deployers and viewers may not edit projects or environments', async () => {
+    for (const role of ['deployer', 'viewer'] as const) {
+      const headers = bearer(h.tokens[role]);
+      assertError(await h.app.inject({ method: 'PATCH', url: `${V}/projects/${projectId}`, headers, payload: { name: 'hijack' } }), 403, 'FORBIDDEN');
+      assertError(await h.app.inject({ method: 'PATCH', url: `${V}/environments/${envId}`, headers, payload: { name: 'hijack' } }), 403, 'FORBIDDEN');
+    }
+    assert.equal((await h.app.inject({ method: 'GET', url: `${V}/projects/${projectId}`, headers: bearer(h.tokens.admin) })).json().name, 'shop');
+    assert.equal((await h.app.inject({ method: 'GET', url: `${V}/environments/${envId}`, headers: bearer(h.tokens.admin) })).json().name, 'staging');
+  });
+});
+
 describe('actions', () => {
   test('service and environment actions answer 202 { requestId, deploymentId, position, merged } with origin and version', async () => {
     const deployer = { ...bearer(h.tokens.deployer), 'x-slipway-origin': 'CLI' };
@@ -428,9 +511,11 @@ describe('bad input on every route', () => {
   // [method, path with :id, body for a valid-looking request or undefined, role]
   const routes: Array<[string, string, unknown]> = [
     ['GET', '/projects/:id', undefined],
+    ['PATCH', '/projects/:id', { name: 'renamed' }],
     ['POST', '/projects/:id/environments', { name: 'qa' }],
     ['GET', '/projects/:id/environments', undefined],
     ['GET', '/environments/:id', undefined],
+    ['PATCH', '/environments/:id', { name: 'renamed' }],
     ['DELETE', '/environments/:id', undefined],
     ['GET', '/environments/:id/status', undefined],
     ['POST', '/environments/:id/services', { name: 'z', type: 'container', source: { image: { name: 'nginx', tag: '1' } } }],
@@ -473,7 +558,9 @@ describe('bad input on every route', () => {
 
   const bodyRoutes: Array<[string, string]> = [
     ['POST', '/projects'],
+    ['PATCH', '/projects/:project'],
     ['POST', `/projects/:project/environments`],
+    ['PATCH', '/environments/:env'],
     ['POST', `/environments/:env/services`],
     ['PATCH', `/services/:app`],
     ['POST', `/services/:app/deploy`],
@@ -512,6 +599,8 @@ describe('bad input on every route', () => {
       assertError(await h.app.inject({ method: 'POST', url: `${V}/projects`, headers: admin, payload: { name } }), 400, 'VALIDATION_FAILED');
       assertError(await h.app.inject({ method: 'POST', url: `${V}/projects/${projectId}/environments`, headers: admin, payload: { name } }), 400, 'VALIDATION_FAILED');
       assertError(await h.app.inject({ method: 'PATCH', url: `${V}/services/${appServiceId}`, headers: admin, payload: { name } }), 400, 'VALIDATION_FAILED');
+      assertError(await h.app.inject({ method: 'PATCH', url: `${V}/projects/${projectId}`, headers: admin, payload: { name } }), 400, 'VALIDATION_FAILED');
+      assertError(await h.app.inject({ method: 'PATCH', url: `${V}/environments/${envId}`, headers: admin, payload: { name } }), 400, 'VALIDATION_FAILED');
       assertError(await h.app.inject({ method: 'POST', url: `${V}/tokens`, headers: admin, payload: { name, role: 'viewer' } }), 400, 'VALIDATION_FAILED');
     }
     // A git service deploys commits only; an image service takes any valid tag.
@@ -547,9 +636,9 @@ describe('operations and documents', () => {
     assert.match(doc.openapi, /^3\./);
     assert.deepEqual(doc.components.securitySchemes.bearerAuth, { type: 'http', scheme: 'bearer', description: doc.components.securitySchemes.bearerAuth.description });
     const expected = [
-      'post /api/v1/projects', 'get /api/v1/projects', 'get /api/v1/projects/{id}',
+      'post /api/v1/projects', 'get /api/v1/projects', 'get /api/v1/projects/{id}', 'patch /api/v1/projects/{id}',
       'post /api/v1/projects/{id}/environments', 'get /api/v1/projects/{id}/environments',
-      'get /api/v1/environments/{id}', 'delete /api/v1/environments/{id}',
+      'get /api/v1/environments/{id}', 'patch /api/v1/environments/{id}', 'delete /api/v1/environments/{id}',
       'post /api/v1/environments/{id}/services', 'get /api/v1/environments/{id}/services',
       'get /api/v1/services/{id}', 'patch /api/v1/services/{id}', 'delete /api/v1/services/{id}',
       'get /api/v1/environments/{id}/status', 'get /api/v1/services/{id}/actions', 'get /api/v1/environments/{id}/actions',

@@ -1,10 +1,10 @@
 import type { Api, ApiDeps } from '../context.js';
 import { originOf, requireEnvironment, requireProject, triggeredBy } from '../context.js';
 import { DEFAULT_ENVIRONMENT_SETTINGS } from '../../domain/index.js';
-import { ApiError } from '../errors.js';
+import { ApiError, validationFailed } from '../errors.js';
 import { presentEnvironment, presentEnvironmentStatus } from '../present.js';
 import { ActionAccepted, AnyObject, IdParams, errorResponses } from '../schemas/common.js';
-import { CreateEnvironmentBody } from '../schemas/project.js';
+import { CreateEnvironmentBody, PatchEnvironmentBody } from '../schemas/project.js';
 import { DeleteQuery } from '../schemas/service.js';
 
 export function environmentRoutes(app: Api, { store, controlPlane }: ApiDeps): void {
@@ -64,6 +64,30 @@ export function environmentRoutes(app: Api, { store, controlPlane }: ApiDeps): v
     async (request) => {
       const env = await requireEnvironment(store, request.params.id);
       return presentEnvironment(env, await store.listServices(env.id), controlPlane);
+    },
+  );
+
+  app.patch(
+    '/environments/:id',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['environments'],
+        summary: 'Rename an environment or change its settings (merged over the current ones); the runtime cannot change',
+        params: IdParams,
+        body: PatchEnvironmentBody,
+        response: { 200: AnyObject, ...errorResponses(409) },
+      },
+    },
+    async (request) => {
+      const env = await requireEnvironment(store, request.params.id);
+      const { name, runtime, settings } = request.body;
+      if (runtime !== undefined && runtime !== env.runtime) {
+        throw validationFailed([{ field: 'body/runtime', message: `cannot change: the environment runs on ${env.runtime} since its creation` }]);
+      }
+      // The store refuses a name another environment of the project holds (CONFLICT).
+      const updated = await store.updateEnvironment(env.id, { ...(name !== undefined ? { name } : {}), ...(settings !== undefined ? { settings } : {}) });
+      return presentEnvironment(updated, await store.listServices(updated.id), controlPlane);
     },
   );
 

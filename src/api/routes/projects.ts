@@ -3,7 +3,7 @@ import { requireProject } from '../context.js';
 import { ApiError } from '../errors.js';
 import { presentProject } from '../present.js';
 import { AnyObject, IdParams, errorResponses } from '../schemas/common.js';
-import { CreateProjectBody } from '../schemas/project.js';
+import { CreateProjectBody, PatchProjectBody } from '../schemas/project.js';
 
 export function projectRoutes(app: Api, { store }: ApiDeps): void {
   app.post(
@@ -40,5 +40,24 @@ export function projectRoutes(app: Api, { store }: ApiDeps): void {
       schema: { tags: ['projects'], summary: 'One project', params: IdParams, response: { 200: AnyObject, ...errorResponses() } },
     },
     async (request) => presentProject(await requireProject(store, request.params.id)),
+  );
+
+  app.patch(
+    '/projects/:id',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['projects'],
+        summary: 'Rename a project (images built from then on are named after the new name)',
+        params: IdParams,
+        body: PatchProjectBody,
+        response: { 200: AnyObject, ...errorResponses(409) },
+      },
+    },
+    async (request) => {
+      const project = await requireProject(store, request.params.id);
+      // The store refuses another project's name (CONFLICT) in the update itself.
+      return presentProject(await store.updateProject(project.id, { name: request.body.name }));
+    },
   );
 }

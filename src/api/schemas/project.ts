@@ -3,15 +3,26 @@ import { Name, Obj } from './common.js';
 
 export const CreateProjectBody = Obj({ name: Name });
 
+export const PatchProjectBody = Obj({ name: Name });
+
+const EnvironmentSettingsInput = Obj({
+  maxParallelBuilds: Type.Optional(Type.Integer({ minimum: 1, maximum: 32 })),
+  maxParallelDeploys: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+});
+
 export const CreateEnvironmentBody = Obj({
   name: Name,
   runtime: Type.Optional(Type.Union([Type.Literal('docker'), Type.Literal('kubernetes')], { default: 'docker' })),
-  settings: Type.Optional(
-    Obj({
-      maxParallelBuilds: Type.Optional(Type.Integer({ minimum: 1, maximum: 32 })),
-      maxParallelDeploys: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
-    }),
+  settings: Type.Optional(EnvironmentSettingsInput),
+});
+
+/** Settings given are merged over the current ones. */
+export const PatchEnvironmentBody = Obj({
+  name: Type.Optional(Name),
+  runtime: Type.Optional(
+    Type.Union([Type.Literal('docker'), Type.Literal('kubernetes')], { description: 'fixed at creation: only the current value is accepted' }),
   ),
+  settings: Type.Optional(EnvironmentSettingsInput),
 });
 
 export const CreateTokenBody = Obj({
