@@ -1,4 +1,4 @@
-import type { KubeConfig, KubernetesObject, V1Deployment, V1Pod, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1Deployment, V1Pod, V1Secret, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import type { RunningState } from '../../domain/statuses.js';
 import {
   RolloutCanceledError,
@@ -15,6 +15,7 @@ import {
 import { Cluster, apiErrorMessage, type ObjectRef } from './cluster.js';
 import {
   deploymentManifest,
+  envSecretManifest,
   namespaceManifest,
   publicServiceManifest,
   serviceManifest,
@@ -107,6 +108,9 @@ export class KubernetesRuntime implements Runtime {
     if ((object.spec?.replicas ?? 0) === 0) return null;
     const state = kind === 'Deployment' ? deploymentRolloutState(object as V1Deployment) : statefulSetRolloutState(object as V1StatefulSet);
     if (state.state !== 'done') return null;
+    // Env values in the template itself (as Slipway applied them before they moved to a
+    // Secret): roll out again, whatever the hash says, so the values leave the pod spec.
+    if (object.spec?.template?.spec?.containers?.some((c) => c.env?.some((e) => e.value !== undefined))) return null;
     return object.spec?.template?.metadata?.annotations?.[ANNOTATION.specHash] ?? null;
   }
 
@@ -118,6 +122,7 @@ export class KubernetesRuntime implements Runtime {
     await this.removeOtherKind(target, kind, ctx);
     const before = await this.cluster.read<Workload>(workloadRef(kind, namespace, name));
     await this.applyServices(target, spec, kind);
+    await this.applyEnvSecret(target, spec);
     const manifest = kind === 'Deployment' ? deploymentManifest(target, spec) : statefulSetManifest(target, spec, this.manifestOptions);
     const applied = await this.cluster.apply<KubernetesObject & Workload>(manifest as KubernetesObject & Workload);
     const changed = before?.metadata?.generation !== applied.metadata?.generation;
@@ -133,6 +138,7 @@ export class KubernetesRuntime implements Runtime {
     const ref = workloadRef(kind, namespace, name);
     await this.removeOtherKind(target, kind, ctx);
     await this.applyServices(target, spec, kind);
+    await this.applyEnvSecret(target, spec);
     const manifest = kind === 'Deployment' ? deploymentManifest(target, spec) : statefulSetManifest(target, spec, this.manifestOptions);
     await this.cluster.apply<KubernetesObject & Workload>(manifest as KubernetesObject & Workload);
     const before = await this.cluster.read<Workload>(ref);
@@ -181,6 +187,7 @@ export class KubernetesRuntime implements Runtime {
     for (const [apiVersion, kind] of [
       ['batch/v1', 'CronJob'],
       ['batch/v1', 'Job'],
+      ['v1', 'Secret'],
     ] as const) {
       const { items } = await this.cluster.list(apiVersion, kind, namespace, selector);
       for (const item of items) {
@@ -274,11 +281,13 @@ export class KubernetesRuntime implements Runtime {
     });
     if (outcome.state === 'done') {
       ctx.log('info', `rolled out ${spec.version}`);
+      await this.pruneEnvSecrets(target, kind, ctx);
       return;
     }
     if (outcome.state === 'aborted') {
       ctx.log('warn', 'canceled mid-rollout: undoing it');
       await this.undo(target, kind, spec, before, ctx);
+      await this.pruneEnvSecrets(target, kind, ctx);
       throw new RolloutCanceledError('canceled: the rollout was undone');
     }
     const pods = await this.pods(target).catch(() => [] as V1Pod[]);
@@ -286,6 +295,7 @@ export class KubernetesRuntime implements Runtime {
     const message = `${outcome.message}${exits.length > 0 ? `; ${exits.join(', ')}` : ''}`;
     ctx.log('error', `rollout failed: ${message}; undoing it`);
     await this.undo(target, kind, spec, before, ctx);
+    await this.pruneEnvSecrets(target, kind, ctx);
     throw new RolloutFailedError(message);
   }
 
@@ -355,6 +365,34 @@ export class KubernetesRuntime implements Runtime {
     const external = publicServiceManifest(target, spec);
     if (external) await this.cluster.apply(external);
     else await this.cluster.delete({ apiVersion: 'v1', kind: 'Service', metadata: { name: publicServiceName(target.serviceId), namespace } });
+  }
+
+  /** The env Secret first: the pods the new template makes need it to start. */
+  private async applyEnvSecret(target: ServiceTarget, spec: RolloutSpec): Promise<void> {
+    const secret = envSecretManifest(target, spec);
+    if (secret) await this.cluster.apply(secret);
+  }
+
+  /**
+   * Deletes the service's env Secrets its workload's template no longer references (those of
+   * replaced or undone versions). Best effort: a leftover Secret is removed by the next
+   * rollout or by Delete.
+   */
+  private async pruneEnvSecrets(target: ServiceTarget, kind: WorkloadKind, ctx: OperationContext): Promise<void> {
+    const namespace = namespaceName(target.environmentId);
+    try {
+      const workload = await this.cluster.read<Workload>(workloadRef(kind, namespace, workloadName(target.serviceId)));
+      const used = new Set(
+        (workload?.spec?.template?.spec?.containers ?? []).flatMap((c) => (c.env ?? []).flatMap((e) => (e.valueFrom?.secretKeyRef?.name ? [e.valueFrom.secretKeyRef.name] : []))),
+      );
+      const { items } = await this.cluster.list<V1Secret>('v1', 'Secret', namespace, labelSelector(selectorLabels(target.serviceId)));
+      for (const secret of items) {
+        const name = secret.metadata?.name;
+        if (name && !used.has(name)) await this.cluster.delete({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace } });
+      }
+    } catch (error) {
+      ctx.log('warn', `could not remove the previous env Secrets: ${apiErrorMessage(error)}`);
+    }
   }
 
   private async suspendCronJobs(target: ServiceTarget, ctx: OperationContext): Promise<void> {

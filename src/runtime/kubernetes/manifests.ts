@@ -1,4 +1,5 @@
-import type { V1Container, V1Deployment, V1Namespace, V1PodTemplateSpec, V1Probe, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
+import type { V1Container, V1Deployment, V1Namespace, V1PodTemplateSpec, V1Probe, V1Secret, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import type { Probe } from '../../domain/model.js';
 import type { EnvironmentTarget, RolloutSpec, ServiceTarget } from '../runtime.js';
 import {
@@ -6,6 +7,7 @@ import {
   environmentLabels,
   namespaceName,
   publicServiceName,
+  envSecretName,
   selectorLabels,
   serviceLabels,
   volumeClaimName,
@@ -56,7 +58,32 @@ function probe(p: Probe | undefined): V1Probe | undefined {
   }
 }
 
-function container(spec: RolloutSpec): V1Container {
+/**
+ * The service's environment as a Secret named after its content (as kustomize's
+ * secretGenerator does): the pod template only references it, so no value (secret or not: a
+ * database URL carries a password too) is in the Deployment. An unchanged env gives the same
+ * Secret, so a Redeploy without changes sends nothing new; a changed one is a new Secret the
+ * new pods reference while the previous pods (and an undo) keep theirs. Null without env.
+ */
+export function envSecretManifest(target: ServiceTarget, spec: Pick<RolloutSpec, 'env'>): V1Secret | null {
+  const keys = Object.keys(spec.env).sort();
+  if (keys.length === 0) return null;
+  const content = createHash('sha256').update(JSON.stringify(keys.map((k) => [k, spec.env[k]]))).digest('hex');
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: envSecretName(target.serviceId, content),
+      namespace: namespaceName(target.environmentId),
+      labels: serviceLabels(target),
+      annotations: { [ANNOTATION.serviceName]: target.serviceName },
+    },
+    type: 'Opaque',
+    data: Object.fromEntries(keys.map((k) => [k, Buffer.from(spec.env[k] ?? '', 'utf8').toString('base64')])),
+  };
+}
+
+function container(spec: RolloutSpec, envSecret: string | undefined): V1Container {
   const readiness = probe(spec.healthchecks.readiness);
   const liveness = probe(spec.healthchecks.liveness);
   const resources = { cpu: `${spec.cpu}m`, memory: `${spec.memoryMb}Mi` };
@@ -64,9 +91,12 @@ function container(spec: RolloutSpec): V1Container {
     name: 'main',
     image: spec.image,
     ...(spec.command !== undefined && spec.command.length > 0 ? { args: spec.command } : {}),
-    env: Object.keys(spec.env)
-      .sort()
-      .map((name) => ({ name, value: spec.env[name] ?? '' })),
+    env:
+      envSecret === undefined
+        ? []
+        : Object.keys(spec.env)
+            .sort()
+            .map((name) => ({ name, valueFrom: { secretKeyRef: { name: envSecret, key: name } } })),
     ports: spec.ports.map((p) => ({ containerPort: p.containerPort, protocol: 'TCP' })),
     resources: { requests: resources, limits: resources },
     ...(readiness ? { readinessProbe: readiness } : {}),
@@ -84,7 +114,7 @@ export function podTemplate(target: ServiceTarget, spec: RolloutSpec): V1PodTemp
       annotations: { [ANNOTATION.specHash]: spec.specHash, [ANNOTATION.version]: spec.version },
     },
     spec: {
-      containers: [container(spec)],
+      containers: [container(spec, envSecretManifest(target, spec)?.metadata?.name)],
       // No service-link variables: the environment is exactly the service's settings.
       enableServiceLinks: false,
       automountServiceAccountToken: false,

@@ -42,6 +42,11 @@ export function publicServiceName(serviceId: string): string {
   return `${workloadName(serviceId)}-public`;
 }
 
+/** The Secret holding the service's env: one per distinct content (see envSecretManifest). */
+export function envSecretName(serviceId: string, contentHash: string): string {
+  return `${workloadName(serviceId)}-env-${contentHash.slice(0, 10)}`;
+}
+
 /** The PVC template of storage entry n; a StatefulSet names its claims `<template>-<pod>`. */
 export function volumeClaimName(index: number): string {
   return `data-${index}`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { V1ContainerStatus, V1Deployment, V1Pod } from '@kubernetes/client-node';
-import { deploymentManifest, publicServiceManifest, statefulSetManifest, workloadKind } from '../../../src/runtime/kubernetes/manifests.js';
+import { deploymentManifest, envSecretManifest, publicServiceManifest, statefulSetManifest, workloadKind } from '../../../src/runtime/kubernetes/manifests.js';
 import { replacingMergePatch } from '../../../src/runtime/kubernetes/merge-patch.js';
 import { ANNOTATION } from '../../../src/runtime/kubernetes/names-and-labels.js';
 import { runningStateFromPods } from '../../../src/runtime/kubernetes/observe.js';
@@ -41,10 +41,7 @@ describe('kubernetes manifests', () => {
     assert.equal(d.spec?.progressDeadlineSeconds, 45);
     assert.equal(d.spec?.template?.metadata?.annotations?.[ANNOTATION.specHash], 'h1');
     const c = d.spec!.template!.spec!.containers[0]!;
-    assert.deepEqual(c.env, [
-      { name: 'A', value: '1' },
-      { name: 'B', value: '2' },
-    ]);
+    assert.deepEqual(c.env?.map((e) => e.name), ['A', 'B'], 'sorted; the values are in a Secret (below)');
     assert.deepEqual(c.readinessProbe?.httpGet, { path: '/ready', port: 8080 });
     assert.equal(c.livenessProbe, undefined);
     assert.deepEqual(deploymentManifest(target, { ...spec, env: { A: '1', B: '2' } }), d, 'same spec, same object');
@@ -62,6 +59,22 @@ describe('kubernetes manifests', () => {
     assert.equal(pub.spec?.type, 'NodePort');
     assert.deepEqual(pub.spec?.ports?.map((p) => p.port), [8080]);
     assert.equal(publicServiceManifest(target, { ...spec, ports: [] }), null);
+  });
+});
+
+describe('env in a Secret', () => {
+  test('the template references every env value in a Secret named after its content', () => {
+    const secret = envSecretManifest(target, spec)!;
+    assert.deepEqual(secret.data, { A: Buffer.from('1').toString('base64'), B: Buffer.from('2').toString('base64') });
+    const env = deploymentManifest(target, spec).spec!.template.spec!.containers[0]!.env!;
+    assert.deepEqual(env, [
+      { name: 'A', valueFrom: { secretKeyRef: { name: secret.metadata!.name, key: 'A' } } },
+      { name: 'B', valueFrom: { secretKeyRef: { name: secret.metadata!.name, key: 'B' } } },
+    ]);
+    assert.equal(envSecretManifest(target, { env: { B: '2', A: '1' } })!.metadata!.name, secret.metadata!.name, 'same content, same Secret');
+    assert.notEqual(envSecretManifest(target, { env: { A: '1', B: '3' } })!.metadata!.name, secret.metadata!.name);
+    assert.equal(envSecretManifest(target, { env: {} }), null);
+    assert.deepEqual(deploymentManifest(target, { ...spec, env: {} }).spec!.template.spec!.containers[0]!.env, []);
   });
 });
 
