@@ -11,6 +11,7 @@ import { installMetrics } from './metrics.js';
 import { installOpenApi } from './openapi.js';
 import { actionRoutes } from './routes/actions.js';
 import { jobRunRoutes } from './routes/job-runs.js';
+import { stageRoutes } from './routes/stages.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { environmentRoutes } from './routes/environments.js';
 import { eventRoutes } from './routes/events.js';
@@ -96,6 +97,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       queueRoutes(typed, apiDeps);
       deploymentRoutes(typed, apiDeps);
       jobRunRoutes(typed, apiDeps);
+      stageRoutes(typed, apiDeps);
       eventRoutes(typed, apiDeps);
       tokenRoutes(typed, apiDeps);
       webhookRoutes(typed, apiDeps);

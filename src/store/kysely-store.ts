@@ -17,6 +17,7 @@ import { EnvironmentsRepository } from './environments.js';
 import { HostPortsRepository } from './host-ports.js';
 import { LogsRepository } from './logs.js';
 import { JobRunsRepository } from './job-runs.js';
+import { StagesRepository } from './stages.js';
 import { ProjectsTokensRepository } from './projects-tokens.js';
 import { QueueRepository } from './queue.js';
 import { ServicesRepository } from './services.js';
@@ -49,6 +50,7 @@ export class KyselyStore implements Store {
   private readonly deployments: DeploymentsRepository;
   private readonly logs: LogsRepository;
   private readonly jobRuns: JobRunsRepository;
+  private readonly stages: StagesRepository;
 
   constructor(private readonly ctx: StoreContext) {
     this.projects = new ProjectsTokensRepository(ctx);
@@ -59,6 +61,7 @@ export class KyselyStore implements Store {
     this.deployments = new DeploymentsRepository(ctx);
     this.logs = new LogsRepository(ctx);
     this.jobRuns = new JobRunsRepository(ctx);
+    this.stages = new StagesRepository(ctx);
   }
 
   // Projects, tokens.
@@ -254,5 +257,19 @@ export class KyselyStore implements Store {
   }
   readJobRunLogs(runId: string): Promise<JobRunLogLine[]> {
     return this.jobRuns.readJobRunLogs(runId);
+  }
+
+  // User-defined stages.
+  createStage(input: { environmentId: string; name: string; order: number }): Promise<Stage> {
+    return this.stages.createStage(input);
+  }
+  getStage(id: string): Promise<(Stage & { environmentId: string }) | undefined> {
+    return this.stages.getStage(id);
+  }
+  updateStage(id: string, patch: { name?: string; order?: number }): Promise<void> {
+    return this.stages.updateStage(id, patch);
+  }
+  deleteStage(id: string): Promise<void> {
+    return this.stages.deleteStage(id);
   }
 }

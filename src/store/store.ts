@@ -185,6 +185,11 @@ export interface Store {
   updateEnvironment(id: string, patch: { name?: string; settings?: Partial<EnvironmentSettings> }): Promise<Environment>;
   deleteEnvironment(id: string): Promise<void>;
   listStages(environmentId: string): Promise<Stage[]>;
+  createStage(input: { environmentId: string; name: string; order: number }): Promise<Stage>;
+  getStage(id: string): Promise<(Stage & { environmentId: string }) | undefined>;
+  updateStage(id: string, patch: { name?: string; order?: number }): Promise<void>;
+  /** Its services go back to their type's default stage. */
+  deleteStage(id: string): Promise<void>;
 
   // Services.
   createService(input: NewService): Promise<Service>;
