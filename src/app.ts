@@ -58,6 +58,11 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
       })
     : undefined;
   const engine = new Engine(store, { docker, ...(kubernetes ? { kubernetes } : {}) }, logger.child({ component: 'engine' }), { leaseMs: config.leaseMs }, builder);
+  if (config.awsRegion) {
+    // The AWS SDK is loaded only when managed databases are configured.
+    const { AwsManagedDatabases } = await import('./engine/managed-databases/aws.js');
+    engine.useManagedDatabases(new AwsManagedDatabases({ region: config.awsRegion }));
+  }
   const server = await buildServer({
     store,
     controlPlane: engine,

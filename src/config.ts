@@ -24,6 +24,8 @@ export interface Config {
   buildTimeoutMs: number;
   /** Private key file for ssh git remotes; unset: ssh remotes work only without a key. */
   gitSshKeyFile?: string;
+  /** AWS region of managed databases (RDS, ElastiCache); unset: managed databases are not available. */
+  awsRegion?: string;
 }
 
 export class ConfigError extends Error {}
@@ -70,5 +72,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kubeconfig: findKubeconfig(env),
     buildTimeoutMs: integer(env, 'SLIPWAY_BUILD_TIMEOUT_SECONDS', 1800, 10, 86_400) * 1000,
     gitSshKeyFile: env.SLIPWAY_GIT_SSH_KEY_FILE ? resolve(env.SLIPWAY_GIT_SSH_KEY_FILE) : undefined,
+    awsRegion: env.SLIPWAY_AWS_REGION || undefined,
   };
 }

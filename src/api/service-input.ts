@@ -94,8 +94,8 @@ export function newServiceFromBody(environmentId: string, body: CreateServiceBod
   const problems = [...sourceProblems(type, source, 'body/source'), ...settingsProblems(settings, 'body/settings')];
   settings.env = resolveEnv(settings.env, [], 'body/settings', problems);
   if (problems.length > 0) throw validationFailed(problems);
-  // A container database gets its credentials now, kept as (secret) env of its service (SPEC §1).
-  if (type === 'database' && (source as DatabaseSource).mode === 'container') {
+  // A database gets its credentials now, kept as (secret) env of its service (SPEC §1).
+  if (type === 'database') {
     settings.env = withDatabaseCredentials(source as DatabaseSource, body.name, settings.env);
   }
   return { environmentId, name: body.name, type, source, settings };

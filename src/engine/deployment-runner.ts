@@ -20,13 +20,14 @@ import type { EventBus } from './events.js';
 import type { RunningStates } from './running-states.js';
 import type { RuntimeResolver } from './runtime-resolver.js';
 import { environmentTarget, serviceTarget } from './service-target.js';
-import { hasDatabaseCredentials, injectedConnections, isContainerDatabase, withDatabaseCredentials } from './databases.js';
+import { hasDatabaseCredentials, injectedConnections, withDatabaseCredentials } from './databases.js';
 import { memoize } from './memoize.js';
 import type { OperationContext, Runtime } from '../runtime/runtime.js';
 import { serviceTask } from './service-tasks.js';
 import { FirstError, runStages, type RunnableStage } from './stage-runner.js';
 import type { Builder } from './builder.js';
 import type { CronScheduler } from './cron-scheduler.js';
+import type { ManagedDatabaseProvider } from './managed-databases/provider.js';
 import { BuildSet, gitSecretValues, gitSourceOf } from './builds.js';
 import type { StepHandle } from './deployment-journal.js';
 
@@ -40,6 +41,9 @@ export interface RunnerDeps {
   builder?: Builder;
   /** Slipway's scheduler of cron jobs (docker runtime). */
   scheduler?: CronScheduler;
+  /** Drives managed databases; without it their deploys fail saying so. */
+  managedDatabases?: ManagedDatabaseProvider;
+  managedPollMs?: number;
 }
 
 /** A step finished once: a build's start and its service's task may both end QUEUEING. */
@@ -167,9 +171,9 @@ async function execute(
   } else if (request.action === 'DEPLOY_LATEST') {
     for (const service of touched) await store.setTargetVersion(service.id, null);
   }
-  // A container database created without credentials (not through the API) gets them now, once.
+  // A database created without credentials (not through the API) gets them now, once.
   for (const service of all) {
-    if (isContainerDatabase(service) && !hasDatabaseCredentials(service)) {
+    if (service.type === 'database' && !hasDatabaseCredentials(service)) {
       const env = withDatabaseCredentials(service.source as DatabaseSource, service.name, service.settings.env);
       await store.updateService(service.id, { settings: { ...service.settings, env } });
     }
@@ -252,6 +256,8 @@ async function execute(
             forceSignal,
             injectedEnv: service.type === 'database' ? {} : injectedEnv,
             ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
+            ...(deps.managedDatabases ? { managedDatabases: deps.managedDatabases } : {}),
+            ...(deps.managedPollMs !== undefined ? { managedPollMs: deps.managedPollMs } : {}),
             keepData: request.keepData ?? false,
             resolveImage,
             builds,

@@ -27,6 +27,7 @@ import {
 } from './control-plane.js';
 import { endInterrupted, runDeployment, type RunnerDeps } from './deployment-runner.js';
 import { CronScheduler } from './cron-scheduler.js';
+import type { ManagedDatabaseProvider } from './managed-databases/provider.js';
 import { reinstallSchedules } from './cron-tasks.js';
 import { EventBus } from './events.js';
 import { RunningStates } from './running-states.js';
@@ -62,6 +63,7 @@ export class Engine implements ControlPlane {
   readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly runtimes: RuntimeResolver;
   private readonly runningStates: RunningStates;
+  private managed: { provider: ManagedDatabaseProvider; pollMs: number } | undefined;
   /** Slipway's scheduler of cron jobs; exposed so the API can show a job's next run. */
   readonly scheduler: CronScheduler;
   private readonly executions = new Map<string, Execution>();
@@ -94,7 +96,13 @@ export class Engine implements ControlPlane {
       logger: this.logger,
       scheduler: this.scheduler,
       ...(this.builder ? { builder: this.builder } : {}),
+      ...(this.managed ? { managedDatabases: this.managed.provider, managedPollMs: this.managed.pollMs } : {}),
     };
+  }
+
+  /** Drives managed databases with this provider (e.g. AWS); pollMs: how often one coming up is described. */
+  useManagedDatabases(provider: ManagedDatabaseProvider, pollMs = 15_000): void {
+    this.managed = { provider, pollMs };
   }
 
   async start(): Promise<void> {

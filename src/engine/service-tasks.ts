@@ -1,7 +1,7 @@
 import { specHash, type DeploymentStatus, type Environment, type Project, type Service, type ServiceOperation, type StepName } from '../domain/index.js';
 import { RolloutCanceledError, type OperationContext, type Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
-import { desiredSpec, imageToPull, versionToDeploy } from './desired-spec.js';
+import { desiredSpec, imageToPull, secretEnvKeys, versionToDeploy } from './desired-spec.js';
 import type { DeploymentJournal, StepHandle } from './deployment-journal.js';
 import type { RunningStates } from './running-states.js';
 import { serviceTarget } from './service-target.js';
@@ -11,6 +11,8 @@ import { gitSourceOf, type BuildHandle, type BuildSet } from './builds.js';
 import { deployLifecycleJob, isLifecycleJob, lifecycleJobOperation } from './job-tasks.js';
 import { isCronJob, type CronScheduler } from './cron-scheduler.js';
 import { cronJobOperation, deployCronJob } from './cron-tasks.js';
+import type { ManagedDatabaseProvider } from './managed-databases/provider.js';
+import { deployManagedDatabase, isManagedDatabase, managedDatabaseOperation } from './managed-databases/tasks.js';
 
 /** What every service task of one deployment shares. */
 export interface TaskContext {
@@ -24,6 +26,10 @@ export interface TaskContext {
   signal: AbortSignal;
   /** Aborted by Cancel with force=true: kills a running lifecycle job (a plain cancel waits for it). */
   forceSignal?: AbortSignal;
+  /** Drives managed databases (mode: managed). */
+  managedDatabases?: ManagedDatabaseProvider;
+  /** How often a managed database is described while it comes up (default 15 s). */
+  managedPollMs?: number;
   /** Installs cron jobs' schedules (docker runtime). */
   scheduler?: CronScheduler;
   /** Env vars every service of the environment gets (the databases' connections). */
@@ -58,6 +64,11 @@ export function serviceTask(ctx: TaskContext, service: Service, operation: Servi
       if (operation === 'stop') return lifecycleJobOperation(ctx, service, 'stop', 'STOP', ['STOPPING', 'STOPPED', 'STOP_ERROR'], imageOfVersion);
       if (operation === 'delete') return lifecycleJobOperation(ctx, service, 'delete', 'DELETE', ['DELETING', 'DELETED', 'DELETE_ERROR'], imageOfVersion);
       return lifecycleJobOperation(ctx, service, 'start', 'RESTART', ['RESTARTING', 'RESTARTED', 'RESTART_ERROR'], imageOfVersion);
+    }
+    if (isManagedDatabase(service) && operation !== 'deploy') {
+      if (operation === 'stop') return managedDatabaseOperation(ctx, service, 'stop', 'STOP', ['STOPPING', 'STOPPED', 'STOP_ERROR']);
+      if (operation === 'delete') return managedDatabaseOperation(ctx, service, 'delete', 'DELETE', ['DELETING', 'DELETED', 'DELETE_ERROR']);
+      return managedDatabaseOperation(ctx, service, 'restart', 'RESTART', ['RESTARTING', 'RESTARTED', 'RESTART_ERROR']);
     }
     if (isCronJob(service) && operation !== 'deploy') {
       const imageOfVersion = (version: string) => imageOf(ctx, service, version);
@@ -133,6 +144,7 @@ async function deploy(ctx: TaskContext, service: Service, build: BuildHandle | u
     }
     if (isLifecycleJob(service)) return await deployLifecycleJob(ctx, service, built);
     if (isCronJob(service)) return await deployCronJob(ctx, service, built);
+    if (isManagedDatabase(service)) return await deployManagedDatabase(ctx, service);
     return await deployImage(ctx, service, built, effects);
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
@@ -177,7 +189,7 @@ async function deployImage(
     }
     ctx.signal.throwIfAborted();
     await journal.log(service.id, 'DEPLOY', 'info', `rolling out ${version} to ${spec.instances} instance(s)`);
-    await runtime.deploy(target, { ...spec, specHash: hash, version, startTimeoutSeconds: service.settings.startTimeoutSeconds }, op);
+    await runtime.deploy(target, { ...spec, specHash: hash, version, startTimeoutSeconds: service.settings.startTimeoutSeconds, secretEnvKeys: secretEnvKeys(service, ctx.injectedEnv) }, op);
     await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash });
     await step.finish('SUCCESS', `deployed ${version}`);
     await journal.moveService(service.id, 'DEPLOYED');
@@ -213,7 +225,11 @@ async function restart(ctx: TaskContext, service: Service): Promise<TaskOutcome>
     if (!version) throw new Error(`service ${service.name} has no deployed version to restart`);
     const resolved = await ctx.resolveImage(imageOf(ctx, service, version), op);
     const spec = desiredSpec(service, resolved, ctx.injectedEnv);
-    await runtime.restart(target, { ...spec, specHash: specHash(spec), version, startTimeoutSeconds: service.settings.startTimeoutSeconds }, op);
+    await runtime.restart(
+      target,
+      { ...spec, specHash: specHash(spec), version, startTimeoutSeconds: service.settings.startTimeoutSeconds, secretEnvKeys: secretEnvKeys(service, ctx.injectedEnv) },
+      op,
+    );
   });
 }
 

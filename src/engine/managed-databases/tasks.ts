@@ -1,0 +1,116 @@
+import type { DatabaseSource, DeploymentStatus, Service, StepName } from '../../domain/index.js';
+import { DATABASE_ENGINES } from '../databases.js';
+import type { TaskContext } from '../service-tasks.js';
+import type { TaskOutcome } from '../stage-runner.js';
+import { managedIdentifier, type ManagedDatabaseInfo, type ManagedDatabaseProvider, type ManagedDatabaseSpec } from './provider.js';
+
+/**
+ * A managed database through the actions (SPEC §4.2): Deploy and Redeploy create it (or
+ * resume it when paused) and wait until the provider says it is available; Stop pauses it
+ * (refused with STOP_ERROR where the provider cannot, e.g. a managed Redis); Delete deletes it,
+ * keeping a final snapshot when keepData.
+ */
+
+export function isManagedDatabase(service: Pick<Service, 'type' | 'source'>): boolean {
+  return service.type === 'database' && (service.source as DatabaseSource).mode === 'managed';
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function providerOf(ctx: TaskContext): ManagedDatabaseProvider {
+  if (!ctx.managedDatabases) throw new Error('no managed database provider is configured on this Slipway server (SLIPWAY_AWS_REGION)');
+  return ctx.managedDatabases;
+}
+
+function specOf(service: Service): ManagedDatabaseSpec {
+  const source = service.source as DatabaseSource;
+  const keys = DATABASE_ENGINES[source.engine].keys;
+  const env = Object.fromEntries(service.settings.env.map((v) => [v.key, v.value]));
+  return {
+    identifier: managedIdentifier(service.id),
+    engine: source.engine,
+    version: source.version,
+    storageGb: source.storageGb,
+    user: (keys.user && env[keys.user]) || 'slipway',
+    password: env[keys.password] ?? '',
+    database: (keys.database && env[keys.database]) || 'slipway',
+  };
+}
+
+async function waitAvailable(ctx: TaskContext, service: Service, provider: ManagedDatabaseProvider, log: (m: string) => void): Promise<ManagedDatabaseInfo> {
+  const { identifier, engine } = specOf(service);
+  const deadline = Date.now() + service.settings.startTimeoutSeconds * 1000;
+  let last = '';
+  for (;;) {
+    const info = await provider.describe(engine, identifier);
+    if (!info) throw new Error(`${identifier} does not exist at ${provider.name}`);
+    if (info.providerStatus !== last) log(`${identifier}: ${info.providerStatus}`);
+    last = info.providerStatus;
+    if (info.state === 'available') return info;
+    if (info.state === 'failed') throw new Error(`${identifier} failed at ${provider.name} (${info.providerStatus})`);
+    if (Date.now() > deadline) throw new Error(`${identifier} not available within startTimeoutSeconds (${service.settings.startTimeoutSeconds} s): ${info.providerStatus}`);
+    ctx.signal.throwIfAborted();
+    await new Promise((resolve) => setTimeout(resolve, ctx.managedPollMs ?? 15_000));
+  }
+}
+
+export async function deployManagedDatabase(ctx: TaskContext, service: Service): Promise<TaskOutcome> {
+  const { journal } = ctx;
+  await journal.moveService(service.id, 'DEPLOYING');
+  const step = await journal.startStep(service.id, 'DEPLOY');
+  const log = (message: string): void => void journal.log(service.id, 'DEPLOY', 'info', message);
+  try {
+    const provider = providerOf(ctx);
+    const spec = specOf(service);
+    const existing = await provider.describe(spec.engine, spec.identifier);
+    if (!existing) {
+      log(`creating ${spec.engine} ${spec.version} as ${spec.identifier} at ${provider.name}`);
+      await provider.create(spec);
+    } else if (existing.state === 'stopped') {
+      log(`starting ${spec.identifier} again`);
+      await provider.start(spec.engine, spec.identifier);
+    }
+    const info = await waitAvailable(ctx, service, provider, log);
+    await ctx.store.setDeployedState(service.id, { deployedVersion: spec.version, deployedSpecHash: null });
+    await step.finish('SUCCESS', info.endpoint ? `available at ${info.endpoint.host}:${info.endpoint.port}` : 'available');
+    await journal.moveService(service.id, 'DEPLOYED');
+    return 'succeeded';
+  } catch (err) {
+    const canceled = ctx.signal.aborted;
+    const message = canceled ? 'canceled while waiting for the provider; the database is left as it is' : errorMessage(err);
+    await journal.log(service.id, 'DEPLOY', canceled ? 'warn' : 'error', message);
+    await step.finish(canceled ? 'CANCELED' : 'ERROR', message);
+    await journal.moveService(service.id, canceled ? 'CANCELED' : 'DEPLOYMENT_ERROR', message);
+    return canceled ? 'canceled' : 'failed';
+  }
+}
+
+export async function managedDatabaseOperation(
+  ctx: TaskContext,
+  service: Service,
+  operation: 'stop' | 'delete' | 'restart',
+  stepName: StepName,
+  [during, done, failed]: [DeploymentStatus, DeploymentStatus, DeploymentStatus],
+): Promise<TaskOutcome> {
+  const { journal } = ctx;
+  await journal.moveService(service.id, during);
+  const step = await journal.startStep(service.id, stepName);
+  try {
+    const provider = providerOf(ctx);
+    const { engine, identifier } = specOf(service);
+    if (operation === 'stop') await provider.stop(engine, identifier);
+    else if (operation === 'delete') await provider.delete(engine, identifier, { keepData: ctx.keepData });
+    else throw new Error('Restart of a managed database is not supported: the provider manages its instances');
+    await step.finish('SUCCESS', operation === 'stop' ? `${identifier} paused` : `${identifier} deleted${ctx.keepData ? ' (final snapshot kept)' : ''}`);
+    await journal.moveService(service.id, done);
+    return 'succeeded';
+  } catch (err) {
+    const message = errorMessage(err);
+    await journal.log(service.id, stepName, 'error', message);
+    await step.finish('ERROR', message);
+    await journal.moveService(service.id, failed, message);
+    return 'failed';
+  }
+}
