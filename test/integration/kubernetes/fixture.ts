@@ -101,7 +101,12 @@ export class KubeFixture {
       name,
       type: 'database',
       source: { engine: 'postgresql', version: 'v1', mode: 'container', storageGb, image: { name: APP_IMAGE, tag: 'v1' } },
-      settings: { ...DEFAULT_SERVICE_SETTINGS, storage: [{ mountPath: '/var/lib/postgresql/data', sizeGb: storageGb }] },
+      // The test app stands in for PostgreSQL: the database's readiness (tcp) checks the port it listens on.
+      settings: {
+        ...DEFAULT_SERVICE_SETTINGS,
+        ports: [{ containerPort: 8080, public: false, protocol: 'tcp' }],
+        storage: [{ mountPath: '/var/lib/postgresql/data', sizeGb: storageGb }],
+      },
     });
     return service.id;
   }
