@@ -134,7 +134,8 @@ export class GitClient {
 
   /**
    * How to reach the source's remote. keyDir receives the ssh key copy (mode 0600) when one
-   * is needed; the caller's dispose removes it.
+   * is needed; the caller's dispose removes it. ssh host keys are accepted when new and kept
+   * in `<cacheDir>/known_hosts`: a host whose key changed is refused.
    */
   private async access(url: string, keyDir: string): Promise<RemoteAccess> {
     let remote: GitRemote;
@@ -157,7 +158,10 @@ export class GitClient {
     }
     if (remote.kind === 'ssh') {
       const keyFile = join(keyDir, 'ssh-key');
-      const knownHosts = join(keyDir, 'known_hosts');
+      // Trust on first use, then remembered: a known_hosts per access (thrown away afterwards)
+      // would accept any host key every time, a changed one included.
+      const knownHosts = join(this.options.cacheDir, 'known_hosts');
+      await mkdir(this.options.cacheDir, { recursive: true });
       const quote = (p: string): string => `'${p.replace(/'/g, `'\\''`)}'`;
       // GIT_SSH_COMMAND is read by a shell inside git: our own paths only, single-quoted.
       const parts = ['ssh', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${quote(knownHosts)}`];
