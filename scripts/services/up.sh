@@ -27,6 +27,9 @@ command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /usr/lib/postgresql/15 ] || need+=(postgresql)
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# ssh git remotes (test/integration/build/git-ssh.test.ts starts its own sshd; installed only, never started here).
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "up.sh: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
