@@ -54,6 +54,18 @@ export function desiredSpec(service: Service, resolvedImage: string, injectedEnv
   };
 }
 
+/**
+ * The keys of desiredSpec's env whose values are secrets: the service's secret variables, and
+ * the databases' connections it is given (credentials, a URL with the password), unless the
+ * service sets that key itself as a plain variable.
+ */
+export function secretEnvKeys(service: Service, injectedEnv: Record<string, string> = {}): string[] {
+  const own = new Map(service.settings.env.map((v) => [v.key, v.secret]));
+  const keys = new Set(Object.keys(injectedEnv).filter((k) => !own.has(k)));
+  for (const [key, secret] of own) if (secret) keys.add(key);
+  return [...keys].sort();
+}
+
 /** The secret values of these services, to keep out of logs. */
 export function secretValues(services: readonly Service[]): string[] {
   return services.flatMap((service) => service.settings.env.filter((v) => v.secret).map((v) => v.value));

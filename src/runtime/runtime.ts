@@ -37,6 +37,12 @@ export interface RolloutSpec extends DesiredSpec {
   version: string;
   /** An instance not ready within this many seconds fails the rollout. */
   startTimeoutSeconds: number;
+  /**
+   * The env keys whose values are secrets (the service's secret variables, the databases'
+   * connections). A runtime that can keep them out of the instances' spec does (Kubernetes:
+   * a Secret). Absent: none.
+   */
+  secretEnvKeys?: string[];
 }
 
 /** A public port of a service, reachable from outside. */

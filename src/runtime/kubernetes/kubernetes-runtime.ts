@@ -108,9 +108,6 @@ export class KubernetesRuntime implements Runtime {
     if ((object.spec?.replicas ?? 0) === 0) return null;
     const state = kind === 'Deployment' ? deploymentRolloutState(object as V1Deployment) : statefulSetRolloutState(object as V1StatefulSet);
     if (state.state !== 'done') return null;
-    // Env values in the template itself (as Slipway applied them before they moved to a
-    // Secret): roll out again, whatever the hash says, so the values leave the pod spec.
-    if (object.spec?.template?.spec?.containers?.some((c) => c.env?.some((e) => e.value !== undefined))) return null;
     return object.spec?.template?.metadata?.annotations?.[ANNOTATION.specHash] ?? null;
   }
 

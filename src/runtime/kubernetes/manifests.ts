@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { V1Container, V1Deployment, V1Namespace, V1PodTemplateSpec, V1Probe, V1Secret, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import type { Probe } from '../../domain/model.js';
 import type { EnvironmentTarget, RolloutSpec, ServiceTarget } from '../runtime.js';
@@ -58,22 +57,30 @@ function probe(p: Probe | undefined): V1Probe | undefined {
   }
 }
 
+/** The env keys whose values are secrets, present in the env. */
+function secretKeys(spec: Pick<RolloutSpec, 'env' | 'secretEnvKeys'>): string[] {
+  const secret = new Set(spec.secretEnvKeys ?? []);
+  return Object.keys(spec.env)
+    .filter((k) => secret.has(k))
+    .sort();
+}
+
 /**
- * The service's environment as a Secret named after its content (as kustomize's
- * secretGenerator does): the pod template only references it, so no value (secret or not: a
- * database URL carries a password too) is in the Deployment. An unchanged env gives the same
- * Secret, so a Redeploy without changes sends nothing new; a changed one is a new Secret the
- * new pods reference while the previous pods (and an undo) keep theirs. Null without env.
+ * The service's secret env values (its secret variables, the databases' credentials) as a
+ * Secret the pod template only references, so no secret value is in the Deployment. Named
+ * after the spec hash (as kustomize's secretGenerator names after content): an unchanged spec
+ * gives the same Secret, so a Redeploy without changes sends nothing new; a changed one is a
+ * new Secret the new pods reference while the previous pods (and an undo) keep theirs. The
+ * name tells nothing the spec-hash annotation does not. Null without secret values.
  */
-export function envSecretManifest(target: ServiceTarget, spec: Pick<RolloutSpec, 'env'>): V1Secret | null {
-  const keys = Object.keys(spec.env).sort();
+export function envSecretManifest(target: ServiceTarget, spec: Pick<RolloutSpec, 'env' | 'secretEnvKeys' | 'specHash'>): V1Secret | null {
+  const keys = secretKeys(spec);
   if (keys.length === 0) return null;
-  const content = createHash('sha256').update(JSON.stringify(keys.map((k) => [k, spec.env[k]]))).digest('hex');
   return {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: {
-      name: envSecretName(target.serviceId, content),
+      name: envSecretName(target.serviceId, spec.specHash),
       namespace: namespaceName(target.environmentId),
       labels: serviceLabels(target),
       annotations: { [ANNOTATION.serviceName]: target.serviceName },
@@ -84,6 +91,7 @@ export function envSecretManifest(target: ServiceTarget, spec: Pick<RolloutSpec,
 }
 
 function container(spec: RolloutSpec, envSecret: string | undefined): V1Container {
+  const secret = new Set(secretKeys(spec));
   const readiness = probe(spec.healthchecks.readiness);
   const liveness = probe(spec.healthchecks.liveness);
   const resources = { cpu: `${spec.cpu}m`, memory: `${spec.memoryMb}Mi` };
@@ -91,12 +99,13 @@ function container(spec: RolloutSpec, envSecret: string | undefined): V1Containe
     name: 'main',
     image: spec.image,
     ...(spec.command !== undefined && spec.command.length > 0 ? { args: spec.command } : {}),
-    env:
-      envSecret === undefined
-        ? []
-        : Object.keys(spec.env)
-            .sort()
-            .map((name) => ({ name, valueFrom: { secretKeyRef: { name: envSecret, key: name } } })),
+    env: Object.keys(spec.env)
+      .sort()
+      .map((name) =>
+        envSecret !== undefined && secret.has(name)
+          ? { name, valueFrom: { secretKeyRef: { name: envSecret, key: name } } }
+          : { name, value: spec.env[name] ?? '' },
+      ),
     ports: spec.ports.map((p) => ({ containerPort: p.containerPort, protocol: 'TCP' })),
     resources: { requests: resources, limits: resources },
     ...(readiness ? { readinessProbe: readiness } : {}),

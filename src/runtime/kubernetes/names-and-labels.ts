@@ -42,9 +42,9 @@ export function publicServiceName(serviceId: string): string {
   return `${workloadName(serviceId)}-public`;
 }
 
-/** The Secret holding the service's env: one per distinct content (see envSecretManifest). */
-export function envSecretName(serviceId: string, contentHash: string): string {
-  return `${workloadName(serviceId)}-env-${contentHash.slice(0, 10)}`;
+/** The Secret holding the service's secret env values: one per spec (see envSecretManifest). */
+export function envSecretName(serviceId: string, specHash: string): string {
+  return `${workloadName(serviceId)}-env-${dns(specHash).slice(0, 16)}`;
 }
 
 /** The PVC template of storage entry n; a StatefulSet names its claims `<template>-<pod>`. */

@@ -41,7 +41,10 @@ describe('kubernetes manifests', () => {
     assert.equal(d.spec?.progressDeadlineSeconds, 45);
     assert.equal(d.spec?.template?.metadata?.annotations?.[ANNOTATION.specHash], 'h1');
     const c = d.spec!.template!.spec!.containers[0]!;
-    assert.deepEqual(c.env?.map((e) => e.name), ['A', 'B'], 'sorted; the values are in a Secret (below)');
+    assert.deepEqual(c.env, [
+      { name: 'A', value: '1' },
+      { name: 'B', value: '2' },
+    ]);
     assert.deepEqual(c.readinessProbe?.httpGet, { path: '/ready', port: 8080 });
     assert.equal(c.livenessProbe, undefined);
     assert.deepEqual(deploymentManifest(target, { ...spec, env: { A: '1', B: '2' } }), d, 'same spec, same object');
@@ -62,19 +65,23 @@ describe('kubernetes manifests', () => {
   });
 });
 
-describe('env in a Secret', () => {
-  test('the template references every env value in a Secret named after its content', () => {
-    const secret = envSecretManifest(target, spec)!;
-    assert.deepEqual(secret.data, { A: Buffer.from('1').toString('base64'), B: Buffer.from('2').toString('base64') });
-    const env = deploymentManifest(target, spec).spec!.template.spec!.containers[0]!.env!;
-    assert.deepEqual(env, [
-      { name: 'A', valueFrom: { secretKeyRef: { name: secret.metadata!.name, key: 'A' } } },
-      { name: 'B', valueFrom: { secretKeyRef: { name: secret.metadata!.name, key: 'B' } } },
+describe('secret env values in a Secret', () => {
+  test('the template references the secret values in a Secret named after the spec; plain values stay inline', () => {
+    const withSecret = { ...spec, env: { A: '1', TOKEN: 's3cret' }, secretEnvKeys: ['TOKEN', 'ABSENT'] };
+    const secret = envSecretManifest(target, withSecret)!;
+    assert.deepEqual(secret.data, { TOKEN: Buffer.from('s3cret').toString('base64') });
+    assert.match(secret.metadata!.name!, /^s-0a1b2c3d-1111-4222-8333-944445555666-env-h1$/);
+    const d = deploymentManifest(target, withSecret);
+    assert.deepEqual(d.spec!.template.spec!.containers[0]!.env, [
+      { name: 'A', value: '1' },
+      { name: 'TOKEN', valueFrom: { secretKeyRef: { name: secret.metadata!.name, key: 'TOKEN' } } },
     ]);
-    assert.equal(envSecretManifest(target, { env: { B: '2', A: '1' } })!.metadata!.name, secret.metadata!.name, 'same content, same Secret');
-    assert.notEqual(envSecretManifest(target, { env: { A: '1', B: '3' } })!.metadata!.name, secret.metadata!.name);
-    assert.equal(envSecretManifest(target, { env: {} }), null);
-    assert.deepEqual(deploymentManifest(target, { ...spec, env: {} }).spec!.template.spec!.containers[0]!.env, []);
+    assert.ok(!JSON.stringify(d).includes('s3cret'), 'no secret value in the Deployment');
+    assert.equal(envSecretManifest(target, spec), null, 'no secret, no Secret');
+    assert.deepEqual(deploymentManifest(target, spec).spec!.template.spec!.containers[0]!.env, [
+      { name: 'A', value: '1' },
+      { name: 'B', value: '2' },
+    ]);
   });
 });
 
