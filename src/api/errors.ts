@@ -15,6 +15,8 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   INTERNAL: 500,
   NOT_IMPLEMENTED: 501,
+  /** A git remote or an image registry Slipway depends on failed (Slipway's own addition). */
+  UPSTREAM_UNAVAILABLE: 502,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -140,6 +142,11 @@ export function toApiError(error: unknown): ApiError | null {
         return new ApiError('NOT_FOUND', error.message);
       case 'VALIDATION_FAILED':
         return new ApiError('VALIDATION_FAILED', error.message);
+      case 'GIT_ERROR':
+      case 'REGISTRY_UNREACHABLE':
+      case 'REGISTRY_UNAUTHORIZED':
+      case 'REGISTRY_ERROR':
+        return new ApiError('UPSTREAM_UNAVAILABLE', error.message);
       default:
         break;
     }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DomainError } from '../domain/errors.js';
 import type { GitSource } from '../domain/index.js';
 import { displayGitUrl, gitUrlSecrets, parseGitRemote, type GitRemote } from './git-remote.js';
 
@@ -21,9 +22,10 @@ export interface CommitInfo {
   date: string;
 }
 
-export class GitError extends Error {
+/** A git remote could not be read, or lacks what was asked. Its message never holds credentials. */
+export class GitError extends DomainError {
   constructor(message: string) {
-    super(message);
+    super('GIT_ERROR', message);
     this.name = 'GitError';
   }
 }

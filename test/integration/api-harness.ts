@@ -7,6 +7,7 @@ import type { ActionAvailability, RunningState, Service } from '../../src/domain
 import type { ControlPlane, SubmitInput, SubmitResult } from '../../src/engine/control-plane.js';
 import { EventBus } from '../../src/engine/events.js';
 import type { Endpoint } from '../../src/runtime/runtime.js';
+import type { GitLookup } from '../../src/api/context.js';
 import { buildServer } from '../../src/api/server.js';
 import { createStore } from '../../src/store/create-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -84,7 +85,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { bootstrapToken?: string; withTokens?: boolean } = {}): Promise<Harness> {
+export async function startHarness(options: { bootstrapToken?: string; withTokens?: boolean; git?: GitLookup } = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-api-'));
   const store = await createStore({ dataDir: dir, secretKey: 'api-test-key' });
   const cp = new TestControlPlane(store);
@@ -95,6 +96,7 @@ export async function startHarness(options: { bootstrapToken?: string; withToken
     listImageTags: async () => imageTags,
     logger: false,
     ...(options.bootstrapToken ? { bootstrapToken: options.bootstrapToken } : {}),
+    ...(options.git ? { git: options.git } : {}),
   });
   const tokens = { admin: '', deployer: '', viewer: '' };
   if (options.withTokens !== false) {

@@ -429,7 +429,7 @@ describe('actions', () => {
     const notGit = await h.app.inject({ method: 'POST', url: `${V}/environments/${envId}/deploy-latest`, headers: deployer, payload: { serviceIds: [containerServiceId] } });
     assertError(notGit, 400, 'VALIDATION_FAILED');
     const outdated = await h.app.inject({ method: 'GET', url: `${V}/environments/${envId}/outdated-services`, headers: deployer });
-    assert.deepEqual(outdated.json(), { items: [] });
+    assert.deepEqual(outdated.json(), { items: [], unreadable: [] });
   });
 
   test('refusals of the control plane map to 409 ACTION_NOT_AVAILABLE, ENVIRONMENT_BUSY, 404, CONFLICT', async () => {

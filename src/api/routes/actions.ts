@@ -5,7 +5,7 @@ import { originOf, requireEnvironment, requireService, triggeredBy } from '../co
 import type { QueuedAction } from '../../domain/index.js';
 import { codeSource, isGitSource } from '../../domain/index.js';
 import type { SubmitInput } from '../../engine/control-plane.js';
-import { validationFailed, type FieldError } from '../errors.js';
+import { validationFailed, type FieldError, toApiError } from '../errors.js';
 import { ActionAccepted, AnyObject, COMMIT_SHA, IdParams, QueueQuery, errorResponses } from '../schemas/common.js';
 import { CancelBody, DeployLatestBody } from '../schemas/action.js';
 import { DeployBody } from '../schemas/service.js';
@@ -155,20 +155,30 @@ export function actionRoutes(app: Api, deps: ApiDeps): void {
     },
     async (request) => {
       const env = await requireEnvironment(store, request.params.id);
-      // TODO(issue 3): without the git client (deps.git) no head is known, so nothing is outdated.
-      if (!deps.git) return { items: [] };
+      // Without a git client no head is known, so nothing is outdated.
+      if (!deps.git) return { items: [], unreadable: [] };
       const git = deps.git;
       const services = (await store.listServices(env.id)).filter((s) => s.status !== 'DELETED');
       const items = [];
+      // A remote that cannot be read is named with its reason, not a failure of the whole list.
+      const unreadable = [];
       for (const s of services) {
         const source = codeSource(s);
         if (!source || !isGitSource(source)) continue;
-        const head = await git.headCommit(source.git);
+        let head: string;
+        try {
+          head = await git.headCommit(source.git);
+        } catch (error) {
+          const apiError = toApiError(error);
+          if (apiError?.code !== 'UPSTREAM_UNAVAILABLE') throw error;
+          unreadable.push({ id: s.id, name: s.name, message: apiError.message });
+          continue;
+        }
         if (s.deployedVersion !== head) {
           items.push({ id: s.id, name: s.name, type: s.type, deployedVersion: s.deployedVersion, latestVersion: head, branch: source.git.branch });
         }
       }
-      return { items };
+      return { items, unreadable };
     },
   );
 

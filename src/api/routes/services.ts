@@ -137,7 +137,6 @@ export function serviceRoutes(app: Api, deps: ApiDeps): void {
       const source = codeSource(service) ?? ('image' in service.source && service.source.image ? { image: service.source.image } : null);
       if (!source) return { items: [] };
       if (isGitSource(source)) {
-        // TODO(issue 3): the lead wires deps.git (the git client); until then git services list nothing.
         if (!deps.git) return { items: [] };
         return { items: await deps.git.listCommits(source.git, limit) };
       }

@@ -170,9 +170,11 @@ describe('an ssh git remote with a key', () => {
     const url = sshUrl().replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
     assert.match(view.statusMessage ?? '', new RegExp(`${url}.*Permission denied \\(publickey\\)`), view.statusMessage ?? '(no message)');
     const versions = await withoutKey.api.call('GET', `/services/${anon.id}/versions`);
-    // No commits without the key. (The API answers this as INTERNAL 500 "internal error": the
-    // SPEC's error codes have none for an unreachable remote, so the reason is only in the deploy.)
-    assert.notEqual(versions.status, 200, `no versions without the key: ${JSON.stringify(versions.body)}`);
+    // No commits without the key, and the answer says why.
+    assert.equal(versions.status, 502, JSON.stringify(versions.body));
+    const error = (versions.body as { error: { code: string; message: string } }).error;
+    assert.equal(error.code, 'UPSTREAM_UNAVAILABLE');
+    assert.match(error.message, /Permission denied \(publickey\)/);
   });
 
   it('remembers the host key it accepted: a changed host key fails the deploy', async () => {
