@@ -6,7 +6,7 @@ import { ToastProvider } from './components/Toasts.js';
 import { EventsProvider, useLive } from './events.js';
 import { DeploymentPage } from './pages/DeploymentPage.js';
 import { EnvironmentPage } from './pages/EnvironmentPage.js';
-import { NewEnvironmentPage, NewProjectPage } from './pages/ProjectForms.js';
+import { EditEnvironmentPage, EditProjectPage, NewEnvironmentPage, NewProjectPage } from './pages/ProjectForms.js';
 import { ProjectsPage } from './pages/Projects.js';
 import { EditServicePage, NewServicePage } from './pages/ServiceForm.js';
 import { SignIn } from './pages/SignIn.js';
@@ -19,6 +19,8 @@ function Routes() {
   if (path === '/' || path === '') return <ProjectsPage />;
   if (path === '/projects/new') return <NewProjectPage />;
   if ((m = match('/projects/:id/environments/new', path))) return <NewEnvironmentPage projectId={m.id!} />;
+  if ((m = match('/projects/:id/edit', path))) return <EditProjectPage key={m.id} projectId={m.id!} />;
+  if ((m = match('/environments/:id/edit', path))) return <EditEnvironmentPage key={m.id} environmentId={m.id!} />;
   if ((m = match('/environments/:id/services/new', path))) return <NewServicePage environmentId={m.id!} />;
   if ((m = match('/environments/:id', path))) return <EnvironmentPage key={m.id} id={m.id!} />;
   if ((m = match('/services/:id/edit', path))) return <EditServicePage key={m.id} serviceId={m.id!} />;

@@ -80,10 +80,12 @@ export class SlipwayClient {
   projects = () => this.request<{ items: Project[] }>('GET', '/projects').then((r) => r.items);
   project = (id: string) => this.request<Project>('GET', `/projects/${id}`);
   createProject = (body: { name: string }) => this.request<Project & { webhookSecret: string }>('POST', '/projects', body);
+  updateProject = (id: string, body: { name: string }) => this.request<Project>('PATCH', `/projects/${id}`, body);
 
   environments = (projectId: string) => this.request<{ items: Environment[] }>('GET', `/projects/${projectId}/environments`).then((r) => r.items);
   environment = (id: string) => this.request<Environment>('GET', `/environments/${id}`);
   createEnvironment = (projectId: string, body: unknown) => this.request<Environment>('POST', `/projects/${projectId}/environments`, body);
+  updateEnvironment = (id: string, body: unknown) => this.request<Environment>('PATCH', `/environments/${id}`, body);
 
   services = (environmentId: string) => this.request<{ items: Service[] }>('GET', `/environments/${environmentId}/services`).then((r) => r.items);
   service = (id: string) => this.request<Service>('GET', `/services/${id}`);

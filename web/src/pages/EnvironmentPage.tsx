@@ -122,7 +122,15 @@ export function EnvironmentPage({ id }: { id: string }) {
         <div>
           <h1 id="env-title">{environment.name}</h1>
           <p className="muted">
-            {project.name} · {environment.runtime} · max {environment.settings.maxParallelDeploys} parallel deploys
+            {project.name} · {environment.runtime} · max {environment.settings.maxParallelBuilds} parallel builds, {environment.settings.maxParallelDeploys} parallel deploys
+            {can(role, 'admin') ? (
+              <>
+                {' · '}
+                <Link className="small-link" href={`/environments/${environment.id}/edit`} aria-label={`Edit environment ${environment.name}`}>
+                  Edit
+                </Link>
+              </>
+            ) : null}
           </p>
         </div>
         <div className="head-badges" data-testid="environment-status">

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiRequestError } from '../api/client.js';
-import type { FieldError, Project } from '../api/types.js';
+import type { Environment, FieldError, Project } from '../api/types.js';
 import { ErrorNote, Loading, useLoad } from '../components/Async.js';
 import { FormErrorsProvider, SelectField, TextField, UnclaimedErrors, num } from '../components/Fields.js';
 import { Link, navigate } from '../router.js';
@@ -92,6 +92,97 @@ export function NewProjectPage() {
       <FormErrorsProvider errors={fieldErrors}>
         <TextField path="name" label="Name" hint="a DNS label: lower-case letters, digits and -" value={name} onChange={setName} required />
         <FormFooter busy={busy} label="Create project" formError={formError} cancelHref="/" />
+      </FormErrorsProvider>
+    </form>
+  );
+}
+
+export function EditProjectPage({ projectId }: { projectId: string }) {
+  const { client } = useSession();
+  const project = useLoad(() => client.project(projectId), [client, projectId]);
+  if (project.error) return <ErrorNote error={project.error} />;
+  if (!project.data) return <Loading what="the project" />;
+  return <EditProjectForm project={project.data} />;
+}
+
+function EditProjectForm({ project }: { project: Project }) {
+  const { client } = useSession();
+  const [name, setName] = useState(project.name);
+  const { fieldErrors, formError, busy, submit } = useSubmit();
+  useEffect(() => {
+    document.title = `Edit project ${project.name} · Slipway`;
+  }, [project.name]);
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    void submit(async () => {
+      await client.updateProject(project.id, { name: name.trim() });
+      navigate('/');
+    });
+  };
+
+  return (
+    <form className="card narrow form" onSubmit={onSubmit} aria-labelledby="edit-project-title" noValidate>
+      <h1 id="edit-project-title">Edit project {project.name}</h1>
+      <FormErrorsProvider errors={fieldErrors}>
+        <TextField path="name" label="Name" hint="a DNS label; images built from now on are named after it" value={name} onChange={setName} required />
+        <FormFooter busy={busy} label="Save changes" formError={formError} cancelHref="/" />
+      </FormErrorsProvider>
+    </form>
+  );
+}
+
+export function EditEnvironmentPage({ environmentId }: { environmentId: string }) {
+  const { client } = useSession();
+  const env = useLoad(() => client.environment(environmentId), [client, environmentId]);
+  if (env.error) return <ErrorNote error={env.error} />;
+  if (!env.data) return <Loading what="the environment" />;
+  return <EditEnvironmentForm environment={env.data} />;
+}
+
+function EditEnvironmentForm({ environment }: { environment: Environment }) {
+  const { client } = useSession();
+  const [name, setName] = useState(environment.name);
+  const [builds, setBuilds] = useState(String(environment.settings.maxParallelBuilds));
+  const [deploys, setDeploys] = useState(String(environment.settings.maxParallelDeploys));
+  const { fieldErrors, formError, busy, submit } = useSubmit();
+  const back = `/environments/${environment.id}`;
+  useEffect(() => {
+    document.title = `Edit environment ${environment.name} · Slipway`;
+  }, [environment.name]);
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    // An emptied number field is left out: the API keeps the current value.
+    const settings = JSON.parse(JSON.stringify({ maxParallelBuilds: num(builds), maxParallelDeploys: num(deploys) })) as unknown;
+    void submit(async () => {
+      await client.updateEnvironment(environment.id, { name: name.trim(), settings });
+      navigate(back);
+    });
+  };
+
+  return (
+    <form className="card narrow form" onSubmit={onSubmit} aria-labelledby="edit-env-title" noValidate>
+      <h1 id="edit-env-title">Edit environment {environment.name}</h1>
+      <FormErrorsProvider errors={fieldErrors}>
+        <TextField path="name" label="Name" hint="a DNS label, e.g. staging" value={name} onChange={setName} required />
+        <SelectField
+          path="runtime"
+          label="Runtime"
+          hint="chosen at creation; it cannot change"
+          value={environment.runtime}
+          onChange={() => undefined}
+          options={[
+            ['docker', 'Docker (one machine)'],
+            ['kubernetes', 'Kubernetes'],
+          ]}
+          disabled
+        />
+        <div className="field-row">
+          <TextField path="settings/maxParallelBuilds" label="Max parallel builds" hint="1 to 32" type="number" value={builds} onChange={setBuilds} />
+          <TextField path="settings/maxParallelDeploys" label="Max parallel deploys" hint="1 to 64" type="number" value={deploys} onChange={setDeploys} />
+        </div>
+        <FormFooter busy={busy} label="Save changes" formError={formError} cancelHref={back} />
       </FormErrorsProvider>
     </form>
   );

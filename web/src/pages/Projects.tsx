@@ -58,9 +58,14 @@ export function ProjectsPage() {
             <div className="card-head">
               <h2 id={`p-${project.id}`}>{project.name}</h2>
               {can(role, 'admin') ? (
-                <Link className="button small" href={`/projects/${project.id}/environments/new`} aria-label={`New environment in ${project.name}`}>
-                  New environment
-                </Link>
+                <span className="head-actions">
+                  <Link className="button small" href={`/projects/${project.id}/edit`} aria-label={`Edit project ${project.name}`}>
+                    Edit
+                  </Link>
+                  <Link className="button small" href={`/projects/${project.id}/environments/new`} aria-label={`New environment in ${project.name}`}>
+                    New environment
+                  </Link>
+                </span>
               ) : null}
             </div>
             {environments.length === 0 ? <p className="muted">No environment.</p> : null}
