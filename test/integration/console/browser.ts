@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -10,7 +11,11 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
  */
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const SCREENSHOTS = join(REPO, 'docs/screenshots');
+/**
+ * README's screenshots are refreshed only when asked (SLIPWAY_UPDATE_SCREENSHOTS=1); otherwise
+ * they go to a temporary folder, so a test run never changes tracked files.
+ */
+export const SCREENSHOTS = process.env.SLIPWAY_UPDATE_SCREENSHOTS === '1' ? join(REPO, 'docs/screenshots') : join(tmpdir(), 'slipway-screenshots');
 const CHROMIUM = process.env.SLIPWAY_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
 export async function launchBrowser(): Promise<Browser> {
