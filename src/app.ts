@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import { Engine } from './engine/engine.js';
 import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import { EdgeProxy } from './runtime/docker/edge-proxy.js';
+import { KubernetesRuntimes } from './runtime/kubernetes/per-environment.js';
 import { createStore } from './store/create-store.js';
 import { PostgresEventRelay } from './store/postgres-event-relay.js';
 
@@ -48,16 +49,17 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     workspacesDir: workspacesDir(config.dataDir),
     buildTimeoutMs: config.buildTimeoutMs,
   });
-  // Kubernetes only with cluster credentials; without, its environments fail with a clear message.
-  // Loaded only then: the Kubernetes client costs tens of MB of memory.
-  const kubernetes = config.kubeconfig
-    ? (await import('./runtime/kubernetes/from-kubeconfig.js')).kubernetesRuntimeIfConfigured(config.kubeconfig, {
-        registry,
-        publicHost: config.publicHost,
-        log: (message) => logger.info({ component: 'kubernetes' }, message),
-      })
-    : undefined;
-  const engine = new Engine(store, { docker, ...(kubernetes ? { kubernetes } : {}) }, logger.child({ component: 'engine' }), { leaseMs: config.leaseMs }, builder);
+  // Kubernetes environments run on their own kubeconfig, else on the server's; with neither,
+  // their actions fail with a clear message. The Kubernetes client is loaded only when a
+  // cluster is first needed: it costs tens of MB of memory.
+  const kubernetes = new KubernetesRuntimes({
+    ...(config.kubeconfig ? { defaultKubeconfig: config.kubeconfig } : {}),
+    kubeconfigOf: async (environmentId) => (await store.getEnvironment(environmentId))?.settings.kubeconfig,
+    registry,
+    publicHost: config.publicHost,
+    log: (message) => logger.info({ component: 'kubernetes' }, message),
+  });
+  const engine = new Engine(store, { docker, kubernetes }, logger.child({ component: 'engine' }), { leaseMs: config.leaseMs }, builder);
   if (config.awsRegion) {
     // The AWS SDK is loaded only when managed databases are configured.
     const { AwsManagedDatabases } = await import('./engine/managed-databases/aws.js');

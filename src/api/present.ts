@@ -66,7 +66,8 @@ export function presentEnvironment(env: Environment, services: readonly Service[
     projectId: env.projectId,
     name: env.name,
     runtime: env.runtime,
-    settings: env.settings,
+    // The kubeconfig is a secret: shown masked, as secret env values are.
+    settings: env.settings.kubeconfig !== undefined ? { ...env.settings, kubeconfig: SECRET_MASK } : env.settings,
     createdAt: env.createdAt,
     ...environmentStates(services, controlPlane),
   };

@@ -14,6 +14,11 @@ export interface Project {
 export interface EnvironmentSettings {
   maxParallelBuilds: number;
   maxParallelDeploys: number;
+  /**
+   * A `kubernetes` environment's own cluster credentials (a kubeconfig's text), used instead of
+   * the server's kubeconfig. A secret: encrypted at rest, masked in every API response.
+   */
+  kubeconfig?: string;
 }
 
 export const DEFAULT_ENVIRONMENT_SETTINGS: EnvironmentSettings = {

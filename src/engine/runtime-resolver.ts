@@ -16,7 +16,7 @@ export class RuntimeResolver {
 
   forEnvironment(environment: Environment): Runtime {
     const runtime = this.runtimes[environment.runtime];
-    if (!runtime) {
+    if (!runtime || runtime.serves?.(environment) === false) {
       throw new Error(`the ${environment.runtime} runtime is not configured on this Slipway server`);
     }
     return runtime;
@@ -31,7 +31,7 @@ export class RuntimeResolver {
     if (!environment) return undefined;
     const project = await this.store.getProject(environment.projectId);
     const runtime = this.runtimes[environment.runtime];
-    if (!project || !runtime) return undefined;
+    if (!project || !runtime || runtime.serves?.(environment) === false) return undefined;
     return { runtime, target: serviceTarget(project, environment, service), projectId: project.id, service, project, environment };
   }
 }

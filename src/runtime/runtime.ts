@@ -1,7 +1,7 @@
 import type { DesiredSpec } from '../domain/spec-hash.js';
 import type { LogLevel } from '../domain/requests.js';
 import type { RunningState } from '../domain/statuses.js';
-import type { RuntimeKind, ServiceType } from '../domain/model.js';
+import type { Environment, RuntimeKind, ServiceType } from '../domain/model.js';
 
 /**
  * What the engine asks of a runtime (SPEC §7). Docker and Kubernetes both implement it; the
@@ -98,6 +98,12 @@ export interface JobResult {
 
 export interface Runtime {
   readonly kind: RuntimeKind;
+
+  /**
+   * Whether this runtime can run that environment now (Kubernetes: cluster credentials are
+   * known for it). Optional: without it, every environment of its kind.
+   */
+  serves?(environment: Environment): boolean;
 
   /**
    * Runs the job once and waits for it to end, its output written to ctx.log line by line.

@@ -31,7 +31,7 @@ export class EnvironmentsRepository {
           project_id: environment.projectId,
           name: environment.name,
           runtime: environment.runtime,
-          settings: JSON.stringify(environment.settings),
+          settings: JSON.stringify(sealSettings(this.ctx, environment.settings, environment.id)),
           created_at: environment.createdAt,
         })
         .execute();
@@ -52,12 +52,12 @@ export class EnvironmentsRepository {
       .orderBy('created_at')
       .orderBy('name')
       .execute();
-    return rows.map(toEnvironment);
+    return rows.map((row) => toEnvironment(this.ctx, row));
   }
 
   async getEnvironment(id: string): Promise<Environment | undefined> {
     const row = await this.ctx.db.selectFrom('environments').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && toEnvironment(row);
+    return row && toEnvironment(this.ctx, row);
   }
 
   /**
@@ -72,7 +72,8 @@ export class EnvironmentsRepository {
       const values: Updateable<EnvironmentsTable> = {};
       if (patch.name !== undefined) values.name = patch.name;
       if (patch.settings !== undefined) {
-        values.settings = JSON.stringify({ ...parseJson<EnvironmentSettings>(current.settings), ...definedOnly(patch.settings) });
+        const sealed = patch.settings.kubeconfig !== undefined ? { ...patch.settings, kubeconfig: sealKubeconfig(this.ctx, patch.settings.kubeconfig, id) } : patch.settings;
+        values.settings = JSON.stringify({ ...parseJson<EnvironmentSettings>(current.settings), ...definedOnly(sealed) });
       }
       if (Object.keys(values).length === 0) return this.requireEnvironment(id);
       // SQLite reads the text as stored; PostgreSQL reads jsonb parsed and compares jsonb semantically.
@@ -120,13 +121,33 @@ export class EnvironmentsRepository {
   }
 }
 
-function toEnvironment(row: Selectable<EnvironmentsTable>): Environment {
+/** Binds an environment's sealed kubeconfig to that environment (see SecretBox). */
+function kubeconfigContext(environmentId: string): string {
+  return `environment:${environmentId}:kubeconfig`;
+}
+
+/** The kubeconfig is stored encrypted, like secret env values (SPEC §10). */
+function sealKubeconfig(ctx: StoreContext, kubeconfig: string, environmentId: string): string {
+  return ctx.secrets.encrypt(kubeconfig, kubeconfigContext(environmentId));
+}
+
+function sealSettings(ctx: StoreContext, settings: EnvironmentSettings, environmentId: string): EnvironmentSettings {
+  if (settings.kubeconfig === undefined) return settings;
+  return { ...settings, kubeconfig: sealKubeconfig(ctx, settings.kubeconfig, environmentId) };
+}
+
+function unsealSettings(ctx: StoreContext, settings: EnvironmentSettings, environmentId: string): EnvironmentSettings {
+  if (typeof settings.kubeconfig !== 'string') return settings;
+  return { ...settings, kubeconfig: ctx.secrets.decrypt(settings.kubeconfig, kubeconfigContext(environmentId)) };
+}
+
+function toEnvironment(ctx: StoreContext, row: Selectable<EnvironmentsTable>): Environment {
   return {
     id: row.id,
     projectId: row.project_id,
     name: row.name,
     runtime: row.runtime as RuntimeKind,
-    settings: parseJson<EnvironmentSettings>(row.settings),
+    settings: unsealSettings(ctx, parseJson<EnvironmentSettings>(row.settings), row.id),
     createdAt: row.created_at,
   };
 }

@@ -23,6 +23,15 @@ export function environmentRoutes(app: Api, { store, controlPlane }: ApiDeps): v
     async (request, reply) => {
       const project = await requireProject(store, request.params.id);
       const { name, runtime, settings } = request.body;
+      if (settings?.kubeconfig !== undefined) {
+        if ((runtime ?? 'docker') !== 'kubernetes') {
+          throw validationFailed([{ field: 'body/settings/kubeconfig', message: 'only a kubernetes environment has a kubeconfig' }]);
+        }
+        // Loaded only here: the Kubernetes client is not loaded by servers that never see one.
+        const { kubeconfigProblem } = await import('../../runtime/kubernetes/kubeconfig-text.js');
+        const problem = await kubeconfigProblem(settings.kubeconfig);
+        if (problem) throw validationFailed([{ field: 'body/settings/kubeconfig', message: problem }]);
+      }
       if ((await store.listEnvironments(project.id)).some((e) => e.name === name)) {
         throw new ApiError('CONFLICT', `the project already has an environment named ${name}`);
       }

@@ -10,10 +10,18 @@ const EnvironmentSettingsInput = Obj({
   maxParallelDeploys: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
 });
 
+/** Given at creation only (fixed for the environment's life, like its runtime). */
+const Kubeconfig = Type.String({
+  minLength: 1,
+  maxLength: 262_144,
+  description:
+    'kubernetes environments only: this environment\'s cluster credentials (a kubeconfig with a current-context and inline credentials) instead of the server\'s; a secret, masked as "********" in responses',
+});
+
 export const CreateEnvironmentBody = Obj({
   name: Name,
   runtime: Type.Optional(Type.Union([Type.Literal('docker'), Type.Literal('kubernetes')], { default: 'docker' })),
-  settings: Type.Optional(EnvironmentSettingsInput),
+  settings: Type.Optional(Obj({ ...EnvironmentSettingsInput.properties, kubeconfig: Type.Optional(Kubeconfig) })),
 });
 
 /** Settings given are merged over the current ones. */

@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import type { Environment } from '../../domain/index.js';
+import type { RunningState } from '../../domain/statuses.js';
+import type { Endpoint, EnvironmentTarget, JobResult, JobSpec, OperationContext, RolloutSpec, Runtime, ServiceTarget } from '../runtime.js';
+// Types only: the Kubernetes client is loaded when a cluster is first needed, not with this file.
+import type { KubernetesRuntime, KubernetesRuntimeOptions } from './kubernetes-runtime.js';
+import { workloadName } from './names-and-labels.js';
+import { resolveImageReference } from './resolve-image.js';
+
+export interface KubernetesRuntimesOptions extends Omit<KubernetesRuntimeOptions, 'kubeConfig'> {
+  /** The server-wide kubeconfig's path (findKubeconfig); undefined: only environments with their own. */
+  defaultKubeconfig?: string;
+  /** An environment's own kubeconfig (decrypted), if it has one. Fixed for the environment's life. */
+  kubeconfigOf(environmentId: string): Promise<string | undefined>;
+}
+
+/**
+ * The `kubernetes` runtime of a server: each environment on its own cluster credentials when
+ * it carries a kubeconfig, else on the server's. One KubernetesRuntime (client, pod watch) per
+ * distinct kubeconfig, created on first use and shared by the environments that use it.
+ */
+export class KubernetesRuntimes implements Runtime {
+  readonly kind = 'kubernetes' as const;
+  private defaultRuntime: Promise<KubernetesRuntime | undefined> | undefined;
+  /** Set once the server's kubeconfig failed to load: environments without their own are refused. */
+  private defaultBroken = false;
+  private readonly byEnvironment = new Map<string, Promise<KubernetesRuntime>>();
+  private readonly byKubeconfig = new Map<string, Promise<KubernetesRuntime>>();
+  private readonly listeners = new Set<(serviceId: string) => void>();
+  private readonly created: KubernetesRuntime[] = [];
+  private closed = false;
+
+  constructor(private readonly options: KubernetesRuntimesOptions) {}
+
+  /** Whether this server can reach the environment's cluster: its own kubeconfig, or the server's. */
+  serves(environment: Environment): boolean {
+    if (environment.settings.kubeconfig !== undefined) return true;
+    return this.options.defaultKubeconfig !== undefined && !this.defaultBroken;
+  }
+
+  // --- Runtime, each call on its environment's cluster --------------------------------------
+
+  async prepareEnvironment(env: EnvironmentTarget, ctx: OperationContext): Promise<void> {
+    return (await this.runtimeFor(env.environmentId)).prepareEnvironment(env, ctx);
+  }
+
+  resolveImage(image: { name: string; tag: string }, ctx: OperationContext): Promise<string> {
+    // The registry is the server's, whatever the cluster: no cluster needed.
+    return resolveImageReference(this.options.registry, image, ctx);
+  }
+
+  serviceHost(target: ServiceTarget): string {
+    return workloadName(target.serviceId);
+  }
+
+  async runningSpecHash(target: ServiceTarget): Promise<string | null> {
+    return (await this.runtimeFor(target.environmentId)).runningSpecHash(target);
+  }
+
+  async deploy(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
+    return (await this.runtimeFor(target.environmentId)).deploy(target, spec, ctx);
+  }
+
+  async restart(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
+    return (await this.runtimeFor(target.environmentId)).restart(target, spec, ctx);
+  }
+
+  async runJob(target: ServiceTarget, spec: JobSpec, ctx: OperationContext): Promise<JobResult> {
+    return (await this.runtimeFor(target.environmentId)).runJob(target, spec, ctx);
+  }
+
+  async stop(target: ServiceTarget, ctx: OperationContext): Promise<void> {
+    return (await this.runtimeFor(target.environmentId)).stop(target, ctx);
+  }
+
+  async delete(target: ServiceTarget, options: { keepData: boolean }, ctx: OperationContext): Promise<void> {
+    return (await this.runtimeFor(target.environmentId)).delete(target, options, ctx);
+  }
+
+  async deleteEnvironment(env: EnvironmentTarget, ctx: OperationContext): Promise<void> {
+    await (await this.runtimeFor(env.environmentId)).deleteEnvironment(env, ctx);
+    this.byEnvironment.delete(env.environmentId);
+  }
+
+  async observe(target: ServiceTarget): Promise<RunningState> {
+    try {
+      return await (await this.runtimeFor(target.environmentId)).observe(target);
+    } catch {
+      return { status: 'UNKNOWN', instances: [] };
+    }
+  }
+
+  async endpoints(target: ServiceTarget): Promise<Endpoint[]> {
+    return (await this.runtimeFor(target.environmentId)).endpoints(target);
+  }
+
+  /** Every cluster's pod watch reports here, those of clusters first used later too. */
+  watch(listener: (serviceId: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Loads the server's kubeconfig now, so a broken one is reported (and its environments refused) at start. */
+  async start(): Promise<void> {
+    this.closed = false;
+    if (this.options.defaultKubeconfig !== undefined) await this.loadDefault();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const runtimes = this.created.splice(0);
+    this.byEnvironment.clear();
+    this.byKubeconfig.clear();
+    this.defaultRuntime = undefined;
+    for (const runtime of runtimes) await runtime.close();
+  }
+
+  // --- choosing the cluster -----------------------------------------------------------------
+
+  private runtimeFor(environmentId: string): Promise<KubernetesRuntime> {
+    let runtime = this.byEnvironment.get(environmentId);
+    if (!runtime) {
+      runtime = this.resolve(environmentId);
+      this.byEnvironment.set(environmentId, runtime);
+      // A failure (unknown environment, unreachable store) is not remembered: the next call tries again.
+      runtime.catch(() => this.byEnvironment.delete(environmentId));
+    }
+    return runtime;
+  }
+
+  private async resolve(environmentId: string): Promise<KubernetesRuntime> {
+    const text = await this.options.kubeconfigOf(environmentId);
+    if (text === undefined) {
+      const fallback = await this.loadDefault();
+      if (!fallback) {
+        throw new Error('the kubernetes runtime is not configured on this Slipway server: set KUBECONFIG, or create the environment with its own kubeconfig');
+      }
+      return fallback;
+    }
+    const key = createHash('sha256').update(text).digest('hex');
+    let runtime = this.byKubeconfig.get(key);
+    if (!runtime) {
+      runtime = this.load(async (options) => {
+        const [{ loadKubeconfigText }, { KubernetesRuntime: Runtime }] = await Promise.all([import('./kubeconfig-text.js'), import('./kubernetes-runtime.js')]);
+        // The message says what is wrong, never the text.
+        return new Runtime({ ...options, kubeConfig: await loadKubeconfigText(text) });
+      });
+      this.byKubeconfig.set(key, runtime);
+      runtime.catch(() => this.byKubeconfig.delete(key));
+    }
+    return runtime;
+  }
+
+  private loadDefault(): Promise<KubernetesRuntime | undefined> {
+    const path = this.options.defaultKubeconfig;
+    if (path === undefined || this.defaultBroken) return Promise.resolve(undefined);
+    this.defaultRuntime ??= this.load(async (options) => {
+      const { kubernetesRuntimeIfConfigured } = await import('./from-kubeconfig.js');
+      const runtime = kubernetesRuntimeIfConfigured(path, options);
+      if (!runtime) throw new Error('not loaded');
+      return runtime;
+    }).catch(() => {
+      this.defaultBroken = true;
+      return undefined;
+    });
+    return this.defaultRuntime;
+  }
+
+  /** Creates a runtime and forwards its pod watch to this runtime's listeners. */
+  private async load(make: (options: Omit<KubernetesRuntimeOptions, 'kubeConfig'>) => Promise<KubernetesRuntime>): Promise<KubernetesRuntime> {
+    const { defaultKubeconfig: _path, kubeconfigOf: _lookup, ...options } = this.options;
+    const runtime = await make(options);
+    this.created.push(runtime);
+    if (!this.closed) {
+      runtime.watch((serviceId) => {
+        for (const listener of this.listeners) listener(serviceId);
+      });
+    }
+    return runtime;
+  }
+}
