@@ -27,6 +27,10 @@ function messageOf(error: unknown): string {
 export class BuildPipeline implements Builder {
   constructor(private readonly options: BuildPipelineOptions) {}
 
+  get registry(): string | undefined {
+    return this.options.registry;
+  }
+
   headCommit(source: GitSource['git'], signal?: AbortSignal): Promise<string> {
     return this.options.git.headCommit(source, signal);
   }

@@ -38,6 +38,8 @@ export interface BuiltImage {
 }
 
 export interface Builder {
+  /** The registry built images are pushed to (SLIPWAY_REGISTRY); undefined: they stay in the local engine. */
+  readonly registry?: string | undefined;
   /** The commit at the head of the source's branch now. */
   headCommit(source: GitSource['git'], signal?: AbortSignal): Promise<string>;
   /**

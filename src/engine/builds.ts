@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { codeSource, isGitSource, type GitSource, type Project, type Service } from '../domain/index.js';
+import { codeSource, isGitSource, type GitSource, type Project, type RuntimeKind, type Service } from '../domain/index.js';
 import { gitUrlSecrets } from '../build/git-remote.js';
 import type { Builder, BuiltImage } from './builder.js';
 import type { DeploymentJournal, StepHandle } from './deployment-journal.js';
@@ -55,6 +55,8 @@ export interface BuildSetOptions {
   signal: AbortSignal;
   maxParallelBuilds: number;
   firstError: FirstError;
+  /** The environment's runtime: a kubernetes cluster pulls what is built, so it needs a registry. */
+  runtime?: RuntimeKind;
 }
 
 export class BuildSet {
@@ -112,6 +114,10 @@ export class BuildSet {
     try {
       if (commit instanceof Error) throw commit;
       if (!builder) throw new Error('this Slipway server has no image builder configured');
+      if (this.options.runtime === 'kubernetes' && !builder.registry) {
+        // SPEC §6 step 3: the cluster's nodes pull the image; a local engine's image is not theirs.
+        throw new Error('a kubernetes environment needs a registry for the images it builds (the cluster pulls them from it): set SLIPWAY_REGISTRY on this Slipway server');
+      }
       const git = gitSourceOf(service)!;
       const image = await builder.build(
         { deploymentId: journal.deployment.id, projectName: project.name, serviceName: service.name, source: git, commit },

@@ -232,6 +232,7 @@ async function execute(
     signal,
     maxParallelBuilds: environment.settings.maxParallelBuilds,
     firstError,
+    runtime: environment.runtime,
   });
   const runnable: RunnableStage[] = [];
   for (const stage of stages) {
