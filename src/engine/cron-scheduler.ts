@@ -28,6 +28,8 @@ export interface ScheduledJob {
   image: string | { name: string; tag: string };
   /** Values to keep out of the run's log. */
   secrets: readonly string[];
+  /** The spec hash the deploy recorded: a tick runs only while the store still says so. */
+  specHash: string;
 }
 
 interface Entry {
@@ -96,6 +98,14 @@ export class CronScheduler {
   private async tick(entry: Entry): Promise<void> {
     const { job } = entry;
     const source = job.service.source as JobSource;
+    // Another process sharing the database may have stopped or redeployed the job since this
+    // schedule was installed: the store says whether this schedule is still the current one.
+    const current = await this.store.getService(job.service.id);
+    if (!current || (current.status !== 'DEPLOYED' && current.status !== 'RESTARTED')) {
+      if (this.entries.get(job.service.id) === entry) this.suspend(job.service.id);
+      return;
+    }
+    if (current.deployedSpecHash !== job.specHash) return;
     // Every process computes the same tick time, so the store records the tick once.
     const scheduledFor = new Date(Math.round(Date.now() / 1000) * 1000).toISOString();
     const staleBefore = new Date(Date.now() - (source.maxDurationSeconds + 60) * 1000).toISOString();

@@ -38,18 +38,23 @@ export function runSecrets(service: Service, injectedEnv: Record<string, string>
   return [...own, ...injected].filter((v) => v.length > 0);
 }
 
+/**
+ * The schedule of a cron job. Its hash is of the image reference (not of what it resolves to),
+ * so a reinstall after a restart — which resolves the image only at the first tick — finds the
+ * same hash the deploy recorded.
+ */
 export function scheduledJob(
   ctx: Pick<TaskContext, 'project' | 'environment' | 'runtime'>,
   service: Service,
+  imageRef: { name: string; tag: string },
   image: string | { name: string; tag: string },
   version: string,
   injectedEnv: Record<string, string>,
 ): { job: ScheduledJob; hash: string } {
-  // The hash needs an image: the reference stands in for it until the first tick resolves it.
-  const { spec, hash } = jobRunSpec(service, typeof image === 'string' ? image : `${image.name}:${image.tag}`, version, injectedEnv);
-  const { image: _resolved, ...rest } = spec;
+  const { spec, hash } = jobRunSpec(service, `${imageRef.name}:${imageRef.tag}`, version, injectedEnv);
+  const { image: _reference, ...rest } = spec;
   return {
-    job: { service, project: ctx.project, environment: ctx.environment, runtime: ctx.runtime, spec: rest, image, secrets: runSecrets(service, injectedEnv) },
+    job: { service, project: ctx.project, environment: ctx.environment, runtime: ctx.runtime, spec: rest, image, secrets: runSecrets(service, injectedEnv), specHash: hash },
     hash,
   };
 }
@@ -63,11 +68,9 @@ export async function deployCronJob(ctx: TaskContext, service: Service, built: B
     const scheduler = schedulerOf(ctx);
     const version = built?.commit ?? versionToDeploy(service);
     if (!version) throw new Error(`service ${service.name} has no version to deploy`);
-    const resolved =
-      built?.localImageId && ctx.runtime.kind === 'docker'
-        ? built.localImageId
-        : await ctx.resolveImage(built ? { name: built.name, tag: built.tag } : imageToPull(service, version), op);
-    const { job, hash } = scheduledJob(ctx, service, resolved, version, ctx.injectedEnv ?? {});
+    const imageRef = built ? { name: built.name, tag: built.tag } : imageToPull(service, version);
+    const resolved = built?.localImageId && ctx.runtime.kind === 'docker' ? built.localImageId : await ctx.resolveImage(imageRef, op);
+    const { job, hash } = scheduledJob(ctx, service, imageRef, resolved, version, ctx.injectedEnv ?? {});
     scheduler.install(job);
     await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash });
     const next = scheduler.nextRun(service.id);
@@ -101,8 +104,11 @@ export async function cronJobOperation(
     if (operation === 'restart') {
       const version = service.deployedVersion ?? versionToDeploy(service);
       if (!version) throw new Error(`service ${service.name} has no deployed version`);
-      const resolved = await ctx.resolveImage(imageOf(version), op);
-      schedulerOf(ctx).install(scheduledJob(ctx, service, resolved, version, ctx.injectedEnv ?? {}).job);
+      const imageRef = imageOf(version);
+      const resolved = await ctx.resolveImage(imageRef, op);
+      const { job, hash } = scheduledJob(ctx, service, imageRef, resolved, version, ctx.injectedEnv ?? {});
+      schedulerOf(ctx).install(job);
+      await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash });
       op.log('info', 'schedule installed again');
     } else {
       ctx.scheduler?.suspend(service.id);
@@ -154,7 +160,7 @@ export async function reinstallSchedules(deps: {
           const image = gitSourceOf(service)
             ? (deps.builder ?? missingBuilder()).imageOf(project.name, service.name, version)
             : imageToPull(service, version);
-          deps.scheduler.install(scheduledJob({ project, environment, runtime }, service, image, version, injected).job);
+          deps.scheduler.install(scheduledJob({ project, environment, runtime }, service, image, image, version, injected).job);
           installed++;
         } catch (error) {
           deps.logger.error({ err: error, serviceId: service.id }, 'could not reinstall the schedule of a cron job');

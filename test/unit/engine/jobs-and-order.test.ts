@@ -371,6 +371,18 @@ describe('cron jobs', () => {
     await finished((await engine.submit(action(env, 'STOP', { serviceId: id }))).deploymentId);
   });
 
+  test('a schedule whose job another process stopped suspends itself at its next tick, running nothing', async () => {
+    const env = await environment();
+    const id = await job(env, 'elsewhere', { jobType: 'cron', schedule: '* * * * * *', events: undefined });
+    await finished((await engine.submit(action(env, 'DEPLOY', { serviceId: id }))).deploymentId);
+    // What a Stop in another Slipway process sharing the database leaves in the store.
+    for (const status of ['STOP_QUEUED', 'STOPPING', 'STOPPED'] as const) await store.setServiceStatus(id, status, null);
+    await until('the schedule suspended', async () => !engine.scheduler.isInstalled(id));
+    const suspendedAt = new Date().toISOString();
+    await until('no run going on', async () => (await runsOf(id)).every((r) => r.status !== 'RUNNING'));
+    assert.ok((await runsOf(id)).every((r) => r.startedAt <= suspendedAt), 'no run after the schedule suspended');
+  });
+
   test('a restarted control plane reinstalls the schedules of deployed cron jobs, not of stopped ones', async () => {
     const env = await environment();
     const on = await job(env, 'kept', { jobType: 'cron', schedule: '0 0 * * *', events: undefined });
