@@ -8,3 +8,4 @@ export * from './environment-status.js';
 export * from './stages.js';
 export * from './spec-hash.js';
 export * from './requests.js';
+export * from './request-scope.js';

@@ -144,3 +144,25 @@ export class BuildSet {
     }
   }
 }
+
+/**
+ * The commit each git service deploys (SPEC §4.2): the one it is pinned to, else the head of
+ * its branch now. A head that cannot be read is that service's build error.
+ */
+export async function commitsToDeploy(builder: Builder | undefined, services: readonly Service[], signal: AbortSignal): Promise<Map<string, string | Error>> {
+  const commits = new Map<string, string | Error>();
+  await Promise.all(
+    services.map(async (service) => {
+      const git = gitSourceOf(service);
+      if (!git) return;
+      if (service.targetVersion) return commits.set(service.id, service.targetVersion);
+      if (!builder) return commits.set(service.id, new Error('this Slipway server has no image builder configured'));
+      try {
+        commits.set(service.id, await builder.headCommit(git, signal));
+      } catch (error) {
+        commits.set(service.id, error instanceof Error ? error : new Error(String(error)));
+      }
+    }),
+  );
+  return commits;
+}

@@ -1,119 +1,33 @@
-import type { Logger } from 'pino';
 import {
-  STOPPABLE_STATUSES,
-  environmentActionAvailability,
-  interruptedStatus,
-  isInProgress,
   operationOf,
   planStages,
   queuedStatusOf,
-  serviceActionAvailability,
+  servicesTouched,
+  unavailableReason,
   type DatabaseSource,
   type Environment,
   type Project,
   type Service,
 } from '../domain/index.js';
-import type { Deployment, Store } from '../store/store.js';
+import type { Deployment } from '../store/store.js';
 import { secretValues, versionToDeploy } from './desired-spec.js';
-import { DeploymentJournal, publishDeploymentStatus, publishEnvironmentStatus } from './deployment-journal.js';
-import type { EventBus } from './events.js';
-import type { RunningStates } from './running-states.js';
-import type { RuntimeResolver } from './runtime-resolver.js';
+import { DeploymentJournal, publishDeploymentStatus } from './deployment-journal.js';
+import { endInterrupted, finish, removeDeleted } from './deployment-endings.js';
+import type { RunnerDeps } from './runner-deps.js';
 import { environmentTarget, serviceTarget } from './service-target.js';
 import { hasDatabaseCredentials, injectedConnections, withDatabaseCredentials } from './databases.js';
 import { memoize } from './memoize.js';
 import type { OperationContext, Runtime } from '../runtime/runtime.js';
 import { serviceTask } from './service-tasks.js';
 import { FirstError, runStages, type RunnableStage } from './stage-runner.js';
-import type { Builder } from './builder.js';
-import type { CronScheduler } from './cron-scheduler.js';
-import type { ManagedDatabaseProvider } from './managed-databases/provider.js';
-import { BuildSet, gitSecretValues, gitSourceOf } from './builds.js';
+import { BuildSet, commitsToDeploy, gitSecretValues } from './builds.js';
 import type { StepHandle } from './deployment-journal.js';
 
-export interface RunnerDeps {
-  store: Store;
-  events: EventBus;
-  runtimes: RuntimeResolver;
-  runningStates: RunningStates;
-  logger: Logger;
-  /** Builds git services; without it their deploys fail with BUILD_ERROR. */
-  builder?: Builder;
-  /** Slipway's scheduler of cron jobs (docker runtime). */
-  scheduler?: CronScheduler;
-  /** Drives managed databases; without it their deploys fail saying so. */
-  managedDatabases?: ManagedDatabaseProvider;
-  managedPollMs?: number;
-}
 
 /** A step finished once: a build's start and its service's task may both end QUEUEING. */
 function once(step: StepHandle): StepHandle {
   let finished: Promise<void> | undefined;
   return { finish: (status, message) => (finished ??= step.finish(status, message)) };
-}
-
-/**
- * The commit each git service deploys (SPEC §4.2): the one it is pinned to, else the head of
- * its branch now. A head that cannot be read is that service's build error.
- */
-async function commitsToDeploy(builder: Builder | undefined, services: readonly Service[], signal: AbortSignal): Promise<Map<string, string | Error>> {
-  const commits = new Map<string, string | Error>();
-  await Promise.all(
-    services.map(async (service) => {
-      const git = gitSourceOf(service);
-      if (!git) return;
-      if (service.targetVersion) return commits.set(service.id, service.targetVersion);
-      if (!builder) return commits.set(service.id, new Error('this Slipway server has no image builder configured'));
-      try {
-        commits.set(service.id, await builder.headCommit(git, signal));
-      } catch (error) {
-        commits.set(service.id, error instanceof Error ? error : new Error(String(error)));
-      }
-    }),
-  );
-  return commits;
-}
-
-/** The services an action touches, among the environment's (SPEC §4.1, §5). */
-function servicesTouched(deployment: Deployment, services: Service[]): Service[] {
-  const { request } = deployment;
-  const live = services.filter((s) => s.status !== 'DELETED');
-  if (request.level === 'service' || request.action === 'DEPLOY_LATEST') {
-    return live.filter((s) => request.serviceIds.includes(s.id));
-  }
-  const included = live.filter((s) => !s.skipEnvironmentActions);
-  if (request.action === 'STOP') return included.filter((s) => STOPPABLE_STATUSES.has(s.status));
-  return included;
-}
-
-/** Why the action no longer holds now that its turn came, or null when it does. */
-function unavailableReason(deployment: Deployment, all: Service[], touched: Service[]): string | null {
-  const { request } = deployment;
-  if (request.level === 'service') {
-    const service = touched[0];
-    if (!service) return 'the service no longer exists';
-    const availability = serviceActionAvailability(request.action, service, null);
-    return availability.available ? null : (availability.reason ?? 'not available');
-  }
-  const availability = environmentActionAvailability(
-    request.action,
-    all.filter((s) => !s.skipEnvironmentActions),
-    null,
-  );
-  if (!availability.available) return availability.reason ?? 'not available';
-  if (request.action === 'DEPLOY_LATEST' && touched.length === 0) return 'none of the chosen services exists any more';
-  return null;
-}
-
-async function finish(
-  deps: RunnerDeps,
-  project: Project | undefined,
-  deployment: Deployment,
-  status: 'SUCCESS' | 'ERROR' | 'CANCELED' | 'SKIPPED',
-  message: string | null,
-): Promise<void> {
-  await deps.store.finishDeployment(deployment.id, status, message);
-  publishDeploymentStatus(deps.events, project?.id ?? '', deployment, status, message);
 }
 
 /** Runs one claimed deployment to its end. Never throws: every failure ends the deployment explicitly. */
@@ -158,8 +72,8 @@ async function execute(
     return;
   }
   const all = await store.listServices(environment.id);
-  let touched = servicesTouched(deployment, all);
-  const reason = unavailableReason(deployment, all, touched);
+  let touched = servicesTouched(request, all);
+  const reason = unavailableReason(request, all, touched);
   if (reason) {
     await finish(deps, project, deployment, 'SKIPPED', reason);
     return;
@@ -219,7 +133,7 @@ async function execute(
     project.id,
     // All the environment's secrets: the databases' passwords reach other services' env.
     [...secretValues(current), ...gitSecretValues(touched)],
-    await store.listServices(environment.id),
+    current,
   );
   // Services of one deployment often share an image: pull and resolve each once.
   const resolveImage = memoize((image: { name: string; tag: string }, op: OperationContext) => runtime.resolveImage(image, op), (image) => `${image.name}:${image.tag}`);
@@ -234,6 +148,23 @@ async function execute(
     firstError,
     runtime: environment.runtime,
   });
+  const shared = {
+    store,
+    runtime,
+    journal,
+    runningStates,
+    project,
+    environment,
+    signal,
+    forceSignal,
+    scheduler: deps.scheduler,
+    managedDatabases: deps.managedDatabases,
+    managedPollMs: deps.managedPollMs,
+    keepData: request.keepData ?? false,
+    resolveImage,
+    builds,
+    builder: deps.builder,
+  };
   const runnable: RunnableStage[] = [];
   for (const stage of stages) {
     const tasks = [];
@@ -244,31 +175,8 @@ async function execute(
       // Builds do not wait for stages (SPEC §5): each starts now, bounded by maxParallelBuilds.
       const commit = commits.get(id);
       if (commit !== undefined) builds.start(service, stage.name, commit, queueing);
-      tasks.push(
-        serviceTask(
-          {
-            store,
-            runtime,
-            journal,
-            runningStates,
-            project,
-            environment,
-            signal,
-            forceSignal,
-            injectedEnv: service.type === 'database' ? {} : injectedEnv,
-            ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
-            ...(deps.managedDatabases ? { managedDatabases: deps.managedDatabases } : {}),
-            ...(deps.managedPollMs !== undefined ? { managedPollMs: deps.managedPollMs } : {}),
-            keepData: request.keepData ?? false,
-            resolveImage,
-            builds,
-            ...(deps.builder ? { builder: deps.builder } : {}),
-          },
-          service,
-          operation,
-          queueing,
-        ),
-      );
+      const context = { ...shared, injectedEnv: service.type === 'database' ? {} : injectedEnv };
+      tasks.push(serviceTask(context, service, operation, queueing));
     }
     runnable.push({ name: stage.name, tasks });
   }
@@ -296,58 +204,3 @@ async function execute(
   }
 }
 
-/** A deleted service leaves the store (its history stays); a deleted environment too, once empty. */
-async function removeDeleted(deps: RunnerDeps, project: Project, environment: Environment, deployment: Deployment): Promise<void> {
-  const { store } = deps;
-  for (const service of await store.listServices(environment.id)) {
-    if (service.status === 'DELETED') {
-      await store.releaseHostPorts(service.id);
-      await store.deleteService(service.id);
-      deps.runningStates.forget(service.id);
-    }
-  }
-  if (deployment.request.level === 'environment' && (await store.listServices(environment.id)).length === 0) {
-    await deps.runtimes.forEnvironment(environment).deleteEnvironment(environmentTarget(project, environment), {
-      signal: new AbortController().signal,
-      log: () => undefined,
-    });
-    await store.deleteEnvironment(environment.id);
-  } else {
-    await publishEnvironmentStatus(store, deps.events, deps.runningStates, project.id, environment.id);
-  }
-}
-
-/**
- * Ends a deployment that cannot go on (its process died, or an unexpected error): every
- * service it left in progress takes the explicit end of interruptedStatus, and the
- * deployment ends ERROR, which unlocks the environment.
- */
-export async function endInterrupted(deps: RunnerDeps, deployment: Deployment, project: Project | undefined, message: string): Promise<void> {
-  const { store } = deps;
-  const detail = await store.getDeploymentDetail(deployment.id);
-  const serviceIds = detail?.stages.flatMap((stage) => stage.services.map((s) => s.serviceId)) ?? [];
-  for (const serviceId of serviceIds) {
-    const service = await store.getService(serviceId);
-    if (!service || !isInProgress(service.status)) continue;
-    const end = interruptedStatus(service.status);
-    if (!end) continue;
-    try {
-      await store.setServiceStatus(serviceId, end, message);
-      await store.setDeploymentServiceStatus(deployment.id, serviceId, end);
-      if (project) {
-        deps.events.publish({
-          type: 'service.status',
-          projectId: project.id,
-          environmentId: deployment.environmentId,
-          serviceId,
-          status: end,
-          message,
-        });
-      }
-    } catch (err) {
-      deps.logger.warn({ err, serviceId }, 'could not end an interrupted service');
-    }
-  }
-  await finish(deps, project, deployment, 'ERROR', message);
-  if (project) await publishEnvironmentStatus(store, deps.events, deps.runningStates, project.id, deployment.environmentId);
-}

@@ -25,7 +25,9 @@ import {
   type SubmitInput,
   type SubmitResult,
 } from './control-plane.js';
-import { endInterrupted, runDeployment, type RunnerDeps } from './deployment-runner.js';
+import { runDeployment } from './deployment-runner.js';
+import { endInterrupted } from './deployment-endings.js';
+import type { RunnerDeps } from './runner-deps.js';
 import { CronScheduler } from './cron-scheduler.js';
 import type { ManagedDatabaseProvider } from './managed-databases/provider.js';
 import { reinstallSchedules } from './cron-tasks.js';
