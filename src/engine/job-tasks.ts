@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { specHash, type DeploymentStatus, type JobSource, type Service, type StepName } from '../domain/index.js';
 import type { JobResult, JobSpec, OperationContext } from '../runtime/runtime.js';
 import type { BuiltImage } from './builder.js';
-import { desiredSpec, imageToPull, versionToDeploy } from './desired-spec.js';
+import { desiredSpec, imageToPull, secretEnvKeys, versionToDeploy } from './desired-spec.js';
 import { serviceTarget } from './service-target.js';
 import type { TaskContext } from './service-tasks.js';
 import type { TaskOutcome } from './stage-runner.js';
@@ -56,6 +56,7 @@ export function jobRunSpec(service: Service, resolvedImage: string, version: str
     memoryMb: desired.memoryMb,
     maxDurationSeconds: source.maxDurationSeconds,
     version,
+    secretEnvKeys: secretEnvKeys(service, injectedEnv),
   };
   return { spec, hash };
 }

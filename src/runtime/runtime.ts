@@ -88,6 +88,11 @@ export interface JobSpec {
   version: string;
   /** Unique per run: names and labels the run's resources. */
   runId: string;
+  /**
+   * The env keys whose values are secrets. A runtime that can keep them out of the run's spec
+   * does (Kubernetes: a Secret). Absent: none.
+   */
+  secretEnvKeys?: string[];
 }
 
 /** How a job run ended: its exit code, or killed because it timed out or the signal aborted. */

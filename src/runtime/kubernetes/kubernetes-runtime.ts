@@ -24,6 +24,7 @@ import {
   type ManifestOptions,
   type WorkloadKind,
 } from './manifests.js';
+import { runKubernetesJob } from './job-run.js';
 import { replacingMergePatch } from './merge-patch.js';
 import {
   ANNOTATION,
@@ -151,9 +152,10 @@ export class KubernetesRuntime implements Runtime {
     return workloadName(target.serviceId);
   }
 
-  /** Jobs as Kubernetes Jobs are not built yet: a lifecycle job on this runtime fails saying so. */
-  async runJob(_target: ServiceTarget, _spec: JobSpec, _ctx: OperationContext): Promise<JobResult> {
-    throw new Error('lifecycle jobs are not supported on the kubernetes runtime yet');
+  /** A lifecycle job's run as a Job (job-run.ts). */
+  async runJob(target: ServiceTarget, spec: JobSpec, ctx: OperationContext): Promise<JobResult> {
+    await this.prepareEnvironment(target, ctx);
+    return runKubernetesJob(this.cluster, target, spec, ctx);
   }
 
   async stop(target: ServiceTarget, ctx: OperationContext): Promise<void> {

@@ -1,4 +1,4 @@
-import type { V1Container, V1Deployment, V1Namespace, V1PodTemplateSpec, V1Probe, V1Secret, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1Container, V1Deployment, V1EnvVar, V1Namespace, V1PodTemplateSpec, V1Probe, V1Secret, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import type { Probe } from '../../domain/model.js';
 import type { EnvironmentTarget, RolloutSpec, ServiceTarget } from '../runtime.js';
 import {
@@ -74,13 +74,33 @@ function secretKeys(spec: Pick<RolloutSpec, 'env' | 'secretEnvKeys'>): string[] 
  * name tells nothing the spec-hash annotation does not. Null without secret values.
  */
 export function envSecretManifest(target: ServiceTarget, spec: Pick<RolloutSpec, 'env' | 'secretEnvKeys' | 'specHash'>): V1Secret | null {
+  return envSecretNamed(target, spec, envSecretName(target.serviceId, spec.specHash));
+}
+
+/**
+ * The container's env: secret values as references to the Secret (when there is one), the
+ * others inline (kwok's stages and kubectl read those).
+ */
+export function containerEnv(spec: Pick<RolloutSpec, 'env' | 'secretEnvKeys'>, envSecret: string | undefined): V1EnvVar[] {
+  const secret = new Set(secretKeys(spec));
+  return Object.keys(spec.env)
+    .sort()
+    .map((name) =>
+      envSecret !== undefined && secret.has(name)
+        ? { name, valueFrom: { secretKeyRef: { name: envSecret, key: name } } }
+        : { name, value: spec.env[name] ?? '' },
+    );
+}
+
+/** A Secret of the spec's secret env values under this name; null without secret values. */
+export function envSecretNamed(target: ServiceTarget, spec: Pick<RolloutSpec, 'env' | 'secretEnvKeys'>, name: string): V1Secret | null {
   const keys = secretKeys(spec);
   if (keys.length === 0) return null;
   return {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: {
-      name: envSecretName(target.serviceId, spec.specHash),
+      name,
       namespace: namespaceName(target.environmentId),
       labels: serviceLabels(target),
       annotations: { [ANNOTATION.serviceName]: target.serviceName },
@@ -91,7 +111,6 @@ export function envSecretManifest(target: ServiceTarget, spec: Pick<RolloutSpec,
 }
 
 function container(spec: RolloutSpec, envSecret: string | undefined): V1Container {
-  const secret = new Set(secretKeys(spec));
   const readiness = probe(spec.healthchecks.readiness);
   const liveness = probe(spec.healthchecks.liveness);
   const resources = { cpu: `${spec.cpu}m`, memory: `${spec.memoryMb}Mi` };
@@ -99,13 +118,7 @@ function container(spec: RolloutSpec, envSecret: string | undefined): V1Containe
     name: 'main',
     image: spec.image,
     ...(spec.command !== undefined && spec.command.length > 0 ? { args: spec.command } : {}),
-    env: Object.keys(spec.env)
-      .sort()
-      .map((name) =>
-        envSecret !== undefined && secret.has(name)
-          ? { name, valueFrom: { secretKeyRef: { name: envSecret, key: name } } }
-          : { name, value: spec.env[name] ?? '' },
-      ),
+    env: containerEnv(spec, envSecret),
     ports: spec.ports.map((p) => ({ containerPort: p.containerPort, protocol: 'TCP' })),
     resources: { requests: resources, limits: resources },
     ...(readiness ? { readinessProbe: readiness } : {}),

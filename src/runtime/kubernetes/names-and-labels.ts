@@ -14,6 +14,13 @@ export const LABEL = {
   project: 'slipway.dev/project',
   environment: 'slipway.dev/environment',
   service: 'slipway.dev/service',
+  /**
+   * The job service a run's pod belongs to. Not `service`: a job's pods are runs, never
+   * instances of a long-running service (observe, the wait for no pods on Stop).
+   */
+  jobService: 'slipway.dev/job-service',
+  /** The run (JobSpec.runId) a lifecycle job's Job and pod are for. */
+  jobRun: 'slipway.dev/job-run',
 } as const;
 
 export const ANNOTATION = {
@@ -47,6 +54,16 @@ export function envSecretName(serviceId: string, specHash: string): string {
   return `${workloadName(serviceId)}-env-${dns(specHash).slice(0, 16)}`;
 }
 
+/** A lifecycle job's run: a Job (and its env Secret, `<name>-env`). At most 52 characters. */
+export function jobRunName(serviceId: string, runId: string): string {
+  return `${workloadName(serviceId)}-run-${dns(runId)}`.slice(0, 52).replace(/-+$/, '');
+}
+
+/** A cron job's CronJob: the service's own name, as a Deployment would have. */
+export function cronJobName(serviceId: string): string {
+  return workloadName(serviceId);
+}
+
 /** The PVC template of storage entry n; a StatefulSet names its claims `<template>-<pod>`. */
 export function volumeClaimName(index: number): string {
   return `data-${index}`;
@@ -69,6 +86,11 @@ export function environmentLabels(env: EnvironmentTarget): Record<string, string
 
 export function serviceLabels(target: ServiceTarget): Record<string, string> {
   return { ...environmentLabels(target), [LABEL.service]: target.serviceId, [LABEL.name]: labelValue(target.serviceName) };
+}
+
+/** A job run's pod: the environment's labels and the job service, not the instance selector's. */
+export function jobPodLabels(target: ServiceTarget): Record<string, string> {
+  return { ...environmentLabels(target), [LABEL.jobService]: target.serviceId, [LABEL.name]: labelValue(target.serviceName) };
 }
 
 /** Selects a service's pods: only immutable, id-based labels (a selector cannot change later). */
