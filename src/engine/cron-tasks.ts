@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { DeploymentStatus, Service, StepName } from '../domain/index.js';
+import type { DeploymentStatus, JobSource, Service, StepName } from '../domain/index.js';
 import type { OperationContext, Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
 import type { Builder, BuiltImage } from './builder.js';
@@ -14,13 +14,35 @@ import type { TaskContext } from './service-tasks.js';
 import type { TaskOutcome } from './stage-runner.js';
 
 /**
- * Cron jobs through the actions (SPEC §4.2): Deploy and Redeploy install the schedule in
- * Slipway's scheduler (docker runtime), Stop suspends it, Delete removes it, Restart installs
+ * Cron jobs through the actions (SPEC §4.2): Deploy and Redeploy install the schedule — in the
+ * runtime when it runs schedules itself (Kubernetes: a CronJob), else in Slipway's scheduler
+ * (docker) —, Stop suspends it, Delete removes it, Restart installs
  * it again. Nothing runs during the action itself: runs happen at the schedule's ticks.
  */
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Installs the schedule where it runs: in the runtime when it runs schedules itself
+ * (Kubernetes: a CronJob), else in Slipway's scheduler. Returns the next run when known.
+ */
+async function installSchedule(ctx: TaskContext, service: Service, job: ScheduledJob, op: OperationContext): Promise<Date | null> {
+  const runtime = ctx.runtime;
+  if (runtime.installSchedule) {
+    const source = service.source as JobSource;
+    if (typeof job.image !== 'string') throw new Error('the image of a natively scheduled cron job must be resolved first');
+    await runtime.installSchedule(
+      serviceTarget(ctx.project, ctx.environment, service),
+      { ...job.spec, image: job.image, schedule: source.schedule ?? '', specHash: job.specHash, maxRestarts: source.maxRestarts },
+      op,
+    );
+    return null;
+  }
+  const scheduler = schedulerOf(ctx);
+  scheduler.install(job);
+  return scheduler.nextRun(service.id);
 }
 
 function schedulerOf(ctx: TaskContext): CronScheduler {
@@ -65,15 +87,13 @@ export async function deployCronJob(ctx: TaskContext, service: Service, built: B
   const step = await journal.startStep(service.id, 'DEPLOY');
   const op: OperationContext = { signal: ctx.signal, log: (level, message) => void journal.log(service.id, 'DEPLOY', level, message) };
   try {
-    const scheduler = schedulerOf(ctx);
     const version = built?.commit ?? versionToDeploy(service);
     if (!version) throw new Error(`service ${service.name} has no version to deploy`);
     const imageRef = built ? { name: built.name, tag: built.tag } : imageToPull(service, version);
     const resolved = built?.localImageId && ctx.runtime.kind === 'docker' ? built.localImageId : await ctx.resolveImage(imageRef, op);
     const { job, hash } = scheduledJob(ctx, service, imageRef, resolved, version, ctx.injectedEnv ?? {});
-    scheduler.install(job);
+    const next = await installSchedule(ctx, service, job, op);
     await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash });
-    const next = scheduler.nextRun(service.id);
     await step.finish('SUCCESS', `schedule installed${next ? `; next run ${next.toISOString()}` : ''}`);
     await journal.moveService(service.id, 'DEPLOYED');
     return 'succeeded';
@@ -107,11 +127,12 @@ export async function cronJobOperation(
       const imageRef = imageOf(version);
       const resolved = await ctx.resolveImage(imageRef, op);
       const { job, hash } = scheduledJob(ctx, service, imageRef, resolved, version, ctx.injectedEnv ?? {});
-      schedulerOf(ctx).install(job);
+      await installSchedule(ctx, service, job, op);
       await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash });
       op.log('info', 'schedule installed again');
     } else {
       ctx.scheduler?.suspend(service.id);
+      if (operation === 'stop' && ctx.runtime.suspendSchedule) await ctx.runtime.suspendSchedule(target, op);
       op.log('info', operation === 'stop' ? 'schedule suspended' : 'schedule removed');
       if (operation === 'stop') await ctx.runtime.stop(target, op);
       else await ctx.runtime.delete(target, { keepData: ctx.keepData }, op);

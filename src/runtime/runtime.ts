@@ -95,6 +95,18 @@ export interface JobSpec {
   secretEnvKeys?: string[];
 }
 
+/**
+ * A cron job's schedule for a runtime that runs schedules itself (Kubernetes: a CronJob):
+ * each tick runs this spec, never two runs at once.
+ */
+export interface ScheduleSpec extends Omit<JobSpec, 'runId'> {
+  /** Cron syntax, as the service declares it; a runtime refuses what it cannot run. */
+  schedule: string;
+  specHash: string;
+  /** Retries of a failed run (the job's maxRestarts). */
+  maxRestarts: number;
+}
+
 /** How a job run ended: its exit code, or killed because it timed out or the signal aborted. */
 export interface JobResult {
   exitCode: number | null;
@@ -116,6 +128,16 @@ export interface Runtime {
    * Nothing of the run is left on the runtime afterwards.
    */
   runJob(target: ServiceTarget, spec: JobSpec, ctx: OperationContext): Promise<JobResult>;
+
+  /**
+   * Installs (or replaces, and resumes) a cron job's schedule, run by the runtime itself.
+   * Optional: a runtime without it has its cron jobs run by Slipway's scheduler, one runJob per
+   * tick. Throws on a schedule the runtime cannot run.
+   */
+  installSchedule?(target: ServiceTarget, spec: ScheduleSpec, ctx: OperationContext): Promise<void>;
+
+  /** Suspends the schedule installSchedule installed (Stop); runs going on may finish. Idempotent. */
+  suspendSchedule?(target: ServiceTarget, ctx: OperationContext): Promise<void>;
 
   /** Creates what an environment needs before its services (a network, a namespace). Idempotent. */
   prepareEnvironment(env: EnvironmentTarget, ctx: OperationContext): Promise<void>;

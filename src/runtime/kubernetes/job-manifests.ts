@@ -1,7 +1,7 @@
-import type { V1Container, V1Job, V1PodTemplateSpec } from '@kubernetes/client-node';
-import type { JobSpec, ServiceTarget } from '../runtime.js';
+import type { V1Container, V1CronJob, V1Job, V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { JobSpec, ScheduleSpec, ServiceTarget } from '../runtime.js';
 import { containerEnv } from './manifests.js';
-import { ANNOTATION, LABEL, jobPodLabels, jobRunName, namespaceName, serviceLabels } from './names-and-labels.js';
+import { ANNOTATION, LABEL, cronJobName, jobPodLabels, jobRunName, namespaceName, serviceLabels } from './names-and-labels.js';
 
 /**
  * Jobs as Kubernetes objects (SPEC §7): a lifecycle job's run is a Job, a cron job a CronJob.
@@ -64,6 +64,42 @@ export function jobManifest(target: ServiceTarget, spec: JobSpec, envSecret: str
       backoffLimit: 0,
       ...(spec.maxDurationSeconds > 0 ? { activeDeadlineSeconds: spec.maxDurationSeconds } : {}),
       template: podTemplate(target, spec, envSecret, run),
+    },
+  };
+}
+
+/**
+ * A cron job: the schedule (already checked by kubernetesSchedule), no overlapping runs
+ * (concurrencyPolicy Forbid, as Slipway's scheduler skips a tick while a run goes on), each
+ * run retried up to maxRestarts and bounded by maxDurationSeconds. `suspend: false` is part
+ * of the intent, so applying it again (Redeploy, Restart) resumes a stopped CronJob.
+ */
+export function cronJobManifest(target: ServiceTarget, spec: ScheduleSpec, schedule: string, envSecret: string | undefined): V1CronJob {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: {
+      name: cronJobName(target.serviceId),
+      namespace: namespaceName(target.environmentId),
+      labels: serviceLabels(target),
+      annotations: { [ANNOTATION.serviceName]: target.serviceName, [ANNOTATION.specHash]: spec.specHash, [ANNOTATION.version]: spec.version },
+    },
+    spec: {
+      schedule,
+      suspend: false,
+      concurrencyPolicy: 'Forbid',
+      // A tick missed by more than this (controller down, run still going) is skipped, not caught up.
+      startingDeadlineSeconds: 60,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 1,
+      jobTemplate: {
+        metadata: { labels: serviceLabels(target), annotations: { [ANNOTATION.specHash]: spec.specHash } },
+        spec: {
+          backoffLimit: Math.max(0, spec.maxRestarts),
+          ...(spec.maxDurationSeconds > 0 ? { activeDeadlineSeconds: spec.maxDurationSeconds } : {}),
+          template: podTemplate(target, spec, envSecret, {}),
+        },
+      },
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { KubeConfig, KubernetesObject, V1Deployment, V1Pod, V1Secret, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1CronJob, V1Deployment, V1Pod, V1Secret, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import type { RunningState } from '../../domain/statuses.js';
 import {
   RolloutCanceledError,
@@ -10,12 +10,14 @@ import {
   type OperationContext,
   type RolloutSpec,
   type Runtime,
+  type ScheduleSpec,
   type ServiceTarget,
 } from '../runtime.js';
 import { Cluster, apiErrorMessage, type ObjectRef } from './cluster.js';
 import {
   deploymentManifest,
   envSecretManifest,
+  envSecretNamed,
   namespaceManifest,
   publicServiceManifest,
   serviceManifest,
@@ -24,12 +26,15 @@ import {
   type ManifestOptions,
   type WorkloadKind,
 } from './manifests.js';
+import { kubernetesSchedule } from './cron-schedule.js';
+import { cronJobManifest } from './job-manifests.js';
 import { runKubernetesJob } from './job-run.js';
 import { replacingMergePatch } from './merge-patch.js';
 import {
   ANNOTATION,
   LABEL,
   MANAGED_BY,
+  envSecretName,
   labelSelector,
   namespaceName,
   publicServiceName,
@@ -156,6 +161,34 @@ export class KubernetesRuntime implements Runtime {
   async runJob(target: ServiceTarget, spec: JobSpec, ctx: OperationContext): Promise<JobResult> {
     await this.prepareEnvironment(target, ctx);
     return runKubernetesJob(this.cluster, target, spec, ctx);
+  }
+
+  /**
+   * A cron job as a CronJob, server-side applied with `suspend: false` (so it also resumes a
+   * stopped one), its secret env values in a Secret named after the spec hash as a
+   * Deployment's are. A schedule Kubernetes cannot run (a seconds field) is refused first.
+   */
+  async installSchedule(target: ServiceTarget, spec: ScheduleSpec, ctx: OperationContext): Promise<void> {
+    const schedule = kubernetesSchedule(spec.schedule);
+    await this.prepareEnvironment(target, ctx);
+    const namespace = namespaceName(target.environmentId);
+    const secret = envSecretNamed(target, spec, envSecretName(target.serviceId, spec.specHash));
+    if (secret) await this.cluster.apply(secret);
+    const applied = await this.cluster.apply<KubernetesObject & V1CronJob>(cronJobManifest(target, spec, schedule, secret?.metadata?.name) as KubernetesObject & V1CronJob);
+    ctx.log('info', `applied CronJob ${namespace}/${applied.metadata?.name ?? '?'} (schedule "${schedule}", ${spec.version})`);
+    // The Secrets of earlier specs: the CronJob no longer refers to them.
+    const { items } = await this.cluster.list<V1Secret>('v1', 'Secret', namespace, labelSelector(selectorLabels(target.serviceId)));
+    for (const old of items) {
+      const name = old.metadata?.name;
+      if (name && name !== secret?.metadata?.name && (old.metadata?.ownerReferences ?? []).length === 0) {
+        await this.cluster.delete({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace } });
+      }
+    }
+  }
+
+  /** Stop of a cron job: its CronJob suspended; a run going on may finish. */
+  async suspendSchedule(target: ServiceTarget, ctx: OperationContext): Promise<void> {
+    await this.suspendCronJobs(target, ctx);
   }
 
   async stop(target: ServiceTarget, ctx: OperationContext): Promise<void> {
@@ -396,8 +429,9 @@ export class KubernetesRuntime implements Runtime {
 
   private async suspendCronJobs(target: ServiceTarget, ctx: OperationContext): Promise<void> {
     const namespace = namespaceName(target.environmentId);
-    const { items } = await this.cluster.list('batch/v1', 'CronJob', namespace, labelSelector(selectorLabels(target.serviceId)));
+    const { items } = await this.cluster.list<V1CronJob>('batch/v1', 'CronJob', namespace, labelSelector(selectorLabels(target.serviceId)));
     for (const cron of items) {
+      if (cron.spec?.suspend === true) continue;
       await this.cluster.mergePatch({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: cron.metadata!.name!, namespace } }, { spec: { suspend: true } }, SCALE_MANAGER);
       ctx.log('info', `suspended CronJob ${namespace}/${cron.metadata!.name!}`);
     }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Environment } from '../../domain/index.js';
 import type { RunningState } from '../../domain/statuses.js';
-import type { Endpoint, EnvironmentTarget, JobResult, JobSpec, OperationContext, RolloutSpec, Runtime, ServiceTarget } from '../runtime.js';
+import type { Endpoint, EnvironmentTarget, JobResult, JobSpec, OperationContext, RolloutSpec, Runtime, ScheduleSpec, ServiceTarget } from '../runtime.js';
 // Types only: the Kubernetes client is loaded when a cluster is first needed, not with this file.
 import type { KubernetesRuntime, KubernetesRuntimeOptions } from './kubernetes-runtime.js';
 import { workloadName } from './names-and-labels.js';
@@ -67,6 +67,14 @@ export class KubernetesRuntimes implements Runtime {
 
   async runJob(target: ServiceTarget, spec: JobSpec, ctx: OperationContext): Promise<JobResult> {
     return (await this.runtimeFor(target.environmentId)).runJob(target, spec, ctx);
+  }
+
+  async installSchedule(target: ServiceTarget, spec: ScheduleSpec, ctx: OperationContext): Promise<void> {
+    return (await this.runtimeFor(target.environmentId)).installSchedule(target, spec, ctx);
+  }
+
+  async suspendSchedule(target: ServiceTarget, ctx: OperationContext): Promise<void> {
+    return (await this.runtimeFor(target.environmentId)).suspendSchedule(target, ctx);
   }
 
   async stop(target: ServiceTarget, ctx: OperationContext): Promise<void> {
