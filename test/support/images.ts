@@ -38,4 +38,8 @@ export const testImages = {
   crash: image('crash', 'v1'),
   /** Real PostgreSQL 15 (scripts/services/postgres-image.sh): the official image's POSTGRES_* conventions; psql in PATH. */
   postgres: image('postgres', '15'),
+  /** Real Redis 7.0 from Debian (scripts/services/redis-image.sh): the official image's entrypoint (`redis-server --requirepass …` as the command), data in /data; redis-cli in PATH. */
+  redis: image('redis', '7'),
+  /** MariaDB 10.11 from Debian (scripts/services/mysql-image.sh) behind the official mysql image's entrypoint: MYSQL_ROOT_PASSWORD / _DATABASE / _USER / _PASSWORD, data in /var/lib/mysql; mysql in PATH. */
+  mysql: image('mysql', '8'),
 } as const;
