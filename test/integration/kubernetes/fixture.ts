@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { KubeConfig, type V1Deployment, type V1Pod, type V1StatefulSet } from '@kubernetes/client-node';
 import pino from 'pino';
 import { RegistryClient } from '../../../src/build/registry-client.js';
-import { DEFAULT_ENVIRONMENT_SETTINGS, DEFAULT_SERVICE_SETTINGS, type DeploymentStatus, type ServiceSettings } from '../../../src/domain/index.js';
+import { DEFAULT_ENVIRONMENT_SETTINGS, DEFAULT_SERVICE_SETTINGS, type DeploymentStatus, type JobSource, type ServiceSettings } from '../../../src/domain/index.js';
 import type { SubmitInput } from '../../../src/engine/control-plane.js';
 import { Engine } from '../../../src/engine/engine.js';
 import type { SlipwayEvent } from '../../../src/engine/events.js';
@@ -90,6 +90,18 @@ export class KubeFixture {
       name,
       type: 'container',
       source: { image: { name: APP_IMAGE, tag: 'v1' } },
+      settings: { ...DEFAULT_SERVICE_SETTINGS, ...settings },
+    });
+    return service.id;
+  }
+
+  /** A job service running the test app's image (kwok completes its pods; env picks a failure stage). */
+  async job(environmentId: string, name: string, source: Partial<Omit<JobSource, 'source'>>, settings: Partial<ServiceSettings> = {}): Promise<string> {
+    const service = await this.store.createService({
+      environmentId,
+      name,
+      type: 'job',
+      source: { jobType: 'lifecycle', maxDurationSeconds: 120, maxRestarts: 0, ...source, source: { image: { name: APP_IMAGE, tag: 'v1' } } },
       settings: { ...DEFAULT_SERVICE_SETTINGS, ...settings },
     });
     return service.id;
