@@ -20,6 +20,8 @@ interface EngineConventions {
   credentialEnv(user: string, password: string, database: string): Record<string, string>;
   /** Reads them back: which key holds the user, the password, the database (null: none). */
   keys: { user: string | null; password: string; database: string | null };
+  /** The generated user name, from the service's identifier, where the image refuses some names. */
+  userName?(identifier: string): string;
 }
 
 const PASSWORD_KEYS = { postgresql: 'POSTGRES_PASSWORD', mysql: 'MYSQL_PASSWORD', redis: 'REDIS_PASSWORD', mongodb: 'MONGO_INITDB_ROOT_PASSWORD' } as const;
@@ -41,6 +43,8 @@ export const DATABASE_ENGINES: Readonly<Record<DatabaseEngine, EngineConventions
     // The official image also wants a root password; the app user gets its own.
     credentialEnv: (user, password, database) => ({ MYSQL_USER: user, MYSQL_PASSWORD: password, MYSQL_DATABASE: database, MYSQL_ROOT_PASSWORD: randomPassword() }),
     keys: { user: 'MYSQL_USER', password: PASSWORD_KEYS.mysql, database: 'MYSQL_DATABASE' },
+    // The official image refuses MYSQL_USER=root (it is for a regular user) and exits.
+    userName: (id) => (id === 'root' ? 'root_user' : id),
   },
   redis: {
     officialImage: 'redis',
@@ -83,7 +87,7 @@ export function withDatabaseCredentials(source: DatabaseSource, serviceName: str
   const conventions = DATABASE_ENGINES[source.engine];
   if (env.some((v) => v.key === conventions.keys.password)) return [...env];
   const name = identifier(serviceName);
-  const generated = conventions.credentialEnv(name, randomPassword(), name);
+  const generated = conventions.credentialEnv(conventions.userName?.(name) ?? name, randomPassword(), name);
   const added = Object.entries(generated)
     .filter(([key]) => !env.some((v) => v.key === key))
     .map(([key, value]) => ({ key, value, secret: /PASSWORD/.test(key) }));

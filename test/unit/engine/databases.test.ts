@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { DatabaseSource } from '../../../src/domain/index.js';
+import { withDatabaseCredentials } from '../../../src/engine/databases.js';
+
+/** The credentials generated for a new container database, as the official images accept them. */
+
+const mysql: DatabaseSource = { engine: 'mysql', version: '8', mode: 'container', storageGb: 1 };
+const valueOf = (env: Array<{ key: string; value: string }>, key: string) => env.find((v) => v.key === key)?.value;
+
+test('mysql: a service named root gets a regular user, not root (the official image exits on MYSQL_USER=root)', () => {
+  const env = withDatabaseCredentials(mysql, 'root', []);
+  assert.equal(valueOf(env, 'MYSQL_USER'), 'root_user');
+  assert.equal(valueOf(env, 'MYSQL_DATABASE'), 'root');
+});
+
+test('mysql: the user and database are the service name as an identifier', () => {
+  const env = withDatabaseCredentials(mysql, 'sql-db', []);
+  assert.equal(valueOf(env, 'MYSQL_USER'), 'sql_db');
+  assert.equal(valueOf(env, 'MYSQL_DATABASE'), 'sql_db');
+});
