@@ -43,8 +43,12 @@ export const DATABASE_ENGINES: Readonly<Record<DatabaseEngine, EngineConventions
     // The official image also wants a root password; the app user gets its own.
     credentialEnv: (user, password, database) => ({ MYSQL_USER: user, MYSQL_PASSWORD: password, MYSQL_DATABASE: database, MYSQL_ROOT_PASSWORD: randomPassword() }),
     keys: { user: 'MYSQL_USER', password: PASSWORD_KEYS.mysql, database: 'MYSQL_DATABASE' },
-    // The official image refuses MYSQL_USER=root (it is for a regular user) and exits.
-    userName: (id) => (id === 'root' ? 'root_user' : id),
+    // The official image refuses MYSQL_USER=root (it is for a regular user) and exits; MySQL
+    // user names are at most 32 characters (service names up to 63): CREATE USER fails beyond.
+    userName: (id) => {
+      const user = id.slice(0, 32);
+      return user === 'root' ? 'root_user' : user;
+    },
   },
   redis: {
     officialImage: 'redis',

@@ -19,3 +19,10 @@ test('mysql: the user and database are the service name as an identifier', () =>
   assert.equal(valueOf(env, 'MYSQL_USER'), 'sql_db');
   assert.equal(valueOf(env, 'MYSQL_DATABASE'), 'sql_db');
 });
+
+test('mysql: a long service name gives a user of at most 32 characters (MySQL 8 refuses longer ones), the database keeps the full name', () => {
+  const name = 'a-very-long-database-service-name-for-the-orders';
+  const env = withDatabaseCredentials(mysql, name, []);
+  assert.equal(valueOf(env, 'MYSQL_USER'), 'a_very_long_database_service_nam');
+  assert.equal(valueOf(env, 'MYSQL_DATABASE'), name.replace(/-/g, '_'));
+});
