@@ -51,10 +51,22 @@ if ! docker_ping >/dev/null 2>&1; then
   echo "up.sh: starting dockerd (data root $DOCKER_DATA, log $DOCKER_LOG)"
   mkdir -p "$DOCKER_DATA"
   rm -f /var/run/docker.pid
-  nohup dockerd --data-root "$DOCKER_DATA" >"$DOCKER_LOG" 2>&1 </dev/null &
+  # /24 networks from 172.16.0.0/12: room for thousands of environment networks, where the
+  # default pools hold about thirty.
+  nohup dockerd --data-root "$DOCKER_DATA" --default-address-pool base=172.16.0.0/12,size=24 \
+    >"$DOCKER_LOG" 2>&1 </dev/null &
   echo $! >"$RUN_DIR/dockerd.pid"
   wait_for 60 dockerd docker_ping || { tail -n 30 "$DOCKER_LOG" >&2; fail "dockerd did not answer /_ping within 60 s (log: $DOCKER_LOG)"; }
 fi
+
+# Networks of Slipway environments that no container uses any more (a test run that died
+# before its cleanup) would use up the engine's address pools: remove them. Slipway creates
+# an environment's network again when it needs it.
+for network in $(docker network ls -q --filter label=slipway.managed=true 2>/dev/null); do
+  if [ "$(docker network inspect -f '{{len .Containers}}' "$network" 2>/dev/null)" = 0 ]; then
+    docker network rm "$network" >/dev/null 2>&1 || true
+  fi
+done
 
 # --- registry -----------------------------------------------------------------------------
 registry_ping() { curl -fsS --max-time 2 "http://$REGISTRY_ADDR/v2/"; }

@@ -7,6 +7,7 @@ import { testImages } from '../../support/images.js';
 import { SlipwayProcess } from '../../support/slipway-process.js';
 import { GitRepo } from '../build/git-repo.js';
 import { REPO, launchBrowser, openPage, screenshot, type WatchedPage } from './browser.js';
+import { cleanupProjects } from '../../support/docker-cleanup.js';
 
 /**
  * The web console in a real browser (Debian's Chromium) against a real `slipway server` on the real
@@ -79,6 +80,8 @@ describe('web console in a real browser', { timeout: 600_000 }, () => {
   after(async () => {
     await browser?.close();
     await slipway?.dispose();
+    // The containers, networks and volumes the tests' deploys left.
+    if (projectId) await cleanupProjects([projectId]);
   });
 
   it('signs in with a token; the projects page shows the environment with its statuses', async () => {

@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { SlipwayApi } from '../../support/api-client.js';
 import { SlipwayProcess } from '../../support/slipway-process.js';
 import { REPO, launchBrowser, openPage, type WatchedPage } from './browser.js';
+import { cleanupProjects } from '../../support/docker-cleanup.js';
 
 /**
  * Editing a project and an environment through the console's forms, in a real browser against a
@@ -63,6 +64,8 @@ describe('console edit forms in a real browser', { timeout: 300_000 }, () => {
   after(async () => {
     await browser?.close();
     await slipway?.dispose();
+    // The containers, networks and volumes the tests' deploys left.
+    if (projectId) await cleanupProjects([projectId]);
   });
 
   it('renames an environment through its form: a bad name shows the API error next to the field, a good one shows on the page', async () => {

@@ -1,4 +1,5 @@
 import Docker from 'dockerode';
+export { cleanupEnvironments } from '../../support/docker-cleanup.js';
 import { randomBytes } from 'node:crypto';
 import { APP_PORT, testImages } from '../../support/images.js';
 import { SlipwayApi } from '../../support/api-client.js';
@@ -104,19 +105,6 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-/** Removes every container, volume and network of the given environments (label slipway.environment). */
-export async function cleanupEnvironments(environmentIds: Iterable<string>): Promise<void> {
-  for (const environmentId of environmentIds) {
-    const filters = { label: ['slipway.managed=true', `slipway.environment=${environmentId}`] };
-    const containers = await docker.listContainers({ all: true, filters });
-    await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
-    const { Volumes } = await docker.listVolumes({ filters });
-    await Promise.all((Volumes ?? []).map((v) => docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined)));
-    const networks = await docker.listNetworks({ filters });
-    await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
   }
 }
 
