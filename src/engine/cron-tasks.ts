@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { DeploymentStatus, JobSource, Service, StepName } from '../domain/index.js';
+import type { JobSource, Service } from '../domain/index.js';
 import type { OperationContext, Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
 import type { Builder, BuiltImage } from './builder.js';
@@ -12,6 +12,7 @@ import { jobRunSpec } from './job-tasks.js';
 import { serviceTarget } from './service-target.js';
 import type { TaskContext } from './service-tasks.js';
 import type { TaskOutcome } from './stage-runner.js';
+import { uncancelableStep, type UncancelableOperation } from './uncancelable-step.js';
 
 /**
  * Cron jobs through the actions (SPEC §4.2): Deploy and Redeploy install the schedule — in the
@@ -107,19 +108,13 @@ export async function deployCronJob(ctx: TaskContext, service: Service, built: B
 }
 
 /** Stop (suspend), Delete (remove) and Restart (install again) of a cron job. */
-export async function cronJobOperation(
+export function cronJobOperation(
   ctx: TaskContext,
   service: Service,
-  operation: 'stop' | 'delete' | 'restart',
-  stepName: StepName,
-  [during, done, failed]: [DeploymentStatus, DeploymentStatus, DeploymentStatus],
+  operation: UncancelableOperation,
   imageOf: (version: string) => { name: string; tag: string },
 ): Promise<TaskOutcome> {
-  const { journal } = ctx;
-  await journal.moveService(service.id, during);
-  const step = await journal.startStep(service.id, stepName);
-  const op: OperationContext = { signal: new AbortController().signal, log: (level, message) => void journal.log(service.id, stepName, level, message) };
-  try {
+  return uncancelableStep(ctx.journal, service.id, operation, async (op) => {
     const target = serviceTarget(ctx.project, ctx.environment, service);
     if (operation === 'restart') {
       const version = service.deployedVersion ?? versionToDeploy(service);
@@ -130,23 +125,14 @@ export async function cronJobOperation(
       await installSchedule(ctx, service, job, op);
       await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash });
       op.log('info', 'schedule installed again');
-    } else {
-      ctx.scheduler?.suspend(service.id);
-      if (operation === 'stop' && ctx.runtime.suspendSchedule) await ctx.runtime.suspendSchedule(target, op);
-      op.log('info', operation === 'stop' ? 'schedule suspended' : 'schedule removed');
-      if (operation === 'stop') await ctx.runtime.stop(target, op);
-      else await ctx.runtime.delete(target, { keepData: ctx.keepData }, op);
+      return;
     }
-    await step.finish('SUCCESS');
-    await journal.moveService(service.id, done);
-    return 'succeeded';
-  } catch (err) {
-    const message = errorMessage(err);
-    await journal.log(service.id, stepName, 'error', message);
-    await step.finish('ERROR', message);
-    await journal.moveService(service.id, failed, message);
-    return 'failed';
-  }
+    ctx.scheduler?.suspend(service.id);
+    if (operation === 'stop' && ctx.runtime.suspendSchedule) await ctx.runtime.suspendSchedule(target, op);
+    op.log('info', operation === 'stop' ? 'schedule suspended' : 'schedule removed');
+    if (operation === 'stop') await ctx.runtime.stop(target, op);
+    else await ctx.runtime.delete(target, { keepData: ctx.keepData }, op);
+  });
 }
 
 /**

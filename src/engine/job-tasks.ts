@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { specHash, type DeploymentStatus, type JobSource, type Service, type StepName } from '../domain/index.js';
+import { specHash, type JobSource, type Service, type StepName } from '../domain/index.js';
 import type { JobResult, JobSpec, OperationContext } from '../runtime/runtime.js';
 import type { BuiltImage } from './builder.js';
 import { desiredSpec, imageToPull, secretEnvKeys, versionToDeploy } from './desired-spec.js';
 import { serviceTarget } from './service-target.js';
 import type { TaskContext } from './service-tasks.js';
 import type { TaskOutcome } from './stage-runner.js';
+import { uncancelableStep, type UncancelableOperation } from './uncancelable-step.js';
 
 /**
  * Lifecycle jobs (SPEC §1, §4.2, §5): a one-off run on the environment events the job lists
@@ -136,33 +137,29 @@ export async function deployLifecycleJob(ctx: TaskContext, service: Service, bui
 }
 
 /**
- * Stop, Delete and Restart of a lifecycle job: `during` → run the job for `event` if it
- * listens to it (Restart runs the start job again) → the runtime's own call → `done`, or
- * `failed` with the reason. These actions cannot be canceled, so nothing kills the run.
+ * Stop, Delete and Restart of a lifecycle job: run the job for the event if it listens to it
+ * (Restart runs the start job again), then the runtime's own call. These actions cannot be
+ * canceled, so nothing kills the run.
  */
-export async function lifecycleJobOperation(
+export function lifecycleJobOperation(
   ctx: TaskContext,
   service: Service,
-  event: JobEvent,
-  stepName: StepName,
-  [during, done, failed]: [DeploymentStatus, DeploymentStatus, DeploymentStatus],
+  operation: UncancelableOperation,
   imageOf: (version: string) => { name: string; tag: string },
 ): Promise<TaskOutcome> {
   const { journal } = ctx;
-  const never = new AbortController().signal;
-  await journal.moveService(service.id, during);
-  const step = await journal.startStep(service.id, stepName);
-  try {
+  const event: JobEvent = operation === 'restart' ? 'start' : operation;
+  return uncancelableStep(journal, service.id, operation, async (op) => {
     if (runsOn(service, event)) {
       const version = service.deployedVersion ?? versionToDeploy(service);
       if (!version) {
-        await journal.log(service.id, stepName, 'warn', `the ${event} job was never deployed: no version to run`);
+        op.log('warn', `the ${event} job was never deployed: no version to run`);
       } else {
         const exec = await journal.startStep(service.id, 'EXECUTE');
-        const op = stepContext(ctx, service, 'EXECUTE', never);
+        const execOp = stepContext(ctx, service, 'EXECUTE', op.signal);
         try {
-          const { spec } = await jobSpecOf(ctx, service, imageOf(version), version, op);
-          const result = await runWithRetries(ctx, service, spec, op, never);
+          const { spec } = await jobSpecOf(ctx, service, imageOf(version), version, execOp);
+          const result = await runWithRetries(ctx, service, spec, execOp, op.signal);
           if (!result.ok) throw new Error(result.message);
           await exec.finish('SUCCESS', `ran ${version} on ${event}`);
         } catch (err) {
@@ -171,18 +168,8 @@ export async function lifecycleJobOperation(
         }
       }
     }
-    const op = stepContext(ctx, service, stepName, never);
     const target = serviceTarget(ctx.project, ctx.environment, service);
-    if (event === 'stop') await ctx.runtime.stop(target, op);
-    if (event === 'delete') await ctx.runtime.delete(target, { keepData: ctx.keepData }, op);
-    await step.finish('SUCCESS');
-    await journal.moveService(service.id, done);
-    return 'succeeded';
-  } catch (err) {
-    const message = errorMessage(err);
-    await journal.log(service.id, stepName, 'error', message);
-    await step.finish('ERROR', message);
-    await journal.moveService(service.id, failed, message);
-    return 'failed';
-  }
+    if (operation === 'stop') await ctx.runtime.stop(target, op);
+    if (operation === 'delete') await ctx.runtime.delete(target, { keepData: ctx.keepData }, op);
+  });
 }

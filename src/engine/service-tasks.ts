@@ -11,6 +11,7 @@ import { gitSourceOf, type BuildHandle, type BuildSet } from './builds.js';
 import { deployLifecycleJob, isLifecycleJob, lifecycleJobOperation } from './job-tasks.js';
 import { isCronJob, type CronScheduler } from './cron-scheduler.js';
 import { cronJobOperation, deployCronJob } from './cron-tasks.js';
+import { uncancelableStep, type UncancelableOperation } from './uncancelable-step.js';
 import type { ManagedDatabaseProvider } from './managed-databases/provider.js';
 import { deployManagedDatabase, isManagedDatabase, managedDatabaseOperation } from './managed-databases/tasks.js';
 
@@ -59,37 +60,12 @@ export function serviceTask(ctx: TaskContext, service: Service, operation: Servi
   const build = operation === 'deploy' ? ctx.builds?.get(service.id) : undefined;
   const effects: Effects = { runtimeTouched: true };
   const run = (): Promise<TaskOutcome> => {
-    if (isLifecycleJob(service) && operation !== 'deploy') {
-      const imageOfVersion = (version: string) => imageOf(ctx, service, version);
-      if (operation === 'stop') return lifecycleJobOperation(ctx, service, 'stop', 'STOP', ['STOPPING', 'STOPPED', 'STOP_ERROR'], imageOfVersion);
-      if (operation === 'delete') return lifecycleJobOperation(ctx, service, 'delete', 'DELETE', ['DELETING', 'DELETED', 'DELETE_ERROR'], imageOfVersion);
-      return lifecycleJobOperation(ctx, service, 'start', 'RESTART', ['RESTARTING', 'RESTARTED', 'RESTART_ERROR'], imageOfVersion);
-    }
-    if (isManagedDatabase(service) && operation !== 'deploy') {
-      if (operation === 'stop') return managedDatabaseOperation(ctx, service, 'stop', 'STOP', ['STOPPING', 'STOPPED', 'STOP_ERROR']);
-      if (operation === 'delete') return managedDatabaseOperation(ctx, service, 'delete', 'DELETE', ['DELETING', 'DELETED', 'DELETE_ERROR']);
-      return managedDatabaseOperation(ctx, service, 'restart', 'RESTART', ['RESTARTING', 'RESTARTED', 'RESTART_ERROR']);
-    }
-    if (isCronJob(service) && operation !== 'deploy') {
-      const imageOfVersion = (version: string) => imageOf(ctx, service, version);
-      if (operation === 'stop') return cronJobOperation(ctx, service, 'stop', 'STOP', ['STOPPING', 'STOPPED', 'STOP_ERROR'], imageOfVersion);
-      if (operation === 'delete') return cronJobOperation(ctx, service, 'delete', 'DELETE', ['DELETING', 'DELETED', 'DELETE_ERROR'], imageOfVersion);
-      return cronJobOperation(ctx, service, 'restart', 'RESTART', ['RESTARTING', 'RESTARTED', 'RESTART_ERROR'], imageOfVersion);
-    }
-    switch (operation) {
-      case 'deploy':
-        return deploy(ctx, service, build, effects);
-      case 'stop':
-        return simpleOperation(ctx, service, 'STOP', ['STOPPING', 'STOPPED', 'STOP_ERROR'], (runtime, target, op) =>
-          runtime.stop(target, op),
-        );
-      case 'restart':
-        return restart(ctx, service);
-      case 'delete':
-        return simpleOperation(ctx, service, 'DELETE', ['DELETING', 'DELETED', 'DELETE_ERROR'], (runtime, target, op) =>
-          runtime.delete(target, { keepData: ctx.keepData }, op),
-        );
-    }
+    if (operation === 'deploy') return deploy(ctx, service, build, effects);
+    const imageOfVersion = (version: string) => imageOf(ctx, service, version);
+    if (isLifecycleJob(service)) return lifecycleJobOperation(ctx, service, operation, imageOfVersion);
+    if (isManagedDatabase(service)) return managedDatabaseOperation(ctx, service, operation);
+    if (isCronJob(service)) return cronJobOperation(ctx, service, operation, imageOfVersion);
+    return runtimeOperation(ctx, service, operation);
   };
   return {
     name: service.name,
@@ -219,8 +195,14 @@ export function imageOf(ctx: TaskContext, service: Service, version: string): { 
   return imageToPull(service, version);
 }
 
-async function restart(ctx: TaskContext, service: Service): Promise<TaskOutcome> {
-  return simpleOperation(ctx, service, 'RESTART', ['RESTARTING', 'RESTARTED', 'RESTART_ERROR'], async (runtime, target, op) => {
+/** Stop, Restart and Delete of a service the runtime runs: one runtime call each. */
+function runtimeOperation(ctx: TaskContext, service: Service, operation: UncancelableOperation): Promise<TaskOutcome> {
+  const { runtime } = ctx;
+  const target = serviceTarget(ctx.project, ctx.environment, service);
+  return uncancelableStep(ctx.journal, service.id, operation, async (op) => {
+    if (operation === 'stop') return runtime.stop(target, op);
+    if (operation === 'delete') return runtime.delete(target, { keepData: ctx.keepData }, op);
+    // Restart: the same spec, instances replaced one by one.
     const version = service.deployedVersion ?? versionToDeploy(service);
     if (!version) throw new Error(`service ${service.name} has no deployed version to restart`);
     const resolved = await ctx.resolveImage(imageOf(ctx, service, version), op);
@@ -231,31 +213,4 @@ async function restart(ctx: TaskContext, service: Service): Promise<TaskOutcome>
       op,
     );
   });
-}
-
-/** Stop, Restart and Delete: one runtime call between an in-progress, a success and an error status. */
-async function simpleOperation(
-  ctx: TaskContext,
-  service: Service,
-  stepName: StepName,
-  [during, done, failed]: [DeploymentStatus, DeploymentStatus, DeploymentStatus],
-  work: (runtime: Runtime, target: ReturnType<typeof serviceTarget>, op: OperationContext) => Promise<void>,
-): Promise<TaskOutcome> {
-  const { journal } = ctx;
-  await journal.moveService(service.id, during);
-  const step = await journal.startStep(service.id, stepName);
-  // Stop, Restart and Delete are not canceled (SPEC §5): they get a signal that never aborts.
-  const op: OperationContext = { ...operationContext(ctx, service, stepName), signal: new AbortController().signal };
-  try {
-    await work(ctx.runtime, serviceTarget(ctx.project, ctx.environment, service), op);
-    await step.finish('SUCCESS');
-    await journal.moveService(service.id, done);
-    return 'succeeded';
-  } catch (err) {
-    const message = errorMessage(err);
-    await journal.log(service.id, stepName, 'error', message);
-    await step.finish('ERROR', message);
-    await journal.moveService(service.id, failed, message);
-    return 'failed';
-  }
 }

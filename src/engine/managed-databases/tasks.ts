@@ -1,8 +1,9 @@
-import type { DatabaseSource, DeploymentStatus, Service, StepName } from '../../domain/index.js';
+import type { DatabaseSource, Service } from '../../domain/index.js';
 import { DATABASE_ENGINES } from '../databases.js';
 import type { TaskContext } from '../service-tasks.js';
 import type { TaskOutcome } from '../stage-runner.js';
 import { managedIdentifier, type ManagedDatabaseInfo, type ManagedDatabaseProvider, type ManagedDatabaseSpec } from './provider.js';
+import { uncancelableStep, type UncancelableOperation } from '../uncancelable-step.js';
 
 /**
  * A managed database through the actions (SPEC §4.2): Deploy and Redeploy create it (or
@@ -87,30 +88,19 @@ export async function deployManagedDatabase(ctx: TaskContext, service: Service):
   }
 }
 
-export async function managedDatabaseOperation(
-  ctx: TaskContext,
-  service: Service,
-  operation: 'stop' | 'delete' | 'restart',
-  stepName: StepName,
-  [during, done, failed]: [DeploymentStatus, DeploymentStatus, DeploymentStatus],
-): Promise<TaskOutcome> {
-  const { journal } = ctx;
-  await journal.moveService(service.id, during);
-  const step = await journal.startStep(service.id, stepName);
-  try {
+/** Stop (pause) and Delete of a managed database; the provider manages its instances, so no Restart. */
+export function managedDatabaseOperation(ctx: TaskContext, service: Service, operation: UncancelableOperation): Promise<TaskOutcome> {
+  return uncancelableStep(ctx.journal, service.id, operation, async () => {
     const provider = providerOf(ctx);
     const { engine, identifier } = specOf(service);
-    if (operation === 'stop') await provider.stop(engine, identifier);
-    else if (operation === 'delete') await provider.delete(engine, identifier, { keepData: ctx.keepData });
-    else throw new Error('Restart of a managed database is not supported: the provider manages its instances');
-    await step.finish('SUCCESS', operation === 'stop' ? `${identifier} paused` : `${identifier} deleted${ctx.keepData ? ' (final snapshot kept)' : ''}`);
-    await journal.moveService(service.id, done);
-    return 'succeeded';
-  } catch (err) {
-    const message = errorMessage(err);
-    await journal.log(service.id, stepName, 'error', message);
-    await step.finish('ERROR', message);
-    await journal.moveService(service.id, failed, message);
-    return 'failed';
-  }
+    if (operation === 'stop') {
+      await provider.stop(engine, identifier);
+      return `${identifier} paused`;
+    }
+    if (operation === 'delete') {
+      await provider.delete(engine, identifier, { keepData: ctx.keepData });
+      return `${identifier} deleted${ctx.keepData ? ' (final snapshot kept)' : ''}`;
+    }
+    throw new Error('Restart of a managed database is not supported: the provider manages its instances');
+  });
 }
