@@ -79,6 +79,11 @@ export class CronScheduler {
     return this.entries.has(serviceId);
   }
 
+  /** The spec hash of the schedule installed for a cron job, if any. */
+  installedSpecHash(serviceId: string): string | undefined {
+    return this.entries.get(serviceId)?.job.specHash;
+  }
+
   /** When the schedule fires next, or null. */
   nextRun(serviceId: string): Date | null {
     return this.entries.get(serviceId)?.cron.nextRun() ?? null;

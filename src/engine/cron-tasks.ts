@@ -136,11 +136,14 @@ export function cronJobOperation(
 }
 
 /**
- * Puts back the schedules of the cron jobs that were deployed (and not stopped) when the
- * control plane stopped: a Slipway restart does not lose them. Images are resolved at the
- * first tick, so an unreachable registry now does not keep the server from starting.
+ * Installs the schedule of every deployed cron job that this process does not run yet, or runs
+ * with an older spec: at start (a restarted Slipway keeps its schedules), and then periodically,
+ * so that a job deployed through another process sharing the database is scheduled here too and
+ * keeps running if that process dies (each tick still runs once, through the store). Images are
+ * resolved at the first tick, so an unreachable registry does not keep the server from starting.
+ * Returns how many schedules it installed.
  */
-export async function reinstallSchedules(deps: {
+export async function syncSchedules(deps: {
   store: Store;
   runtimes: RuntimeResolver;
   scheduler: CronScheduler;
@@ -162,6 +165,7 @@ export async function reinstallSchedules(deps: {
       if (runtime.kind !== 'docker') continue;
       const injected = injectedConnections(services, (db) => runtime.serviceHost?.(serviceTarget(project, environment, db)) ?? db.name);
       for (const service of crons) {
+        if (deps.scheduler.installedSpecHash(service.id) === service.deployedSpecHash) continue;
         try {
           const version = service.deployedVersion!;
           const image = gitSourceOf(service)

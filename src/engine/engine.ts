@@ -30,7 +30,7 @@ import { endInterrupted } from './deployment-endings.js';
 import type { RunnerDeps } from './runner-deps.js';
 import { CronScheduler } from './cron-scheduler.js';
 import type { ManagedDatabaseProvider } from './managed-databases/provider.js';
-import { reinstallSchedules } from './cron-tasks.js';
+import { syncSchedules } from './cron-tasks.js';
 import { EventBus } from './events.js';
 import { RunningStates } from './running-states.js';
 import { RuntimeResolver } from './runtime-resolver.js';
@@ -71,6 +71,8 @@ export class Engine implements ControlPlane {
   private readonly executions = new Map<string, Execution>();
   private readonly options: EngineOptions;
   private timer: NodeJS.Timeout | undefined;
+  private scheduleTimer: NodeJS.Timeout | undefined;
+  private syncing: Promise<void> | undefined;
   private ticking: Promise<void> | undefined;
   private tickAgain = false;
   private closed = false;
@@ -110,9 +112,10 @@ export class Engine implements ControlPlane {
   async start(): Promise<void> {
     for (const runtime of this.runtimes.all()) await runtime.start();
     await this.runningStates.start({ sweepMs: this.options.sweepMs });
-    // Cron jobs deployed before a restart keep their schedule (SPEC §7: Slipway's scheduler).
-    const schedules = await reinstallSchedules({ ...this.deps, scheduler: this.scheduler });
-    if (schedules > 0) this.logger.info({ schedules }, 'cron schedules reinstalled');
+    // Cron jobs deployed before a restart keep their schedule (SPEC §7: Slipway's scheduler),
+    // and those deployed through other processes get theirs here too.
+    await this.syncSchedules();
+    this.scheduleTimer = setInterval(() => void this.syncSchedules(), this.options.sweepMs);
     this.timer = setInterval(() => this.wake(), this.options.pollMs);
     this.wake();
   }
@@ -121,11 +124,26 @@ export class Engine implements ControlPlane {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.scheduleTimer) clearInterval(this.scheduleTimer);
+    await this.syncing;
     await this.ticking;
     await Promise.all([...this.executions.values()].map((e) => e.done));
     await this.scheduler.close();
     this.runningStates.stop();
     for (const runtime of this.runtimes.all()) await runtime.close();
+  }
+
+  private syncSchedules(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.syncing ??= syncSchedules({ ...this.deps, scheduler: this.scheduler })
+      .then((installed) => {
+        if (installed > 0) this.logger.info({ installed }, 'cron schedules installed from the store');
+      })
+      .catch((err: unknown) => this.logger.error({ err }, 'cron schedule sync failed'))
+      .finally(() => {
+        this.syncing = undefined;
+      });
+    return this.syncing;
   }
 
   /** Looks at the queue now (coalesced: one look at a time, another right after if asked meanwhile). */
