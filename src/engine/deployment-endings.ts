@@ -54,6 +54,8 @@ export async function endInterrupted(deps: RunnerDeps, deployment: Deployment, p
     const end = interruptedStatus(service.status);
     if (!end) continue;
     try {
+      // Caught mid-rollout: leave it on one version, as a failed rollout would.
+      if (service.status === 'DEPLOYING' || service.status === 'CANCELING') await settle(deps, deployment, serviceId, service.deployedSpecHash);
       await store.setServiceStatus(serviceId, end, message);
       await store.setDeploymentServiceStatus(deployment.id, serviceId, end);
       if (project) {
@@ -72,4 +74,15 @@ export async function endInterrupted(deps: RunnerDeps, deployment: Deployment, p
   }
   await finish(deps, project, deployment, 'ERROR', message);
   if (project) await publishEnvironmentStatus(store, deps.events, deps.runningStates, project.id, deployment.environmentId);
+}
+
+async function settle(deps: RunnerDeps, deployment: Deployment, serviceId: string, keepSpecHash: string | null): Promise<void> {
+  const resolved = await deps.runtimes.forService(serviceId);
+  if (!resolved?.runtime.settle) return;
+  await resolved.runtime.settle(resolved.target, keepSpecHash, {
+    signal: new AbortController().signal,
+    log: (level, message) =>
+      void deps.store.appendLog(deployment.id, { ts: new Date().toISOString(), serviceId, step: 'DEPLOY', level, message }).catch(() => undefined),
+  });
+  await deps.runningStates.refresh(serviceId).catch(() => undefined);
 }

@@ -173,6 +173,15 @@ export interface Runtime {
   /** Removes every resource of the service, and its volumes unless keepData. */
   delete(target: ServiceTarget, options: { keepData: boolean }, ctx: OperationContext): Promise<void>;
 
+  /**
+   * After a deployment was interrupted mid-rollout (its Slipway process died), removes the
+   * instances that do not run `keepSpecHash` — the spec deployed before — when some instance
+   * still runs it, or every instance when nothing was deployed before (null): the service is
+   * left on one version, as after a failed rollout. Optional: a runtime whose own controller
+   * finishes rollouts (Kubernetes) has no half-done rollout to settle.
+   */
+  settle?(target: ServiceTarget, keepSpecHash: string | null, ctx: OperationContext): Promise<void>;
+
   /** Removes what prepareEnvironment created. Idempotent. */
   deleteEnvironment(env: EnvironmentTarget, ctx: OperationContext): Promise<void>;
 

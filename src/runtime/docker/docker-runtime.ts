@@ -129,6 +129,17 @@ export class DockerRuntime implements Runtime {
     await this.deploy(target, spec, ctx);
   }
 
+  async settle(target: ServiceTarget, keepSpecHash: string | null, ctx: OperationContext): Promise<void> {
+    const instances = await listInstances(this.docker, target.serviceId);
+    const isKept = (c: Docker.ContainerInfo): boolean => keepSpecHash !== null && c.Labels[LABEL.specHash] === keepSpecHash;
+    if (keepSpecHash !== null && !instances.some(isKept)) return;
+    for (const c of instances) {
+      if (isKept(c)) continue;
+      await retire(this.parts, c.Id, readInstanceLabels(c.Labels));
+      ctx.log('warn', `removed instance ${c.Id.slice(0, 12)} left by the interrupted rollout`);
+    }
+  }
+
   async stop(target: ServiceTarget, ctx: OperationContext): Promise<void> {
     const containers = await listInstances(this.docker, target.serviceId);
     await Promise.all(containers.map((c) => retire(this.parts, c.Id, readInstanceLabels(c.Labels))));

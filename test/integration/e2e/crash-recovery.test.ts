@@ -65,6 +65,8 @@ test('SIGKILL mid-deployment: the new server ends it with an explicit error and 
   for (const s of status.services) assert.ok(!IN_PROGRESS.has(s.state), `${s.name} is left ${s.state}`);
   const slowAfter = await slipway.api.service(slow.id);
   assert.ok(slowAfter.statusMessage, `the slow service says why it is ${slowAfter.state}`);
+  // Its half-done first rollout is undone like a failed one: the instance it had started is gone.
+  assert.deepEqual(await allContainers(slow.id), [], 'no instance left by the interrupted rollout');
   t.diagnostic(`slow service: ${slowAfter.state} (${slowAfter.statusMessage})`);
 
   // Not stuck: a new action starts at once and succeeds.
@@ -73,3 +75,36 @@ test('SIGKILL mid-deployment: the new server ends it with an explicit error and 
   assert.equal((await slipway.api.waitForDeployment(again.deploymentId, 60_000)).status, 'SUCCESS');
   assert.deepEqual((await slipway.api.queue(env.id)).items, []);
 });
+
+test('SIGKILL mid-rollout of a new version: after recovery the previous instance still serves and the new one is removed', async (t) => {
+  const project = await slipway.api.createProject(uniqueName('crash'));
+  const env = await slipway.api.createEnvironment(project.id, 'prod');
+  environments.add(env.id);
+  const web = await slipway.api.createService(env.id, appService('web', { public: false }));
+  assert.equal((await slipway.api.waitForDeployment((await slipway.api.act(web.id, 'deploy')).deploymentId, 60_000)).status, 'SUCCESS');
+  const [before] = await allContainers(web.id);
+  assert.ok(before, 'v1 runs');
+
+  // v2 never becomes ready in time: the rollout is caught with both instances there.
+  const service = await slipway.api.service(web.id);
+  await slipway.api.patchService(web.id, {
+    source: { image: { name: testImages.slowReady.name, tag: testImages.slowReady.tag } },
+    settings: { ...service.settings, startTimeoutSeconds: 300, env: [{ key: 'READY_DELAY', value: '300', secret: false }] },
+  });
+  const since = slipway.events.mark();
+  const rollout = await slipway.api.act(web.id, 'redeploy');
+  await slipway.events.waitForStatus(web.id, 'DEPLOYING', 30_000, since);
+  await eventually('the new instance to exist', async () => (await allContainers(web.id)).length === 2, 30_000);
+
+  slipway.events.close();
+  await slipway.server.kill();
+  slipway = await connect(await slipway.server.restart());
+  const ended = await slipway.api.waitForDeployment(rollout.deploymentId, 60_000);
+  assert.equal(ended.status, 'ERROR');
+  t.diagnostic(`interrupted: ${ended.message}`);
+  const after = await allContainers(web.id);
+  assert.deepEqual(after.map((c) => c.Id), [before.Id], 'only the v1 instance is left, the same container');
+  assert.equal(after[0]!.State, 'running');
+  assert.equal((await slipway.api.service(web.id)).state, 'DEPLOYMENT_ERROR');
+});
+
