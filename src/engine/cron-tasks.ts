@@ -150,32 +150,34 @@ export async function syncSchedules(deps: {
   builder?: Builder;
   logger: Logger;
 }): Promise<number> {
+  // One query in the steady state: only environments with a schedule to install are read further.
+  const due = (await deps.store.listServicesOfType('job')).filter(
+    (s) => isCronJob(s) && (s.status === 'DEPLOYED' || s.status === 'RESTARTED') && s.deployedVersion && deps.scheduler.installedSpecHash(s.id) !== s.deployedSpecHash,
+  );
   let installed = 0;
-  for (const project of await deps.store.listProjects()) {
-    for (const environment of await deps.store.listEnvironments(project.id)) {
-      const services = await deps.store.listServices(environment.id);
-      const crons = services.filter((s) => isCronJob(s) && (s.status === 'DEPLOYED' || s.status === 'RESTARTED') && s.deployedVersion);
-      if (crons.length === 0) continue;
-      let runtime: Runtime;
+  for (const environmentId of new Set(due.map((s) => s.environmentId))) {
+    const environment = await deps.store.getEnvironment(environmentId);
+    const project = environment && (await deps.store.getProject(environment.projectId));
+    if (!environment || !project) continue;
+    let runtime: Runtime;
+    try {
+      runtime = deps.runtimes.forEnvironment(environment);
+    } catch {
+      continue;
+    }
+    if (runtime.kind !== 'docker') continue;
+    const services = await deps.store.listServices(environment.id);
+    const injected = injectedConnections(services, (db) => runtime.serviceHost?.(serviceTarget(project, environment, db)) ?? db.name);
+    for (const service of due.filter((s) => s.environmentId === environmentId)) {
       try {
-        runtime = deps.runtimes.forEnvironment(environment);
-      } catch {
-        continue;
-      }
-      if (runtime.kind !== 'docker') continue;
-      const injected = injectedConnections(services, (db) => runtime.serviceHost?.(serviceTarget(project, environment, db)) ?? db.name);
-      for (const service of crons) {
-        if (deps.scheduler.installedSpecHash(service.id) === service.deployedSpecHash) continue;
-        try {
-          const version = service.deployedVersion!;
-          const image = gitSourceOf(service)
-            ? (deps.builder ?? missingBuilder()).imageOf(project.name, service.name, version)
-            : imageToPull(service, version);
-          deps.scheduler.install(scheduledJob({ project, environment, runtime }, service, image, image, version, injected).job);
-          installed++;
-        } catch (error) {
-          deps.logger.error({ err: error, serviceId: service.id }, 'could not reinstall the schedule of a cron job');
-        }
+        const version = service.deployedVersion!;
+        const image = gitSourceOf(service)
+          ? (deps.builder ?? missingBuilder()).imageOf(project.name, service.name, version)
+          : imageToPull(service, version);
+        deps.scheduler.install(scheduledJob({ project, environment, runtime }, service, image, image, version, injected).job);
+        installed++;
+      } catch (error) {
+        deps.logger.error({ err: error, serviceId: service.id }, 'could not install the schedule of a cron job');
       }
     }
   }

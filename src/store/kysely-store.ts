@@ -7,6 +7,7 @@ import type {
   Project,
   RuntimeKind,
   Service,
+  ServiceType,
   Stage,
   StepName,
   StepStatus,
@@ -125,6 +126,10 @@ export class KyselyStore implements Store {
   createService(input: NewService): Promise<Service> {
     return this.services.createService(input);
   }
+  listServicesOfType(type: ServiceType): Promise<Service[]> {
+    return this.services.listServicesOfType(type);
+  }
+
   listServices(environmentId: string): Promise<Service[]> {
     return this.services.listServices(environmentId);
   }

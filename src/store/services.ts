@@ -65,6 +65,11 @@ export class ServicesRepository {
     return service;
   }
 
+  async listServicesOfType(type: ServiceType): Promise<Service[]> {
+    const rows = await this.ctx.db.selectFrom('services').selectAll().where('type', '=', type).orderBy('created_at').execute();
+    return rows.map((r) => this.toService(r));
+  }
+
   async listServices(environmentId: string): Promise<Service[]> {
     const rows = await this.ctx.db
       .selectFrom('services')

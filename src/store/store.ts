@@ -194,6 +194,8 @@ export interface Store {
   // Services.
   createService(input: NewService): Promise<Service>;
   listServices(environmentId: string): Promise<Service[]>;
+  /** Every service of one type, across environments (e.g. the jobs a scheduler looks after). */
+  listServicesOfType(type: ServiceType): Promise<Service[]>;
   getService(id: string): Promise<Service | undefined>;
   updateService(id: string, patch: ServicePatch): Promise<Service>;
   deleteService(id: string): Promise<void>;
