@@ -13,6 +13,7 @@ import { serviceTarget } from './service-target.js';
 import type { TaskContext } from './service-tasks.js';
 import type { TaskOutcome } from './stage-runner.js';
 import { uncancelableStep, type UncancelableOperation } from './uncancelable-step.js';
+import { imageToRun } from './image-to-run.js';
 
 /**
  * Cron jobs through the actions (SPEC §4.2): Deploy and Redeploy install the schedule — in the
@@ -90,8 +91,7 @@ export async function deployCronJob(ctx: TaskContext, service: Service, built: B
   try {
     const version = built?.commit ?? versionToDeploy(service);
     if (!version) throw new Error(`service ${service.name} has no version to deploy`);
-    const imageRef = built ? { name: built.name, tag: built.tag } : imageToPull(service, version);
-    const resolved = built?.localImageId && ctx.runtime.kind === 'docker' ? built.localImageId : await ctx.resolveImage(imageRef, op);
+    const { image: imageRef, resolved } = await imageToRun(ctx, service, built, version, op);
     const { job, hash } = scheduledJob(ctx, service, imageRef, resolved, version, ctx.injectedEnv ?? {});
     const next = await installSchedule(ctx, service, job, op);
     await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash });

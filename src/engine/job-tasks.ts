@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { specHash, type JobSource, type Service, type StepName } from '../domain/index.js';
 import type { JobResult, JobSpec, OperationContext } from '../runtime/runtime.js';
 import type { BuiltImage } from './builder.js';
-import { desiredSpec, imageToPull, secretEnvKeys, versionToDeploy } from './desired-spec.js';
+import { desiredSpec, secretEnvKeys, versionToDeploy } from './desired-spec.js';
 import { serviceTarget } from './service-target.js';
 import type { TaskContext } from './service-tasks.js';
 import type { TaskOutcome } from './stage-runner.js';
 import { uncancelableStep, type UncancelableOperation } from './uncancelable-step.js';
+import { imageToRun } from './image-to-run.js';
 
 /**
  * Lifecycle jobs (SPEC §1, §4.2, §5): a one-off run on the environment events the job lists
@@ -112,8 +113,8 @@ export async function deployLifecycleJob(ctx: TaskContext, service: Service, bui
   const op = stepContext(ctx, service, 'EXECUTE', ctx.forceSignal ?? new AbortController().signal);
   try {
     if (!version) throw new Error(`service ${service.name} has no version to deploy`);
-    const image = built?.localImageId && ctx.runtime.kind === 'docker' ? built.localImageId : built ? { name: built.name, tag: built.tag } : imageToPull(service, version);
-    const { spec, hash } = await jobSpecOf(ctx, service, image, version, op);
+    const { resolved } = await imageToRun(ctx, service, built, version, op);
+    const { spec, hash } = await jobSpecOf(ctx, service, resolved, version, op);
     const result = await runWithRetries(ctx, service, spec, op, ctx.signal);
     if (result.ok) {
       await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash });

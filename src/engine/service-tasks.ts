@@ -12,6 +12,7 @@ import { deployLifecycleJob, isLifecycleJob, lifecycleJobOperation } from './job
 import { isCronJob, type CronScheduler } from './cron-scheduler.js';
 import { cronJobOperation, deployCronJob } from './cron-tasks.js';
 import { uncancelableStep, type UncancelableOperation } from './uncancelable-step.js';
+import { imageToRun } from './image-to-run.js';
 import type { ManagedDatabaseProvider } from './managed-databases/provider.js';
 import { deployManagedDatabase, isManagedDatabase, managedDatabaseOperation } from './managed-databases/tasks.js';
 
@@ -141,17 +142,7 @@ async function deployImage(
     const version = built?.commit ?? versionToDeploy(service);
     if (!version) throw new Error(`service ${service.name} has no version to deploy`);
     const target = serviceTarget(ctx.project, ctx.environment, service);
-    const image = built ? { name: built.name, tag: built.tag } : imageToPull(service, version);
-    let resolved: string;
-    if (built?.localImageId && ctx.runtime.kind === 'docker') {
-      // Built into the engine the docker runtime runs on, and pushed from it: a pull would
-      // only ask the registry for what is already here.
-      resolved = built.localImageId;
-      await journal.log(service.id, 'DEPLOY', 'info', `using image ${image.name}:${image.tag} just built (${resolved})`);
-    } else {
-      await journal.log(service.id, 'DEPLOY', 'info', `resolving image ${image.name}:${image.tag}`);
-      resolved = await ctx.resolveImage(image, op);
-    }
+    const { resolved } = await imageToRun(ctx, service, built, version, op);
     const spec = desiredSpec(service, resolved, ctx.injectedEnv);
     const hash = specHash(spec);
     if ((await runtime.runningSpecHash(target)) === hash) {
