@@ -1,4 +1,5 @@
 import { CANCELABLE_STATUSES, isInProgress, isTerminal, type DeploymentStatus } from './statuses.js';
+import { afterDeployInWords, statusInWords } from './status-words.js';
 
 /** Action identifiers (SPEC §4.1). */
 export const ACTIONS = ['DEPLOY', 'REDEPLOY', 'STOP', 'RESTART', 'CANCEL', 'DEPLOY_VERSION', 'DEPLOY_LATEST', 'DELETE'] as const;
@@ -47,47 +48,62 @@ function no(action: Action, reason: string): ActionAvailability {
 }
 
 function cancelAvailability(running: RunningRequestView | null): ActionAvailability {
-  if (!running) return no('CANCEL', 'no deployment is running on this environment');
+  if (!running) return no('CANCEL', 'nothing is running on this environment');
   if (!running.serviceStatuses.some((s) => CANCELABLE_STATUSES.has(s))) {
-    return no('CANCEL', 'the running deployment has no service left that is QUEUED, BUILDING, DEPLOYING or EXECUTING');
+    return no('CANCEL', 'nothing left to cancel: no service of the running deployment is queued, building, deploying or executing');
   }
   return yes('CANCEL');
 }
 
-/** Availability of one action on one service (SPEC §4.1). */
+/** The refusal of an action while another one runs on the service: "building now: …". */
+function busyReason(status: DeploymentStatus): string {
+  return `${statusInWords(status)} now: wait until it ends`;
+}
+
+/**
+ * Availability of one action on one service (SPEC §4.1). Reasons are sentences a user reads in
+ * the console's Play menu: the status in the badges' words, then what to do instead.
+ */
 export function serviceActionAvailability(
   action: Action,
   service: ServiceView,
   running: RunningRequestView | null,
 ): ActionAvailability {
   const s = service.status;
-  if (s === 'DELETED') return no(action, 'the service is deleted');
+  if (s === 'DELETED') return no(action, 'this service is deleted');
   switch (action) {
     case 'DEPLOY':
-      return s === 'READY' ? yes(action) : no(action, `the service was already deployed (status ${s}); use Redeploy`);
+      if (s === 'READY') return yes(action);
+      if (RESTARTABLE_STATUSES.has(s)) return no(action, 'already deployed: use Redeploy');
+      if (isInProgress(s)) return no(action, `${statusInWords(s)} now: wait until it ends, then use Redeploy`);
+      return no(action, `Deploy is for a service never deployed; this one was deployed before (${afterDeployInWords(s)}): use Redeploy`);
     case 'REDEPLOY':
-      if (s === 'READY') return no(action, 'the service was never deployed; use Deploy');
-      return isTerminal(s) ? yes(action) : no(action, `an action is in progress (status ${s})`);
+      if (s === 'READY') return no(action, 'never deployed: use Deploy');
+      return isTerminal(s) ? yes(action) : no(action, busyReason(s));
     case 'STOP':
-      return STOPPABLE_STATUSES.has(s)
-        ? yes(action)
-        : no(action, `Stop needs a deployed or failed service, and the status is ${s}`);
+      if (STOPPABLE_STATUSES.has(s)) return yes(action);
+      if (s === 'READY') return no(action, 'never deployed: nothing to stop');
+      if (s === 'STOPPED') return no(action, 'already stopped');
+      if (s === 'DELETE_ERROR') return no(action, 'delete failed: retry Delete, or Redeploy');
+      return no(action, busyReason(s));
     case 'RESTART':
-      return RESTARTABLE_STATUSES.has(s)
-        ? yes(action)
-        : no(action, `Restart needs a DEPLOYED or RESTARTED service, and the status is ${s}`);
+      if (RESTARTABLE_STATUSES.has(s)) return yes(action);
+      if (s === 'READY') return no(action, 'never deployed: Restart needs a running deployment');
+      if (isInProgress(s)) return no(action, busyReason(s));
+      if (s === 'STOPPED') return no(action, 'stopped: Restart needs a running deployment; use Redeploy');
+      return no(action, `${statusInWords(s)}: Restart needs a successful deployment; use Redeploy`);
     case 'CANCEL':
       return cancelAvailability(running);
     case 'DEPLOY_VERSION':
       return yes(action);
     case 'DEPLOY_LATEST':
-      return no(action, 'Deploy latest version is an environment action');
+      return no(action, "Deploy latest version is an environment action: use the environment's Play menu");
     case 'DELETE':
-      return isTerminal(s) ? yes(action) : no(action, `an action is in progress (status ${s})`);
+      return isTerminal(s) ? yes(action) : no(action, busyReason(s));
   }
 }
 
-/** Availability of one action on a whole environment (SPEC §4.1). */
+/** Availability of one action on a whole environment (SPEC §4.1), with reasons in the console's words. */
 export function environmentActionAvailability(
   action: Action,
   services: readonly ServiceView[],
@@ -95,29 +111,30 @@ export function environmentActionAvailability(
 ): ActionAvailability {
   const statuses = services.map((s) => s.status).filter((s) => s !== 'DELETED');
   const busy = statuses.find((s) => isInProgress(s));
+  const busyEnvironment = (s: DeploymentStatus) => `a service is ${statusInWords(s)} now: wait until it ends`;
   switch (action) {
     case 'DEPLOY':
       if (statuses.length === 0) return no(action, 'the environment has no services');
       return statuses.every((s) => s === 'READY')
         ? yes(action)
-        : no(action, 'some services were already deployed; use Redeploy');
+        : no(action, 'Deploy is for an environment never deployed; some services were deployed before: use Redeploy');
     case 'REDEPLOY':
-      if (!statuses.some((s) => s !== 'READY')) return no(action, 'no service of the environment was ever deployed; use Deploy');
-      return busy ? no(action, `an action is in progress (a service is ${busy})`) : yes(action);
+      if (!statuses.some((s) => s !== 'READY')) return no(action, 'never deployed: use Deploy');
+      return busy ? no(action, busyEnvironment(busy)) : yes(action);
     case 'STOP':
       return statuses.some((s) => STOPPABLE_STATUSES.has(s))
         ? yes(action)
-        : no(action, 'no service is deployed or in error');
+        : no(action, 'nothing to stop: no service is deployed, failed or canceled');
     case 'RESTART':
-      return no(action, 'Restart is available on a single service only');
+      return no(action, "Restart is a service action: use a service's Play menu");
     case 'CANCEL':
       return cancelAvailability(running);
     case 'DEPLOY_VERSION':
-      return no(action, 'Deploy other version is a service action');
+      return no(action, "Deploy other version is a service action: use a service's Play menu");
     case 'DEPLOY_LATEST':
       return yes(action);
     case 'DELETE':
-      return busy ? no(action, `an action is in progress (a service is ${busy})`) : yes(action);
+      return busy ? no(action, busyEnvironment(busy)) : yes(action);
   }
 }
 

@@ -1,5 +1,6 @@
 // The rules of the seed and SPEC §2–5 as pure functions and types: no I/O, no clock, no randomness.
 export * from './statuses.js';
+export * from './status-words.js';
 export * from './transitions.js';
 export * from './errors.js';
 export * from './model.js';

@@ -115,6 +115,79 @@ test('service level: Cancel is available when the running request has a QUEUED, 
   }
 });
 
+// ---- Reasons: sentences in the console's words -----------------------------------------
+
+function reasonOn(action: Action, status: DeploymentStatus, running: RunningRequestView | null = null): string | undefined {
+  return serviceActionAvailability(action, { status }, running).reason;
+}
+
+test("service level: the reasons describe the status as the console's badges do and say what to do", () => {
+  assert.equal(reasonOn('DEPLOY', 'DEPLOYED'), 'already deployed: use Redeploy');
+  assert.equal(reasonOn('DEPLOY', 'RESTARTED'), 'already deployed: use Redeploy');
+  assert.equal(
+    reasonOn('DEPLOY', 'DEPLOYMENT_ERROR'),
+    'Deploy is for a service never deployed; this one was deployed before (it failed): use Redeploy',
+  );
+  assert.equal(
+    reasonOn('DEPLOY', 'BUILD_ERROR'),
+    'Deploy is for a service never deployed; this one was deployed before (its build failed): use Redeploy',
+  );
+  assert.equal(
+    reasonOn('DEPLOY', 'STOPPED'),
+    'Deploy is for a service never deployed; this one was deployed before (it is stopped): use Redeploy',
+  );
+  assert.equal(reasonOn('DEPLOY', 'BUILDING'), 'building now: wait until it ends, then use Redeploy');
+  assert.equal(reasonOn('REDEPLOY', 'READY'), 'never deployed: use Deploy');
+  assert.equal(reasonOn('REDEPLOY', 'STOP_QUEUED'), 'queued to stop now: wait until it ends');
+  assert.equal(reasonOn('STOP', 'READY'), 'never deployed: nothing to stop');
+  assert.equal(reasonOn('STOP', 'STOPPED'), 'already stopped');
+  assert.equal(reasonOn('STOP', 'DELETE_ERROR'), 'delete failed: retry Delete, or Redeploy');
+  assert.equal(reasonOn('RESTART', 'READY'), 'never deployed: Restart needs a running deployment');
+  assert.equal(reasonOn('RESTART', 'STOPPED'), 'stopped: Restart needs a running deployment; use Redeploy');
+  assert.equal(reasonOn('RESTART', 'DEPLOYMENT_ERROR'), 'deployment failed: Restart needs a successful deployment; use Redeploy');
+  assert.equal(reasonOn('RESTART', 'DEPLOYING'), 'deploying now: wait until it ends');
+  assert.equal(reasonOn('DELETE', 'EXECUTING'), 'executing now: wait until it ends');
+  assert.equal(reasonOn('DEPLOY_LATEST', 'DEPLOYED'), "Deploy latest version is an environment action: use the environment's Play menu");
+  assert.equal(reasonOn('DEPLOY', 'DELETED'), 'this service is deleted');
+  assert.equal(reasonOn('CANCEL', 'DEPLOYED'), 'nothing is running on this environment');
+  assert.equal(
+    reasonOn('CANCEL', 'DEPLOYED', { serviceStatuses: ['DEPLOYED'] }),
+    'nothing left to cancel: no service of the running deployment is queued, building, deploying or executing',
+  );
+});
+
+test('environment level: the reasons are sentences in the same words', () => {
+  const reason = (action: Action, ...statuses: DeploymentStatus[]) => environmentActionAvailability(action, env(...statuses), null).reason;
+  assert.equal(reason('DEPLOY'), 'the environment has no services');
+  assert.equal(
+    reason('DEPLOY', 'READY', 'DEPLOYMENT_ERROR'),
+    'Deploy is for an environment never deployed; some services were deployed before: use Redeploy',
+  );
+  assert.equal(reason('REDEPLOY', 'READY'), 'never deployed: use Deploy');
+  assert.equal(reason('REDEPLOY', 'DEPLOYED', 'BUILDING'), 'a service is building now: wait until it ends');
+  assert.equal(reason('DELETE', 'DELETING'), 'a service is deleting now: wait until it ends');
+  assert.equal(reason('STOP', 'READY', 'STOPPED'), 'nothing to stop: no service is deployed, failed or canceled');
+  assert.equal(reason('RESTART', 'DEPLOYED'), "Restart is a service action: use a service's Play menu");
+  assert.equal(reason('DEPLOY_VERSION', 'DEPLOYED'), "Deploy other version is a service action: use a service's Play menu");
+});
+
+/** A status code as a whole word (`DEPLOYMENT_ERROR`, `READY`…): what a reason must not show. */
+const STATUS_CODE = new RegExp(`\\b(${DEPLOYMENT_STATUSES.join('|')})\\b`);
+
+test('no reason, on any status, shows a raw status code', () => {
+  const runnings: Array<RunningRequestView | null> = [null, { serviceStatuses: ['DEPLOYED'] }, { serviceStatuses: ['BUILDING'] }];
+  for (const status of DEPLOYMENT_STATUSES) {
+    for (const action of ACTIONS) {
+      for (const running of runnings) {
+        const service = serviceActionAvailability(action, { status }, running).reason ?? '';
+        assert.doesNotMatch(service, STATUS_CODE, `${action} on a ${status} service: "${service}"`);
+        const environment = environmentActionAvailability(action, env('READY', status), running).reason ?? '';
+        assert.doesNotMatch(environment, STATUS_CODE, `${action} on an environment with a ${status} service: "${environment}"`);
+      }
+    }
+  }
+});
+
 // ---- Environment level -------------------------------------------------------------------
 
 function env(...statuses: DeploymentStatus[]): ServiceView[] {

@@ -27,7 +27,7 @@ test('a request whose action no longer holds gets the reason; one that holds get
   assert.match(unavailableReason(service('DEPLOY'), deployed, deployed) ?? '', /already deployed/);
   assert.equal(unavailableReason(service('RESTART'), deployed, deployed), null);
   assert.equal(unavailableReason(service('RESTART'), deployed, []), 'the service no longer exists');
-  assert.match(unavailableReason(envRequest('DEPLOY'), deployed, deployed) ?? '', /already deployed/);
+  assert.match(unavailableReason(envRequest('DEPLOY'), deployed, deployed) ?? '', /some services were deployed before: use Redeploy/);
   assert.equal(unavailableReason(envRequest('DEPLOY_LATEST', ['x']), deployed, []), 'none of the chosen services exists any more');
   assert.equal(unavailableReason(envRequest('REDEPLOY'), deployed, deployed), null);
 });

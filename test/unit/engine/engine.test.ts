@@ -74,7 +74,7 @@ describe('engine: service actions', () => {
     await assert.rejects(f.engine.submit(action(env, 'RESTART', { serviceId: web })), (err: unknown) => {
       assert.ok(err instanceof ActionNotAvailableError);
       assert.equal(err.details.status, 'READY');
-      assert.match(err.details.reason, /DEPLOYED/);
+      assert.match(err.details.reason, /never deployed: Restart needs a running deployment/);
       return true;
     });
     await assert.rejects(f.engine.submit(action(env, 'REDEPLOY', { serviceId: web })), ActionNotAvailableError);
