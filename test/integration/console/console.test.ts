@@ -47,6 +47,11 @@ async function openPlay(name: string, level: 'service' | 'environment' = 'servic
   return menu;
 }
 
+/** The accessible names of a Play menu's items, in order. */
+async function menuItemNames(menu: ReturnType<Page['getByRole']>): Promise<string[]> {
+  return menu.getByRole('menuitem').evaluateAll((items) => items.map((i) => i.getAttribute('aria-label') ?? ''));
+}
+
 async function signIn(p: Page, token: string): Promise<void> {
   await p.goto(`${slipway.url}/`);
   await p.getByLabel('API token').fill(token);
@@ -167,7 +172,11 @@ describe('web console in a real browser', { timeout: 600_000 }, () => {
     await item.waitFor({ timeout: UI_MS });
     assert.equal(await item.getAttribute('aria-disabled'), 'true');
     assert.equal((await item.locator('.menu-reason').textContent())?.trim(), deploy?.reason);
-    assert.equal(await menu.getByRole('menuitem').count(), actions.length, 'every action of GET …/actions is listed');
+    // The reason speaks the console's words: the status as its badge names it, then what to do.
+    assert.equal(deploy?.reason, 'already deployed: use Redeploy');
+    // The service's actions, without the environment-only Deploy latest version that the API also lists.
+    assert.ok(actions.some((a) => a.action === 'DEPLOY_LATEST'), 'the API lists every action');
+    assert.deepEqual(await menuItemNames(menu), ['Deploy', 'Redeploy', 'Stop', 'Restart', 'Cancel', 'Deploy other version', 'Delete']);
     // Focus is in the menu; the arrows move it, Escape closes it and gives focus back to the button.
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('role')), 'menuitem');
     await page.keyboard.press('ArrowDown');
@@ -178,6 +187,18 @@ describe('web console in a real browser', { timeout: 600_000 }, () => {
     await page.keyboard.press('Escape');
     await menu.waitFor({ state: 'detached', timeout: UI_MS });
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Play actions for service web');
+  });
+
+  it("the environment's Play menu lists the environment's actions, not those of a single service", async () => {
+    const menu = await openPlay('staging', 'environment');
+    assert.deepEqual(await menuItemNames(menu), ['Deploy', 'Redeploy', 'Stop', 'Cancel', 'Deploy latest version', 'Delete']);
+    const deploy = menu.getByRole('menuitem', { name: 'Deploy', exact: true });
+    assert.equal(
+      (await deploy.locator('.menu-reason').textContent())?.trim(),
+      'Deploy is for an environment never deployed; some services were deployed before: use Redeploy',
+    );
+    await page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'detached', timeout: UI_MS });
   });
 
   it('deploys another version through the searchable panel (v1 → v2)', async () => {

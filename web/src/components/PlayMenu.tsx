@@ -1,4 +1,5 @@
 import { useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { offeredAt } from '../action-levels.js';
 import { ApiRequestError } from '../api/client.js';
 import type { ActionAvailability, ActionId } from '../api/types.js';
 import { can, useSession } from '../session.js';
@@ -50,8 +51,9 @@ export function describeAccepted(action: string, name: string, result: { positio
 }
 
 /**
- * The Play menu: every action of `GET …/actions`, the unavailable ones disabled with the API's
- * reason; a chosen action is confirmed first (or opens its panel).
+ * The Play menu: the actions of `GET …/actions` that belong to the target's level, the
+ * unavailable ones disabled with the API's reason; a chosen action is confirmed first (or opens
+ * its panel).
  */
 export function PlayMenu({
   target,
@@ -90,7 +92,7 @@ export function PlayMenu({
     setLoadError(null);
     try {
       const list = target.level === 'service' ? await client.serviceActions(target.id) : await client.environmentActions(target.id);
-      setActions(list);
+      setActions(list.filter((item) => offeredAt(item.action, target.level)));
     } catch (err) {
       setLoadError(err instanceof Error ? err.message : String(err));
     }
