@@ -2,6 +2,7 @@ import {
   environmentRunningStatus,
   environmentStatus,
   isGitSource,
+  pendingChanges,
   type Environment,
   type EnvVar,
   type JobSource,
@@ -87,6 +88,8 @@ export async function presentService(service: Service, controlPlane: ControlPlan
     runningState,
     deployedVersion: service.deployedVersion,
     targetVersion: service.targetVersion,
+    // What a Redeploy would apply: settings or source edited since the last deploy.
+    ...pendingChanges(service),
     stageId: service.stageId,
     skipEnvironmentActions: service.skipEnvironmentActions,
     endpoints: await controlPlane.endpoints(service.id),
@@ -106,6 +109,7 @@ export function presentEnvironmentStatus(env: Environment, services: readonly Se
       state: s.status,
       runningState: controlPlane.runningState(s),
       deployedVersion: s.deployedVersion,
+      ...pendingChanges(s),
     })),
   };
 }

@@ -8,5 +8,7 @@ export * from './actions.js';
 export * from './environment-status.js';
 export * from './stages.js';
 export * from './spec-hash.js';
+export * from './deployed-spec.js';
+export * from './pending-changes.js';
 export * from './requests.js';
 export * from './request-scope.js';

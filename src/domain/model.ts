@@ -1,3 +1,4 @@
+import type { DeployedSpec } from './deployed-spec.js';
 import type { DeploymentStatus, RunningState } from './statuses.js';
 
 /** Resources of SPEC §1. Plain data: the store persists them, the API shows them. */
@@ -128,6 +129,8 @@ export interface Service {
   targetVersion: string | null;
   /** Hash of the spec running now (see spec-hash.ts). */
   deployedSpecHash: string | null;
+  /** What the last successful deploy applied; null before the first one (or one Slipway did not keep). */
+  deployedSpec: DeployedSpec | null;
   /** User-defined stage; null puts the service in its type's default stage. */
   stageId: string | null;
   /** Left out of environment-level actions. */

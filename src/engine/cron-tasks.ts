@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { JobSource, Service } from '../domain/index.js';
+import { deployedSpecOf, type JobSource, type Service } from '../domain/index.js';
 import type { OperationContext, Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
 import type { Builder, BuiltImage } from './builder.js';
@@ -94,7 +94,7 @@ export async function deployCronJob(ctx: TaskContext, service: Service, built: B
     const { image: imageRef, resolved } = await imageToRun(ctx, service, built, version, op);
     const { job, hash } = scheduledJob(ctx, service, imageRef, resolved, version, ctx.injectedEnv ?? {});
     const next = await installSchedule(ctx, service, job, op);
-    await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash });
+    await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash, deployedSpec: deployedSpecOf(service) });
     await step.finish('SUCCESS', `schedule installed${next ? `; next run ${next.toISOString()}` : ''}`);
     await journal.moveService(service.id, 'DEPLOYED');
     return 'succeeded';
@@ -123,7 +123,7 @@ export function cronJobOperation(
       const resolved = await ctx.resolveImage(imageRef, op);
       const { job, hash } = scheduledJob(ctx, service, imageRef, resolved, version, ctx.injectedEnv ?? {});
       await installSchedule(ctx, service, job, op);
-      await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash });
+      await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash, deployedSpec: service.deployedSpec });
       op.log('info', 'schedule installed again');
       return;
     }

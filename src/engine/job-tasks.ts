@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { specHash, type JobSource, type Service, type StepName } from '../domain/index.js';
+import { deployedSpecOf, specHash, type JobSource, type Service, type StepName } from '../domain/index.js';
 import type { JobResult, JobSpec, OperationContext } from '../runtime/runtime.js';
 import type { BuiltImage } from './builder.js';
 import { desiredSpec, secretEnvKeys, versionToDeploy } from './desired-spec.js';
@@ -99,7 +99,7 @@ export async function deployLifecycleJob(ctx: TaskContext, service: Service, bui
   const { journal } = ctx;
   const version = built?.commit ?? versionToDeploy(service);
   if (!runsOn(service, 'start')) {
-    if (version) await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: null });
+    if (version) await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: null, deployedSpec: deployedSpecOf(service) });
     await journal.moveService(service.id, 'DEPLOYED', 'nothing to run: the job does not run on start');
     return 'succeeded';
   }
@@ -117,7 +117,7 @@ export async function deployLifecycleJob(ctx: TaskContext, service: Service, bui
     const { spec, hash } = await jobSpecOf(ctx, service, resolved, version, op);
     const result = await runWithRetries(ctx, service, spec, op, ctx.signal);
     if (result.ok) {
-      await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash });
+      await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash, deployedSpec: deployedSpecOf(service) });
       await step.finish('SUCCESS', `ran ${version}`);
       await journal.moveService(service.id, 'DEPLOYED');
       return 'succeeded';

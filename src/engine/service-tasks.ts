@@ -1,4 +1,4 @@
-import { specHash, type DeploymentStatus, type Environment, type Project, type Service, type ServiceOperation, type StepName } from '../domain/index.js';
+import { deployedSpecOf, specHash, type DeploymentStatus, type Environment, type Project, type Service, type ServiceOperation, type StepName } from '../domain/index.js';
 import { RolloutCanceledError, type OperationContext, type Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
 import { desiredSpec, imageToPull, secretEnvKeys, versionToDeploy } from './desired-spec.js';
@@ -148,7 +148,7 @@ async function deployImage(
     if ((await runtime.runningSpecHash(target)) === hash) {
       // SPEC §4.2: a redeploy without changes touches no instance, not even a restart.
       await journal.log(service.id, 'DEPLOY', 'info', 'no changes: the running instances already run this spec');
-      await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash });
+      await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash, deployedSpec: deployedSpecOf(service) });
       await step.finish('SUCCESS', 'no changes');
       await journal.moveService(service.id, 'DEPLOYED', 'no changes');
       effects.runtimeTouched = false;
@@ -157,7 +157,7 @@ async function deployImage(
     ctx.signal.throwIfAborted();
     await journal.log(service.id, 'DEPLOY', 'info', `rolling out ${version} to ${spec.instances} instance(s)`);
     await runtime.deploy(target, { ...spec, specHash: hash, version, startTimeoutSeconds: service.settings.startTimeoutSeconds, secretEnvKeys: secretEnvKeys(service, ctx.injectedEnv) }, op);
-    await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash });
+    await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash, deployedSpec: deployedSpecOf(service) });
     await step.finish('SUCCESS', `deployed ${version}`);
     await journal.moveService(service.id, 'DEPLOYED');
     return 'succeeded';

@@ -60,6 +60,8 @@ export interface ServicesTable {
   deployed_version: string | null;
   target_version: string | null;
   deployed_spec_hash: string | null;
+  /** The DeployedSpec as JSON, encrypted whole (it holds secret values): see secrets.ts. */
+  deployed_spec: string | null;
   stage_id: string | null;
   skip_environment_actions: DbBool;
   created_at: string;

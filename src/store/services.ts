@@ -3,6 +3,7 @@ import type { Selectable, Updateable } from 'kysely';
 import {
   canTransition,
   DomainError,
+  type DeployedSpec,
   type DeploymentStatus,
   type Service,
   type ServiceSettings,
@@ -17,7 +18,7 @@ import type { DeployedState, NewService, ServicePatch } from './store.js';
 /** How many lost compare-and-set races setServiceStatus tolerates before giving up. */
 const MAX_STATUS_ATTEMPTS = 20;
 
-/** Services; secret env values are encrypted in the settings column and decrypted on read. */
+/** Services; secret env values (in the settings and the deployed spec) are encrypted at rest and decrypted on read. */
 export class ServicesRepository {
   constructor(private readonly ctx: StoreContext) {}
 
@@ -35,6 +36,7 @@ export class ServicesRepository {
       deployedVersion: null,
       targetVersion: null,
       deployedSpecHash: null,
+      deployedSpec: null,
       stageId: null,
       skipEnvironmentActions: false,
       createdAt: now,
@@ -55,6 +57,7 @@ export class ServicesRepository {
           deployed_version: null,
           target_version: null,
           deployed_spec_hash: null,
+          deployed_spec: null,
           stage_id: null,
           skip_environment_actions: this.ctx.flavor.bool(false),
           created_at: now,
@@ -132,7 +135,12 @@ export class ServicesRepository {
   async setDeployedState(id: string, state: DeployedState): Promise<void> {
     await this.ctx.db
       .updateTable('services')
-      .set({ deployed_version: state.deployedVersion, deployed_spec_hash: state.deployedSpecHash, updated_at: nowIso(this.ctx) })
+      .set({
+        deployed_version: state.deployedVersion,
+        deployed_spec_hash: state.deployedSpecHash,
+        deployed_spec: state.deployedSpec && this.ctx.secrets.encrypt(JSON.stringify(state.deployedSpec), deployedSpecContext(id)),
+        updated_at: nowIso(this.ctx),
+      })
       .where('id', '=', id)
       .execute();
   }
@@ -191,12 +199,18 @@ export class ServicesRepository {
       deployedVersion: row.deployed_version,
       targetVersion: row.target_version,
       deployedSpecHash: row.deployed_spec_hash,
+      deployedSpec: row.deployed_spec === null ? null : parseJson<DeployedSpec>(this.ctx.secrets.decrypt(row.deployed_spec, deployedSpecContext(row.id))),
       stageId: row.stage_id,
       skipEnvironmentActions: Boolean(row.skip_environment_actions),
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     };
   }
+}
+
+/** The deployed spec holds secret env values (the service's and its databases'): encrypted whole. */
+function deployedSpecContext(serviceId: string): string {
+  return `service:${serviceId}:deployed-spec`;
 }
 
 /** Binds a secret's ciphertext to its service: copied to another row, it does not decrypt. */

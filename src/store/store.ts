@@ -1,4 +1,5 @@
 import type {
+  DeployedSpec,
   DeploymentRunStatus,
   DeploymentStatus,
   Environment,
@@ -52,6 +53,8 @@ export interface ServicePatch {
 export interface DeployedState {
   deployedVersion: string | null;
   deployedSpecHash: string | null;
+  /** What the deploy applied (null: not known). */
+  deployedSpec: DeployedSpec | null;
 }
 
 /** A request and its execution: one row (SPEC §8 "every request becomes a deployment"). */

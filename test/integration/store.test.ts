@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   DEFAULT_ENVIRONMENT_SETTINGS,
   DEFAULT_SERVICE_SETTINGS,
+  deployedSpecOf,
   DomainError,
   type RequestedAction,
   type ServiceSettings,
@@ -173,7 +174,7 @@ for (const [name, open] of backends) {
       await rejectsWithCode(store.updateService(api.id, { name: 'worker' }), 'CONFLICT');
       await rejectsWithCode(store.updateService('00000000-0000-0000-0000-000000000000', { name: 'x' }), 'NOT_FOUND');
 
-      await store.setDeployedState(api.id, { deployedVersion: 'v2', deployedSpecHash: 'abc' });
+      await store.setDeployedState(api.id, { deployedVersion: 'v2', deployedSpecHash: 'abc', deployedSpec: null });
       await store.setTargetVersion(api.id, 'v3');
       const after = await store.getService(api.id);
       assert.equal(after?.deployedVersion, 'v2');
@@ -217,6 +218,31 @@ for (const [name, open] of backends) {
       // A store with another key cannot read it: the value is really encrypted with the key.
       const wrongKey = await backend.openStore({ secretKey: 'not-the-key' });
       await assert.rejects(wrongKey.getService(created.id), /decrypt/);
+    });
+
+    it('keeps the deployed spec (source, settings, rollout) encrypted at rest and returns it', async () => {
+      const env = await environment('deployed-spec');
+      const secret = 'deployed-secret-value-7';
+      const created = await store.createService({
+        environmentId: env.id,
+        name: 'app',
+        type: 'container',
+        source: { image: { name: 'busybox', tag: 'v1' } },
+        settings: settingsWithSecret(secret),
+      });
+      assert.equal(created.deployedSpec, null, 'nothing deployed yet');
+      const rollout = {
+        image: 'sha256:abc', instances: 1, cpu: 500, memoryMb: 512, env: { API_KEY: secret, PLAIN: 'visible-value' }, ports: [],
+        healthchecks: {}, storage: [], specHash: 'h1', version: 'v1', startTimeoutSeconds: 60, secretEnvKeys: ['API_KEY'],
+      };
+      const deployed = deployedSpecOf(created, rollout);
+      await store.setDeployedState(created.id, { deployedVersion: 'v1', deployedSpecHash: 'h1', deployedSpec: deployed });
+      assert.deepEqual((await store.getService(created.id))?.deployedSpec, deployed);
+      const [row] = await backend.rawRows('select * from services where id = $1', [created.id]);
+      assert.ok(!JSON.stringify(row).includes(secret), 'the clear secret is not in the database');
+      // Editing the settings leaves what was deployed as it was.
+      await store.updateService(created.id, { settings: settingsWithSecret('edited-later') });
+      assert.deepEqual((await store.getService(created.id))?.deployedSpec, deployed);
     });
 
     it('refuses an illegal status transition and allows a legal one', async () => {

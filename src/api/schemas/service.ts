@@ -144,3 +144,16 @@ export const DeleteQuery = Obj({
   keepData: Type.Optional(Type.Boolean({ default: false, description: 'keep the volumes' })),
   queue: Type.Optional(Type.Boolean({ default: true })),
 });
+
+/** What a Redeploy would apply (SPEC §4.2), on every service object the API answers with. */
+export const PendingChangesFields = {
+  pendingChanges: Type.Boolean({ description: 'true when the source or settings differ from what was last deployed (a Redeploy applies them); false for a never-deployed service' }),
+  pendingFields: Type.Array(Type.String(), {
+    description:
+      '"source" (image name/tag, git url/branch/rootPath/dockerfilePath, or a pinned targetVersion that is not the deployedVersion), and each name under settings (instances, cpu, memoryMb, ports, env, healthchecks, storage, command, …) whose value differs from the one deployed',
+  }),
+};
+
+/** A service as the API answers it; only the fields below are declared, the others pass as they are. */
+export const ServiceResponse = Type.Object({ id: Type.String(), ...PendingChangesFields }, { additionalProperties: true });
+export const ServiceListResponse = Type.Object({ items: Type.Array(ServiceResponse) });

@@ -1,4 +1,4 @@
-import type { DatabaseSource, Service } from '../../domain/index.js';
+import { deployedSpecOf, type DatabaseSource, type Service } from '../../domain/index.js';
 import { DATABASE_ENGINES } from '../databases.js';
 import type { TaskContext } from '../service-tasks.js';
 import type { TaskOutcome } from '../stage-runner.js';
@@ -74,7 +74,7 @@ export async function deployManagedDatabase(ctx: TaskContext, service: Service):
       await provider.start(spec.engine, spec.identifier);
     }
     const info = await waitAvailable(ctx, service, provider, log);
-    await ctx.store.setDeployedState(service.id, { deployedVersion: spec.version, deployedSpecHash: null });
+    await ctx.store.setDeployedState(service.id, { deployedVersion: spec.version, deployedSpecHash: null, deployedSpec: deployedSpecOf(service) });
     await step.finish('SUCCESS', info.endpoint ? `available at ${info.endpoint.host}:${info.endpoint.port}` : 'available');
     await journal.moveService(service.id, 'DEPLOYED');
     return 'succeeded';

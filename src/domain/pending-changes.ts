@@ -1,0 +1,48 @@
+import type { EnvVar, Service, ServiceSettings } from './model.js';
+import { canonicalJson } from './spec-hash.js';
+
+/** Whether a Redeploy would apply something, and what (SPEC §4.2 "Pending changes"). */
+export interface PendingChanges {
+  pendingChanges: boolean;
+  /** `source`, and the names of the settings that differ from what was deployed. */
+  pendingFields: string[];
+}
+
+/** Settings that act at once rather than at a deploy: autoDeploy decides what the next push does. */
+const NOT_APPLIED_BY_DEPLOY: ReadonlySet<string> = new Set(['autoDeploy']);
+
+/**
+ * The changes a Redeploy would apply: `source` when the source object differs from the one
+ * deployed (image name/tag; git url, branch, rootPath, dockerfilePath; a job's or database's
+ * source fields) or the pinned version is not the deployed one, and each setting whose value
+ * differs. A never-deployed service has none. A service deployed before Slipway kept what it
+ * deployed (no deployedSpec) is compared on its version only.
+ */
+export function pendingChanges(
+  service: Pick<Service, 'source' | 'settings' | 'deployedVersion' | 'targetVersion' | 'deployedSpec'>,
+): PendingChanges {
+  const fields: string[] = [];
+  const deployed = service.deployedSpec;
+  const pinnedElsewhere =
+    service.deployedVersion !== null && service.targetVersion !== null && service.targetVersion !== service.deployedVersion;
+  if (pinnedElsewhere || (deployed && !same(service.source, deployed.source))) fields.push('source');
+  if (deployed) {
+    const keys = new Set([...Object.keys(service.settings), ...Object.keys(deployed.settings)]);
+    for (const key of [...keys].sort()) {
+      if (NOT_APPLIED_BY_DEPLOY.has(key)) continue;
+      if (!same(comparable(service.settings, key), comparable(deployed.settings, key))) fields.push(key);
+    }
+  }
+  return { pendingChanges: fields.length > 0, pendingFields: fields };
+}
+
+/** A setting's value for comparison: env vars in key order, since their order changes nothing. */
+function comparable(settings: ServiceSettings, key: string): unknown {
+  const value = (settings as unknown as Record<string, unknown>)[key];
+  if (key === 'env' && Array.isArray(value)) return [...(value as EnvVar[])].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return value;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}

@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  DEFAULT_SERVICE_SETTINGS,
+  deployedSpecOf,
+  pendingChanges,
+  type Service,
+  type ServiceSettings,
+  type ServiceSource,
+} from '../../../src/domain/index.js';
+
+type Compared = Pick<Service, 'source' | 'settings' | 'deployedVersion' | 'targetVersion' | 'deployedSpec'>;
+
+const image: ServiceSource = { image: { name: 'registry.test/web', tag: '1.0' } };
+const git: ServiceSource = { git: { url: 'https://git.test/shop.git', branch: 'main', rootPath: '/', dockerfilePath: 'Dockerfile' } };
+const settings: ServiceSettings = {
+  ...DEFAULT_SERVICE_SETTINGS,
+  instances: 2,
+  env: [
+    { key: 'A', value: '1', secret: false },
+    { key: 'TOKEN', value: 's3cret', secret: true },
+  ],
+};
+
+/** A service deployed with `source` and `settings`, then edited by `edit`. */
+function deployedThenEdited(source: ServiceSource, edit: (s: Compared) => Partial<Compared>): Compared {
+  const deployed: Compared = { source, settings, deployedVersion: '1.0', targetVersion: null, deployedSpec: deployedSpecOf({ source, settings }) };
+  return { ...deployed, ...edit(deployed) };
+}
+
+const cases: Array<{ name: string; service: Compared; fields: string[] }> = [
+  {
+    name: 'never deployed',
+    service: { source: image, settings, deployedVersion: null, targetVersion: null, deployedSpec: null },
+    fields: [],
+  },
+  { name: 'deployed, unchanged', service: deployedThenEdited(image, () => ({})), fields: [] },
+  { name: 'image tag edited', service: deployedThenEdited(image, () => ({ source: { image: { name: 'registry.test/web', tag: '1.1' } } })), fields: ['source'] },
+  { name: 'image name edited', service: deployedThenEdited(image, () => ({ source: { image: { name: 'registry.test/api', tag: '1.0' } } })), fields: ['source'] },
+  {
+    name: 'git branch edited',
+    service: deployedThenEdited(git, () => ({ source: { git: { url: 'https://git.test/shop.git', branch: 'dev', rootPath: '/', dockerfilePath: 'Dockerfile' } } })),
+    fields: ['source'],
+  },
+  {
+    name: 'git dockerfilePath edited',
+    service: deployedThenEdited(git, () => ({ source: { git: { url: 'https://git.test/shop.git', branch: 'main', rootPath: '/', dockerfilePath: 'web.Dockerfile' } } })),
+    fields: ['source'],
+  },
+  { name: 'pinned to another version (a failed Deploy other version)', service: deployedThenEdited(image, () => ({ targetVersion: '2.0' })), fields: ['source'] },
+  { name: 'pinned to the deployed version', service: deployedThenEdited(image, () => ({ targetVersion: '1.0' })), fields: [] },
+  { name: 'instances edited', service: deployedThenEdited(image, (s) => ({ settings: { ...s.settings, instances: 3 } })), fields: ['instances'] },
+  {
+    name: 'a secret value edited',
+    service: deployedThenEdited(image, (s) => ({ settings: { ...s.settings, env: [s.settings.env[0]!, { key: 'TOKEN', value: 'other', secret: true }] } })),
+    fields: ['env'],
+  },
+  {
+    name: 'env vars reordered only',
+    service: deployedThenEdited(image, (s) => ({ settings: { ...s.settings, env: [...s.settings.env].reverse() } })),
+    fields: [],
+  },
+  {
+    name: 'several settings and the source, sorted after source',
+    service: deployedThenEdited(image, (s) => ({
+      source: { image: { name: 'registry.test/web', tag: '2.0' } },
+      settings: { ...s.settings, memoryMb: 1024, cpu: 250, command: ['serve'], ports: [{ containerPort: 80, public: true, protocol: 'http' }] },
+    })),
+    fields: ['source', 'command', 'cpu', 'memoryMb', 'ports'],
+  },
+  { name: 'autoDeploy acts at once: not pending', service: deployedThenEdited(git, (s) => ({ settings: { ...s.settings, autoDeploy: true } })), fields: [] },
+  {
+    name: 'a cron schedule edited (a job source field)',
+    service: deployedThenEdited({ jobType: 'cron', schedule: '* * * * *', source: image as { image: { name: string; tag: string } }, maxDurationSeconds: 60, maxRestarts: 0 }, (s) => ({
+      source: { ...(s.source as object), schedule: '*/5 * * * *' } as ServiceSource,
+    })),
+    fields: ['source'],
+  },
+  {
+    name: 'deployed before Slipway kept the deployed spec: only the version is known',
+    service: { source: image, settings, deployedVersion: '1.0', targetVersion: null, deployedSpec: null },
+    fields: [],
+  },
+];
+
+for (const c of cases) {
+  test(`pending changes: ${c.name}`, () => {
+    assert.deepEqual(pendingChanges(c.service), { pendingChanges: c.fields.length > 0, pendingFields: c.fields });
+  });
+}
