@@ -107,6 +107,15 @@ export interface Service {
   runningState: RunningState;
   deployedVersion: string | null;
   targetVersion: string | null;
+  /** Left out of environment-level actions (SPEC §5). */
+  skipEnvironmentActions: boolean;
+  /**
+   * Settings or source differ from what is deployed (SPEC §4.2): `pendingFields` names them
+   * (`source`, `env`, `instances`…); a never-deployed service has none. Optional until every
+   * server the console talks to sends them.
+   */
+  pendingChanges?: boolean;
+  pendingFields?: string[];
   endpoints: Endpoint[];
   createdAt: string;
   updatedAt: string;

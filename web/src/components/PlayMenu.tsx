@@ -5,6 +5,7 @@ import type { ActionAvailability, ActionId } from '../api/types.js';
 import { can, useSession } from '../session.js';
 import { ACTION_LABEL, actionName } from '../status.js';
 import { ConfirmDialog } from './Dialog.js';
+import { RedeployPlan } from './RedeployPlan.js';
 import { useToast } from './Toasts.js';
 
 export interface PlayTarget {
@@ -230,6 +231,7 @@ export function PlayMenu({
           onConfirm={() => void confirm()}
           onClose={() => setConfirming(null)}
         >
+          {confirming === 'REDEPLOY' ? <RedeployPlan level={target.level} id={target.id} /> : null}
           {confirming === 'DELETE' ? (
             <label className="check">
               <input type="checkbox" checked={keepData} onChange={(e) => setKeepData(e.target.checked)} /> Keep the data volumes

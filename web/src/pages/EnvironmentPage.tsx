@@ -4,6 +4,7 @@ import type { Deployment, Environment, Project, Queue, Service } from '../api/ty
 import { ErrorNote, Loading, useLoad } from '../components/Async.js';
 import { ConfirmDialog } from '../components/Dialog.js';
 import { DeployLatestPanel } from '../components/DeployLatestPanel.js';
+import { PendingBadge } from '../components/PendingBadge.js';
 import { PlayMenu, describeAccepted } from '../components/PlayMenu.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { useToast } from '../components/Toasts.js';
@@ -200,6 +201,7 @@ export function EnvironmentPage({ id }: { id: string }) {
                     </td>
                     <td data-label="Deployment" data-testid="service-status">
                       <StatusBadge status={s.state} label="Deployment status" />
+                      <PendingBadge service={s} />
                     </td>
                     <td data-label="Running" data-testid="running-status">
                       <StatusBadge status={s.runningState.status} kind="running" label="Running status" />
