@@ -76,7 +76,7 @@ export function serviceActionAvailability(
       if (s === 'READY') return yes(action);
       if (RESTARTABLE_STATUSES.has(s)) return no(action, 'already deployed: use Redeploy');
       if (isInProgress(s)) return no(action, `${statusInWords(s)} now: wait until it ends, then use Redeploy`);
-      return no(action, `Deploy is for a service never deployed; this one was deployed before (${afterDeployInWords(s)}): use Redeploy`);
+      return no(action, `Deploy runs once, on a service never deployed; a deploy already ran (${afterDeployInWords(s)}): use Redeploy`);
     case 'REDEPLOY':
       if (s === 'READY') return no(action, 'never deployed: use Deploy');
       return isTerminal(s) ? yes(action) : no(action, busyReason(s));

@@ -126,15 +126,15 @@ test("service level: the reasons describe the status as the console's badges do 
   assert.equal(reasonOn('DEPLOY', 'RESTARTED'), 'already deployed: use Redeploy');
   assert.equal(
     reasonOn('DEPLOY', 'DEPLOYMENT_ERROR'),
-    'Deploy is for a service never deployed; this one was deployed before (it failed): use Redeploy',
+    'Deploy runs once, on a service never deployed; a deploy already ran (it failed): use Redeploy',
   );
   assert.equal(
     reasonOn('DEPLOY', 'BUILD_ERROR'),
-    'Deploy is for a service never deployed; this one was deployed before (its build failed): use Redeploy',
+    'Deploy runs once, on a service never deployed; a deploy already ran (its build failed): use Redeploy',
   );
   assert.equal(
     reasonOn('DEPLOY', 'STOPPED'),
-    'Deploy is for a service never deployed; this one was deployed before (it is stopped): use Redeploy',
+    'Deploy runs once, on a service never deployed; a deploy already ran (it is stopped): use Redeploy',
   );
   assert.equal(reasonOn('DEPLOY', 'BUILDING'), 'building now: wait until it ends, then use Redeploy');
   assert.equal(reasonOn('REDEPLOY', 'READY'), 'never deployed: use Deploy');
