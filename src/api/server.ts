@@ -21,6 +21,7 @@ import { queueRoutes } from './routes/queue.js';
 import { serviceRoutes } from './routes/services.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { installStreamRevocation } from './stream-revocation.js';
 import { installValidation } from './validation.js';
 
 export const API_PREFIX = '/api/v1';
@@ -73,6 +74,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   installAuth(app, deps.store);
+  installStreamRevocation(app, deps.store);
   const registry = installMetrics(app);
   await installOpenApi(app);
 
