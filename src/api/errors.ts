@@ -13,6 +13,8 @@ export const ERROR_STATUS = {
   ENVIRONMENT_BUSY: 409,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  /** Too many failed authentications from the client's address; `Retry-After` says for how long. */
+  RATE_LIMITED: 429,
   INTERNAL: 500,
   NOT_IMPLEMENTED: 501,
   /** A git remote or an image registry Slipway depends on failed (Slipway's own addition). */

@@ -4,6 +4,7 @@ import type pino from 'pino';
 import type { ControlPlane } from '../engine/control-plane.js';
 import type { Store } from '../store/store.js';
 import { bootstrapAdmin, installAuth } from './auth.js';
+import type { AuthFailureLimits } from './auth-failure-limiter.js';
 import { findConsoleDir, installConsole } from './console.js';
 import type { Api, ApiDeps, GitLookup } from './context.js';
 import { installErrorHandling } from './errors.js';
@@ -37,6 +38,8 @@ export interface ServerDeps {
   git?: GitLookup;
   /** The built web console to serve at `/`: a directory, false for none; unset finds dist/web. */
   consoleDir?: string | false;
+  /** Failed authentications allowed per client address (default 20 a minute). */
+  authFailureLimits?: Partial<AuthFailureLimits>;
 }
 
 /** Never log bodies (secret env values) nor credentials. */
@@ -73,7 +76,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     json(request, text, done);
   });
 
-  installAuth(app, deps.store);
+  installAuth(app, deps.store, deps.authFailureLimits);
   installStreamRevocation(app, deps.store);
   const registry = installMetrics(app);
   await installOpenApi(app);

@@ -25,7 +25,10 @@ export interface TokensTable {
   id: string;
   name: string;
   role: string;
-  /** SHA-256 of the secret, hex. The secret itself is never stored. */
+  /**
+   * SHA-256 of the secret, hex, for generated tokens; `scrypt$…` (salted, slow) for a secret a
+   * person chose (the bootstrap token). The secret itself is never stored.
+   */
   token_hash: string;
   created_at: string;
 }

@@ -93,6 +93,9 @@ export class KyselyStore implements Store {
   authenticate(secret: string): Promise<Token | undefined> {
     return this.projects.authenticate(secret);
   }
+  upgradeTokenHash(secret: string): Promise<boolean> {
+    return this.projects.upgradeTokenHash(secret);
+  }
   countTokens(): Promise<number> {
     return this.projects.countTokens();
   }

@@ -164,12 +164,14 @@ export interface Store {
   updateProject(id: string, patch: { name: string }): Promise<Project>;
   getWebhookSecret(projectId: string): Promise<string | undefined>;
 
-  /** A new token; `secret` is given only for SLIPWAY_BOOTSTRAP_TOKEN, otherwise one is generated. */
+  /** A new token; `secret` is given only for SLIPWAY_BOOTSTRAP_TOKEN (stored salted and slow), otherwise one is generated. */
   createToken(input: { name: string; role: Role; secret?: string }): Promise<Token & { token: string }>;
   listTokens(): Promise<Token[]>;
   deleteToken(id: string): Promise<boolean>;
   /** The token whose secret hashes to this one, if any. */
   authenticate(secret: string): Promise<Token | undefined>;
+  /** A token stored with the fast hash of this person-chosen secret gets the slow (scrypt) hash instead; true if one did. */
+  upgradeTokenHash(secret: string): Promise<boolean>;
   countTokens(): Promise<number>;
 
   // Environments.
