@@ -156,6 +156,12 @@ export interface JobRunLogsTable {
   message: string;
 }
 
+export interface WebhookDeliveriesTable {
+  /** `<provider>:delivery:<id>` or `<provider>:body:<sha256>`. */
+  id: string;
+  received_at: string;
+}
+
 export interface Database {
   projects: ProjectsTable;
   tokens: TokensTable;
@@ -169,4 +175,5 @@ export interface Database {
   deployment_logs: DeploymentLogsTable;
   job_runs: JobRunsTable;
   job_run_logs: JobRunLogsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

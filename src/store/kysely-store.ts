@@ -22,6 +22,7 @@ import { StagesRepository } from './stages.js';
 import { ProjectsTokensRepository } from './projects-tokens.js';
 import { QueueRepository } from './queue.js';
 import { ServicesRepository } from './services.js';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.js';
 import type {
   DeployedState,
   Deployment,
@@ -52,6 +53,7 @@ export class KyselyStore implements Store {
   private readonly logs: LogsRepository;
   private readonly jobRuns: JobRunsRepository;
   private readonly stages: StagesRepository;
+  private readonly webhookDeliveries: WebhookDeliveriesRepository;
 
   constructor(private readonly ctx: StoreContext) {
     this.projects = new ProjectsTokensRepository(ctx);
@@ -63,6 +65,7 @@ export class KyselyStore implements Store {
     this.logs = new LogsRepository(ctx);
     this.jobRuns = new JobRunsRepository(ctx);
     this.stages = new StagesRepository(ctx);
+    this.webhookDeliveries = new WebhookDeliveriesRepository(ctx);
   }
 
   // Projects, tokens.
@@ -80,6 +83,12 @@ export class KyselyStore implements Store {
   }
   getWebhookSecret(projectId: string): Promise<string | undefined> {
     return this.projects.getWebhookSecret(projectId);
+  }
+  recordWebhookDelivery(keys: readonly string[]): Promise<boolean> {
+    return this.webhookDeliveries.recordWebhookDelivery(keys);
+  }
+  forgetWebhookDelivery(keys: readonly string[]): Promise<void> {
+    return this.webhookDeliveries.forgetWebhookDelivery(keys);
   }
   createToken(input: { name: string; role: Role; secret?: string }): Promise<Token & { token: string }> {
     return this.projects.createToken(input);

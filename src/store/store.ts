@@ -163,6 +163,10 @@ export interface Store {
   /** Renames a project; CONFLICT when another project has the name, NOT_FOUND when none has the id. */
   updateProject(id: string, patch: { name: string }): Promise<Project>;
   getWebhookSecret(projectId: string): Promise<string | undefined>;
+  /** Records a webhook delivery's keys (kept 7 days); false when one was recorded before: a replay. */
+  recordWebhookDelivery(keys: readonly string[]): Promise<boolean>;
+  /** Forgets a delivery that could not be acted on, so that a retry acts. */
+  forgetWebhookDelivery(keys: readonly string[]): Promise<void>;
 
   /** A new token; `secret` is given only for SLIPWAY_BOOTSTRAP_TOKEN (stored salted and slow), otherwise one is generated. */
   createToken(input: { name: string; role: Role; secret?: string }): Promise<Token & { token: string }>;

@@ -3,6 +3,7 @@ import type { Database } from '../database.js';
 import type { SqlFlavor } from '../dialect.js';
 import { initialMigration } from './0001-initial.js';
 import { jobRunsMigration } from './0002-job-runs.js';
+import { webhookDeliveriesMigration } from './0004-webhook-deliveries.js';
 
 /** Migrations are compiled in, not read from a folder, so the built package carries them. */
 class StaticMigrationProvider implements MigrationProvider {
@@ -12,6 +13,7 @@ class StaticMigrationProvider implements MigrationProvider {
     return {
       '0001-initial': initialMigration(this.flavor),
       '0002-job-runs': jobRunsMigration(this.flavor),
+      '0004-webhook-deliveries': webhookDeliveriesMigration(),
     };
   }
 }
