@@ -168,6 +168,9 @@ export class KyselyStore implements Store {
   allocateHostPort(serviceId: string, containerPort: number, range: { from: number; to: number }): Promise<number> {
     return this.hostPorts.allocateHostPort(serviceId, containerPort, range);
   }
+  reallocateHostPort(serviceId: string, containerPort: number, range: { from: number; to: number }, unavailable: readonly number[]): Promise<number> {
+    return this.hostPorts.reallocateHostPort(serviceId, containerPort, range, unavailable);
+  }
   listHostPorts(serviceId?: string): Promise<Array<{ serviceId: string; containerPort: number; hostPort: number }>> {
     return this.hostPorts.listHostPorts(serviceId);
   }

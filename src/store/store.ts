@@ -215,6 +215,8 @@ export interface Store {
 
   // Edge proxy ports: one stable host port per (service, container port).
   allocateHostPort(serviceId: string, containerPort: number, range: { from: number; to: number }): Promise<number>;
+  /** The allocated port is taken by another program: another port of the range, none of `unavailable`, recorded instead. */
+  reallocateHostPort(serviceId: string, containerPort: number, range: { from: number; to: number }, unavailable: readonly number[]): Promise<number>;
   listHostPorts(serviceId?: string): Promise<Array<{ serviceId: string; containerPort: number; hostPort: number }>>;
   releaseHostPorts(serviceId: string): Promise<void>;
 
