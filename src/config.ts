@@ -26,6 +26,8 @@ export interface Config {
   gitSshKeyFile?: string;
   /** AWS region of managed databases (RDS, ElastiCache); unset: managed databases are not available. */
   awsRegion?: string;
+  /** Failed authentications a client address may make in a minute before it gets 429. */
+  authFailuresPerMinute: number;
 }
 
 export class ConfigError extends Error {}
@@ -81,5 +83,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     buildTimeoutMs: integer(env, 'SLIPWAY_BUILD_TIMEOUT_SECONDS', 1800, 10, 86_400) * 1000,
     gitSshKeyFile: env.SLIPWAY_GIT_SSH_KEY_FILE ? resolve(env.SLIPWAY_GIT_SSH_KEY_FILE) : undefined,
     awsRegion: env.SLIPWAY_AWS_REGION || undefined,
+    authFailuresPerMinute: integer(env, 'SLIPWAY_AUTH_FAILURES_PER_MINUTE', 20, 1, 1_000_000),
   };
 }

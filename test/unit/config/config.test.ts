@@ -21,3 +21,9 @@ test('an edge port range beside SLIPWAY_PORT is accepted', () => {
   // Port 0 (any free port, as tests use) never collides.
   assert.equal(loadConfig({ SLIPWAY_PORT: '0', SLIPWAY_EDGE_PORTS: '1024-65535' }).port, 0);
 });
+
+test('SLIPWAY_AUTH_FAILURES_PER_MINUTE: 20 by default, a whole number from 1', () => {
+  assert.equal(loadConfig({}).authFailuresPerMinute, 20);
+  assert.equal(loadConfig({ SLIPWAY_AUTH_FAILURES_PER_MINUTE: '100' }).authFailuresPerMinute, 100);
+  assert.throws(() => loadConfig({ SLIPWAY_AUTH_FAILURES_PER_MINUTE: '0' }), ConfigError);
+});
