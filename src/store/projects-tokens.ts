@@ -161,10 +161,14 @@ export class ProjectsTokensRepository {
    * before secrets were slow-hashed) is stored with the slow hash instead. True if one was.
    */
   async upgradeTokenHash(secret: string): Promise<boolean> {
+    const fast = hashToken(secret);
+    // The usual case (already upgraded, or never stored the old way) costs no scrypt.
+    const old = await this.ctx.db.selectFrom('tokens').select('id').where('token_hash', '=', fast).executeTakeFirst();
+    if (!old) return false;
     const result = await this.ctx.db
       .updateTable('tokens')
       .set({ token_hash: await slowHashToken(secret) })
-      .where('token_hash', '=', hashToken(secret))
+      .where('token_hash', '=', fast)
       .executeTakeFirst();
     return toNumber(result.numUpdatedRows) > 0;
   }
