@@ -71,6 +71,7 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     listImageTags: (imageName) => registry.listTags(imageName),
     logger,
     bootstrapToken: config.bootstrapToken,
+    authFailureLimits: { maxFailures: config.authFailuresPerMinute },
     git: { headCommit: (source) => git.headCommit(source), listCommits: (source, limit) => git.listCommits(source, limit) },
   });
   // Processes sharing PostgreSQL show each other's events; SQLite has one process.

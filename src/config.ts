@@ -26,6 +26,8 @@ export interface Config {
   gitSshKeyFile?: string;
   /** AWS region of managed databases (RDS, ElastiCache); unset: managed databases are not available. */
   awsRegion?: string;
+  /** Failed authentications a client address may make in a minute before it gets 429. */
+  authFailuresPerMinute: number;
 }
 
 export class ConfigError extends Error {}
@@ -57,8 +59,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('SLIPWAY_DATABASE_URL must be a postgres:// URL (leave it unset for SQLite)');
   }
+  const port = integer(env, 'SLIPWAY_PORT', 8080, 0, 65535);
+  const edgePorts = range(env, 'SLIPWAY_EDGE_PORTS', { from: 20000, to: 29999 });
+  // The edge would hand the API's own port to a service, whose deploys would then fail.
+  if (port >= edgePorts.from && port <= edgePorts.to) {
+    throw new ConfigError(
+      `SLIPWAY_EDGE_PORTS (${edgePorts.from}-${edgePorts.to}) includes SLIPWAY_PORT (${port}): choose an edge port range that leaves out the API port`,
+    );
+  }
   return {
-    port: integer(env, 'SLIPWAY_PORT', 8080, 0, 65535),
+    port,
     host: env.SLIPWAY_HOST || '0.0.0.0',
     dataDir: resolve(env.SLIPWAY_DATA_DIR || './.slipway'),
     databaseUrl,
@@ -66,12 +76,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: env.SLIPWAY_SECRET_KEY || undefined,
     registry: env.SLIPWAY_REGISTRY || undefined,
     publicHost: env.SLIPWAY_PUBLIC_HOST || 'localhost',
-    edgePorts: range(env, 'SLIPWAY_EDGE_PORTS', { from: 20000, to: 29999 }),
+    edgePorts,
     leaseMs: integer(env, 'SLIPWAY_LEASE_SECONDS', 15, 1, 3600) * 1000,
     logLevel: env.SLIPWAY_LOG_LEVEL || 'info',
     kubeconfig: findKubeconfig(env),
     buildTimeoutMs: integer(env, 'SLIPWAY_BUILD_TIMEOUT_SECONDS', 1800, 10, 86_400) * 1000,
     gitSshKeyFile: env.SLIPWAY_GIT_SSH_KEY_FILE ? resolve(env.SLIPWAY_GIT_SSH_KEY_FILE) : undefined,
     awsRegion: env.SLIPWAY_AWS_REGION || undefined,
+    authFailuresPerMinute: integer(env, 'SLIPWAY_AUTH_FAILURES_PER_MINUTE', 20, 1, 1_000_000),
   };
 }

@@ -13,6 +13,8 @@ export const ERROR_STATUS = {
   ENVIRONMENT_BUSY: 409,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  /** Too many failed authentications from the client's address; `Retry-After` says for how long. */
+  RATE_LIMITED: 429,
   INTERNAL: 500,
   NOT_IMPLEMENTED: 501,
   /** A git remote or an image registry Slipway depends on failed (Slipway's own addition). */
@@ -158,7 +160,7 @@ export function toApiError(error: unknown): ApiError | null {
   }
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('PAYLOAD_TOO_LARGE', 'the request body is larger than 1 MiB');
+      return new ApiError('PAYLOAD_TOO_LARGE', 'the request body is too large (1 MiB; 5 MiB on /webhooks/git/{projectId})');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new ApiError('VALIDATION_FAILED', 'the request body is not valid JSON', [{ field: 'body', message: 'malformed JSON' }]);

@@ -4,6 +4,7 @@ import type pino from 'pino';
 import type { ControlPlane } from '../engine/control-plane.js';
 import type { Store } from '../store/store.js';
 import { bootstrapAdmin, installAuth } from './auth.js';
+import type { AuthFailureLimits } from './auth-failure-limiter.js';
 import { findConsoleDir, installConsole } from './console.js';
 import type { Api, ApiDeps, GitLookup } from './context.js';
 import { installErrorHandling } from './errors.js';
@@ -21,6 +22,7 @@ import { queueRoutes } from './routes/queue.js';
 import { serviceRoutes } from './routes/services.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { installStreamRevocation } from './stream-revocation.js';
 import { installValidation } from './validation.js';
 
 export const API_PREFIX = '/api/v1';
@@ -36,6 +38,8 @@ export interface ServerDeps {
   git?: GitLookup;
   /** The built web console to serve at `/`: a directory, false for none; unset finds dist/web. */
   consoleDir?: string | false;
+  /** Failed authentications allowed per client address (default 20 a minute). */
+  authFailureLimits?: Partial<AuthFailureLimits>;
 }
 
 /** Never log bodies (secret env values) nor credentials. */
@@ -72,7 +76,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     json(request, text, done);
   });
 
-  installAuth(app, deps.store);
+  installAuth(app, deps.store, deps.authFailureLimits);
+  installStreamRevocation(app, deps.store);
   const registry = installMetrics(app);
   await installOpenApi(app);
 

@@ -38,7 +38,7 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): E
   raw.on('error', finish);
   // Sends the headers now, so the client knows the stream is open.
   raw.write(': connected\n\n');
-  return {
+  const stream: EventStream = {
     get closed() {
       return closed;
     },
@@ -63,4 +63,7 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): E
       else listeners.push(listener);
     },
   };
+  // A revoked token's streams are closed (SPEC §10).
+  if (request.token) request.server.openStreams.track(request.token.id, stream);
+  return stream;
 }

@@ -25,7 +25,10 @@ export interface TokensTable {
   id: string;
   name: string;
   role: string;
-  /** SHA-256 of the secret, hex. The secret itself is never stored. */
+  /**
+   * SHA-256 of the secret, hex, for generated tokens; `scrypt$…` (salted, slow) for a secret a
+   * person chose (the bootstrap token). The secret itself is never stored.
+   */
   token_hash: string;
   created_at: string;
 }
@@ -155,6 +158,12 @@ export interface JobRunLogsTable {
   message: string;
 }
 
+export interface WebhookDeliveriesTable {
+  /** `<provider>:delivery:<id>` or `<provider>:body:<sha256>`. */
+  id: string;
+  received_at: string;
+}
+
 export interface Database {
   projects: ProjectsTable;
   tokens: TokensTable;
@@ -168,4 +177,5 @@ export interface Database {
   deployment_logs: DeploymentLogsTable;
   job_runs: JobRunsTable;
   job_run_logs: JobRunLogsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

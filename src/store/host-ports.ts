@@ -4,12 +4,19 @@ import type { StoreContext } from './context.js';
 /**
  * One stable host port per (service, container port), for the edge proxy. Allocation picks
  * the lowest free port of the range; the unique index on host_port settles races between
- * processes (the loser retries with the next free one).
+ * processes (the loser retries with the next free one). A port found taken by another program
+ * when the proxy binds it is given up for another (reallocateHostPort).
  */
 export class HostPortsRepository {
   constructor(private readonly ctx: StoreContext) {}
 
-  async allocateHostPort(serviceId: string, containerPort: number, range: { from: number; to: number }): Promise<number> {
+  /** `avoid`: ports known to be unusable (taken by another program): never picked. */
+  async allocateHostPort(
+    serviceId: string,
+    containerPort: number,
+    range: { from: number; to: number },
+    avoid: readonly number[] = [],
+  ): Promise<number> {
     const attempts = Math.max(0, range.to - range.from + 1) + 5;
     for (let attempt = 0; attempt < attempts; attempt++) {
       const existing = await this.ctx.db
@@ -27,7 +34,7 @@ export class HostPortsRepository {
         .where('host_port', '<=', range.to)
         .orderBy('host_port')
         .execute();
-      const candidate = lowestFree(range, taken.map((r) => r.host_port));
+      const candidate = lowestFree(range, [...taken.map((r) => r.host_port), ...avoid].sort((a, b) => a - b));
       if (candidate === undefined) {
         throw new DomainError('NO_FREE_HOST_PORT', `no free host port left in ${range.from}-${range.to}`);
       }
@@ -42,6 +49,22 @@ export class HostPortsRepository {
       if (inserted) return inserted.host_port;
     }
     throw new Error(`could not allocate a host port for service ${serviceId} after ${attempts} attempts`);
+  }
+
+  /**
+   * The service port's host port is taken by another program: gives up the allocation if it is
+   * one of `unavailable` and allocates another port of the range, none of them.
+   */
+  async reallocateHostPort(serviceId: string, containerPort: number, range: { from: number; to: number }, unavailable: readonly number[]): Promise<number> {
+    if (unavailable.length > 0) {
+      await this.ctx.db
+        .deleteFrom('host_ports')
+        .where('service_id', '=', serviceId)
+        .where('container_port', '=', containerPort)
+        .where('host_port', 'in', [...unavailable])
+        .execute();
+    }
+    return this.allocateHostPort(serviceId, containerPort, range, unavailable);
   }
 
   async listHostPorts(serviceId?: string): Promise<Array<{ serviceId: string; containerPort: number; hostPort: number }>> {

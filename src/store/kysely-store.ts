@@ -22,6 +22,7 @@ import { StagesRepository } from './stages.js';
 import { ProjectsTokensRepository } from './projects-tokens.js';
 import { QueueRepository } from './queue.js';
 import { ServicesRepository } from './services.js';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.js';
 import type {
   DeployedState,
   Deployment,
@@ -52,6 +53,7 @@ export class KyselyStore implements Store {
   private readonly logs: LogsRepository;
   private readonly jobRuns: JobRunsRepository;
   private readonly stages: StagesRepository;
+  private readonly webhookDeliveries: WebhookDeliveriesRepository;
 
   constructor(private readonly ctx: StoreContext) {
     this.projects = new ProjectsTokensRepository(ctx);
@@ -63,6 +65,7 @@ export class KyselyStore implements Store {
     this.logs = new LogsRepository(ctx);
     this.jobRuns = new JobRunsRepository(ctx);
     this.stages = new StagesRepository(ctx);
+    this.webhookDeliveries = new WebhookDeliveriesRepository(ctx);
   }
 
   // Projects, tokens.
@@ -81,6 +84,12 @@ export class KyselyStore implements Store {
   getWebhookSecret(projectId: string): Promise<string | undefined> {
     return this.projects.getWebhookSecret(projectId);
   }
+  recordWebhookDelivery(keys: readonly string[]): Promise<boolean> {
+    return this.webhookDeliveries.recordWebhookDelivery(keys);
+  }
+  forgetWebhookDelivery(keys: readonly string[]): Promise<void> {
+    return this.webhookDeliveries.forgetWebhookDelivery(keys);
+  }
   createToken(input: { name: string; role: Role; secret?: string }): Promise<Token & { token: string }> {
     return this.projects.createToken(input);
   }
@@ -92,6 +101,9 @@ export class KyselyStore implements Store {
   }
   authenticate(secret: string): Promise<Token | undefined> {
     return this.projects.authenticate(secret);
+  }
+  upgradeTokenHash(secret: string): Promise<boolean> {
+    return this.projects.upgradeTokenHash(secret);
   }
   countTokens(): Promise<number> {
     return this.projects.countTokens();
@@ -155,6 +167,9 @@ export class KyselyStore implements Store {
   // Host ports.
   allocateHostPort(serviceId: string, containerPort: number, range: { from: number; to: number }): Promise<number> {
     return this.hostPorts.allocateHostPort(serviceId, containerPort, range);
+  }
+  reallocateHostPort(serviceId: string, containerPort: number, range: { from: number; to: number }, unavailable: readonly number[]): Promise<number> {
+    return this.hostPorts.reallocateHostPort(serviceId, containerPort, range, unavailable);
   }
   listHostPorts(serviceId?: string): Promise<Array<{ serviceId: string; containerPort: number; hostPort: number }>> {
     return this.hostPorts.listHostPorts(serviceId);

@@ -1,15 +1,41 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { Project } from '../domain/index.js';
 import { toNumber } from './dialect.js';
 import { conflict, notFound, nowIso, type StoreContext } from './context.js';
 import type { Role, Token } from './store.js';
 
-/** Projects (with their webhook secret) and API tokens (only their hash is stored). */
+/**
+ * Projects (with their webhook secret) and API tokens (only their hash is stored). Tokens
+ * Slipway generates (32 random bytes) are stored as their SHA-256: nothing to guess, and one
+ * indexed look-up authenticates. A secret a person chose (SLIPWAY_BOOTSTRAP_TOKEN) may be
+ * weak, so it is stored salted and slow: `scrypt$<N>$<r>$<p>$<salt>$<hash>` (base64url).
+ */
 
 const TOKEN_PREFIX = 'slw_';
+const SLOW_PREFIX = 'scrypt$';
+const SCRYPT = { N: 16_384, r: 8, p: 1, keyLength: 32 } as const;
+/** Secrets whose slow hash was verified, by their fast hash, so a console on the bootstrap token pays scrypt once. */
+const VERIFIED_CACHE_SIZE = 100;
+
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keyLength: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
 
 export function hashToken(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+export async function slowHashToken(secret: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scryptAsync(secret, salt, SCRYPT.keyLength, SCRYPT);
+  return `${SLOW_PREFIX}${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
+}
+
+async function matchesSlowHash(secret: string, stored: string): Promise<boolean> {
+  const [n, r, p, salt, hash] = stored.slice(SLOW_PREFIX.length).split('$');
+  const expected = Buffer.from(hash ?? '', 'base64url');
+  if (!salt || expected.length === 0) return false;
+  const actual = await scryptAsync(secret, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  return timingSafeEqual(actual, expected);
 }
 
 function webhookContext(projectId: string): string {
@@ -17,6 +43,9 @@ function webhookContext(projectId: string): string {
 }
 
 export class ProjectsTokensRepository {
+  /** Fast hash of a secret → id of the slow-hashed token it was verified against. */
+  private readonly verified = new Map<string, string>();
+
   constructor(private readonly ctx: StoreContext) {}
 
   async createProject(input: { name: string }): Promise<Project & { webhookSecret: string }> {
@@ -77,9 +106,10 @@ export class ProjectsTokensRepository {
   async createToken(input: { name: string; role: Role; secret?: string }): Promise<Token & { token: string }> {
     const secret = input.secret ?? TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const token: Token = { id: randomUUID(), name: input.name, role: input.role, createdAt: nowIso(this.ctx) };
+    const tokenHash = input.secret === undefined ? hashToken(secret) : await slowHashToken(secret);
     await this.ctx.db
       .insertInto('tokens')
-      .values({ id: token.id, name: token.name, role: token.role, token_hash: hashToken(secret), created_at: token.createdAt })
+      .values({ id: token.id, name: token.name, role: token.role, token_hash: tokenHash, created_at: token.createdAt })
       .execute();
     return { ...token, token: secret };
   }
@@ -100,12 +130,47 @@ export class ProjectsTokensRepository {
   }
 
   async authenticate(secret: string): Promise<Token | undefined> {
-    const r = await this.ctx.db
+    const fast = hashToken(secret);
+    const tokens = this.ctx.db.selectFrom('tokens').select(['id', 'name', 'role', 'created_at']);
+    const r = await tokens.where('token_hash', '=', fast).executeTakeFirst();
+    if (r) return toToken(r);
+    // Verified before: the row must still exist (it may have been revoked since).
+    const cachedId = this.verified.get(fast);
+    if (cachedId !== undefined) {
+      const cached = await tokens.where('id', '=', cachedId).executeTakeFirst();
+      if (cached) return toToken(cached);
+      this.verified.delete(fast);
+    }
+    // The slow-hashed tokens (the bootstrap token, if any): few, each checked with scrypt.
+    const slow = await this.ctx.db
       .selectFrom('tokens')
-      .select(['id', 'name', 'role', 'created_at'])
-      .where('token_hash', '=', hashToken(secret))
+      .select(['id', 'name', 'role', 'created_at', 'token_hash'])
+      .where('token_hash', 'like', `${SLOW_PREFIX}%`)
+      .execute();
+    for (const row of slow) {
+      if (!(await matchesSlowHash(secret, row.token_hash))) continue;
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear();
+      this.verified.set(fast, row.id);
+      return toToken(row);
+    }
+    return undefined;
+  }
+
+  /**
+   * A token stored with the fast hash of this person-chosen secret (a bootstrap token stored
+   * before secrets were slow-hashed) is stored with the slow hash instead. True if one was.
+   */
+  async upgradeTokenHash(secret: string): Promise<boolean> {
+    const fast = hashToken(secret);
+    // The usual case (already upgraded, or never stored the old way) costs no scrypt.
+    const old = await this.ctx.db.selectFrom('tokens').select('id').where('token_hash', '=', fast).executeTakeFirst();
+    if (!old) return false;
+    const result = await this.ctx.db
+      .updateTable('tokens')
+      .set({ token_hash: await slowHashToken(secret) })
+      .where('token_hash', '=', fast)
       .executeTakeFirst();
-    return r && toToken(r);
+    return toNumber(result.numUpdatedRows) > 0;
   }
 
   async countTokens(): Promise<number> {

@@ -166,13 +166,19 @@ export interface Store {
   /** Renames a project; CONFLICT when another project has the name, NOT_FOUND when none has the id. */
   updateProject(id: string, patch: { name: string }): Promise<Project>;
   getWebhookSecret(projectId: string): Promise<string | undefined>;
+  /** Records a webhook delivery's keys (kept 7 days); false when one was recorded before: a replay. */
+  recordWebhookDelivery(keys: readonly string[]): Promise<boolean>;
+  /** Forgets a delivery that could not be acted on, so that a retry acts. */
+  forgetWebhookDelivery(keys: readonly string[]): Promise<void>;
 
-  /** A new token; `secret` is given only for SLIPWAY_BOOTSTRAP_TOKEN, otherwise one is generated. */
+  /** A new token; `secret` is given only for SLIPWAY_BOOTSTRAP_TOKEN (stored salted and slow), otherwise one is generated. */
   createToken(input: { name: string; role: Role; secret?: string }): Promise<Token & { token: string }>;
   listTokens(): Promise<Token[]>;
   deleteToken(id: string): Promise<boolean>;
   /** The token whose secret hashes to this one, if any. */
   authenticate(secret: string): Promise<Token | undefined>;
+  /** A token stored with the fast hash of this person-chosen secret gets the slow (scrypt) hash instead; true if one did. */
+  upgradeTokenHash(secret: string): Promise<boolean>;
   countTokens(): Promise<number>;
 
   // Environments.
@@ -212,6 +218,8 @@ export interface Store {
 
   // Edge proxy ports: one stable host port per (service, container port).
   allocateHostPort(serviceId: string, containerPort: number, range: { from: number; to: number }): Promise<number>;
+  /** The allocated port is taken by another program: another port of the range, none of `unavailable`, recorded instead. */
+  reallocateHostPort(serviceId: string, containerPort: number, range: { from: number; to: number }, unavailable: readonly number[]): Promise<number>;
   listHostPorts(serviceId?: string): Promise<Array<{ serviceId: string; containerPort: number; hostPort: number }>>;
   releaseHostPorts(serviceId: string): Promise<void>;
 

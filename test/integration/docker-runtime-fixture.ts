@@ -42,6 +42,21 @@ export function memoryHostPorts(): HostPortAllocator {
       }
       throw new Error('no free host port');
     },
+    async reallocateHostPort(serviceId, containerPort, range, unavailable) {
+      for (let i = rows.length - 1; i >= 0; i--) {
+        const r = rows[i]!;
+        if (r.serviceId === serviceId && r.containerPort === containerPort && unavailable.includes(r.hostPort)) rows.splice(i, 1);
+      }
+      const existing = rows.find((r) => r.serviceId === serviceId && r.containerPort === containerPort);
+      if (existing) return existing.hostPort;
+      for (let port = range.from; port <= range.to; port++) {
+        if (!unavailable.includes(port) && !rows.some((r) => r.hostPort === port)) {
+          rows.push({ serviceId, containerPort, hostPort: port });
+          return port;
+        }
+      }
+      throw new Error('no free host port');
+    },
     async listHostPorts(serviceId) {
       return rows.filter((r) => serviceId === undefined || r.serviceId === serviceId).map((r) => ({ ...r }));
     },

@@ -58,6 +58,8 @@ export function tokenRoutes(app: Api, { store }: ApiDeps): void {
     },
     async (request, reply) => {
       if (!(await store.deleteToken(request.params.id))) throw notFound('token');
+      // Its open event streams end now; other processes notice within seconds.
+      request.server.openStreams.revoke(request.params.id);
       return reply.code(204).send();
     },
   );

@@ -1,100 +1,189 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Api, ApiDeps } from '../context.js';
 import { codeSource, isGitSource, type Service } from '../../domain/index.js';
 import { normalizeRepositoryUrl } from '../../build/git-remote.js';
-import { ApiError, validationFailed } from '../errors.js';
-import { AnyObject, errorResponses } from '../schemas/common.js';
-import { hasSignature, parsePush, payloadOf, providerOf, verifySignature } from '../webhooks/push-event.js';
-
-/** Push payloads can be large (many commits); still bounded. */
-const WEBHOOK_BODY_LIMIT = 5 * 1024 * 1024;
+import { recordAuthFailure, refuseWhileLimited } from '../auth.js';
+import { ApiError, notFound, validationFailed } from '../errors.js';
+import { UUID } from '../schemas/common.js';
+import { WebhookBody, WebhookHeaders, WebhookProjectParams, webhookResponses } from '../schemas/webhook.js';
+import { deliveryKeys, hasSignature, parsePush, payloadOf, providerOf, verifySignature, type Provider } from '../webhooks/push-event.js';
 
 /**
- * `POST /webhooks/git` (SPEC §4.2, §9): no bearer token; the push must be signed with the
- * webhook secret of the project that owns the matching services. Each project owning a
- * matching service is tried; services of projects whose secret does not verify are left
- * alone, and when none verifies the answer is 401 and nothing changes.
+ * Bodies are read as bytes and never parsed before a signature verifies. On the project's own
+ * path one HMAC decides, so large pushes are fine; the old path tries every project's secret,
+ * so its bodies are kept small.
+ */
+const PROJECT_WEBHOOK_BODY_LIMIT = 5 * 1024 * 1024;
+const ANY_PROJECT_WEBHOOK_BODY_LIMIT = 1024 * 1024;
+const IS_UUID = new RegExp(UUID);
+
+type Headers = FastifyRequest['headers'];
+
+/**
+ * `POST /webhooks/git/{projectId}` and `POST /webhooks/git` (SPEC §4.2, §9, §10): no bearer
+ * token; the push is signed with a project's webhook secret. Before the body is read: the
+ * address's failure limit, the provider's headers, the project. Then the signature on the raw
+ * bytes; only then is the body parsed. A delivery seen before answers 200 and does nothing.
  */
 export function webhookRoutes(app: Api, deps: ApiDeps): void {
-  const { store, controlPlane } = deps;
-  // The signature covers the raw body: this route (and only it) keeps the body as bytes.
+  const { store } = deps;
   void app.register(async (scope) => {
+    // The signature covers the raw body: these routes (and only they) keep the body as bytes.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser(
       ['application/json', 'application/x-www-form-urlencoded'],
-      { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT },
+      { parseAs: 'buffer', bodyLimit: PROJECT_WEBHOOK_BODY_LIMIT },
       (_request, body, done) => done(null, body),
     );
     const typed = scope as Api;
+
     typed.post(
-      '/webhooks/git',
+      '/webhooks/git/:projectId',
       {
-        bodyLimit: WEBHOOK_BODY_LIMIT,
+        bodyLimit: PROJECT_WEBHOOK_BODY_LIMIT,
         config: { access: 'public' },
+        // Everything that needs no body is decided before the body is read.
+        onRequest: async (request, reply) => {
+          refuseWhileLimited(request, reply);
+          requireSigned(request.headers);
+          const { projectId } = request.params as { projectId: string };
+          // A malformed id is left to the params schema (400); an unknown one is 404.
+          if (IS_UUID.test(projectId) && !(await store.getProject(projectId))) throw notFound('project');
+        },
         schema: {
           tags: ['webhooks'],
-          summary: 'Git push events (GitHub X-Hub-Signature-256, GitLab X-Gitlab-Token): Deploy other version for each matching auto-deploy service',
+          summary: 'Git push events for one project, signed with its webhook secret (GitHub X-Hub-Signature-256, GitLab X-Gitlab-Token)',
+          description:
+            'The signature is checked on the raw body before it is parsed. A signed branch push deploys the pushed commit (Deploy other version) ' +
+            'on each auto-deploy service of the project following that repository and branch. A delivery id seen before answers 200 and does nothing. ' +
+            `Bodies up to ${PROJECT_WEBHOOK_BODY_LIMIT / 1024 / 1024} MiB.`,
           security: [],
-          response: { 200: AnyObject, 202: AnyObject, ...errorResponses() },
+          params: WebhookProjectParams,
+          headers: WebhookHeaders,
+          body: WebhookBody,
+          response: webhookResponses(404),
         },
       },
       async (request, reply) => {
-        const headers = request.headers;
-        const provider = providerOf(headers);
-        if (!provider) throw new ApiError('VALIDATION_FAILED', 'not a GitHub or GitLab event (X-GitHub-Event or X-Gitlab-Event missing)');
-        if (!hasSignature(provider.provider, headers)) throw new ApiError('UNAUTHORIZED', 'the webhook is not signed');
-        const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-        let payload: unknown;
-        try {
-          payload = payloadOf(raw, headers['content-type']);
-        } catch {
-          throw validationFailed([{ field: 'body', message: 'the body is not a JSON webhook payload' }]);
-        }
-        const parsed = parsePush(provider.provider, provider.eventName, payload);
+        const provider = requireSigned(request.headers);
+        const raw = rawBody(request);
+        const secret = await store.getWebhookSecret(request.params.projectId);
+        if (!secret) throw notFound('project');
+        if (!verifySignature(provider.provider, request.headers, raw, secret)) refuseSignature(request);
+        return act(deps, request, reply, provider, raw, [request.params.projectId]);
+      },
+    );
 
-        // Every project's secret that could sign it: the projects of matching services for a push.
-        const candidates = parsed.kind === 'push' ? await matchingServices(deps, parsed.event.repositoryUrls, parsed.event.branch) : [];
-        const projectIds = parsed.kind === 'push' ? [...new Set(candidates.map((c) => c.projectId))] : (await store.listProjects()).map((p) => p.id);
-        const verified = new Set<string>();
-        for (const projectId of projectIds) {
-          const secret = await store.getWebhookSecret(projectId);
-          if (secret && verifySignature(provider.provider, headers, raw, secret)) verified.add(projectId);
+    typed.post(
+      '/webhooks/git',
+      {
+        bodyLimit: ANY_PROJECT_WEBHOOK_BODY_LIMIT,
+        config: { access: 'public' },
+        onRequest: async (request, reply) => {
+          refuseWhileLimited(request, reply);
+          requireSigned(request.headers);
+        },
+        schema: {
+          tags: ['webhooks'],
+          summary: 'Git push events signed with any project\'s webhook secret (prefer /webhooks/git/{projectId})',
+          description:
+            'Kept for hooks set up before /webhooks/git/{projectId}: every project\'s secret is tried on the raw body before it is parsed; ' +
+            `the projects whose secret verifies are acted on. Bodies up to ${ANY_PROJECT_WEBHOOK_BODY_LIMIT / 1024 / 1024} MiB (413 beyond).`,
+          security: [],
+          headers: WebhookHeaders,
+          body: WebhookBody,
+          response: webhookResponses(),
+        },
+      },
+      async (request, reply) => {
+        const provider = requireSigned(request.headers);
+        const raw = rawBody(request);
+        const verified: string[] = [];
+        for (const project of await store.listProjects()) {
+          const secret = await store.getWebhookSecret(project.id);
+          if (secret && verifySignature(provider.provider, request.headers, raw, secret)) verified.push(project.id);
         }
-        if (verified.size === 0) throw new ApiError('UNAUTHORIZED', 'the webhook signature does not match');
-        if (parsed.kind === 'ignored') return reply.code(200).send({ ignored: true, reason: parsed.reason, items: [] });
-
-        const items = [];
-        for (const { service, projectId } of candidates) {
-          if (!verified.has(projectId)) continue;
-          // A stopped service stays stopped; services without auto-deploy only list the push.
-          if (!service.settings.autoDeploy || service.status === 'STOPPED' || service.status === 'DELETED') continue;
-          const result = await controlPlane.submit({
-            environmentId: service.environmentId,
-            action: 'DEPLOY_VERSION',
-            serviceId: service.id,
-            version: parsed.event.commit,
-            origin: 'GIT',
-            triggeredBy: `${provider.provider} push`,
-            queue: true,
-          });
-          items.push({ serviceId: service.id, ...result });
-        }
-        return reply.code(202).send({ commit: parsed.event.commit, branch: parsed.event.branch, items });
+        if (verified.length === 0) refuseSignature(request);
+        return act(deps, request, reply, provider, raw, verified);
       },
     );
   });
 }
 
-/** Git services following one of these repository URLs (normalised) on this branch, with their project. */
-async function matchingServices(deps: ApiDeps, urls: readonly string[], branch: string): Promise<Array<{ service: Service; projectId: string }>> {
+/** 400 for a request that is no GitHub or GitLab event, 401 for an unsigned one. */
+function requireSigned(headers: Headers): { provider: Provider; eventName: string } {
+  const provider = providerOf(headers);
+  if (!provider) throw new ApiError('VALIDATION_FAILED', 'not a GitHub or GitLab event (X-GitHub-Event or X-Gitlab-Event missing)');
+  if (!hasSignature(provider.provider, headers)) throw new ApiError('UNAUTHORIZED', 'the webhook is not signed');
+  return provider;
+}
+
+function rawBody(request: FastifyRequest): Buffer {
+  return Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+}
+
+function refuseSignature(request: FastifyRequest): never {
+  recordAuthFailure(request);
+  throw new ApiError('UNAUTHORIZED', 'the webhook signature does not match');
+}
+
+/** A verified delivery: refused if seen before, else parsed and acted on for these projects. */
+async function act(
+  deps: ApiDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  provider: { provider: Provider; eventName: string },
+  raw: Buffer,
+  projectIds: readonly string[],
+): Promise<FastifyReply> {
+  const keys = deliveryKeys(provider.provider, request.headers, raw);
+  if (!(await deps.store.recordWebhookDelivery(keys))) {
+    return reply.code(200).send({ ignored: true, duplicate: true, reason: 'this delivery was received before', items: [] });
+  }
+  try {
+    let payload: unknown;
+    try {
+      payload = payloadOf(raw, request.headers['content-type']);
+    } catch {
+      throw validationFailed([{ field: 'body', message: 'the body is not a JSON webhook payload' }]);
+    }
+    const parsed = parsePush(provider.provider, provider.eventName, payload);
+    if (parsed.kind === 'ignored') return reply.code(200).send({ ignored: true, reason: parsed.reason, items: [] });
+
+    const items = [];
+    for (const service of await matchingServices(deps, projectIds, parsed.event.repositoryUrls, parsed.event.branch)) {
+      // A stopped service stays stopped; services without auto-deploy only list the push.
+      if (!service.settings.autoDeploy || service.status === 'STOPPED' || service.status === 'DELETED') continue;
+      const result = await deps.controlPlane.submit({
+        environmentId: service.environmentId,
+        action: 'DEPLOY_VERSION',
+        serviceId: service.id,
+        version: parsed.event.commit,
+        origin: 'GIT',
+        triggeredBy: `${provider.provider} push`,
+        queue: true,
+      });
+      items.push({ serviceId: service.id, ...result });
+    }
+    return reply.code(202).send({ commit: parsed.event.commit, branch: parsed.event.branch, items });
+  } catch (error) {
+    // Not acted on (a malformed body, a failure): the provider's retry may act.
+    await deps.store.forgetWebhookDelivery(keys).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Git services of these projects following one of these repository URLs (normalised) on this branch. */
+async function matchingServices(deps: ApiDeps, projectIds: readonly string[], urls: readonly string[], branch: string): Promise<Service[]> {
   const wanted = new Set(urls.map(normalizeRepositoryUrl).filter((u): u is string => u !== null));
-  const out: Array<{ service: Service; projectId: string }> = [];
-  for (const project of await deps.store.listProjects()) {
-    for (const environment of await deps.store.listEnvironments(project.id)) {
+  const out: Service[] = [];
+  for (const projectId of projectIds) {
+    for (const environment of await deps.store.listEnvironments(projectId)) {
       for (const service of await deps.store.listServices(environment.id)) {
         const source = codeSource(service);
         if (!source || !isGitSource(source) || source.git.branch !== branch) continue;
         const url = normalizeRepositoryUrl(source.git.url);
-        if (url !== null && wanted.has(url)) out.push({ service, projectId: project.id });
+        if (url !== null && wanted.has(url)) out.push(service);
       }
     }
   }

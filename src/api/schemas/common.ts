@@ -57,10 +57,10 @@ export const ErrorResponse = Type.Object(
   { description: 'every error: { error: { code, message, details? } }' },
 );
 
-/** The errors any authenticated route may answer. */
+/** The errors any authenticated route may answer (429: too many failed authentications from the address). */
 export function errorResponses(...statuses: number[]): Record<number, TSchema> {
   const out: Record<number, TSchema> = {};
-  for (const s of [400, 401, 403, 404, 500, ...statuses]) out[s] = ErrorResponse;
+  for (const s of [400, 401, 403, 404, 429, 500, ...statuses]) out[s] = ErrorResponse;
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * Git push webhooks (SPEC §4.2): GitHub (`X-GitHub-Event: push`, `X-Hub-Signature-256`) and
@@ -94,4 +94,27 @@ export function verifySignature(
 
 export function hasSignature(provider: Provider, headers: Record<string, string | string[] | undefined>): boolean {
   return typeof headers[provider === 'github' ? 'x-hub-signature-256' : 'x-gitlab-token'] === 'string';
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/**
+ * What identifies a delivery, to refuse replays (SPEC §10). The provider's delivery id
+ * (GitHub `X-GitHub-Delivery`; GitLab `Idempotency-Key`, else `X-Gitlab-Event-UUID`), the same
+ * on the provider's own retries. GitHub signs only the body, so a captured delivery could be
+ * replayed under a new delivery id: its body's hash is a key too (every GitHub push body
+ * carries `repository.pushed_at`, so two pushes never share one). A GitLab token signs
+ * nothing: whoever replays it holds the secret itself, and GitLab bodies have no such
+ * timestamp (a branch pushed back to a commit it had would repeat one), so only the id counts.
+ */
+export function deliveryKeys(provider: Provider, headers: Record<string, string | string[] | undefined>, raw: Buffer): string[] {
+  const keys: string[] = [];
+  const id =
+    provider === 'github' ? header(headers, 'x-github-delivery') : (header(headers, 'idempotency-key') ?? header(headers, 'x-gitlab-event-uuid'));
+  if (id !== undefined) keys.push(`${provider}:delivery:${id.slice(0, 200)}`);
+  if (provider === 'github') keys.push(`github:body:${createHash('sha256').update(raw).digest('hex')}`);
+  return keys;
 }

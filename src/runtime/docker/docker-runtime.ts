@@ -3,7 +3,7 @@ import type { PortSetting } from '../../domain/model.js';
 import type { RunningState } from '../../domain/statuses.js';
 import type { Store } from '../../store/store.js';
 import type { Endpoint, EnvironmentTarget, JobResult, JobSpec, OperationContext, RolloutSpec, Runtime, ServiceTarget } from '../runtime.js';
-import type { EdgeProxy } from './edge-proxy.js';
+import { HostPortTakenError, type EdgeProxy } from './edge-proxy.js';
 import { instanceIp, isNotFound } from './instance-ip.js';
 import { InstanceMonitor, type TrackedInstance } from './instance-monitor.js';
 import { runJobContainer } from './job-run.js';
@@ -13,7 +13,10 @@ import { observeService } from './observe.js';
 import { resolveImage } from './resolve-image.js';
 import { rollout } from './rollout.js';
 
-export type HostPortAllocator = Pick<Store, 'allocateHostPort' | 'listHostPorts' | 'releaseHostPorts'>;
+export type HostPortAllocator = Pick<Store, 'allocateHostPort' | 'reallocateHostPort' | 'listHostPorts' | 'releaseHostPorts'>;
+
+/** Host ports found taken by other programs that one route tries before it gives up. */
+const MAX_TAKEN_HOST_PORTS = 10;
 
 export interface DockerRuntimeOptions {
   /** The engine; default: dockerode's default, which follows DOCKER_HOST or /var/run/docker.sock. */
@@ -115,7 +118,7 @@ export class DockerRuntime implements Runtime {
   async deploy(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
     await this.prepareEnvironment(target, ctx);
     await this.ensureVolumes(target, spec);
-    await this.ensureRoutes(target.serviceId, spec.ports);
+    await this.ensureRoutes(target.serviceId, spec.ports, (message) => ctx.log('warn', message));
     await rollout(this.parts, target, spec, ctx);
   }
 
@@ -234,11 +237,27 @@ export class DockerRuntime implements Runtime {
     this.listeners.clear();
   }
 
-  private async ensureRoutes(serviceId: string, ports: PortSetting[]): Promise<void> {
+  /**
+   * Listens on each public port's host port. A host port another program holds is given up
+   * for another one of the range, recorded, so endpoints() shows it and later deploys use it.
+   */
+  private async ensureRoutes(serviceId: string, ports: PortSetting[], warn: (message: string) => void = this.log): Promise<void> {
     const publicPorts = ports.filter((p) => p.public);
     for (const port of publicPorts) {
-      const hostPort = await this.hostPorts.allocateHostPort(serviceId, port.containerPort, this.range);
-      await this.proxy.openRoute({ serviceId, containerPort: port.containerPort, hostPort, protocol: port.protocol });
+      const unavailable: number[] = [];
+      let hostPort = await this.hostPorts.allocateHostPort(serviceId, port.containerPort, this.range);
+      for (;;) {
+        try {
+          await this.proxy.openRoute({ serviceId, containerPort: port.containerPort, hostPort, protocol: port.protocol });
+          break;
+        } catch (error) {
+          if (!(error instanceof HostPortTakenError) || unavailable.length >= MAX_TAKEN_HOST_PORTS) throw error;
+          unavailable.push(hostPort);
+          const taken = hostPort;
+          hostPort = await this.hostPorts.reallocateHostPort(serviceId, port.containerPort, this.range, unavailable);
+          warn(`host port ${taken} is taken by another program: port ${port.containerPort} is published on host port ${hostPort} instead`);
+        }
+      }
     }
     const known = this.routed.get(serviceId) ?? [];
     const merged = [...publicPorts, ...known.filter((k) => !publicPorts.some((p) => p.containerPort === k.containerPort))];

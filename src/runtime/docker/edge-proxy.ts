@@ -27,6 +27,17 @@ export type { ProxyBackend, ProxyRoute } from './edge-proxy/types.js';
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 
+/** The host port is in use by something else (another program, or another route): choose another. */
+export class HostPortTakenError extends Error {
+  constructor(
+    readonly hostPort: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HostPortTakenError';
+  }
+}
+
 interface OpenRoute {
   route: ProxyRoute;
   /** Settles when the listener is up (or failed to start). */
@@ -51,8 +62,8 @@ export class EdgeProxy {
   /**
    * Listens on route.hostPort for the service's container port. Idempotent: the same route
    * again is a no-op; the same service port with another host port or protocol moves the
-   * listener (its backends stay). Rejects if the host port is taken (by another route or
-   * another process).
+   * listener (its backends stay). Rejects with HostPortTakenError if the host port is taken
+   * (by another route or another process).
    */
   async openRoute(route: ProxyRoute): Promise<void> {
     this.assertOpen();
@@ -64,7 +75,7 @@ export class EdgeProxy {
     }
     for (const [otherKey, other] of this.routes) {
       if (otherKey !== key && other.route.hostPort === route.hostPort) {
-        throw new Error(`host port ${route.hostPort} is already routed to another service port`);
+        throw new HostPortTakenError(route.hostPort, `host port ${route.hostPort} is already routed to another service port`);
       }
     }
     if (existing) {
@@ -82,7 +93,8 @@ export class EdgeProxy {
     } catch (err) {
       if (this.routes.get(key) === entry) this.routes.delete(key);
       const reason = (err as NodeJS.ErrnoException).code ?? 'error';
-      throw new Error(`cannot listen on ${this.bindHost}:${route.hostPort} (${reason})`);
+      const message = `cannot listen on ${this.bindHost}:${route.hostPort} (${reason})`;
+      throw reason === 'EADDRINUSE' ? new HostPortTakenError(route.hostPort, message) : new Error(message);
     }
   }
 

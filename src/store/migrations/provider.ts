@@ -4,6 +4,7 @@ import type { SqlFlavor } from '../dialect.js';
 import { initialMigration } from './0001-initial.js';
 import { jobRunsMigration } from './0002-job-runs.js';
 import { deployedSpecMigration } from './0003-deployed-spec.js';
+import { webhookDeliveriesMigration } from './0004-webhook-deliveries.js';
 
 /** Migrations are compiled in, not read from a folder, so the built package carries them. */
 class StaticMigrationProvider implements MigrationProvider {
@@ -14,6 +15,7 @@ class StaticMigrationProvider implements MigrationProvider {
       '0001-initial': initialMigration(this.flavor),
       '0002-job-runs': jobRunsMigration(this.flavor),
       '0003-deployed-spec': deployedSpecMigration(),
+      '0004-webhook-deliveries': webhookDeliveriesMigration(),
     };
   }
 }

@@ -1,0 +1,78 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_ENVIRONMENT_SETTINGS, DEFAULT_SERVICE_SETTINGS } from '../../src/domain/index.js';
+import { EdgeProxy } from '../../src/runtime/docker/edge-proxy.js';
+import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
+import { createStore } from '../../src/store/create-store.js';
+import type { Store } from '../../src/store/store.js';
+import { testImages } from '../support/images.js';
+import { cleanup, context, get, hostPortRange, rolloutSpec, target } from './docker-runtime-fixture.js';
+
+/**
+ * A host port taken by another program when the edge proxy binds it (SPEC §14): the deploy
+ * moves the public port to another port of the range and records it, instead of failing now
+ * and at every later deploy.
+ */
+
+let dir: string;
+let store: Store;
+let proxy: EdgeProxy;
+let runtime: DockerRuntime;
+let squatter: net.Server | undefined;
+const range = hostPortRange();
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'slipway-port-taken-'));
+  store = await createStore({ dataDir: dir, secretKey: 'port-taken-key' });
+  proxy = new EdgeProxy({ bindHost: '127.0.0.1' });
+  runtime = new DockerRuntime({ proxy, hostPorts: store, publicHost: '127.0.0.1', hostPortRange: range, drainTimeoutMs: 2000, stopTimeoutSeconds: 2 });
+  await runtime.start();
+});
+
+after(async () => {
+  await new Promise<void>((resolve) => (squatter ? squatter.close(() => resolve()) : resolve()));
+  await runtime?.close();
+  await proxy?.close();
+  await cleanup();
+  await store?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('a deploy whose allocated host port is taken by another program publishes on another port, and the endpoint says which', async () => {
+  const project = await store.createProject({ name: 'ports' });
+  const env = await store.createEnvironment({ projectId: project.id, name: 'env', runtime: 'docker', settings: DEFAULT_ENVIRONMENT_SETTINGS });
+  const service = await store.createService({
+    environmentId: env.id,
+    name: 'web',
+    type: 'container',
+    source: { image: testImages.appV1 },
+    settings: DEFAULT_SERVICE_SETTINGS,
+  });
+  // The port the store would hand out first, held by a plain server before the deploy.
+  squatter = net.createServer((socket) => socket.end('not slipway'));
+  await new Promise<void>((resolve, reject) => {
+    squatter!.once('error', reject);
+    squatter!.listen({ host: '127.0.0.1', port: range.from }, () => resolve());
+  });
+
+  const web = { ...target('web'), serviceId: service.id };
+  const image = await runtime.resolveImage(testImages.appV1, context());
+  const ctx = context();
+  await runtime.deploy(web, rolloutSpec(image, 'v1'), ctx);
+
+  const [endpoint] = await runtime.endpoints(web);
+  assert.ok(endpoint, 'the service has an endpoint');
+  assert.notEqual(endpoint.port, range.from);
+  assert.ok(endpoint.port > range.from && endpoint.port <= range.to, `port ${endpoint.port} is in the range`);
+  assert.equal(await get(`${endpoint.url}/`), 'v1');
+  assert.deepEqual((await store.listHostPorts(service.id)).map((p) => p.hostPort), [endpoint.port], 'the new port is recorded');
+  assert.ok(ctx.lines.some((l) => l.level === 'warn' && l.message.includes(`host port ${range.from} is taken`)), JSON.stringify(ctx.lines));
+
+  // A later deploy keeps the new port.
+  await runtime.deploy(web, rolloutSpec(image, 'v1', { env: { GREETING: 'again' } }), context());
+  assert.equal((await runtime.endpoints(web))[0]?.port, endpoint.port);
+});

@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../../src/config.js';
+
+test('an edge port range that includes SLIPWAY_PORT is refused at start, naming both', () => {
+  assert.throws(
+    () => loadConfig({ SLIPWAY_PORT: '20500', SLIPWAY_EDGE_PORTS: '20000-20999' }),
+    (error: unknown) => error instanceof ConfigError && /SLIPWAY_EDGE_PORTS \(20000-20999\) includes SLIPWAY_PORT \(20500\)/.test(error.message),
+  );
+  // The default API port inside a custom range, and the range's ends.
+  assert.throws(() => loadConfig({ SLIPWAY_EDGE_PORTS: '8000-9000' }), ConfigError);
+  assert.throws(() => loadConfig({ SLIPWAY_PORT: '21000', SLIPWAY_EDGE_PORTS: '20000-21000' }), ConfigError);
+  assert.throws(() => loadConfig({ SLIPWAY_PORT: '20000', SLIPWAY_EDGE_PORTS: '20000-21000' }), ConfigError);
+});
+
+test('an edge port range beside SLIPWAY_PORT is accepted', () => {
+  const config = loadConfig({ SLIPWAY_PORT: '8080', SLIPWAY_EDGE_PORTS: '8081-9000' });
+  assert.deepEqual(config.edgePorts, { from: 8081, to: 9000 });
+  assert.equal(config.port, 8080);
+  assert.deepEqual(loadConfig({}).edgePorts, { from: 20000, to: 29999 });
+  // Port 0 (any free port, as tests use) never collides.
+  assert.equal(loadConfig({ SLIPWAY_PORT: '0', SLIPWAY_EDGE_PORTS: '1024-65535' }).port, 0);
+});
+
+test('SLIPWAY_AUTH_FAILURES_PER_MINUTE: 20 by default, a whole number from 1', () => {
+  assert.equal(loadConfig({}).authFailuresPerMinute, 20);
+  assert.equal(loadConfig({ SLIPWAY_AUTH_FAILURES_PER_MINUTE: '100' }).authFailuresPerMinute, 100);
+  assert.throws(() => loadConfig({ SLIPWAY_AUTH_FAILURES_PER_MINUTE: '0' }), ConfigError);
+});
