@@ -93,6 +93,26 @@ describe('engine: Restart runs the deployed spec', () => {
     assert.equal(await f.status(web), 'RESTARTED');
   });
 
+  test('a lifecycle job restarts (runs its start job again) with its deployed env and command', async () => {
+    const env = await f.environment();
+    const source: JobSource = {
+      jobType: 'lifecycle',
+      events: ['start'],
+      source: { image: { name: 'registry.test/migrate', tag: 'v1' } },
+      command: ['migrate', 'up'],
+      maxDurationSeconds: 60,
+      maxRestarts: 0,
+    };
+    const settings = { ...DEFAULT_SERVICE_SETTINGS, env: [{ key: 'MODE', value: 'deployed', secret: false }] };
+    const migrate = (await f.store.createService({ environmentId: env, name: 'migrate', type: 'job', source, settings })).id;
+    await run(env, 'DEPLOY', migrate);
+    await f.store.updateService(migrate, { source: { ...source, command: ['migrate', 'down'] }, settings: { ...settings, env: [{ key: 'MODE', value: 'edited', secret: false }] } });
+    await run(env, 'RESTART', migrate);
+    const last = f.runtime.jobRuns.filter((r) => r.serviceName === 'migrate').at(-1)!.spec;
+    assert.deepEqual(last.command, ['migrate', 'up']);
+    assert.equal(last.env.MODE, 'deployed');
+  });
+
   test('a cron job restarts with its deployed schedule spec, not the command edited since', async () => {
     const env = await f.environment();
     const source: JobSource = {
