@@ -25,3 +25,12 @@ export interface DeployedRollout extends DesiredSpec {
 export function deployedSpecOf(service: Pick<Service, 'source' | 'settings'>, rollout?: DeployedRollout): DeployedSpec {
   return { source: service.source, settings: service.settings, ...(rollout ? { rollout } : {}) };
 }
+
+/**
+ * The service as its last deploy left it: its deployed source and settings in place of the ones
+ * edited since (what Restart runs). Unchanged when the deployed spec is not known.
+ */
+export function serviceAsDeployed<S extends Pick<Service, 'source' | 'settings' | 'deployedSpec'>>(service: S): S {
+  const deployed = service.deployedSpec;
+  return deployed ? { ...service, source: deployed.source, settings: deployed.settings } : service;
+}

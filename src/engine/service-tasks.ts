@@ -1,4 +1,4 @@
-import { deployedSpecOf, specHash, type DeploymentStatus, type Environment, type Project, type Service, type ServiceOperation, type StepName } from '../domain/index.js';
+import { deployedSpecOf, serviceAsDeployed, specHash, type DeployedRollout, type DeploymentStatus, type Environment, type Project, type Service, type ServiceOperation, type StepName } from '../domain/index.js';
 import { RolloutCanceledError, type OperationContext, type Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
 import { desiredSpec, imageToPull, secretEnvKeys, versionToDeploy } from './desired-spec.js';
@@ -62,11 +62,13 @@ export function serviceTask(ctx: TaskContext, service: Service, operation: Servi
   const effects: Effects = { runtimeTouched: true };
   const run = (): Promise<TaskOutcome> => {
     if (operation === 'deploy') return deploy(ctx, service, build, effects);
-    const imageOfVersion = (version: string) => imageOf(ctx, service, version);
-    if (isLifecycleJob(service)) return lifecycleJobOperation(ctx, service, operation, imageOfVersion);
-    if (isManagedDatabase(service)) return managedDatabaseOperation(ctx, service, operation);
-    if (isCronJob(service)) return cronJobOperation(ctx, service, operation, imageOfVersion);
-    return runtimeOperation(ctx, service, operation);
+    // Restart runs what is deployed now: settings and source edited since wait for a Redeploy (SPEC §4.2).
+    const subject = operation === 'restart' ? serviceAsDeployed(service) : service;
+    const imageOfVersion = (version: string) => imageOf(ctx, subject, version);
+    if (isLifecycleJob(subject)) return lifecycleJobOperation(ctx, subject, operation, imageOfVersion);
+    if (isManagedDatabase(subject)) return managedDatabaseOperation(ctx, subject, operation);
+    if (isCronJob(subject)) return cronJobOperation(ctx, subject, operation, imageOfVersion);
+    return runtimeOperation(ctx, subject, operation);
   };
   return {
     name: service.name,
@@ -145,10 +147,12 @@ async function deployImage(
     const { resolved } = await imageToRun(ctx, service, built, version, op);
     const spec = desiredSpec(service, resolved, ctx.injectedEnv);
     const hash = specHash(spec);
+    // Kept as deployed: Restart hands exactly this to the runtime again.
+    const rollout: DeployedRollout = { ...spec, specHash: hash, version, startTimeoutSeconds: service.settings.startTimeoutSeconds, secretEnvKeys: secretEnvKeys(service, ctx.injectedEnv) };
     if ((await runtime.runningSpecHash(target)) === hash) {
       // SPEC §4.2: a redeploy without changes touches no instance, not even a restart.
       await journal.log(service.id, 'DEPLOY', 'info', 'no changes: the running instances already run this spec');
-      await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash, deployedSpec: deployedSpecOf(service) });
+      await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash, deployedSpec: deployedSpecOf(service, rollout) });
       await step.finish('SUCCESS', 'no changes');
       await journal.moveService(service.id, 'DEPLOYED', 'no changes');
       effects.runtimeTouched = false;
@@ -156,8 +160,8 @@ async function deployImage(
     }
     ctx.signal.throwIfAborted();
     await journal.log(service.id, 'DEPLOY', 'info', `rolling out ${version} to ${spec.instances} instance(s)`);
-    await runtime.deploy(target, { ...spec, specHash: hash, version, startTimeoutSeconds: service.settings.startTimeoutSeconds, secretEnvKeys: secretEnvKeys(service, ctx.injectedEnv) }, op);
-    await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash, deployedSpec: deployedSpecOf(service) });
+    await runtime.deploy(target, rollout, op);
+    await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash, deployedSpec: deployedSpecOf(service, rollout) });
     await step.finish('SUCCESS', `deployed ${version}`);
     await journal.moveService(service.id, 'DEPLOYED');
     return 'succeeded';
@@ -193,15 +197,20 @@ function runtimeOperation(ctx: TaskContext, service: Service, operation: Uncance
   return uncancelableStep(ctx.journal, service.id, operation, async (op) => {
     if (operation === 'stop') return runtime.stop(target, op);
     if (operation === 'delete') return runtime.delete(target, { keepData: ctx.keepData }, op);
-    // Restart: the same spec, instances replaced one by one.
-    const version = service.deployedVersion ?? versionToDeploy(service);
-    if (!version) throw new Error(`service ${service.name} has no deployed version to restart`);
-    const resolved = await ctx.resolveImage(imageOf(ctx, service, version), op);
-    const spec = desiredSpec(service, resolved, ctx.injectedEnv);
-    await runtime.restart(
-      target,
-      { ...spec, specHash: specHash(spec), version, startTimeoutSeconds: service.settings.startTimeoutSeconds, secretEnvKeys: secretEnvKeys(service, ctx.injectedEnv) },
-      op,
-    );
+    // Restart: the spec deployed now, instances replaced one by one, each gated on readiness.
+    await runtime.restart(target, service.deployedSpec?.rollout ?? (await rolloutFromSettings(ctx, service, op)), op);
   });
+}
+
+/**
+ * The fallback for a service deployed before Slipway kept the spec it rolled out (migration
+ * 0003): the spec is rebuilt from the service's settings and its deployed version's image, as
+ * Restart did before, so edits made since that deploy do go live with this Restart.
+ */
+async function rolloutFromSettings(ctx: TaskContext, service: Service, op: OperationContext): Promise<DeployedRollout> {
+  const version = service.deployedVersion ?? versionToDeploy(service);
+  if (!version) throw new Error(`service ${service.name} has no deployed version to restart`);
+  const resolved = await ctx.resolveImage(imageOf(ctx, service, version), op);
+  const spec = desiredSpec(service, resolved, ctx.injectedEnv);
+  return { ...spec, specHash: specHash(spec), version, startTimeoutSeconds: service.settings.startTimeoutSeconds, secretEnvKeys: secretEnvKeys(service, ctx.injectedEnv) };
 }

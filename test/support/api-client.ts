@@ -37,6 +37,8 @@ export interface ServiceView {
   runningState: { status: string; instances: Array<{ id: string; version?: string; ready: boolean }> };
   deployedVersion: string | null;
   targetVersion: string | null;
+  pendingChanges: boolean;
+  pendingFields: string[];
   endpoints: Endpoint[];
   settings: Record<string, unknown>;
 }

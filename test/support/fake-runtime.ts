@@ -36,6 +36,8 @@ export class FakeRuntime implements Runtime {
   readonly jobExits = new Map<string, Array<number | 'timeout'>>();
   /** Every job run: service name, spec and the env it got. */
   readonly jobRuns: Array<{ serviceName: string; spec: JobSpec }> = [];
+  /** Every restart: service name and the spec it was handed. */
+  readonly restarts: Array<{ serviceName: string; spec: RolloutSpec }> = [];
 
   hold(serviceName: string): { started: Promise<void>; release: () => void } {
     let started!: () => void;
@@ -110,8 +112,9 @@ export class FakeRuntime implements Runtime {
     return { exitCode: exit, outcome: 'exited' };
   }
 
-  async restart(target: ServiceTarget, _spec: RolloutSpec, ctx: OperationContext): Promise<void> {
+  async restart(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
     this.record('restart', target.serviceName);
+    this.restarts.push({ serviceName: target.serviceName, spec });
     await this.maybeHold(target, ctx);
   }
 

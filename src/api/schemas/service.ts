@@ -156,4 +156,4 @@ export const PendingChangesFields = {
 
 /** A service as the API answers it; only the fields below are declared, the others pass as they are. */
 export const ServiceResponse = Type.Object({ id: Type.String(), ...PendingChangesFields }, { additionalProperties: true });
-export const ServiceListResponse = Type.Object({ items: Type.Array(ServiceResponse) });
+export const ServiceListResponse = Type.Object({ items: Type.Array(ServiceResponse) }, { additionalProperties: true });
