@@ -109,6 +109,10 @@ export class Engine implements ControlPlane {
     this.managed = { provider, pollMs };
   }
 
+  managedDatabasesConfigured(): boolean {
+    return this.managed !== undefined;
+  }
+
   async start(): Promise<void> {
     for (const runtime of this.runtimes.all()) await runtime.start();
     await this.runningStates.start({ sweepMs: this.options.sweepMs });
