@@ -1,6 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import {
   DEFAULT_SERVICE_SETTINGS,
+  codeSource,
   isGitSource,
   type DatabaseSource,
   type EnvVar,
@@ -23,6 +24,7 @@ import {
 } from './schemas/service.js';
 import { check } from './validation.js';
 import { withDatabaseCredentials } from '../engine/databases.js';
+import { imageToPull, versionToDeploy } from '../engine/desired-spec.js';
 import { NO_MANAGED_DATABASE_PROVIDER } from '../engine/managed-databases/provider.js';
 
 /** What the server offers that decides whether a body is acceptable. */
@@ -137,6 +139,7 @@ export function servicePatchFromBody(service: Service, body: PatchServiceBodyT, 
     problems.push(...sourceProblems(service.type, source, 'body/source'));
     problems.push(...managedDatabaseProblems(service.type, source, service.source, options, 'body/source'));
     patch.source = source;
+    if (editsPinnedImage(service, source)) patch.targetVersion = null;
   }
   if (body.settings !== undefined) {
     const settings = mergeSettings(service.settings, body.settings);
@@ -146,6 +149,28 @@ export function servicePatchFromBody(service: Service, body: PatchServiceBodyT, 
   }
   if (problems.length > 0) throw validationFailed(problems);
   return patch;
+}
+
+/**
+ * An edit of the image a pinned service pulls (its name or tag; a database's version or image)
+ * is the version the user now shows, so it replaces the pin of Deploy other version and the
+ * next Redeploy deploys it (SPEC §4.2). A git service keeps its commit on a source edit: only
+ * Deploy latest version, auto-deploy and Deploy other version move it.
+ */
+function editsPinnedImage(service: Service, source: ServiceSource): boolean {
+  if (!service.targetVersion) return false;
+  const followed = (s: ServiceSource): string | null => {
+    const unpinned: Service = { ...service, source: s, targetVersion: null };
+    const code = codeSource(unpinned);
+    if (code && isGitSource(code)) return null;
+    const version = versionToDeploy(unpinned);
+    if (version === null) return null;
+    const image = imageToPull(unpinned, version);
+    return `${image.name}:${image.tag}`;
+  };
+  const before = followed(service.source);
+  const after = followed(source);
+  return after !== null && after !== before;
 }
 
 /** A git URL sent back as the API showed it (credentials masked) keeps the stored one. */

@@ -101,7 +101,10 @@ async function execute(
   const operation = operationOf(request.action);
   const stages = planStages(touched, await store.listStages(environment.id), operation);
   const byId = new Map(touched.map((s) => [s.id, s]));
-  const commits = operation === 'deploy' ? await commitsToDeploy(deps.builder, touched, signal) : new Map<string, string | Error>();
+  const commits =
+    operation === 'deploy'
+      ? await commitsToDeploy(deps.builder, touched, signal, { followHead: request.action === 'DEPLOY_LATEST' })
+      : new Map<string, string | Error>();
   const recordedVersion = (service: Service): string | null => {
     const commit = commits.get(service.id);
     if (commit !== undefined) return typeof commit === 'string' ? commit : null;

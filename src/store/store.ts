@@ -46,6 +46,8 @@ export interface ServicePatch {
   settings?: ServiceSettings;
   stageId?: string | null;
   skipEnvironmentActions?: boolean;
+  /** null unpins the service (an edit of the image version it deploys replaces the pin). */
+  targetVersion?: null;
 }
 
 /** What the engine writes once a service's deploy succeeded. */
