@@ -217,6 +217,11 @@ export interface Store {
   // The queue (SPEC §5). Exclusivity is the database's: a unique index allows one RUNNING per environment.
   /** Inserts a QUEUED request, or returns the identical waiting one (same requestKey) with merged=true. */
   enqueue(input: NewRequest): Promise<EnqueueResult>;
+  /**
+   * Inserts the request RUNNING under this owner's lease when nothing waits or runs on its
+   * environment (nobody else can claim it first); undefined when the environment is not idle.
+   */
+  startIfIdle(input: NewRequest, owner: string, leaseMs: number): Promise<Deployment | undefined>;
   /** 0 if the deployment runs, n ≥ 1 its place among the waiting ones, null if neither. */
   position(deploymentId: string): Promise<number | null>;
   listWaiting(environmentId: string): Promise<Deployment[]>;
