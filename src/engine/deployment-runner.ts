@@ -111,7 +111,12 @@ async function execute(
     if (operation !== 'deploy') return service.deployedVersion;
     return followHead && gitSourceOf(service) ? null : versionToDeploy(service);
   };
-  const record = (version: (service: Service) => string | null, status: (service: Service) => DeploymentStatus, only?: ReadonlySet<string>) =>
+  // Records (or re-records) the deployment's services, all of them or `only` those.
+  const record = (
+    version: (service: Service) => string | null,
+    status: (service: Service) => DeploymentStatus,
+    only?: ReadonlySet<string>,
+  ) =>
     store.recordDeploymentServices(
       deployment.id,
       stages.flatMap((stage) =>
@@ -119,7 +124,15 @@ async function execute(
           .filter((id) => !only || only.has(id))
           .map((id) => {
             const service = byId.get(id)!;
-            return { serviceId: id, name: service.name, type: service.type, stageName: stage.name, stageOrder: stage.order, version: version(service), status: status(service) };
+            return {
+              serviceId: id,
+              name: service.name,
+              type: service.type,
+              stageName: stage.name,
+              stageOrder: stage.order,
+              version: version(service),
+              status: status(service),
+            };
           }),
       ),
     );
@@ -150,7 +163,9 @@ async function execute(
 
   // Reading a branch head asks the git remote: done once the services show they are queued.
   const commits = operation === 'deploy' ? await commitsToDeploy(deps.builder, touched, signal, { followHead }) : new Map<string, string | Error>();
-  const resolved = new Set([...commits].filter(([id, commit]) => typeof commit === 'string' && commit !== knownVersion(byId.get(id)!)).map(([id]) => id));
+  const resolved = new Set(
+    [...commits].filter(([id, commit]) => typeof commit === 'string' && commit !== knownVersion(byId.get(id)!)).map(([id]) => id),
+  );
   if (resolved.size > 0) await record((service) => commits.get(service.id) as string, () => queued, resolved);
 
   // Services of one deployment often share an image: pull and resolve each once.
