@@ -1,6 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import {
   DEFAULT_SERVICE_SETTINGS,
+  codeSource,
   isGitSource,
   type DatabaseSource,
   type EnvVar,
@@ -23,6 +24,14 @@ import {
 } from './schemas/service.js';
 import { check } from './validation.js';
 import { withDatabaseCredentials } from '../engine/databases.js';
+import { imageToPull, versionToDeploy } from '../engine/desired-spec.js';
+import { NO_MANAGED_DATABASE_PROVIDER } from '../engine/managed-databases/provider.js';
+
+/** What the server offers that decides whether a body is acceptable. */
+export interface ServiceInputOptions {
+  /** A managed database provider is configured: `mode: managed` databases can be created. */
+  managedDatabases: boolean;
+}
 
 /**
  * Turning validated request bodies into the store's service input: defaults filled in, the
@@ -87,11 +96,25 @@ function mergeSettings(base: ServiceSettings, input: ServiceSettingsInputT | und
   return { ...base, ...(filled as Partial<ServiceSettings>) };
 }
 
-export function newServiceFromBody(environmentId: string, body: CreateServiceBodyT) {
+/**
+ * A managed database without a provider could be created but never deployed nor deleted at a
+ * provider: refused, naming the setting. An existing one keeps being editable (and deletable).
+ */
+function managedDatabaseProblems(type: ServiceType, source: ServiceSource, previous: ServiceSource | null, options: ServiceInputOptions, field: string): FieldError[] {
+  const managed = (s: ServiceSource | null) => type === 'database' && s !== null && (s as DatabaseSource).mode === 'managed';
+  if (options.managedDatabases || !managed(source) || managed(previous)) return [];
+  return [{ field: `${field}/mode`, message: `mode managed is not available: ${NO_MANAGED_DATABASE_PROVIDER}; or use mode container` }];
+}
+
+export function newServiceFromBody(environmentId: string, body: CreateServiceBodyT, options: ServiceInputOptions) {
   const type = body.type;
   const source = withJobDefaults(type, Value.Default(SOURCE_SCHEMA_BY_TYPE[type], structuredClone(body.source)) as ServiceSource);
   const settings = mergeSettings({ ...DEFAULT_SERVICE_SETTINGS }, body.settings);
-  const problems = [...sourceProblems(type, source, 'body/source'), ...settingsProblems(settings, 'body/settings')];
+  const problems = [
+    ...sourceProblems(type, source, 'body/source'),
+    ...managedDatabaseProblems(type, source, null, options, 'body/source'),
+    ...settingsProblems(settings, 'body/settings'),
+  ];
   settings.env = resolveEnv(settings.env, [], 'body/settings', problems);
   if (problems.length > 0) throw validationFailed(problems);
   // A database gets its credentials now, kept as (secret) env of its service (SPEC §1).
@@ -102,7 +125,7 @@ export function newServiceFromBody(environmentId: string, body: CreateServiceBod
 }
 
 /** The store patch for a PATCH body; the service's type decides which source is acceptable. */
-export function servicePatchFromBody(service: Service, body: PatchServiceBodyT): ServicePatch {
+export function servicePatchFromBody(service: Service, body: PatchServiceBodyT, options: ServiceInputOptions): ServicePatch {
   const patch: ServicePatch = {};
   const problems: FieldError[] = [];
   if (body.name !== undefined) patch.name = body.name;
@@ -114,7 +137,9 @@ export function servicePatchFromBody(service: Service, body: PatchServiceBodyT):
     let source = withJobDefaults(service.type, Value.Default(schema, structuredClone(body.source)) as ServiceSource);
     source = keepMaskedGitUrl(source, service.source);
     problems.push(...sourceProblems(service.type, source, 'body/source'));
+    problems.push(...managedDatabaseProblems(service.type, source, service.source, options, 'body/source'));
     patch.source = source;
+    if (editsPinnedImage(service, source)) patch.targetVersion = null;
   }
   if (body.settings !== undefined) {
     const settings = mergeSettings(service.settings, body.settings);
@@ -124,6 +149,28 @@ export function servicePatchFromBody(service: Service, body: PatchServiceBodyT):
   }
   if (problems.length > 0) throw validationFailed(problems);
   return patch;
+}
+
+/**
+ * An edit of the image a pinned service pulls (its name or tag; a database's version or image)
+ * is the version the user now shows, so it replaces the pin of Deploy other version and the
+ * next Redeploy deploys it (SPEC §4.2). A git service keeps its commit on a source edit: only
+ * Deploy latest version, auto-deploy and Deploy other version move it.
+ */
+function editsPinnedImage(service: Service, source: ServiceSource): boolean {
+  if (!service.targetVersion) return false;
+  const followed = (s: ServiceSource): string | null => {
+    const unpinned: Service = { ...service, source: s, targetVersion: null };
+    const code = codeSource(unpinned);
+    if (code && isGitSource(code)) return null;
+    const version = versionToDeploy(unpinned);
+    if (version === null) return null;
+    const image = imageToPull(unpinned, version);
+    return `${image.name}:${image.tag}`;
+  };
+  const before = followed(service.source);
+  const after = followed(source);
+  return after !== null && after !== before;
 }
 
 /** A git URL sent back as the API showed it (credentials masked) keeps the stored one. */

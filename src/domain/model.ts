@@ -151,6 +151,15 @@ export function isImageSource(source: ServiceSource): source is ImageSource {
   return 'image' in source && !('engine' in source);
 }
 
+export type LifecycleEvent = 'start' | 'stop' | 'delete';
+
+/** Whether a service is a lifecycle job that runs on this event: the events it lists, `start` when it lists none. */
+export function runsOnEvent(service: Pick<Service, 'type' | 'source'>, event: LifecycleEvent): boolean {
+  if (service.type !== 'job') return false;
+  const job = service.source as JobSource;
+  return job.jobType === 'lifecycle' && (job.events ?? ['start']).includes(event);
+}
+
 /** The git or image source a service builds or pulls from, if it has one. */
 export function codeSource(service: Pick<Service, 'type' | 'source'>): GitSource | ImageSource | null {
   const source = service.source;

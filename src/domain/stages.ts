@@ -1,5 +1,5 @@
 import type { ServiceOperation } from './actions.js';
-import type { Service } from './model.js';
+import { runsOnEvent, type Service } from './model.js';
 
 /** A stage of environment actions: services of one stage run together, stages one after another. */
 export interface Stage {
@@ -45,12 +45,29 @@ export interface PlannedStage {
  * Groups the services an action touches into stages in the order they run: ascending, or
  * descending for Stop and Delete so applications stop before the databases they use.
  * Empty stages are left out. A service whose stage no longer exists falls back to its default.
+ * Delete runs the lifecycle jobs that listen to `delete` first (SPEC §4.2), before anything
+ * else of the request is deleted: a stage that also holds other services runs those later,
+ * in its place, and its leading part is named "<stage> (delete jobs)".
  */
 export function planStages(
   services: readonly StagedService[],
   customStages: readonly Stage[],
   operation: ServiceOperation,
 ): PlannedStage[] {
+  const reverse = operation === 'stop' || operation === 'delete';
+  const byOrder = (a: PlannedStage, b: PlannedStage) => (reverse ? b.order - a.order : a.order - b.order);
+  if (operation !== 'delete') return groupByStage(services, customStages).sort(byOrder);
+  const first = services.filter((s) => runsOnEvent(s, 'delete'));
+  const rest = services.filter((s) => !runsOnEvent(s, 'delete'));
+  const later = groupByStage(rest, customStages).sort(byOrder);
+  const split = new Set(later.map((stage) => stage.name));
+  const leading = groupByStage(first, customStages)
+    .sort(byOrder)
+    .map((stage) => (split.has(stage.name) ? { ...stage, name: `${stage.name} (delete jobs)` } : stage));
+  return [...leading, ...later];
+}
+
+function groupByStage(services: readonly StagedService[], customStages: readonly Stage[]): PlannedStage[] {
   const stages = new Map<string, Stage>();
   for (const stage of [...DEFAULT_STAGES, ...customStages]) stages.set(stage.id, stage);
   const groups = new Map<string, PlannedStage>();
@@ -63,6 +80,5 @@ export function planStages(
     }
     group.serviceIds.push(service.id);
   }
-  const reverse = operation === 'stop' || operation === 'delete';
-  return [...groups.values()].sort((a, b) => (reverse ? b.order - a.order : a.order - b.order));
+  return [...groups.values()];
 }

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { codeSource, isGitSource, type GitSource, type Project, type RuntimeKind, type Service } from '../domain/index.js';
 import { gitUrlSecrets } from '../build/git-remote.js';
+import { versionToDeploy } from './desired-spec.js';
 import type { Builder, BuiltImage } from './builder.js';
 import type { DeploymentJournal, StepHandle } from './deployment-journal.js';
 import type { FirstError } from './stage-runner.js';
@@ -146,16 +147,23 @@ export class BuildSet {
 }
 
 /**
- * The commit each git service deploys (SPEC §4.2): the one it is pinned to, else the head of
- * its branch now. A head that cannot be read is that service's build error.
+ * The commit each git service deploys (SPEC §4.2): the version shown (versionToDeploy: its pin,
+ * else the commit deployed now), or the head of its branch now for a service never deployed and
+ * for Deploy latest version (`followHead`). A head that cannot be read is that service's build error.
  */
-export async function commitsToDeploy(builder: Builder | undefined, services: readonly Service[], signal: AbortSignal): Promise<Map<string, string | Error>> {
+export async function commitsToDeploy(
+  builder: Builder | undefined,
+  services: readonly Service[],
+  signal: AbortSignal,
+  options: { followHead: boolean },
+): Promise<Map<string, string | Error>> {
   const commits = new Map<string, string | Error>();
   await Promise.all(
     services.map(async (service) => {
       const git = gitSourceOf(service);
       if (!git) return;
-      if (service.targetVersion) return commits.set(service.id, service.targetVersion);
+      const shown = options.followHead ? null : versionToDeploy(service);
+      if (shown) return commits.set(service.id, shown);
       if (!builder) return commits.set(service.id, new Error('this Slipway server has no image builder configured'));
       try {
         commits.set(service.id, await builder.headCommit(git, signal));

@@ -66,4 +66,6 @@ export interface ControlPlane {
   /** The running state last observed (cached; never blocks on the runtime). */
   runningState(service: Pick<Service, 'id' | 'status'>): RunningState;
   endpoints(serviceId: string): Promise<Endpoint[]>;
+  /** Whether a managed database provider is configured: without one, managed databases are refused. */
+  managedDatabasesConfigured(): boolean;
 }

@@ -5,6 +5,7 @@ import {
   servicesTouched,
   unavailableReason,
   type DatabaseSource,
+  type DeploymentStatus,
   type Environment,
   type Project,
   type Service,
@@ -20,7 +21,7 @@ import { memoize } from './memoize.js';
 import type { OperationContext, Runtime } from '../runtime/runtime.js';
 import { serviceTask } from './service-tasks.js';
 import { FirstError, runStages, type RunnableStage } from './stage-runner.js';
-import { BuildSet, commitsToDeploy, gitSecretValues } from './builds.js';
+import { BuildSet, commitsToDeploy, gitSecretValues, gitSourceOf } from './builds.js';
 import type { StepHandle } from './deployment-journal.js';
 
 
@@ -36,6 +37,8 @@ export async function runDeployment(
   deployment: Deployment,
   signal: AbortSignal,
   forceSignal: AbortSignal = new AbortController().signal,
+  /** Called once every service of the request shows its queued status (not called when it ends before). */
+  onServicesQueued: () => void = () => undefined,
 ): Promise<void> {
   const { store, logger } = deps;
   const environment = await store.getEnvironment(deployment.environmentId);
@@ -46,7 +49,7 @@ export async function runDeployment(
   }
   publishDeploymentStatus(deps.events, project.id, deployment, 'RUNNING', null);
   try {
-    await execute(deps, deployment, project, environment, signal, forceSignal);
+    await execute(deps, deployment, project, environment, signal, forceSignal, onServicesQueued);
   } catch (err) {
     logger.error({ err, deploymentId: deployment.id }, 'deployment failed unexpectedly');
     await endInterrupted(deps, deployment, project, 'the deployment failed unexpectedly; see the server log');
@@ -60,6 +63,7 @@ async function execute(
   environment: Environment,
   signal: AbortSignal,
   forceSignal: AbortSignal,
+  onServicesQueued: () => void,
 ): Promise<void> {
   const { store, runtimes, runningStates } = deps;
   const { request } = deployment;
@@ -101,29 +105,39 @@ async function execute(
   const operation = operationOf(request.action);
   const stages = planStages(touched, await store.listStages(environment.id), operation);
   const byId = new Map(touched.map((s) => [s.id, s]));
-  const commits = operation === 'deploy' ? await commitsToDeploy(deps.builder, touched, signal) : new Map<string, string | Error>();
-  const recordedVersion = (service: Service): string | null => {
-    const commit = commits.get(service.id);
-    if (commit !== undefined) return typeof commit === 'string' ? commit : null;
-    return operation === 'deploy' ? versionToDeploy(service) : service.deployedVersion;
+  const followHead = request.action === 'DEPLOY_LATEST';
+  // The version each service deploys, as far as it is known without asking a git remote.
+  const knownVersion = (service: Service): string | null => {
+    if (operation !== 'deploy') return service.deployedVersion;
+    return followHead && gitSourceOf(service) ? null : versionToDeploy(service);
   };
-  await store.recordDeploymentServices(
-    deployment.id,
-    stages.flatMap((stage) =>
-      stage.serviceIds.map((id) => {
-        const service = byId.get(id)!;
-        return {
-          serviceId: id,
-          name: service.name,
-          type: service.type,
-          stageName: stage.name,
-          stageOrder: stage.order,
-          version: recordedVersion(service),
-          status: service.status,
-        };
-      }),
-    ),
-  );
+  // Records (or re-records) the deployment's services, all of them or `only` those.
+  const record = (
+    version: (service: Service) => string | null,
+    status: (service: Service) => DeploymentStatus,
+    only?: ReadonlySet<string>,
+  ) =>
+    store.recordDeploymentServices(
+      deployment.id,
+      stages.flatMap((stage) =>
+        stage.serviceIds
+          .filter((id) => !only || only.has(id))
+          .map((id) => {
+            const service = byId.get(id)!;
+            return {
+              serviceId: id,
+              name: service.name,
+              type: service.type,
+              stageName: stage.name,
+              stageOrder: stage.order,
+              version: version(service),
+              status: status(service),
+            };
+          }),
+      ),
+    );
+  // Recorded before any service moves: recovery finds the services of a deployment here.
+  await record(knownVersion, (service) => service.status);
 
   const journal = new DeploymentJournal(
     store,
@@ -135,9 +149,27 @@ async function execute(
     [...secretValues(current), ...gitSecretValues(touched)],
     current,
   );
+  // Every service moves to its queued status first: the API answers a request that started at
+  // once only after this (SPEC §5), so a read right after the answer never shows the old status.
+  const queued = queuedStatusOf(operation);
+  const queueing = new Map<string, StepHandle>();
+  for (const stage of stages) {
+    for (const id of stage.serviceIds) {
+      await journal.moveService(id, queued);
+      queueing.set(id, once(await journal.startStep(id, 'QUEUEING')));
+    }
+  }
+  onServicesQueued();
+
+  // Reading a branch head asks the git remote: done once the services show they are queued.
+  const commits = operation === 'deploy' ? await commitsToDeploy(deps.builder, touched, signal, { followHead }) : new Map<string, string | Error>();
+  const resolved = new Set(
+    [...commits].filter(([id, commit]) => typeof commit === 'string' && commit !== knownVersion(byId.get(id)!)).map(([id]) => id),
+  );
+  if (resolved.size > 0) await record((service) => commits.get(service.id) as string, () => queued, resolved);
+
   // Services of one deployment often share an image: pull and resolve each once.
   const resolveImage = memoize((image: { name: string; tag: string }, op: OperationContext) => runtime.resolveImage(image, op), (image) => `${image.name}:${image.tag}`);
-  const queued = queuedStatusOf(operation);
   const firstError = new FirstError();
   const builds = new BuildSet({
     builder: deps.builder,
@@ -170,13 +202,12 @@ async function execute(
     const tasks = [];
     for (const id of stage.serviceIds) {
       const service = byId.get(id)!;
-      await journal.moveService(id, queued);
-      const queueing = once(await journal.startStep(id, 'QUEUEING'));
+      const step = queueing.get(id)!;
       // Builds do not wait for stages (SPEC §5): each starts now, bounded by maxParallelBuilds.
       const commit = commits.get(id);
-      if (commit !== undefined) builds.start(service, stage.name, commit, queueing);
+      if (commit !== undefined) builds.start(service, stage.name, commit, step);
       const context = { ...shared, injectedEnv: service.type === 'database' ? {} : injectedEnv };
-      tasks.push(serviceTask(context, service, operation, queueing));
+      tasks.push(serviceTask(context, service, operation, step));
     }
     runnable.push({ name: stage.name, tasks });
   }

@@ -2,15 +2,17 @@ import { codeSource, isGitSource, type DatabaseSource, type DesiredSpec, type Se
 import { databaseImage, databaseRuntimeSettings, isContainerDatabase } from './databases.js';
 
 /**
- * The version a deploy of this service runs: the version it is pinned to, or else what its
- * source follows (the image tag; for git, the branch head resolved by the build step).
+ * The version a Deploy or Redeploy of this service runs (SPEC §4.2: the version shown, not
+ * necessarily the latest): the version it is pinned to, else the image tag its source names
+ * (a database: its image's tag), else for git the commit deployed now. null for a git service
+ * never deployed: its branch head is resolved then, once (builds.ts).
  */
 export function versionToDeploy(service: Service): string | null {
   if (service.targetVersion) return service.targetVersion;
   if (service.type === 'database') return databaseImage(service.source as DatabaseSource).tag;
   const source = codeSource(service);
   if (!source) return null;
-  return isGitSource(source) ? null : source.image.tag;
+  return isGitSource(source) ? service.deployedVersion : source.image.tag;
 }
 
 /** The image a deploy pulls, before it is resolved to an immutable reference. */

@@ -53,6 +53,8 @@ interface Execution {
   /** Aborted by a Cancel with force=true: kills a running lifecycle job instead of waiting for it. */
   force: AbortController;
   done: Promise<void>;
+  /** Settles once the request's services show their queued status (or it ended before). */
+  servicesQueued: Promise<void>;
 }
 
 /**
@@ -107,6 +109,10 @@ export class Engine implements ControlPlane {
   /** Drives managed databases with this provider (e.g. AWS); pollMs: how often one coming up is described. */
   useManagedDatabases(provider: ManagedDatabaseProvider, pollMs = 15_000): void {
     this.managed = { provider, pollMs };
+  }
+
+  managedDatabasesConfigured(): boolean {
+    return this.managed !== undefined;
   }
 
   async start(): Promise<void> {
@@ -173,20 +179,25 @@ export class Engine implements ControlPlane {
     }
   }
 
-  private launch(deployment: Deployment): void {
+  private launch(deployment: Deployment): Execution {
     const controller = new AbortController();
     // Every service task of the deployment listens on this one signal.
     setMaxListeners(0, controller.signal);
     const force = new AbortController();
+    let servicesQueued!: () => void;
+    const queued = new Promise<void>((resolve) => (servicesQueued = resolve));
     const heartbeat = setInterval(() => void this.heartbeat(deployment.id, controller, force), Math.max(200, this.options.leaseMs / 5));
-    const done = runDeployment(this.deps, deployment, controller.signal, force.signal)
+    const done = runDeployment(this.deps, deployment, controller.signal, force.signal, servicesQueued)
       .catch((err: unknown) => this.logger.error({ err, deploymentId: deployment.id }, 'deployment runner crashed'))
       .finally(() => {
+        servicesQueued();
         clearInterval(heartbeat);
         this.executions.delete(deployment.id);
         this.wake();
       });
-    this.executions.set(deployment.id, { deployment, controller, force, done });
+    const execution = { deployment, controller, force, done, servicesQueued: queued };
+    this.executions.set(deployment.id, execution);
+    return execution;
   }
 
   /** Renews the lease, and picks up a cancel asked through another process. */
@@ -231,23 +242,24 @@ export class Engine implements ControlPlane {
     if (busy && !input.queue) throw new EnvironmentBusyError(busy.id);
     if (!busy) await this.assertAvailable(environment.id, request);
 
-    const { deployment, merged } = await this.store.enqueue({
-      environmentId: environment.id,
-      request,
-      origin: input.origin,
-      triggeredBy: input.triggeredBy,
-    });
+    const newRequest = { environmentId: environment.id, request, origin: input.origin, triggeredBy: input.triggeredBy };
     if (!busy) {
-      // Start at once when the environment is idle, so the answer can say position 0.
-      const claimed = await this.store.claimNext(environment.id, this.workerId, this.options.leaseMs);
-      if (claimed) this.launch(claimed);
-      else if (!input.queue && (await this.store.removeWaiting(deployment.id))) {
-        throw new EnvironmentBusyError((await this.store.getRunning(environment.id))?.id ?? '');
+      // Recorded already RUNNING under this process's lease, so nothing else can claim it, and
+      // answered only once its services show their queued status: a read right after the
+      // answer never sees the old status (SPEC §5).
+      const started = await this.store.startIfIdle(newRequest, this.workerId, this.options.leaseMs);
+      if (started) {
+        await this.launch(started).servicesQueued;
+        return { requestId: started.id, deploymentId: started.id, position: 0, merged: false };
       }
-    } else {
-      this.wake();
+      // Another process started or queued a request here meanwhile.
+      if (!input.queue) throw new EnvironmentBusyError((await this.store.getRunning(environment.id))?.id ?? '');
     }
-    const position = (await this.store.position(deployment.id)) ?? 0;
+    const { deployment, merged } = await this.store.enqueue(newRequest);
+    this.wake();
+    // It waited: its place when it was accepted, even if it has been taken since (0 is only for
+    // a request that started at once, its services already moved).
+    const position = Math.max(1, (await this.store.position(deployment.id)) ?? 1);
     return { requestId: deployment.id, deploymentId: deployment.id, position, merged };
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { deployedSpecOf, specHash, type JobSource, type Service, type StepName } from '../domain/index.js';
+import { deployedSpecOf, runsOnEvent, specHash, type JobSource, type LifecycleEvent, type Service, type StepName } from '../domain/index.js';
 import type { JobResult, JobSpec, OperationContext } from '../runtime/runtime.js';
 import type { BuiltImage } from './builder.js';
 import { desiredSpec, secretEnvKeys, versionToDeploy } from './desired-spec.js';
@@ -16,18 +16,12 @@ import { imageToRun } from './image-to-run.js';
  * running job (its status ends as the job ended); only a forced cancel kills it.
  */
 
-export type JobEvent = 'start' | 'stop' | 'delete';
-
 export function isLifecycleJob(service: Pick<Service, 'type' | 'source'>): boolean {
   return service.type === 'job' && (service.source as JobSource).jobType === 'lifecycle';
 }
 
 function jobSource(service: Service): JobSource {
   return service.source as JobSource;
-}
-
-function runsOn(service: Service, event: JobEvent): boolean {
-  return (jobSource(service).events ?? ['start']).includes(event);
 }
 
 function stepContext(ctx: TaskContext, service: Service, step: StepName, signal: AbortSignal): OperationContext {
@@ -98,7 +92,7 @@ async function runWithRetries(
 export async function deployLifecycleJob(ctx: TaskContext, service: Service, built: BuiltImage | undefined): Promise<TaskOutcome> {
   const { journal } = ctx;
   const version = built?.commit ?? versionToDeploy(service);
-  if (!runsOn(service, 'start')) {
+  if (!runsOnEvent(service, 'start')) {
     if (version) await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: null, deployedSpec: deployedSpecOf(service) });
     await journal.moveService(service.id, 'DEPLOYED', 'nothing to run: the job does not run on start');
     return 'succeeded';
@@ -149,9 +143,9 @@ export function lifecycleJobOperation(
   imageOf: (version: string) => { name: string; tag: string },
 ): Promise<TaskOutcome> {
   const { journal } = ctx;
-  const event: JobEvent = operation === 'restart' ? 'start' : operation;
+  const event: LifecycleEvent = operation === 'restart' ? 'start' : operation;
   return uncancelableStep(journal, service.id, operation, async (op) => {
-    if (runsOn(service, event)) {
+    if (runsOnEvent(service, event)) {
       const version = service.deployedVersion ?? versionToDeploy(service);
       if (!version) {
         op.log('warn', `the ${event} job was never deployed: no version to run`);

@@ -182,6 +182,10 @@ export class KyselyStore implements Store {
   enqueue(input: NewRequest): Promise<EnqueueResult> {
     return this.queue.enqueue(input);
   }
+
+  startIfIdle(input: NewRequest, owner: string, leaseMs: number): Promise<Deployment | undefined> {
+    return this.queue.startIfIdle(input, owner, leaseMs);
+  }
   position(deploymentId: string): Promise<number | null> {
     return this.queue.position(deploymentId);
   }

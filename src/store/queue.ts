@@ -30,24 +30,7 @@ export class QueueRepository {
 
       const inserted = await this.ctx.db
         .insertInto('deployments')
-        .values({
-          id: randomUUID(),
-          environment_id: input.environmentId,
-          request: JSON.stringify(input.request),
-          request_key: key,
-          request_services: requestServicesColumn(input.request),
-          origin: input.origin,
-          triggered_by: input.triggeredBy,
-          status: 'QUEUED',
-          message: null,
-          cancel_requested: this.ctx.flavor.bool(false),
-          force_cancel: this.ctx.flavor.bool(false),
-          lease_owner: null,
-          lease_expires_at: null,
-          created_at: nowIso(this.ctx),
-          started_at: null,
-          ended_at: null,
-        })
+        .values(this.newRow(input, key, null))
         // An identical request was queued meanwhile (maybe by another process): merge into it.
         .onConflict((oc) => oc.doNothing())
         .returningAll()
@@ -55,6 +38,56 @@ export class QueueRepository {
       if (inserted) return { deployment: toDeployment(inserted), merged: false };
     }
     throw new Error(`could not enqueue on environment ${input.environmentId}: the queue kept changing`);
+  }
+
+  /**
+   * Inserts the request already RUNNING, claimed by `owner`, when nothing waits or runs on its
+   * environment: no other process (nor a queue look of this one) can claim it first, so its
+   * owner sets it going before answering. undefined when the environment is not idle; should
+   * another process start a request there meanwhile, the partial unique index refuses this one.
+   */
+  async startIfIdle(input: NewRequest, owner: string, leaseMs: number): Promise<Deployment | undefined> {
+    const busy = await this.ctx.db
+      .selectFrom('deployments')
+      .select('id')
+      .where('environment_id', '=', input.environmentId)
+      .where('status', 'in', ['QUEUED', 'RUNNING'])
+      .executeTakeFirst();
+    if (busy) return undefined;
+    try {
+      const row = await this.ctx.db
+        .insertInto('deployments')
+        .values(this.newRow(input, requestKey(input.request), { owner, leaseMs }))
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toDeployment(row);
+    } catch (error) {
+      if (this.ctx.flavor.isUniqueViolation(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** A new deployments row: QUEUED, or RUNNING under a lease when `claim` says whose. */
+  private newRow(input: NewRequest, key: string, claim: { owner: string; leaseMs: number } | null) {
+    const now = this.ctx.now();
+    return {
+      id: randomUUID(),
+      environment_id: input.environmentId,
+      request: JSON.stringify(input.request),
+      request_key: key,
+      request_services: requestServicesColumn(input.request),
+      origin: input.origin,
+      triggered_by: input.triggeredBy,
+      status: claim ? 'RUNNING' : 'QUEUED',
+      message: null,
+      cancel_requested: this.ctx.flavor.bool(false),
+      force_cancel: this.ctx.flavor.bool(false),
+      lease_owner: claim?.owner ?? null,
+      lease_expires_at: claim ? new Date(now.getTime() + claim.leaseMs).toISOString() : null,
+      created_at: now.toISOString(),
+      started_at: claim ? now.toISOString() : null,
+      ended_at: null,
+    };
   }
 
   async position(deploymentId: string): Promise<number | null> {

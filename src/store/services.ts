@@ -95,6 +95,7 @@ export class ServicesRepository {
     if (patch.source !== undefined) values.source = JSON.stringify(patch.source);
     if (patch.settings !== undefined) values.settings = JSON.stringify(this.seal(patch.settings, id));
     if (patch.stageId !== undefined) values.stage_id = patch.stageId;
+    if (patch.targetVersion !== undefined) values.target_version = patch.targetVersion;
     if (patch.skipEnvironmentActions !== undefined) {
       values.skip_environment_actions = this.ctx.flavor.bool(patch.skipEnvironmentActions);
     }

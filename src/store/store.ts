@@ -47,6 +47,8 @@ export interface ServicePatch {
   settings?: ServiceSettings;
   stageId?: string | null;
   skipEnvironmentActions?: boolean;
+  /** null unpins the service (an edit of the image version it deploys replaces the pin). */
+  targetVersion?: null;
 }
 
 /** What the engine writes once a service's deploy succeeded. */
@@ -226,6 +228,11 @@ export interface Store {
   // The queue (SPEC §5). Exclusivity is the database's: a unique index allows one RUNNING per environment.
   /** Inserts a QUEUED request, or returns the identical waiting one (same requestKey) with merged=true. */
   enqueue(input: NewRequest): Promise<EnqueueResult>;
+  /**
+   * Inserts the request RUNNING under this owner's lease when nothing waits or runs on its
+   * environment (nobody else can claim it first); undefined when the environment is not idle.
+   */
+  startIfIdle(input: NewRequest, owner: string, leaseMs: number): Promise<Deployment | undefined>;
   /** 0 if the deployment runs, n ≥ 1 its place among the waiting ones, null if neither. */
   position(deploymentId: string): Promise<number | null>;
   listWaiting(environmentId: string): Promise<Deployment[]>;

@@ -21,6 +21,8 @@ export class TestControlPlane implements ControlPlane {
   failNext: Error | null = null;
   running: RunningState = { status: 'RUNNING', instances: [] };
   endpointList: Endpoint[] = [];
+  /** What managedDatabasesConfigured() answers. */
+  managedDatabases = false;
 
   constructor(private readonly store: Store) {}
 
@@ -73,6 +75,10 @@ export class TestControlPlane implements ControlPlane {
   async endpoints(_serviceId: string): Promise<Endpoint[]> {
     this.maybeFail();
     return this.endpointList;
+  }
+
+  managedDatabasesConfigured(): boolean {
+    return this.managedDatabases;
   }
 }
 

@@ -383,6 +383,31 @@ for (const [name, open] of backends) {
       assert.deepEqual(order, history.items.map((d) => d.id).reverse());
     });
 
+    it('startIfIdle records a request already RUNNING only on an idle environment, one winner across stores', async () => {
+      const env = await environment('start-idle');
+      const svc = await service(env.id, 'svc');
+      const other = await backend.openStore();
+      // Concurrent starts from two stores (two processes): exactly one runs.
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => (i % 2 ? store : other).startIfIdle(newRequest(env.id, deployRequest([svc.id], { [svc.id]: `v${i}` })), `owner-${i}`, 30_000)),
+      );
+      const started = results.filter((d) => d !== undefined);
+      assert.equal(started.length, 1);
+      const winner = started[0]!;
+      assert.equal(winner.status, 'RUNNING');
+      assert.ok(winner.leaseOwner?.startsWith('owner-'));
+      assert.ok(winner.startedAt);
+      assert.equal((await store.getRunning(env.id))?.id, winner.id);
+      assert.equal(await store.position(winner.id), 0);
+      assert.deepEqual(await store.listWaiting(env.id), [], 'nothing was left queued');
+      // Not idle: running, then waiting.
+      assert.equal(await store.startIfIdle(newRequest(env.id, deployRequest([svc.id])), 'late', 30_000), undefined);
+      await store.finishDeployment(winner.id, 'SUCCESS', null);
+      const waiting = await store.enqueue(newRequest(env.id, deployRequest([svc.id])));
+      assert.equal(await other.startIfIdle(newRequest(env.id, deployRequest([svc.id], { [svc.id]: 'v9' })), 'late', 30_000), undefined, 'a waiting request goes first');
+      assert.equal((await store.claimNext(env.id, 'next', 30_000))?.id, waiting.deployment.id);
+    });
+
     it('renews, expires and takes over leases', async () => {
       const env = await environment('leases');
       const svc = await service(env.id, 'svc');

@@ -6,6 +6,10 @@ import type { DatabaseSource } from '../../domain/index.js';
  * implementation (RDS for PostgreSQL and MySQL, ElastiCache for Redis) is in aws.ts.
  */
 
+/** Why a managed database cannot be driven here, and the setting that would configure a provider. */
+export const NO_MANAGED_DATABASE_PROVIDER =
+  'no managed database provider is configured on this Slipway server: set SLIPWAY_AWS_REGION to use AWS (RDS, ElastiCache)';
+
 export interface ManagedDatabaseSpec {
   /** The provider's identifier of the instance, derived from the service id (stable). */
   identifier: string;

@@ -2,7 +2,7 @@ import { deployedSpecOf, type DatabaseSource, type Service } from '../../domain/
 import { DATABASE_ENGINES } from '../databases.js';
 import type { TaskContext } from '../service-tasks.js';
 import type { TaskOutcome } from '../stage-runner.js';
-import { managedIdentifier, type ManagedDatabaseInfo, type ManagedDatabaseProvider, type ManagedDatabaseSpec } from './provider.js';
+import { NO_MANAGED_DATABASE_PROVIDER, managedIdentifier, type ManagedDatabaseInfo, type ManagedDatabaseProvider, type ManagedDatabaseSpec } from './provider.js';
 import { uncancelableStep, type UncancelableOperation } from '../uncancelable-step.js';
 
 /**
@@ -21,7 +21,7 @@ function errorMessage(err: unknown): string {
 }
 
 function providerOf(ctx: TaskContext): ManagedDatabaseProvider {
-  if (!ctx.managedDatabases) throw new Error('no managed database provider is configured on this Slipway server (SLIPWAY_AWS_REGION)');
+  if (!ctx.managedDatabases) throw new Error(NO_MANAGED_DATABASE_PROVIDER);
   return ctx.managedDatabases;
 }
 
@@ -90,9 +90,15 @@ export async function deployManagedDatabase(ctx: TaskContext, service: Service):
 
 /** Stop (pause) and Delete of a managed database; the provider manages its instances, so no Restart. */
 export function managedDatabaseOperation(ctx: TaskContext, service: Service, operation: UncancelableOperation): Promise<TaskOutcome> {
-  return uncancelableStep(ctx.journal, service.id, operation, async () => {
-    const provider = providerOf(ctx);
+  return uncancelableStep(ctx.journal, service.id, operation, async (op) => {
     const { engine, identifier } = specOf(service);
+    if (operation === 'delete' && !ctx.managedDatabases) {
+      // Created before providers were required, or its provider was unconfigured since: the
+      // row must not stay DELETE_ERROR forever (and its environment with it).
+      op.log('warn', `${NO_MANAGED_DATABASE_PROVIDER}; nothing was removed at a provider (${identifier}, if it exists, is left as it is)`);
+      return 'deleted from Slipway only: nothing was removed at a provider (none is configured)';
+    }
+    const provider = providerOf(ctx);
     if (operation === 'stop') {
       await provider.stop(engine, identifier);
       return `${identifier} paused`;

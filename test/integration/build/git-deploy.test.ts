@@ -159,6 +159,18 @@ describe('git services on docker with a registry', () => {
     assert.equal((await slipway.api.service(sub)).deployedVersion, commits.v1);
   });
 
+  it('Redeploy deploys the commit shown, not the branch head: sub stays at v1 after v2 was pushed', async () => {
+    assert.equal((await slipway.api.service(sub)).deployedVersion, commits.v1);
+    const { deploymentId } = await slipway.api.act(sub, 'redeploy');
+    const detail = await slipway.api.waitForDeployment(deploymentId);
+    assert.equal(detail.status, 'SUCCESS', JSON.stringify(detail));
+    assert.equal(detail.stages.flatMap((s) => s.services).find((s) => s.serviceId === sub)?.version, commits.v1);
+    const service = await slipway.api.service(sub);
+    assert.equal(service.deployedVersion, commits.v1);
+    assert.equal(service.targetVersion, null);
+    assert.equal(await httpGet(await endpointOf(slipway.api, sub)), 'sub-v1');
+  });
+
   it('outdated-services lists exactly the services behind their branch head; deploy-latest moves only the chosen ones', async () => {
     type Outdated = { items: Array<{ id: string; latestVersion: string }> };
     let outdated = await slipway.api.expect<Outdated>(200, 'GET', `/environments/${environmentId}/outdated-services`);

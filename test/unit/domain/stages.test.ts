@@ -25,6 +25,14 @@ function lifecycleJob(id: string, stageId: string | null = null): Staged {
     stageId,
   };
 }
+function deleteJob(id: string, stageId: string | null = null, events: Array<'start' | 'stop' | 'delete'> = ['delete']): Staged {
+  return {
+    id,
+    type: 'job',
+    source: { jobType: 'lifecycle', events, source: image, maxDurationSeconds: 60, maxRestarts: 0 },
+    stageId,
+  };
+}
 function cronJob(id: string, stageId: string | null = null): Staged {
   return {
     id,
@@ -73,6 +81,63 @@ test('Stop and Delete run the stages in reverse order', () => {
   const reversed = [...DEFAULT_ORDER].reverse();
   assert.deepEqual(shape(planStages(ONE_OF_EACH, [], 'stop')), reversed);
   assert.deepEqual(shape(planStages(ONE_OF_EACH, [], 'delete')), reversed);
+});
+
+test('Delete runs the lifecycle jobs with the delete event before anything else is deleted', () => {
+  // Table: services (given out of order), the stages Delete runs them in.
+  const table: Array<{ services: Staged[]; custom?: Stage[]; expected: Array<[string, string[]]> }> = [
+    {
+      // The reversed default order would delete the applications first.
+      services: [...ONE_OF_EACH, deleteJob('cleanup')],
+      expected: [
+        ['lifecycle jobs (delete jobs)', ['cleanup']],
+        ['applications', ['app1', 'app2']],
+        ['containers', ['ctr1']],
+        ['cron jobs', ['cron1']],
+        ['lifecycle jobs', ['life1']],
+        ['databases', ['db1', 'db2']],
+      ],
+    },
+    {
+      // Only delete jobs in their stage: it keeps its name, and runs first.
+      services: [application('web'), database('db'), deleteJob('backup', null, ['start', 'delete'])],
+      expected: [
+        ['lifecycle jobs', ['backup']],
+        ['applications', ['web']],
+        ['databases', ['db']],
+      ],
+    },
+    {
+      // A job listening to start and stop only is deleted in its stage's place.
+      services: [application('web'), deleteJob('warm', null, ['start', 'stop'])],
+      expected: [
+        ['applications', ['web']],
+        ['lifecycle jobs', ['warm']],
+      ],
+    },
+    {
+      // Delete jobs in user stages run first, among themselves in Delete's reverse order.
+      services: [application('web'), deleteJob('early', 'first'), deleteJob('late', 'last'), container('smoke', 'last')],
+      custom: [
+        { id: 'first', name: 'before everything', order: 1 },
+        { id: 'last', name: 'smoke tests', order: 10_000 },
+      ],
+      expected: [
+        ['smoke tests (delete jobs)', ['late']],
+        ['before everything', ['early']],
+        ['smoke tests', ['smoke']],
+        ['applications', ['web']],
+      ],
+    },
+  ];
+  for (const row of table) {
+    assert.deepEqual(shape(planStages(row.services, row.custom ?? [], 'delete')), row.expected);
+  }
+  // Other actions keep the plain order: a delete job is one lifecycle job among others.
+  assert.deepEqual(shape(planStages([application('web'), deleteJob('cleanup')], [], 'stop')), [
+    ['applications', ['web']],
+    ['lifecycle jobs', ['cleanup']],
+  ]);
 });
 
 test('user stages are placed by their order among the default ones', () => {

@@ -223,6 +223,29 @@ describe('the seed order of environment actions', () => {
     assert.equal(environmentStatus((await store.listServices(env)).map((s) => s.status)), 'STOPPED');
   });
 
+  test('Delete runs the lifecycle job with the delete event before any other service is deleted', async () => {
+    const env = await environment();
+    const db = await service(env, 'db', 'database');
+    const cleanup = await job(env, 'cleanup', { events: ['start', 'delete'] });
+    const box = await service(env, 'box', 'container');
+    const app = await service(env, 'web', 'application');
+    const deploy = await engine.submit(action(env, 'DEPLOY'));
+    assert.equal((await finished(deploy.deploymentId)).status, 'SUCCESS');
+
+    const mark = runtime.calls.length;
+    const removal = await engine.submit(action(env, 'DELETE'));
+    assert.equal((await finished(removal.deploymentId)).status, 'SUCCESS');
+    const work = runtime.calls
+      .slice(mark)
+      .filter((c) => ['runJob', 'delete'].includes(c.method))
+      .map((c) => `${c.method} ${c.serviceName}`);
+    // The job runs (and is removed) first; then the reversed stages: applications … databases.
+    assert.deepEqual(work, ['runJob cleanup', 'delete cleanup', 'delete web', 'delete box', 'delete db']);
+    const detail = (await store.getDeploymentDetail(removal.deploymentId))!;
+    assert.deepEqual(detail.stages.map((s) => s.name), ['lifecycle jobs', 'applications', 'containers', 'databases']);
+    for (const id of [db, cleanup, box, app]) assert.equal(await store.getService(id), undefined, 'deleted services leave the store');
+  });
+
   test('a failing lifecycle job stops the environment deploy: DEPLOYMENT_ERROR, later services CANCELED, environment DEPLOYMENT_ERROR', async () => {
     const env = await environment();
     const db = await service(env, 'db', 'database');

@@ -21,6 +21,7 @@ import { AwsManagedDatabases } from '../../../src/engine/managed-databases/aws.j
 import { managedIdentifier } from '../../../src/engine/managed-databases/provider.js';
 import { createStore } from '../../../src/store/create-store.js';
 import type { Store } from '../../../src/store/store.js';
+import { EngineFixture } from '../../support/engine-fixture.js';
 import { FakeRuntime } from '../../support/fake-runtime.js';
 
 /**
@@ -164,5 +165,58 @@ describe('managed databases on AWS (SDK mocks)', () => {
     const service = (await store.getService(id))!;
     assert.equal(service.status, 'DEPLOYMENT_ERROR');
     assert.match(service.statusMessage ?? '', /Storage quota exceeded/);
+  });
+});
+
+describe('managed databases without a provider', () => {
+  test('Delete of an orphan (no provider configured) succeeds: DELETED, the environment removed, a log line saying nothing was removed at a provider', async () => {
+    const fixture = await EngineFixture.create();
+    try {
+      const env = await fixture.environment();
+      const orphan = await fixture.store.createService({
+        environmentId: env,
+        name: 'old-db',
+        type: 'database',
+        source: { engine: 'postgresql', version: '15.4', mode: 'managed', storageGb: 30 },
+        settings: DEFAULT_SERVICE_SETTINGS,
+      });
+      const box = await fixture.container(env, 'box');
+      const deploy = await fixture.finished((await fixture.engine.submit({ environmentId: env, action: 'DEPLOY', serviceId: box, origin: 'API', triggeredBy: 'test', queue: true })).deploymentId);
+      assert.equal(deploy.status, 'SUCCESS');
+
+      const removal = await fixture.finished((await fixture.engine.submit({ environmentId: env, action: 'DELETE', origin: 'API', triggeredBy: 'test', queue: true })).deploymentId);
+      assert.equal(removal.status, 'SUCCESS', removal.message ?? '');
+      assert.deepEqual(fixture.statusPath(orphan.id), ['DELETE_QUEUED', 'DELETING', 'DELETED']);
+      assert.equal(await fixture.store.getService(orphan.id), undefined);
+      assert.equal(await fixture.store.getEnvironment(env), undefined, 'the environment is removed with its services');
+      const logs = await fixture.store.readLogs(removal.id);
+      assert.ok(
+        logs.some((l) => l.serviceId === orphan.id && l.level === 'warn' && /no managed database provider is configured.*nothing was removed at a provider/.test(l.message)),
+        JSON.stringify(logs),
+      );
+    } finally {
+      await fixture.close();
+    }
+  });
+
+  test('Deploy without a provider still ends DEPLOYMENT_ERROR naming the setting', async () => {
+    const fixture = await EngineFixture.create();
+    try {
+      const env = await fixture.environment();
+      const db = await fixture.store.createService({
+        environmentId: env,
+        name: 'new-db',
+        type: 'database',
+        source: { engine: 'postgresql', version: '15.4', mode: 'managed', storageGb: 30 },
+        settings: DEFAULT_SERVICE_SETTINGS,
+      });
+      const done = await fixture.finished((await fixture.engine.submit({ environmentId: env, action: 'DEPLOY', serviceId: db.id, origin: 'API', triggeredBy: 'test', queue: true })).deploymentId);
+      assert.equal(done.status, 'ERROR');
+      const service = (await fixture.store.getService(db.id))!;
+      assert.equal(service.status, 'DEPLOYMENT_ERROR');
+      assert.match(service.statusMessage ?? '', /SLIPWAY_AWS_REGION/);
+    } finally {
+      await fixture.close();
+    }
   });
 });
