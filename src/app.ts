@@ -34,7 +34,7 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     publicHost: config.publicHost,
     hostPortRange: config.edgePorts,
     owns: async (serviceId) => (await store.getService(serviceId)) !== undefined,
-    log: (message) => logger.info({ component: 'docker' }, message),
+    log: (message, level = 'info') => logger[level]({ component: 'docker' }, message),
   });
   const registry = new RegistryClient();
   const git = new GitClient({
@@ -72,6 +72,7 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     logger,
     bootstrapToken: config.bootstrapToken,
     git: { headCommit: (source) => git.headCommit(source), listCommits: (source, limit) => git.listCommits(source, limit) },
+    dependencies: () => [docker.status()],
   });
   // Processes sharing PostgreSQL show each other's events; SQLite has one process.
   const relay = config.databaseUrl

@@ -23,6 +23,8 @@ import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { installValidation } from './validation.js';
 
+import type { DependencyStatus } from '../runtime/dependency-status.js';
+
 export const API_PREFIX = '/api/v1';
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -36,6 +38,8 @@ export interface ServerDeps {
   git?: GitLookup;
   /** The built web console to serve at `/`: a directory, false for none; unset finds dist/web. */
   consoleDir?: string | false;
+  /** What the server depends on besides its database (the Docker Engine), for /readyz. */
+  dependencies?: () => DependencyStatus[];
 }
 
 /** Never log bodies (secret env values) nor credentials. */
@@ -81,6 +85,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     controlPlane: deps.controlPlane,
     listImageTags: deps.listImageTags,
     ...(deps.git ? { git: deps.git } : {}),
+    ...(deps.dependencies ? { dependencies: deps.dependencies } : {}),
   };
 
   healthRoutes(app, apiDeps);

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { connect as connectSocket, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { ServiceView } from '../../support/api-client.js';
+import { appService, cleanupEnvironments, edgePorts, endpointOf, eventually, httpGet, startSlipway, uniqueName, type Slipway } from './helpers.js';
+
+/**
+ * Slipway started while its Docker Engine does not answer (DOCKER_HOST names a socket nobody
+ * listens on) stays up and says so: in its log, in /readyz (503 naming the address and the
+ * fix), in a deploy's error; reads of a docker service answer 200 with UNKNOWN and no
+ * endpoints. Then the socket appears (a proxy to the real engine): Slipway connects on its own,
+ * logs it once, and the same deploy succeeds.
+ */
+
+const DOCKER_SOCKET = '/var/run/docker.sock';
+const socketPath = join(tmpdir(), `slipway-docker-${randomBytes(4).toString('hex')}.sock`);
+const address = `unix://${socketPath}`;
+let slipway: Slipway | undefined;
+let proxy: Server | undefined;
+const sockets = new Set<Socket>();
+const environments = new Set<string>();
+
+/** The engine "comes back": a unix socket at socketPath that forwards every connection to the real one. */
+async function bringDockerBack(): Promise<void> {
+  proxy = createServer((client) => {
+    const upstream = connectSocket(DOCKER_SOCKET);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => proxy!.listen(socketPath, resolve));
+}
+
+before(async () => {
+  slipway = await startSlipway({ edgePorts: edgePorts(23), name: 'missing-docker', env: { DOCKER_HOST: address } });
+});
+
+after(async () => {
+  slipway?.events.close();
+  await slipway?.server.dispose();
+  for (const s of sockets) s.destroy();
+  await new Promise<void>((resolve) => (proxy ? proxy.close(() => resolve()) : resolve()));
+  rmSync(socketPath, { force: true });
+  await cleanupEnvironments(environments);
+});
+
+test('without Docker the server serves and says why; once Docker answers it connects and deploys', async () => {
+  const { api, server } = slipway!;
+
+  // The log says what is wrong and how to fix it.
+  const outage = await server.waitForRecord((r) => typeof r.msg === 'string' && r.msg.includes('Docker Engine is unreachable'), 10_000);
+  assert.match(String(outage.msg), new RegExp(`${address}.*start Docker, or set DOCKER_HOST`));
+
+  // /readyz: 503 naming the dependency, its address and the fix.
+  const notReady = await fetch(`${server.url}/readyz`);
+  assert.equal(notReady.status, 503);
+  const body = (await notReady.json()) as { error: { code: string; message: string; details: Array<{ name: string; address: string }> } };
+  assert.equal(body.error.code, 'UPSTREAM_UNAVAILABLE');
+  assert.match(body.error.message, /DOCKER_HOST/);
+  assert.deepEqual(
+    body.error.details.map((d) => [d.name, d.address]),
+    [['docker', address]],
+  );
+
+  // The API serves; a docker deploy ends in error naming the address.
+  const project = await api.createProject(uniqueName('nodocker'));
+  const environment = await api.createEnvironment(project.id, 'staging');
+  environments.add(environment.id);
+  const service = await api.createService(environment.id, appService('web'));
+  assert.deepEqual(service.endpoints, []);
+  await api.act(service.id, 'deploy');
+  const failed = await eventually('the deploy to end in error', async () => {
+    const s = await api.service(service.id);
+    return s.state === 'DEPLOYMENT_ERROR' ? s : undefined;
+  });
+  assert.match(failed.statusMessage ?? '', new RegExp(`Docker Engine is unreachable at ${address}.*DOCKER_HOST`));
+  assert.equal(failed.runningState.status, 'UNKNOWN');
+  assert.deepEqual(failed.endpoints, []);
+  const list = await api.expect<{ items: ServiceView[] }>(200, 'GET', `/environments/${environment.id}/services`);
+  assert.equal(list.items[0]?.runningState.status, 'UNKNOWN');
+  assert.ok(!server.exited);
+
+  // Docker answers again: one "connected" line, /readyz 200, and the deploy works.
+  await bringDockerBack();
+  await server.waitForRecord((r) => r.msg === `connected to the Docker Engine at ${address}`, 30_000);
+  await eventually('/readyz to answer 200', async () => (await fetch(`${server.url}/readyz`)).status === 200);
+  await api.act(service.id, 'redeploy');
+  const deployed = await eventually('the deploy to succeed', async () => {
+    const s = await api.service(service.id);
+    if (s.state === 'DEPLOYMENT_ERROR' && !s.statusMessage?.includes('unreachable')) throw new Error(`deploy failed: ${s.statusMessage}`);
+    return s.state === 'DEPLOYED' ? s : undefined;
+  }, 60_000);
+  assert.equal(deployed.runningState.status, 'RUNNING');
+  assert.equal(await httpGet(await endpointOf(api, service.id)), 'v1');
+  assert.equal(server.records.filter((r) => typeof r.msg === 'string' && r.msg.startsWith('connected to the Docker Engine')).length, 1);
+});
