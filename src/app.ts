@@ -15,6 +15,7 @@ import { EdgeProxy } from './runtime/docker/edge-proxy.js';
 import { KubernetesRuntimes } from './runtime/kubernetes/per-environment.js';
 import { createStore } from './store/create-store.js';
 import { PostgresEventRelay } from './store/postgres-event-relay.js';
+import { waitForDatabase } from './store/wait-for-database.js';
 
 export interface RunningSlipway {
   /** Where the API listens, e.g. http://127.0.0.1:8080. */
@@ -26,6 +27,8 @@ export interface RunningSlipway {
 
 /** Wires the store, the runtimes, the engine and the API together, and listens. */
 export async function startSlipway(config: Config, logger: Logger): Promise<RunningSlipway> {
+  // PostgreSQL down or still starting: wait for it (each retry logged), rather than exit.
+  if (config.databaseUrl) await waitForDatabase(config.databaseUrl, { log: logger.child({ component: 'store' }) });
   const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, secretKey: config.secretKey });
   const proxy = new EdgeProxy();
   const docker = new DockerRuntime({
