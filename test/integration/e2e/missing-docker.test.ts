@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { connect as connectSocket, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ServiceView } from '../../support/api-client.js';
+import { SocketProxy } from '../../support/socket-proxy.js';
 import { appService, cleanupEnvironments, edgePorts, endpointOf, eventually, httpGet, startSlipway, uniqueName, type Slipway } from './helpers.js';
 
 /**
@@ -20,23 +20,8 @@ const DOCKER_SOCKET = '/var/run/docker.sock';
 const socketPath = join(tmpdir(), `slipway-docker-${randomBytes(4).toString('hex')}.sock`);
 const address = `unix://${socketPath}`;
 let slipway: Slipway | undefined;
-let proxy: Server | undefined;
-const sockets = new Set<Socket>();
+let proxy: SocketProxy | undefined;
 const environments = new Set<string>();
-
-/** The engine "comes back": a unix socket at socketPath that forwards every connection to the real one. */
-async function bringDockerBack(): Promise<void> {
-  proxy = createServer((client) => {
-    const upstream = connectSocket(DOCKER_SOCKET);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => undefined);
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => proxy!.listen(socketPath, resolve));
-}
 
 before(async () => {
   slipway = await startSlipway({ edgePorts: edgePorts(23), name: 'missing-docker', env: { DOCKER_HOST: address } });
@@ -45,8 +30,7 @@ before(async () => {
 after(async () => {
   slipway?.events.close();
   await slipway?.server.dispose();
-  for (const s of sockets) s.destroy();
-  await new Promise<void>((resolve) => (proxy ? proxy.close(() => resolve()) : resolve()));
+  await proxy?.close();
   rmSync(socketPath, { force: true });
   await cleanupEnvironments(environments);
 });
@@ -88,7 +72,7 @@ test('without Docker the server serves and says why; once Docker answers it conn
   assert.ok(!server.exited);
 
   // Docker answers again: one "connected" line, /readyz 200, and the deploy works.
-  await bringDockerBack();
+  proxy = await SocketProxy.listen({ path: socketPath }, { path: DOCKER_SOCKET });
   await server.waitForRecord((r) => r.msg === `connected to the Docker Engine at ${address}`, 30_000);
   await eventually('/readyz to answer 200', async () => (await fetch(`${server.url}/readyz`)).status === 200);
   await api.act(service.id, 'redeploy');

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { connect as connectSocket, createServer, type Server, type Socket } from 'node:net';
 import { after, test } from 'node:test';
 import pg from 'pg';
 import { SlipwayApi } from '../../support/api-client.js';
 import { SlipwayProcess } from '../../support/slipway-process.js';
+import { SocketProxy, closedPort } from '../../support/socket-proxy.js';
 import { edgePorts } from './helpers.js';
 
 /**
@@ -21,8 +21,7 @@ const PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
 const upstream = new URL(SERVER_URL);
 
 let server: SlipwayProcess | undefined;
-let proxy: Server | undefined;
-const sockets = new Set<Socket>();
+let proxy: SocketProxy | undefined;
 
 async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: SERVER_URL });
@@ -34,33 +33,9 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** A port nothing listens on: bound by the system, then released. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
-/** The database "comes up" on that port: every connection forwarded to the real PostgreSQL. */
-async function listenOn(port: number): Promise<void> {
-  proxy = createServer((client) => {
-    const up = connectSocket(Number(upstream.port || 5432), upstream.hostname);
-    for (const s of [client, up]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => undefined);
-    }
-    client.pipe(up).pipe(client);
-  });
-  await new Promise<void>((resolve) => proxy!.listen(port, '127.0.0.1', resolve));
-}
-
 after(async () => {
   await server?.dispose();
-  for (const s of sockets) s.destroy();
-  await new Promise<void>((resolve) => (proxy ? proxy.close(() => resolve()) : resolve()));
+  await proxy?.close();
   await admin(async (c) => {
     await c.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
     await c.query(`DROP ROLE IF EXISTS ${ROLE}`);
@@ -90,7 +65,7 @@ test('an unreachable PostgreSQL is retried, logged with the password masked, and
   assert.ok(!spawned.exited, 'the server must wait, not exit');
 
   // The database answers there: the server starts and serves.
-  await listenOn(port);
+  proxy = await SocketProxy.listen({ port }, { host: upstream.hostname, port: Number(upstream.port || 5432) });
   server = await starting;
   const api = new SlipwayApi(server.url, server.token);
   await api.expect(200, 'GET', '/projects');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { ServiceView } from '../../support/api-client.js';
+import { closedPort } from '../../support/socket-proxy.js';
 import { appService, edgePorts, eventually, startSlipway, uniqueName, type Slipway } from './helpers.js';
 
 /**
@@ -12,15 +12,6 @@ import { appService, edgePorts, eventually, startSlipway, uniqueName, type Slipw
  */
 
 let slipway: Slipway | undefined;
-
-/** A port nothing listens on: bound by the system, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function unreachableKubeconfig(port: number): string {
   return JSON.stringify({
