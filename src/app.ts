@@ -31,7 +31,10 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
   if (config.databaseUrl) await waitForDatabase(config.databaseUrl, { log: logger.child({ component: 'store' }) });
   const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, secretKey: config.secretKey });
   const proxy = new EdgeProxy();
+  // One engine client: image builds and the docker runtime share its connection (and its outage message).
+  const dockerClient = new Docker();
   const docker = new DockerRuntime({
+    docker: dockerClient,
     proxy,
     hostPorts: store,
     publicHost: config.publicHost,
@@ -47,7 +50,7 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
   });
   const builder = new BuildPipeline({
     git,
-    images: new ImageBuilder(new Docker(), config.registry, registry),
+    images: new ImageBuilder(dockerClient, config.registry, registry, (work) => docker.onEngine(work)),
     registry: config.registry,
     workspacesDir: workspacesDir(config.dataDir),
     buildTimeoutMs: config.buildTimeoutMs,

@@ -87,6 +87,11 @@ export class DockerRuntime implements Runtime {
     this.connection = new DockerConnection(this.docker, { log: (message, level) => this.log(message, level), onConnected: () => this.adopt() });
   }
 
+  /** Runs a call on this runtime's engine (image builds share it): an unreachable engine fails with its address and the fix. */
+  onEngine<T>(work: () => Promise<T>): Promise<T> {
+    return this.connection.call(work);
+  }
+
   /** Whether the engine answers, for /readyz and the console. */
   status(): DependencyStatus {
     return this.connection.status();

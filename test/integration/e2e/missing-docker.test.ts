@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ServiceView } from '../../support/api-client.js';
 import { SocketProxy } from '../../support/socket-proxy.js';
+import { GitRepo } from '../build/git-repo.js';
 import { appService, cleanupEnvironments, edgePorts, endpointOf, eventually, httpGet, startSlipway, uniqueName, type Slipway } from './helpers.js';
 
 /**
@@ -22,6 +23,17 @@ const address = `unix://${socketPath}`;
 let slipway: Slipway | undefined;
 let proxy: SocketProxy | undefined;
 const environments = new Set<string>();
+let repo: GitRepo | undefined;
+
+/** An application built from a git repository (the image build needs the engine too). */
+function gitApp(name: string) {
+  return {
+    name,
+    type: 'application',
+    source: { git: { url: repo!.fileUrl, branch: 'main', rootPath: '/' } },
+    settings: { memoryMb: 32, cpu: 100 },
+  };
+}
 
 before(async () => {
   slipway = await startSlipway({ edgePorts: edgePorts(23), name: 'missing-docker', env: { DOCKER_HOST: address } });
@@ -32,6 +44,7 @@ after(async () => {
   await slipway?.server.dispose();
   await proxy?.close();
   rmSync(socketPath, { force: true });
+  if (repo) rmSync(repo.root, { recursive: true, force: true });
   await cleanupEnvironments(environments);
 });
 
@@ -70,6 +83,18 @@ test('without Docker the server serves and says why; once Docker answers it conn
   const list = await api.expect<{ items: ServiceView[] }>(200, 'GET', `/environments/${environment.id}/services`);
   assert.equal(list.items[0]?.runningState.status, 'UNKNOWN');
   assert.ok(!server.exited);
+
+  // A git application: its image build needs the engine, and says so.
+  repo = new GitRepo();
+  repo.writeApp('', 'v1');
+  repo.commit('v1');
+  const app = await api.createService(environment.id, gitApp('app'));
+  await api.act(app.id, 'deploy');
+  const unbuilt = await eventually('the build to end in error', async () => {
+    const s = await api.service(app.id);
+    return s.state === 'BUILD_ERROR' || s.state === 'DEPLOYMENT_ERROR' ? s : undefined;
+  });
+  assert.match(unbuilt.statusMessage ?? '', new RegExp(`Docker Engine is unreachable at ${address}.*DOCKER_HOST`));
 
   // Docker answers again: one "connected" line, /readyz 200, and the deploy works.
   proxy = await SocketProxy.listen({ path: socketPath }, { path: DOCKER_SOCKET });
