@@ -75,7 +75,10 @@ export class DockerRuntime implements Runtime {
     this.owns = options.owns ?? (async () => true);
     this.monitor = new InstanceMonitor(this.docker, {
       onReadyChange: (instance) => this.onReadyChange(instance),
-      log: this.log,
+      // While the engine is away its checks fail every period: the outage is logged once instead.
+      log: (message) => {
+        if (this.connection.available) this.log(message);
+      },
     });
     this.parts = {
       docker: this.docker,

@@ -108,5 +108,18 @@ test('without Docker the server serves and says why; once Docker answers it conn
   }, 60_000);
   assert.equal(deployed.runningState.status, 'RUNNING');
   assert.equal(await httpGet(await endpointOf(api, service.id)), 'v1');
-  assert.equal(server.records.filter((r) => typeof r.msg === 'string' && r.msg.startsWith('connected to the Docker Engine')).length, 1);
+  const connectedLines = () => server.records.filter((r) => typeof r.msg === 'string' && r.msg.startsWith('connected to the Docker Engine')).length;
+  assert.equal(connectedLines(), 1);
+
+  // Docker goes away while Slipway runs, and comes back: noticed, then connected again; the
+  // service kept running and still answers through its endpoint.
+  await proxy.close();
+  proxy = undefined;
+  rmSync(socketPath, { force: true });
+  await eventually('/readyz to answer 503', async () => (await fetch(`${server.url}/readyz`)).status === 503, 30_000);
+  proxy = await SocketProxy.listen({ path: socketPath }, { path: DOCKER_SOCKET });
+  await eventually('a second connected line', async () => connectedLines() === 2, 30_000);
+  await eventually('/readyz to answer 200', async () => (await fetch(`${server.url}/readyz`)).status === 200);
+  assert.equal(await httpGet(await endpointOf(api, service.id)), 'v1');
+  assert.equal((await api.service(service.id)).state, 'DEPLOYED');
 });
