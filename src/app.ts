@@ -15,6 +15,7 @@ import { EdgeProxy } from './runtime/docker/edge-proxy.js';
 import { KubernetesRuntimes } from './runtime/kubernetes/per-environment.js';
 import { createStore } from './store/create-store.js';
 import { PostgresEventRelay } from './store/postgres-event-relay.js';
+import { waitForDatabase } from './store/wait-for-database.js';
 
 export interface RunningSlipway {
   /** Where the API listens, e.g. http://127.0.0.1:8080. */
@@ -26,15 +27,20 @@ export interface RunningSlipway {
 
 /** Wires the store, the runtimes, the engine and the API together, and listens. */
 export async function startSlipway(config: Config, logger: Logger): Promise<RunningSlipway> {
+  // PostgreSQL down or still starting: wait for it (each retry logged), rather than exit.
+  if (config.databaseUrl) await waitForDatabase(config.databaseUrl, { log: logger.child({ component: 'store' }) });
   const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, secretKey: config.secretKey });
   const proxy = new EdgeProxy();
+  // One engine client: image builds and the docker runtime share its connection (and its outage message).
+  const dockerClient = new Docker();
   const docker = new DockerRuntime({
+    docker: dockerClient,
     proxy,
     hostPorts: store,
     publicHost: config.publicHost,
     hostPortRange: config.edgePorts,
     owns: async (serviceId) => (await store.getService(serviceId)) !== undefined,
-    log: (message) => logger.info({ component: 'docker' }, message),
+    log: (message, level = 'info') => logger[level]({ component: 'docker' }, message),
   });
   const registry = new RegistryClient();
   const git = new GitClient({
@@ -44,7 +50,7 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
   });
   const builder = new BuildPipeline({
     git,
-    images: new ImageBuilder(new Docker(), config.registry, registry),
+    images: new ImageBuilder(dockerClient, config.registry, registry, (work) => docker.onEngine(work)),
     registry: config.registry,
     workspacesDir: workspacesDir(config.dataDir),
     buildTimeoutMs: config.buildTimeoutMs,
@@ -73,6 +79,7 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     bootstrapToken: config.bootstrapToken,
     authFailureLimits: { maxFailures: config.authFailuresPerMinute },
     git: { headCommit: (source) => git.headCommit(source), listCommits: (source, limit) => git.listCommits(source, limit) },
+    dependencies: () => [docker.status()],
   });
   // Processes sharing PostgreSQL show each other's events; SQLite has one process.
   const relay = config.databaseUrl

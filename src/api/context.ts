@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Environment, GitSource, Origin, Project, Service } from '../domain/index.js';
 import type { ControlPlane } from '../engine/control-plane.js';
 import type { Deployment, Store } from '../store/store.js';
+import type { DependencyStatus } from '../runtime/dependency-status.js';
 import { notFound } from './errors.js';
 
 /** A commit of a branch, as `GET /services/{id}/versions` lists them for git sources. */
@@ -27,6 +28,8 @@ export interface ApiDeps {
   controlPlane: ControlPlane;
   listImageTags: (imageName: string) => Promise<string[]>;
   git?: GitLookup;
+  /** What the server depends on besides its database (the Docker Engine), for /readyz. */
+  dependencies?: () => DependencyStatus[];
 }
 
 export type Api = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;

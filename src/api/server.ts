@@ -25,6 +25,8 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { installStreamRevocation } from './stream-revocation.js';
 import { installValidation } from './validation.js';
 
+import type { DependencyStatus } from '../runtime/dependency-status.js';
+
 export const API_PREFIX = '/api/v1';
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -40,6 +42,8 @@ export interface ServerDeps {
   consoleDir?: string | false;
   /** Failed authentications allowed per client address (default 20 a minute). */
   authFailureLimits?: Partial<AuthFailureLimits>;
+  /** What the server depends on besides its database (the Docker Engine), for /readyz. */
+  dependencies?: () => DependencyStatus[];
 }
 
 /** Never log bodies (secret env values) nor credentials. */
@@ -86,6 +90,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     controlPlane: deps.controlPlane,
     listImageTags: deps.listImageTags,
     ...(deps.git ? { git: deps.git } : {}),
+    ...(deps.dependencies ? { dependencies: deps.dependencies } : {}),
   };
 
   healthRoutes(app, apiDeps);

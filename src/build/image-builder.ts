@@ -36,11 +36,15 @@ interface ProgressEvent {
   aux?: { ID?: string; Digest?: string };
 }
 
+/** Runs a call on the engine; the server's turns an unreachable engine into a message naming its address and the fix. */
+export type EngineCall = <T>(work: () => Promise<T>) => Promise<T>;
+
 export class ImageBuilder {
   constructor(
     private readonly docker: Docker,
     private readonly registry: string | undefined,
     private readonly registryClient: RegistryClient = new RegistryClient(),
+    private readonly onEngine: EngineCall = (work) => work(),
   ) {}
 
   /** In the registry when one is configured, else in the local engine. */
@@ -55,7 +59,7 @@ export class ImageBuilder {
       }
     }
     try {
-      await this.docker.getImage(`${name}:${tag}`).inspect();
+      await this.onEngine(() => this.docker.getImage(`${name}:${tag}`).inspect());
       return true;
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return false;
@@ -70,10 +74,13 @@ export class ImageBuilder {
    */
   async build(context: { dir: string; entries: string[]; dockerfile: string }, ref: string, out: BuildOutput): Promise<string> {
     out.signal.throwIfAborted();
-    const stream = (await this.docker.buildImage(
-      await contextTar(context.dir, context.entries, context.dockerfile),
-      // dockerode's types lack abortSignal, which its modem honours.
-      { t: ref, dockerfile: context.dockerfile, rm: true, forcerm: true, abortSignal: out.signal } as Docker.ImageBuildOptions,
+    const tar = await contextTar(context.dir, context.entries, context.dockerfile);
+    const stream = (await this.onEngine(() =>
+      this.docker.buildImage(
+        tar,
+        // dockerode's types lack abortSignal, which its modem honours.
+        { t: ref, dockerfile: context.dockerfile, rm: true, forcerm: true, abortSignal: out.signal } as Docker.ImageBuildOptions,
+      ),
     )) as NodeJS.ReadableStream & { destroy?: (error?: Error) => void };
     await this.follow(stream, out, (event) => {
       if (typeof event.stream === 'string') return event.stream;
@@ -88,7 +95,9 @@ export class ImageBuilder {
   /** Pushes name:tag (Docker wants an X-Registry-Auth header even for a registry without auth: an empty one). */
   async push(name: string, tag: string, out: BuildOutput): Promise<void> {
     out.signal.throwIfAborted();
-    const stream = (await this.docker.getImage(`${name}:${tag}`).push({ tag, authconfig: {}, abortSignal: out.signal } as Docker.ImagePushOptions)) as NodeJS.ReadableStream & {
+    const stream = (await this.onEngine(() =>
+      this.docker.getImage(`${name}:${tag}`).push({ tag, authconfig: {}, abortSignal: out.signal } as Docker.ImagePushOptions),
+    )) as NodeJS.ReadableStream & {
       destroy?: (error?: Error) => void;
     };
     await this.follow(stream, out, (event) => {

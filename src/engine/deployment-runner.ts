@@ -213,10 +213,14 @@ async function execute(
   }
 
   if (operation === 'deploy' && touched.length > 0) {
-    await runtime.prepareEnvironment(environmentTarget(project, environment), {
-      signal,
-      log: (level, message) => void journal.log(null, 'DEPLOY', level, message),
-    });
+    const log: OperationContext['log'] = (level, message) => void journal.log(null, 'DEPLOY', level, message);
+    try {
+      await runtime.prepareEnvironment(environmentTarget(project, environment), { signal, log });
+    } catch (err) {
+      // An unreachable runtime (cluster, Docker Engine) is not a crash of the deployment: each
+      // service's deploy prepares the environment again and ends in error with the reason.
+      log('error', `cannot prepare the environment: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   const result = await runStages(runnable, { maxParallel: environment.settings.maxParallelDeploys, signal, firstError });

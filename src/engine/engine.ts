@@ -357,6 +357,12 @@ export class Engine implements ControlPlane {
   async endpoints(serviceId: string): Promise<Endpoint[]> {
     const resolved = await this.runtimes.forService(serviceId);
     if (!resolved) return [];
-    return resolved.runtime.endpoints(resolved.target);
+    try {
+      return await resolved.runtime.endpoints(resolved.target);
+    } catch (err) {
+      // An unreachable runtime shows no endpoints: a read of the service never fails on it.
+      this.logger.warn({ err, serviceId }, 'endpoints unknown: the runtime did not answer');
+      return [];
+    }
   }
 }

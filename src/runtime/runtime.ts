@@ -188,7 +188,7 @@ export interface Runtime {
   /** The running status observed now, with per-instance detail. UNKNOWN when unreachable. */
   observe(target: ServiceTarget): Promise<RunningState>;
 
-  /** Where the service's public ports are reachable. */
+  /** Where the service's public ports are reachable; none when the runtime is unreachable (never throws for that). */
   endpoints(target: ServiceTarget): Promise<Endpoint[]>;
 
   /**

@@ -32,6 +32,8 @@ export interface SlipwayProcessOptions {
   env?: Record<string, string>;
   /** Shown in diagnostics. */
   name?: string;
+  /** Called with the process as soon as it is spawned, before it listens (to watch its start). */
+  onSpawn?: (server: SlipwayProcess) => void;
 }
 
 export interface LogRecord {
@@ -144,6 +146,7 @@ export class SlipwayProcess {
     else delete env.SLIPWAY_DATABASE_URL;
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'server'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new SlipwayProcess(options, ownsDataDir, child);
+    options.onSpawn?.(server);
     try {
       const record = await server.waitForRecord((r) => r.msg === 'Slipway is listening', START_TIMEOUT_MS);
       server.url = String(record.url);

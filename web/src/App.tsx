@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { SlipwayClient } from './api/client.js';
 import type { Role } from './api/types.js';
 import { Loading } from './components/Async.js';
+import { DependencyBanner } from './components/DependencyBanner.js';
 import { ToastProvider } from './components/Toasts.js';
 import { EventsProvider, useLive } from './events.js';
 import { DeploymentPage } from './pages/DeploymentPage.js';
@@ -66,6 +67,7 @@ function Shell({ session }: { session: Session }) {
           Sign out
         </button>
       </header>
+      <DependencyBanner />
       <main id="main" className="content" tabIndex={-1}>
         <Routes />
       </main>

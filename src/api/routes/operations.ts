@@ -6,7 +6,7 @@ import { ErrorResponse, errorResponses } from '../schemas/common.js';
 const Health = Type.Object({ status: Type.String() });
 
 /** Health probes (no token: load balancers and orchestrators call them) and metrics. */
-export function healthRoutes(app: Api, { store }: ApiDeps): void {
+export function healthRoutes(app: Api, { store, dependencies }: ApiDeps): void {
   app.get(
     '/healthz',
     { config: { access: 'public' }, schema: { tags: ['operations'], summary: 'The process is alive', security: [], response: { 200: Health } } },
@@ -16,16 +16,34 @@ export function healthRoutes(app: Api, { store }: ApiDeps): void {
     '/readyz',
     {
       config: { access: 'public' },
-      schema: { tags: ['operations'], summary: 'The process can serve: its database answers', security: [], response: { 200: Health, 503: ErrorResponse } },
+      schema: {
+        tags: ['operations'],
+        summary: 'The process can serve: its database answers, and so does the Docker Engine',
+        description:
+          'A 503 names what does not answer and how to fix it (error.details: [{ name, address, message }]). ' +
+          'The API keeps serving meanwhile: kubernetes environments work without Docker.',
+        security: [],
+        response: { 200: Health, 503: ErrorResponse },
+      },
     },
     async (request, reply) => {
       try {
         await store.countTokens();
-        return { status: 'ready' };
       } catch (err) {
         request.log.error({ err }, 'readiness check failed');
         return reply.code(503).send({ error: { code: 'INTERNAL', message: 'the database does not answer' } });
       }
+      const unavailable = (dependencies?.() ?? []).filter((d) => !d.available);
+      if (unavailable.length > 0) {
+        return reply.code(503).send({
+          error: {
+            code: 'UPSTREAM_UNAVAILABLE',
+            message: unavailable.map((d) => d.message ?? `${d.name} is unavailable at ${d.address}`).join('; '),
+            details: unavailable.map(({ name, address, message }) => ({ name, address, message })),
+          },
+        });
+      }
+      return { status: 'ready' };
     },
   );
 }

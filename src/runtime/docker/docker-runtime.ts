@@ -3,6 +3,8 @@ import type { PortSetting } from '../../domain/model.js';
 import type { RunningState } from '../../domain/statuses.js';
 import type { Store } from '../../store/store.js';
 import type { Endpoint, EnvironmentTarget, JobResult, JobSpec, OperationContext, RolloutSpec, Runtime, ServiceTarget } from '../runtime.js';
+import type { DependencyStatus } from '../dependency-status.js';
+import { DockerConnection, isConnectionError } from './docker-connection.js';
 import { HostPortTakenError, type EdgeProxy } from './edge-proxy.js';
 import { instanceIp, isNotFound } from './instance-ip.js';
 import { InstanceMonitor, type TrackedInstance } from './instance-monitor.js';
@@ -38,8 +40,8 @@ export interface DockerRuntimeOptions {
    * Slipway installations may share the engine. Default: every Slipway container.
    */
   owns?: (serviceId: string) => Promise<boolean>;
-  /** Background messages (monitor, event stream, start()); no deployment to log them to. */
-  log?: (message: string) => void;
+  /** Background messages (monitor, event stream, start(), the engine's connection); no deployment to log them to. */
+  log?: (message: string, level?: 'info' | 'warn') => void;
 }
 
 /**
@@ -56,7 +58,8 @@ export class DockerRuntime implements Runtime {
   private readonly range: { from: number; to: number };
   private readonly parts: RuntimeParts;
   private readonly monitor: InstanceMonitor;
-  private readonly log: (message: string) => void;
+  private readonly log: (message: string, level?: 'info' | 'warn') => void;
+  private readonly connection: DockerConnection;
   private readonly owns: (serviceId: string) => Promise<boolean>;
   private readonly listeners = new Set<(serviceId: string) => void>();
   /** Public ports routed per service: endpoints() reports them with their protocol. */
@@ -75,7 +78,10 @@ export class DockerRuntime implements Runtime {
     this.owns = options.owns ?? (async () => true);
     this.monitor = new InstanceMonitor(this.docker, {
       onReadyChange: (instance) => this.onReadyChange(instance),
-      log: this.log,
+      // While the engine is away its checks fail every period: the outage is logged once instead.
+      log: (message) => {
+        if (this.connection.available) this.log(message);
+      },
     });
     this.parts = {
       docker: this.docker,
@@ -84,9 +90,24 @@ export class DockerRuntime implements Runtime {
       drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
       stopTimeoutSeconds: options.stopTimeoutSeconds ?? 10,
     };
+    this.connection = new DockerConnection(this.docker, { log: (message, level) => this.log(message, level), onConnected: () => this.adopt() });
   }
 
-  async prepareEnvironment(env: EnvironmentTarget, ctx: OperationContext): Promise<void> {
+  /** Runs a call on this runtime's engine (image builds share it): an unreachable engine fails with its address and the fix. */
+  onEngine<T>(work: () => Promise<T>): Promise<T> {
+    return this.connection.call(work);
+  }
+
+  /** Whether the engine answers, for /readyz and the console. */
+  status(): DependencyStatus {
+    return this.connection.status();
+  }
+
+  prepareEnvironment(env: EnvironmentTarget, ctx: OperationContext): Promise<void> {
+    return this.connection.call(() => this.ensureNetwork(env, ctx));
+  }
+
+  private async ensureNetwork(env: EnvironmentTarget, ctx: OperationContext): Promise<void> {
     const name = networkName(env.environmentId);
     try {
       await this.docker.getNetwork(name).inspect();
@@ -104,27 +125,31 @@ export class DockerRuntime implements Runtime {
   }
 
   resolveImage(image: { name: string; tag: string }, ctx: OperationContext): Promise<string> {
-    return resolveImage(this.docker, image, ctx);
+    return this.connection.call(() => resolveImage(this.docker, image, ctx));
   }
 
   async runningSpecHash(target: ServiceTarget): Promise<string | null> {
-    const running = (await listInstances(this.docker, target.serviceId)).filter((c) => c.State === 'running');
+    const running = (await this.connection.call(() => listInstances(this.docker, target.serviceId))).filter((c) => c.State === 'running');
     const hashes = new Set(running.map((c) => c.Labels[LABEL.specHash] ?? ''));
     if (running.length === 0 || hashes.size !== 1) return null;
     const [hash] = hashes;
     return hash ? hash : null;
   }
 
-  async deploy(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
-    await this.prepareEnvironment(target, ctx);
-    await this.ensureVolumes(target, spec);
-    await this.ensureRoutes(target.serviceId, spec.ports, (message) => ctx.log('warn', message));
-    await rollout(this.parts, target, spec, ctx);
+  deploy(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
+    return this.connection.call(async () => {
+      await this.ensureNetwork(target, ctx);
+      await this.ensureVolumes(target, spec);
+      await this.ensureRoutes(target.serviceId, spec.ports, (message) => ctx.log('warn', message));
+      await rollout(this.parts, target, spec, ctx);
+    });
   }
 
-  async runJob(target: ServiceTarget, spec: JobSpec, ctx: OperationContext): Promise<JobResult> {
-    await this.prepareEnvironment(target, ctx);
-    return runJobContainer(this.docker, target, spec, ctx);
+  runJob(target: ServiceTarget, spec: JobSpec, ctx: OperationContext): Promise<JobResult> {
+    return this.connection.call(async () => {
+      await this.ensureNetwork(target, ctx);
+      return runJobContainer(this.docker, target, spec, ctx);
+    });
   }
 
   async restart(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
@@ -133,7 +158,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async settle(target: ServiceTarget, keepSpecHash: string | null, ctx: OperationContext): Promise<void> {
-    const instances = await listInstances(this.docker, target.serviceId);
+    const instances = await this.connection.call(() => listInstances(this.docker, target.serviceId));
     const isKept = (c: Docker.ContainerInfo): boolean => keepSpecHash !== null && c.Labels[LABEL.specHash] === keepSpecHash;
     if (keepSpecHash !== null && !instances.some(isKept)) return;
     for (const c of instances) {
@@ -143,14 +168,22 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async stop(target: ServiceTarget, ctx: OperationContext): Promise<void> {
+  stop(target: ServiceTarget, ctx: OperationContext): Promise<void> {
+    return this.connection.call(() => this.removeInstances(target, ctx));
+  }
+
+  private async removeInstances(target: ServiceTarget, ctx: OperationContext): Promise<void> {
     const containers = await listInstances(this.docker, target.serviceId);
     await Promise.all(containers.map((c) => retire(this.parts, c.Id, readInstanceLabels(c.Labels))));
     ctx.log('info', `stopped ${containers.length} instance(s); volumes kept`);
   }
 
-  async delete(target: ServiceTarget, options: { keepData: boolean }, ctx: OperationContext): Promise<void> {
-    await this.stop(target, ctx);
+  delete(target: ServiceTarget, options: { keepData: boolean }, ctx: OperationContext): Promise<void> {
+    return this.connection.call(() => this.removeService(target, options, ctx));
+  }
+
+  private async removeService(target: ServiceTarget, options: { keepData: boolean }, ctx: OperationContext): Promise<void> {
+    await this.removeInstances(target, ctx);
     if (!options.keepData) {
       const { Volumes } = await this.docker.listVolumes({ filters: serviceFilter(target.serviceId) });
       for (const volume of Volumes ?? []) {
@@ -168,7 +201,7 @@ export class DockerRuntime implements Runtime {
   async deleteEnvironment(env: EnvironmentTarget, ctx: OperationContext): Promise<void> {
     const name = networkName(env.environmentId);
     try {
-      await this.docker.getNetwork(name).remove();
+      await this.connection.call(() => this.docker.getNetwork(name).remove());
       ctx.log('info', `removed network ${name}`);
     } catch (error) {
       if (!isNotFound(error)) throw error;
@@ -180,6 +213,8 @@ export class DockerRuntime implements Runtime {
   }
 
   async endpoints(target: ServiceTarget): Promise<Endpoint[]> {
+    // The engine away: nothing is known to run, so nothing is shown as reachable.
+    if (!this.connection.available) return [];
     let ports = this.routed.get(target.serviceId);
     if (!ports) {
       const containers = await listInstances(this.docker, target.serviceId).catch(() => []);
@@ -203,11 +238,19 @@ export class DockerRuntime implements Runtime {
   }
 
   /**
-   * Picks up the instances a previous control plane left: opens their public routes, and
-   * puts into the proxy those that pass their readiness check now; the monitor keeps at it.
+   * Connects to the engine and picks up what it runs (adopt). An engine that does not answer
+   * does not stop the server: the outage is logged, and adopt runs once it answers.
    */
   async start(): Promise<void> {
     this.closed = false;
+    await this.connection.open();
+  }
+
+  /**
+   * Picks up the instances a previous control plane left: opens their public routes, and
+   * puts into the proxy those that pass their readiness check now; the monitor keeps at it.
+   */
+  private async adopt(): Promise<void> {
     this.startEvents();
     const containers = await this.docker.listContainers({ all: true, filters: managedFilter });
     const checks: Array<Promise<void>> = [];
@@ -219,6 +262,11 @@ export class DockerRuntime implements Runtime {
       } catch (error) {
         this.log(`start: cannot route the public ports of service ${labels.serviceId}: ${(error as Error).message}`);
       }
+      // Back after an outage: instances still tracked keep their readiness (and their traffic).
+      if (this.monitor.get(c.Id)) {
+        checks.push(this.monitor.checkNow(c.Id));
+        continue;
+      }
       const info = await inspectOrNull(this.docker, c.Id);
       if (!info) continue;
       this.monitor.track(c.Id, labels, { ready: false, ip: instanceIp(info, labels.environmentId), startedAt: info.State.StartedAt });
@@ -229,6 +277,7 @@ export class DockerRuntime implements Runtime {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.connection.close();
     this.monitor.close();
     if (this.eventsRetry) clearTimeout(this.eventsRetry);
     const events = this.events as (NodeJS.ReadableStream & { destroy?: () => void }) | null;
@@ -300,7 +349,8 @@ export class DockerRuntime implements Runtime {
 
   /** One Docker event stream for Slipway's containers: pokes the monitor and tells watchers. */
   private startEvents(): void {
-    if (this.events || this.closed) return;
+    // While the engine is away, the connection's retries bring the stream back (adopt).
+    if (this.events || this.closed || !this.connection.available) return;
     const filters = { type: ['container' as const], label: managedFilter.label };
     this.docker.getEvents({ filters }).then(
       (stream) => {
@@ -326,6 +376,7 @@ export class DockerRuntime implements Runtime {
         stream.on('error', reconnect);
       },
       (error: unknown) => {
+        if (isConnectionError(error)) return this.connection.lost(error);
         this.log(`docker events: ${(error as Error).message}`);
         this.scheduleEventsRetry();
       },

@@ -98,8 +98,13 @@ export class KubernetesRuntimes implements Runtime {
     }
   }
 
+  /** None while the cluster does not answer (like observe's UNKNOWN): reads of the service never fail on it. */
   async endpoints(target: ServiceTarget): Promise<Endpoint[]> {
-    return (await this.runtimeFor(target.environmentId)).endpoints(target);
+    try {
+      return await (await this.runtimeFor(target.environmentId)).endpoints(target);
+    } catch {
+      return [];
+    }
   }
 
   /** Every cluster's pod watch reports here, those of clusters first used later too. */

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { SlipwayProcess } from '../../support/slipway-process.js';
+import { SocketProxy } from '../../support/socket-proxy.js';
+import { REPO, launchBrowser, openPage, screenshot, type WatchedPage } from './browser.js';
+
+/**
+ * The console says when the server's Docker Engine does not answer (from GET /readyz): a banner
+ * naming where it was looked for and how to fix it, gone once the engine answers.
+ */
+
+const UI_MS = 30_000;
+const socketPath = join(tmpdir(), `slipway-console-docker-${randomBytes(4).toString('hex')}.sock`);
+const address = `unix://${socketPath}`;
+let server: SlipwayProcess | undefined;
+let browser: Browser | undefined;
+let watched: WatchedPage | undefined;
+let proxy: SocketProxy | undefined;
+
+before(async () => {
+  const build = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: REPO, stdio: 'inherit' });
+  assert.equal(build.status, 0, 'npm run build:web failed');
+  server = await SlipwayProcess.start({ edgePorts: '26110-26119', name: 'console-banner', env: { DOCKER_HOST: address } });
+  browser = await launchBrowser();
+  watched = await openPage(browser);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.dispose();
+  await proxy?.close();
+  rmSync(socketPath, { force: true });
+});
+
+test('a banner names the unreachable Docker Engine and the fix, and goes once it answers', async () => {
+  const { page, errors } = watched!;
+  await page.goto(`${server!.url}/`);
+  await page.getByLabel('API token').fill(server!.token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor({ timeout: UI_MS });
+
+  const banner = page.getByRole('alert', { name: 'Server dependencies unavailable' });
+  await banner.waitFor({ timeout: UI_MS });
+  const text = (await banner.textContent()) ?? '';
+  assert.match(text, /Docker Engine unavailable\./);
+  assert.ok(text.includes(address), text);
+  assert.match(text, /start Docker, or set DOCKER_HOST/);
+  await screenshot(page, 'docker-unavailable');
+
+  proxy = await SocketProxy.listen({ path: socketPath }, { path: '/var/run/docker.sock' });
+  await banner.waitFor({ state: 'detached', timeout: UI_MS });
+
+  // /readyz answered 503 meanwhile, which Chromium reports as a failed resource load.
+  assert.deepEqual(
+    errors.filter((e) => !/status of 503/.test(e)),
+    [],
+  );
+});
