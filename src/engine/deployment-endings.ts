@@ -54,8 +54,13 @@ export async function endInterrupted(deps: RunnerDeps, deployment: Deployment, p
     const end = interruptedStatus(service.status);
     if (!end) continue;
     try {
-      // Caught mid-rollout: leave it on one version, as a failed rollout would.
-      if (service.status === 'DEPLOYING' || service.status === 'CANCELING') await settle(deps, deployment, serviceId, service.deployedSpecHash);
+      // Caught mid-rollout: leave it on one version, as a failed rollout would. A runtime that
+      // cannot be reached must not leave the service in progress forever: it still ends.
+      if (service.status === 'DEPLOYING' || service.status === 'CANCELING') {
+        await settle(deps, deployment, serviceId, service.deployedSpecHash).catch((err: unknown) =>
+          deps.logger.warn({ err, serviceId }, 'could not settle an interrupted rollout; its instances may run either version'),
+        );
+      }
       await store.setServiceStatus(serviceId, end, message);
       await store.setDeploymentServiceStatus(deployment.id, serviceId, end);
       if (project) {

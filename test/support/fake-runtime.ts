@@ -112,6 +112,14 @@ export class FakeRuntime implements Runtime {
     return { exitCode: exit, outcome: 'exited' };
   }
 
+  /** Set: settle (recovery of a half-done rollout) fails with it, as when the runtime is unreachable. */
+  settleError: Error | undefined;
+
+  async settle(target: ServiceTarget, _keepSpecHash: string | null, _ctx: OperationContext): Promise<void> {
+    this.record('settle', target.serviceName);
+    if (this.settleError) throw this.settleError;
+  }
+
   async restart(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
     this.record('restart', target.serviceName);
     this.restarts.push({ serviceName: target.serviceName, spec });

@@ -325,6 +325,31 @@ describe('engine: recovery after a process died', () => {
     assert.equal((await f.finished(waiting.deploymentId)).status, 'SUCCESS');
     assert.equal(await f.status(other), 'DEPLOYED');
   });
+  test('a service caught mid-rollout still ends DEPLOYMENT_ERROR when its runtime cannot settle it (unreachable)', async () => {
+    const env = await f.environment();
+    const web = await f.container(env, 'stuck');
+    const { deployment } = await f.store.enqueue({
+      environmentId: env,
+      request: { action: 'DEPLOY', level: 'service', serviceIds: [web], versions: {} },
+      origin: 'API',
+      triggeredBy: 'test',
+    });
+    await f.store.claimNext(env, 'dead-process', 60_000);
+    await f.store.recordDeploymentServices(deployment.id, [
+      { serviceId: web, name: 'stuck', type: 'container', stageName: 'containers', stageOrder: 400, version: 'v1', status: 'QUEUED' },
+    ]);
+    await f.store.setServiceStatus(web, 'QUEUED');
+    await f.store.setServiceStatus(web, 'DEPLOYING');
+    f.runtime.settleError = new Error('the Docker Engine is unreachable');
+    try {
+      await f.store.renewLease(deployment.id, 'dead-process', 1);
+      assert.equal((await f.finished(deployment.id)).status, 'ERROR');
+      assert.ok(f.runtime.callsOf('settle').includes('stuck'), 'recovery tried to settle the half-done rollout');
+      assert.equal(await f.status(web), 'DEPLOYMENT_ERROR', 'nothing is left DEPLOYING');
+    } finally {
+      f.runtime.settleError = undefined;
+    }
+  });
 });
 
 describe('engine: an environment on a runtime this server lacks', () => {
