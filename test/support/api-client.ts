@@ -49,6 +49,7 @@ export interface DeploymentView {
   action: string;
   level: string;
   serviceIds: string[];
+  origin?: string;
   status: 'QUEUED' | 'RUNNING' | 'SUCCESS' | 'ERROR' | 'CANCELED' | 'SKIPPED';
   message: string | null;
   createdAt: string;

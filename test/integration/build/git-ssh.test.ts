@@ -64,11 +64,11 @@ function service(name: string, url: string) {
 /** Records every response body of this API client (for the leak check). */
 function recordResponses(api: SlipwayApi): void {
   const call = api.call.bind(api);
-  api.call = async (method, path, body) => {
+  api.call = (async (method: string, path: string, body?: unknown) => {
     const response = await call(method, path, body);
     responses.push(typeof response.body === 'string' ? response.body : JSON.stringify(response.body));
     return response;
-  };
+  }) as SlipwayApi['call'];
 }
 
 async function start(name: string, edgePorts: string, keyFile: string): Promise<Slipway> {

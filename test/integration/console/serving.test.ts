@@ -35,7 +35,7 @@ describe('console served by the API server', () => {
   test('GET / answers index.html without a token', async () => {
     const res = await app.inject({ method: 'GET', url: '/' });
     assert.equal(res.statusCode, 200);
-    assert.match(res.headers['content-type'] ?? '', /text\/html/);
+    assert.match(String(res.headers['content-type'] ?? ''), /text\/html/);
     assert.match(res.body, /<title>console<\/title>/);
   });
 
@@ -49,7 +49,7 @@ describe('console served by the API server', () => {
   test('hashed assets are served with a long immutable cache', async () => {
     const res = await app.inject({ method: 'GET', url: '/assets/app-abc123.js' });
     assert.equal(res.statusCode, 200);
-    assert.match(res.headers['content-type'] ?? '', /javascript/);
+    assert.match(String(res.headers['content-type'] ?? ''), /javascript/);
     assert.equal(res.body, 'console.log(1)');
     assert.match(String(res.headers['cache-control']), /immutable/);
   });
