@@ -9,3 +9,4 @@ export * from './stages.js';
 export * from './spec-hash.js';
 export * from './requests.js';
 export * from './request-scope.js';
+export * from './redact.js';
