@@ -2,9 +2,12 @@ import { Value } from '@sinclair/typebox/value';
 import {
   DEFAULT_SERVICE_SETTINGS,
   isGitSource,
+  MIN_SECRET_LENGTH,
   type DatabaseSource,
+  type Environment,
   type EnvVar,
   type JobSource,
+  type RuntimeKind,
   type Service,
   type ServiceSettings,
   type ServiceSource,
@@ -12,7 +15,7 @@ import {
 } from '../domain/index.js';
 import type { ServicePatch } from '../store/store.js';
 import { validationFailed, type FieldError } from './errors.js';
-import { gitUrlProblem } from './git-url.js';
+import { gitUrlProblem, gitUrlRuntimeProblem } from './git-url.js';
 import { SECRET_MASK, maskGitUrl } from './present.js';
 import {
   SOURCE_SCHEMA_BY_TYPE,
@@ -29,12 +32,12 @@ import { withDatabaseCredentials } from '../engine/databases.js';
  * rules a JSON schema cannot say checked (SPEC §1, §10), masked secrets resolved on PATCH.
  */
 
-function sourceProblems(type: ServiceType, source: ServiceSource, field: string): FieldError[] {
+function sourceProblems(type: ServiceType, source: ServiceSource, field: string, runtime: RuntimeKind): FieldError[] {
   const problems: FieldError[] = [];
   const git = type === 'job' ? (source as JobSource).source : source;
   if (isGitSource(git)) {
-    const problem = gitUrlProblem(git.git.url);
     const at = type === 'job' ? `${field}/source/git/url` : `${field}/git/url`;
+    const problem = gitUrlProblem(git.git.url) ?? gitUrlRuntimeProblem(git.git.url, runtime);
     if (problem) problems.push({ field: at, message: problem });
   }
   if (type === 'job') {
@@ -68,10 +71,19 @@ function settingsProblems(settings: ServiceSettings, field: string): FieldError[
   return problems;
 }
 
-/** The mask is a placeholder, never a value: a new secret cannot be the mask. */
+/**
+ * The mask is a placeholder, never a value: a new secret cannot be the mask. A secret value
+ * too short to redact from logs safely is refused (SPEC §10).
+ */
 function resolveEnv(incoming: readonly EnvVar[], previous: readonly EnvVar[], field: string, problems: FieldError[]): EnvVar[] {
   return incoming.map((v, i) => {
-    if (!v.secret || v.value !== SECRET_MASK) return v;
+    if (!v.secret) return v;
+    if (v.value !== SECRET_MASK) {
+      if (v.value.length < MIN_SECRET_LENGTH) {
+        problems.push({ field: `${field}/env/${i}/value`, message: `a secret value has at least ${MIN_SECRET_LENGTH} characters (shorter ones cannot be redacted from logs safely)` });
+      }
+      return v;
+    }
     const old = previous.find((p) => p.key === v.key && p.secret);
     if (!old) {
       problems.push({ field: `${field}/env/${i}/value`, message: `the mask ${SECRET_MASK} keeps an existing secret value; ${v.key} has none` });
@@ -87,11 +99,12 @@ function mergeSettings(base: ServiceSettings, input: ServiceSettingsInputT | und
   return { ...base, ...(filled as Partial<ServiceSettings>) };
 }
 
-export function newServiceFromBody(environmentId: string, body: CreateServiceBodyT) {
+export function newServiceFromBody(environment: Pick<Environment, 'id' | 'runtime'>, body: CreateServiceBodyT) {
+  const environmentId = environment.id;
   const type = body.type;
   const source = withJobDefaults(type, Value.Default(SOURCE_SCHEMA_BY_TYPE[type], structuredClone(body.source)) as ServiceSource);
   const settings = mergeSettings({ ...DEFAULT_SERVICE_SETTINGS }, body.settings);
-  const problems = [...sourceProblems(type, source, 'body/source'), ...settingsProblems(settings, 'body/settings')];
+  const problems = [...sourceProblems(type, source, 'body/source', environment.runtime), ...settingsProblems(settings, 'body/settings')];
   settings.env = resolveEnv(settings.env, [], 'body/settings', problems);
   if (problems.length > 0) throw validationFailed(problems);
   // A database gets its credentials now, kept as (secret) env of its service (SPEC §1).
@@ -101,8 +114,11 @@ export function newServiceFromBody(environmentId: string, body: CreateServiceBod
   return { environmentId, name: body.name, type, source, settings };
 }
 
-/** The store patch for a PATCH body; the service's type decides which source is acceptable. */
-export function servicePatchFromBody(service: Service, body: PatchServiceBodyT): ServicePatch {
+/**
+ * The store patch for a PATCH body; the service's type decides which source is acceptable, its
+ * environment's runtime which git URLs.
+ */
+export function servicePatchFromBody(service: Service, body: PatchServiceBodyT, runtime: RuntimeKind): ServicePatch {
   const patch: ServicePatch = {};
   const problems: FieldError[] = [];
   if (body.name !== undefined) patch.name = body.name;
@@ -113,7 +129,7 @@ export function servicePatchFromBody(service: Service, body: PatchServiceBodyT):
     check(schema, body.source, 'body/source');
     let source = withJobDefaults(service.type, Value.Default(schema, structuredClone(body.source)) as ServiceSource);
     source = keepMaskedGitUrl(source, service.source);
-    problems.push(...sourceProblems(service.type, source, 'body/source'));
+    problems.push(...sourceProblems(service.type, source, 'body/source', runtime));
     patch.source = source;
   }
   if (body.settings !== undefined) {
