@@ -3,6 +3,7 @@ import {
   DEFAULT_SERVICE_SETTINGS,
   isGitSource,
   MIN_SECRET_LENGTH,
+  splitUrlUserinfo,
   type DatabaseSource,
   type Environment,
   type EnvVar,
@@ -37,7 +38,7 @@ function sourceProblems(type: ServiceType, source: ServiceSource, field: string,
   const git = type === 'job' ? (source as JobSource).source : source;
   if (isGitSource(git)) {
     const at = type === 'job' ? `${field}/source/git/url` : `${field}/git/url`;
-    const problem = gitUrlProblem(git.git.url) ?? gitUrlRuntimeProblem(git.git.url, runtime);
+    const problem = gitUrlProblem(git.git.url) ?? gitUrlRuntimeProblem(git.git.url, runtime) ?? maskedCredentialsProblem(git.git.url);
     if (problem) problems.push({ field: at, message: problem });
   }
   if (type === 'job') {
@@ -140,6 +141,16 @@ export function servicePatchFromBody(service: Service, body: PatchServiceBodyT, 
   }
   if (problems.length > 0) throw validationFailed(problems);
   return patch;
+}
+
+/**
+ * The mask is a placeholder, never a credential: it keeps the stored credentials only when the
+ * URL comes back exactly as the API showed it (keepMaskedGitUrl has put them back then).
+ */
+function maskedCredentialsProblem(url: string): string | null {
+  const userinfo = splitUrlUserinfo(url)?.userinfo;
+  if (userinfo === undefined || !userinfo.split(':').includes(SECRET_MASK)) return null;
+  return `the mask ${SECRET_MASK} keeps the stored credentials only when the rest of the URL is unchanged; give the credentials again`;
 }
 
 /** A git URL sent back as the API showed it (credentials masked) keeps the stored one. */

@@ -10,3 +10,4 @@ export * from './spec-hash.js';
 export * from './requests.js';
 export * from './request-scope.js';
 export * from './redact.js';
+export * from './git-credentials.js';

@@ -138,3 +138,37 @@ describe('file:// git URLs', () => {
     assert.equal(onDocker.statusCode, 201, onDocker.body);
   });
 });
+
+describe('git URL credentials', () => {
+  test('the whole userinfo is masked, an "@" in it included; the masked URL sent back keeps the stored one', async () => {
+    const admin = bearer(h.tokens.admin);
+    const url = 'https://u:p@ss-tok@git.example.com/shop/r.git';
+    const created = await h.app.inject({ method: 'POST', url: `${V}/environments/${dockerEnvId}/services`, headers: admin, payload: { name: 'creds', type: 'application', source: { git: { url, branch: 'main' } } } });
+    assert.equal(created.statusCode, 201, created.body);
+    const id = created.json().id;
+    const answers = [
+      created,
+      await h.app.inject({ method: 'GET', url: `${V}/services/${id}`, headers: admin }),
+      await h.app.inject({ method: 'GET', url: `${V}/environments/${dockerEnvId}/services`, headers: admin }),
+    ];
+    for (const answer of answers) {
+      assert.ok(!answer.body.includes('ss-tok') && !answer.body.includes('u:p'), `credentials shown: ${answer.body}`);
+    }
+    const shown = answers[1]!.json().source;
+    assert.equal(shown.git.url, 'https://********@git.example.com/shop/r.git');
+    // Sent back as shown (another field changed): the stored credentials stay.
+    const patched = await h.app.inject({ method: 'PATCH', url: `${V}/services/${id}`, headers: admin, payload: { source: { git: { ...shown.git, branch: 'dev' } } } });
+    assert.equal(patched.statusCode, 200, patched.body);
+    const stored = (await h.store.getService(id))!.source as { git: { url: string; branch: string } };
+    assert.deepEqual([stored.git.url, stored.git.branch], [url, 'dev']);
+    // The mask with another host would send the stored credentials there: refused.
+    const moved = await h.app.inject({
+      method: 'PATCH',
+      url: `${V}/services/${id}`,
+      headers: admin,
+      payload: { source: { git: { ...shown.git, url: 'https://********@evil.example.com/shop/r.git' } } },
+    });
+    assert.equal(validationError(moved)[0]!.field, 'body/source/git/url');
+    assert.equal(((await h.store.getService(id))!.source as { git: { url: string } }).git.url, url);
+  });
+});
