@@ -64,3 +64,19 @@ test('a token, user name or password that is not one line is refused: it would b
   assert.ok(problem?.includes('users[0].user.token') && !problem.includes('MASTER-KEY'), String(problem));
   assert.match((await kubeconfigProblem(config({ username: 'a', password: 'p\r\nX-Evil: 1' })))!, /users\[0\]\.user\.password/);
 });
+
+test("the server's own kubeconfig that does not load is logged without quoting it", async () => {
+  const { kubernetesRuntimeIfConfigured } = await import('../../../src/runtime/kubernetes/from-kubeconfig.js');
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-kubeconfig-'));
+  const path = join(dir, 'config');
+  writeFileSync(path, 'users:\n  - name: u\n    user: { token: SERVER-TOKEN-123\n');
+  try {
+    const logged: string[] = [];
+    assert.equal(kubernetesRuntimeIfConfigured(path, { log: (m) => logged.push(m) }), undefined);
+    assert.equal(logged.length, 1);
+    assert.match(logged[0]!, /YAML error at line \d+/);
+    assert.ok(!logged[0]!.includes('SERVER-TOKEN-123'), logged[0]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
