@@ -42,7 +42,7 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     owns: async (serviceId) => (await store.getService(serviceId)) !== undefined,
     log: (message, level = 'info') => logger[level]({ component: 'docker' }, message),
   });
-  const registry = new RegistryClient();
+  const registry = new RegistryClient({ tokenHosts: config.registryTokenHosts });
   const git = new GitClient({
     cacheDir: join(config.dataDir, 'git-cache'),
     allowFileUrls: true,

@@ -12,6 +12,8 @@ export interface Config {
   secretKey?: string;
   /** Registry pushed to and pulled from; unset keeps images in the local engine. */
   registry?: string;
+  /** Hosts (host[:port]) registries may name as their token realm besides their own host. */
+  registryTokenHosts: string[];
   /** Host name put in service endpoint URLs. */
   publicHost: string;
   /** Host ports the edge proxy gives to public service ports. */
@@ -75,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapToken: env.SLIPWAY_BOOTSTRAP_TOKEN || undefined,
     secretKey: env.SLIPWAY_SECRET_KEY || undefined,
     registry: env.SLIPWAY_REGISTRY || undefined,
+    registryTokenHosts: (env.SLIPWAY_REGISTRY_TOKEN_HOSTS ?? '').split(',').map((h) => h.trim()).filter((h) => h !== ''),
     publicHost: env.SLIPWAY_PUBLIC_HOST || 'localhost',
     edgePorts,
     leaseMs: integer(env, 'SLIPWAY_LEASE_SECONDS', 15, 1, 3600) * 1000,

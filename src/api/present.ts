@@ -3,6 +3,8 @@ import {
   environmentStatus,
   isGitSource,
   pendingChanges,
+  splitUrlUserinfo,
+  withUrlUserinfo,
   type Environment,
   type EnvVar,
   type JobSource,
@@ -21,16 +23,16 @@ export function maskEnv(env: readonly EnvVar[]): EnvVar[] {
   return env.map((v) => (v.secret ? { ...v, value: SECRET_MASK } : { ...v }));
 }
 
-/** Credentials in a git URL (`https://user:token@host/…`) are masked like secrets (SPEC §6). */
+/**
+ * Credentials in a git URL (`https://user:token@host/…`) are masked like secrets (SPEC §10),
+ * the whole userinfo: `https://********@host/…`. An ssh login name alone (`ssh://git@host`)
+ * is no credential and stays.
+ */
 export function maskGitUrl(url: string): string {
-  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)([^@/]+)@(.*)$/.exec(url);
-  if (!m) return url;
-  const userinfo = m[2]!;
-  const colon = userinfo.indexOf(':');
-  // `https://token@host`: the lone user part is the credential; `ssh://git@host` is just a user name.
-  const scheme = m[1]!.toLowerCase();
-  if (colon < 0) return scheme.startsWith('http') ? `${m[1]}${SECRET_MASK}@${m[3]}` : url;
-  return `${m[1]}${userinfo.slice(0, colon)}:${SECRET_MASK}@${m[3]}`;
+  const parts = splitUrlUserinfo(url);
+  if (!parts) return url;
+  if (!/^https?:\/\//i.test(parts.scheme) && !parts.userinfo.includes(':')) return url;
+  return withUrlUserinfo(parts, SECRET_MASK);
 }
 
 export function maskSource(source: ServiceSource): ServiceSource {

@@ -3,9 +3,13 @@ import {
   DEFAULT_SERVICE_SETTINGS,
   codeSource,
   isGitSource,
+  MIN_SECRET_LENGTH,
+  splitUrlUserinfo,
   type DatabaseSource,
+  type Environment,
   type EnvVar,
   type JobSource,
+  type RuntimeKind,
   type Service,
   type ServiceSettings,
   type ServiceSource,
@@ -13,7 +17,7 @@ import {
 } from '../domain/index.js';
 import type { ServicePatch } from '../store/store.js';
 import { validationFailed, type FieldError } from './errors.js';
-import { gitUrlProblem } from './git-url.js';
+import { gitUrlProblem, gitUrlRuntimeProblem } from './git-url.js';
 import { SECRET_MASK, maskGitUrl } from './present.js';
 import {
   SOURCE_SCHEMA_BY_TYPE,
@@ -38,12 +42,12 @@ export interface ServiceInputOptions {
  * rules a JSON schema cannot say checked (SPEC §1, §10), masked secrets resolved on PATCH.
  */
 
-function sourceProblems(type: ServiceType, source: ServiceSource, field: string): FieldError[] {
+function sourceProblems(type: ServiceType, source: ServiceSource, field: string, runtime: RuntimeKind): FieldError[] {
   const problems: FieldError[] = [];
   const git = type === 'job' ? (source as JobSource).source : source;
   if (isGitSource(git)) {
-    const problem = gitUrlProblem(git.git.url);
     const at = type === 'job' ? `${field}/source/git/url` : `${field}/git/url`;
+    const problem = gitUrlProblem(git.git.url) ?? gitUrlRuntimeProblem(git.git.url, runtime) ?? maskedCredentialsProblem(git.git.url);
     if (problem) problems.push({ field: at, message: problem });
   }
   if (type === 'job') {
@@ -77,10 +81,19 @@ function settingsProblems(settings: ServiceSettings, field: string): FieldError[
   return problems;
 }
 
-/** The mask is a placeholder, never a value: a new secret cannot be the mask. */
+/**
+ * The mask is a placeholder, never a value: a new secret cannot be the mask. A secret value
+ * too short to redact from logs safely is refused (SPEC §10).
+ */
 function resolveEnv(incoming: readonly EnvVar[], previous: readonly EnvVar[], field: string, problems: FieldError[]): EnvVar[] {
   return incoming.map((v, i) => {
-    if (!v.secret || v.value !== SECRET_MASK) return v;
+    if (!v.secret) return v;
+    if (v.value !== SECRET_MASK) {
+      if (v.value.length < MIN_SECRET_LENGTH) {
+        problems.push({ field: `${field}/env/${i}/value`, message: `a secret value has at least ${MIN_SECRET_LENGTH} characters (shorter ones cannot be redacted from logs safely)` });
+      }
+      return v;
+    }
     const old = previous.find((p) => p.key === v.key && p.secret);
     if (!old) {
       problems.push({ field: `${field}/env/${i}/value`, message: `the mask ${SECRET_MASK} keeps an existing secret value; ${v.key} has none` });
@@ -106,12 +119,13 @@ function managedDatabaseProblems(type: ServiceType, source: ServiceSource, previ
   return [{ field: `${field}/mode`, message: `mode managed is not available: ${NO_MANAGED_DATABASE_PROVIDER}; or use mode container` }];
 }
 
-export function newServiceFromBody(environmentId: string, body: CreateServiceBodyT, options: ServiceInputOptions) {
+export function newServiceFromBody(environment: Pick<Environment, 'id' | 'runtime'>, body: CreateServiceBodyT, options: ServiceInputOptions) {
+  const environmentId = environment.id;
   const type = body.type;
   const source = withJobDefaults(type, Value.Default(SOURCE_SCHEMA_BY_TYPE[type], structuredClone(body.source)) as ServiceSource);
   const settings = mergeSettings({ ...DEFAULT_SERVICE_SETTINGS }, body.settings);
   const problems = [
-    ...sourceProblems(type, source, 'body/source'),
+    ...sourceProblems(type, source, 'body/source', environment.runtime),
     ...managedDatabaseProblems(type, source, null, options, 'body/source'),
     ...settingsProblems(settings, 'body/settings'),
   ];
@@ -124,8 +138,11 @@ export function newServiceFromBody(environmentId: string, body: CreateServiceBod
   return { environmentId, name: body.name, type, source, settings };
 }
 
-/** The store patch for a PATCH body; the service's type decides which source is acceptable. */
-export function servicePatchFromBody(service: Service, body: PatchServiceBodyT, options: ServiceInputOptions): ServicePatch {
+/**
+ * The store patch for a PATCH body; the service's type decides which source is acceptable, its
+ * environment's runtime which git URLs.
+ */
+export function servicePatchFromBody(service: Service, body: PatchServiceBodyT, runtime: RuntimeKind, options: ServiceInputOptions): ServicePatch {
   const patch: ServicePatch = {};
   const problems: FieldError[] = [];
   if (body.name !== undefined) patch.name = body.name;
@@ -136,7 +153,7 @@ export function servicePatchFromBody(service: Service, body: PatchServiceBodyT, 
     check(schema, body.source, 'body/source');
     let source = withJobDefaults(service.type, Value.Default(schema, structuredClone(body.source)) as ServiceSource);
     source = keepMaskedGitUrl(source, service.source);
-    problems.push(...sourceProblems(service.type, source, 'body/source'));
+    problems.push(...sourceProblems(service.type, source, 'body/source', runtime));
     problems.push(...managedDatabaseProblems(service.type, source, service.source, options, 'body/source'));
     patch.source = source;
     if (editsPinnedImage(service, source)) patch.targetVersion = null;
@@ -171,6 +188,16 @@ function editsPinnedImage(service: Service, source: ServiceSource): boolean {
   const before = followed(service.source);
   const after = followed(source);
   return after !== null && after !== before;
+}
+
+/**
+ * The mask is a placeholder, never a credential: it keeps the stored credentials only when the
+ * URL comes back exactly as the API showed it (keepMaskedGitUrl has put them back then).
+ */
+function maskedCredentialsProblem(url: string): string | null {
+  const userinfo = splitUrlUserinfo(url)?.userinfo;
+  if (userinfo === undefined || !userinfo.split(':').includes(SECRET_MASK)) return null;
+  return `the mask ${SECRET_MASK} keeps the stored credentials only when the rest of the URL is unchanged; give the credentials again`;
 }
 
 /** A git URL sent back as the API showed it (credentials masked) keeps the stored one. */

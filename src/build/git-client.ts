@@ -54,11 +54,12 @@ interface RunOptions {
 const SHA = /^[0-9a-f]{40}$/;
 const SHORT_SHA = /^[0-9a-f]{7,40}$/;
 
-function scrub(text: string, secrets: readonly string[]): string {
+export function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const secret of secrets) if (secret) out = out.split(secret).join('********');
-  // Whatever git might print of a URL with userinfo.
-  return out.replace(/(https?:\/\/)[^/@\s]+@/gi, '$1********@');
+  // Longest first: a secret containing another must not leave its suffix readable.
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) if (secret) out = out.split(secret).join('********');
+  // Whatever git might print of a URL with userinfo: all of it, up to the last "@" of the authority.
+  return out.replace(/(https?:\/\/)[^/\s]*@/gi, '$1********@');
 }
 
 /** Runs git with an argument array; rejects with the tail of its stderr, scrubbed. */

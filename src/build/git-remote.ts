@@ -19,9 +19,27 @@ export interface GitRemote {
 
 const SCP_LIKE = /^(?:([A-Za-z0-9._-]+)@)?([A-Za-z0-9.-]+):(?!\/\/)(.+)$/;
 
+/**
+ * ssh reads a host or user starting with "-" as an option (`-oProxyCommand=…` runs a command):
+ * checked here too, for URLs stored before the API refused them.
+ */
+function refuseOptionLike(host: string, user: string): void {
+  const decoded = (part: string): string => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return '-';
+    }
+  };
+  if (decoded(host).startsWith('-') || decoded(user).startsWith('-')) throw new Error('the git URL has a host or user starting with "-"');
+}
+
 export function parseGitRemote(raw: string): GitRemote {
   const scp = raw.includes('://') ? null : SCP_LIKE.exec(raw);
-  if (scp) return { kind: 'ssh', url: raw };
+  if (scp) {
+    refuseOptionLike(scp[2]!, scp[1] ?? '');
+    return { kind: 'ssh', url: raw };
+  }
   let parsed: URL;
   try {
     parsed = new URL(raw);
@@ -33,6 +51,7 @@ export function parseGitRemote(raw: string): GitRemote {
       return { kind: 'file', url: parsed.href };
     case 'ssh:':
       // `ssh://git@host/…`: the user is a login name, not a secret; ssh keys are never in URLs.
+      refuseOptionLike(parsed.hostname, parsed.username);
       return { kind: 'ssh', url: parsed.href };
     case 'http:':
     case 'https:': {

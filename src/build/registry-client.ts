@@ -68,7 +68,22 @@ const MANIFEST_ACCEPT = [
   'application/vnd.docker.distribution.manifest.v1+prettyjws',
 ].join(', ');
 
+/**
+ * Hosts (host[:port]) a registry may send Slipway to for a bearer token besides its own: Docker
+ * Hub's realm lives on another host than its registry.
+ */
+const BUILT_IN_TOKEN_HOSTS: Readonly<Record<string, readonly string[]>> = { [DOCKER_HUB]: ['auth.docker.io'] };
+
+/** At most this many same-host redirects per request. */
+const MAX_REDIRECTS = 5;
+
 export interface RegistryClientOptions {
+  /**
+   * Hosts (host[:port]) any registry may name as its token realm besides its own host
+   * (SLIPWAY_REGISTRY_TOKEN_HOSTS): a realm elsewhere is refused, so a registry cannot send
+   * Slipway (and the registry credentials) to an arbitrary address.
+   */
+  tokenHosts?: readonly string[];
   /** Basic credentials for registries that require them (also used to obtain bearer tokens). */
   credentials?: (registry: string) => { username: string; password: string } | undefined;
   /** Per request; default 15 s. */
@@ -96,11 +111,15 @@ export class RegistryClient {
         throw new RegistryError('NOT_FOUND', `repository ${ref.registry}/${ref.repository} not found`);
       }
       await this.expectOk(ref, response, 'listing tags');
-      const body = (await response.json()) as { tags?: unknown };
-      if (Array.isArray(body.tags)) {
+      const body = (await readJson(ref, response, 'listing tags')) as { tags?: unknown } | null;
+      if (body !== null && Array.isArray(body.tags)) {
         for (const tag of body.tags) if (typeof tag === 'string') tags.push(tag);
       }
       url = nextPage(response.headers.get('link'), url);
+      // A next page on another host would send Slipway (and the credentials) anywhere.
+      if (url !== null && !sameHost(url, ref.baseUrl)) {
+        throw new RegistryError('REGISTRY_ERROR', `registry ${ref.registry} sent a next page on another host while listing tags`);
+      }
     }
     return tags;
   }
@@ -128,13 +147,17 @@ export class RegistryClient {
     return digest;
   }
 
+  /** The body is never quoted: what a registry (or whatever it points at) says reaches viewers otherwise. */
   private async expectOk(ref: ImageReference, response: Response, what: string): Promise<void> {
     if (response.ok) return;
-    const text = response.bodyUsed ? '' : (await response.text().catch(() => '')).slice(0, 200);
+    if (!response.bodyUsed) await response.arrayBuffer().catch(() => undefined);
     if (response.status === 401 || response.status === 403) {
       throw new RegistryError('REGISTRY_UNAUTHORIZED', `registry ${ref.registry} refused access to ${ref.repository} (${response.status})`);
     }
-    throw new RegistryError('REGISTRY_ERROR', `registry ${ref.registry} answered ${response.status} ${what} for ${ref.repository}${text ? `: ${text}` : ''}`);
+    if (response.status >= 300 && response.status < 400) {
+      throw new RegistryError('REGISTRY_ERROR', `registry ${ref.registry} answered ${response.status} ${what}: a redirect to another host is not followed`);
+    }
+    throw new RegistryError('REGISTRY_ERROR', `registry ${ref.registry} answered ${response.status} ${what}`);
   }
 
   /** One request, with a bearer token obtained and retried once when the registry asks for it. */
@@ -150,7 +173,7 @@ export class RegistryClient {
     const send = async (authorization: string | undefined): Promise<Response> => {
       const all: Record<string, string> = { ...headers };
       if (authorization !== undefined) all.authorization = authorization;
-      return this.fetch(ref, url, { method, headers: all, redirect: 'follow' }, signal);
+      return this.fetch(ref, url, { method, headers: all }, signal);
     };
     const cached = this.tokens.get(tokenKey);
     let response = await send(cached !== undefined ? `Bearer ${cached}` : this.basicAuth(ref));
@@ -163,6 +186,7 @@ export class RegistryClient {
     }
     const params = parseChallenge(challenge);
     if (params.realm === undefined) return response;
+    this.checkRealm(ref, params.realm);
     const token = await this.fetchToken(ref, params.realm, params.service, params.scope ?? scope, signal);
     this.tokens.set(tokenKey, token);
     response = await send(`Bearer ${token}`);
@@ -179,10 +203,28 @@ export class RegistryClient {
       await response.arrayBuffer().catch(() => undefined);
       throw new RegistryError('REGISTRY_UNAUTHORIZED', `registry ${ref.registry} refused a token for ${ref.repository} (${response.status})`);
     }
-    const body = (await response.json()) as { token?: unknown; access_token?: unknown };
-    const token = typeof body.token === 'string' ? body.token : typeof body.access_token === 'string' ? body.access_token : undefined;
+    const body = (await readJson(ref, response, 'giving a token')) as { token?: unknown; access_token?: unknown } | null;
+    const token = typeof body?.token === 'string' ? body.token : typeof body?.access_token === 'string' ? body.access_token : undefined;
     if (token === undefined) throw new RegistryError('REGISTRY_ERROR', `registry ${ref.registry} sent a token response without a token`);
     return token;
+  }
+
+  /** A token realm on the registry's own host (and port), or on a host allowed by configuration. */
+  private checkRealm(ref: ImageReference, realm: string): void {
+    let url: URL;
+    try {
+      url = new URL(realm);
+    } catch {
+      throw new RegistryError('REGISTRY_ERROR', `registry ${ref.registry} named a token realm that is not a URL`);
+    }
+    const allowed = [...(BUILT_IN_TOKEN_HOSTS[ref.registry] ?? []), ...(this.options.tokenHosts ?? [])].map((h) => h.toLowerCase());
+    const httpish = url.protocol === 'https:' || url.protocol === 'http:';
+    const listed = allowed.includes(url.host.toLowerCase()) || allowed.includes(hostAndPort(url.href) ?? '');
+    if (httpish && (sameHost(url.href, ref.baseUrl) || listed)) return;
+    throw new RegistryError(
+      'REGISTRY_UNAUTHORIZED',
+      `registry ${ref.registry} asks for a token from ${httpish ? url.host : 'a non-http URL'}, another host: allow it in SLIPWAY_REGISTRY_TOKEN_HOSTS if it is the registry's`,
+    );
   }
 
   private basicAuth(ref: ImageReference): string | undefined {
@@ -190,18 +232,63 @@ export class RegistryClient {
     return creds ? `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` : undefined;
   }
 
-  /** fetch with a timeout and the caller's signal; network failures become REGISTRY_UNREACHABLE. */
+  /**
+   * fetch with a timeout and the caller's signal; network failures become REGISTRY_UNREACHABLE.
+   * Redirects are followed only on the host (and port) of the URL asked for: a registry must not
+   * make Slipway request, and show, another address (SPEC §10). A redirect elsewhere is
+   * answered as it came, and refused by expectOk.
+   */
   private async fetch(ref: ImageReference, url: string, init: RequestInit, signal: AbortSignal | undefined): Promise<Response> {
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 15_000);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
-      return await fetch(url, { ...init, signal: combined });
+      let current = url;
+      for (let redirects = 0; ; redirects++) {
+        const response = await fetch(current, { ...init, redirect: 'manual', signal: combined });
+        const location = response.status >= 300 && response.status < 400 ? response.headers.get('location') : null;
+        if (location === null || redirects >= MAX_REDIRECTS) return response;
+        let next: string;
+        try {
+          next = new URL(location, current).href;
+        } catch {
+          return response;
+        }
+        if (!sameHost(next, url)) return response;
+        await response.arrayBuffer().catch(() => undefined);
+        current = next;
+      }
     } catch (error) {
       if (signal?.aborted) throw signal.reason ?? error;
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       const detail = timeout.aborted ? 'timed out' : (cause?.code ?? cause?.message ?? (error as Error).message);
       throw new RegistryError('REGISTRY_UNREACHABLE', `registry ${ref.registry} is unreachable (${detail})`);
     }
+  }
+}
+
+/** `host:port` of an http(s) URL, the port spelled out; undefined for anything else. */
+function hostAndPort(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
+    return `${parsed.hostname.toLowerCase()}:${parsed.port || (parsed.protocol === 'https:' ? '443' : '80')}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether two http(s) URLs are on the same host and port. */
+function sameHost(a: string, b: string): boolean {
+  const host = hostAndPort(a);
+  return host !== undefined && host === hostAndPort(b);
+}
+
+/** The JSON body; a body that is not JSON is the registry's failure (502), not Slipway's (500). */
+async function readJson(ref: ImageReference, response: Response, what: string): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch {
+    throw new RegistryError('REGISTRY_ERROR', `registry ${ref.registry} answered ${what} with a body that is not JSON`);
   }
 }
 

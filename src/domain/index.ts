@@ -12,3 +12,5 @@ export * from './deployed-spec.js';
 export * from './pending-changes.js';
 export * from './requests.js';
 export * from './request-scope.js';
+export * from './redact.js';
+export * from './git-credentials.js';

@@ -2,6 +2,7 @@ import { KyselyStore } from './kysely-store.js';
 import { openDatabase } from './dialect.js';
 import { migrateToLatest } from './migrations/provider.js';
 import { openSecretBox } from './secrets.js';
+import { ServicesRepository } from './services.js';
 import type { Store } from './store.js';
 
 export interface StoreOptions {
@@ -25,5 +26,13 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     await db.destroy();
     throw error;
   }
-  return new KyselyStore({ db, flavor, secrets, now: options.now ?? (() => new Date()) });
+  const ctx = { db, flavor, secrets, now: options.now ?? (() => new Date()) };
+  try {
+    // Git URL credentials an older Slipway stored in clear are sealed now (SPEC §10).
+    await new ServicesRepository(ctx).sealStoredGitUrls();
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return new KyselyStore(ctx);
 }

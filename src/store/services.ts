@@ -13,12 +13,16 @@ import {
 import { conflict, notFound, nowIso, type StoreContext } from './context.js';
 import type { ServicesTable } from './database.js';
 import { parseJson, toNumber } from './dialect.js';
+import { hasClearGitCredentials, sealGitUrl, unsealGitUrl } from './git-url-credentials.js';
 import type { DeployedState, NewService, ServicePatch } from './store.js';
 
 /** How many lost compare-and-set races setServiceStatus tolerates before giving up. */
 const MAX_STATUS_ATTEMPTS = 20;
 
-/** Services; secret env values (in the settings and the deployed spec) are encrypted at rest and decrypted on read. */
+/**
+ * Services; secret env values are encrypted in the settings and deployed-spec columns, git URL
+ * credentials in the source column, and decrypted on read.
+ */
 export class ServicesRepository {
   constructor(private readonly ctx: StoreContext) {}
 
@@ -50,7 +54,7 @@ export class ServicesRepository {
           environment_id: service.environmentId,
           name: service.name,
           type: service.type,
-          source: JSON.stringify(service.source),
+          source: JSON.stringify(sealGitUrl(service.source, service.id, this.ctx.secrets)),
           settings: JSON.stringify(this.seal(service.settings, service.id)),
           status: service.status,
           status_message: null,
@@ -92,7 +96,7 @@ export class ServicesRepository {
   async updateService(id: string, patch: ServicePatch): Promise<Service> {
     const values: Updateable<ServicesTable> = { updated_at: nowIso(this.ctx) };
     if (patch.name !== undefined) values.name = patch.name;
-    if (patch.source !== undefined) values.source = JSON.stringify(patch.source);
+    if (patch.source !== undefined) values.source = JSON.stringify(sealGitUrl(patch.source, id, this.ctx.secrets));
     if (patch.settings !== undefined) values.settings = JSON.stringify(this.seal(patch.settings, id));
     if (patch.stageId !== undefined) values.stage_id = patch.stageId;
     if (patch.targetVersion !== undefined) values.target_version = patch.targetVersion;
@@ -104,6 +108,28 @@ export class ServicesRepository {
     );
     if (toNumber(result.numUpdatedRows) === 0) throw notFound('service', id);
     return this.requireService(id);
+  }
+
+  /**
+   * Seals the git URL credentials an older Slipway stored in clear; run at each start (a row
+   * already sealed is left as it is). Answers how many rows it sealed.
+   */
+  async sealStoredGitUrls(): Promise<number> {
+    const rows = await this.ctx.db.selectFrom('services').select(['id', 'source']).where('type', 'in', ['application', 'job']).execute();
+    let sealed = 0;
+    for (const row of rows) {
+      const source = parseJson<ServiceSource>(row.source);
+      if (!hasClearGitCredentials(source)) continue;
+      await this.ctx.db
+        .updateTable('services')
+        .set({ source: JSON.stringify(sealGitUrl(source, row.id, this.ctx.secrets)) })
+        .where('id', '=', row.id)
+        // Only the row as read: a concurrent write (already sealed) wins.
+        .where('source', '=', typeof row.source === 'string' ? row.source : JSON.stringify(row.source))
+        .execute();
+      sealed++;
+    }
+    return sealed;
   }
 
   async deleteService(id: string): Promise<void> {
@@ -193,7 +219,7 @@ export class ServicesRepository {
       environmentId: row.environment_id,
       name: row.name,
       type: row.type as ServiceType,
-      source: parseJson<ServiceSource>(row.source),
+      source: unsealGitUrl(parseJson<ServiceSource>(row.source), row.id, this.ctx.secrets),
       settings: this.unseal(parseJson<ServiceSettings>(row.settings), row.id),
       status: row.status as DeploymentStatus,
       statusMessage: row.status_message,

@@ -40,6 +40,7 @@ export interface ServiceView {
   pendingChanges: boolean;
   pendingFields: string[];
   endpoints: Endpoint[];
+  source: Record<string, unknown>;
   settings: Record<string, unknown>;
 }
 

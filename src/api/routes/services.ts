@@ -25,7 +25,7 @@ export function serviceRoutes(app: Api, deps: ApiDeps): void {
     },
     async (request, reply) => {
       const env = await requireEnvironment(store, request.params.id);
-      const input = newServiceFromBody(env.id, request.body, { managedDatabases: controlPlane.managedDatabasesConfigured() });
+      const input = newServiceFromBody(env, request.body, { managedDatabases: controlPlane.managedDatabasesConfigured() });
       if ((await store.listServices(env.id)).some((s) => s.name === input.name && s.status !== 'DELETED')) {
         throw new ApiError('CONFLICT', `the environment already has a service named ${input.name}`);
       }
@@ -75,7 +75,9 @@ export function serviceRoutes(app: Api, deps: ApiDeps): void {
     },
     async (request) => {
       const service = await requireService(store, request.params.id);
-      const patch = servicePatchFromBody(service, request.body, { managedDatabases: controlPlane.managedDatabasesConfigured() });
+      const patch = servicePatchFromBody(service, request.body, (await requireEnvironment(store, service.environmentId)).runtime, {
+        managedDatabases: controlPlane.managedDatabasesConfigured(),
+      });
       if (patch.name !== undefined && patch.name !== service.name) {
         const siblings = await store.listServices(service.environmentId);
         if (siblings.some((s) => s.id !== service.id && s.name === patch.name && s.status !== 'DELETED')) {

@@ -14,7 +14,10 @@ export function kubernetesRuntimeIfConfigured(path: string | undefined, options:
   try {
     return kubernetesRuntimeFromKubeconfig(path, options);
   } catch (error) {
-    options.log?.(`kubeconfig ${path} cannot be loaded (${(error as Error).message}): the kubernetes runtime is off`);
+    // A YAML error quotes the offending line, which may hold a token: only its position is logged.
+    const line = (error as { mark?: { line?: number } }).mark?.line;
+    const why = line !== undefined ? `YAML error at line ${line + 1}` : (error as Error).message;
+    options.log?.(`kubeconfig ${path} cannot be loaded (${why}): the kubernetes runtime is off`);
     return undefined;
   }
 }

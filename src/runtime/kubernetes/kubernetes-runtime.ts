@@ -13,6 +13,8 @@ import {
   type ScheduleSpec,
   type ServiceTarget,
 } from '../runtime.js';
+import { kubeconfigSecrets } from './credential-scrub.js';
+import { redact } from '../../domain/redact.js';
 import { Cluster, apiErrorMessage, type ObjectRef } from './cluster.js';
 import {
   deploymentManifest,
@@ -92,7 +94,10 @@ export class KubernetesRuntime implements Runtime {
     this.registry = options.registry;
     this.publicHost = options.publicHost ?? 'localhost';
     this.manifestOptions = options.storageClassName !== undefined ? { storageClassName: options.storageClassName } : {};
-    this.log = options.log ?? (() => undefined);
+    // Background messages quote the client's errors: the kubeconfig's credentials are scrubbed.
+    const log = options.log ?? (() => undefined);
+    const secrets = kubeconfigSecrets(options.kubeConfig);
+    this.log = (message) => log(redact(message, secrets));
   }
 
   async prepareEnvironment(env: EnvironmentTarget, ctx: OperationContext): Promise<void> {

@@ -4,6 +4,8 @@ import type { RunningState } from '../../domain/statuses.js';
 import type { Endpoint, EnvironmentTarget, JobResult, JobSpec, OperationContext, RolloutSpec, Runtime, ScheduleSpec, ServiceTarget } from '../runtime.js';
 // Types only: the Kubernetes client is loaded when a cluster is first needed, not with this file.
 import type { KubernetesRuntime, KubernetesRuntimeOptions } from './kubernetes-runtime.js';
+import { redact } from '../../domain/redact.js';
+import { kubeconfigSecrets, scrubError } from './credential-scrub.js';
 import { workloadName } from './names-and-labels.js';
 import { resolveImageReference } from './resolve-image.js';
 
@@ -41,7 +43,7 @@ export class KubernetesRuntimes implements Runtime {
   // --- Runtime, each call on its environment's cluster --------------------------------------
 
   async prepareEnvironment(env: EnvironmentTarget, ctx: OperationContext): Promise<void> {
-    return (await this.runtimeFor(env.environmentId)).prepareEnvironment(env, ctx);
+    return this.on(env.environmentId, ctx, (runtime, scrubbed) => runtime.prepareEnvironment(env, scrubbed));
   }
 
   resolveImage(image: { name: string; tag: string }, ctx: OperationContext): Promise<string> {
@@ -54,45 +56,45 @@ export class KubernetesRuntimes implements Runtime {
   }
 
   async runningSpecHash(target: ServiceTarget): Promise<string | null> {
-    return (await this.runtimeFor(target.environmentId)).runningSpecHash(target);
+    return this.on(target.environmentId, undefined, (runtime) => runtime.runningSpecHash(target));
   }
 
   async deploy(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
-    return (await this.runtimeFor(target.environmentId)).deploy(target, spec, ctx);
+    return this.on(target.environmentId, ctx, (runtime, scrubbed) => runtime.deploy(target, spec, scrubbed));
   }
 
   async restart(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
-    return (await this.runtimeFor(target.environmentId)).restart(target, spec, ctx);
+    return this.on(target.environmentId, ctx, (runtime, scrubbed) => runtime.restart(target, spec, scrubbed));
   }
 
   async runJob(target: ServiceTarget, spec: JobSpec, ctx: OperationContext): Promise<JobResult> {
-    return (await this.runtimeFor(target.environmentId)).runJob(target, spec, ctx);
+    return this.on(target.environmentId, ctx, (runtime, scrubbed) => runtime.runJob(target, spec, scrubbed));
   }
 
   async installSchedule(target: ServiceTarget, spec: ScheduleSpec, ctx: OperationContext): Promise<void> {
-    return (await this.runtimeFor(target.environmentId)).installSchedule(target, spec, ctx);
+    return this.on(target.environmentId, ctx, (runtime, scrubbed) => runtime.installSchedule(target, spec, scrubbed));
   }
 
   async suspendSchedule(target: ServiceTarget, ctx: OperationContext): Promise<void> {
-    return (await this.runtimeFor(target.environmentId)).suspendSchedule(target, ctx);
+    return this.on(target.environmentId, ctx, (runtime, scrubbed) => runtime.suspendSchedule(target, scrubbed));
   }
 
   async stop(target: ServiceTarget, ctx: OperationContext): Promise<void> {
-    return (await this.runtimeFor(target.environmentId)).stop(target, ctx);
+    return this.on(target.environmentId, ctx, (runtime, scrubbed) => runtime.stop(target, scrubbed));
   }
 
   async delete(target: ServiceTarget, options: { keepData: boolean }, ctx: OperationContext): Promise<void> {
-    return (await this.runtimeFor(target.environmentId)).delete(target, options, ctx);
+    return this.on(target.environmentId, ctx, (runtime, scrubbed) => runtime.delete(target, options, scrubbed));
   }
 
   async deleteEnvironment(env: EnvironmentTarget, ctx: OperationContext): Promise<void> {
-    await (await this.runtimeFor(env.environmentId)).deleteEnvironment(env, ctx);
+    await this.on(env.environmentId, ctx, (runtime, scrubbed) => runtime.deleteEnvironment(env, scrubbed));
     this.byEnvironment.delete(env.environmentId);
   }
 
   async observe(target: ServiceTarget): Promise<RunningState> {
     try {
-      return await (await this.runtimeFor(target.environmentId)).observe(target);
+      return await this.on(target.environmentId, undefined, (runtime) => runtime.observe(target));
     } catch {
       return { status: 'UNKNOWN', instances: [] };
     }
@@ -101,7 +103,7 @@ export class KubernetesRuntimes implements Runtime {
   /** None while the cluster does not answer (like observe's UNKNOWN): reads of the service never fail on it. */
   async endpoints(target: ServiceTarget): Promise<Endpoint[]> {
     try {
-      return await (await this.runtimeFor(target.environmentId)).endpoints(target);
+      return await this.on(target.environmentId, undefined, (runtime) => runtime.endpoints(target));
     } catch {
       return [];
     }
@@ -131,6 +133,27 @@ export class KubernetesRuntimes implements Runtime {
   }
 
   // --- choosing the cluster -----------------------------------------------------------------
+
+  /**
+   * A call on the environment's cluster, its credentials kept out of what it reports: the
+   * deployment log lines it writes and the error it throws (which the server logs).
+   */
+  private async on<T>(
+    environmentId: string,
+    ctx: OperationContext | undefined,
+    call: (runtime: KubernetesRuntime, ctx: OperationContext) => Promise<T>,
+  ): Promise<T> {
+    const runtime = await this.runtimeFor(environmentId);
+    const secrets = kubeconfigSecrets(runtime.cluster.config);
+    const scrubbed: OperationContext = ctx
+      ? { signal: ctx.signal, log: (level, message) => ctx.log(level, redact(message, secrets)) }
+      : { signal: new AbortController().signal, log: () => undefined };
+    try {
+      return await call(runtime, scrubbed);
+    } catch (error) {
+      throw scrubError(error, secrets);
+    }
+  }
 
   private runtimeFor(environmentId: string): Promise<KubernetesRuntime> {
     let runtime = this.byEnvironment.get(environmentId);

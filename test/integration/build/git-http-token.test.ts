@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
 import { cleanupEnvironments, edgePorts, endpointOf, httpGet, startSlipway, uniqueName, type Slipway } from '../e2e/helpers.js';
 import { GitHttpServer } from './git-http-server.js';
@@ -8,7 +9,8 @@ import { GitRepo } from './git-repo.js';
 /**
  * A smart-HTTP remote that needs a token (git http-backend behind basic auth), on a Slipway
  * without a registry (images stay in the local engine): the token works, its absence fails
- * clearly, and the token is in no log line of the deployment nor of the server.
+ * clearly, and the token is in no log line of the deployment nor of the server, nor in clear in
+ * the database; the URL sent back masked keeps the token for later builds.
  */
 
 const TOKEN = `tok-${Math.random().toString(36).slice(2)}-secret`;
@@ -76,11 +78,29 @@ describe('a smart-HTTP git remote with a token', () => {
     assert.equal(anon.state, 'BUILD_ERROR');
     assert.match(anon.statusMessage ?? '', /cannot read http:\/\/127\.0\.0\.1:\d+\/remote\.git: .*(Authentication failed|could not read Username|401)/i);
 
+    // The database holds the token sealed, never in clear.
+    const db = new SqliteDatabase(join(slipway.server.options.dataDir, 'slipway.db'), { readonly: true });
+    try {
+      const rows = db.prepare('select source from services').all();
+      assert.ok(rows.length >= 2 && !JSON.stringify(rows).includes(TOKEN), 'a services row holds the token in clear');
+    } finally {
+      db.close();
+    }
+
+    // The source sent back as the API shows it (token masked) keeps the token: a new commit builds.
+    const shown = await slipway.api.service(withToken.id);
+    await slipway.api.patchService(withToken.id, { source: shown.source });
+    repo.writeApp('', `v2-${Date.now()}`);
+    const v2 = repo.commit('v2 over http');
+    const other = await slipway.api.act(withToken.id, 'deploy', { version: v2 });
+    assert.equal((await slipway.api.waitForDeployment(other.deploymentId)).status, 'SUCCESS');
+    assert.match(await httpGet(await endpointOf(slipway.api, withToken.id)), /^v2-/);
+
     // Redeploy with the token (image already in the local engine) and read every log and response.
     const again = await slipway.api.act(withToken.id, 'redeploy');
     assert.equal((await slipway.api.waitForDeployment(again.deploymentId)).status, 'SUCCESS');
     const texts: string[] = [...serverOutput];
-    for (const id of [ok.deploymentId, failed.deploymentId, again.deploymentId]) {
+    for (const id of [ok.deploymentId, failed.deploymentId, other.deploymentId, again.deploymentId]) {
       texts.push(JSON.stringify(await slipway.api.logs(id)), JSON.stringify(await slipway.api.deployment(id)));
     }
     texts.push(JSON.stringify(await slipway.api.service(withToken.id)));

@@ -85,7 +85,7 @@ describe('an environment with its own kubeconfig, on a server without one', () =
     assert.ok(!JSON.stringify(garbage.body).includes('secret-looking-text'), 'the error does not quote the text');
     const files = await api.call('POST', `/projects/${project.id}/environments`, { name: 'f', runtime: 'kubernetes', settings: { kubeconfig: readFileSync(testKubeconfig(), 'utf8') } });
     assert.equal(files.status, 400);
-    assert.match(JSON.stringify(files.body), /refers to files/);
+    assert.match(JSON.stringify(files.body), /refers to a file/);
 
     const env = await api.expect<{ id: string; settings: { kubeconfig?: string } }>(201, 'POST', `/projects/${project.id}/environments`, {
       name: 'own-cluster',
