@@ -6,7 +6,7 @@ import type { Store } from '../store/store.js';
 import { bootstrapAdmin, installAuth } from './auth.js';
 import { findConsoleDir, installConsole } from './console.js';
 import type { Api, ApiDeps, GitLookup } from './context.js';
-import { installErrorHandling } from './errors.js';
+import { frameworkErrors, installErrorHandling } from './errors.js';
 import { installMetrics } from './metrics.js';
 import { installOpenApi } from './openapi.js';
 import { actionRoutes } from './routes/actions.js';
@@ -52,6 +52,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Ids in paths are checked by the schemas; a trailing slash is the same route.
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
+    frameworkErrors,
   });
   // Fastify infers its logger type from the pino instance; the routes use the base logger type.
   const app: Api = (fastify as unknown as FastifyInstance).withTypeProvider<TypeBoxTypeProvider>();

@@ -3,7 +3,7 @@ import { requireDeployment, requireEnvironment, requireService } from '../contex
 import type { Store } from '../../store/store.js';
 import { notFound } from '../errors.js';
 import { presentDeployment, presentDeploymentDetail, presentLogLine } from '../present.js';
-import { AnyObject, IdParams, PageQuery, errorResponses } from '../schemas/common.js';
+import { AnyObject, EventStream, IdParams, PageQuery, errorResponses } from '../schemas/common.js';
 import { LogsQuery } from '../schemas/deployment.js';
 import { openEventStream } from '../sse.js';
 
@@ -81,7 +81,13 @@ export function deploymentRoutes(app: Api, { store, controlPlane }: ApiDeps): vo
           'Log lines of a deployment ({ items }); follow=true streams them as server-sent events (`log`, id = seq), ending with `end` once the deployment is finished',
         params: IdParams,
         querystring: LogsQuery,
-        response: { 200: AnyObject, ...errorResponses() },
+        response: {
+          200: {
+            description: '{ items } as JSON; with follow=true, a server-sent event stream',
+            content: { 'application/json': { schema: AnyObject }, 'text/event-stream': { schema: EventStream } },
+          },
+          ...errorResponses(),
+        },
       },
     },
     async (request, reply) => {

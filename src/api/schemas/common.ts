@@ -74,5 +74,8 @@ export const ActionAccepted = Type.Object(
   { description: 'the action was accepted (SPEC §9)' },
 );
 
+/** A server-sent event stream's body, as the OpenAPI document shows it. */
+export const EventStream = Type.String({ description: 'server-sent events: `event: <type>`, `data: <json>` blocks, `: comment` lines' });
+
 /** Untyped object for responses: documented loosely, serialized as-is. */
 export const AnyObject = Type.Object({}, { additionalProperties: true });

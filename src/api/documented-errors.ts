@@ -1,0 +1,53 @@
+import type { FastifyInstance, RouteOptions } from 'fastify';
+import { Type, type TSchema } from '@sinclair/typebox';
+import { ErrorResponse } from './schemas/common.js';
+
+/**
+ * Every route's schema declares the errors the server can answer on it, added here in one place
+ * (an onRoute hook, registered before the routes) rather than remembered route by route: the
+ * OpenAPI document is then true for routes and refusals added later. A route may declare more
+ * itself (409, 503…); what it declares is kept.
+ */
+
+/** Methods whose requests carry a body, refused over the size limit (413). */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+const WHY: Record<number, string> = {
+  400: 'VALIDATION_FAILED: a parameter, a header or the body is not valid (details name the fields)',
+  401: 'UNAUTHORIZED: no token, or a token that is not valid (webhooks: no valid signature)',
+  403: 'FORBIDDEN: the token\'s role does not allow this',
+  404: 'NOT_FOUND: no such resource',
+  413: 'PAYLOAD_TOO_LARGE: the body is over the size limit',
+  429: 'too many failed authentications from this address: retry after `Retry-After` seconds',
+  500: 'INTERNAL: an unexpected error (never with its details)',
+  502: 'UPSTREAM_UNAVAILABLE: a git remote, an image registry or a cluster Slipway needs cannot be reached (the reason, credentials stripped)',
+};
+
+function errorResponse(status: number): TSchema {
+  return Type.Object(ErrorResponse.properties, { description: WHY[status] ?? ErrorResponse.description });
+}
+
+/** The error statuses a route can answer, from what it is: its method, its access, its parameters. */
+export function errorStatusesOf(route: Pick<RouteOptions, 'method' | 'config'>, declared: ReadonlySet<number>): number[] {
+  const methods = typeof route.method === 'string' ? [route.method] : route.method;
+  const access = (route.config as { access?: string } | undefined)?.access ?? 'admin';
+  const statuses = new Set([400, 404, 500]);
+  if (methods.some((m) => BODY_METHODS.has(m.toUpperCase()))) statuses.add(413);
+  if (access !== 'public') for (const s of [401, 403, 429, 502]) statuses.add(s);
+  // A public route that authenticates otherwise (a signed webhook) is rate-limited the same way.
+  if (declared.has(401)) statuses.add(429);
+  return [...statuses].sort((a, b) => a - b);
+}
+
+export function installDocumentedErrors(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { hide?: boolean; response?: Record<string, unknown> } | undefined;
+    if (!schema || schema.hide) return;
+    const response = { ...(schema.response ?? {}) };
+    const declared = new Set(Object.keys(response).map(Number));
+    for (const status of errorStatusesOf(route, declared)) {
+      if (!declared.has(status)) response[status] = errorResponse(status);
+    }
+    route.schema = { ...schema, response };
+  });
+}
