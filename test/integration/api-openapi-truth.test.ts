@@ -106,9 +106,15 @@ describe('declared refusals', () => {
 });
 
 describe('content types', () => {
-  test('GET /events is text/event-stream; logs are JSON or, followed, text/event-stream; metrics text/plain, errors JSON', () => {
+  test('GET /events is text/event-stream; logs are JSON or, followed, text/event-stream (both described by their events); metrics text/plain, errors JSON', () => {
     assert.deepEqual(Object.keys(operation('/events', 'get').responses['200']!.content ?? {}), ['text/event-stream']);
     assert.deepEqual(Object.keys(operation('/deployments/{id}/logs', 'get').responses['200']!.content ?? {}).sort(), ['application/json', 'text/event-stream']);
+    // A stream is described by its events (what a client, and schemathesis, checks each one against).
+    for (const [path, label] of [['/events', 'events'], ['/deployments/{id}/logs', 'logs']] as const) {
+      const schema = (operation(path, 'get').responses['200']!.content!['text/event-stream'] as { schema: { type: string; properties: Record<string, unknown> } }).schema;
+      assert.equal(schema.type, 'object', label);
+      assert.deepEqual(Object.keys(schema.properties).sort(), ['data', 'event', 'id'], label);
+    }
     const metrics = operation('/metrics', 'get');
     assert.deepEqual(Object.keys(metrics.responses['200']!.content ?? {}), ['text/plain']);
     assert.deepEqual(Object.keys(metrics.responses['401']!.content ?? {}), ['application/json']);
