@@ -18,6 +18,7 @@ const WHY: Record<number, string> = {
   403: 'FORBIDDEN: the token\'s role does not allow this',
   404: 'NOT_FOUND: no such resource',
   413: 'PAYLOAD_TOO_LARGE: the body is over the size limit',
+  409: 'CONFLICT, ACTION_NOT_AVAILABLE or ENVIRONMENT_BUSY: the resource\'s state does not allow it now',
   429: 'too many failed authentications from this address: retry after `Retry-After` seconds',
   500: 'INTERNAL: an unexpected error (never with its details)',
   502: 'UPSTREAM_UNAVAILABLE: a git remote, an image registry or a cluster Slipway needs cannot be reached (the reason, credentials stripped)',
@@ -31,11 +32,16 @@ function errorResponse(status: number): TSchema {
 export function errorStatusesOf(route: Pick<RouteOptions, 'method' | 'config'>, declared: ReadonlySet<number>): number[] {
   const methods = typeof route.method === 'string' ? [route.method] : route.method;
   const access = (route.config as { access?: string } | undefined)?.access ?? 'admin';
+  const writes = methods.some((m) => BODY_METHODS.has(m.toUpperCase()));
   const statuses = new Set([400, 404, 500]);
-  if (methods.some((m) => BODY_METHODS.has(m.toUpperCase()))) statuses.add(413);
+  if (writes) statuses.add(413);
   if (access !== 'public') for (const s of [401, 403, 429, 502]) statuses.add(s);
-  // A public route that authenticates otherwise (a signed webhook) is rate-limited the same way.
-  if (declared.has(401)) statuses.add(429);
+  // A write may meet a concurrent one (a name taken meanwhile, a status that moved on).
+  if (access !== 'public' && writes) statuses.add(409);
+  // A public route that writes authenticates otherwise (a signed webhook): it refuses a bad
+  // signature (401) and is rate-limited like a bad token (429). Health probes only read.
+  if (access === 'public' && writes) statuses.add(401);
+  if (declared.has(401) || statuses.has(401)) statuses.add(429);
   return [...statuses].sort((a, b) => a - b);
 }
 

@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
+import { errorStatusesOf } from '../../src/api/documented-errors.js';
 import { bearer, startHarness, type Harness } from './api-harness.js';
 
 /**
@@ -81,12 +82,13 @@ describe('methods', () => {
 });
 
 describe('declared refusals', () => {
-  test('every authenticated operation declares 400, 401, 403, 404, 429, 500 and 502; those with a body 413', () => {
+  test('every authenticated operation declares 400, 401, 403, 404, 429, 500 and 502; writes 409 and 413, public writes 401', () => {
     for (const [path, ops] of Object.entries(paths)) {
       for (const [method, op] of Object.entries(ops)) {
         const declared = statuses(op);
         const isPublic = Array.isArray(op.security) && op.security.length === 0;
-        const wanted = ['400', '404', '500', ...(isPublic ? [] : ['401', '403', '429', '502']), ...(['post', 'put', 'patch', 'delete'].includes(method) ? ['413'] : [])];
+        const writes = ['post', 'put', 'patch', 'delete'].includes(method);
+        const wanted = ['400', '404', '500', ...(isPublic ? [] : ['401', '403', '429', '502']), ...(writes ? ['413', isPublic ? '401' : '409'] : [])];
         for (const s of wanted) assert.ok(declared.includes(s), `${method.toUpperCase()} ${path} does not declare ${s} (declares ${declared.join(', ')})`);
         for (const s of declared.filter((x) => Number(x) >= 400)) {
           assert.ok(op.responses[s]!.content?.['application/json'], `${method.toUpperCase()} ${path} ${s} is not JSON`);
@@ -98,6 +100,13 @@ describe('declared refusals', () => {
   test('the signed webhook, public, declares 401, 413 and 429', () => {
     const declared = statuses(operation('/webhooks/git', 'post'));
     for (const s of ['401', '413', '429']) assert.ok(declared.includes(s), `POST /webhooks/git does not declare ${s}`);
+  });
+
+  test('a route added later gets them without declaring any: a signed public write (a webhook) 401, 413, 429', () => {
+    assert.deepEqual(errorStatusesOf({ method: 'POST', config: { access: 'public' } }, new Set()), [400, 401, 404, 413, 429, 500]);
+    assert.deepEqual(errorStatusesOf({ method: 'GET', config: { access: 'public' } }, new Set()), [400, 404, 500]);
+    assert.deepEqual(errorStatusesOf({ method: 'GET', config: { access: 'viewer' } }, new Set()), [400, 401, 403, 404, 429, 500, 502]);
+    assert.deepEqual(errorStatusesOf({ method: 'PATCH', config: {} }, new Set()), [400, 401, 403, 404, 409, 413, 429, 500, 502]);
   });
 
   test('the health probes declare no authentication refusal', () => {
