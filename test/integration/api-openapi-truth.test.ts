@@ -129,3 +129,16 @@ describe('content types', () => {
     assert.deepEqual(Object.keys(metrics.responses['401']!.content ?? {}), ['application/json']);
   });
 });
+
+describe('response bodies', () => {
+  test('the main resources are described field by field, not as any object', () => {
+    const fields = (path: string, method: string, status: string) =>
+      Object.keys((operation(path, method).responses[status]!.content!['application/json'] as { schema: { properties?: Record<string, unknown> } }).schema.properties ?? {});
+    for (const f of ['id', 'state', 'runningState', 'deployedVersion', 'endpoints']) assert.ok(fields('/services/{id}', 'get', '200').includes(f), `service ${f}`);
+    for (const f of ['id', 'state', 'runningState', 'runtime']) assert.ok(fields('/environments/{id}', 'get', '200').includes(f), `environment ${f}`);
+    for (const f of ['id', 'status', 'stages']) assert.ok(fields('/deployments/{id}', 'get', '200').includes(f), `deployment ${f}`);
+    assert.ok(fields('/projects', 'post', '201').includes('webhookSecret'));
+    assert.ok(fields('/tokens', 'post', '201').includes('token'));
+    assert.deepEqual(fields('/environments/{id}/queue', 'get', '200').sort(), ['items', 'running']);
+  });
+});
