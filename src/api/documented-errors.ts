@@ -1,5 +1,6 @@
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
+import { ERROR_STATUS } from './errors.js';
 import { ErrorResponse } from './schemas/common.js';
 
 /**
@@ -24,8 +25,21 @@ const WHY: Record<number, string> = {
   502: 'UPSTREAM_UNAVAILABLE: a git remote, an image registry or a cluster Slipway needs cannot be reached (the reason, credentials stripped)',
 };
 
+/** The codes the API answers with this status (ERROR_STATUS), so a new code is documented at once. */
+function codesOf(status: number): string[] {
+  return Object.entries(ERROR_STATUS)
+    .filter(([, s]) => s === status)
+    .map(([code]) => code);
+}
+
+/** The error body of a status, its `code` narrowed to the codes that status carries. */
 function errorResponse(status: number): TSchema {
-  return Type.Object(ErrorResponse.properties, { description: WHY[status] ?? ErrorResponse.description });
+  const codes = codesOf(status);
+  const code = codes.length === 0 ? Type.String() : Type.Union(codes.map((c) => Type.Literal(c)));
+  return Type.Object(
+    { error: Type.Object({ code, message: Type.String(), details: Type.Optional(Type.Unknown()) }) },
+    { description: WHY[status] ?? ErrorResponse.description },
+  );
 }
 
 /** The error statuses a route can answer, from what it is: its method, its access, its parameters. */
@@ -52,7 +66,8 @@ export function installDocumentedErrors(app: FastifyInstance): void {
     const response = { ...(schema.response ?? {}) };
     const declared = new Set(Object.keys(response).map(Number));
     for (const status of errorStatusesOf(route, declared)) {
-      if (!declared.has(status)) response[status] = errorResponse(status);
+      // The shared generic error (errorResponses()) is made precise too; a route's own schema stays.
+      if (!declared.has(status) || response[status] === ErrorResponse) response[status] = errorResponse(status);
     }
     route.schema = { ...schema, response };
   });

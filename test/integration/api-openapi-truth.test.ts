@@ -97,6 +97,16 @@ describe('declared refusals', () => {
     }
   });
 
+  test('an error\'s code is narrowed to the codes its status carries', () => {
+    const codeOf = (path: string, method: string, status: string) =>
+      JSON.stringify((operation(path, method).responses[status]!.content!['application/json'] as { schema: { properties: { error: { properties: { code: unknown } } } } }).schema.properties.error.properties.code);
+    const conflict = codeOf('/services/{id}/stop', 'post', '409');
+    for (const c of ['ACTION_NOT_AVAILABLE', 'ENVIRONMENT_BUSY', 'CONFLICT']) assert.ok(conflict.includes(c), conflict);
+    assert.ok(codeOf('/services/{id}', 'get', '502').includes('UPSTREAM_UNAVAILABLE'));
+    assert.ok(!codeOf('/services/{id}', 'get', '502').includes('INTERNAL'));
+    assert.ok(codeOf('/projects', 'post', '400').includes('VALIDATION_FAILED'));
+  });
+
   test('the signed webhook, public, declares 401, 413 and 429', () => {
     const declared = statuses(operation('/webhooks/git', 'post'));
     for (const s of ['401', '413', '429']) assert.ok(declared.includes(s), `POST /webhooks/git does not declare ${s}`);
