@@ -6,7 +6,7 @@ import type { Store } from '../store/store.js';
 import { bootstrapAdmin, installAuth } from './auth.js';
 import { findConsoleDir, installConsole } from './console.js';
 import type { Api, ApiDeps, GitLookup } from './context.js';
-import { frameworkErrors, installErrorHandling } from './errors.js';
+import { frameworkErrors, installErrorHandling, validationFailed } from './errors.js';
 import { installMetrics } from './metrics.js';
 import { installOpenApi } from './openapi.js';
 import { actionRoutes } from './routes/actions.js';
@@ -44,6 +44,15 @@ const REDACT = {
   censor: '[redacted]',
 };
 
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The HTTP API v1 (SPEC §9), built but not listening: the caller listens. */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const fastify = Fastify({
@@ -70,7 +79,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       done(null, undefined);
       return;
     }
-    json(request, text, done);
+    json(request, text, (error, parsed) => {
+      // Fastify says "not valid JSON" for valid JSON it refuses: say what is refused.
+      if (error && isJson(text)) done(validationFailed([{ field: 'body', message: 'keys named __proto__ (or constructor.prototype) are not accepted' }]), undefined);
+      else done(error, parsed);
+    });
   });
 
   installAuth(app, deps.store);

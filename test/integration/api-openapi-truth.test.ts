@@ -152,3 +152,18 @@ describe('response bodies', () => {
     assert.deepEqual(fields('/environments/{id}/queue', 'get', '200').sort(), ['items', 'running']);
   });
 });
+
+describe('request bodies', () => {
+  test('a body with a __proto__ key is refused saying so, not as malformed JSON', async () => {
+    const headers = { ...bearer(h.tokens.admin), 'content-type': 'application/json' };
+    for (const payload of ['{"name":"a","__proto__":{"x":1}}', '{"name":"a","constructor":{"prototype":{"x":1}}}']) {
+      const res = await h.app.inject({ method: 'POST', url: `${V}/projects`, headers, payload });
+      assert.equal(res.statusCode, 400, res.body);
+      const error = res.json().error;
+      assert.equal(error.code, 'VALIDATION_FAILED');
+      assert.match(JSON.stringify(error.details), /__proto__/, res.body);
+    }
+    const malformed = await h.app.inject({ method: 'POST', url: `${V}/projects`, headers, payload: '{"name":' });
+    assert.match(JSON.stringify(malformed.json().error.details), /malformed JSON/);
+  });
+});
