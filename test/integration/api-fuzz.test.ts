@@ -120,9 +120,11 @@ function config(ids: Record<string, string[]>): string {
   return [
     'headers = { Authorization = "Bearer ${SLIPWAY_FUZZ_TOKEN}" }',
     '',
-    // Schema-valid input may still break a rule the document cannot state (a source of another
-    // service type, a git service's version that is not a SHA, a service of another
-    // environment, a webhook without its provider's headers): VALIDATION_FAILED is right then.
+    // Schema-valid input may still break a rule the document cannot state: VALIDATION_FAILED is
+    // right then. A run that refused 400 here found only such rules: a PATCH source of another
+    // service type, a runtime change, a kubeconfig string that is no kubeconfig, a page cursor
+    // the server never gave, a webhook without its provider's event header (also: a git
+    // service's version that is not a SHA, a service of another environment).
     '[checks.positive_data_acceptance]',
     'expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]',
     // Schema-invalid input is refused with 400, or with 413 when it is also over the body limit
