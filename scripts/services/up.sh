@@ -127,9 +127,14 @@ SLIPWAY_TEST_REGISTRY="$REGISTRY_ADDR" "$HERE/postgres-image.sh" || fail "buildi
 SLIPWAY_TEST_REGISTRY="$REGISTRY_ADDR" "$HERE/redis-image.sh" || fail "building/pushing the redis test image"
 SLIPWAY_TEST_REGISTRY="$REGISTRY_ADDR" "$HERE/mysql-image.sh" || fail "building/pushing the mysql test image"
 
+# --- API fuzzer (test/integration/api-fuzz.test.ts) --------------------------------------------
+# schemathesis from PyPI in a virtualenv, installed once per machine (keyed by its pinned requirements).
+schemathesis_bin="$("$HERE/schemathesis.sh" | tail -n 1)" || fail "installing schemathesis (scripts/services/schemathesis.sh)"
+
 echo "docker     unix:///var/run/docker.sock (engine $(curl -fsS --unix-socket /var/run/docker.sock http://docker/version | sed -n 's/.*"Version":"\([^"]*\)".*/\1/p' | head -c 20))"
 echo "registry   http://$REGISTRY_ADDR/v2/"
 echo "postgresql postgres://postgres:$PG_PASSWORD@127.0.0.1:5432/$PG_DB"
+echo "fuzzer     $schemathesis_bin"
 echo "images     $REGISTRY_ADDR/slipway-test/{app:v1,app:v2,never-ready:v1,slow-ready:v1,crash:v1,postgres:15,redis:7,mysql:8}"
 
 # --- Kubernetes test control plane (scripts/k8s) ------------------------------------------

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { ErrorObject } from 'ajv';
 import { ActionNotAvailableError, EnvironmentBusyError, NotFoundError } from '../engine/control-plane.js';
 import { DomainError } from '../domain/index.js';
+import { RouteTable } from './route-table.js';
 
 /** The error codes of SPEC §9, with their HTTP status. */
 export const ERROR_STATUS = {
@@ -9,6 +10,8 @@ export const ERROR_STATUS = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  /** A known path asked with a method it does not route; `Allow` lists the ones it does. */
+  METHOD_NOT_ALLOWED: 405,
   ACTION_NOT_AVAILABLE: 409,
   ENVIRONMENT_BUSY: 409,
   CONFLICT: 409,
@@ -185,9 +188,34 @@ export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
   return reply.code(error.statusCode).type('application/json; charset=utf-8').send(body(error));
 }
 
-/** The error and not-found handlers: every error leaves in the SPEC §9 format, never with a stack. */
+/** A request no route took: 405 with `Allow` on a path routed for other methods, else 404. */
+function unrouted(routes: RouteTable, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const path = request.url.split('?')[0] ?? '';
+  const allowed = routes.allowed(path);
+  if (allowed.length === 0) return sendError(reply, new ApiError('NOT_FOUND', `no route ${request.method} ${path}`));
+  reply.header('allow', allowed.join(', '));
+  return sendError(reply, new ApiError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`));
+}
+
+/**
+ * Errors Fastify meets before routing (a malformed URL, a too long parameter) would otherwise
+ * answer in its own format: the `frameworkErrors` server option, so they leave in ours.
+ */
+export function frameworkErrors(error: unknown, _request: FastifyRequest, reply: FastifyReply): void {
+  void sendError(reply, toApiError(error) ?? new ApiError('VALIDATION_FAILED', 'the request is not valid'));
+}
+
+/**
+ * The error and not-found handlers: every error leaves in the SPEC §9 format, never with a stack.
+ * Register before the routes: it learns the routed paths as they are added.
+ */
 export function installErrorHandling(app: FastifyInstance): void {
+  const routes = new RouteTable();
+  app.addHook('onRoute', (route) => routes.add(route.url, route.method));
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    // No route took the request (its body failed before the not-found handler ran: an unknown
+    // method such as QUERY must carry a Content-Type): the path decides, not the body.
+    if (request.is404) return unrouted(routes, request, reply);
     const mapped = toApiError(error);
     if (mapped) {
       if (mapped.statusCode >= 500) request.log.error({ err: error }, 'request failed');
@@ -197,7 +225,5 @@ export function installErrorHandling(app: FastifyInstance): void {
     request.log.error({ err: error }, 'unexpected error');
     return sendError(reply, new ApiError('INTERNAL', 'internal error'));
   });
-  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
-    sendError(reply, new ApiError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => unrouted(routes, request, reply));
 }

@@ -1,8 +1,11 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
+import { installDocumentedErrors } from './documented-errors.js';
 
 /** The OpenAPI 3 document, generated from the route schemas; register before the routes. */
 export async function installOpenApi(app: FastifyInstance): Promise<void> {
+  // Before the document's own hook reads the route schemas.
+  installDocumentedErrors(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -11,7 +14,7 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
         version: '1',
         description:
           'Slipway, a self-hosted deployment control plane. Every route but the health probes needs `Authorization: Bearer <token>`. ' +
-          'Errors answer `{ error: { code, message, details? } }`.',
+          'Errors answer `{ error: { code, message, details? } }`; a method a path does not route answers 405 METHOD_NOT_ALLOWED with `Allow`.',
       },
       servers: [{ url: '/' }],
       components: {

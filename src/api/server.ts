@@ -7,7 +7,7 @@ import { bootstrapAdmin, installAuth } from './auth.js';
 import type { AuthFailureLimits } from './auth-failure-limiter.js';
 import { findConsoleDir, installConsole } from './console.js';
 import type { Api, ApiDeps, GitLookup } from './context.js';
-import { installErrorHandling } from './errors.js';
+import { frameworkErrors, installErrorHandling, validationFailed } from './errors.js';
 import { installMetrics } from './metrics.js';
 import { installOpenApi } from './openapi.js';
 import { actionRoutes } from './routes/actions.js';
@@ -52,6 +52,15 @@ const REDACT = {
   censor: '[redacted]',
 };
 
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The HTTP API v1 (SPEC §9), built but not listening: the caller listens. */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const fastify = Fastify({
@@ -60,6 +69,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Ids in paths are checked by the schemas; a trailing slash is the same route.
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
+    frameworkErrors,
   });
   // Fastify infers its logger type from the pino instance; the routes use the base logger type.
   const app: Api = (fastify as unknown as FastifyInstance).withTypeProvider<TypeBoxTypeProvider>();
@@ -77,7 +87,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       done(null, undefined);
       return;
     }
-    json(request, text, done);
+    json(request, text, (error, parsed) => {
+      // Fastify says "not valid JSON" for valid JSON it refuses: say what is refused.
+      if (error && isJson(text)) done(validationFailed([{ field: 'body', message: 'keys named __proto__ (or constructor.prototype) are not accepted' }]), undefined);
+      else done(error, parsed);
+    });
   });
 
   installAuth(app, deps.store, deps.authFailureLimits);

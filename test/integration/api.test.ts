@@ -621,7 +621,7 @@ describe('bad input on every route', () => {
 
   test('unknown routes are 404 and bodies over 1 MiB are 413, in the error format', async () => {
     assertError(await h.app.inject({ method: 'GET', url: `${V}/nothing-here`, headers: bearer(h.tokens.admin) }), 404, 'NOT_FOUND');
-    assertError(await h.app.inject({ method: 'PUT', url: `${V}/projects`, headers: bearer(h.tokens.admin) }), 404, 'NOT_FOUND');
+    assertError(await h.app.inject({ method: 'PUT', url: `${V}/nothing-here`, headers: bearer(h.tokens.admin) }), 404, 'NOT_FOUND');
     const big = JSON.stringify({ name: 'big', padding: 'x'.repeat(1024 * 1024) });
     const res = await h.app.inject({ method: 'POST', url: `${V}/projects`, headers: { ...bearer(h.tokens.admin), 'content-type': 'application/json' }, payload: big });
     assertError(res, 413, 'PAYLOAD_TOO_LARGE');

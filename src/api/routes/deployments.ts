@@ -3,7 +3,8 @@ import { requireDeployment, requireEnvironment, requireService } from '../contex
 import type { Store } from '../../store/store.js';
 import { notFound } from '../errors.js';
 import { presentDeployment, presentDeploymentDetail, presentLogLine } from '../present.js';
-import { AnyObject, IdParams, PageQuery, errorResponses } from '../schemas/common.js';
+import { EventStream, IdParams, PageQuery, errorResponses } from '../schemas/common.js';
+import { DeploymentDetailView, DeploymentView, ListOf, LogLineView } from '../schemas/views.js';
 import { LogsQuery } from '../schemas/deployment.js';
 import { openEventStream } from '../sse.js';
 
@@ -26,7 +27,7 @@ export function deploymentRoutes(app: Api, { store, controlPlane }: ApiDeps): vo
         summary: 'Deployments of the environment, newest first; pass nextCursor back as cursor for the next page',
         params: IdParams,
         querystring: PageQuery,
-        response: { 200: AnyObject, ...errorResponses() },
+        response: { 200: ListOf(DeploymentView), ...errorResponses() },
       },
     },
     async (request) => {
@@ -44,7 +45,7 @@ export function deploymentRoutes(app: Api, { store, controlPlane }: ApiDeps): vo
         summary: 'Deployments that touched the service, newest first',
         params: IdParams,
         querystring: PageQuery,
-        response: { 200: AnyObject, ...errorResponses() },
+        response: { 200: ListOf(DeploymentView), ...errorResponses() },
       },
     },
     async (request) => {
@@ -61,7 +62,7 @@ export function deploymentRoutes(app: Api, { store, controlPlane }: ApiDeps): vo
         tags: ['deployments'],
         summary: 'One deployment with its stages, services and steps',
         params: IdParams,
-        response: { 200: AnyObject, ...errorResponses() },
+        response: { 200: DeploymentDetailView, ...errorResponses() },
       },
     },
     async (request) => {
@@ -81,7 +82,13 @@ export function deploymentRoutes(app: Api, { store, controlPlane }: ApiDeps): vo
           'Log lines of a deployment ({ items }); follow=true streams them as server-sent events (`log`, id = seq), ending with `end` once the deployment is finished',
         params: IdParams,
         querystring: LogsQuery,
-        response: { 200: AnyObject, ...errorResponses() },
+        response: {
+          200: {
+            description: '{ items } as JSON; with follow=true, a server-sent event stream',
+            content: { 'application/json': { schema: ListOf(LogLineView) }, 'text/event-stream': { schema: EventStream } },
+          },
+          ...errorResponses(),
+        },
       },
     },
     async (request, reply) => {

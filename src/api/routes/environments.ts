@@ -3,7 +3,8 @@ import { originOf, requireEnvironment, requireProject, triggeredBy } from '../co
 import { DEFAULT_ENVIRONMENT_SETTINGS } from '../../domain/index.js';
 import { ApiError, validationFailed } from '../errors.js';
 import { presentEnvironment, presentEnvironmentStatus } from '../present.js';
-import { ActionAccepted, AnyObject, IdParams, errorResponses } from '../schemas/common.js';
+import { ActionAccepted, IdParams, errorResponses } from '../schemas/common.js';
+import { EnvironmentStatusView, EnvironmentView, ListOf } from '../schemas/views.js';
 import { CreateEnvironmentBody, PatchEnvironmentBody } from '../schemas/project.js';
 import { DeleteQuery } from '../schemas/service.js';
 
@@ -17,7 +18,7 @@ export function environmentRoutes(app: Api, { store, controlPlane }: ApiDeps): v
         summary: 'Create an environment in a project',
         params: IdParams,
         body: CreateEnvironmentBody,
-        response: { 201: AnyObject, ...errorResponses(409) },
+        response: { 201: EnvironmentView, ...errorResponses(409) },
       },
     },
     async (request, reply) => {
@@ -49,7 +50,7 @@ export function environmentRoutes(app: Api, { store, controlPlane }: ApiDeps): v
     '/projects/:id/environments',
     {
       config: { access: 'viewer' },
-      schema: { tags: ['environments'], summary: 'Environments of a project', params: IdParams, response: { 200: AnyObject, ...errorResponses() } },
+      schema: { tags: ['environments'], summary: 'Environments of a project', params: IdParams, response: { 200: ListOf(EnvironmentView), ...errorResponses() } },
     },
     async (request) => {
       const project = await requireProject(store, request.params.id);
@@ -67,7 +68,7 @@ export function environmentRoutes(app: Api, { store, controlPlane }: ApiDeps): v
         tags: ['environments'],
         summary: 'One environment, with its deployment status (state) and running status (runningState)',
         params: IdParams,
-        response: { 200: AnyObject, ...errorResponses() },
+        response: { 200: EnvironmentView, ...errorResponses() },
       },
     },
     async (request) => {
@@ -85,7 +86,7 @@ export function environmentRoutes(app: Api, { store, controlPlane }: ApiDeps): v
         summary: 'Rename an environment or change its settings (merged over the current ones); the runtime cannot change',
         params: IdParams,
         body: PatchEnvironmentBody,
-        response: { 200: AnyObject, ...errorResponses(409) },
+        response: { 200: EnvironmentView, ...errorResponses(409) },
       },
     },
     async (request) => {
@@ -108,7 +109,7 @@ export function environmentRoutes(app: Api, { store, controlPlane }: ApiDeps): v
         tags: ['environments'],
         summary: 'The environment and its services, statuses only',
         params: IdParams,
-        response: { 200: AnyObject, ...errorResponses() },
+        response: { 200: EnvironmentStatusView, ...errorResponses() },
       },
     },
     async (request) => {

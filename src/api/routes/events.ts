@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Api, ApiDeps } from '../context.js';
-import { Id, Obj, errorResponses } from '../schemas/common.js';
+import { EventStream, Id, Obj, errorResponses } from '../schemas/common.js';
 import { openEventStream } from '../sse.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -14,7 +14,7 @@ export function eventRoutes(app: Api, { controlPlane }: ApiDeps): void {
         tags: ['events'],
         summary: 'Server-sent events: every status change (event: <type>, data: <json>); a comment heartbeat every 15 s',
         querystring: Obj({ projectId: Type.Optional(Id), environmentId: Type.Optional(Id) }),
-        response: { 200: { type: 'string', description: 'text/event-stream' }, ...errorResponses() },
+        response: { 200: { description: 'the stream, open until the client leaves', content: { 'text/event-stream': { schema: EventStream } } }, ...errorResponses() },
       },
     },
     async (request, reply) => {

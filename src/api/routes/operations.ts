@@ -56,8 +56,7 @@ export function metricsRoute(app: Api, registry: Registry): void {
       schema: {
         tags: ['operations'],
         summary: 'Prometheus metrics',
-        produces: ['text/plain'],
-        response: { 200: { type: 'string', description: 'Prometheus text format' }, ...errorResponses() },
+        response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: Type.String() } } }, ...errorResponses() },
       },
     },
     async (_request, reply) => {

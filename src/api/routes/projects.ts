@@ -2,7 +2,8 @@ import type { Api, ApiDeps } from '../context.js';
 import { requireProject } from '../context.js';
 import { ApiError } from '../errors.js';
 import { presentProject } from '../present.js';
-import { AnyObject, IdParams, errorResponses } from '../schemas/common.js';
+import { IdParams, errorResponses } from '../schemas/common.js';
+import { ListOf, ProjectCreated, ProjectView } from '../schemas/views.js';
 import { CreateProjectBody, PatchProjectBody } from '../schemas/project.js';
 
 export function projectRoutes(app: Api, { store }: ApiDeps): void {
@@ -14,7 +15,7 @@ export function projectRoutes(app: Api, { store }: ApiDeps): void {
         tags: ['projects'],
         summary: 'Create a project; the answer holds its git webhook secret, this once',
         body: CreateProjectBody,
-        response: { 201: AnyObject, ...errorResponses(409) },
+        response: { 201: ProjectCreated, ...errorResponses(409) },
       },
     },
     async (request, reply) => {
@@ -29,7 +30,7 @@ export function projectRoutes(app: Api, { store }: ApiDeps): void {
 
   app.get(
     '/projects',
-    { config: { access: 'viewer' }, schema: { tags: ['projects'], summary: 'List projects', response: { 200: AnyObject, ...errorResponses() } } },
+    { config: { access: 'viewer' }, schema: { tags: ['projects'], summary: 'List projects', response: { 200: ListOf(ProjectView), ...errorResponses() } } },
     async () => ({ items: (await store.listProjects()).map(presentProject) }),
   );
 
@@ -37,7 +38,7 @@ export function projectRoutes(app: Api, { store }: ApiDeps): void {
     '/projects/:id',
     {
       config: { access: 'viewer' },
-      schema: { tags: ['projects'], summary: 'One project', params: IdParams, response: { 200: AnyObject, ...errorResponses() } },
+      schema: { tags: ['projects'], summary: 'One project', params: IdParams, response: { 200: ProjectView, ...errorResponses() } },
     },
     async (request) => presentProject(await requireProject(store, request.params.id)),
   );
@@ -51,7 +52,7 @@ export function projectRoutes(app: Api, { store }: ApiDeps): void {
         summary: 'Rename a project (images built from then on are named after the new name)',
         params: IdParams,
         body: PatchProjectBody,
-        response: { 200: AnyObject, ...errorResponses(409) },
+        response: { 200: ProjectView, ...errorResponses(409) },
       },
     },
     async (request) => {

@@ -2,7 +2,8 @@ import type { Api, ApiDeps } from '../context.js';
 import { requireDeployment, requireEnvironment } from '../context.js';
 import { ApiError } from '../errors.js';
 import { presentDeployment } from '../present.js';
-import { AnyObject, IdParams, errorResponses } from '../schemas/common.js';
+import { IdParams, errorResponses } from '../schemas/common.js';
+import { QueueView } from '../schemas/views.js';
 
 export function queueRoutes(app: Api, { store }: ApiDeps): void {
   app.get(
@@ -13,7 +14,7 @@ export function queueRoutes(app: Api, { store }: ApiDeps): void {
         tags: ['queue'],
         summary: 'The running request (if any) and the waiting ones, in order',
         params: IdParams,
-        response: { 200: AnyObject, ...errorResponses() },
+        response: { 200: QueueView, ...errorResponses() },
       },
     },
     async (request) => {

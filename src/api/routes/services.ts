@@ -5,7 +5,8 @@ import { codeSource, isGitSource } from '../../domain/index.js';
 import { ApiError, validationFailed } from '../errors.js';
 import { presentService } from '../present.js';
 import { ActionAccepted, AnyObject, IdParams, Obj, errorResponses } from '../schemas/common.js';
-import { CreateServiceBody, DeleteQuery, PatchServiceBody, ServiceListResponse, ServiceResponse } from '../schemas/service.js';
+import { ListOf, ServiceView } from '../schemas/views.js';
+import { CreateServiceBody, DeleteQuery, PatchServiceBody } from '../schemas/service.js';
 import { newServiceFromBody, servicePatchFromBody } from '../service-input.js';
 
 export function serviceRoutes(app: Api, deps: ApiDeps): void {
@@ -20,7 +21,7 @@ export function serviceRoutes(app: Api, deps: ApiDeps): void {
         summary: 'Create a service; its type decides its source (application: git, container: image, database, job)',
         params: IdParams,
         body: CreateServiceBody,
-        response: { 201: ServiceResponse, ...errorResponses(409) },
+        response: { 201: ServiceView, ...errorResponses(409) },
       },
     },
     async (request, reply) => {
@@ -38,7 +39,7 @@ export function serviceRoutes(app: Api, deps: ApiDeps): void {
     '/environments/:id/services',
     {
       config: { access: 'viewer' },
-      schema: { tags: ['services'], summary: 'Services of an environment', params: IdParams, response: { 200: ServiceListResponse, ...errorResponses() } },
+      schema: { tags: ['services'], summary: 'Services of an environment', params: IdParams, response: { 200: ListOf(ServiceView), ...errorResponses() } },
     },
     async (request) => {
       const env = await requireEnvironment(store, request.params.id);
@@ -55,7 +56,7 @@ export function serviceRoutes(app: Api, deps: ApiDeps): void {
         tags: ['services'],
         summary: 'One service: settings, state, runningState, deployedVersion, targetVersion, pendingChanges, pendingFields, endpoints',
         params: IdParams,
-        response: { 200: ServiceResponse, ...errorResponses() },
+        response: { 200: ServiceView, ...errorResponses() },
       },
     },
     async (request) => presentService(await requireService(store, request.params.id), controlPlane),
@@ -70,7 +71,7 @@ export function serviceRoutes(app: Api, deps: ApiDeps): void {
         summary: 'Change a service (takes effect at its next deployment); a secret sent back as "********" keeps its value',
         params: IdParams,
         body: PatchServiceBody,
-        response: { 200: ServiceResponse, ...errorResponses(409) },
+        response: { 200: ServiceView, ...errorResponses(409) },
       },
     },
     async (request) => {

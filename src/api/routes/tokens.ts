@@ -1,7 +1,8 @@
 import type { Api, ApiDeps } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
 import { presentToken } from '../present.js';
-import { AnyObject, IdParams, errorResponses } from '../schemas/common.js';
+import { IdParams, errorResponses } from '../schemas/common.js';
+import { ListOf, TokenCreated, TokenView } from '../schemas/views.js';
 import { CreateTokenBody } from '../schemas/project.js';
 
 export function tokenRoutes(app: Api, { store }: ApiDeps): void {
@@ -13,7 +14,7 @@ export function tokenRoutes(app: Api, { store }: ApiDeps): void {
         tags: ['tokens'],
         summary: 'Create an API token; the answer holds the token itself, this once only',
         body: CreateTokenBody,
-        response: { 201: AnyObject, ...errorResponses(409) },
+        response: { 201: TokenCreated, ...errorResponses(409) },
       },
     },
     async (request, reply) => {
@@ -33,7 +34,7 @@ export function tokenRoutes(app: Api, { store }: ApiDeps): void {
       schema: {
         tags: ['tokens'],
         summary: 'The token this request carries: its id, name and role (what a client may offer)',
-        response: { 200: AnyObject, ...errorResponses() },
+        response: { 200: TokenView, ...errorResponses() },
       },
     },
     async (request) => presentToken(request.token!),
@@ -41,7 +42,7 @@ export function tokenRoutes(app: Api, { store }: ApiDeps): void {
 
   app.get(
     '/tokens',
-    { config: { access: 'admin' }, schema: { tags: ['tokens'], summary: 'List API tokens (never their secrets)', response: { 200: AnyObject, ...errorResponses() } } },
+    { config: { access: 'admin' }, schema: { tags: ['tokens'], summary: 'List API tokens (never their secrets)', response: { 200: ListOf(TokenView), ...errorResponses() } } },
     async () => ({ items: (await store.listTokens()).map(presentToken) }),
   );
 

@@ -74,5 +74,15 @@ export const ActionAccepted = Type.Object(
   { description: 'the action was accepted (SPEC §9)' },
 );
 
+/** One event of a server-sent event stream (the document describes a stream by its events). */
+export const EventStream = Type.Object(
+  {
+    event: Type.String({ description: 'the event type' }),
+    data: Type.String({ description: 'the event, as JSON' }),
+    id: Type.Optional(Type.String({ description: 'log streams: the line\'s seq (Last-Event-ID resumes after it)' })),
+  },
+  { description: 'server-sent events (`event:`, `id:`, `data:` blocks; `:` comments as heartbeats)' },
+);
+
 /** Untyped object for responses: documented loosely, serialized as-is. */
 export const AnyObject = Type.Object({}, { additionalProperties: true });

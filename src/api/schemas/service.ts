@@ -153,7 +153,3 @@ export const PendingChangesFields = {
       '"source" (image name/tag, git url/branch/rootPath/dockerfilePath, or a pinned targetVersion that is not the deployedVersion), and each name under settings (instances, cpu, memoryMb, ports, env, healthchecks, storage, command, …) whose value differs from the one deployed',
   }),
 };
-
-/** A service as the API answers it; only the fields below are declared, the others pass as they are. */
-export const ServiceResponse = Type.Object({ id: Type.String(), ...PendingChangesFields }, { additionalProperties: true });
-export const ServiceListResponse = Type.Object({ items: Type.Array(ServiceResponse) }, { additionalProperties: true });
