@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
+import { after, before, describe } from 'node:test';
 import pg from 'pg';
 import { createStore } from '../../src/store/create-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -95,4 +96,28 @@ export async function postgresBackend(): Promise<StoreBackend> {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The database and the store a suite of describeOnEachBackend uses, set before its tests run. */
+export interface BackendSuite {
+  backend: StoreBackend;
+  store: Store;
+}
+
+/** One describe per backend (SQLite, then PostgreSQL), each on its own database with a store open on it. */
+export function describeOnEachBackend(title: string, body: (suite: BackendSuite) => void): void {
+  for (const open of [sqliteBackend, postgresBackend]) {
+    const name = open === sqliteBackend ? 'sqlite' : 'postgres';
+    describe(`${title} (${name})`, () => {
+      const suite = {} as BackendSuite;
+      before(async () => {
+        suite.backend = await open();
+        suite.store = await suite.backend.openStore();
+      });
+      after(async () => {
+        await suite.backend?.dispose();
+      });
+      body(suite);
+    });
+  }
 }
