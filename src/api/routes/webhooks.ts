@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Api, ApiDeps } from '../context.js';
 import { codeSource, isGitSource, type Service } from '../../domain/index.js';
@@ -102,6 +103,8 @@ export function webhookRoutes(app: Api, deps: ApiDeps): void {
         for (const project of await store.listProjects()) {
           const secret = await store.getWebhookSecret(project.id);
           if (secret && verifySignature(provider.provider, request.headers, raw, secret)) verified.push(project.id);
+          // One HMAC of up to 1 MiB per project: let other requests (/healthz) run in between.
+          await setImmediate();
         }
         if (verified.length === 0) refuseSignature(request);
         return act(deps, request, reply, provider, raw, verified);
