@@ -68,11 +68,12 @@ async function failedCall(runtimes: KubernetesRuntimes): Promise<{ error: unknow
     () => assert.fail('the cluster refused the call'),
     (e: unknown) => e,
   );
-  const endpoints = await runtimes.endpoints({ ...target, serviceId: 's', serviceName: 'web', serviceType: 'container' }).then(
+  // A read without an operation context (endpoints never fail: an unreachable cluster shows none).
+  const read = await runtimes.runningSpecHash({ ...target, serviceId: 's', serviceName: 'web', serviceType: 'container' }).then(
     () => assert.fail('the cluster refused the call'),
     (e: unknown) => e,
   );
-  return { error, lines: [...lines, logged(endpoints)] };
+  return { error, lines: [...lines, logged(read)] };
 }
 
 test("an environment's kubeconfig token never reaches an error or a log line, even when the cluster echoes it", async () => {
