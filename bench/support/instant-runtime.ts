@@ -8,7 +8,8 @@ import type { Endpoint, EnvironmentTarget, JobResult, RolloutSpec, Runtime, Serv
  * changes takes the engine's no-op path exactly as it would on Docker.
  */
 export class InstantRuntime implements Runtime {
-  readonly kind = 'docker' as const;
+  /** As the docker runtime. */
+  readonly builtImages = 'local-engine' as const;
   private readonly hashes = new Map<string, { hash: string; instances: number; version: string }>();
 
   async prepareEnvironment(_env: EnvironmentTarget): Promise<void> {}

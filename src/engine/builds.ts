@@ -1,10 +1,11 @@
 import pLimit from 'p-limit';
-import { codeSource, isGitSource, type GitSource, type Project, type RuntimeKind, type Service } from '../domain/index.js';
+import { codeSource, isGitSource, type GitSource, type Project, type Service } from '../domain/index.js';
 import { gitUrlSecrets } from '../build/git-remote.js';
 import { versionToDeploy } from './desired-spec.js';
 import type { Builder, BuiltImage } from './builder.js';
 import type { DeploymentJournal, StepHandle } from './deployment-journal.js';
 import type { FirstError } from './stage-runner.js';
+import type { BuiltImageSource } from '../runtime/runtime.js';
 
 /**
  * The builds of one deployment, pipelined with its stages (SPEC §5): every git service starts
@@ -56,8 +57,8 @@ export interface BuildSetOptions {
   signal: AbortSignal;
   maxParallelBuilds: number;
   firstError: FirstError;
-  /** The environment's runtime: a kubernetes cluster pulls what is built, so it needs a registry. */
-  runtime?: RuntimeKind;
+  /** Where the environment's runtime takes built images from: a runtime that pulls them needs a registry. */
+  builtImages?: BuiltImageSource;
 }
 
 export class BuildSet {
@@ -115,7 +116,7 @@ export class BuildSet {
     try {
       if (commit instanceof Error) throw commit;
       if (!builder) throw new Error('this Slipway server has no image builder configured');
-      if (this.options.runtime === 'kubernetes' && !builder.registry) {
+      if (this.options.builtImages === 'registry' && !builder.registry) {
         // SPEC §6 step 3: the cluster's nodes pull the image; a local engine's image is not theirs.
         throw new Error('a kubernetes environment needs a registry for the images it builds (the cluster pulls them from it): set SLIPWAY_REGISTRY on this Slipway server');
       }

@@ -7,8 +7,9 @@ import { redact } from './redact.js';
 import { serviceTarget } from './service-target.js';
 
 /**
- * Slipway's scheduler of cron jobs on the docker runtime (SPEC §7): a deployed cron job's
- * schedule (cron syntax, with an optional seconds field) starts a one-off run at each tick.
+ * Slipway's scheduler of cron jobs on a runtime that does not run schedules itself (docker;
+ * SPEC §7): a deployed cron job's schedule (cron syntax, with an optional seconds field)
+ * starts a one-off run at each tick.
  * Runs never overlap: a tick that comes while the previous run is still going is skipped, in
  * this process and — through the store — across processes sharing a database, which also
  * record each tick at most once. Each run is recorded with its exit code and its output.

@@ -48,7 +48,6 @@ async function installSchedule(ctx: TaskContext, service: Service, job: Schedule
 }
 
 function schedulerOf(ctx: TaskContext): CronScheduler {
-  if (ctx.runtime.kind !== 'docker') throw new Error(`cron jobs are not supported on the ${ctx.runtime.kind} runtime yet`);
   if (!ctx.scheduler) throw new Error('this Slipway server has no cron scheduler');
   return ctx.scheduler;
 }
@@ -165,7 +164,8 @@ export async function syncSchedules(deps: {
     } catch {
       continue;
     }
-    if (runtime.kind !== 'docker') continue;
+    // A runtime that runs schedules itself keeps them across restarts of Slipway.
+    if (runtime.installSchedule) continue;
     const services = await deps.store.listServices(environment.id);
     const injected = injectedConnections(services, (db) => runtime.serviceHost?.(serviceTarget(project, environment, db)) ?? db.name);
     for (const service of due.filter((s) => s.environmentId === environmentId)) {

@@ -178,7 +178,7 @@ async function execute(
     signal,
     maxParallelBuilds: environment.settings.maxParallelBuilds,
     firstError,
-    runtime: environment.runtime,
+    builtImages: runtime.builtImages,
   });
   const shared = {
     store,

@@ -6,8 +6,8 @@ import type { TaskContext } from './service-tasks.js';
 
 /**
  * The image a deploy runs, as a reference and resolved: the image just built, or the one the
- * version names, pulled. An image built into the engine the docker runtime runs on is used by
- * its id: a pull would only ask the registry for what is already there.
+ * version names, pulled. An image built into the engine the runtime runs on (builtImages
+ * 'local-engine') is used by its id: a pull would only ask the registry for what is already there.
  */
 export async function imageToRun(
   ctx: TaskContext,
@@ -17,7 +17,7 @@ export async function imageToRun(
   op: OperationContext,
 ): Promise<{ image: { name: string; tag: string }; resolved: string }> {
   const image = built ? { name: built.name, tag: built.tag } : imageToPull(service, version);
-  if (built?.localImageId && ctx.runtime.kind === 'docker') {
+  if (built?.localImageId && ctx.runtime.builtImages === 'local-engine') {
     op.log('info', `using image ${image.name}:${image.tag} just built (${built.localImageId})`);
     return { image, resolved: built.localImageId };
   }

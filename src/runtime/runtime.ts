@@ -1,12 +1,29 @@
 import type { DesiredSpec } from '../domain/spec-hash.js';
 import type { LogLevel } from '../domain/requests.js';
 import type { RunningState } from '../domain/statuses.js';
-import type { Environment, RuntimeKind, ServiceType } from '../domain/model.js';
+import type { Environment, ServiceType } from '../domain/model.js';
 
 /**
  * What the engine asks of a runtime (SPEC §7). Docker and Kubernetes both implement it; the
- * engine never knows which one it drives.
+ * engine never knows which one it drives: where runtimes differ, a runtime declares what it
+ * does and the engine follows the declaration, never the runtime's name.
+ * - Schedules: a runtime that runs cron schedules itself has installSchedule/suspendSchedule
+ *   (Kubernetes: a CronJob); without them, Slipway's own scheduler runs one runJob per tick
+ *   (Docker).
+ * - Built images: builtImages says whether a built image must reach a registry and how a
+ *   deploy refers to it (Docker: the local image id; Kubernetes: the registry digest).
+ * - Settle after a crash: settle, when the runtime can be left with a half-done rollout.
+ * - serves and serviceHost: see each.
  */
+
+/**
+ * Where a runtime takes the images Slipway builds from.
+ * - 'local-engine': it runs on the Docker Engine the builder builds into, so an image just
+ *   built runs by its local image id, without a pull, and no registry is needed.
+ * - 'registry': it pulls every image (a cluster's nodes do), so a build needs a registry to
+ *   push to, and a built image is referred to by what resolveImage returns (its digest).
+ */
+export type BuiltImageSource = 'local-engine' | 'registry';
 
 /** Names and ids that place an environment's resources on the runtime (and label them). */
 export interface EnvironmentTarget {
@@ -114,7 +131,8 @@ export interface JobResult {
 }
 
 export interface Runtime {
-  readonly kind: RuntimeKind;
+  /** Where this runtime takes the images Slipway builds from (see BuiltImageSource). */
+  readonly builtImages: BuiltImageSource;
 
   /**
    * Whether this runtime can run that environment now (Kubernetes: cluster credentials are

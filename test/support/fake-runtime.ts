@@ -2,6 +2,7 @@ import type { RunningState } from '../../src/domain/index.js';
 import {
   RolloutCanceledError,
   RolloutFailedError,
+  type BuiltImageSource,
   type Endpoint,
   type EnvironmentTarget,
   type JobResult,
@@ -24,7 +25,8 @@ export interface RecordedCall {
 }
 
 export class FakeRuntime implements Runtime {
-  readonly kind = 'docker' as const;
+  /** As the docker runtime: an image just built runs by its local id. Tests may set 'registry'. */
+  builtImages: BuiltImageSource = 'local-engine';
   readonly calls: RecordedCall[] = [];
   readonly running = new Map<string, RolloutSpec>();
   /** Service names whose next deploy fails. */

@@ -50,7 +50,8 @@ export interface DockerRuntimeOptions {
  * The moves are in rollout.ts / instances.ts; readiness after a rollout in instance-monitor.ts.
  */
 export class DockerRuntime implements Runtime {
-  readonly kind = 'docker' as const;
+  /** The builder builds into this same Docker Engine. */
+  readonly builtImages = 'local-engine' as const;
   private readonly docker: Docker;
   private readonly proxy: EdgeProxy;
   private readonly hostPorts: HostPortAllocator;

@@ -75,7 +75,8 @@ type Workload = V1Deployment | V1StatefulSet;
  * canceled by putting the previous pod template back.
  */
 export class KubernetesRuntime implements Runtime {
-  readonly kind = 'kubernetes' as const;
+  /** The cluster's nodes pull what is built. */
+  readonly builtImages = 'registry' as const;
   readonly cluster: Cluster;
   private readonly registry: DigestResolver | undefined;
   private readonly publicHost: string;

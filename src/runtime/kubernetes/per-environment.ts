@@ -22,7 +22,8 @@ export interface KubernetesRuntimesOptions extends Omit<KubernetesRuntimeOptions
  * distinct kubeconfig, created on first use and shared by the environments that use it.
  */
 export class KubernetesRuntimes implements Runtime {
-  readonly kind = 'kubernetes' as const;
+  /** The clusters' nodes pull what is built. */
+  readonly builtImages = 'registry' as const;
   private defaultRuntime: Promise<KubernetesRuntime | undefined> | undefined;
   /** Set once the server's kubeconfig failed to load: environments without their own are refused. */
   private defaultBroken = false;
