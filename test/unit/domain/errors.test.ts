@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DomainError, ERROR_CAUSES, ERROR_CODES, answeredCode } from '../../../src/domain/errors.js';
+import { DomainError, ERROR_CAUSES, ERROR_CODES, answeredCode, errorMessage } from '../../../src/domain/errors.js';
 
 test('every finer cause is answered as one of the codes a client reads', () => {
   for (const [cause, code] of Object.entries(ERROR_CAUSES)) {
@@ -21,4 +21,11 @@ test('a DomainError carries its code, its message and its details', () => {
   assert.equal(error.message, 'the request is not valid');
   assert.deepEqual(error.details, [{ field: 'body/name', message: 'is required' }]);
   assert.equal(new DomainError('CONFLICT', 'taken').details, undefined);
+});
+
+test('errorMessage: an Error gives its message, anything else its text', () => {
+  assert.equal(errorMessage(new Error('boom')), 'boom');
+  assert.equal(errorMessage('plain'), 'plain');
+  assert.equal(errorMessage(42), '42');
+  assert.equal(errorMessage(undefined), 'undefined');
 });
