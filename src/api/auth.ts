@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Role, Store, Token } from '../store/store.js';
 import { AuthFailureLimiter, DEFAULT_AUTH_FAILURE_LIMITS, type AuthFailureLimits } from './auth-failure-limiter.js';
-import { ApiError } from './errors.js';
+import { DomainError } from '../domain/index.js';
 
 /** Who may call a route: `public` needs no token (health probes only). */
 export type Access = Role | 'public';
@@ -43,7 +43,7 @@ export function refuseWhileLimited(request: FastifyRequest, reply: FastifyReply)
   const wait = request.server.authFailures.retryAfterSeconds(request.ip);
   if (wait === 0) return;
   void reply.header('retry-after', String(wait));
-  throw new ApiError('RATE_LIMITED', `too many failed authentications from this address; retry in ${wait} s`);
+  throw new DomainError('RATE_LIMITED', `too many failed authentications from this address; retry in ${wait} s`);
 }
 
 /** Counts a failed authentication (a bad token or webhook signature) against the client's address. */
@@ -63,15 +63,15 @@ export function installAuth(app: FastifyInstance, store: Store, limits: Partial<
     refuseWhileLimited(request, reply);
     const secret = bearer(request);
     // No token at all is no guess: it is refused but not counted.
-    if (!secret) throw new ApiError('UNAUTHORIZED', 'an API token is required (Authorization: Bearer <token>)');
+    if (!secret) throw new DomainError('UNAUTHORIZED', 'an API token is required (Authorization: Bearer <token>)');
     const token = await store.authenticate(secret);
     if (!token) {
       recordAuthFailure(request);
-      throw new ApiError('UNAUTHORIZED', 'the API token is not valid');
+      throw new DomainError('UNAUTHORIZED', 'the API token is not valid');
     }
     request.token = token;
     if (!allows(token.role, access)) {
-      throw new ApiError('FORBIDDEN', `this needs the ${access} role; the token has the ${token.role} role`);
+      throw new DomainError('FORBIDDEN', `this needs the ${access} role; the token has the ${token.role} role`);
     }
   });
 }

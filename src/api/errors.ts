@@ -1,10 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorObject } from 'ajv';
-import { ActionNotAvailableError, EnvironmentBusyError, NotFoundError } from '../engine/control-plane.js';
-import { DomainError } from '../domain/index.js';
+import { DomainError, answeredCode, type ErrorCode } from '../domain/index.js';
 import { RouteTable } from './route-table.js';
 
-/** The error codes of SPEC §9, with their HTTP status. */
+/** The one table from an error's code to its HTTP status (the codes are the domain's). */
 export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
   UNAUTHORIZED: 401,
@@ -19,12 +18,9 @@ export const ERROR_STATUS = {
   /** Too many failed authentications from the client's address; `Retry-After` says for how long. */
   RATE_LIMITED: 429,
   INTERNAL: 500,
-  NOT_IMPLEMENTED: 501,
   /** A git remote or an image registry Slipway depends on failed (Slipway's own addition). */
   UPSTREAM_UNAVAILABLE: 502,
-} as const;
-
-export type ErrorCode = keyof typeof ERROR_STATUS;
+} as const satisfies Record<ErrorCode, number>;
 
 export interface FieldError {
   /** JSON pointer into the request part, prefixed by the part: `body/name`, `params/id`, `querystring/limit`. */
@@ -32,40 +28,30 @@ export interface FieldError {
   message: string;
 }
 
-/** An error the API answers as `{ error: { code, message, details? } }`. */
-export class ApiError extends Error {
-  readonly statusCode: number;
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-    this.statusCode = ERROR_STATUS[code];
-  }
+/**
+ * An error as the API answers it: a code a client reads (not a finer cause), its message and
+ * details. Anything thrown becomes one (toAnswer) before it leaves.
+ */
+export interface ErrorAnswer {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
 }
 
-export function notFound(what: string): ApiError {
-  return new ApiError('NOT_FOUND', `${what} not found`);
+export function notFound(what: string): DomainError {
+  return new DomainError('NOT_FOUND', `${what} not found`);
 }
 
-export function validationFailed(details: FieldError[]): ApiError {
-  return new ApiError('VALIDATION_FAILED', 'the request is not valid', details);
+export function validationFailed(details: FieldError[]): DomainError {
+  return new DomainError('VALIDATION_FAILED', 'the request is not valid', details);
 }
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; details?: unknown };
+  error: ErrorAnswer;
 }
 
-function body(error: ApiError): ErrorBody {
-  return {
-    error: {
-      code: error.code,
-      message: error.message,
-      ...(error.details === undefined ? {} : { details: error.details }),
-    },
-  };
+function answer(code: ErrorCode, message: string, details?: unknown): ErrorAnswer {
+  return { code, message, ...(details === undefined ? {} : { details }) };
 }
 
 /**
@@ -128,48 +114,31 @@ function isUniqueViolation(error: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }
 
-/** Turns anything thrown by a route, a hook or a dependency into an ApiError. */
-export function toApiError(error: unknown): ApiError | null {
-  if (error instanceof ApiError) return error;
-  if (error instanceof ActionNotAvailableError) {
-    return new ApiError('ACTION_NOT_AVAILABLE', error.message, error.details);
-  }
-  if (error instanceof EnvironmentBusyError) {
-    return new ApiError('ENVIRONMENT_BUSY', error.message, { runningDeploymentId: error.runningDeploymentId });
-  }
-  if (error instanceof NotFoundError) return new ApiError('NOT_FOUND', error.message);
+/**
+ * Turns anything thrown by a route, a hook or a dependency into the answer it gets, or null when
+ * it is unexpected (answered INTERNAL without its details). A finer cause is answered as the
+ * code it refines.
+ */
+export function toAnswer(error: unknown): ErrorAnswer | null {
   if (error instanceof DomainError) {
-    switch (error.code) {
-      case 'ILLEGAL_TRANSITION':
-      case 'CONFLICT':
-        return new ApiError('CONFLICT', error.message);
-      case 'NOT_FOUND':
-        return new ApiError('NOT_FOUND', error.message);
-      case 'VALIDATION_FAILED':
-        return new ApiError('VALIDATION_FAILED', error.message);
-      case 'GIT_ERROR':
-      case 'REGISTRY_UNREACHABLE':
-      case 'REGISTRY_UNAUTHORIZED':
-      case 'REGISTRY_ERROR':
-        return new ApiError('UPSTREAM_UNAVAILABLE', error.message);
-      default:
-        break;
-    }
+    const code = answeredCode(error.code);
+    if (code === 'INTERNAL') return null;
+    return answer(code, error.message, error.details);
   }
-  if (isUniqueViolation(error)) return new ApiError('CONFLICT', 'a resource with that name already exists');
+  if (isUniqueViolation(error)) return answer('CONFLICT', 'a resource with that name already exists');
   const fe = error as Partial<FastifyError> & { validation?: ErrorObject[]; validationContext?: string };
   if (fe.validation) {
-    return validationFailed(ajvDetails(fe.validation, fe.validationContext ?? 'body'));
+    return answer('VALIDATION_FAILED', 'the request is not valid', ajvDetails(fe.validation, fe.validationContext ?? 'body'));
   }
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('PAYLOAD_TOO_LARGE', 'the request body is too large (1 MiB; 5 MiB on /webhooks/git/{projectId})');
+      return answer('PAYLOAD_TOO_LARGE', 'the request body is too large (1 MiB; 5 MiB on /webhooks/git/{projectId})');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new ApiError('VALIDATION_FAILED', 'the request body is not valid JSON', [{ field: 'body', message: 'malformed JSON' }]);
+      return answer('VALIDATION_FAILED', 'the request body is not valid JSON', [{ field: 'body', message: 'malformed JSON' }]);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new ApiError('VALIDATION_FAILED', 'the request body must be JSON (Content-Type: application/json)', [
+      return answer('VALIDATION_FAILED', 'the request body must be JSON (Content-Type: application/json)', [
         { field: 'body', message: 'unsupported content type' },
       ]);
     default:
@@ -177,24 +146,24 @@ export function toApiError(error: unknown): ApiError | null {
   }
   // Errors Fastify raises for a malformed request (bad header, bad URL, …) carry a 4xx status.
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500 && typeof fe.code === 'string' && fe.code.startsWith('FST_')) {
-    if (fe.statusCode === 413) return new ApiError('PAYLOAD_TOO_LARGE', 'the request body is too large');
-    if (fe.statusCode === 404) return new ApiError('NOT_FOUND', 'not found');
-    return new ApiError('VALIDATION_FAILED', 'the request is not valid');
+    if (fe.statusCode === 413) return answer('PAYLOAD_TOO_LARGE', 'the request body is too large');
+    if (fe.statusCode === 404) return answer('NOT_FOUND', 'not found');
+    return answer('VALIDATION_FAILED', 'the request is not valid');
   }
   return null;
 }
 
-export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
-  return reply.code(error.statusCode).type('application/json; charset=utf-8').send(body(error));
+export function sendError(reply: FastifyReply, error: ErrorAnswer): FastifyReply {
+  return reply.code(ERROR_STATUS[error.code]).type('application/json; charset=utf-8').send({ error } satisfies ErrorBody);
 }
 
 /** A request no route took: 405 with `Allow` on a path routed for other methods, else 404. */
 function unrouted(routes: RouteTable, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const path = request.url.split('?')[0] ?? '';
   const allowed = routes.allowed(path);
-  if (allowed.length === 0) return sendError(reply, new ApiError('NOT_FOUND', `no route ${request.method} ${path}`));
+  if (allowed.length === 0) return sendError(reply, answer('NOT_FOUND', `no route ${request.method} ${path}`));
   reply.header('allow', allowed.join(', '));
-  return sendError(reply, new ApiError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`));
+  return sendError(reply, answer('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`));
 }
 
 /**
@@ -202,7 +171,7 @@ function unrouted(routes: RouteTable, request: FastifyRequest, reply: FastifyRep
  * answer in its own format: the `frameworkErrors` server option, so they leave in ours.
  */
 export function frameworkErrors(error: unknown, _request: FastifyRequest, reply: FastifyReply): void {
-  void sendError(reply, toApiError(error) ?? new ApiError('VALIDATION_FAILED', 'the request is not valid'));
+  void sendError(reply, toAnswer(error) ?? answer('VALIDATION_FAILED', 'the request is not valid'));
 }
 
 /**
@@ -216,14 +185,14 @@ export function installErrorHandling(app: FastifyInstance): void {
     // No route took the request (its body failed before the not-found handler ran: an unknown
     // method such as QUERY must carry a Content-Type): the path decides, not the body.
     if (request.is404) return unrouted(routes, request, reply);
-    const mapped = toApiError(error);
+    const mapped = toAnswer(error);
     if (mapped) {
-      if (mapped.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+      if (ERROR_STATUS[mapped.code] >= 500) request.log.error({ err: error }, 'request failed');
       return sendError(reply, mapped);
     }
     // Unexpected: the details go to the log, never to the client.
     request.log.error({ err: error }, 'unexpected error');
-    return sendError(reply, new ApiError('INTERNAL', 'internal error'));
+    return sendError(reply, answer('INTERNAL', 'internal error'));
   });
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => unrouted(routes, request, reply));
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { GitSource } from '../domain/index.js';
+import { errorMessage, type GitSource } from '../domain/index.js';
 import type { Builder, BuildJob, BuildReporter, BuildStep, BuiltImage } from '../engine/builder.js';
 import type { StepHandle } from '../engine/deployment-journal.js';
 import { GitClient } from './git-client.js';
@@ -19,9 +19,6 @@ export interface BuildPipelineOptions {
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** The build of one git service at one commit (SPEC §6): GIT_CLONE, BUILD, PUSH. */
 export class BuildPipeline implements Builder {
@@ -124,12 +121,12 @@ export class BuildPipeline implements Builder {
       const reason: unknown = reporter.signal.aborted ? reporter.signal.reason : error;
       const timedOut = reason instanceof ImageBuildError;
       if (reporter.signal.aborted && !timedOut) {
-        const message = `stopped: ${messageOf(reason)}`;
+        const message = `stopped: ${errorMessage(reason)}`;
         reporter.log(name, 'warn', message);
         await step.finish('CANCELED', message);
         throw reason instanceof Error ? reason : new Error(message);
       }
-      const message = messageOf(reason);
+      const message = errorMessage(reason);
       reporter.log(name, 'error', message);
       await step.finish('ERROR', message);
       throw reason instanceof Error ? reason : new Error(message);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import pino from 'pino';
 import { startSlipway } from '../app.js';
+import { errorMessage } from '../domain/errors.js';
 import { ConfigError, loadConfig } from '../config.js';
 
 const USAGE = `Usage: slipway <command>
@@ -53,7 +54,7 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`slipway: ${err.message}\n`);
   } else {
-    process.stderr.write(`slipway: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`slipway: ${errorMessage(err)}\n`);
   }
   process.exitCode = 1;
 });

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { codeSource, isGitSource, type GitSource, type Project, type Service } from '../domain/index.js';
+import { codeSource, errorMessage, isGitSource, type GitSource, type Project, type Service } from '../domain/index.js';
 import { gitUrlSecrets } from '../build/git-remote.js';
 import { versionToDeploy } from './desired-spec.js';
 import type { Builder, BuiltImage } from './builder.js';
@@ -45,9 +45,6 @@ export function gitSecretValues(services: readonly Service[]): string[] {
   });
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 export interface BuildSetOptions {
   builder: Builder | undefined;
@@ -108,7 +105,7 @@ export class BuildSet {
 
   private async run(service: Service, stageName: string, commit: string | Error, queueing: StepHandle, signal: AbortSignal): Promise<BuildResult> {
     const { journal, builder, project } = this.options;
-    if (signal.aborted) return { ok: false, canceled: true, message: `build not started: ${messageOf(signal.reason)}` };
+    if (signal.aborted) return { ok: false, canceled: true, message: `build not started: ${errorMessage(signal.reason)}` };
     await queueing.finish('SUCCESS');
     await journal.moveService(service.id, 'BUILDING');
     const onCancel = (): void => void journal.moveServiceIf(service.id, ['BUILDING'], 'CANCELING');
@@ -132,11 +129,11 @@ export class BuildSet {
       return { ok: true, image };
     } catch (error) {
       if (signal.aborted) {
-        const message = `build stopped: ${messageOf(signal.reason)}`;
+        const message = `build stopped: ${errorMessage(signal.reason)}`;
         await journal.log(service.id, 'BUILD', 'warn', message);
         return { ok: false, canceled: true, message };
       }
-      const message = `build failed: ${messageOf(error)}`;
+      const message = `build failed: ${errorMessage(error)}`;
       await journal.log(service.id, 'BUILD', 'error', message);
       await journal.moveService(service.id, 'BUILD_ERROR', message);
       this.options.firstError.fail(stageName, service.name);

@@ -1,4 +1,4 @@
-import type { ActionAvailability, Origin, QueuedAction, RunningState, Service } from '../domain/index.js';
+import { DomainError, type ActionAvailability, type Origin, type QueuedAction, type RunningState, type Service } from '../domain/index.js';
 import type { Endpoint } from '../runtime/runtime.js';
 import type { EventBus } from './events.js';
 
@@ -27,37 +27,27 @@ export interface SubmitResult {
   merged: boolean;
 }
 
-/** Refusals the API maps to its error codes (SPEC §9). */
-export class ActionNotAvailableError extends Error {
-  readonly code = 'ACTION_NOT_AVAILABLE';
-  constructor(
-    message: string,
-    readonly details: { action: string; status?: string; reason: string },
-  ) {
-    super(message);
+/** The refusal of an action its subject's state does not allow now; details say why. */
+export class ActionNotAvailableError extends DomainError {
+  declare readonly details: { action: string; status?: string; reason: string };
+  constructor(message: string, details: { action: string; status?: string; reason: string }) {
+    super('ACTION_NOT_AVAILABLE', message, details);
     this.name = 'ActionNotAvailableError';
   }
 }
 
-export class EnvironmentBusyError extends Error {
-  readonly code = 'ENVIRONMENT_BUSY';
+/** The refusal of an action asked not to queue behind the one running; details name that one. */
+export class EnvironmentBusyError extends DomainError {
+  declare readonly details: { runningDeploymentId: string };
   constructor(readonly runningDeploymentId: string) {
-    super('another action is running on this environment');
+    super('ENVIRONMENT_BUSY', 'another action is running on this environment', { runningDeploymentId });
     this.name = 'EnvironmentBusyError';
-  }
-}
-
-export class NotFoundError extends Error {
-  readonly code = 'NOT_FOUND';
-  constructor(message: string) {
-    super(message);
-    this.name = 'NotFoundError';
   }
 }
 
 export interface ControlPlane {
   readonly events: EventBus;
-  /** Queues (or starts) an action. Throws ActionNotAvailableError, EnvironmentBusyError, NotFoundError. */
+  /** Queues (or starts) an action. Throws ActionNotAvailableError, EnvironmentBusyError, DomainError NOT_FOUND. */
   submit(input: SubmitInput): Promise<SubmitResult>;
   /** Cancels the request running on the environment (SPEC §5 Cancel). */
   cancel(environmentId: string, options: { force: boolean }): Promise<{ deploymentId: string }>;

@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
-import type { Environment, JobSource, Project, Service } from '../domain/index.js';
+import { errorMessage, type Environment, type JobSource, type Project, type Service } from '../domain/index.js';
 import type { JobSpec, OperationContext, Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
 import { redact } from './redact.js';
@@ -145,7 +145,7 @@ export class CronScheduler {
       await this.store.finishJobRun(run.id, { status: ok ? 'SUCCEEDED' : 'FAILED', exitCode: result.exitCode, message });
     } catch (error) {
       await writes;
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       await this.store.appendJobRunLog(run.id, { ts: new Date().toISOString(), level: 'error', message: redact(message, job.secrets) }).catch(() => undefined);
       await this.store.finishJobRun(run.id, { status: 'FAILED', exitCode: null, message: redact(message, job.secrets) });
     }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { deployedSpecOf, type JobSource, type Service } from '../domain/index.js';
+import { errorMessage, deployedSpecOf, type JobSource, type Service } from '../domain/index.js';
 import type { OperationContext, Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
 import type { Builder, BuiltImage } from './builder.js';
@@ -22,9 +22,6 @@ import { imageToRun } from './image-to-run.js';
  * it again. Nothing runs during the action itself: runs happen at the schedule's ticks.
  */
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * Installs the schedule where it runs: in the runtime when it runs schedules itself

@@ -1,4 +1,5 @@
 import {
+  errorMessage,
   operationOf,
   planStages,
   queuedStatusOf,
@@ -72,7 +73,7 @@ async function execute(
     runtime = runtimes.forEnvironment(environment);
   } catch (err) {
     // No such runtime on this server: say so, and touch nothing.
-    await finish(deps, project, deployment, 'ERROR', err instanceof Error ? err.message : String(err));
+    await finish(deps, project, deployment, 'ERROR', errorMessage(err));
     return;
   }
   const all = await store.listServices(environment.id);
@@ -219,7 +220,7 @@ async function execute(
     } catch (err) {
       // An unreachable runtime (cluster, Docker Engine) is not a crash of the deployment: each
       // service's deploy prepares the environment again and ends in error with the reason.
-      log('error', `cannot prepare the environment: ${err instanceof Error ? err.message : String(err)}`);
+      log('error', `cannot prepare the environment: ${errorMessage(err)}`);
     }
   }
 

@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import {
+  DomainError,
   environmentActionAvailability,
   environmentActions,
   serviceActionAvailability,
@@ -20,7 +21,6 @@ import type { Deployment, Store } from '../store/store.js';
 import {
   ActionNotAvailableError,
   EnvironmentBusyError,
-  NotFoundError,
   type ControlPlane,
   type SubmitInput,
   type SubmitResult,
@@ -233,7 +233,7 @@ export class Engine implements ControlPlane {
 
   async submit(input: SubmitInput): Promise<SubmitResult> {
     const environment = await this.store.getEnvironment(input.environmentId);
-    if (!environment) throw new NotFoundError('environment not found');
+    if (!environment) throw new DomainError('NOT_FOUND', 'environment not found');
     const request = await this.requestOf(input);
 
     const running = await this.store.getRunning(environment.id);
@@ -266,7 +266,7 @@ export class Engine implements ControlPlane {
   private async requestOf(input: SubmitInput): Promise<RequestedAction> {
     if (input.serviceId !== undefined) {
       const service = await this.store.getService(input.serviceId);
-      if (!service || service.environmentId !== input.environmentId) throw new NotFoundError('service not found');
+      if (!service || service.environmentId !== input.environmentId) throw new DomainError('NOT_FOUND', 'service not found');
       return {
         action: input.action,
         level: 'service',
@@ -279,7 +279,7 @@ export class Engine implements ControlPlane {
     if (serviceIds.length > 0) {
       const known = new Set((await this.store.listServices(input.environmentId)).map((s) => s.id));
       const unknown = serviceIds.find((id) => !known.has(id));
-      if (unknown) throw new NotFoundError(`service ${unknown} is not in this environment`);
+      if (unknown) throw new DomainError('NOT_FOUND', `service ${unknown} is not in this environment`);
     }
     return { action: input.action, level: 'environment', serviceIds, versions: {}, keepData: input.keepData };
   }
@@ -306,7 +306,7 @@ export class Engine implements ControlPlane {
 
   async cancel(environmentId: string, options: { force: boolean }): Promise<{ deploymentId: string }> {
     const environment = await this.store.getEnvironment(environmentId);
-    if (!environment) throw new NotFoundError('environment not found');
+    if (!environment) throw new DomainError('NOT_FOUND', 'environment not found');
     const running = await this.store.getRunning(environmentId);
     const availability = environmentActionAvailability('CANCEL', [], running ? await this.runningView(running) : null);
     if (!running || !availability.available) {
@@ -340,12 +340,12 @@ export class Engine implements ControlPlane {
 
   async serviceActions(serviceId: string): Promise<ActionAvailability[]> {
     const service = await this.store.getService(serviceId);
-    if (!service) throw new NotFoundError('service not found');
+    if (!service) throw new DomainError('NOT_FOUND', 'service not found');
     return serviceActions(service, await this.runningViewOf(service.environmentId));
   }
 
   async environmentActions(environmentId: string): Promise<ActionAvailability[]> {
-    if (!(await this.store.getEnvironment(environmentId))) throw new NotFoundError('environment not found');
+    if (!(await this.store.getEnvironment(environmentId))) throw new DomainError('NOT_FOUND', 'environment not found');
     const services = (await this.store.listServices(environmentId)).filter((s) => !s.skipEnvironmentActions);
     return environmentActions(services, await this.runningViewOf(environmentId));
   }

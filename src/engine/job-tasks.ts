@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { deployedSpecOf, runsOnEvent, specHash, type JobSource, type LifecycleEvent, type Service, type StepName } from '../domain/index.js';
+import { errorMessage, deployedSpecOf, runsOnEvent, specHash, type JobSource, type LifecycleEvent, type Service, type StepName } from '../domain/index.js';
 import type { JobResult, JobSpec, OperationContext } from '../runtime/runtime.js';
 import type { BuiltImage } from './builder.js';
 import { desiredSpec, secretEnvKeys, versionToDeploy } from './desired-spec.js';
@@ -28,9 +28,6 @@ function stepContext(ctx: TaskContext, service: Service, step: StepName, signal:
   return { signal, log: (level, message) => void ctx.journal.log(service.id, step, level, message) };
 }
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 function describe(result: JobResult, maxDurationSeconds: number): string {
   if (result.outcome === 'timed-out') return `did not end within maxDurationSeconds (${maxDurationSeconds} s)`;

@@ -1,4 +1,4 @@
-import { deployedSpecOf, serviceAsDeployed, specHash, type DeployedRollout, type DeploymentStatus, type Environment, type Project, type Service, type ServiceOperation, type StepName } from '../domain/index.js';
+import { errorMessage, deployedSpecOf, serviceAsDeployed, specHash, type DeployedRollout, type DeploymentStatus, type Environment, type Project, type Service, type ServiceOperation, type StepName } from '../domain/index.js';
 import { RolloutCanceledError, type OperationContext, type Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
 import { desiredSpec, imageToPull, secretEnvKeys, versionToDeploy } from './desired-spec.js';
@@ -49,9 +49,6 @@ export interface TaskContext {
 /** The in-progress statuses from which a service is CANCELING when the request is canceled. */
 const CANCELABLE_WHILE_RUNNING: readonly DeploymentStatus[] = ['QUEUED', 'BUILDING', 'DEPLOYING', 'EXECUTING'];
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * One service's part of a deployment, as a stage task. Each task records a QUEUEING step

@@ -1,4 +1,4 @@
-import type { DeploymentStatus, StepName } from '../domain/index.js';
+import { errorMessage, type DeploymentStatus, type StepName } from '../domain/index.js';
 import type { OperationContext } from '../runtime/runtime.js';
 import type { DeploymentJournal } from './deployment-journal.js';
 import type { TaskOutcome } from './stage-runner.js';
@@ -42,7 +42,7 @@ export async function uncancelableStep(
     await journal.moveService(serviceId, done);
     return 'succeeded';
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     await journal.log(serviceId, stepName, 'error', message);
     await step.finish('ERROR', message);
     await journal.moveService(serviceId, failed, message);

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { ActionNotAvailableError, EnvironmentBusyError, NotFoundError } from '../../src/engine/control-plane.js';
+import { ActionNotAvailableError, EnvironmentBusyError } from '../../src/engine/control-plane.js';
 import { DomainError } from '../../src/domain/index.js';
 import { SseClient, bearer, startHarness, type Harness } from './api-harness.js';
 
@@ -440,7 +440,7 @@ describe('actions', () => {
     h.cp.failNext = new EnvironmentBusyError(UNKNOWN_ID);
     const busy = assertError(await h.app.inject({ method: 'POST', url: `${V}/environments/${envId}/stop?queue=false`, headers: deployer }), 409, 'ENVIRONMENT_BUSY');
     assert.deepEqual(busy.details, { runningDeploymentId: UNKNOWN_ID });
-    h.cp.failNext = new NotFoundError('service gone');
+    h.cp.failNext = new DomainError('NOT_FOUND', 'service gone');
     assertError(await h.app.inject({ method: 'POST', url: `${V}/services/${appServiceId}/stop`, headers: deployer }), 404, 'NOT_FOUND');
     h.cp.failNext = new DomainError('ILLEGAL_TRANSITION', 'a service cannot go from READY to STOPPING');
     assertError(await h.app.inject({ method: 'POST', url: `${V}/services/${appServiceId}/stop`, headers: deployer }), 409, 'CONFLICT');

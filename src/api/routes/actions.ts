@@ -5,7 +5,7 @@ import { originOf, requireEnvironment, requireService, triggeredBy } from '../co
 import type { QueuedAction } from '../../domain/index.js';
 import { codeSource, isGitSource } from '../../domain/index.js';
 import type { SubmitInput } from '../../engine/control-plane.js';
-import { validationFailed, type FieldError, toApiError } from '../errors.js';
+import { validationFailed, type FieldError, toAnswer } from '../errors.js';
 import { ActionAccepted, AnyObject, COMMIT_SHA, IdParams, QueueQuery, errorResponses } from '../schemas/common.js';
 import { CancelBody, DeployLatestBody } from '../schemas/action.js';
 import { DeployBody } from '../schemas/service.js';
@@ -169,9 +169,9 @@ export function actionRoutes(app: Api, deps: ApiDeps): void {
         try {
           head = await git.headCommit(source.git);
         } catch (error) {
-          const apiError = toApiError(error);
-          if (apiError?.code !== 'UPSTREAM_UNAVAILABLE') throw error;
-          unreadable.push({ id: s.id, name: s.name, message: apiError.message });
+          const answer = toAnswer(error);
+          if (answer?.code !== 'UPSTREAM_UNAVAILABLE') throw error;
+          unreadable.push({ id: s.id, name: s.name, message: answer.message });
           continue;
         }
         if (s.deployedVersion !== head) {

@@ -1,7 +1,7 @@
 import type { Api, ApiDeps } from '../context.js';
 import { originOf, requireEnvironment, requireProject, triggeredBy } from '../context.js';
-import { DEFAULT_ENVIRONMENT_SETTINGS } from '../../domain/index.js';
-import { ApiError, validationFailed } from '../errors.js';
+import { DEFAULT_ENVIRONMENT_SETTINGS, DomainError } from '../../domain/index.js';
+import { validationFailed } from '../errors.js';
 import { presentEnvironment, presentEnvironmentStatus } from '../present.js';
 import { ActionAccepted, IdParams, errorResponses } from '../schemas/common.js';
 import { EnvironmentStatusView, EnvironmentView, ListOf } from '../schemas/views.js';
@@ -34,7 +34,7 @@ export function environmentRoutes(app: Api, { store, controlPlane }: ApiDeps): v
         if (problem) throw validationFailed([{ field: 'body/settings/kubeconfig', message: problem }]);
       }
       if ((await store.listEnvironments(project.id)).some((e) => e.name === name)) {
-        throw new ApiError('CONFLICT', `the project already has an environment named ${name}`);
+        throw new DomainError('CONFLICT', `the project already has an environment named ${name}`);
       }
       const env = await store.createEnvironment({
         projectId: project.id,

@@ -1,6 +1,6 @@
 import type { Api, ApiDeps } from '../context.js';
 import { requireProject } from '../context.js';
-import { ApiError } from '../errors.js';
+import { DomainError } from '../../domain/index.js';
 import { presentProject } from '../present.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
 import { ListOf, ProjectCreated, ProjectView } from '../schemas/views.js';
@@ -21,7 +21,7 @@ export function projectRoutes(app: Api, { store }: ApiDeps): void {
     async (request, reply) => {
       const { name } = request.body;
       if ((await store.listProjects()).some((p) => p.name === name)) {
-        throw new ApiError('CONFLICT', `a project named ${name} already exists`);
+        throw new DomainError('CONFLICT', `a project named ${name} already exists`);
       }
       const project = await store.createProject({ name });
       return reply.code(201).send({ ...presentProject(project), webhookSecret: project.webhookSecret });

@@ -1,6 +1,6 @@
 import type { Api, ApiDeps } from '../context.js';
 import { requireDeployment, requireEnvironment } from '../context.js';
-import { ApiError } from '../errors.js';
+import { DomainError } from '../../domain/index.js';
 import { presentDeployment } from '../present.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
 import { QueueView } from '../schemas/views.js';
@@ -41,7 +41,7 @@ export function queueRoutes(app: Api, { store }: ApiDeps): void {
     async (request, reply) => {
       const deployment = await requireDeployment(store, request.params.id);
       if (!(await store.removeWaiting(deployment.id))) {
-        throw new ApiError('CONFLICT', 'the request is no longer waiting', { status: (await store.getDeployment(deployment.id))?.status });
+        throw new DomainError('CONFLICT', 'the request is no longer waiting', { status: (await store.getDeployment(deployment.id))?.status });
       }
       return reply.code(204).send();
     },

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { Api, ApiDeps } from '../context.js';
 import { originOf, requireEnvironment, requireService, triggeredBy } from '../context.js';
-import { codeSource, isGitSource } from '../../domain/index.js';
-import { ApiError, validationFailed } from '../errors.js';
+import { DomainError, codeSource, isGitSource } from '../../domain/index.js';
+import { validationFailed } from '../errors.js';
 import { presentService } from '../present.js';
 import { ActionAccepted, AnyObject, IdParams, Obj, errorResponses } from '../schemas/common.js';
 import { ListOf, ServiceView } from '../schemas/views.js';
@@ -28,7 +28,7 @@ export function serviceRoutes(app: Api, deps: ApiDeps): void {
       const env = await requireEnvironment(store, request.params.id);
       const input = newServiceFromBody(env, request.body, { managedDatabases: controlPlane.managedDatabasesConfigured() });
       if ((await store.listServices(env.id)).some((s) => s.name === input.name && s.status !== 'DELETED')) {
-        throw new ApiError('CONFLICT', `the environment already has a service named ${input.name}`);
+        throw new DomainError('CONFLICT', `the environment already has a service named ${input.name}`);
       }
       const service = await store.createService(input);
       return reply.code(201).send(await presentService(service, controlPlane));
@@ -82,7 +82,7 @@ export function serviceRoutes(app: Api, deps: ApiDeps): void {
       if (patch.name !== undefined && patch.name !== service.name) {
         const siblings = await store.listServices(service.environmentId);
         if (siblings.some((s) => s.id !== service.id && s.name === patch.name && s.status !== 'DELETED')) {
-          throw new ApiError('CONFLICT', `the environment already has a service named ${patch.name}`);
+          throw new DomainError('CONFLICT', `the environment already has a service named ${patch.name}`);
         }
       }
       if (patch.stageId) {

@@ -1,8 +1,8 @@
-import { DEFAULT_STAGES, type Stage } from '../../domain/index.js';
+import { DEFAULT_STAGES, DomainError, type Stage } from '../../domain/index.js';
 import type { Store } from '../../store/store.js';
 import type { Api, ApiDeps } from '../context.js';
 import { requireEnvironment } from '../context.js';
-import { ApiError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
 import { CreateStageBody, PatchStageBody, StageList, StageView } from '../schemas/stage.js';
 
@@ -23,7 +23,7 @@ async function allStages(store: Store, environmentId: string) {
 
 async function assertNameFree(store: Store, environmentId: string, name: string, exceptId?: string): Promise<void> {
   const taken = (await allStages(store, environmentId)).some((s) => s.id !== exceptId && s.name.toLowerCase() === name.toLowerCase());
-  if (taken) throw new ApiError('CONFLICT', `the environment already has a stage named ${name}`);
+  if (taken) throw new DomainError('CONFLICT', `the environment already has a stage named ${name}`);
 }
 
 export function stageRoutes(app: Api, { store }: ApiDeps): void {

@@ -1,5 +1,6 @@
 import type { Api, ApiDeps } from '../context.js';
-import { ApiError, notFound } from '../errors.js';
+import { DomainError } from '../../domain/index.js';
+import { notFound } from '../errors.js';
 import { presentToken } from '../present.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
 import { ListOf, TokenCreated, TokenView } from '../schemas/views.js';
@@ -20,7 +21,7 @@ export function tokenRoutes(app: Api, { store }: ApiDeps): void {
     async (request, reply) => {
       const { name, role } = request.body;
       if ((await store.listTokens()).some((t) => t.name === name)) {
-        throw new ApiError('CONFLICT', `a token named ${name} already exists`);
+        throw new DomainError('CONFLICT', `a token named ${name} already exists`);
       }
       const created = await store.createToken({ name, role });
       return reply.code(201).send({ ...presentToken(created), token: created.token });

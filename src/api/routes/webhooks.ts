@@ -1,10 +1,10 @@
 import { setImmediate } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Api, ApiDeps } from '../context.js';
-import { codeSource, isGitSource, type Service } from '../../domain/index.js';
+import { DomainError, codeSource, isGitSource, type Service } from '../../domain/index.js';
 import { normalizeRepositoryUrl } from '../../build/git-remote.js';
 import { recordAuthFailure, refuseWhileLimited } from '../auth.js';
-import { ApiError, notFound, validationFailed } from '../errors.js';
+import { notFound, validationFailed } from '../errors.js';
 import { UUID } from '../schemas/common.js';
 import { WebhookBody, WebhookHeaders, WebhookProjectParams, webhookResponses } from '../schemas/webhook.js';
 import { deliveryKeys, hasSignature, parsePush, payloadOf, providerOf, verifySignature, type Provider } from '../webhooks/push-event.js';
@@ -116,8 +116,8 @@ export function webhookRoutes(app: Api, deps: ApiDeps): void {
 /** 400 for a request that is no GitHub or GitLab event, 401 for an unsigned one. */
 function requireSigned(headers: Headers): { provider: Provider; eventName: string } {
   const provider = providerOf(headers);
-  if (!provider) throw new ApiError('VALIDATION_FAILED', 'not a GitHub or GitLab event (X-GitHub-Event or X-Gitlab-Event missing)');
-  if (!hasSignature(provider.provider, headers)) throw new ApiError('UNAUTHORIZED', 'the webhook is not signed');
+  if (!provider) throw new DomainError('VALIDATION_FAILED', 'not a GitHub or GitLab event (X-GitHub-Event or X-Gitlab-Event missing)');
+  if (!hasSignature(provider.provider, headers)) throw new DomainError('UNAUTHORIZED', 'the webhook is not signed');
   return provider;
 }
 
@@ -127,7 +127,7 @@ function rawBody(request: FastifyRequest): Buffer {
 
 function refuseSignature(request: FastifyRequest): never {
   recordAuthFailure(request);
-  throw new ApiError('UNAUTHORIZED', 'the webhook signature does not match');
+  throw new DomainError('UNAUTHORIZED', 'the webhook signature does not match');
 }
 
 /** A verified delivery: refused if seen before, else parsed and acted on for these projects. */

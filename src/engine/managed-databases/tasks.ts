@@ -1,4 +1,4 @@
-import { deployedSpecOf, type DatabaseSource, type Service } from '../../domain/index.js';
+import { errorMessage, deployedSpecOf, type DatabaseSource, type Service } from '../../domain/index.js';
 import { DATABASE_ENGINES } from '../databases.js';
 import type { TaskContext } from '../service-tasks.js';
 import type { TaskOutcome } from '../stage-runner.js';
@@ -16,9 +16,6 @@ export function isManagedDatabase(service: Pick<Service, 'type' | 'source'>): bo
   return service.type === 'database' && (service.source as DatabaseSource).mode === 'managed';
 }
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 function providerOf(ctx: TaskContext): ManagedDatabaseProvider {
   if (!ctx.managedDatabases) throw new Error(NO_MANAGED_DATABASE_PROVIDER);

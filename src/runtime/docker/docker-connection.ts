@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { errorMessage } from '../../domain/errors.js';
 import type { DependencyStatus } from '../dependency-status.js';
 
 /** Thrown by Docker calls while the engine does not answer; the message names its address and the fix. */
@@ -104,7 +105,7 @@ export class DockerConnection {
   lost(error: unknown): void {
     const wasReachable = this.reachable;
     this.reachable = false;
-    this.reason = error instanceof Error ? error.message : String(error);
+    this.reason = errorMessage(error);
     if (wasReachable !== false) this.options.log(this.unreachableMessage(), 'warn');
     this.scheduleRetry();
   }

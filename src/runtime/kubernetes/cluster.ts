@@ -1,4 +1,5 @@
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import { errorMessage } from '../../domain/errors.js';
 import { FIELD_MANAGER } from './names-and-labels.js';
 
 /** apiVersion, kind and (namespace, name): what places an object on the API server. */
@@ -25,7 +26,7 @@ export function apiErrorMessage(error: unknown): string {
   } else if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
     return (body as { message: string }).message;
   }
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import { errorMessage } from '../../domain/errors.js';
 import { redact } from '../../domain/redact.js';
 
 /**
@@ -30,6 +31,6 @@ function errorTexts(error: unknown, depth = 0): string[] {
 export function scrubError(error: unknown, secrets: readonly string[]): unknown {
   if (secrets.length === 0) return error;
   if (errorTexts(error).every((text) => redact(text, secrets) === text)) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return new Error(redact(message, secrets));
 }

@@ -1,4 +1,5 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { errorMessage } from '../../domain/errors.js';
 import type { Database } from '../database.js';
 import type { SqlFlavor } from '../dialect.js';
 import { initialMigration } from './0001-initial.js';
@@ -26,7 +27,7 @@ export async function migrateToLatest(db: Kysely<Database>, flavor: SqlFlavor): 
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(`database migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new Error(`database migration ${failed ?? ''} failed: ${errorMessage(error)}`, {
       cause: error,
     });
   }
