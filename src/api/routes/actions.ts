@@ -9,11 +9,7 @@ import { validationFailed, type FieldError, toApiError } from '../errors.js';
 import { ActionAccepted, AnyObject, COMMIT_SHA, IdParams, QueueQuery, errorResponses } from '../schemas/common.js';
 import { CancelBody, DeployLatestBody } from '../schemas/action.js';
 import { DeployBody } from '../schemas/service.js';
-
-const ActionList = Type.Array(
-  Type.Object({ action: Type.String(), available: Type.Boolean(), reason: Type.Optional(Type.String()) }),
-  { description: 'every action, with why it is not available' },
-);
+import { ActionList } from '../schemas/views.js';
 
 function who(request: FastifyRequest): Pick<SubmitInput, 'origin' | 'triggeredBy'> {
   return { origin: originOf(request), triggeredBy: triggeredBy(request) };
