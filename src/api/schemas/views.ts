@@ -160,6 +160,19 @@ export const ActionAvailabilityView = Type.Object({
 });
 export const ActionList = Type.Array(ActionAvailabilityView, { description: 'every action, with why it is not available' });
 
+/** `GET /services/{id}/versions`: recent commits of the branch (git) or the registry's tags (image). */
+export const VersionsView = View({
+  items: Type.Array(Type.Union([View({ sha: Str, message: Str, author: Str, date: When }), View({ tag: Str })])),
+});
+
+/** `GET /environments/{id}/outdated-services`: git services behind their branch, and remotes that could not be read. */
+export const OutdatedServicesView = View({
+  items: Type.Array(
+    View({ id: Str, name: Str, type: ServiceTypeSchema, deployedVersion: Nullable(Str), latestVersion: Type.String({ description: 'the head of the branch' }), branch: Str }),
+  ),
+  unreadable: Type.Array(View({ id: Str, name: Str, message: Str })),
+});
+
 /** The shapes the API answers with, as TypeScript types (the console reads these). */
 export type ProjectViewT = Static<typeof ProjectView>;
 export type EnvironmentViewT = Static<typeof EnvironmentView>;
@@ -171,3 +184,5 @@ export type QueueViewT = Static<typeof QueueView>;
 export type StepViewT = Static<typeof StepView>;
 export type LogLineViewT = Static<typeof LogLineView>;
 export type ActionAvailabilityViewT = Static<typeof ActionAvailabilityView>;
+export type VersionsViewT = Static<typeof VersionsView>;
+export type OutdatedServicesViewT = Static<typeof OutdatedServicesView>;

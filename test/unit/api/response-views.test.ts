@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Fastify from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
-import { ActionList, DeploymentView, EnvironmentView, ServiceView } from '../../../src/api/schemas/views.js';
+import { ActionList, DeploymentView, EnvironmentView, OutdatedServicesView, ServiceView, VersionsView } from '../../../src/api/schemas/views.js';
 
 /**
  * The views describe responses with the real shapes (the console's types come from them), and
@@ -113,4 +113,16 @@ test('environments, deployments and action lists are answered exactly as stored'
     { action: 'CANCEL', available: false, reason: 'nothing is running' },
   ];
   assert.deepEqual(await serialized(ActionList, actions), actions);
+});
+
+test('versions and outdated services are answered exactly as listed', async () => {
+  const commits = { items: [{ sha: '0123456789abcdef0123456789abcdef01234567', message: 'fix', author: 'ada', date: '2026-01-01T00:00:00Z' }] };
+  assert.deepEqual(await serialized(VersionsView, commits), commits);
+  const tags = { items: [{ tag: 'latest' }, { tag: '1.0' }] };
+  assert.deepEqual(await serialized(VersionsView, tags), tags);
+  const outdated = {
+    items: [{ id: 'a', name: 'api', type: 'application', deployedVersion: null, latestVersion: '0123abc', branch: 'main' }],
+    unreadable: [{ id: 'b', name: 'worker', message: 'the remote could not be read' }],
+  };
+  assert.deepEqual(await serialized(OutdatedServicesView, outdated), outdated);
 });

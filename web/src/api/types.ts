@@ -8,6 +8,7 @@ import type { ActionAccepted as ActionAcceptedSchema } from '../../../src/api/sc
 import type { RoleSchema } from '../../../src/api/schemas/project.js';
 import type {
   ActionAvailabilityViewT,
+  OutdatedServicesViewT,
   DeploymentDetailViewT,
   DeploymentViewT,
   EnvironmentViewT,
@@ -17,6 +18,7 @@ import type {
   RunningStateViewT,
   ServiceViewT,
   StepViewT,
+  VersionsViewT,
 } from '../../../src/api/schemas/views.js';
 
 export type Role = Static<typeof RoleSchema>;
@@ -39,22 +41,11 @@ export type DeploymentDetail = DeploymentDetailViewT;
 export type Queue = QueueViewT;
 export type Step = StepViewT;
 export type LogLine = LogLineViewT;
+/** A tag (image services) or a commit (git services). */
+export type VersionItem = VersionsViewT['items'][number];
+export type OutdatedService = OutdatedServicesViewT['items'][number];
 
-// What follows has no response schema in the API (its routes answer an untyped object, or it
-// is an error's details or an event).
-
-/** A tag (image services) or a commit (git services): `GET /services/{id}/versions`. */
-export type VersionItem = { tag: string } | { sha: string; message: string; author: string; date: string };
-
-/** `GET /environments/{id}/outdated-services`. */
-export interface OutdatedService {
-  id: string;
-  name: string;
-  type: ServiceType;
-  deployedVersion: string | null;
-  latestVersion: string;
-  branch: string;
-}
+// What follows has no response schema in the API: an error's details, and the events.
 
 /** One entry of a VALIDATION_FAILED error's details. */
 export interface FieldError {
