@@ -6,14 +6,10 @@ import type { QueuedAction } from '../../domain/index.js';
 import { codeSource, isGitSource } from '../../domain/index.js';
 import type { SubmitInput } from '../../engine/control-plane.js';
 import { validationFailed, type FieldError, toAnswer } from '../errors.js';
-import { ActionAccepted, AnyObject, COMMIT_SHA, IdParams, QueueQuery, errorResponses } from '../schemas/common.js';
+import { ActionAccepted, COMMIT_SHA, IdParams, QueueQuery, errorResponses } from '../schemas/common.js';
 import { CancelBody, DeployLatestBody } from '../schemas/action.js';
 import { DeployBody } from '../schemas/service.js';
-
-const ActionList = Type.Array(
-  Type.Object({ action: Type.String(), available: Type.Boolean(), reason: Type.Optional(Type.String()) }),
-  { description: 'every action, with why it is not available' },
-);
+import { ActionList, OutdatedServicesView } from '../schemas/views.js';
 
 function who(request: FastifyRequest): Pick<SubmitInput, 'origin' | 'triggeredBy'> {
   return { origin: originOf(request), triggeredBy: triggeredBy(request) };
@@ -150,7 +146,7 @@ export function actionRoutes(app: Api, deps: ApiDeps): void {
         tags: ['actions'],
         summary: 'Git services whose deployed commit is not the head of their branch (Deploy latest version)',
         params: IdParams,
-        response: { 200: AnyObject, ...errorResponses() },
+        response: { 200: OutdatedServicesView, ...errorResponses() },
       },
     },
     async (request) => {

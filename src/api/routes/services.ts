@@ -4,8 +4,8 @@ import { originOf, requireEnvironment, requireService, triggeredBy } from '../co
 import { DomainError, codeSource, isGitSource } from '../../domain/index.js';
 import { validationFailed } from '../errors.js';
 import { presentService } from '../present.js';
-import { ActionAccepted, AnyObject, IdParams, Obj, errorResponses } from '../schemas/common.js';
-import { ListOf, ServiceView } from '../schemas/views.js';
+import { ActionAccepted, IdParams, Obj, errorResponses } from '../schemas/common.js';
+import { ListOf, ServiceView, VersionsView } from '../schemas/views.js';
 import { CreateServiceBody, DeleteQuery, PatchServiceBody } from '../schemas/service.js';
 import { newServiceFromBody, servicePatchFromBody } from '../service-input.js';
 
@@ -131,7 +131,7 @@ export function serviceRoutes(app: Api, deps: ApiDeps): void {
         summary: 'Versions to deploy: recent commits of the branch (git) or the registry tags (image)',
         params: IdParams,
         querystring: Obj({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 30 })) }),
-        response: { 200: AnyObject, ...errorResponses() },
+        response: { 200: VersionsView, ...errorResponses() },
       },
     },
     async (request) => {

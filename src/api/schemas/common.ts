@@ -84,5 +84,3 @@ export const EventStream = Type.Object(
   { description: 'server-sent events (`event:`, `id:`, `data:` blocks; `:` comments as heartbeats)' },
 );
 
-/** Untyped object for responses: documented loosely, serialized as-is. */
-export const AnyObject = Type.Object({}, { additionalProperties: true });

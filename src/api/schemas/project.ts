@@ -18,18 +18,22 @@ const Kubeconfig = Type.String({
     'kubernetes environments only: this environment\'s cluster credentials (a kubeconfig with a current-context and inline credentials) instead of the server\'s; a secret, masked as "********" in responses',
 });
 
+/** The runtimes an environment can use. */
+export const RuntimeKindSchema = Type.Union([Type.Literal('docker'), Type.Literal('kubernetes')]);
+
+/** The roles of API tokens, from the least to the most allowed. */
+export const RoleSchema = Type.Union([Type.Literal('viewer'), Type.Literal('deployer'), Type.Literal('admin')]);
+
 export const CreateEnvironmentBody = Obj({
   name: Name,
-  runtime: Type.Optional(Type.Union([Type.Literal('docker'), Type.Literal('kubernetes')], { default: 'docker' })),
+  runtime: Type.Optional(Type.Union(RuntimeKindSchema.anyOf, { default: 'docker' })),
   settings: Type.Optional(Obj({ ...EnvironmentSettingsInput.properties, kubeconfig: Type.Optional(Kubeconfig) })),
 });
 
 /** Settings given are merged over the current ones. */
 export const PatchEnvironmentBody = Obj({
   name: Type.Optional(Name),
-  runtime: Type.Optional(
-    Type.Union([Type.Literal('docker'), Type.Literal('kubernetes')], { description: 'fixed at creation: only the current value is accepted' }),
-  ),
+  runtime: Type.Optional(Type.Union(RuntimeKindSchema.anyOf, { description: 'fixed at creation: only the current value is accepted' })),
   settings: Type.Optional(EnvironmentSettingsInput),
 });
 

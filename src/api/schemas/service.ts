@@ -109,6 +109,9 @@ export type ServiceSettingsInputT = Static<typeof ServiceSettingsInput>;
 const variant = <T extends string, S extends Parameters<typeof Type.Object>[0][string]>(type: T, source: S) =>
   Obj({ name: Name, type: Type.Literal(type), source, settings: Type.Optional(ServiceSettingsInput) });
 
+/** The kinds of service (SPEC §1). */
+export const ServiceTypeSchema = Type.Union([Type.Literal('application'), Type.Literal('container'), Type.Literal('database'), Type.Literal('job')]);
+
 /** Creation: the type decides the source (SPEC §1). */
 export const CreateServiceBody = Type.Union([
   variant('application', GitSourceSchema),

@@ -1,5 +1,15 @@
-import { Type, type TProperties, type TSchema } from '@sinclair/typebox';
-import { PendingChangesFields } from './service.js';
+import { Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
+import { ACTIONS } from '../../domain/actions.js';
+import { RoleSchema, RuntimeKindSchema } from './project.js';
+import {
+  DatabaseSourceSchema,
+  GitSourceSchema,
+  ImageSourceSchema,
+  JobSourceSchema,
+  PendingChangesFields,
+  ServiceSettingsInput,
+  ServiceTypeSchema,
+} from './service.js';
 
 /**
  * What the API answers (present.ts), as the OpenAPI document shows it and the fuzz test checks
@@ -9,6 +19,22 @@ import { PendingChangesFields } from './service.js';
 
 function View<T extends TProperties>(properties: T, description?: string) {
   return Type.Object(properties, { additionalProperties: true, ...(description ? { description } : {}) });
+}
+
+/**
+ * An input schema's shape as a response: every object open, and without `default` (the
+ * serializer would write a default for a field the stored value lacks) or the input's limits
+ * (in a union the serializer picks the branch by validating, and a stored value that no branch
+ * accepts would fail the response).
+ */
+function Open<T extends TSchema>(schema: T): T {
+  const open: Record<string, unknown> = { ...schema };
+  for (const limit of ['default', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'minItems', 'maxItems', 'uniqueItems']) delete open[limit];
+  if (open.type === 'object') open.additionalProperties = true;
+  if (schema.properties) open.properties = Object.fromEntries(Object.entries(schema.properties as Record<string, TSchema>).map(([k, v]) => [k, Open(v)]));
+  if (schema.items) open.items = Open(schema.items as TSchema);
+  if (schema.anyOf) open.anyOf = (schema.anyOf as TSchema[]).map(Open);
+  return open as T;
 }
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -22,30 +48,50 @@ export function ListOf<T extends TSchema>(item: T, description?: string) {
 export const ProjectView = View({ id: Str, name: Str, createdAt: When });
 export const ProjectCreated = View({ ...ProjectView.properties, webhookSecret: Type.String({ description: 'shown this once' }) });
 
-export const TokenView = View({ id: Str, name: Str, role: Str, createdAt: When });
+export const TokenView = View({ id: Str, name: Str, role: RoleSchema, createdAt: When });
 export const TokenCreated = View({ ...TokenView.properties, token: Type.String({ description: 'the secret, shown this once' }) });
 
-const RunningStateView = View({ status: Str, instances: Type.Array(View({})) });
+const InstanceView = View({
+  id: Str,
+  version: Type.Optional(Nullable(Str)),
+  ready: Type.Boolean(),
+  restarts: Type.Optional(Type.Integer()),
+  lastExitCode: Type.Optional(Nullable(Type.Integer())),
+  lastExitReason: Type.Optional(Nullable(Str)),
+  startedAt: Type.Optional(Nullable(When)),
+});
+const RunningStateView = View({ status: Str, instances: Type.Array(InstanceView) });
 const EndpointView = View({ port: Type.Integer(), protocol: Str, url: Str });
+
+const EnvironmentSettingsView = View({
+  maxParallelBuilds: Type.Integer(),
+  maxParallelDeploys: Type.Integer(),
+  kubeconfig: Type.Optional(Type.String({ description: 'masked as "********"' })),
+});
 
 export const EnvironmentView = View({
   id: Str,
   projectId: Str,
   name: Str,
-  runtime: Str,
-  settings: View({}),
+  runtime: RuntimeKindSchema,
+  settings: EnvironmentSettingsView,
   createdAt: When,
   state: Type.String({ description: 'the deployment status, derived from the services' }),
   runningState: Type.String({ description: 'the running status, derived from the services' }),
+});
+
+/** Jobs and databases first: a database source may name an image too. */
+const ServiceSourceView = Type.Union([Open(JobSourceSchema), Open(DatabaseSourceSchema), Open(GitSourceSchema), Open(ImageSourceSchema)], {
+  description: "the source of the service's type; git URLs without credentials",
 });
 
 export const ServiceView = View({
   id: Str,
   environmentId: Str,
   name: Str,
-  type: Str,
-  source: View({}),
-  settings: View({}),
+  type: ServiceTypeSchema,
+  source: ServiceSourceView,
+  settings: Open(ServiceSettingsInput),
   state: Type.String({ description: 'the deployment status' }),
   statusMessage: Nullable(Str),
   runningState: RunningStateView,
@@ -72,9 +118,9 @@ export const DeploymentView = View({
   id: Str,
   environmentId: Str,
   action: Str,
-  level: Str,
+  level: Type.Union([Type.Literal('service'), Type.Literal('environment')]),
   serviceIds: Type.Array(Str),
-  versions: View({}),
+  versions: Type.Record(Str, Str, { description: 'the version each service deploys, by service id' }),
   origin: Str,
   triggeredBy: Str,
   status: Str,
@@ -105,3 +151,38 @@ export const QueueView = View({
 });
 
 export const LogLineView = View({ seq: Type.Integer(), ts: When, serviceId: Nullable(Str), step: Nullable(Str), level: Str, message: Str });
+
+/** An action on a service or an environment, and why it is not available. */
+export const ActionAvailabilityView = Type.Object({
+  action: Type.Union(ACTIONS.map((action) => Type.Literal(action))),
+  available: Type.Boolean(),
+  reason: Type.Optional(Type.String()),
+});
+export const ActionList = Type.Array(ActionAvailabilityView, { description: 'every action, with why it is not available' });
+
+/** `GET /services/{id}/versions`: recent commits of the branch (git) or the registry's tags (image). */
+export const VersionsView = View({
+  items: Type.Array(Type.Union([View({ sha: Str, message: Str, author: Str, date: When }), View({ tag: Str })])),
+});
+
+/** `GET /environments/{id}/outdated-services`: git services behind their branch, and remotes that could not be read. */
+export const OutdatedServicesView = View({
+  items: Type.Array(
+    View({ id: Str, name: Str, type: ServiceTypeSchema, deployedVersion: Nullable(Str), latestVersion: Type.String({ description: 'the head of the branch' }), branch: Str }),
+  ),
+  unreadable: Type.Array(View({ id: Str, name: Str, message: Str })),
+});
+
+/** The shapes the API answers with, as TypeScript types (the console reads these). */
+export type ProjectViewT = Static<typeof ProjectView>;
+export type EnvironmentViewT = Static<typeof EnvironmentView>;
+export type ServiceViewT = Static<typeof ServiceView>;
+export type RunningStateViewT = Static<typeof RunningStateView>;
+export type DeploymentViewT = Static<typeof DeploymentView>;
+export type DeploymentDetailViewT = Static<typeof DeploymentDetailView>;
+export type QueueViewT = Static<typeof QueueView>;
+export type StepViewT = Static<typeof StepView>;
+export type LogLineViewT = Static<typeof LogLineView>;
+export type ActionAvailabilityViewT = Static<typeof ActionAvailabilityView>;
+export type VersionsViewT = Static<typeof VersionsView>;
+export type OutdatedServicesViewT = Static<typeof OutdatedServicesView>;

@@ -1,203 +1,53 @@
-/** The shapes of Slipway's API v1 the console reads (SPEC §8, §9; src/api/present.ts). */
+/**
+ * The shapes of Slipway's API v1 the console reads. The responses' types come from the API's own
+ * schemas (src/api/schemas): `import type` only, so no server code reaches the bundle.
+ */
+import type { Static } from '@sinclair/typebox';
+import type { DatabaseSourceSchema, GitSourceSchema, ImageSourceSchema, JobSourceSchema } from '../../../src/api/schemas/service.js';
+import type { ActionAccepted as ActionAcceptedSchema } from '../../../src/api/schemas/common.js';
+import type { RoleSchema } from '../../../src/api/schemas/project.js';
+import type {
+  ActionAvailabilityViewT,
+  OutdatedServicesViewT,
+  DeploymentDetailViewT,
+  DeploymentViewT,
+  EnvironmentViewT,
+  LogLineViewT,
+  ProjectViewT,
+  QueueViewT,
+  RunningStateViewT,
+  ServiceViewT,
+  StepViewT,
+  VersionsViewT,
+} from '../../../src/api/schemas/views.js';
 
-export type Role = 'viewer' | 'deployer' | 'admin';
-export type ServiceType = 'application' | 'container' | 'database' | 'job';
-export type ActionId = 'DEPLOY' | 'REDEPLOY' | 'STOP' | 'RESTART' | 'CANCEL' | 'DEPLOY_VERSION' | 'DEPLOY_LATEST' | 'DELETE';
-
-export interface Project {
-  id: string;
-  name: string;
-  createdAt: string;
-}
-
-export interface Environment {
-  id: string;
-  projectId: string;
-  name: string;
-  runtime: 'docker' | 'kubernetes';
-  settings: { maxParallelBuilds: number; maxParallelDeploys: number };
-  createdAt: string;
-  state: string;
-  runningState: string;
-}
-
-export interface Instance {
-  id: string;
-  version?: string | null;
-  ready: boolean;
-  restarts?: number;
-  lastExitCode?: number | null;
-  startedAt?: string | null;
-}
-
-export interface RunningState {
-  status: string;
-  instances: Instance[];
-}
-
-export interface Endpoint {
-  port: number;
-  protocol: string;
-  url: string;
-}
-
-export interface EnvVar {
-  key: string;
-  value: string;
-  secret?: boolean;
-}
-
-export interface Port {
-  containerPort: number;
-  public?: boolean;
-  protocol?: 'http' | 'tcp';
-}
-
-export type Probe =
-  | { type: 'http'; path: string; port: number; [timing: string]: unknown }
-  | { type: 'tcp'; port: number; [timing: string]: unknown }
-  | { type: 'exec'; command: string[]; [timing: string]: unknown };
-
-export interface ServiceSettings {
-  instances?: number;
-  cpu?: number;
-  memoryMb?: number;
-  ports?: Port[];
-  env?: EnvVar[];
-  healthchecks?: { readiness?: Probe; liveness?: Probe };
-  startTimeoutSeconds?: number;
-  storage?: Array<{ mountPath: string; sizeGb: number }>;
-  autoDeploy?: boolean;
-  command?: string[];
-}
-
-export interface GitSource {
-  git: { url: string; branch: string; rootPath?: string; dockerfilePath?: string };
-}
-export interface ImageSource {
-  image: { name: string; tag: string };
-}
-export interface DatabaseSource {
-  engine: 'postgresql' | 'mysql' | 'redis' | 'mongodb';
-  version: string;
-  mode?: 'container' | 'managed';
-  storageGb?: number;
-  image?: { name: string; tag: string };
-}
-export interface JobSource {
-  jobType: 'lifecycle' | 'cron';
-  schedule?: string;
-  events?: Array<'start' | 'stop' | 'delete'>;
-  source: GitSource | ImageSource;
-  command?: string[];
-  maxDurationSeconds?: number;
-  maxRestarts?: number;
-}
-export type ServiceSource = GitSource | ImageSource | DatabaseSource | JobSource;
-
-export interface Service {
-  id: string;
-  environmentId: string;
-  name: string;
-  type: ServiceType;
-  source: ServiceSource;
-  settings: ServiceSettings;
-  state: string;
-  statusMessage: string | null;
-  runningState: RunningState;
-  deployedVersion: string | null;
-  targetVersion: string | null;
-  /** Left out of environment-level actions (SPEC §5). */
-  skipEnvironmentActions: boolean;
-  /**
-   * Settings or source differ from what is deployed (SPEC §4.2): `pendingFields` names them
-   * (`source`, `env`, `instances`…); a never-deployed service has none. Optional until every
-   * server the console talks to sends them.
-   */
-  pendingChanges?: boolean;
-  pendingFields?: string[];
-  endpoints: Endpoint[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ActionAvailability {
-  action: ActionId;
-  available: boolean;
-  reason?: string;
-}
-
-export interface ActionAccepted {
-  requestId: string;
-  deploymentId: string;
-  position: number;
-  merged: boolean;
-}
-
-export interface Deployment {
-  id: string;
-  environmentId: string;
-  action: string;
-  level: 'service' | 'environment';
-  serviceIds: string[];
-  versions: Record<string, string>;
-  origin: string;
-  triggeredBy: string;
-  status: string;
-  message: string | null;
-  cancelRequested: boolean;
-  createdAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-}
-
-export interface QueueItem extends Deployment {
-  position: number;
-}
-
-export interface Queue {
-  running: Deployment | null;
-  items: QueueItem[];
-}
-
-export interface Step {
-  name: string;
-  status: string;
-  startedAt: string | null;
-  durationMs: number | null;
-  message: string | null;
-}
-
-export interface DeploymentDetail extends Deployment {
-  stages: Array<{
-    name: string;
-    order: number;
-    status: string;
-    services: Array<{ serviceId: string; name: string; type: string; version: string | null; status: string; steps: Step[] }>;
-  }>;
-}
-
-export interface LogLine {
-  seq: number;
-  ts: string;
-  serviceId: string | null;
-  step: string | null;
-  level: string;
-  message: string;
-}
-
+export type Role = Static<typeof RoleSchema>;
+export type Project = ProjectViewT;
+export type Environment = EnvironmentViewT;
+export type Service = ServiceViewT;
+export type ServiceType = Service['type'];
+export type ServiceSettings = Service['settings'];
+export type ServiceSource = Service['source'];
+export type GitSource = Static<typeof GitSourceSchema>;
+export type ImageSource = Static<typeof ImageSourceSchema>;
+export type DatabaseSource = Static<typeof DatabaseSourceSchema>;
+export type JobSource = Static<typeof JobSourceSchema>;
+export type RunningState = RunningStateViewT;
+export type ActionAvailability = ActionAvailabilityViewT;
+export type ActionId = ActionAvailability['action'];
+export type ActionAccepted = Static<typeof ActionAcceptedSchema>;
+export type Deployment = DeploymentViewT;
+export type DeploymentDetail = DeploymentDetailViewT;
+export type Queue = QueueViewT;
+export type Step = StepViewT;
+export type LogLine = LogLineViewT;
 /** A tag (image services) or a commit (git services). */
-export type VersionItem = { tag: string } | { sha: string; message: string; author: string; date: string };
+export type VersionItem = VersionsViewT['items'][number];
+export type OutdatedService = OutdatedServicesViewT['items'][number];
 
-export interface OutdatedService {
-  id: string;
-  name: string;
-  type: ServiceType;
-  deployedVersion: string | null;
-  latestVersion: string;
-  branch: string;
-}
+// What follows has no response schema in the API: an error's details, and the events.
 
+/** One entry of a VALIDATION_FAILED error's details. */
 export interface FieldError {
   field: string;
   message: string;
