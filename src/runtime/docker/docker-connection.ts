@@ -27,6 +27,8 @@ export function dockerAddress(docker: Docker): string {
   // docker-modem's fields are not in dockerode's types.
   const modem = docker.modem as unknown as { socketPath?: unknown; host?: unknown; port?: unknown; protocol?: unknown };
   if (typeof modem.socketPath === 'string') return `unix://${modem.socketPath}`;
+  // DOCKER_HOST unset: docker-modem finds the local socket itself (a function, run at first use).
+  if (typeof modem.host !== 'string') return 'unix:///var/run/docker.sock';
   const protocol = typeof modem.protocol === 'string' ? modem.protocol : 'http';
   return `${protocol === 'https' ? 'https' : 'tcp'}://${String(modem.host)}${modem.port ? `:${String(modem.port)}` : ''}`;
 }

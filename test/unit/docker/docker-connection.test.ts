@@ -7,6 +7,14 @@ test('the engine address follows DOCKER_HOST as dockerode reads it', () => {
   assert.equal(dockerAddress(new Docker({ socketPath: '/run/user/1000/docker.sock' })), 'unix:///run/user/1000/docker.sock');
   assert.equal(dockerAddress(new Docker({ host: '10.0.0.5', port: 2375, protocol: 'http' })), 'tcp://10.0.0.5:2375');
   assert.equal(dockerAddress(new Docker({ host: 'docker.internal', port: 2376, protocol: 'https' })), 'https://docker.internal:2376');
+  // DOCKER_HOST unset: dockerode finds the local socket itself, at first use.
+  const saved = process.env.DOCKER_HOST;
+  delete process.env.DOCKER_HOST;
+  try {
+    assert.equal(dockerAddress(new Docker()), 'unix:///var/run/docker.sock');
+  } finally {
+    if (saved !== undefined) process.env.DOCKER_HOST = saved;
+  }
 });
 
 test('socket failures are connection errors; answers of the engine are not', () => {
