@@ -59,3 +59,11 @@ export async function screenshot(page: Page, name: string, fullPage = false): Pr
   // Let animations (the pulsing in-progress dot) not matter, and the caret not show.
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage, animations: 'disabled', caret: 'hide' });
 }
+
+/** Signs in on the console at baseUrl with this token, then waits for the projects page. */
+export async function signIn(page: Page, baseUrl: string, token: string, timeoutMs = 15_000): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor({ timeout: timeoutMs });
+}

@@ -6,7 +6,7 @@ import { SlipwayApi } from '../../support/api-client.js';
 import { testImages } from '../../support/images.js';
 import { SlipwayProcess } from '../../support/slipway-process.js';
 import { GitRepo } from '../build/git-repo.js';
-import { REPO, launchBrowser, openPage, screenshot, type WatchedPage } from './browser.js';
+import { REPO, launchBrowser, openPage, screenshot, signIn as signInAt, type WatchedPage } from './browser.js';
 import { cleanupProjects } from '../../support/docker-cleanup.js';
 
 /**
@@ -52,11 +52,8 @@ async function menuItemNames(menu: ReturnType<Page['getByRole']>): Promise<strin
   return menu.getByRole('menuitem').evaluateAll((items) => items.map((i) => i.getAttribute('aria-label') ?? ''));
 }
 
-async function signIn(p: Page, token: string): Promise<void> {
-  await p.goto(`${slipway.url}/`);
-  await p.getByLabel('API token').fill(token);
-  await p.getByRole('button', { name: 'Sign in' }).click();
-  await p.getByRole('heading', { name: 'Projects', level: 1 }).waitFor({ timeout: UI_MS });
+function signIn(p: Page, token: string): Promise<void> {
+  return signInAt(p, slipway.url, token, UI_MS);
 }
 
 describe('web console in a real browser', { timeout: 600_000 }, () => {

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { SlipwayProcess } from '../../support/slipway-process.js';
 import { SocketProxy } from '../../support/socket-proxy.js';
-import { REPO, launchBrowser, openPage, screenshot, type WatchedPage } from './browser.js';
+import { REPO, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from './browser.js';
 
 /**
  * The console says when the server's Docker Engine does not answer (from GET /readyz): a banner
@@ -40,10 +40,7 @@ after(async () => {
 
 test('a banner names the unreachable Docker Engine and the fix, and goes once it answers', async () => {
   const { page, errors } = watched!;
-  await page.goto(`${server!.url}/`);
-  await page.getByLabel('API token').fill(server!.token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor({ timeout: UI_MS });
+  await signIn(page, server!.url, server!.token, UI_MS);
 
   const banner = page.getByRole('alert', { name: 'Server dependencies unavailable' });
   await banner.waitFor({ timeout: UI_MS });

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { SlipwayApi } from '../../support/api-client.js';
 import { SlipwayProcess } from '../../support/slipway-process.js';
-import { REPO, launchBrowser, openPage, type WatchedPage } from './browser.js';
+import { REPO, launchBrowser, openPage, signIn, type WatchedPage } from './browser.js';
 import { cleanupProjects } from '../../support/docker-cleanup.js';
 
 /**
@@ -50,10 +50,7 @@ describe('console edit forms in a real browser', { timeout: 300_000 }, () => {
     browser = await launchBrowser();
     main = await openPage(browser);
     page = main.page;
-    await page.goto(`${slipway.url}/`);
-    await page.getByLabel('API token').fill(slipway.token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor({ timeout: UI_MS });
+    await signIn(page, slipway.url, slipway.token, UI_MS);
   });
 
   afterEach(() => {

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { SlipwayApi } from '../../support/api-client.js';
 import { testImages } from '../../support/images.js';
 import { SlipwayProcess } from '../../support/slipway-process.js';
-import { REPO, launchBrowser, openPage, screenshot, type WatchedPage } from './browser.js';
+import { REPO, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from './browser.js';
 import { cleanupProjects } from '../../support/docker-cleanup.js';
 
 /**
@@ -76,10 +76,7 @@ describe('pending changes in the console', { timeout: 400_000 }, () => {
     browser = await launchBrowser();
     main = await openPage(browser);
     page = main.page;
-    await page.goto(`${slipway.url}/`);
-    await page.getByLabel('API token').fill(slipway.token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor({ timeout: UI_MS });
+    await signIn(page, slipway.url, slipway.token, UI_MS);
   });
 
   afterEach(() => {
