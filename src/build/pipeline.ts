@@ -19,7 +19,6 @@ export interface BuildPipelineOptions {
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
 
-
 /** The build of one git service at one commit (SPEC §6): GIT_CLONE, BUILD, PUSH. */
 export class BuildPipeline implements Builder {
   constructor(private readonly options: BuildPipelineOptions) {}

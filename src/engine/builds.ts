@@ -45,7 +45,6 @@ export function gitSecretValues(services: readonly Service[]): string[] {
   });
 }
 
-
 export interface BuildSetOptions {
   builder: Builder | undefined;
   journal: DeploymentJournal;

@@ -22,7 +22,6 @@ import { imageToRun } from './image-to-run.js';
  * it again. Nothing runs during the action itself: runs happen at the schedule's ticks.
  */
 
-
 /**
  * Installs the schedule where it runs: in the runtime when it runs schedules itself
  * (Kubernetes: a CronJob), else in Slipway's scheduler. Returns the next run when known.

@@ -25,7 +25,6 @@ import { FirstError, runStages, type RunnableStage } from './stage-runner.js';
 import { BuildSet, commitsToDeploy, gitSecretValues, gitSourceOf } from './builds.js';
 import type { StepHandle } from './deployment-journal.js';
 
-
 /** A step finished once: a build's start and its service's task may both end QUEUEING. */
 function once(step: StepHandle): StepHandle {
   let finished: Promise<void> | undefined;

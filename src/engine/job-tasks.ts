@@ -28,7 +28,6 @@ function stepContext(ctx: TaskContext, service: Service, step: StepName, signal:
   return { signal, log: (level, message) => void ctx.journal.log(service.id, step, level, message) };
 }
 
-
 function describe(result: JobResult, maxDurationSeconds: number): string {
   if (result.outcome === 'timed-out') return `did not end within maxDurationSeconds (${maxDurationSeconds} s)`;
   if (result.outcome === 'killed') return 'killed';

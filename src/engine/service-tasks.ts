@@ -1,4 +1,4 @@
-import { errorMessage, deployedSpecOf, serviceAsDeployed, specHash, type DeployedRollout, type DeploymentStatus, type Environment, type Project, type Service, type ServiceOperation, type StepName } from '../domain/index.js';
+import { errorMessage, deployedSpecOf, serviceAsDeployed, specHash, type DeployedRollout, type DeploymentStatus, type DesiredSpec, type Environment, type Project, type Service, type ServiceOperation, type StepName } from '../domain/index.js';
 import { RolloutCanceledError, type OperationContext, type Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
 import { desiredSpec, imageToPull, secretEnvKeys, versionToDeploy } from './desired-spec.js';
@@ -48,7 +48,6 @@ export interface TaskContext {
 
 /** The in-progress statuses from which a service is CANCELING when the request is canceled. */
 const CANCELABLE_WHILE_RUNNING: readonly DeploymentStatus[] = ['QUEUED', 'BUILDING', 'DEPLOYING', 'EXECUTING'];
-
 
 /**
  * One service's part of a deployment, as a stage task. Each task records a QUEUEING step
@@ -143,9 +142,9 @@ async function deployImage(
     const target = serviceTarget(ctx.project, ctx.environment, service);
     const { resolved } = await imageToRun(ctx, service, built, version, op);
     const spec = desiredSpec(service, resolved, ctx.injectedEnv);
-    const hash = specHash(spec);
     // Kept as deployed: Restart hands exactly this to the runtime again.
-    const rollout: DeployedRollout = { ...spec, specHash: hash, version, startTimeoutSeconds: service.settings.startTimeoutSeconds, secretEnvKeys: secretEnvKeys(service, ctx.injectedEnv) };
+    const rollout = rolloutOf(ctx, service, spec, version);
+    const hash = rollout.specHash;
     if ((await runtime.runningSpecHash(target)) === hash) {
       // SPEC §4.2: a redeploy without changes touches no instance, not even a restart.
       await journal.log(service.id, 'DEPLOY', 'info', 'no changes: the running instances already run this spec');
@@ -208,6 +207,10 @@ async function rolloutFromSettings(ctx: TaskContext, service: Service, op: Opera
   const version = service.deployedVersion ?? versionToDeploy(service);
   if (!version) throw new Error(`service ${service.name} has no deployed version to restart`);
   const resolved = await ctx.resolveImage(imageOf(ctx, service, version), op);
-  const spec = desiredSpec(service, resolved, ctx.injectedEnv);
+  return rolloutOf(ctx, service, desiredSpec(service, resolved, ctx.injectedEnv), version);
+}
+
+/** The spec handed to the runtime: the desired spec with its hash, version and secret keys. */
+function rolloutOf(ctx: TaskContext, service: Service, spec: DesiredSpec, version: string): DeployedRollout {
   return { ...spec, specHash: specHash(spec), version, startTimeoutSeconds: service.settings.startTimeoutSeconds, secretEnvKeys: secretEnvKeys(service, ctx.injectedEnv) };
 }

@@ -16,7 +16,6 @@ export function isManagedDatabase(service: Pick<Service, 'type' | 'source'>): bo
   return service.type === 'database' && (service.source as DatabaseSource).mode === 'managed';
 }
 
-
 function providerOf(ctx: TaskContext): ManagedDatabaseProvider {
   if (!ctx.managedDatabases) throw new Error(NO_MANAGED_DATABASE_PROVIDER);
   return ctx.managedDatabases;
