@@ -27,8 +27,9 @@ import {
   type ServiceSettingsInputT,
 } from './schemas/service.js';
 import { check } from './validation.js';
-import { withDatabaseCredentials } from '../engine/databases.js';
-import { imageToPull, versionToDeploy } from '../engine/desired-spec.js';
+import { withDatabaseCredentials } from '../domain/databases.js';
+import { randomSecret } from '../engine/random-secret.js';
+import { imageToPull, versionToDeploy } from '../domain/desired-spec.js';
 import { NO_MANAGED_DATABASE_PROVIDER } from '../engine/managed-databases/provider.js';
 
 /** What the server offers that decides whether a body is acceptable. */
@@ -133,7 +134,7 @@ export function newServiceFromBody(environment: Pick<Environment, 'id' | 'runtim
   if (problems.length > 0) throw validationFailed(problems);
   // A database gets its credentials now, kept as (secret) env of its service (SPEC §1).
   if (type === 'database') {
-    settings.env = withDatabaseCredentials(source as DatabaseSource, body.name, settings.env);
+    settings.env = withDatabaseCredentials(source as DatabaseSource, body.name, settings.env, randomSecret);
   }
   return { environmentId, name: body.name, type, source, settings };
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { errorMessage, type GitSource } from '../domain/index.js';
 import type { Builder, BuildJob, BuildReporter, BuildStep, BuiltImage } from '../engine/builder.js';
-import type { StepHandle } from '../engine/deployment-journal.js';
+import type { StepHandle } from '../engine/run/deployment-journal.js';
 import { GitClient } from './git-client.js';
 import { ImageBuildError, ImageBuilder, builtImageName } from './image-builder.js';
 import { PathEscapeError, Workspace, contextEntries, isFile, resolveInside } from './workspace.js';

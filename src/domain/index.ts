@@ -1,4 +1,4 @@
-// The rules of the seed and SPEC §2–5 as pure functions and types: no I/O, no clock, no randomness.
+// The rules of Slipway (docs/) as pure functions and types: no I/O, no clock, no randomness.
 export * from './statuses.js';
 export * from './status-words.js';
 export * from './transitions.js';
@@ -14,3 +14,6 @@ export * from './requests.js';
 export * from './request-scope.js';
 export * from './redact.js';
 export * from './git-credentials.js';
+export * from './databases.js';
+export * from './desired-spec.js';
+export * from './deployment-plan.js';

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import type { DatabaseSource, EnvVar, PortSetting, Probe, Service } from '../domain/index.js';
+import type { DatabaseSource, EnvVar, PortSetting, Probe, Service } from './model.js';
 
 /**
- * Container databases (SPEC §1): how each engine's official image is driven — its credential
+ * Container databases (docs/resources.md): how each engine's official image is driven — its credential
  * env vars, data path and port — and the connection the other services of the environment get
  * as `<NAME>_HOST/_PORT/_USER/_PASSWORD/_DATABASE/_URL`. Any image that honours the same
  * conventions works as an override.
@@ -16,8 +15,11 @@ interface EngineConventions {
   /** Where the official image keeps its data: the named volume is mounted here. */
   dataPath: string;
   scheme: string;
-  /** The env vars the image reads its credentials from, given user / password / database. */
-  credentialEnv(user: string, password: string, database: string): Record<string, string>;
+  /**
+   * The env vars the image reads its credentials from, given user / password / database, and
+   * `newSecret` for any other secret the image wants (kept pure: the caller brings randomness).
+   */
+  credentialEnv(user: string, password: string, database: string, newSecret: () => string): Record<string, string>;
   /** Reads them back: which key holds the user, the password, the database (null: none). */
   keys: { user: string | null; password: string; database: string | null };
   /** The generated user name, from the service's identifier, where the image refuses some names. */
@@ -41,7 +43,7 @@ export const DATABASE_ENGINES: Readonly<Record<DatabaseEngine, EngineConventions
     dataPath: '/var/lib/mysql',
     scheme: 'mysql',
     // The official image also wants a root password; the app user gets its own.
-    credentialEnv: (user, password, database) => ({ MYSQL_USER: user, MYSQL_PASSWORD: password, MYSQL_DATABASE: database, MYSQL_ROOT_PASSWORD: randomPassword() }),
+    credentialEnv: (user, password, database, newSecret) => ({ MYSQL_USER: user, MYSQL_PASSWORD: password, MYSQL_DATABASE: database, MYSQL_ROOT_PASSWORD: newSecret() }),
     keys: { user: 'MYSQL_USER', password: PASSWORD_KEYS.mysql, database: 'MYSQL_DATABASE' },
     // The official image refuses MYSQL_USER=root (it is for a regular user) and exits; MySQL
     // user names are at most 32 characters (service names up to 63): CREATE USER fails beyond.
@@ -69,10 +71,6 @@ export const DATABASE_ENGINES: Readonly<Record<DatabaseEngine, EngineConventions
   },
 };
 
-function randomPassword(): string {
-  return randomBytes(18).toString('base64url');
-}
-
 /** A user / database name from the service name: letters, digits, underscores. */
 function identifier(serviceName: string): string {
   const id = serviceName.toLowerCase().replace(/[^a-z0-9_]/g, '_');
@@ -87,11 +85,11 @@ export function isContainerDatabase(service: Pick<Service, 'type' | 'source'>): 
  * The credentials of a new database, as env vars of its service (passwords secret, so the
  * store encrypts them and the API masks them). Keys the user already set are kept as they are.
  */
-export function withDatabaseCredentials(source: DatabaseSource, serviceName: string, env: readonly EnvVar[]): EnvVar[] {
+export function withDatabaseCredentials(source: DatabaseSource, serviceName: string, env: readonly EnvVar[], newSecret: () => string): EnvVar[] {
   const conventions = DATABASE_ENGINES[source.engine];
   if (env.some((v) => v.key === conventions.keys.password)) return [...env];
   const name = identifier(serviceName);
-  const generated = conventions.credentialEnv(conventions.userName?.(name) ?? name, randomPassword(), name);
+  const generated = conventions.credentialEnv(conventions.userName?.(name) ?? name, newSecret(), name, newSecret);
   const added = Object.entries(generated)
     .filter(([key]) => !env.some((v) => v.key === key))
     .map(([key, value]) => ({ key, value, secret: /PASSWORD/.test(key) }));

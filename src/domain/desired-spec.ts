@@ -1,8 +1,9 @@
-import { codeSource, isGitSource, type DatabaseSource, type DesiredSpec, type Service } from '../domain/index.js';
+import { codeSource, isGitSource, type DatabaseSource, type Service } from './model.js';
+import type { DesiredSpec } from './spec-hash.js';
 import { databaseImage, databaseRuntimeSettings, isContainerDatabase } from './databases.js';
 
 /**
- * The version a Deploy or Redeploy of this service runs (SPEC §4.2: the version shown, not
+ * The version a Deploy or Redeploy of this service runs (docs/actions.md: the version shown, not
  * necessarily the latest): the version it is pinned to, else the image tag its source names
  * (a database: its image's tag), else for git the commit deployed now. null for a git service
  * never deployed: its branch head is resolved then, once (builds.ts).
@@ -23,7 +24,7 @@ export function imageToPull(service: Service, version: string): { name: string; 
   throw new Error(`service ${service.name} has no image source`);
 }
 
-/** What the service should run (SPEC §4.2): hashed to decide whether a redeploy changes anything. */
+/** What the service should run (docs/actions.md): hashed to decide whether a redeploy changes anything. */
 export function desiredSpec(service: Service, resolvedImage: string, injectedEnv: Record<string, string> = {}): DesiredSpec {
   const s = service.settings;
   const env: Record<string, string> = { ...injectedEnv };
