@@ -24,9 +24,9 @@ export function maskEnv(env: readonly EnvVar[]): EnvVar[] {
 }
 
 /**
- * Credentials in a git URL (`https://user:token@host/…`) are masked like secrets (SPEC §10),
- * the whole userinfo: `https://********@host/…`. An ssh login name alone (`ssh://git@host`)
- * is no credential and stays.
+ * Credentials in a git URL (`https://user:token@host/…`) are masked like secrets
+ * (docs/build.md#credentials), the whole userinfo: `https://********@host/…`. An ssh login name
+ * alone (`ssh://git@host`) is no credential and stays.
  */
 export function maskGitUrl(url: string): string {
   const parts = splitUrlUserinfo(url);

@@ -40,7 +40,7 @@ export interface ServiceInputOptions {
 
 /**
  * Turning validated request bodies into the store's service input: defaults filled in, the
- * rules a JSON schema cannot say checked (SPEC §1, §10), masked secrets resolved on PATCH.
+ * rules a JSON schema cannot say checked (docs/resources.md#services), masked secrets resolved on PATCH.
  */
 
 function sourceProblems(type: ServiceType, source: ServiceSource, field: string, runtime: RuntimeKind): FieldError[] {
@@ -84,7 +84,7 @@ function settingsProblems(settings: ServiceSettings, field: string): FieldError[
 
 /**
  * The mask is a placeholder, never a value: a new secret cannot be the mask. A secret value
- * too short to redact from logs safely is refused (SPEC §10).
+ * too short to redact from logs safely is refused (docs/resources.md#settings).
  */
 function resolveEnv(incoming: readonly EnvVar[], previous: readonly EnvVar[], field: string, problems: FieldError[]): EnvVar[] {
   return incoming.map((v, i) => {
@@ -132,7 +132,7 @@ export function newServiceFromBody(environment: Pick<Environment, 'id' | 'runtim
   ];
   settings.env = resolveEnv(settings.env, [], 'body/settings', problems);
   if (problems.length > 0) throw validationFailed(problems);
-  // A database gets its credentials now, kept as (secret) env of its service (SPEC §1).
+  // A database gets its credentials now, kept as (secret) env of its service (docs/resources.md#databases).
   if (type === 'database') {
     settings.env = withDatabaseCredentials(source as DatabaseSource, body.name, settings.env, randomSecret);
   }
@@ -172,8 +172,9 @@ export function servicePatchFromBody(service: Service, body: PatchServiceBodyT, 
 /**
  * An edit of the image a pinned service pulls (its name or tag; a database's version or image)
  * is the version the user now shows, so it replaces the pin of Deploy other version and the
- * next Redeploy deploys it (SPEC §4.2). A git service keeps its commit on a source edit: only
- * Deploy latest version, auto-deploy and Deploy other version move it.
+ * next Redeploy deploys it (docs/actions.md#the-version-deployed-is-the-version-shown). A git
+ * service keeps its commit on a source edit: only Deploy latest version, auto-deploy and Deploy
+ * other version move it.
  */
 function editsPinnedImage(service: Service, source: ServiceSource): boolean {
   if (!service.targetVersion) return false;

@@ -2,10 +2,11 @@ import type { Service, ServiceSettings, ServiceSource } from './model.js';
 import type { DesiredSpec } from './spec-hash.js';
 
 /**
- * What the last successful deploy of a service applied (SPEC §4.2): its source and settings at
- * that time, which the pending changes are measured against, and, for a service the runtime
- * runs, the spec it rolled out, which Restart runs again rather than the settings edited since.
- * It holds secret values in clear: the store keeps it encrypted.
+ * What the last successful deploy of a service applied
+ * (docs/actions.md#restart-runs-the-deployed-spec): its source and settings at that time, which the
+ * pending changes are measured against, and, for a service the runtime runs, the spec it rolled
+ * out, which Restart runs again rather than the settings edited since. It holds secret values in
+ * clear: the store keeps it encrypted.
  */
 export interface DeployedSpec {
   source: ServiceSource;

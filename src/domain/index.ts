@@ -1,4 +1,5 @@
-// The rules of Slipway (docs/) as pure functions and types: no I/O, no clock, no randomness.
+// The rules of the seed and of docs/ (statuses, environment status, actions, queue) as pure
+// functions and types: no I/O, no clock, no randomness.
 export * from './statuses.js';
 export * from './status-words.js';
 export * from './transitions.js';

@@ -1,7 +1,7 @@
 import type { DeployedSpec } from './deployed-spec.js';
 import type { DeploymentStatus, RunningState } from './statuses.js';
 
-/** Resources of SPEC §1. Plain data: the store persists them, the API shows them. */
+/** Resources of docs/resources.md. Plain data: the store persists them, the API shows them. */
 
 export type RuntimeKind = 'docker' | 'kubernetes';
 export type ServiceType = 'application' | 'container' | 'database' | 'job';
@@ -119,7 +119,7 @@ export interface Service {
   type: ServiceType;
   source: ServiceSource;
   settings: ServiceSettings;
-  /** Deployment status (SPEC §2). */
+  /** Deployment status (docs/statuses.md#deployment-status). */
   status: DeploymentStatus;
   /** Why the service is in its status, when that needs saying (an error, a skip). */
   statusMessage: string | null;

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import type { PortSetting, Probe } from './model.js';
 
 /**
- * Everything about a service that, when it changes, needs new instances (SPEC §4.2). A
- * Redeploy whose desired spec hashes to the hash running now touches nothing.
+ * Everything about a service that, when it changes, needs new instances
+ * (docs/actions.md#redeploy-without-changes-does-nothing). A Redeploy whose desired spec hashes to
+ * the hash running now touches nothing.
  */
 export interface DesiredSpec {
   /** The resolved, immutable image reference (digest or image id), not a moving tag. */

@@ -45,9 +45,9 @@ export interface PlannedStage {
  * Groups the services an action touches into stages in the order they run: ascending, or
  * descending for Stop and Delete so applications stop before the databases they use.
  * Empty stages are left out. A service whose stage no longer exists falls back to its default.
- * Delete runs the lifecycle jobs that listen to `delete` first (SPEC §4.2), before anything
- * else of the request is deleted: a stage that also holds other services runs those later,
- * in its place, and its leading part is named "<stage> (delete jobs)".
+ * Delete runs the lifecycle jobs that listen to `delete` first (docs/queue-and-cancel.md#stages),
+ * before anything else of the request is deleted: a stage that also holds other services runs those
+ * later, in its place, and its leading part is named "<stage> (delete jobs)".
  */
 export function planStages(
   services: readonly StagedService[],

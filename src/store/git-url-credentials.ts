@@ -2,7 +2,7 @@ import { splitUrlUserinfo, withUrlUserinfo, type GitSource, type JobSource, type
 import type { SecretBox } from './secrets.js';
 
 /**
- * Git URL credentials at rest (SPEC §10): the userinfo of a service's git URL
+ * Git URL credentials at rest (docs/build.md#credentials): the userinfo of a service's git URL
  * (`https://user:token@host/…`) is encrypted like secret env values; the stored URL keeps
  * the rest, and `sealedUserinfo` beside it holds the ciphertext. A URL stored in clear by an
  * older Slipway still reads as it is (and is sealed at the next start, see sealStoredGitUrls).

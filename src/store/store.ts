@@ -59,7 +59,7 @@ export interface DeployedState {
   deployedSpec: DeployedSpec | null;
 }
 
-/** A request and its execution: one row (SPEC §8 "every request becomes a deployment"). */
+/** A request and its execution: one row (docs/resources.md#deployment-requests-and-deployments). */
 export interface Deployment {
   id: string;
   environmentId: string;
@@ -138,7 +138,7 @@ export interface EnqueueResult {
 
 export type JobRunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
 
-/** One run of a cron job (SPEC §1, §7): when, which version, how it ended. */
+/** One run of a cron job (docs/resources.md#jobs): when, which version, how it ended. */
 export interface JobRun {
   id: string;
   serviceId: string;
@@ -238,7 +238,10 @@ export interface HostPortStore {
   releaseHostPorts(serviceId: string): Promise<void>;
 }
 
-/** The queue (docs/queue-and-cancel.md). Exclusivity is the database's: a unique index allows one RUNNING per environment. */
+/**
+ * The queue (docs/queue-and-cancel.md#one-action-at-a-time). Exclusivity is the database's: a
+ * unique index allows one RUNNING per environment.
+ */
 export interface QueueStore {
   /** Inserts a QUEUED request, or returns the identical waiting one (same requestKey) with merged=true. */
   enqueue(input: NewRequest): Promise<EnqueueResult>;

@@ -14,10 +14,10 @@ import type { Store } from '../../../src/store/store.js';
 import { FakeRuntime } from '../../support/fake-runtime.js';
 
 /**
- * Lifecycle jobs (SPEC §4.2, §5) and the seed's order of an environment action, with the
- * runtime double: databases, lifecycle jobs, cron jobs, containers, applications on Deploy,
- * the reverse on Stop; a failing job is the first error; Cancel waits for a running job
- * unless forced.
+ * Lifecycle jobs (docs/resources.md#jobs, docs/queue-and-cancel.md#stages) and the seed's order of
+ * an environment action, with the runtime double: databases, lifecycle jobs, cron jobs, containers,
+ * applications on Deploy, the reverse on Stop; a failing job is the first error; Cancel waits for a
+ * running job unless forced.
  */
 
 /** Builds nothing: every git service's image is "built" at once. */
