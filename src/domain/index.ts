@@ -1,4 +1,4 @@
-// The rules of the seed and of docs/ (statuses, environment status, actions, queue) as pure
+// The rules of Slipway (docs/: statuses, environment status, actions, plans, queue) as pure
 // functions and types: no I/O, no clock, no randomness.
 export * from './statuses.js';
 export * from './status-words.js';

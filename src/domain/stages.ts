@@ -9,8 +9,8 @@ export interface Stage {
 }
 
 /**
- * The seed's order: databases, lifecycle jobs, cron jobs, containers, applications. Orders
- * leave room so user-defined stages can sit between them.
+ * The default order (docs/queue-and-cancel.md#stages): databases, lifecycle jobs, cron jobs,
+ * containers, applications. Orders leave room so user-defined stages can sit between them.
  */
 export const DEFAULT_STAGES: readonly Stage[] = [
   { id: 'databases', name: 'databases', order: 100 },
