@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
-import { errorMessage, type Environment, type JobSource, type Project, type Service } from '../domain/index.js';
+import { errorMessage, type Environment, type JobService, type Project } from '../domain/index.js';
 import type { JobSpec, OperationContext, Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
 import { redact } from './redact.js';
@@ -15,12 +15,8 @@ import { serviceTarget } from './service-target.js';
  * record each tick at most once. Each run is recorded with its exit code and its output.
  */
 
-export function isCronJob(service: Pick<Service, 'type' | 'source'>): boolean {
-  return service.type === 'job' && (service.source as JobSource).jobType === 'cron';
-}
-
 export interface ScheduledJob {
-  service: Service;
+  service: JobService;
   project: Project;
   environment: Environment;
   runtime: Runtime;
@@ -50,7 +46,7 @@ export class CronScheduler {
 
   /** Installs (or replaces) the schedule of a cron job. Throws on a schedule croner refuses. */
   install(job: ScheduledJob): void {
-    const schedule = (job.service.source as JobSource).schedule;
+    const schedule = job.service.source.schedule;
     if (!schedule) throw new Error(`cron job ${job.service.name} has no schedule`);
     this.suspend(job.service.id);
     const entry: Entry = {
@@ -103,7 +99,7 @@ export class CronScheduler {
 
   private async tick(entry: Entry): Promise<void> {
     const { job } = entry;
-    const source = job.service.source as JobSource;
+    const source = job.service.source;
     // Another process sharing the database may have stopped or redeployed the job since this
     // schedule was installed: the store says whether this schedule is still the current one.
     const current = await this.store.getService(job.service.id);

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import { errorMessage, deployedSpecOf, type JobSource, type Service } from '../domain/index.js';
+import { errorMessage, deployedSpecOf, isCronJob, type JobService, type Service } from '../domain/index.js';
 import type { OperationContext, Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
 import type { Builder, BuiltImage } from './builder.js';
 import { gitSourceOf } from './builds.js';
-import { isCronJob, type CronScheduler, type ScheduledJob } from './cron-scheduler.js';
+import type { CronScheduler, ScheduledJob } from './cron-scheduler.js';
 import { injectedConnections } from './databases.js';
 import type { RuntimeResolver } from './runtime-resolver.js';
 import { imageToPull, versionToDeploy } from './desired-spec.js';
@@ -26,10 +26,10 @@ import { imageToRun } from './image-to-run.js';
  * Installs the schedule where it runs: in the runtime when it runs schedules itself
  * (Kubernetes: a CronJob), else in Slipway's scheduler. Returns the next run when known.
  */
-async function installSchedule(ctx: TaskContext, service: Service, job: ScheduledJob, op: OperationContext): Promise<Date | null> {
+async function installSchedule(ctx: TaskContext, service: JobService, job: ScheduledJob, op: OperationContext): Promise<Date | null> {
   const runtime = ctx.runtime;
   if (runtime.installSchedule) {
-    const source = service.source as JobSource;
+    const source = service.source;
     if (typeof job.image !== 'string') throw new Error('the image of a natively scheduled cron job must be resolved first');
     await runtime.installSchedule(
       serviceTarget(ctx.project, ctx.environment, service),
@@ -64,7 +64,7 @@ export function runSecrets(service: Service, injectedEnv: Record<string, string>
  */
 export function scheduledJob(
   ctx: Pick<TaskContext, 'project' | 'environment' | 'runtime'>,
-  service: Service,
+  service: JobService,
   imageRef: { name: string; tag: string },
   image: string | { name: string; tag: string },
   version: string,
@@ -78,7 +78,7 @@ export function scheduledJob(
   };
 }
 
-export async function deployCronJob(ctx: TaskContext, service: Service, built: BuiltImage | undefined): Promise<TaskOutcome> {
+export async function deployCronJob(ctx: TaskContext, service: JobService, built: BuiltImage | undefined): Promise<TaskOutcome> {
   const { journal } = ctx;
   await journal.moveService(service.id, 'DEPLOYING');
   const step = await journal.startStep(service.id, 'DEPLOY');
@@ -105,7 +105,7 @@ export async function deployCronJob(ctx: TaskContext, service: Service, built: B
 /** Stop (suspend), Delete (remove) and Restart (install again) of a cron job. */
 export function cronJobOperation(
   ctx: TaskContext,
-  service: Service,
+  service: JobService,
   operation: UncancelableOperation,
   imageOf: (version: string) => { name: string; tag: string },
 ): Promise<TaskOutcome> {
@@ -146,8 +146,8 @@ export async function syncSchedules(deps: {
   logger: Logger;
 }): Promise<number> {
   // One query in the steady state: only environments with a schedule to install are read further.
-  const due = (await deps.store.listServicesOfType('job')).filter(
-    (s) => isCronJob(s) && (s.status === 'DEPLOYED' || s.status === 'RESTARTED') && s.deployedVersion && deps.scheduler.installedSpecHash(s.id) !== s.deployedSpecHash,
+  const due = (await deps.store.listServicesOfType('job')).filter(isCronJob).filter(
+    (s) => (s.status === 'DEPLOYED' || s.status === 'RESTARTED') && s.deployedVersion && deps.scheduler.installedSpecHash(s.id) !== s.deployedSpecHash,
   );
   let installed = 0;
   for (const environmentId of new Set(due.map((s) => s.environmentId))) {

@@ -5,7 +5,6 @@ import {
   queuedStatusOf,
   servicesTouched,
   unavailableReason,
-  type DatabaseSource,
   type DeploymentStatus,
   type Environment,
   type Project,
@@ -92,7 +91,7 @@ async function execute(
   // A database created without credentials (not through the API) gets them now, once.
   for (const service of all) {
     if (service.type === 'database' && !hasDatabaseCredentials(service)) {
-      const env = withDatabaseCredentials(service.source as DatabaseSource, service.name, service.settings.env);
+      const env = withDatabaseCredentials(service.source, service.name, service.settings.env);
       await store.updateService(service.id, { settings: { ...service.settings, env } });
     }
   }

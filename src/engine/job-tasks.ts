@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { errorMessage, deployedSpecOf, runsOnEvent, specHash, type JobSource, type LifecycleEvent, type Service, type StepName } from '../domain/index.js';
+import { errorMessage, deployedSpecOf, runsOnEvent, specHash, type JobService, type JobSource, type LifecycleEvent, type Service, type StepName } from '../domain/index.js';
 import type { JobResult, JobSpec, OperationContext } from '../runtime/runtime.js';
 import type { BuiltImage } from './builder.js';
 import { desiredSpec, secretEnvKeys, versionToDeploy } from './desired-spec.js';
@@ -16,12 +16,8 @@ import { imageToRun } from './image-to-run.js';
  * running job (its status ends as the job ended); only a forced cancel kills it.
  */
 
-export function isLifecycleJob(service: Pick<Service, 'type' | 'source'>): boolean {
-  return service.type === 'job' && (service.source as JobSource).jobType === 'lifecycle';
-}
-
-function jobSource(service: Service): JobSource {
-  return service.source as JobSource;
+function jobSource(service: JobService): JobSource {
+  return service.source;
 }
 
 function stepContext(ctx: TaskContext, service: Service, step: StepName, signal: AbortSignal): OperationContext {
@@ -35,7 +31,7 @@ function describe(result: JobResult, maxDurationSeconds: number): string {
 }
 
 /** What a run of the job executes, given its resolved image: env (with the injected connections), command, bounds. */
-export function jobRunSpec(service: Service, resolvedImage: string, version: string, injectedEnv: Record<string, string>): { spec: Omit<JobSpec, 'runId'>; hash: string } {
+export function jobRunSpec(service: JobService, resolvedImage: string, version: string, injectedEnv: Record<string, string>): { spec: Omit<JobSpec, 'runId'>; hash: string } {
   const source = jobSource(service);
   const desired = desiredSpec(service, resolvedImage, injectedEnv);
   const command = source.command ?? desired.command;
@@ -53,7 +49,7 @@ export function jobRunSpec(service: Service, resolvedImage: string, version: str
   return { spec, hash };
 }
 
-async function jobSpecOf(ctx: TaskContext, service: Service, image: { name: string; tag: string } | string, version: string, op: OperationContext) {
+async function jobSpecOf(ctx: TaskContext, service: JobService, image: { name: string; tag: string } | string, version: string, op: OperationContext) {
   const resolved = typeof image === 'string' ? image : await ctx.resolveImage(image, op);
   return jobRunSpec(service, resolved, version, ctx.injectedEnv ?? {});
 }
@@ -64,7 +60,7 @@ async function jobSpecOf(ctx: TaskContext, service: Service, image: { name: stri
  */
 async function runWithRetries(
   ctx: TaskContext,
-  service: Service,
+  service: JobService,
   spec: Omit<JobSpec, 'runId'>,
   op: OperationContext,
   stopRetrying: AbortSignal,
@@ -85,7 +81,7 @@ async function runWithRetries(
 }
 
 /** Deploy of a lifecycle job: run it now when it listens to `start`. */
-export async function deployLifecycleJob(ctx: TaskContext, service: Service, built: BuiltImage | undefined): Promise<TaskOutcome> {
+export async function deployLifecycleJob(ctx: TaskContext, service: JobService, built: BuiltImage | undefined): Promise<TaskOutcome> {
   const { journal } = ctx;
   const version = built?.commit ?? versionToDeploy(service);
   if (!runsOnEvent(service, 'start')) {
@@ -134,7 +130,7 @@ export async function deployLifecycleJob(ctx: TaskContext, service: Service, bui
  */
 export function lifecycleJobOperation(
   ctx: TaskContext,
-  service: Service,
+  service: JobService,
   operation: UncancelableOperation,
   imageOf: (version: string) => { name: string; tag: string },
 ): Promise<TaskOutcome> {

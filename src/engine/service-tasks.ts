@@ -1,4 +1,4 @@
-import { errorMessage, deployedSpecOf, serviceAsDeployed, specHash, type DeployedRollout, type DeploymentStatus, type DesiredSpec, type Environment, type Project, type Service, type ServiceOperation, type StepName } from '../domain/index.js';
+import { errorMessage, deployedSpecOf, isCronJob, isLifecycleJob, isManagedDatabase, serviceAsDeployed, specHash, type DeployedRollout, type DeploymentStatus, type DesiredSpec, type Environment, type Project, type Service, type ServiceOperation, type StepName } from '../domain/index.js';
 import { RolloutCanceledError, type OperationContext, type Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
 import { desiredSpec, imageToPull, secretEnvKeys, versionToDeploy } from './desired-spec.js';
@@ -8,13 +8,13 @@ import { serviceTarget } from './service-target.js';
 import type { StageTask, TaskOutcome } from './stage-runner.js';
 import type { Builder, BuiltImage } from './builder.js';
 import { gitSourceOf, type BuildHandle, type BuildSet } from './builds.js';
-import { deployLifecycleJob, isLifecycleJob, lifecycleJobOperation } from './job-tasks.js';
-import { isCronJob, type CronScheduler } from './cron-scheduler.js';
+import { deployLifecycleJob, lifecycleJobOperation } from './job-tasks.js';
+import type { CronScheduler } from './cron-scheduler.js';
 import { cronJobOperation, deployCronJob } from './cron-tasks.js';
 import { uncancelableStep, type UncancelableOperation } from './uncancelable-step.js';
 import { imageToRun } from './image-to-run.js';
 import type { ManagedDatabaseProvider } from './managed-databases/provider.js';
-import { deployManagedDatabase, isManagedDatabase, managedDatabaseOperation } from './managed-databases/tasks.js';
+import { deployManagedDatabase, managedDatabaseOperation } from './managed-databases/tasks.js';
 
 /** What every service task of one deployment shares. */
 export interface TaskContext {

@@ -1,4 +1,4 @@
-import { errorMessage, deployedSpecOf, type DatabaseSource, type Service } from '../../domain/index.js';
+import { errorMessage, deployedSpecOf, type DatabaseService } from '../../domain/index.js';
 import { DATABASE_ENGINES } from '../databases.js';
 import type { TaskContext } from '../service-tasks.js';
 import type { TaskOutcome } from '../stage-runner.js';
@@ -12,17 +12,13 @@ import { uncancelableStep, type UncancelableOperation } from '../uncancelable-st
  * keeping a final snapshot when keepData.
  */
 
-export function isManagedDatabase(service: Pick<Service, 'type' | 'source'>): boolean {
-  return service.type === 'database' && (service.source as DatabaseSource).mode === 'managed';
-}
-
 function providerOf(ctx: TaskContext): ManagedDatabaseProvider {
   if (!ctx.managedDatabases) throw new Error(NO_MANAGED_DATABASE_PROVIDER);
   return ctx.managedDatabases;
 }
 
-function specOf(service: Service): ManagedDatabaseSpec {
-  const source = service.source as DatabaseSource;
+function specOf(service: DatabaseService): ManagedDatabaseSpec {
+  const source = service.source;
   const keys = DATABASE_ENGINES[source.engine].keys;
   const env = Object.fromEntries(service.settings.env.map((v) => [v.key, v.value]));
   return {
@@ -36,7 +32,7 @@ function specOf(service: Service): ManagedDatabaseSpec {
   };
 }
 
-async function waitAvailable(ctx: TaskContext, service: Service, provider: ManagedDatabaseProvider, log: (m: string) => void): Promise<ManagedDatabaseInfo> {
+async function waitAvailable(ctx: TaskContext, service: DatabaseService, provider: ManagedDatabaseProvider, log: (m: string) => void): Promise<ManagedDatabaseInfo> {
   const { identifier, engine } = specOf(service);
   const deadline = Date.now() + service.settings.startTimeoutSeconds * 1000;
   let last = '';
@@ -53,7 +49,7 @@ async function waitAvailable(ctx: TaskContext, service: Service, provider: Manag
   }
 }
 
-export async function deployManagedDatabase(ctx: TaskContext, service: Service): Promise<TaskOutcome> {
+export async function deployManagedDatabase(ctx: TaskContext, service: DatabaseService): Promise<TaskOutcome> {
   const { journal } = ctx;
   await journal.moveService(service.id, 'DEPLOYING');
   const step = await journal.startStep(service.id, 'DEPLOY');
@@ -85,7 +81,7 @@ export async function deployManagedDatabase(ctx: TaskContext, service: Service):
 }
 
 /** Stop (pause) and Delete of a managed database; the provider manages its instances, so no Restart. */
-export function managedDatabaseOperation(ctx: TaskContext, service: Service, operation: UncancelableOperation): Promise<TaskOutcome> {
+export function managedDatabaseOperation(ctx: TaskContext, service: DatabaseService, operation: UncancelableOperation): Promise<TaskOutcome> {
   return uncancelableStep(ctx.journal, service.id, operation, async (op) => {
     const { engine, identifier } = specOf(service);
     if (operation === 'delete' && !ctx.managedDatabases) {
