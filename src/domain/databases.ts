@@ -1,4 +1,4 @@
-import type { DatabaseSource, EnvVar, PortSetting, Probe, Service } from './model.js';
+import { isContainerDatabase, type DatabaseService, type DatabaseSource, type EnvVar, type PortSetting, type Probe, type Service } from './model.js';
 
 /**
  * Container databases (docs/resources.md): how each engine's official image is driven — its credential
@@ -77,10 +77,6 @@ function identifier(serviceName: string): string {
   return /^[a-z_]/.test(id) ? id : `db_${id}`;
 }
 
-export function isContainerDatabase(service: Pick<Service, 'type' | 'source'>): boolean {
-  return service.type === 'database' && (service.source as DatabaseSource).mode === 'container';
-}
-
 /**
  * The credentials of a new database, as env vars of its service (passwords secret, so the
  * store encrypts them and the API masks them). Keys the user already set are kept as they are.
@@ -96,8 +92,8 @@ export function withDatabaseCredentials(source: DatabaseSource, serviceName: str
   return [...env, ...added];
 }
 
-export function hasDatabaseCredentials(service: Service): boolean {
-  const source = service.source as DatabaseSource;
+export function hasDatabaseCredentials(service: DatabaseService): boolean {
+  const source = service.source;
   return service.settings.env.some((v) => v.key === DATABASE_ENGINES[source.engine].keys.password);
 }
 
@@ -107,13 +103,13 @@ export function databaseImage(source: DatabaseSource): { name: string; tag: stri
 }
 
 /** The settings a container database runs with: its port, its data volume, a readiness probe that fits the engine. */
-export function databaseRuntimeSettings(service: Service): {
+export function databaseRuntimeSettings(service: DatabaseService): {
   ports: PortSetting[];
   storage: Array<{ mountPath: string; sizeGb: number }>;
   readiness: Probe;
   command?: string[];
 } {
-  const source = service.source as DatabaseSource;
+  const source = service.source;
   const conventions = DATABASE_ENGINES[source.engine];
   const s = service.settings;
   const port = s.ports[0]?.containerPort ?? conventions.port;
@@ -141,8 +137,8 @@ export function connectionPrefix(serviceName: string): string {
 }
 
 /** The env vars that give the other services of the environment this database's connection. */
-export function connectionEnv(service: Service, host: string): Record<string, string> {
-  const source = service.source as DatabaseSource;
+export function connectionEnv(service: DatabaseService, host: string): Record<string, string> {
+  const source = service.source;
   const conventions = DATABASE_ENGINES[source.engine];
   const env = Object.fromEntries(service.settings.env.map((v) => [v.key, v.value]));
   const user = conventions.keys.user ? (env[conventions.keys.user] ?? '') : '';

@@ -1,7 +1,7 @@
 import { operationOf, type ServiceOperation } from './actions.js';
 import { injectedConnections } from './databases.js';
 import { versionToDeploy } from './desired-spec.js';
-import { codeSource, isGitSource, type Service } from './model.js';
+import { codeSource, isCronJob, isGitSource, isLifecycleJob, isManagedDatabase, type Service, type TypedSource } from './model.js';
 import { servicesTouched, unavailableReason } from './request-scope.js';
 import type { RequestedAction } from './requests.js';
 import { planStages, type Stage } from './stages.js';
@@ -16,10 +16,10 @@ import { planStages, type Stage } from './stages.js';
 export type ServiceKind = 'container-like' | 'lifecycle-job' | 'cron-job' | 'managed-database';
 
 /** Applications, containers and container databases run as instances; jobs and managed databases do not. */
-export function kindOf(service: Pick<Service, 'type' | 'source'>): ServiceKind {
-  const source = service.source;
-  if (service.type === 'job' && 'jobType' in source) return source.jobType === 'cron' ? 'cron-job' : 'lifecycle-job';
-  if (service.type === 'database' && 'mode' in source && source.mode === 'managed') return 'managed-database';
+export function kindOf(service: TypedSource): ServiceKind {
+  if (isCronJob(service)) return 'cron-job';
+  if (isLifecycleJob(service)) return 'lifecycle-job';
+  if (isManagedDatabase(service)) return 'managed-database';
   return 'container-like';
 }
 

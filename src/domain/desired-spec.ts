@@ -1,6 +1,6 @@
-import { codeSource, isGitSource, type DatabaseSource, type Service } from './model.js';
+import { codeSource, isContainerDatabase, isGitSource, type Service } from './model.js';
 import type { DesiredSpec } from './spec-hash.js';
-import { databaseImage, databaseRuntimeSettings, isContainerDatabase } from './databases.js';
+import { databaseImage, databaseRuntimeSettings } from './databases.js';
 
 /**
  * The version a Deploy or Redeploy of this service runs (docs/actions.md: the version shown, not
@@ -10,7 +10,7 @@ import { databaseImage, databaseRuntimeSettings, isContainerDatabase } from './d
  */
 export function versionToDeploy(service: Service): string | null {
   if (service.targetVersion) return service.targetVersion;
-  if (service.type === 'database') return databaseImage(service.source as DatabaseSource).tag;
+  if (service.type === 'database') return databaseImage(service.source).tag;
   const source = codeSource(service);
   if (!source) return null;
   return isGitSource(source) ? service.deployedVersion : source.image.tag;
@@ -18,7 +18,7 @@ export function versionToDeploy(service: Service): string | null {
 
 /** The image a deploy pulls, before it is resolved to an immutable reference. */
 export function imageToPull(service: Service, version: string): { name: string; tag: string } {
-  if (service.type === 'database') return { name: databaseImage(service.source as DatabaseSource).name, tag: version };
+  if (service.type === 'database') return { name: databaseImage(service.source).name, tag: version };
   const source = codeSource(service);
   if (source && !isGitSource(source)) return { name: source.image.name, tag: version };
   throw new Error(`service ${service.name} has no image source`);

@@ -1,5 +1,5 @@
 import type { ServiceOperation } from './actions.js';
-import { runsOnEvent, type Service } from './model.js';
+import { runsOnEvent, type Service, type TypedSource } from './model.js';
 
 /** A stage of environment actions: services of one stage run together, stages one after another. */
 export interface Stage {
@@ -20,14 +20,14 @@ export const DEFAULT_STAGES: readonly Stage[] = [
   { id: 'applications', name: 'applications', order: 500 },
 ];
 
-type StagedService = Pick<Service, 'id' | 'type' | 'source' | 'stageId'>;
+type StagedService = Pick<Service, 'id' | 'stageId'> & TypedSource;
 
-export function defaultStageId(service: Pick<Service, 'type' | 'source'>): string {
+export function defaultStageId(service: TypedSource): string {
   switch (service.type) {
     case 'database':
       return 'databases';
     case 'job':
-      return 'jobType' in service.source && service.source.jobType === 'cron' ? 'cron-jobs' : 'lifecycle-jobs';
+      return service.source.jobType === 'cron' ? 'cron-jobs' : 'lifecycle-jobs';
     case 'container':
       return 'containers';
     case 'application':

@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
-import { errorMessage, redact, type Environment, type Project, type Service } from '../domain/index.js';
+import { errorMessage, redact, type Environment, type JobService, type Project } from '../domain/index.js';
 import type { JobSpec, OperationContext, Runtime } from '../runtime/runtime.js';
 import type { JobRunStore, ServiceStore } from '../store/store.js';
 import { serviceTarget } from './service-target.js';
@@ -15,7 +15,7 @@ import { serviceTarget } from './service-target.js';
  */
 
 export interface ScheduledJob {
-  service: Service;
+  service: JobService;
   project: Project;
   environment: Environment;
   runtime: Runtime;

@@ -1,4 +1,4 @@
-import { splitUrlUserinfo, withUrlUserinfo, type GitSource, type JobSource, type ServiceSource } from '../domain/index.js';
+import { isGitSource, isJobSource, splitUrlUserinfo, withUrlUserinfo, type GitSource, type ServiceSource } from '../domain/index.js';
 import type { SecretBox } from './secrets.js';
 
 /**
@@ -18,11 +18,8 @@ function context(serviceId: string): string {
 
 /** Applies f to the git object of a service source (a job's inner source included), if any. */
 function mapGit(source: ServiceSource, f: (git: StoredGit) => StoredGit): ServiceSource {
-  if ('jobType' in source) {
-    const job = source as JobSource;
-    return 'git' in job.source ? { ...job, source: { git: f(job.source.git) } } : job;
-  }
-  return 'git' in source ? { git: f(source.git) } : source;
+  if (isJobSource(source)) return isGitSource(source.source) ? { ...source, source: { git: f(source.source.git) } } : source;
+  return isGitSource(source) ? { git: f(source.git) } : source;
 }
 
 /** The source as stored: any userinfo of the git URL sealed. */

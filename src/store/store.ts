@@ -16,6 +16,7 @@ import type {
   Stage,
   StepName,
   StepStatus,
+  TypedSource,
 } from '../domain/index.js';
 
 /**
@@ -33,13 +34,12 @@ export interface Token {
   createdAt: string;
 }
 
-export interface NewService {
+/** A new service: its type and the source that type takes, kept together. */
+export type NewService = {
   environmentId: string;
   name: string;
-  type: ServiceType;
-  source: ServiceSource;
   settings: ServiceSettings;
-}
+} & TypedSource;
 
 export interface ServicePatch {
   name?: string;

@@ -1,13 +1,17 @@
-import { desiredSpec, secretEnvKeys, specHash, type Environment, type JobSource, type Project, type Service } from '../../domain/index.js';
+import { desiredSpec, secretEnvKeys, specHash, type Environment, type JobService, type JobSource, type Project, type Service } from '../../domain/index.js';
 import type { JobSpec, Runtime } from '../../runtime/runtime.js';
 import type { ScheduledJob } from '../cron-scheduler.js';
 
 /** What lifecycle and cron jobs share: the spec of one run, and the schedule made of it. */
 
-/** The job source of a job service. */
+/** The service as the job it is (the plan gives job handlers only jobs). */
+export function jobServiceOf(service: Service): JobService {
+  if (service.type !== 'job') throw new Error(`service ${service.name} is not a job`);
+  return service;
+}
+
 export function jobSourceOf(service: Service): JobSource {
-  if (service.type !== 'job' || !('jobType' in service.source)) throw new Error(`service ${service.name} is not a job`);
-  return service.source;
+  return jobServiceOf(service).source;
 }
 
 /** What a run of the job executes, given its resolved image: env (with the injected connections), command, bounds. */
@@ -55,7 +59,7 @@ export function scheduledJob(
   const { image: _reference, ...rest } = spec;
   return {
     job: {
-      service,
+      service: jobServiceOf(service),
       project: where.project,
       environment: where.environment,
       runtime: where.runtime,

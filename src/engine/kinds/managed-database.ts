@@ -60,7 +60,7 @@ function providerOf(ctx: KindContext): ManagedDatabaseProvider {
 }
 
 function databaseSourceOf(service: Service): DatabaseSource {
-  if (service.type !== 'database' || !('engine' in service.source)) throw new Error(`service ${service.name} is not a database`);
+  if (service.type !== 'database') throw new Error(`service ${service.name} is not a database`);
   return service.source;
 }
 

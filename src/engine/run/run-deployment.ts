@@ -101,7 +101,7 @@ async function prepare(deps: RunnerDeps, deployment: Deployment, project: Projec
 async function withCredentials(deps: RunnerDeps, services: Service[]): Promise<Service[]> {
   return Promise.all(
     services.map(async (service) => {
-      if (service.type !== 'database' || !('engine' in service.source) || hasDatabaseCredentials(service)) return service;
+      if (service.type !== 'database' || hasDatabaseCredentials(service)) return service;
       const env = withDatabaseCredentials(service.source, service.name, service.settings.env, randomSecret);
       return deps.store.updateService(service.id, { settings: { ...service.settings, env } });
     }),
