@@ -1,5 +1,5 @@
 import { codeSource, isContainerDatabase, isGitSource, type Service } from './model.js';
-import type { DesiredSpec } from './spec-hash.js';
+import type { DesiredSpec } from './model.js';
 import { databaseImage, databaseRuntimeSettings } from './databases.js';
 
 /**

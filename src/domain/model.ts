@@ -1,4 +1,3 @@
-import type { DeployedSpec } from './deployed-spec.js';
 import type { DeploymentStatus, RunningState } from './statuses.js';
 
 /** Resources of docs/resources.md. Plain data: the store persists them, the API shows them. */
@@ -138,7 +137,7 @@ export interface ServiceBase {
   updatedAt: string;
 }
 
-/** A service's type with the source that type takes (SPEC §1): the type decides the source. */
+/** A service's type with the source that type takes (docs/resources.md#services): the type decides the source. */
 export type TypedSource =
   | { type: 'application'; source: GitSource }
   | { type: 'container'; source: ImageSource }
@@ -223,4 +222,44 @@ export function codeSource(service: TypedSource): GitSource | ImageSource | null
     case 'database':
       return null;
   }
+}
+
+/**
+ * Everything about a service that, when it changes, needs new instances
+ * (docs/actions.md#redeploy-without-changes-does-nothing). A Redeploy whose desired spec hashes to
+ * the hash running now touches nothing.
+ */
+export interface DesiredSpec {
+  /** The resolved, immutable image reference (digest or image id), not a moving tag. */
+  image: string;
+  instances: number;
+  cpu: number;
+  memoryMb: number;
+  /** Environment variables with secret values in clear: a changed secret is a change. */
+  env: Record<string, string>;
+  ports: PortSetting[];
+  healthchecks: { readiness?: Probe; liveness?: Probe };
+  storage: Array<{ mountPath: string; sizeGb: number }>;
+  command?: string[];
+}
+
+/**
+ * What the last successful deploy of a service applied
+ * (docs/actions.md#restart-runs-the-deployed-spec): its source and settings at that time, which the
+ * pending changes are measured against, and, for a service the runtime runs, the spec it rolled
+ * out, which Restart runs again rather than the settings edited since. It holds secret values in
+ * clear: the store keeps it encrypted.
+ */
+export interface DeployedSpec {
+  source: ServiceSource;
+  settings: ServiceSettings;
+  rollout?: DeployedRollout;
+}
+
+/** A spec as handed to the runtime's deploy (the runtime's RolloutSpec has this shape). */
+export interface DeployedRollout extends DesiredSpec {
+  specHash: string;
+  version: string;
+  startTimeoutSeconds: number;
+  secretEnvKeys?: string[];
 }

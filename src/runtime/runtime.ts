@@ -1,4 +1,4 @@
-import type { DesiredSpec } from '../domain/spec-hash.js';
+import type { DesiredSpec } from '../domain/model.js';
 import type { LogLevel } from '../domain/requests.js';
 import type { RunningState } from '../domain/statuses.js';
 import type { Environment, ServiceType } from '../domain/model.js';

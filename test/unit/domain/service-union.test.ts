@@ -25,7 +25,7 @@ const cron: JobSource = { jobType: 'cron', schedule: '* * * * *', source: git, m
 
 const SOURCES: Record<string, ServiceSource> = { git, image, database, databaseWithImage, managed, lifecycle, cron };
 
-/** Which sources each type takes (SPEC §1); every other pairing is refused. */
+/** Which sources each type takes (docs/resources.md#services); every other pairing is refused. */
 const TAKES: Record<string, string[]> = {
   application: ['git'],
   container: ['image'],
