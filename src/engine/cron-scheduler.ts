@@ -1,9 +1,8 @@
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
-import { errorMessage, redact, type Environment, type JobService, type Project } from '../domain/index.js';
-import type { JobSpec, OperationContext, Runtime } from '../runtime/runtime.js';
+import { errorMessage, redact } from '../domain/index.js';
+import type { JobSpec, OperationContext, Runtime, ServiceTarget } from '../runtime/runtime.js';
 import type { JobRunStore, ServiceStore } from '../store/store.js';
-import { serviceTarget } from './service-target.js';
 
 /**
  * Slipway's scheduler of cron jobs on a runtime that does not run schedules itself (docker;
@@ -15,9 +14,8 @@ import { serviceTarget } from './service-target.js';
  */
 
 export interface ScheduledJob {
-  service: JobService;
-  project: Project;
-  environment: Environment;
+  /** Where the job's runs go: its environment and service on the runtime. */
+  target: ServiceTarget;
   runtime: Runtime;
   /** Cron syntax, as the service declares it. */
   schedule: string | undefined;
@@ -28,6 +26,8 @@ export interface ScheduledJob {
   secrets: readonly string[];
   /** The spec hash the deploy recorded: a tick runs only while the store still says so. */
   specHash: string;
+  /** Retries of a failed run, for a runtime that runs the schedule itself. */
+  maxRestarts: number;
 }
 
 interface Entry {
@@ -48,13 +48,13 @@ export class CronScheduler {
   /** Installs (or replaces) the schedule of a cron job. Throws on a schedule croner refuses. */
   install(job: ScheduledJob): void {
     const schedule = job.schedule;
-    if (!schedule) throw new Error(`cron job ${job.service.name} has no schedule`);
-    this.suspend(job.service.id);
+    if (!schedule) throw new Error(`cron job ${job.target.serviceName} has no schedule`);
+    this.suspend(job.target.serviceId);
     const entry: Entry = {
       job,
       running: null,
       kill: new AbortController(),
-      cron: new Cron(schedule, { catch: (error: unknown) => this.logger.error({ err: error, serviceId: job.service.id }, 'cron tick failed') }, () => {
+      cron: new Cron(schedule, { catch: (error: unknown) => this.logger.error({ err: error, serviceId: job.target.serviceId }, 'cron tick failed') }, () => {
         // No overlapping runs: a tick while the previous run goes on is skipped.
         if (entry.running) return;
         entry.running = this.tick(entry).finally(() => {
@@ -62,7 +62,7 @@ export class CronScheduler {
         });
       }),
     };
-    this.entries.set(job.service.id, entry);
+    this.entries.set(job.target.serviceId, entry);
   }
 
   /** Stops the schedule of a cron job (Stop, Delete); a run going on may finish. */
@@ -102,9 +102,9 @@ export class CronScheduler {
     const { job } = entry;
     // Another process sharing the database may have stopped or redeployed the job since this
     // schedule was installed: the store says whether this schedule is still the current one.
-    const current = await this.store.getService(job.service.id);
+    const current = await this.store.getService(job.target.serviceId);
     if (!current || (current.status !== 'DEPLOYED' && current.status !== 'RESTARTED')) {
-      if (this.entries.get(job.service.id) === entry) this.suspend(job.service.id);
+      if (this.entries.get(job.target.serviceId) === entry) this.suspend(job.target.serviceId);
       return;
     }
     if (current.deployedSpecHash !== job.specHash) return;
@@ -112,8 +112,8 @@ export class CronScheduler {
     const scheduledFor = new Date(Math.round(Date.now() / 1000) * 1000).toISOString();
     const staleBefore = new Date(Date.now() - (job.spec.maxDurationSeconds + 60) * 1000).toISOString();
     const run = await this.store.startJobRun({
-      serviceId: job.service.id,
-      environmentId: job.environment.id,
+      serviceId: job.target.serviceId,
+      environmentId: job.target.environmentId,
       scheduledFor,
       version: job.spec.version,
       staleBefore,
@@ -129,7 +129,7 @@ export class CronScheduler {
     };
     try {
       if (typeof job.image !== 'string') job.image = await job.runtime.resolveImage(job.image, op);
-      const result = await job.runtime.runJob(serviceTarget(job.project, job.environment, job.service), { ...job.spec, image: job.image, runId: run.id.slice(0, 8) }, op);
+      const result = await job.runtime.runJob(job.target, { ...job.spec, image: job.image, runId: run.id.slice(0, 8) }, op);
       await writes;
       const ok = result.outcome === 'exited' && result.exitCode === 0;
       const message =

@@ -7,6 +7,7 @@ import type { CronScheduler } from './cron-scheduler.js';
 import { imageOf } from './kinds/images.js';
 import { scheduledJob } from './kinds/job-run-spec.js';
 import type { RuntimeResolver } from './runtime-resolver.js';
+import { schedulesOf } from './schedules.js';
 import { serviceTarget } from './service-target.js';
 
 /**
@@ -40,7 +41,7 @@ export async function syncSchedules(deps: {
       continue;
     }
     // A runtime that runs schedules itself keeps them across restarts of Slipway.
-    if (runtime.installSchedule) continue;
+    if (!schedulesOf(runtime, deps.scheduler).inSlipway) continue;
     const services = await deps.store.listServices(environment.id);
     const injected = injectedConnections(services, (db) => runtime.serviceHost?.(serviceTarget(project, environment, db)) ?? db.name);
     for (const service of due.filter((s) => s.environmentId === environmentId)) {

@@ -1,6 +1,7 @@
 import { desiredSpec, secretEnvKeys, specHash, type Environment, type JobService, type JobSource, type Project, type Service } from '../../domain/index.js';
 import type { JobSpec, Runtime } from '../../runtime/runtime.js';
 import type { ScheduledJob } from '../cron-scheduler.js';
+import { serviceTarget } from '../service-target.js';
 
 /** What lifecycle and cron jobs share: the spec of one run, and the schedule made of it. */
 
@@ -59,11 +60,10 @@ export function scheduledJob(
   const { image: _reference, ...rest } = spec;
   return {
     job: {
-      service: jobServiceOf(service),
-      project: where.project,
-      environment: where.environment,
+      target: serviceTarget(where.project, where.environment, service),
       runtime: where.runtime,
       schedule: jobSourceOf(service).schedule,
+      maxRestarts: jobSourceOf(service).maxRestarts,
       spec: rest,
       image,
       secrets: runSecrets(service, injectedEnv),

@@ -2,7 +2,7 @@ import type { Environment, PlannedService, Project } from '../../domain/index.js
 import type { Runtime } from '../../runtime/runtime.js';
 import type { ServiceStore } from '../../store/store.js';
 import type { Builder, BuiltImage } from '../builder.js';
-import type { CronScheduler } from '../cron-scheduler.js';
+import type { Schedules } from '../schedules.js';
 import type { ManagedDatabaseProvider } from '../managed-databases/provider.js';
 import type { DeploymentJournal } from '../run/deployment-journal.js';
 import type { TaskOutcome } from '../run/stage-runner.js';
@@ -33,8 +33,8 @@ export interface KindContext {
   resolveImage: Runtime['resolveImage'];
   /** Names the images of git services; without it their deploys end BUILD_ERROR. */
   builder?: Builder;
-  /** Slipway's scheduler of cron jobs, for a runtime that does not run schedules itself. */
-  scheduler?: CronScheduler;
+  /** Where the runtime's cron schedules run (in the runtime, or in Slipway's scheduler). */
+  schedules: Schedules;
   /** Drives managed databases; without one their deploys end saying so. */
   managedDatabases?: ManagedDatabaseProvider;
   /** How often a managed database is described while it comes up. */

@@ -17,6 +17,7 @@ import type { OperationContext, Runtime } from '../../runtime/runtime.js';
 import type { Deployment } from '../../store/store.js';
 import { memoize } from '../memoize.js';
 import { randomSecret } from '../random-secret.js';
+import { schedulesOf } from '../schedules.js';
 import type { RunnerDeps } from '../runner-deps.js';
 import { environmentTarget, serviceTarget } from '../service-target.js';
 import { BuildSet, commitsToBuild, gitSecretValues } from './builds.js';
@@ -186,8 +187,8 @@ function runnableStages(run: Run, queueing: Map<string, StepHandle>, commits: Ma
     // Services of one deployment often share an image: pull and resolve each once.
     resolveImage: memoize((image: { name: string; tag: string }, op: OperationContext) => runtime.resolveImage(image, op), (image) => `${image.name}:${image.tag}`),
     managedPollMs: deps.managedPollMs ?? 15_000,
+    schedules: schedulesOf(runtime, deps.scheduler),
     ...(deps.builder ? { builder: deps.builder } : {}),
-    ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
     ...(deps.managedDatabases ? { managedDatabases: deps.managedDatabases } : {}),
   };
   const runnable: RunnableStage[] = run.plan.stages.map((stage) => ({
