@@ -184,23 +184,22 @@ export class DeploymentsRepository {
     return String(toNumber(row.id));
   }
 
-  /** Ends a step; `message` undefined keeps the one it started with. */
+  /** Ends a step; `message` undefined keeps the one it started with. One statement: the duration is computed in SQL. */
   async finishStep(stepId: string, status: StepStatus, message?: string | null): Promise<void> {
     const id = Number(stepId);
     if (!Number.isSafeInteger(id)) throw notFound('step', stepId);
-    const step = await this.ctx.db.selectFrom('deployment_steps').select('started_at').where('id', '=', id).executeTakeFirst();
-    if (!step) throw notFound('step', stepId);
-    const ended = this.ctx.now();
-    await this.ctx.db
+    const ended = nowIso(this.ctx);
+    const result = await this.ctx.db
       .updateTable('deployment_steps')
       .set({
         status,
-        ended_at: ended.toISOString(),
-        duration_ms: Math.max(0, ended.getTime() - Date.parse(step.started_at)),
+        ended_at: ended,
+        duration_ms: this.ctx.flavor.millisSince('started_at', ended),
         ...(message !== undefined ? { message } : {}),
       })
       .where('id', '=', id)
-      .execute();
+      .executeTakeFirst();
+    if (toNumber(result.numUpdatedRows) === 0) throw notFound('step', stepId);
   }
 }
 

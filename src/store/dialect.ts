@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type ColumnDataType } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnDataType, type RawBuilder } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
 
@@ -21,6 +21,8 @@ export interface SqlFlavor {
   readonly serialType: ColumnDataType;
   /** Whether the error is a unique-constraint violation (another writer won a race). */
   isUniqueViolation(error: unknown): boolean;
+  /** Milliseconds from the ISO time in text column `column` to `endIso`, never negative, in SQL. */
+  millisSince(column: string, endIso: string): RawBuilder<number>;
 }
 
 const sqliteFlavor: SqlFlavor = {
@@ -33,6 +35,7 @@ const sqliteFlavor: SqlFlavor = {
     const code = (error as { code?: unknown } | null)?.code;
     return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
   },
+  millisSince: (column, endIso) => sql<number>`max(0, cast(round((julianday(${endIso}) - julianday(${sql.ref(column)})) * 86400000) as integer))`,
 };
 
 const postgresFlavor: SqlFlavor = {
@@ -42,6 +45,7 @@ const postgresFlavor: SqlFlavor = {
   jsonType: 'jsonb',
   serialType: 'bigserial',
   isUniqueViolation: (error) => (error as { code?: unknown } | null)?.code === '23505',
+  millisSince: (column, endIso) => sql<number>`greatest(0, round(extract(epoch from (${endIso}::timestamptz - ${sql.ref(column)}::timestamptz)) * 1000))::bigint`,
 };
 
 /** A JSON column as read: a string from SQLite, already parsed from PostgreSQL's jsonb. */

@@ -157,6 +157,9 @@ export class KyselyStore implements Store {
   setServiceStatus(id: string, status: DeploymentStatus, message?: string | null): Promise<Service> {
     return this.services.setServiceStatus(id, status, message);
   }
+  moveServiceStatus(id: string, from: DeploymentStatus, to: DeploymentStatus, message: string | null): Promise<boolean> {
+    return this.services.moveServiceStatus(id, from, to, message);
+  }
   setDeployedState(id: string, state: DeployedState): Promise<void> {
     return this.services.setDeployedState(id, state);
   }

@@ -161,6 +161,21 @@ export class ServicesRepository {
     throw new Error(`the status of service ${id} kept changing under concurrent writers`);
   }
 
+  /**
+   * Moves a service from the status its writer knows to the next, in one statement: false when
+   * the service is no longer in `from` (then setServiceStatus, which reads it first, decides).
+   */
+  async moveServiceStatus(id: string, from: DeploymentStatus, to: DeploymentStatus, message: string | null): Promise<boolean> {
+    if (!canTransition(from, to)) throw new DomainError('ILLEGAL_TRANSITION', `a service cannot go from ${from} to ${to}`);
+    const result = await this.ctx.db
+      .updateTable('services')
+      .set({ status: to, status_message: message, updated_at: nowIso(this.ctx) })
+      .where('id', '=', id)
+      .where('status', '=', from)
+      .executeTakeFirst();
+    return toNumber(result.numUpdatedRows) === 1;
+  }
+
   async setDeployedState(id: string, state: DeployedState): Promise<void> {
     await this.ctx.db
       .updateTable('services')

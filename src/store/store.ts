@@ -225,6 +225,8 @@ export interface ServiceStore {
    * table (throws DomainError ILLEGAL_TRANSITION otherwise). Returns the updated service.
    */
   setServiceStatus(id: string, status: DeploymentStatus, message?: string | null): Promise<Service>;
+  /** One compare-and-set statement: moves the service from `from` to `to` (checked against the transition table); false when it is not in `from`. */
+  moveServiceStatus(id: string, from: DeploymentStatus, to: DeploymentStatus, message: string | null): Promise<boolean>;
   setDeployedState(id: string, state: DeployedState): Promise<void>;
   setTargetVersion(id: string, version: string | null): Promise<void>;
 }

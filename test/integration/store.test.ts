@@ -258,6 +258,18 @@ for (const [name, open] of backends) {
       await rejectsWithCode(store.setServiceStatus('00000000-0000-0000-0000-000000000000', 'QUEUED'), 'NOT_FOUND');
     });
 
+    it('moves a status in one compare-and-set: only from the status named, only along the table', async () => {
+      const env = await environment('status-cas');
+      const svc = await service(env.id, 'svc');
+      await rejectsWithCode(store.moveServiceStatus(svc.id, 'READY', 'DEPLOYED', null), 'ILLEGAL_TRANSITION');
+      assert.equal(await store.moveServiceStatus(svc.id, 'DEPLOYING', 'DEPLOYED', null), false, 'not in the status named: nothing moves');
+      assert.equal((await store.getService(svc.id))?.status, 'READY');
+      assert.equal(await store.moveServiceStatus(svc.id, 'READY', 'QUEUED', 'waiting'), true);
+      const moved = await store.getService(svc.id);
+      assert.deepEqual([moved?.status, moved?.statusMessage], ['QUEUED', 'waiting']);
+      assert.equal(await store.moveServiceStatus('00000000-0000-0000-0000-000000000000', 'READY', 'QUEUED', null), false);
+    });
+
     it('checks a transition against the status it replaces when two writers race', async () => {
       const env = await environment('status-race');
       const svc = await service(env.id, 'svc');

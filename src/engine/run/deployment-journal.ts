@@ -12,7 +12,7 @@ import {
 import type { Deployment, DeploymentRecordStore, ServiceStore } from '../../store/store.js';
 
 /** The part of the store a journal writes to. */
-export type JournalStore = Pick<ServiceStore, 'setServiceStatus' | 'listServices'> & DeploymentRecordStore;
+export type JournalStore = Pick<ServiceStore, 'moveServiceStatus' | 'setServiceStatus' | 'listServices'> & DeploymentRecordStore;
 import type { EventBus } from '../events.js';
 import type { RunningStates } from '../running-states.js';
 
@@ -58,7 +58,11 @@ export class DeploymentJournal {
   }
 
   private async write(serviceId: string, status: DeploymentStatus, message: string | null): Promise<void> {
-    await this.store.setServiceStatus(serviceId, status, message);
+    const known = this.statuses.get(serviceId);
+    // The status it knows is the status stored (it is the only writer while it runs): one
+    // statement; should another writer have moved it anyway, the checked path decides.
+    const moved = known !== undefined && (await this.store.moveServiceStatus(serviceId, known, status, message));
+    if (!moved) await this.store.setServiceStatus(serviceId, status, message);
     this.statuses.set(serviceId, status);
     await this.store.setDeploymentServiceStatus(this.deployment.id, serviceId, status);
     this.events.publish({
