@@ -166,6 +166,40 @@ export class DeploymentsRepository {
       .execute();
   }
 
+  /** The same status for several services of a deployment's record, in one statement. */
+  async setDeploymentServicesStatus(deploymentId: string, serviceIds: readonly string[], status: DeploymentStatus): Promise<void> {
+    if (serviceIds.length === 0) return;
+    await this.ctx.db
+      .updateTable('deployment_services')
+      .set({ status })
+      .where('deployment_id', '=', deploymentId)
+      .where('service_id', 'in', serviceIds)
+      .execute();
+  }
+
+  /** Starts one step of each service, in one statement; the step id of each service. */
+  async startSteps(deploymentId: string, serviceIds: readonly string[], name: StepName): Promise<Map<string, string>> {
+    if (serviceIds.length === 0) return new Map();
+    const startedAt = nowIso(this.ctx);
+    const rows = await this.ctx.db
+      .insertInto('deployment_steps')
+      .values(
+        serviceIds.map((serviceId) => ({
+          deployment_id: deploymentId,
+          service_id: serviceId,
+          name,
+          status: 'RUNNING',
+          started_at: startedAt,
+          ended_at: null,
+          duration_ms: null,
+          message: null,
+        })),
+      )
+      .returning(['id', 'service_id'])
+      .execute();
+    return new Map(rows.map((row) => [String(row.service_id), String(toNumber(row.id))]));
+  }
+
   async startStep(deploymentId: string, serviceId: string, name: StepName, message?: string): Promise<string> {
     const row = await this.ctx.db
       .insertInto('deployment_steps')

@@ -8,16 +8,24 @@ export class LogsRepository {
   constructor(private readonly ctx: StoreContext) {}
 
   async appendLog(deploymentId: string, line: Omit<LogLine, 'seq'>): Promise<void> {
+    await this.appendLogs(deploymentId, [line]);
+  }
+
+  /** Lines in one statement, numbered in this order. */
+  async appendLogs(deploymentId: string, lines: ReadonlyArray<Omit<LogLine, 'seq'>>): Promise<void> {
+    if (lines.length === 0) return;
     await this.ctx.db
       .insertInto('deployment_logs')
-      .values({
-        deployment_id: deploymentId,
-        ts: line.ts,
-        service_id: line.serviceId,
-        step: line.step,
-        level: line.level,
-        message: line.message,
-      })
+      .values(
+        lines.map((line) => ({
+          deployment_id: deploymentId,
+          ts: line.ts,
+          service_id: line.serviceId,
+          step: line.step,
+          level: line.level,
+          message: line.message,
+        })),
+      )
       .execute();
   }
 

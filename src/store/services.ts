@@ -176,6 +176,20 @@ export class ServicesRepository {
     return toNumber(result.numUpdatedRows) === 1;
   }
 
+  /** moveServiceStatus for several services in the same status, in one statement; the ids it moved. */
+  async moveServicesStatus(ids: readonly string[], from: DeploymentStatus, to: DeploymentStatus): Promise<string[]> {
+    if (!canTransition(from, to)) throw new DomainError('ILLEGAL_TRANSITION', `a service cannot go from ${from} to ${to}`);
+    if (ids.length === 0) return [];
+    const rows = await this.ctx.db
+      .updateTable('services')
+      .set({ status: to, status_message: null, updated_at: nowIso(this.ctx) })
+      .where('id', 'in', ids)
+      .where('status', '=', from)
+      .returning('id')
+      .execute();
+    return rows.map((row) => row.id);
+  }
+
   async setDeployedState(id: string, state: DeployedState): Promise<void> {
     await this.ctx.db
       .updateTable('services')

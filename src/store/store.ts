@@ -227,6 +227,8 @@ export interface ServiceStore {
   setServiceStatus(id: string, status: DeploymentStatus, message?: string | null): Promise<Service>;
   /** One compare-and-set statement: moves the service from `from` to `to` (checked against the transition table); false when it is not in `from`. */
   moveServiceStatus(id: string, from: DeploymentStatus, to: DeploymentStatus, message: string | null): Promise<boolean>;
+  /** moveServiceStatus for several services in the same status, in one statement; the ids it moved. */
+  moveServicesStatus(ids: readonly string[], from: DeploymentStatus, to: DeploymentStatus): Promise<string[]>;
   setDeployedState(id: string, state: DeployedState): Promise<void>;
   setTargetVersion(id: string, version: string | null): Promise<void>;
 }
@@ -284,10 +286,16 @@ export interface DeploymentRecordStore {
   /** Records the services of a started deployment with their stage and version to deploy. */
   recordDeploymentServices(deploymentId: string, services: Array<Omit<DeploymentServiceRecord, 'steps'>>): Promise<void>;
   setDeploymentServiceStatus(deploymentId: string, serviceId: string, status: DeploymentStatus): Promise<void>;
+  /** The same status for several services of the record, in one statement. */
+  setDeploymentServicesStatus(deploymentId: string, serviceIds: readonly string[], status: DeploymentStatus): Promise<void>;
   /** Starts a step; returns its id for finishStep. */
   startStep(deploymentId: string, serviceId: string, name: StepName, message?: string): Promise<string>;
+  /** Starts one step of each service in one statement; the step id of each service. */
+  startSteps(deploymentId: string, serviceIds: readonly string[], name: StepName): Promise<Map<string, string>>;
   finishStep(stepId: string, status: StepStatus, message?: string | null): Promise<void>;
   appendLog(deploymentId: string, line: Omit<LogLine, 'seq'>): Promise<void>;
+  /** Several lines in one statement, numbered in their order. */
+  appendLogs(deploymentId: string, lines: ReadonlyArray<Omit<LogLine, 'seq'>>): Promise<void>;
   readLogs(deploymentId: string, afterSeq?: number, limit?: number): Promise<LogLine[]>;
 }
 

@@ -12,9 +12,10 @@ import {
 import type { Deployment, DeploymentRecordStore, ServiceStore } from '../../store/store.js';
 
 /** The part of the store a journal writes to. */
-export type JournalStore = Pick<ServiceStore, 'moveServiceStatus' | 'setServiceStatus' | 'listServices'> & DeploymentRecordStore;
+export type JournalStore = Pick<ServiceStore, 'moveServiceStatus' | 'moveServicesStatus' | 'setServiceStatus' | 'listServices'> & DeploymentRecordStore;
 import type { EventBus } from '../events.js';
 import type { RunningStates } from '../running-states.js';
+import { LogBatch } from './log-batch.js';
 
 export interface StepHandle {
   finish(status: StepStatus, message?: string | null): Promise<void>;
@@ -33,6 +34,7 @@ export class DeploymentJournal {
    */
   private readonly statuses: Map<string, DeploymentStatus>;
   private environmentStatus: DeploymentStatus;
+  private readonly logs: LogBatch;
 
   constructor(
     private readonly store: JournalStore,
@@ -45,6 +47,9 @@ export class DeploymentJournal {
   ) {
     this.statuses = new Map(environmentServices.map((s) => [s.id, s.status]));
     this.environmentStatus = environmentStatus([...this.statuses.values()]);
+    this.logs = new LogBatch(store, deployment.id, () =>
+      events.publish({ type: 'deployment.log', projectId, environmentId: deployment.environmentId, deploymentId: deployment.id }),
+    );
   }
 
   private serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -65,27 +70,48 @@ export class DeploymentJournal {
     if (!moved) await this.store.setServiceStatus(serviceId, status, message);
     this.statuses.set(serviceId, status);
     await this.store.setDeploymentServiceStatus(this.deployment.id, serviceId, status);
+    this.announce(serviceId, status, message);
+    this.announceEnvironment();
+  }
+
+  private announce(serviceId: string, status: DeploymentStatus, message: string | null): void {
+    this.events.publish({ type: 'service.status', projectId: this.projectId, environmentId: this.deployment.environmentId, serviceId, status, message });
+  }
+
+  /** Publishes the environment's status when the services' moves changed it. */
+  private announceEnvironment(): void {
+    const now = environmentStatus([...this.statuses.values()]);
+    if (now === this.environmentStatus) return;
+    this.environmentStatus = now;
     this.events.publish({
-      type: 'service.status',
+      type: 'environment.status',
       projectId: this.projectId,
       environmentId: this.deployment.environmentId,
-      serviceId,
-      status,
-      message,
+      status: now,
+      runningStatus: environmentRunningStatus([...this.statuses].map(([id, status]) => this.runningStates.get({ id, status }).status)),
     });
-    const now = environmentStatus([...this.statuses.values()]);
-    if (now !== this.environmentStatus) {
-      this.environmentStatus = now;
-      this.events.publish({
-        type: 'environment.status',
-        projectId: this.projectId,
-        environmentId: this.deployment.environmentId,
-        status: now,
-        runningStatus: environmentRunningStatus(
-          [...this.statuses].map(([id, status]) => this.runningStates.get({ id, status }).status),
-        ),
-      });
+  }
+
+  /**
+   * The request's first writes: every service it touches moves to its queued status and opens
+   * its QUEUEING step, one statement per table whatever their number. Returns each step.
+   */
+  async queueAll(serviceIds: readonly string[], status: DeploymentStatus): Promise<Map<string, StepHandle>> {
+    await Promise.all(serviceIds.map((id) => this.chains.get(id)));
+    const moving = serviceIds.filter((id) => this.statuses.has(id) && this.statuses.get(id) !== status);
+    for (const [from, ids] of groupBy(moving, (id) => this.statuses.get(id)!)) {
+      const moved = new Set(await this.store.moveServicesStatus(ids, from, status));
+      // Moved by another writer meanwhile: the checked path decides for those.
+      for (const id of ids.filter((i) => !moved.has(i))) await this.store.setServiceStatus(id, status, null);
     }
+    await this.store.setDeploymentServicesStatus(this.deployment.id, moving, status);
+    for (const id of moving) {
+      this.statuses.set(id, status);
+      this.announce(id, status, null);
+    }
+    this.announceEnvironment();
+    const steps = await this.store.startSteps(this.deployment.id, serviceIds, 'QUEUEING');
+    return new Map(serviceIds.map((id) => [id, this.stepHandle(steps.get(id)!)]));
   }
 
   /** Moves a service to a status, in the store, in this deployment's record and on the event stream. */
@@ -107,32 +133,24 @@ export class DeploymentJournal {
   }
 
   async startStep(serviceId: string, name: StepName, message?: string): Promise<StepHandle> {
-    const stepId = await this.store.startStep(this.deployment.id, serviceId, name, message);
+    return this.stepHandle(await this.store.startStep(this.deployment.id, serviceId, name, message));
+  }
+
+  private stepHandle(stepId: string): StepHandle {
     return {
       finish: (status, finishMessage) =>
         this.store.finishStep(stepId, status, finishMessage == null ? finishMessage : redact(finishMessage, this.secrets)),
     };
   }
 
-  async log(serviceId: string | null, step: StepName | null, level: LogLevel, message: string): Promise<void> {
-    await this.store.appendLog(this.deployment.id, {
-      ts: new Date().toISOString(),
-      serviceId,
-      step,
-      level,
-      message: redact(message, this.secrets),
-    });
-    this.events.publish({
-      type: 'deployment.log',
-      projectId: this.projectId,
-      environmentId: this.deployment.environmentId,
-      deploymentId: this.deployment.id,
-    });
+  /** A line of the deployment's log, secrets redacted; settles once it is stored (batched: log-batch.ts). */
+  log(serviceId: string | null, step: StepName | null, level: LogLevel, message: string): Promise<void> {
+    return this.logs.add({ ts: new Date().toISOString(), serviceId, step, level, message: redact(message, this.secrets) });
   }
 
-  /** Waits until every status write queued so far has landed. */
+  /** Waits until every status write and log line queued so far has landed. */
   async settled(): Promise<void> {
-    await Promise.all([...this.chains.values()]);
+    await Promise.all([...this.chains.values(), this.logs.flush()]);
   }
 }
 
@@ -168,4 +186,10 @@ export function publishDeploymentStatus(
     status,
     message,
   });
+}
+
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
 }

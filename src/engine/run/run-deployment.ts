@@ -139,11 +139,8 @@ async function execute(run: Run, onServicesQueued: () => void): Promise<void> {
   const { deps, plan, journal, signals } = run;
   // Every service moves to its queued status first: the API answers a request that started at
   // once only after this (docs/queue-and-cancel.md), so a read right after never shows the old status.
-  const queueing = new Map<string, StepHandle>();
-  for (const planned of plannedServices(plan)) {
-    await journal.moveService(planned.service.id, queuedStatusOf(plan.operation));
-    queueing.set(planned.service.id, once(await journal.startStep(planned.service.id, 'QUEUEING')));
-  }
+  const steps = await journal.queueAll(plannedServices(plan).map((p) => p.service.id), queuedStatusOf(plan.operation));
+  const queueing = new Map([...steps].map(([id, step]) => [id, once(step)]));
   onServicesQueued();
 
   // Reading a branch head asks the git remote: done once the services show they are queued.
