@@ -176,6 +176,7 @@ export const OutdatedServicesView = View({
 /** The shapes the API answers with, as TypeScript types (the console reads these). */
 export type ProjectViewT = Static<typeof ProjectView>;
 export type EnvironmentViewT = Static<typeof EnvironmentView>;
+export type EnvironmentStatusViewT = Static<typeof EnvironmentStatusView>;
 export type ServiceViewT = Static<typeof ServiceView>;
 export type RunningStateViewT = Static<typeof RunningStateView>;
 export type DeploymentViewT = Static<typeof DeploymentView>;
