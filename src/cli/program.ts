@@ -4,6 +4,7 @@ import { ApiError } from './api-client.js';
 import { actionCommands } from './commands/actions.js';
 import { contextCommands } from './commands/contexts.js';
 import { createCommands } from './commands/create.js';
+import { environmentFileCommands } from './commands/environment-files.js';
 import { readCommands } from './commands/reads.js';
 import { makeOut, paint, type Out } from './output.js';
 import { makeSession } from './session.js';
@@ -29,6 +30,7 @@ export function buildProgram(out: Out): Command {
   readCommands(program, session);
   createCommands(program, session);
   actionCommands(program, session);
+  environmentFileCommands(program, session);
   // Every subcommand reports its usage errors through the same override.
   for (const command of program.commands) command.exitOverride();
   return program;

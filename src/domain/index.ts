@@ -14,3 +14,4 @@ export * from './requests.js';
 export * from './request-scope.js';
 export * from './redact.js';
 export * from './git-credentials.js';
+export * from './environment-plan.js';
