@@ -5,6 +5,7 @@ import { actionCommands } from './commands/actions.js';
 import { contextCommands } from './commands/contexts.js';
 import { createCommands } from './commands/create.js';
 import { environmentFileCommands } from './commands/environment-files.js';
+import { importCommands } from './commands/import-compose.js';
 import { readCommands } from './commands/reads.js';
 import { makeOut, paint, type Out } from './output.js';
 import { makeSession } from './session.js';
@@ -31,6 +32,7 @@ export function buildProgram(out: Out): Command {
   createCommands(program, session);
   actionCommands(program, session);
   environmentFileCommands(program, session);
+  importCommands(program, session);
   // Every subcommand reports its usage errors through the same override.
   for (const command of program.commands) command.exitOverride();
   return program;
