@@ -20,7 +20,8 @@ async function gitCheckout(directory: string): Promise<GitCheckout | null> {
   const git = async (...args: string[]) => (await run('git', ['-C', directory, ...args], { timeout: 10_000 })).stdout.trim();
   try {
     const top = await git('rev-parse', '--show-toplevel');
-    const branch = await git('rev-parse', '--abbrev-ref', 'HEAD');
+    // symbolic-ref names the branch of a repository without commits too; a detached HEAD has none.
+    const branch = await git('symbolic-ref', '--quiet', '--short', 'HEAD').catch(() => 'HEAD');
     const remotes = (await git('remote')).split('\n').filter((r) => r !== '');
     const remote = remotes.includes('origin') ? 'origin' : remotes[0];
     if (!remote) return null;
