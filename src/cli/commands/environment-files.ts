@@ -10,6 +10,7 @@ import { printJson, type Out } from '../output.js';
 import { planLines, planSummary, type PlanChange } from '../plan-output.js';
 import { resolveAddress } from '../resolve.js';
 import type { Session } from '../session.js';
+import { actionRequest } from '../action-request.js';
 import { runAction } from './actions.js';
 
 /** `apply -f FILE`, `export PROJECT/ENV`, `schema`: environments as code. */
@@ -43,6 +44,12 @@ async function readText(path: string): Promise<string> {
   }
 }
 
+/** Deploy for a never-deployed environment, else Redeploy (which deploys every service, new ones included). */
+async function deployAction(api: ApiClient, environmentId: string): Promise<'deploy' | 'redeploy'> {
+  const actions = await api.get<ActionAvailabilityViewT[]>(`/environments/${environmentId}/actions`);
+  return actions.find((a) => a.action === 'DEPLOY')?.available ? 'deploy' : 'redeploy';
+}
+
 /** Sends a document (already read) to POST /apply, prints the plan, and deploys when asked. */
 export async function applyDocument(
   api: ApiClient,
@@ -62,21 +69,22 @@ export async function applyDocument(
     }
     throw error;
   }
-  if (flags.json && !flags.deploy) {
-    printJson(out, result);
+  const doc = document as { project?: string; name?: string };
+  if (flags.json) {
+    // stdout holds one JSON object: the plan, and the deployment's 202 answer with --deploy.
+    const deployment = flags.deploy && !result.dryRun && result.environmentId ? await api.send(actionRequest(await deployAction(api, result.environmentId), { kind: 'environment', id: result.environmentId })) : undefined;
+    printJson(out, deployment ? { ...result, deployment } : result);
     return result;
   }
-  const doc = document as { project?: string; name?: string };
   const qualified = result.changes.map((c) => (c.kind === 'service' || c.kind === 'environment' ? { ...c, name: c.kind === 'service' ? `${doc.project}/${doc.name}/${c.name}` : `${doc.project}/${c.name}` } : c));
   for (const line of planLines(out, qualified)) out.line(line);
   out.line(planSummary(result.changes, result.dryRun));
   for (const d of result.deletions) out.line(`deleting ${d.service}: deployment ${d.deploymentId}`);
   if (flags.deploy && !result.dryRun && result.environmentId) {
     // A new environment has never been deployed (Deploy); one that has takes Redeploy, which deploys every service.
-    const actions = await api.get<ActionAvailabilityViewT[]>(`/environments/${result.environmentId}/actions`);
-    const deploy = actions.find((a) => a.action === 'DEPLOY')?.available ? 'deploy' : 'redeploy';
+    const deploy = await deployAction(api, result.environmentId);
     const target = { kind: 'environment' as const, id: result.environmentId, path: `${doc.project}/${doc.name}`, environmentId: result.environmentId };
-    await runAction(api, out, deploy, target, { ...(flags.watch ? { watch: true } : {}), ...(flags.json ? { json: true } : {}) });
+    await runAction(api, out, deploy, target, flags.watch ? { watch: true } : {});
   }
   return result;
 }
@@ -93,6 +101,7 @@ export function environmentFileCommands(program: Command, session: Session): voi
     .option('--json', 'print the API\'s answer')
     .action(async (opts: ApplyFlags & { file: string }) => {
       if (opts.watch && !opts.deploy) throw new CliError('--watch follows the deployment of --deploy: add --deploy', EXIT.USAGE);
+      if (opts.watch && opts.json) throw new CliError('--json prints one JSON object; --watch prints progress lines: choose one', EXIT.USAGE);
       const name = opts.file === '-' ? '(stdin)' : opts.file;
       const file = readEnvironmentFile(await readText(opts.file), name, process.env);
       const api = await session.client();
