@@ -9,7 +9,7 @@
  * - The verdict compares like with like: each round Slipway deploys the new commit into a
  *   FRESH service (nothing to replace), because the hand work the issue names starts from
  *   nothing too (no old container to drain and remove). Slipway's rolling replacement of a
- *   running instance (start new, wait ready, drain + stop + remove old, as SPEC §4.2 requires)
+ *   running instance (start new, wait ready, drain + stop + remove old, as docs/actions.md requires)
  *   is measured as well, as a context row, so what the replacement adds stays visible.
  * - Every round commits new content for each side, so neither reuses a built layer of an
  *   earlier round or run (the first version of this benchmark committed the same "hand-N"
@@ -310,7 +310,7 @@ export async function buildBench(): Promise<Omit<BenchResult, 'durationMs'>> {
       rows,
       notes: [
         `${ROUNDS} rounds after 1 warm-up; medians. Each round: the hand side and Slipway into a new service (alternating which goes first), then a rolling deploy of a new commit to one long-lived service and a redeploy of that same commit.`,
-        'The verdict row compares Slipway deploying into a new service with the hand side, which starts from nothing too; the rolling row adds what SPEC §4.2 requires when an instance already runs (the old one drained, stopped and removed after the new one is ready).',
+        'The verdict row compares Slipway deploying into a new service with the hand side, which starts from nothing too; the rolling row adds what a rolling replacement requires (docs/actions.md#rolling-replacement) when an instance already runs (the old one drained, stopped and removed after the new one is ready).',
         `App: busybox httpd FROM scratch, ~2 MB context, http readiness on /healthz (period 1 s); registry ${REGISTRY}; Slipway on SQLite in this process, with its edge proxy; both sides poll their URL every ${POLL_MS} ms; every round builds new content (no full-cache builds). The hand side runs \`docker run -p … ${SAME_CONTAINER.join(' ')}\` (the same limits and options as Slipway's instance).`,
         'Step rows: durations of the deployment steps recorded by Slipway (QUEUEING, GIT_CLONE, BUILD, PUSH, DEPLOY).',
       ],

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { findKubeconfig } from './runtime/kubernetes/find-kubeconfig.js';
 
-/** Slipway's configuration, from the environment (SPEC §11). */
+/** Slipway's configuration, from the environment (docs/configuration.md). */
 export interface Config {
   port: number;
   /** Address the API binds to. */

@@ -1,5 +1,5 @@
 /**
- * Failed authentication per client address (SPEC §10): after `maxFailures` failures within
+ * Failed authentication per client address (docs/api.md#rate-limiting): after `maxFailures` failures within
  * `windowMs`, the address is refused (429 with Retry-After) until its window ends. Successful
  * requests are never counted. In memory, per process, and bounded: at most `maxAddresses`
  * addresses are remembered (expired windows go first, then the oldest).

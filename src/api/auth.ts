@@ -36,8 +36,9 @@ function bearer(request: FastifyRequest): string | null {
 }
 
 /**
- * 429 with Retry-After while the client's address has failed authentication too often (SPEC
- * §10). Checked before any token is looked at, so a blocked address learns nothing from a guess.
+ * 429 with Retry-After while the client's address has failed authentication too often
+ * (docs/api.md#rate-limiting). Checked before any token is looked at, so a blocked address learns
+ * nothing from a guess.
  */
 export function refuseWhileLimited(request: FastifyRequest, reply: FastifyReply): void {
   const wait = request.server.authFailures.retryAfterSeconds(request.ip);
@@ -51,7 +52,7 @@ export function recordAuthFailure(request: FastifyRequest): void {
   request.server.authFailures.recordFailure(request.ip);
 }
 
-/** Authenticates every routed request before its body is even parsed (SPEC §9, §10). */
+/** Authenticates every routed request before its body is even parsed (docs/api.md#tokens-and-roles). */
 export function installAuth(app: FastifyInstance, store: Store, limits: Partial<AuthFailureLimits> = {}): void {
   app.decorateRequest('token', null);
   app.decorate('authFailures', new AuthFailureLimiter({ ...DEFAULT_AUTH_FAILURE_LIMITS, ...limits }));

@@ -12,9 +12,9 @@ import {
   type Project,
   type Service,
   type ServiceShape,
+  DATABASE_ENGINES,
 } from '../domain/index.js';
 import type { ControlPlane } from '../engine/control-plane.js';
-import { DATABASE_ENGINES } from '../engine/databases.js';
 import type { NewService, ServicePatch, Store } from '../store/store.js';
 import { validationFailed, type FieldError } from './errors.js';
 import { maskSource } from './present.js';
@@ -56,7 +56,7 @@ function environmentSettings(settings: Partial<Environment['settings']> | undefi
 
 /** The env keys Slipway generated for a database (its credentials), which a file need not repeat. */
 export function databaseCredentialKeys(source: DatabaseSource): Set<string> {
-  return new Set(Object.keys(DATABASE_ENGINES[source.engine].credentialEnv('user', 'password', 'database')));
+  return new Set(Object.keys(DATABASE_ENGINES[source.engine].credentialEnv('user', 'password', 'database', () => 'secret')));
 }
 
 /** A file error at `body/…` of one service, re-rooted at `body/services/<index>/…`. */
@@ -92,7 +92,8 @@ interface Prepared {
   index: number;
   body: CreateServiceBodyT;
   existing?: Service;
-  create?: Omit<NewService, 'environmentId'>;
+  /** The service to create; its environmentId is set once the environment exists. */
+  create?: NewService;
   patch?: ServicePatch;
   shape: ServiceShape;
 }
@@ -119,7 +120,7 @@ export async function applyEnvironmentFile(store: Store, controlPlane: ControlPl
         const shape = { name: body.name, type: body.type, source: patch.source ?? existing.source, settings: patch.settings ?? existing.settings };
         prepared.push({ index, body, existing, patch, shape });
       } else {
-        const { environmentId: _none, ...create } = newServiceFromBody({ id: environment?.id ?? '', runtime }, body, options.serviceInput);
+        const create = newServiceFromBody({ id: environment?.id ?? '', runtime }, body, options.serviceInput);
         prepared.push({ index, body, ...(existing ? { existing } : {}), create, shape: { name: create.name, type: create.type, source: create.source, settings: create.settings } });
       }
     } catch (error) {

@@ -175,8 +175,8 @@ export function frameworkErrors(error: unknown, _request: FastifyRequest, reply:
 }
 
 /**
- * The error and not-found handlers: every error leaves in the SPEC §9 format, never with a stack.
- * Register before the routes: it learns the routed paths as they are added.
+ * The error and not-found handlers: every error leaves in the format of docs/api.md#errors, never
+ * with a stack. Register before the routes: it learns the routed paths as they are added.
  */
 export function installErrorHandling(app: FastifyInstance): void {
   const routes = new RouteTable();

@@ -26,9 +26,9 @@ function credentialTooShort(parsed: URL): boolean {
 }
 
 /**
- * Accepted git URL forms (SPEC §6): https:// (and http://), ssh://, scp-like `user@host:path`,
- * file://. The URL is later handed to git as one argument, never through a shell; this check
- * keeps out what git would read as an option or what is not a URL at all.
+ * Accepted git URL forms (docs/build.md#git-urls): https:// (and http://), ssh://, scp-like
+ * `user@host:path`, file://. The URL is later handed to git as one argument, never through a shell;
+ * this check keeps out what git would read as an option or what is not a URL at all.
  */
 export function gitUrlProblem(url: string): string | null {
   // eslint-disable-next-line no-control-regex -- control characters are what this refuses
@@ -72,7 +72,7 @@ export function gitUrlProblem(url: string): string | null {
 
 /**
  * file:// clones a directory of the machine Slipway runs on: allowed only for the docker
- * runtime (SPEC §6), where that machine is the one running the services.
+ * runtime (docs/build.md#git-urls), where that machine is the one running the services.
  */
 export function gitUrlRuntimeProblem(url: string, runtime: RuntimeKind): string | null {
   if (runtime !== 'docker' && /^file:\/\//i.test(url)) {

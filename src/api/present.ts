@@ -2,12 +2,14 @@ import {
   environmentRunningStatus,
   environmentStatus,
   isGitSource,
+  isJobSource,
   pendingChanges,
   splitUrlUserinfo,
   withUrlUserinfo,
   type Environment,
   type EnvVar,
-  type JobSource,
+  type GitSource,
+  type ImageSource,
   type RunningState,
   type Service,
   type ServiceSource,
@@ -24,9 +26,9 @@ export function maskEnv(env: readonly EnvVar[]): EnvVar[] {
 }
 
 /**
- * Credentials in a git URL (`https://user:token@host/…`) are masked like secrets (SPEC §10),
- * the whole userinfo: `https://********@host/…`. An ssh login name alone (`ssh://git@host`)
- * is no credential and stays.
+ * Credentials in a git URL (`https://user:token@host/…`) are masked like secrets
+ * (docs/build.md#credentials), the whole userinfo: `https://********@host/…`. An ssh login name
+ * alone (`ssh://git@host`) is no credential and stays.
  */
 export function maskGitUrl(url: string): string {
   const parts = splitUrlUserinfo(url);
@@ -35,13 +37,13 @@ export function maskGitUrl(url: string): string {
   return withUrlUserinfo(parts, SECRET_MASK);
 }
 
+function maskCodeSource(source: GitSource | ImageSource): GitSource | ImageSource {
+  return isGitSource(source) ? { git: { ...source.git, url: maskGitUrl(source.git.url) } } : source;
+}
+
 export function maskSource(source: ServiceSource): ServiceSource {
-  if (isGitSource(source)) return { git: { ...source.git, url: maskGitUrl(source.git.url) } };
-  if ('jobType' in source) {
-    const job = source as JobSource;
-    return { ...job, source: maskSource(job.source) as JobSource['source'] };
-  }
-  return source;
+  if (isJobSource(source)) return { ...source, source: maskCodeSource(source.source) };
+  return isGitSource(source) ? maskCodeSource(source) : source;
 }
 
 export function presentProject(p: { id: string; name: string; createdAt: string }) {

@@ -62,7 +62,7 @@ function isJson(text: string): boolean {
   }
 }
 
-/** The HTTP API v1 (SPEC §9), built but not listening: the caller listens. */
+/** The HTTP API v1 (docs/api.md), built but not listening: the caller listens. */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const fastify = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger.child({ component: 'api' }, { redact: REDACT }) } : { logger: false }),

@@ -3,17 +3,18 @@ import {
   DEFAULT_SERVICE_SETTINGS,
   codeSource,
   isGitSource,
+  isManagedDatabase,
   MIN_SECRET_LENGTH,
   splitUrlUserinfo,
-  type DatabaseSource,
+  typedSource,
   type Environment,
   type EnvVar,
-  type JobSource,
   type RuntimeKind,
   type Service,
   type ServiceSettings,
   type ServiceSource,
   type ServiceType,
+  type TypedSource,
 } from '../domain/index.js';
 import type { ServicePatch } from '../store/store.js';
 import { validationFailed, type FieldError } from './errors.js';
@@ -27,8 +28,9 @@ import {
   type ServiceSettingsInputT,
 } from './schemas/service.js';
 import { check } from './validation.js';
-import { withDatabaseCredentials } from '../engine/databases.js';
-import { imageToPull, versionToDeploy } from '../engine/desired-spec.js';
+import { withDatabaseCredentials } from '../domain/databases.js';
+import { randomSecret } from '../engine/random-secret.js';
+import { imageToPull, versionToDeploy } from '../domain/desired-spec.js';
 import { NO_MANAGED_DATABASE_PROVIDER } from '../engine/managed-databases/provider.js';
 
 /** What the server offers that decides whether a body is acceptable. */
@@ -39,19 +41,29 @@ export interface ServiceInputOptions {
 
 /**
  * Turning validated request bodies into the store's service input: defaults filled in, the
- * rules a JSON schema cannot say checked (SPEC §1, §10), masked secrets resolved on PATCH.
+ * rules a JSON schema cannot say checked (docs/resources.md#services), masked secrets resolved on PATCH.
  */
 
-function sourceProblems(type: ServiceType, source: ServiceSource, field: string, runtime: RuntimeKind): FieldError[] {
+/**
+ * The body's source with the type it was checked against. Each type's schema admits only the
+ * sources that type takes, so a mismatch here is a schema that lets too much through.
+ */
+function typedBodySource(type: ServiceType, source: ServiceSource, field: string): TypedSource {
+  const typed = typedSource(type, source);
+  if (!typed) throw validationFailed([{ field, message: `not a source a ${type} service takes` }]);
+  return typed;
+}
+
+function sourceProblems(typed: TypedSource, field: string, runtime: RuntimeKind): FieldError[] {
   const problems: FieldError[] = [];
-  const git = type === 'job' ? (source as JobSource).source : source;
-  if (isGitSource(git)) {
-    const at = type === 'job' ? `${field}/source/git/url` : `${field}/git/url`;
+  const git = codeSource(typed);
+  if (git && isGitSource(git)) {
+    const at = typed.type === 'job' ? `${field}/source/git/url` : `${field}/git/url`;
     const problem = gitUrlProblem(git.git.url) ?? gitUrlRuntimeProblem(git.git.url, runtime) ?? maskedCredentialsProblem(git.git.url);
     if (problem) problems.push({ field: at, message: problem });
   }
-  if (type === 'job') {
-    const job = source as JobSource;
+  if (typed.type === 'job') {
+    const job = typed.source;
     if (job.jobType === 'cron' && !job.schedule) problems.push({ field: `${field}/schedule`, message: 'a cron job needs a schedule' });
     if (job.jobType === 'cron' && job.events) problems.push({ field: `${field}/events`, message: 'only lifecycle jobs have events' });
     if (job.jobType === 'lifecycle' && job.schedule) problems.push({ field: `${field}/schedule`, message: 'only cron jobs have a schedule' });
@@ -59,10 +71,10 @@ function sourceProblems(type: ServiceType, source: ServiceSource, field: string,
   return problems;
 }
 
-function withJobDefaults(type: ServiceType, source: ServiceSource): ServiceSource {
-  if (type !== 'job') return source;
-  const job = source as JobSource;
-  return job.jobType === 'lifecycle' && !job.events ? { ...job, events: ['start'] } : job;
+function withJobDefaults(typed: TypedSource): TypedSource {
+  if (typed.type !== 'job') return typed;
+  const job = typed.source;
+  return job.jobType === 'lifecycle' && !job.events ? { type: 'job', source: { ...job, events: ['start'] } } : typed;
 }
 
 function settingsProblems(settings: ServiceSettings, field: string): FieldError[] {
@@ -83,7 +95,7 @@ function settingsProblems(settings: ServiceSettings, field: string): FieldError[
 
 /**
  * The mask is a placeholder, never a value: a new secret cannot be the mask. A secret value
- * too short to redact from logs safely is refused (SPEC §10).
+ * too short to redact from logs safely is refused (docs/resources.md#settings).
  */
 function resolveEnv(incoming: readonly EnvVar[], previous: readonly EnvVar[], field: string, problems: FieldError[]): EnvVar[] {
   return incoming.map((v, i) => {
@@ -113,29 +125,29 @@ function mergeSettings(base: ServiceSettings, input: ServiceSettingsInputT | und
  * A managed database without a provider could be created but never deployed nor deleted at a
  * provider: refused, naming the setting. An existing one keeps being editable (and deletable).
  */
-function managedDatabaseProblems(type: ServiceType, source: ServiceSource, previous: ServiceSource | null, options: ServiceInputOptions, field: string): FieldError[] {
-  const managed = (s: ServiceSource | null) => type === 'database' && s !== null && (s as DatabaseSource).mode === 'managed';
-  if (options.managedDatabases || !managed(source) || managed(previous)) return [];
+function managedDatabaseProblems(typed: TypedSource, previous: TypedSource | null, options: ServiceInputOptions, field: string): FieldError[] {
+  const managed = (s: TypedSource | null) => s !== null && isManagedDatabase(s);
+  if (options.managedDatabases || !managed(typed) || managed(previous)) return [];
   return [{ field: `${field}/mode`, message: `mode managed is not available: ${NO_MANAGED_DATABASE_PROVIDER}; or use mode container` }];
 }
 
 export function newServiceFromBody(environment: Pick<Environment, 'id' | 'runtime'>, body: CreateServiceBodyT, options: ServiceInputOptions) {
   const environmentId = environment.id;
-  const type = body.type;
-  const source = withJobDefaults(type, Value.Default(SOURCE_SCHEMA_BY_TYPE[type], structuredClone(body.source)) as ServiceSource);
+  const defaulted = Value.Default(SOURCE_SCHEMA_BY_TYPE[body.type], structuredClone(body.source)) as ServiceSource;
+  const typed = withJobDefaults(typedBodySource(body.type, defaulted, 'body/source'));
   const settings = mergeSettings({ ...DEFAULT_SERVICE_SETTINGS }, body.settings);
   const problems = [
-    ...sourceProblems(type, source, 'body/source', environment.runtime),
-    ...managedDatabaseProblems(type, source, null, options, 'body/source'),
+    ...sourceProblems(typed, 'body/source', environment.runtime),
+    ...managedDatabaseProblems(typed, null, options, 'body/source'),
     ...settingsProblems(settings, 'body/settings'),
   ];
   settings.env = resolveEnv(settings.env, [], 'body/settings', problems);
   if (problems.length > 0) throw validationFailed(problems);
-  // A database gets its credentials now, kept as (secret) env of its service (SPEC §1).
-  if (type === 'database') {
-    settings.env = withDatabaseCredentials(source as DatabaseSource, body.name, settings.env);
+  // A database gets its credentials now, kept as (secret) env of its service (docs/resources.md#databases).
+  if (typed.type === 'database') {
+    settings.env = withDatabaseCredentials(typed.source, body.name, settings.env, randomSecret);
   }
-  return { environmentId, name: body.name, type, source, settings };
+  return { environmentId, name: body.name, ...typed, settings };
 }
 
 /**
@@ -151,12 +163,12 @@ export function servicePatchFromBody(service: Service, body: PatchServiceBodyT, 
   if (body.source !== undefined) {
     const schema = SOURCE_SCHEMA_BY_TYPE[service.type];
     check(schema, body.source, 'body/source');
-    let source = withJobDefaults(service.type, Value.Default(schema, structuredClone(body.source)) as ServiceSource);
-    source = keepMaskedGitUrl(source, service.source);
-    problems.push(...sourceProblems(service.type, source, 'body/source', runtime));
-    problems.push(...managedDatabaseProblems(service.type, source, service.source, options, 'body/source'));
-    patch.source = source;
-    if (editsPinnedImage(service, source)) patch.targetVersion = null;
+    const defaulted = Value.Default(schema, structuredClone(body.source)) as ServiceSource;
+    const typed = keepMaskedGitUrl(withJobDefaults(typedBodySource(service.type, defaulted, 'body/source')), service);
+    problems.push(...sourceProblems(typed, 'body/source', runtime));
+    problems.push(...managedDatabaseProblems(typed, service, options, 'body/source'));
+    patch.source = typed.source;
+    if (editsPinnedImage(service, typed)) patch.targetVersion = null;
   }
   if (body.settings !== undefined) {
     const settings = mergeSettings(service.settings, body.settings);
@@ -171,13 +183,14 @@ export function servicePatchFromBody(service: Service, body: PatchServiceBodyT, 
 /**
  * An edit of the image a pinned service pulls (its name or tag; a database's version or image)
  * is the version the user now shows, so it replaces the pin of Deploy other version and the
- * next Redeploy deploys it (SPEC §4.2). A git service keeps its commit on a source edit: only
- * Deploy latest version, auto-deploy and Deploy other version move it.
+ * next Redeploy deploys it (docs/actions.md#the-version-deployed-is-the-version-shown). A git
+ * service keeps its commit on a source edit: only Deploy latest version, auto-deploy and Deploy
+ * other version move it.
  */
-function editsPinnedImage(service: Service, source: ServiceSource): boolean {
+function editsPinnedImage(service: Service, typed: TypedSource): boolean {
   if (!service.targetVersion) return false;
-  const followed = (s: ServiceSource): string | null => {
-    const unpinned: Service = { ...service, source: s, targetVersion: null };
+  const followed = (t: TypedSource): string | null => {
+    const unpinned: Service = { ...service, ...t, targetVersion: null };
     const code = codeSource(unpinned);
     if (code && isGitSource(code)) return null;
     const version = versionToDeploy(unpinned);
@@ -185,8 +198,8 @@ function editsPinnedImage(service: Service, source: ServiceSource): boolean {
     const image = imageToPull(unpinned, version);
     return `${image.name}:${image.tag}`;
   };
-  const before = followed(service.source);
-  const after = followed(source);
+  const before = followed(service);
+  const after = followed(typed);
   return after !== null && after !== before;
 }
 
@@ -201,12 +214,13 @@ function maskedCredentialsProblem(url: string): string | null {
 }
 
 /** A git URL sent back as the API showed it (credentials masked) keeps the stored one. */
-function keepMaskedGitUrl(source: ServiceSource, previous: ServiceSource): ServiceSource {
-  const gitOf = (s: ServiceSource) => ('jobType' in s ? (s as JobSource).source : s);
-  const next = gitOf(source);
-  const prev = gitOf(previous);
-  if (!isGitSource(next) || !isGitSource(prev)) return source;
-  if (next.git.url === prev.git.url || next.git.url !== maskGitUrl(prev.git.url)) return source;
+function keepMaskedGitUrl(typed: TypedSource, previous: TypedSource): TypedSource {
+  const next = codeSource(typed);
+  const prev = codeSource(previous);
+  if (!next || !prev || !isGitSource(next) || !isGitSource(prev)) return typed;
+  if (next.git.url === prev.git.url || next.git.url !== maskGitUrl(prev.git.url)) return typed;
   const fixed = { git: { ...next.git, url: prev.git.url } };
-  return 'jobType' in source ? { ...(source as JobSource), source: fixed } : fixed;
+  if (typed.type === 'job') return { type: 'job', source: { ...typed.source, source: fixed } };
+  // Only a job's inner source and an application's source are git.
+  return typed.type === 'application' ? { type: 'application', source: fixed } : typed;
 }

@@ -63,7 +63,7 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): E
       else listeners.push(listener);
     },
   };
-  // A revoked token's streams are closed (SPEC §10).
+  // A revoked token's streams are closed (docs/api.md#tokens-and-roles).
   if (request.token) request.server.openStreams.track(request.token.id, stream);
   return stream;
 }

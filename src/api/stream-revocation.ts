@@ -7,7 +7,10 @@ export const STREAM_TOKEN_RECHECK_MS = 5_000;
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The open event streams by token: a revoked token's streams are closed (SPEC §10). */
+    /**
+     * The open event streams by token: a revoked token's streams are closed
+     * (docs/api.md#tokens-and-roles).
+     */
     openStreams: OpenStreams;
   }
 }

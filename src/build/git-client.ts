@@ -35,7 +35,7 @@ export interface GitClientOptions {
   cacheDir: string;
   /** A private key (PEM/OpenSSH text) used for ssh remotes. */
   sshPrivateKey?: string;
-  /** file:// remotes (SPEC §6: allowed by default only for the docker runtime). */
+  /** file:// remotes (docs/build.md#git-urls: allowed by default only for the docker runtime). */
   allowFileUrls?: boolean;
   /** Per git command that talks to a remote, unless a signal says otherwise. Default 120 s. */
   timeoutMs?: number;

@@ -1,7 +1,7 @@
 /**
  * A git source URL taken apart: the URL git is given (never with credentials in it), the
  * credentials kept aside (passed to git through the environment), and the normal form that
- * webhooks are matched on (SPEC §4.2).
+ * webhooks are matched on (docs/actions.md#auto-deploy).
  *
  * Credentials live in the service's git URL as userinfo (`https://user:token@host/…` or
  * `https://token@host/…`), the form the API accepts and masks in every response.
@@ -91,7 +91,7 @@ export function displayGitUrl(raw: string): string {
 }
 
 /**
- * The form two URLs of one repository share (SPEC §4.2): lower-case scheme and host, no
+ * The form two URLs of one repository share (docs/actions.md#auto-deploy): lower-case scheme and host, no
  * credentials, no default port, no trailing slash, no `.git` suffix; scp-like `user@host:path`
  * is read as `ssh://user@host/path`.
  */

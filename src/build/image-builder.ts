@@ -3,7 +3,7 @@ import { contextTar } from './build-context.js';
 import { RegistryClient, RegistryError } from './registry-client.js';
 
 /**
- * Images built from git (SPEC §6) through the Docker Engine API: whether one exists already,
+ * Images built from git (docs/build.md) through the Docker Engine API: whether one exists already,
  * the build itself with its output streamed line by line, and the push.
  */
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { errorMessage, type GitSource } from '../domain/index.js';
 import type { Builder, BuildJob, BuildReporter, BuildStep, BuiltImage } from '../engine/builder.js';
-import type { StepHandle } from '../engine/deployment-journal.js';
+import type { StepHandle } from '../engine/run/deployment-journal.js';
 import { GitClient } from './git-client.js';
 import { ImageBuildError, ImageBuilder, builtImageName } from './image-builder.js';
 import { PathEscapeError, Workspace, contextEntries, isFile, resolveInside } from './workspace.js';
@@ -19,7 +19,7 @@ export interface BuildPipelineOptions {
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
 
-/** The build of one git service at one commit (SPEC §6): GIT_CLONE, BUILD, PUSH. */
+/** The build of one git service at one commit (docs/build.md#steps): GIT_CLONE, BUILD, PUSH. */
 export class BuildPipeline implements Builder {
   constructor(private readonly options: BuildPipelineOptions) {}
 
@@ -95,7 +95,7 @@ export class BuildPipeline implements Builder {
     }
   }
 
-  /** "image already built" (SPEC §6): the BUILD step is recorded as skipped. */
+  /** "image already built" (docs/build.md#steps): the BUILD step is recorded as skipped. */
   private async alreadyBuilt(name: string, commit: string, reporter: BuildReporter): Promise<boolean> {
     if (!(await this.options.images.exists(name, commit, reporter.signal))) return false;
     const step = await reporter.startStep('BUILD');

@@ -235,8 +235,8 @@ export class RegistryClient {
   /**
    * fetch with a timeout and the caller's signal; network failures become REGISTRY_UNREACHABLE.
    * Redirects are followed only on the host (and port) of the URL asked for: a registry must not
-   * make Slipway request, and show, another address (SPEC §10). A redirect elsewhere is
-   * answered as it came, and refused by expectOk.
+   * make Slipway request, and show, another address (docs/build.md#credentials). A redirect
+   * elsewhere is answered as it came, and refused by expectOk.
    */
   private async fetch(ref: ImageReference, url: string, init: RequestInit, signal: AbortSignal | undefined): Promise<Response> {
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 15_000);

@@ -49,7 +49,7 @@ function inside(root: string, path: string): boolean {
 
 /**
  * Resolves `repoPath` (as written in the service: `/app`, `app/`, `Dockerfile`) inside `root`,
- * refusing anything that leaves it, by `..` or through a symbolic link (SPEC §10).
+ * refusing anything that leaves it, by `..` or through a symbolic link (docs/build.md#steps).
  */
 export async function resolveInside(root: string, repoPath: string, what: string): Promise<string> {
   const lexical = resolve(root, `.${sep}${repoPath.replace(/^[/\\]+/, '')}`);

@@ -1,7 +1,7 @@
 import { CANCELABLE_STATUSES, isInProgress, isTerminal, type DeploymentStatus } from './statuses.js';
 import { afterDeployInWords, statusInWords } from './status-words.js';
 
-/** Action identifiers (SPEC §4.1). */
+/** Action identifiers (docs/actions.md). */
 export const ACTIONS = ['DEPLOY', 'REDEPLOY', 'STOP', 'RESTART', 'CANCEL', 'DEPLOY_VERSION', 'DEPLOY_LATEST', 'DELETE'] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -16,7 +16,10 @@ export interface ActionAvailability {
   reason?: string;
 }
 
-/** "Deployment OK" or an error: old instances may still run, so Stop is offered (SPEC §4.1). */
+/**
+ * "Deployment OK" or an error: old instances may still run, so Stop is offered
+ * (docs/actions.md#availability).
+ */
 export const STOPPABLE_STATUSES: ReadonlySet<DeploymentStatus> = new Set<DeploymentStatus>([
   'DEPLOYED',
   'RESTARTED',
@@ -61,8 +64,8 @@ function busyReason(status: DeploymentStatus): string {
 }
 
 /**
- * Availability of one action on one service (SPEC §4.1). Reasons are sentences a user reads in
- * the console's Play menu: the status in the badges' words, then what to do instead.
+ * Availability of one action on one service (docs/actions.md#availability). Reasons are sentences a
+ * user reads in the console's Play menu: the status in the badges' words, then what to do instead.
  */
 export function serviceActionAvailability(
   action: Action,
@@ -103,7 +106,10 @@ export function serviceActionAvailability(
   }
 }
 
-/** Availability of one action on a whole environment (SPEC §4.1), with reasons in the console's words. */
+/**
+ * Availability of one action on a whole environment (docs/actions.md#availability), with reasons in
+ * the console's words.
+ */
 export function environmentActionAvailability(
   action: Action,
   services: readonly ServiceView[],

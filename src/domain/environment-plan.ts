@@ -25,7 +25,7 @@ export interface ServiceShape {
   settings: object;
 }
 
-export interface PlanInput {
+export interface EnvironmentPlanInput {
   project: { name: string; exists: boolean };
   environment: { name: string; current: object | null; desired: object };
   services: { current: readonly ServiceShape[]; desired: readonly ServiceShape[] };
@@ -71,7 +71,7 @@ export function serviceChangedFields(current: ServiceShape, desired: ServiceShap
   return [...changedFields(current.source, desired.source, 'source.'), ...changedFields(current.settings, desired.settings, 'settings.')];
 }
 
-export function planEnvironment(input: PlanInput): Plan {
+export function planEnvironment(input: EnvironmentPlanInput): Plan {
   const changes: PlanChange[] = [];
   const problems: PlanProblem[] = [];
   changes.push({ op: input.project.exists ? 'unchanged' : 'create', kind: 'project', name: input.project.name });

@@ -2,8 +2,9 @@ import type { DeploymentStatus, RunningStatus } from './statuses.js';
 import { RUNNING_STATUSES } from './statuses.js';
 
 /**
- * The environment's deployment status: the first rule of SPEC §3 that matches.
- * Each rule is a list of (environment status, service statuses that trigger it).
+ * The environment's deployment status: the first rule of
+ * docs/environment-status.md#deployment-status that matches. Each rule is a list of (environment
+ * status, service statuses that trigger it).
  */
 const RULES: ReadonlyArray<readonly [DeploymentStatus, readonly DeploymentStatus[]]> = [
   ['CANCELING', ['CANCELING']],
@@ -34,9 +35,10 @@ export function environmentStatus(services: readonly DeploymentStatus[]): Deploy
 }
 
 /**
- * The environment's running status (SPEC §2): ERROR when every service is in ERROR, WARNING
- * when some are in ERROR or WARNING, otherwise the most common of the rest (ties go to the
- * status listed first in RUNNING_STATUSES). No service at all is STOPPED: nothing runs.
+ * The environment's running status (docs/environment-status.md#running-status): ERROR when every
+ * service is in ERROR, WARNING when some are in ERROR or WARNING, otherwise the most common of the
+ * rest (ties go to the status listed first in RUNNING_STATUSES). No service at all is STOPPED:
+ * nothing runs.
  */
 export function environmentRunningStatus(services: readonly RunningStatus[]): RunningStatus {
   if (services.length === 0) return 'STOPPED';

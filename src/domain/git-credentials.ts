@@ -1,7 +1,8 @@
 /**
- * The credential part of a git URL (SPEC §10): the userinfo of `scheme://userinfo@host/…`,
- * which is everything before the last "@" of the authority (`https://u:p@ss@host/r` has the
- * userinfo `u:p@ss`, as URL parsers read it). It is encrypted at rest and masked whole.
+ * The credential part of a git URL (docs/build.md#credentials): the userinfo of
+ * `scheme://userinfo@host/…`, which is everything before the last "@" of the authority
+ * (`https://u:p@ss@host/r` has the userinfo `u:p@ss`, as URL parsers read it). It is encrypted at
+ * rest and masked whole.
  */
 export interface UrlUserinfo {
   /** `scheme://` */

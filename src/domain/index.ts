@@ -1,4 +1,5 @@
-// The rules of the seed and SPEC §2–5 as pure functions and types: no I/O, no clock, no randomness.
+// The rules of Slipway (docs/: statuses, environment status, actions, plans, queue) as pure
+// functions and types: no I/O, no clock, no randomness.
 export * from './statuses.js';
 export * from './status-words.js';
 export * from './transitions.js';
@@ -14,4 +15,7 @@ export * from './requests.js';
 export * from './request-scope.js';
 export * from './redact.js';
 export * from './git-credentials.js';
+export * from './databases.js';
+export * from './desired-spec.js';
+export * from './deployment-plan.js';
 export * from './environment-plan.js';

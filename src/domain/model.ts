@@ -1,7 +1,6 @@
-import type { DeployedSpec } from './deployed-spec.js';
 import type { DeploymentStatus, RunningState } from './statuses.js';
 
-/** Resources of SPEC §1. Plain data: the store persists them, the API shows them. */
+/** Resources of docs/resources.md. Plain data: the store persists them, the API shows them. */
 
 export type RuntimeKind = 'docker' | 'kubernetes';
 export type ServiceType = 'application' | 'container' | 'database' | 'job';
@@ -112,14 +111,13 @@ export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = {
   autoDeploy: false,
 };
 
-export interface Service {
+/** Everything a service has besides its type and the source that type takes. */
+export interface ServiceBase {
   id: string;
   environmentId: string;
   name: string;
-  type: ServiceType;
-  source: ServiceSource;
   settings: ServiceSettings;
-  /** Deployment status (SPEC §2). */
+  /** Deployment status (docs/statuses.md#deployment-status). */
   status: DeploymentStatus;
   /** Why the service is in its status, when that needs saying (an error, a skip). */
   statusMessage: string | null;
@@ -139,9 +137,21 @@ export interface Service {
   updatedAt: string;
 }
 
-export interface ServiceWithRunningState extends Service {
-  runningState: RunningState;
-}
+/** A service's type with the source that type takes (docs/resources.md#services): the type decides the source. */
+export type TypedSource =
+  | { type: 'application'; source: GitSource }
+  | { type: 'container'; source: ImageSource }
+  | { type: 'database'; source: DatabaseSource }
+  | { type: 'job'; source: JobSource };
+
+export type ApplicationService = ServiceBase & Extract<TypedSource, { type: 'application' }>;
+export type ContainerService = ServiceBase & Extract<TypedSource, { type: 'container' }>;
+export type DatabaseService = ServiceBase & Extract<TypedSource, { type: 'database' }>;
+export type JobService = ServiceBase & Extract<TypedSource, { type: 'job' }>;
+
+export type Service = ApplicationService | ContainerService | DatabaseService | JobService;
+
+export type ServiceWithRunningState = Service & { runningState: RunningState };
 
 export function isGitSource(source: ServiceSource): source is GitSource {
   return 'git' in source;
@@ -151,19 +161,105 @@ export function isImageSource(source: ServiceSource): source is ImageSource {
   return 'image' in source && !('engine' in source);
 }
 
+export function isDatabaseSource(source: ServiceSource): source is DatabaseSource {
+  return 'engine' in source;
+}
+
+export function isJobSource(source: ServiceSource): source is JobSource {
+  return 'jobType' in source;
+}
+
+/**
+ * A type and a source read from outside the type system (a stored row): together when they
+ * agree, null when the source is not one the type takes.
+ */
+export function typedSource(type: string, source: ServiceSource): TypedSource | null {
+  switch (type) {
+    case 'application':
+      return isGitSource(source) ? { type, source } : null;
+    case 'container':
+      return isImageSource(source) ? { type, source } : null;
+    case 'database':
+      return isDatabaseSource(source) ? { type, source } : null;
+    case 'job':
+      return isJobSource(source) ? { type, source } : null;
+    default:
+      return null;
+  }
+}
+
 export type LifecycleEvent = 'start' | 'stop' | 'delete';
 
+export function isLifecycleJob<S extends TypedSource>(service: S): service is S & { type: 'job'; source: JobSource & { jobType: 'lifecycle' } } {
+  return service.type === 'job' && service.source.jobType === 'lifecycle';
+}
+
+export function isCronJob<S extends TypedSource>(service: S): service is S & { type: 'job'; source: JobSource & { jobType: 'cron' } } {
+  return service.type === 'job' && service.source.jobType === 'cron';
+}
+
+export function isManagedDatabase<S extends TypedSource>(service: S): service is S & { type: 'database'; source: DatabaseSource & { mode: 'managed' } } {
+  return service.type === 'database' && service.source.mode === 'managed';
+}
+
+export function isContainerDatabase<S extends TypedSource>(service: S): service is S & { type: 'database'; source: DatabaseSource & { mode: 'container' } } {
+  return service.type === 'database' && service.source.mode === 'container';
+}
+
 /** Whether a service is a lifecycle job that runs on this event: the events it lists, `start` when it lists none. */
-export function runsOnEvent(service: Pick<Service, 'type' | 'source'>, event: LifecycleEvent): boolean {
-  if (service.type !== 'job') return false;
-  const job = service.source as JobSource;
-  return job.jobType === 'lifecycle' && (job.events ?? ['start']).includes(event);
+export function runsOnEvent(service: TypedSource, event: LifecycleEvent): boolean {
+  return isLifecycleJob(service) && (service.source.events ?? ['start']).includes(event);
 }
 
 /** The git or image source a service builds or pulls from, if it has one. */
-export function codeSource(service: Pick<Service, 'type' | 'source'>): GitSource | ImageSource | null {
-  const source = service.source;
-  if (service.type === 'job') return (source as JobSource).source;
-  if (isGitSource(source) || isImageSource(source)) return source;
-  return null;
+export function codeSource(service: TypedSource): GitSource | ImageSource | null {
+  switch (service.type) {
+    case 'job':
+      return service.source.source;
+    case 'application':
+    case 'container':
+      return service.source;
+    case 'database':
+      return null;
+  }
+}
+
+/**
+ * Everything about a service that, when it changes, needs new instances
+ * (docs/actions.md#redeploy-without-changes-does-nothing). A Redeploy whose desired spec hashes to
+ * the hash running now touches nothing.
+ */
+export interface DesiredSpec {
+  /** The resolved, immutable image reference (digest or image id), not a moving tag. */
+  image: string;
+  instances: number;
+  cpu: number;
+  memoryMb: number;
+  /** Environment variables with secret values in clear: a changed secret is a change. */
+  env: Record<string, string>;
+  ports: PortSetting[];
+  healthchecks: { readiness?: Probe; liveness?: Probe };
+  storage: Array<{ mountPath: string; sizeGb: number }>;
+  command?: string[];
+}
+
+/**
+ * What the last successful deploy of a service applied
+ * (docs/actions.md#restart-runs-the-deployed-spec): its source and settings at that time, which the
+ * pending changes are measured against, and, for a service the runtime runs, the spec it rolled
+ * out, which Restart runs again rather than the settings edited since. It holds secret values in
+ * clear: the store keeps it encrypted.
+ */
+export interface DeployedSpec {
+  source: ServiceSource;
+  settings: ServiceSettings;
+  rollout?: DeployedRollout;
+}
+
+/** A spec as handed to the runtime's deploy (the runtime's RolloutSpec has this shape). */
+export interface DeployedRollout extends DesiredSpec {
+  specHash: string;
+  version: string;
+  startTimeoutSeconds: number;
+  secretEnvKeys?: string[];
 }

@@ -1,7 +1,7 @@
 import type { EnvVar, Service, ServiceSettings } from './model.js';
 import { canonicalJson } from './spec-hash.js';
 
-/** Whether a Redeploy would apply something, and what (SPEC §4.2 "Pending changes"). */
+/** Whether a Redeploy would apply something, and what (docs/actions.md#pending-changes). */
 export interface PendingChanges {
   pendingChanges: boolean;
   /** `source`, and the names of the settings that differ from what was deployed. */

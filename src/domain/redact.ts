@@ -1,12 +1,15 @@
-/** The shortest secret value Slipway accepts, and so the shortest it redacts (SPEC §10). */
+/**
+ * The shortest secret value Slipway accepts, and so the shortest it redacts
+ * (docs/resources.md#settings).
+ */
 export const MIN_SECRET_LENGTH = 4;
 
 export const REDACTED = '********';
 
 /**
- * Replaces every secret value found in a log message, so no secret reaches a log (SPEC §10).
- * The longest values go first: a secret that contains another (`token` and `token-2`) must not
- * be half replaced, leaving its suffix readable.
+ * Replaces every secret value found in a log message, so no secret reaches a log
+ * (docs/resources.md#settings). The longest values go first: a secret that contains another
+ * (`token` and `token-2`) must not be half replaced, leaving its suffix readable.
  */
 export function redact(message: string, secrets: readonly string[]): string {
   let out = message;

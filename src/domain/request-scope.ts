@@ -5,9 +5,9 @@ import type { RequestedAction } from './requests.js';
 type ScopedService = Pick<Service, 'id' | 'status' | 'skipEnvironmentActions'>;
 
 /**
- * The services a request touches when its turn comes (SPEC §4.1, §5): the one it names, the
- * chosen ones of Deploy latest, or those of the environment not skipped for environment
- * actions — for Stop, only those that can be stopped.
+ * The services a request touches when its turn comes (docs/actions.md#what-each-action-does): the
+ * one it names, the chosen ones of Deploy latest, or those of the environment not skipped for
+ * environment actions — for Stop, only those that can be stopped.
  */
 export function servicesTouched<S extends ScopedService>(request: RequestedAction, services: readonly S[]): S[] {
   const live = services.filter((s) => s.status !== 'DELETED');

@@ -1,6 +1,9 @@
 import type { QueuedAction } from './actions.js';
 
-/** Status of a deployment, i.e. of a request and its execution (SPEC §8). */
+/**
+ * Status of a deployment, i.e. of a request and its execution
+ * (docs/resources.md#deployment-requests-and-deployments).
+ */
 export const DEPLOYMENT_RUN_STATUSES = ['QUEUED', 'RUNNING', 'SUCCESS', 'ERROR', 'CANCELED', 'SKIPPED'] as const;
 export type DeploymentRunStatus = (typeof DEPLOYMENT_RUN_STATUSES)[number];
 
@@ -9,7 +12,10 @@ export type Origin = (typeof ORIGINS)[number];
 
 export type Level = 'service' | 'environment';
 
-/** What a user asked for: one action on an environment (SPEC §5). */
+/**
+ * What a user asked for: one action on an environment
+ * (docs/resources.md#deployment-requests-and-deployments).
+ */
 export interface RequestedAction {
   action: QueuedAction;
   level: Level;

@@ -1,23 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PortSetting, Probe } from './model.js';
-
-/**
- * Everything about a service that, when it changes, needs new instances (SPEC §4.2). A
- * Redeploy whose desired spec hashes to the hash running now touches nothing.
- */
-export interface DesiredSpec {
-  /** The resolved, immutable image reference (digest or image id), not a moving tag. */
-  image: string;
-  instances: number;
-  cpu: number;
-  memoryMb: number;
-  /** Environment variables with secret values in clear: a changed secret is a change. */
-  env: Record<string, string>;
-  ports: PortSetting[];
-  healthchecks: { readiness?: Probe; liveness?: Probe };
-  storage: Array<{ mountPath: string; sizeGb: number }>;
-  command?: string[];
-}
+import type { DesiredSpec } from './model.js';
 
 /** JSON with object keys sorted, so that equal specs always serialise alike. */
 export function canonicalJson(value: unknown): string {

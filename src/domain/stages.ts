@@ -1,5 +1,5 @@
 import type { ServiceOperation } from './actions.js';
-import { runsOnEvent, type Service } from './model.js';
+import { runsOnEvent, type Service, type TypedSource } from './model.js';
 
 /** A stage of environment actions: services of one stage run together, stages one after another. */
 export interface Stage {
@@ -9,8 +9,8 @@ export interface Stage {
 }
 
 /**
- * The seed's order: databases, lifecycle jobs, cron jobs, containers, applications. Orders
- * leave room so user-defined stages can sit between them.
+ * The default order (docs/queue-and-cancel.md#stages): databases, lifecycle jobs, cron jobs,
+ * containers, applications. Orders leave room so user-defined stages can sit between them.
  */
 export const DEFAULT_STAGES: readonly Stage[] = [
   { id: 'databases', name: 'databases', order: 100 },
@@ -20,14 +20,14 @@ export const DEFAULT_STAGES: readonly Stage[] = [
   { id: 'applications', name: 'applications', order: 500 },
 ];
 
-type StagedService = Pick<Service, 'id' | 'type' | 'source' | 'stageId'>;
+type StagedService = Pick<Service, 'id' | 'stageId'> & TypedSource;
 
-export function defaultStageId(service: Pick<Service, 'type' | 'source'>): string {
+export function defaultStageId(service: TypedSource): string {
   switch (service.type) {
     case 'database':
       return 'databases';
     case 'job':
-      return 'jobType' in service.source && service.source.jobType === 'cron' ? 'cron-jobs' : 'lifecycle-jobs';
+      return service.source.jobType === 'cron' ? 'cron-jobs' : 'lifecycle-jobs';
     case 'container':
       return 'containers';
     case 'application':
@@ -45,9 +45,9 @@ export interface PlannedStage {
  * Groups the services an action touches into stages in the order they run: ascending, or
  * descending for Stop and Delete so applications stop before the databases they use.
  * Empty stages are left out. A service whose stage no longer exists falls back to its default.
- * Delete runs the lifecycle jobs that listen to `delete` first (SPEC §4.2), before anything
- * else of the request is deleted: a stage that also holds other services runs those later,
- * in its place, and its leading part is named "<stage> (delete jobs)".
+ * Delete runs the lifecycle jobs that listen to `delete` first (docs/queue-and-cancel.md#stages),
+ * before anything else of the request is deleted: a stage that also holds other services runs those
+ * later, in its place, and its leading part is named "<stage> (delete jobs)".
  */
 export function planStages(
   services: readonly StagedService[],

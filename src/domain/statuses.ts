@@ -1,4 +1,7 @@
-/** Deployment statuses of a service (SPEC §2): the names of Qovery's public API. */
+/**
+ * Deployment statuses of a service (docs/statuses.md#deployment-status): the names of Qovery's
+ * public API.
+ */
 export const DEPLOYMENT_STATUSES = [
   'READY',
   'QUEUED',
@@ -48,7 +51,7 @@ export function isTerminal(status: DeploymentStatus): boolean {
   return !IN_PROGRESS.has(status);
 }
 
-/** The statuses a deploy-like action can still be canceled from (SPEC §5, Cancel). */
+/** The statuses a deploy-like action can still be canceled from (docs/queue-and-cancel.md#cancel). */
 export const CANCELABLE_STATUSES: ReadonlySet<DeploymentStatus> = new Set<DeploymentStatus>([
   'QUEUED',
   'BUILDING',

@@ -2,13 +2,14 @@ import type { DeploymentStatus } from './statuses.js';
 import { DomainError } from './errors.js';
 
 /**
- * Every transition a service's deployment status may take (SPEC §4.2). Anything not listed
- * is a bug and is refused. Terminal statuses lead to the queued status of the next action;
- * in-progress statuses lead along their action's path, to its error status (a failure, or
+ * Every transition a service's deployment status may take (docs/statuses.md#transitions). Anything
+ * not listed is a bug and is refused. Terminal statuses lead to the queued status of the next
+ * action; in-progress statuses lead along their action's path, to its error status (a failure, or
  * recovery after the control plane died), or to CANCELING / CANCELED.
  */
 const STARTS_FROM_TERMINAL: DeploymentStatus[] = ['QUEUED', 'STOP_QUEUED', 'DELETE_QUEUED'];
-// Restart is available only on DEPLOYED or RESTARTED (SPEC §4.1), re-checked when its request starts (§5).
+// Restart is available only on DEPLOYED or RESTARTED (docs/actions.md#availability), re-checked
+// when its request starts.
 const STARTS_FROM_RUNNING_OK: DeploymentStatus[] = [...STARTS_FROM_TERMINAL, 'RESTART_QUEUED'];
 
 export const TRANSITIONS: Readonly<Record<DeploymentStatus, readonly DeploymentStatus[]>> = {

@@ -1,8 +1,8 @@
 import type { GitSource, LogLevel } from '../domain/index.js';
-import type { StepHandle } from './deployment-journal.js';
+import type { StepHandle } from './run/deployment-journal.js';
 
 /**
- * What the engine asks of the image builder for git services (SPEC §6). The real one is
+ * What the engine asks of the image builder for git services (docs/build.md). The real one is
  * src/build/pipeline.ts; engine unit tests use a double.
  */
 

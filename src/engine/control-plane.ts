@@ -15,7 +15,7 @@ export interface SubmitInput {
   keepData?: boolean;
   origin: Origin;
   triggeredBy: string;
-  /** false: refuse with ENVIRONMENT_BUSY instead of queueing (SPEC §5). */
+  /** false: refuse with ENVIRONMENT_BUSY instead of queueing (docs/queue-and-cancel.md#one-action-at-a-time). */
   queue: boolean;
 }
 
@@ -49,7 +49,7 @@ export interface ControlPlane {
   readonly events: EventBus;
   /** Queues (or starts) an action. Throws ActionNotAvailableError, EnvironmentBusyError, DomainError NOT_FOUND. */
   submit(input: SubmitInput): Promise<SubmitResult>;
-  /** Cancels the request running on the environment (SPEC §5 Cancel). */
+  /** Cancels the request running on the environment (docs/queue-and-cancel.md#cancel). */
   cancel(environmentId: string, options: { force: boolean }): Promise<{ deploymentId: string }>;
   serviceActions(serviceId: string): Promise<ActionAvailability[]>;
   environmentActions(environmentId: string): Promise<ActionAvailability[]>;

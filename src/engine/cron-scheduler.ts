@@ -1,29 +1,26 @@
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
-import { errorMessage, type Environment, type JobSource, type Project, type Service } from '../domain/index.js';
+import { errorMessage, redact, type Environment, type JobService, type Project } from '../domain/index.js';
 import type { JobSpec, OperationContext, Runtime } from '../runtime/runtime.js';
-import type { Store } from '../store/store.js';
-import { redact } from './redact.js';
+import type { JobRunStore, ServiceStore } from '../store/store.js';
 import { serviceTarget } from './service-target.js';
 
 /**
  * Slipway's scheduler of cron jobs on a runtime that does not run schedules itself (docker;
- * SPEC §7): a deployed cron job's schedule (cron syntax, with an optional seconds field)
+ * docs/runtimes.md): a deployed cron job's schedule (cron syntax, with an optional seconds field)
  * starts a one-off run at each tick.
  * Runs never overlap: a tick that comes while the previous run is still going is skipped, in
  * this process and — through the store — across processes sharing a database, which also
  * record each tick at most once. Each run is recorded with its exit code and its output.
  */
 
-export function isCronJob(service: Pick<Service, 'type' | 'source'>): boolean {
-  return service.type === 'job' && (service.source as JobSource).jobType === 'cron';
-}
-
 export interface ScheduledJob {
-  service: Service;
+  service: JobService;
   project: Project;
   environment: Environment;
   runtime: Runtime;
+  /** Cron syntax, as the service declares it. */
+  schedule: string | undefined;
   /** The run's spec; `image` is resolved at the first tick when given as a reference to pull. */
   spec: Omit<JobSpec, 'runId' | 'image'>;
   image: string | { name: string; tag: string };
@@ -44,13 +41,13 @@ export class CronScheduler {
   private readonly entries = new Map<string, Entry>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<ServiceStore, 'getService'> & JobRunStore,
     private readonly logger: Logger,
   ) {}
 
   /** Installs (or replaces) the schedule of a cron job. Throws on a schedule croner refuses. */
   install(job: ScheduledJob): void {
-    const schedule = (job.service.source as JobSource).schedule;
+    const schedule = job.schedule;
     if (!schedule) throw new Error(`cron job ${job.service.name} has no schedule`);
     this.suspend(job.service.id);
     const entry: Entry = {
@@ -103,7 +100,6 @@ export class CronScheduler {
 
   private async tick(entry: Entry): Promise<void> {
     const { job } = entry;
-    const source = job.service.source as JobSource;
     // Another process sharing the database may have stopped or redeployed the job since this
     // schedule was installed: the store says whether this schedule is still the current one.
     const current = await this.store.getService(job.service.id);
@@ -114,7 +110,7 @@ export class CronScheduler {
     if (current.deployedSpecHash !== job.specHash) return;
     // Every process computes the same tick time, so the store records the tick once.
     const scheduledFor = new Date(Math.round(Date.now() / 1000) * 1000).toISOString();
-    const staleBefore = new Date(Date.now() - (source.maxDurationSeconds + 60) * 1000).toISOString();
+    const staleBefore = new Date(Date.now() - (job.spec.maxDurationSeconds + 60) * 1000).toISOString();
     const run = await this.store.startJobRun({
       serviceId: job.service.id,
       environmentId: job.environment.id,
@@ -138,7 +134,7 @@ export class CronScheduler {
       const ok = result.outcome === 'exited' && result.exitCode === 0;
       const message =
         result.outcome === 'timed-out'
-          ? `did not end within maxDurationSeconds (${source.maxDurationSeconds} s)`
+          ? `did not end within maxDurationSeconds (${job.spec.maxDurationSeconds} s)`
           : result.outcome === 'killed'
             ? 'killed: the control plane stopped'
             : `exited with code ${result.exitCode}`;

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import {
@@ -18,23 +17,16 @@ import {
 } from '../domain/index.js';
 import type { Endpoint, Runtime } from '../runtime/runtime.js';
 import type { Deployment, Store } from '../store/store.js';
-import {
-  ActionNotAvailableError,
-  EnvironmentBusyError,
-  type ControlPlane,
-  type SubmitInput,
-  type SubmitResult,
-} from './control-plane.js';
-import { runDeployment } from './deployment-runner.js';
-import { endInterrupted } from './deployment-endings.js';
-import type { RunnerDeps } from './runner-deps.js';
+import type { Builder } from './builder.js';
+import { ActionNotAvailableError, EnvironmentBusyError, type ControlPlane, type SubmitInput, type SubmitResult } from './control-plane.js';
 import { CronScheduler } from './cron-scheduler.js';
-import type { ManagedDatabaseProvider } from './managed-databases/provider.js';
-import { syncSchedules } from './cron-tasks.js';
 import { EventBus } from './events.js';
+import type { ManagedDatabaseProvider } from './managed-databases/provider.js';
+import { QueueWorker } from './queue/queue-worker.js';
+import type { RunnerDeps } from './runner-deps.js';
 import { RunningStates } from './running-states.js';
 import { RuntimeResolver } from './runtime-resolver.js';
-import type { Builder } from './builder.js';
+import { syncSchedules } from './schedule-sync.js';
 
 export interface EngineOptions {
   /** How long a process holds an environment without renewing its lease. */
@@ -47,36 +39,32 @@ export interface EngineOptions {
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { leaseMs: 15_000, pollMs: 500, sweepMs: 15_000 };
 
-interface Execution {
-  deployment: Deployment;
-  controller: AbortController;
-  /** Aborted by a Cancel with force=true: kills a running lifecycle job instead of waiting for it. */
-  force: AbortController;
-  done: Promise<void>;
-  /** Settles once the request's services show their queued status (or it ended before). */
-  servicesQueued: Promise<void>;
+/** A request as asked, with the services its availability is judged on (read once per request). */
+interface Scope {
+  request: RequestedAction;
+  /** A service-level action's service. */
+  service?: Service;
+  /** An environment-level action's services that environment actions include. */
+  included?: Service[];
 }
 
 /**
- * The deployment engine: takes requests, queues them per environment, runs one at a time per
- * environment (the database's unique index decides), and keeps leases so that a dead process
- * leaves nothing stuck (SPEC §5).
+ * The engine as the API sees it (docs/architecture.md): it checks a request against the rules
+ * and queues it (or starts it at once), cancels, and answers what is available. The queue
+ * worker (queue/) runs what is queued, one request at a time per environment.
  */
 export class Engine implements ControlPlane {
   readonly events = new EventBus();
   readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private readonly runtimes: RuntimeResolver;
-  private readonly runningStates: RunningStates;
-  private managed: { provider: ManagedDatabaseProvider; pollMs: number } | undefined;
   /** Slipway's scheduler of cron jobs; exposed so the API can show a job's next run. */
   readonly scheduler: CronScheduler;
-  private readonly executions = new Map<string, Execution>();
+  private readonly runtimes: RuntimeResolver;
+  private readonly runningStates: RunningStates;
+  private readonly worker: QueueWorker;
   private readonly options: EngineOptions;
-  private timer: NodeJS.Timeout | undefined;
-  private scheduleTimer: NodeJS.Timeout | undefined;
+  private managed: { provider: ManagedDatabaseProvider; pollMs: number } | undefined;
+  private timers: NodeJS.Timeout[] = [];
   private syncing: Promise<void> | undefined;
-  private ticking: Promise<void> | undefined;
-  private tickAgain = false;
   private closed = false;
 
   constructor(
@@ -84,16 +72,17 @@ export class Engine implements ControlPlane {
     runtimes: Partial<Record<RuntimeKind, Runtime>>,
     private readonly logger: Logger,
     options: Partial<EngineOptions> = {},
-    /** Builds git services (SPEC §6); without it their deploys end BUILD_ERROR. */
+    /** Builds git services (docs/build.md); without it their deploys end BUILD_ERROR. */
     private readonly builder?: Builder,
   ) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
     this.runtimes = new RuntimeResolver(store, runtimes);
     this.runningStates = new RunningStates(store, this.runtimes, this.events, logger);
     this.scheduler = new CronScheduler(store, logger);
+    this.worker = new QueueWorker(() => this.deps(), { owner: this.workerId, leaseMs: this.options.leaseMs }, logger);
   }
 
-  private get deps(): RunnerDeps {
+  private deps(): RunnerDeps & { store: Store } {
     return {
       store: this.store,
       events: this.events,
@@ -118,30 +107,32 @@ export class Engine implements ControlPlane {
   async start(): Promise<void> {
     for (const runtime of this.runtimes.all()) await runtime.start();
     await this.runningStates.start({ sweepMs: this.options.sweepMs });
-    // Cron jobs deployed before a restart keep their schedule (SPEC §7: Slipway's scheduler),
-    // and those deployed through other processes get theirs here too.
+    // Cron jobs deployed before a restart keep their schedule, and those deployed through other
+    // processes get theirs here too.
     await this.syncSchedules();
-    this.scheduleTimer = setInterval(() => void this.syncSchedules(), this.options.sweepMs);
-    this.timer = setInterval(() => this.wake(), this.options.pollMs);
-    this.wake();
+    this.timers = [setInterval(() => void this.syncSchedules(), this.options.sweepMs), setInterval(() => this.worker.wake(), this.options.pollMs)];
+    this.worker.wake();
   }
 
   /** Stops taking work and waits for what runs here to end (deployments are not aborted). */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    if (this.scheduleTimer) clearInterval(this.scheduleTimer);
+    for (const timer of this.timers) clearInterval(timer);
     await this.syncing;
-    await this.ticking;
-    await Promise.all([...this.executions.values()].map((e) => e.done));
+    await this.worker.close();
     await this.scheduler.close();
     this.runningStates.stop();
     for (const runtime of this.runtimes.all()) await runtime.close();
   }
 
+  /** Looks at the queue now. */
+  wake(): void {
+    this.worker.wake();
+  }
+
   private syncSchedules(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    this.syncing ??= syncSchedules({ ...this.deps, scheduler: this.scheduler })
+    this.syncing ??= syncSchedules({ ...this.deps(), scheduler: this.scheduler })
       .then((installed) => {
         if (installed > 0) this.logger.info({ installed }, 'cron schedules installed from the store');
       })
@@ -152,173 +143,59 @@ export class Engine implements ControlPlane {
     return this.syncing;
   }
 
-  /** Looks at the queue now (coalesced: one look at a time, another right after if asked meanwhile). */
-  wake(): void {
-    if (this.closed) return;
-    if (this.ticking) {
-      this.tickAgain = true;
-      return;
-    }
-    this.ticking = this.tick()
-      .catch((err: unknown) => this.logger.error({ err }, 'queue tick failed'))
-      .finally(() => {
-        this.ticking = undefined;
-        if (this.tickAgain) {
-          this.tickAgain = false;
-          this.wake();
-        }
-      });
-  }
-
-  private async tick(): Promise<void> {
-    await this.recoverExpiredLeases();
-    for (const environmentId of await this.store.environmentsReadyToRun()) {
-      if (this.closed) return;
-      const claimed = await this.store.claimNext(environmentId, this.workerId, this.options.leaseMs);
-      if (claimed) this.launch(claimed);
-    }
-  }
-
-  private launch(deployment: Deployment): Execution {
-    const controller = new AbortController();
-    // Every service task of the deployment listens on this one signal.
-    setMaxListeners(0, controller.signal);
-    const force = new AbortController();
-    let servicesQueued!: () => void;
-    const queued = new Promise<void>((resolve) => (servicesQueued = resolve));
-    const heartbeat = setInterval(() => void this.heartbeat(deployment.id, controller, force), Math.max(200, this.options.leaseMs / 5));
-    const done = runDeployment(this.deps, deployment, controller.signal, force.signal, servicesQueued)
-      .catch((err: unknown) => this.logger.error({ err, deploymentId: deployment.id }, 'deployment runner crashed'))
-      .finally(() => {
-        servicesQueued();
-        clearInterval(heartbeat);
-        this.executions.delete(deployment.id);
-        this.wake();
-      });
-    const execution = { deployment, controller, force, done, servicesQueued: queued };
-    this.executions.set(deployment.id, execution);
-    return execution;
-  }
-
-  /** Renews the lease, and picks up a cancel asked through another process. */
-  private async heartbeat(deploymentId: string, controller: AbortController, force: AbortController): Promise<void> {
-    try {
-      const held = await this.store.renewLease(deploymentId, this.workerId, this.options.leaseMs);
-      if (!held) this.logger.error({ deploymentId }, 'lost the lease of a running deployment');
-      const current = await this.store.getDeployment(deploymentId);
-      if (current?.cancelRequested && !controller.signal.aborted) controller.abort();
-      if (current?.forceCancel && !force.signal.aborted) force.abort();
-    } catch (err) {
-      this.logger.warn({ err, deploymentId }, 'heartbeat failed');
-    }
-  }
-
-  /** Deployments whose process stopped renewing its lease are ended explicitly (SPEC §5). */
-  private async recoverExpiredLeases(): Promise<void> {
-    for (const deployment of await this.store.listExpiredLeases()) {
-      if (this.executions.has(deployment.id)) continue;
-      const taken = await this.store.takeOverLease(deployment.id, deployment.leaseOwner, this.workerId, this.options.leaseMs);
-      if (!taken) continue;
-      this.logger.warn({ deploymentId: deployment.id, owner: deployment.leaseOwner }, 'ending a deployment whose process died');
-      const environment = await this.store.getEnvironment(deployment.environmentId);
-      const project = environment && (await this.store.getProject(environment.projectId));
-      await endInterrupted(
-        this.deps,
-        deployment,
-        project,
-        'interrupted: the Slipway process running this deployment stopped; run the action again',
-      );
-    }
-  }
-
   async submit(input: SubmitInput): Promise<SubmitResult> {
     const environment = await this.store.getEnvironment(input.environmentId);
     if (!environment) throw new DomainError('NOT_FOUND', 'environment not found');
-    const request = await this.requestOf(input);
-
-    const running = await this.store.getRunning(environment.id);
-    const waiting = await this.store.listWaiting(environment.id);
-    const busy = running ?? waiting[0];
+    const scope = await this.scopeOf(input);
+    const busy = (await this.store.getRunning(environment.id)) ?? (await this.store.listWaiting(environment.id))[0];
     if (busy && !input.queue) throw new EnvironmentBusyError(busy.id);
-    if (!busy) await this.assertAvailable(environment.id, request);
-
-    const newRequest = { environmentId: environment.id, request, origin: input.origin, triggeredBy: input.triggeredBy };
+    const newRequest = { environmentId: environment.id, request: scope.request, origin: input.origin, triggeredBy: input.triggeredBy };
     if (!busy) {
+      assertAvailable(scope);
       // Recorded already RUNNING under this process's lease, so nothing else can claim it, and
       // answered only once its services show their queued status: a read right after the
-      // answer never sees the old status (SPEC §5).
+      // answer never sees the old status (docs/queue-and-cancel.md).
       const started = await this.store.startIfIdle(newRequest, this.workerId, this.options.leaseMs);
       if (started) {
-        await this.launch(started).servicesQueued;
+        await this.worker.launch(started).servicesQueued;
         return { requestId: started.id, deploymentId: started.id, position: 0, merged: false };
       }
       // Another process started or queued a request here meanwhile.
       if (!input.queue) throw new EnvironmentBusyError((await this.store.getRunning(environment.id))?.id ?? '');
     }
     const { deployment, merged } = await this.store.enqueue(newRequest);
-    this.wake();
+    this.worker.wake();
     // It waited: its place when it was accepted, even if it has been taken since (0 is only for
     // a request that started at once, its services already moved).
     const position = Math.max(1, (await this.store.position(deployment.id)) ?? 1);
     return { requestId: deployment.id, deploymentId: deployment.id, position, merged };
   }
 
-  private async requestOf(input: SubmitInput): Promise<RequestedAction> {
+  private async scopeOf(input: SubmitInput): Promise<Scope> {
     if (input.serviceId !== undefined) {
       const service = await this.store.getService(input.serviceId);
       if (!service || service.environmentId !== input.environmentId) throw new DomainError('NOT_FOUND', 'service not found');
-      return {
-        action: input.action,
-        level: 'service',
-        serviceIds: [service.id],
-        versions: input.version !== undefined ? { [service.id]: input.version } : {},
-        keepData: input.keepData,
-      };
+      const versions = input.version !== undefined ? { [service.id]: input.version } : {};
+      return { request: { action: input.action, level: 'service', serviceIds: [service.id], versions, keepData: input.keepData }, service };
     }
+    const services = await this.store.listServices(input.environmentId);
     const serviceIds = input.serviceIds ?? [];
-    if (serviceIds.length > 0) {
-      const known = new Set((await this.store.listServices(input.environmentId)).map((s) => s.id));
-      const unknown = serviceIds.find((id) => !known.has(id));
-      if (unknown) throw new DomainError('NOT_FOUND', `service ${unknown} is not in this environment`);
-    }
-    return { action: input.action, level: 'environment', serviceIds, versions: {}, keepData: input.keepData };
-  }
-
-  private async assertAvailable(environmentId: string, request: RequestedAction): Promise<void> {
-    let availability: ActionAvailability;
-    let status: string | undefined;
-    if (request.level === 'service') {
-      const service = (await this.store.getService(request.serviceIds[0]!))!;
-      status = service.status;
-      availability = serviceActionAvailability(request.action, service, null);
-    } else {
-      const services = (await this.store.listServices(environmentId)).filter((s) => !s.skipEnvironmentActions);
-      availability = environmentActionAvailability(request.action, services, null);
-    }
-    if (!availability.available) {
-      throw new ActionNotAvailableError(`${request.action} is not available: ${availability.reason}`, {
-        action: request.action,
-        status,
-        reason: availability.reason ?? '',
-      });
-    }
+    const known = new Set(services.map((s) => s.id));
+    const unknown = serviceIds.find((id) => !known.has(id));
+    if (unknown) throw new DomainError('NOT_FOUND', `service ${unknown} is not in this environment`);
+    const request: RequestedAction = { action: input.action, level: 'environment', serviceIds, versions: {}, keepData: input.keepData };
+    return { request, included: services.filter((s) => !s.skipEnvironmentActions) };
   }
 
   async cancel(environmentId: string, options: { force: boolean }): Promise<{ deploymentId: string }> {
-    const environment = await this.store.getEnvironment(environmentId);
-    if (!environment) throw new DomainError('NOT_FOUND', 'environment not found');
+    if (!(await this.store.getEnvironment(environmentId))) throw new DomainError('NOT_FOUND', 'environment not found');
     const running = await this.store.getRunning(environmentId);
     const availability = environmentActionAvailability('CANCEL', [], running ? await this.runningView(running) : null);
     if (!running || !availability.available) {
-      throw new ActionNotAvailableError(`CANCEL is not available: ${availability.reason}`, {
-        action: 'CANCEL',
-        reason: availability.reason ?? '',
-      });
+      throw new ActionNotAvailableError(`CANCEL is not available: ${availability.reason}`, { action: 'CANCEL', reason: availability.reason ?? '' });
     }
     await this.store.requestCancel(running.id, options.force);
-    const execution = this.executions.get(running.id);
-    execution?.controller.abort();
-    if (options.force) execution?.force.abort();
+    this.worker.get(running.id)?.cancel(options.force);
     return { deploymentId: running.id };
   }
 
@@ -364,5 +241,17 @@ export class Engine implements ControlPlane {
       this.logger.warn({ err, serviceId }, 'endpoints unknown: the runtime did not answer');
       return [];
     }
+  }
+}
+
+/** Refuses a request its subject's state does not allow now (checked when it would start at once). */
+function assertAvailable({ request, service, included }: Scope): void {
+  const availability = service ? serviceActionAvailability(request.action, service, null) : environmentActionAvailability(request.action, included ?? [], null);
+  if (!availability.available) {
+    throw new ActionNotAvailableError(`${request.action} is not available: ${availability.reason}`, {
+      action: request.action,
+      ...(service ? { status: service.status } : {}),
+      reason: availability.reason ?? '',
+    });
   }
 }

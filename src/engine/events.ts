@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { DeploymentRunStatus, DeploymentStatus, RunningState, RunningStatus } from '../domain/index.js';
 
-/** Status changes published to the API's event stream (SPEC §8, `GET /events`). */
+/** Status changes published to the API's event stream (docs/api.md#events, `GET /events`). */
 export type SlipwayEvent =
   | {
       type: 'service.status';

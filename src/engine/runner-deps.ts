@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Store } from '../store/store.js';
+import type { DeploymentRecordStore, EnvironmentStore, HostPortStore, ProjectStore, QueueStore, ServiceStore, StageStore } from '../store/store.js';
 import type { Builder } from './builder.js';
 import type { CronScheduler } from './cron-scheduler.js';
 import type { EventBus } from './events.js';
@@ -7,16 +7,25 @@ import type { ManagedDatabaseProvider } from './managed-databases/provider.js';
 import type { RunningStates } from './running-states.js';
 import type { RuntimeResolver } from './runtime-resolver.js';
 
+/** The part of the store a deployment's run uses: it reads the environment, moves services, records what happens. */
+export type RunnerStore = Pick<ProjectStore, 'getProject'> &
+  Pick<EnvironmentStore, 'getEnvironment' | 'deleteEnvironment'> &
+  Pick<StageStore, 'listStages'> &
+  ServiceStore &
+  Pick<HostPortStore, 'releaseHostPorts'> &
+  DeploymentRecordStore &
+  Pick<QueueStore, 'finishDeployment'>;
+
 /** What running a deployment needs from the engine. */
 export interface RunnerDeps {
-  store: Store;
+  store: RunnerStore;
   events: EventBus;
   runtimes: RuntimeResolver;
   runningStates: RunningStates;
   logger: Logger;
   /** Builds git services; without it their deploys fail with BUILD_ERROR. */
   builder?: Builder;
-  /** Slipway's scheduler of cron jobs (docker runtime). */
+  /** Slipway's scheduler of cron jobs, for runtimes that do not run schedules themselves. */
   scheduler?: CronScheduler;
   /** Drives managed databases; without it their deploys fail saying so. */
   managedDatabases?: ManagedDatabaseProvider;

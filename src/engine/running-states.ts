@@ -9,7 +9,7 @@ const NOTHING_RUNS: RunningState = { status: 'STOPPED', instances: [] };
 const NOT_OBSERVED: RunningState = { status: 'UNKNOWN', instances: [] };
 
 /**
- * The running status of every service as last observed from its runtime (SPEC §2), kept in
+ * The running status of every service as last observed from its runtime (docs/statuses.md#running-status), kept in
  * memory so reads never wait on the runtime. Refreshed when the runtime reports a change,
  * after every action, and by a periodic sweep of the services seen so far.
  */

@@ -1,10 +1,10 @@
-import type { DesiredSpec } from '../domain/spec-hash.js';
+import type { DesiredSpec } from '../domain/model.js';
 import type { LogLevel } from '../domain/requests.js';
 import type { RunningState } from '../domain/statuses.js';
 import type { Environment, ServiceType } from '../domain/model.js';
 
 /**
- * What the engine asks of a runtime (SPEC §7). Docker and Kubernetes both implement it; the
+ * What the engine asks of a runtime (docs/runtimes.md). Docker and Kubernetes both implement it; the
  * engine never knows which one it drives: where runtimes differ, a runtime declares what it
  * does and the engine follows the declaration, never the runtime's name.
  * - Schedules: a runtime that runs cron schedules itself has installSchedule/suspendSchedule
@@ -91,7 +91,7 @@ export class RolloutCanceledError extends Error {
   }
 }
 
-/** A one-off run of a job (SPEC §7: lifecycle job = one-off container / Job). */
+/** A one-off run of a job (docs/runtimes.md#at-a-glance: lifecycle job = one-off container / Job). */
 export interface JobSpec {
   /** The resolved image (an id or digest). */
   image: string;

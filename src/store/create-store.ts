@@ -28,7 +28,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
   }
   const ctx = { db, flavor, secrets, now: options.now ?? (() => new Date()) };
   try {
-    // Git URL credentials an older Slipway stored in clear are sealed now (SPEC §10).
+    // Git URL credentials an older Slipway stored in clear are sealed now (docs/build.md#credentials).
     await new ServicesRepository(ctx).sealStoredGitUrls();
   } catch (error) {
     await db.destroy();

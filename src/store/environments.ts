@@ -126,7 +126,7 @@ function kubeconfigContext(environmentId: string): string {
   return `environment:${environmentId}:kubeconfig`;
 }
 
-/** The kubeconfig is stored encrypted, like secret env values (SPEC §10). */
+/** The kubeconfig is stored encrypted, like secret env values (docs/runtimes.md#credentials). */
 function sealKubeconfig(ctx: StoreContext, kubeconfig: string, environmentId: string): string {
   return ctx.secrets.encrypt(kubeconfig, kubeconfigContext(environmentId));
 }

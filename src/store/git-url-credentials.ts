@@ -1,8 +1,8 @@
-import { splitUrlUserinfo, withUrlUserinfo, type GitSource, type JobSource, type ServiceSource } from '../domain/index.js';
+import { isGitSource, isJobSource, splitUrlUserinfo, withUrlUserinfo, type GitSource, type ServiceSource } from '../domain/index.js';
 import type { SecretBox } from './secrets.js';
 
 /**
- * Git URL credentials at rest (SPEC §10): the userinfo of a service's git URL
+ * Git URL credentials at rest (docs/build.md#credentials): the userinfo of a service's git URL
  * (`https://user:token@host/…`) is encrypted like secret env values; the stored URL keeps
  * the rest, and `sealedUserinfo` beside it holds the ciphertext. A URL stored in clear by an
  * older Slipway still reads as it is (and is sealed at the next start, see sealStoredGitUrls).
@@ -18,11 +18,8 @@ function context(serviceId: string): string {
 
 /** Applies f to the git object of a service source (a job's inner source included), if any. */
 function mapGit(source: ServiceSource, f: (git: StoredGit) => StoredGit): ServiceSource {
-  if ('jobType' in source) {
-    const job = source as JobSource;
-    return 'git' in job.source ? { ...job, source: { git: f(job.source.git) } } : job;
-  }
-  return 'git' in source ? { git: f(source.git) } : source;
+  if (isJobSource(source)) return isGitSource(source.source) ? { ...source, source: { git: f(source.source.git) } } : source;
+  return isGitSource(source) ? { git: f(source.git) } : source;
 }
 
 /** The source as stored: any userinfo of the git URL sealed. */

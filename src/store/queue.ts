@@ -9,9 +9,10 @@ import type { Deployment, EnqueueResult, NewRequest } from './store.js';
 const MAX_ATTEMPTS = 10;
 
 /**
- * The queue of SPEC §5. Two partial unique indexes make the database the arbiter across
- * processes: one RUNNING deployment per environment, one identical QUEUED request per
- * environment. FIFO is the order of `seq`, an autoincrement, never of timestamps.
+ * The queue of docs/queue-and-cancel.md#one-action-at-a-time. Two partial unique indexes make the
+ * database the arbiter across processes: one RUNNING deployment per environment, one identical
+ * QUEUED request per environment. FIFO is the order of `seq`, an autoincrement, never of
+ * timestamps.
  */
 export class QueueRepository {
   constructor(private readonly ctx: StoreContext) {}

@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
- * Encryption at rest of secret values (SPEC §10): AES-256-GCM with a random 96-bit nonce per
+ * Encryption at rest of secret values (docs/configuration.md): AES-256-GCM with a random 96-bit nonce per
  * value. The key is derived with HKDF-SHA-256 from SLIPWAY_SECRET_KEY, or else from a key file
  * generated once in the data directory with mode 0600. Every process sharing a PostgreSQL
  * database must use the same key.

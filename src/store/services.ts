@@ -9,6 +9,8 @@ import {
   type ServiceSettings,
   type ServiceSource,
   type ServiceType,
+  typedSource,
+  type TypedSource,
 } from '../domain/index.js';
 import { conflict, notFound, nowIso, type StoreContext } from './context.js';
 import type { ServicesTable } from './database.js';
@@ -28,12 +30,12 @@ export class ServicesRepository {
 
   async createService(input: NewService): Promise<Service> {
     const now = nowIso(this.ctx);
+    const id = randomUUID();
     const service: Service = {
-      id: randomUUID(),
+      id,
       environmentId: input.environmentId,
       name: input.name,
-      type: input.type,
-      source: input.source,
+      ...agreeing(id, input.type, input.source),
       settings: input.settings,
       status: 'READY',
       statusMessage: null,
@@ -218,8 +220,7 @@ export class ServicesRepository {
       id: row.id,
       environmentId: row.environment_id,
       name: row.name,
-      type: row.type as ServiceType,
-      source: unsealGitUrl(parseJson<ServiceSource>(row.source), row.id, this.ctx.secrets),
+      ...agreeing(row.id, row.type, unsealGitUrl(parseJson<ServiceSource>(row.source), row.id, this.ctx.secrets)),
       settings: this.unseal(parseJson<ServiceSettings>(row.settings), row.id),
       status: row.status as DeploymentStatus,
       statusMessage: row.status_message,
@@ -233,6 +234,17 @@ export class ServicesRepository {
       updatedAt: row.updated_at,
     };
   }
+}
+
+/**
+ * A service's type with its source, refused when they disagree: a row written by hand or by a
+ * bug would otherwise reach code that trusts the type to say what the source is.
+ */
+function agreeing(serviceId: string, type: string, source: ServiceSource): TypedSource {
+  const typed = typedSource(type, source);
+  // The source itself stays out of the message: it may hold git credentials.
+  if (!typed) throw new Error(`service ${serviceId}: its source is not one a service of type ${type} takes`);
+  return typed;
 }
 
 /** The deployed spec holds secret env values (the service's and its databases'): encrypted whole. */

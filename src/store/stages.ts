@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Stage } from '../domain/index.js';
 import type { StoreContext } from './context.js';
 
-/** User-defined stages of an environment (SPEC §5); the default stages are the domain's, not stored. */
+/**
+ * User-defined stages of an environment (docs/queue-and-cancel.md#stages); the default stages are
+ * the domain's, not stored.
+ */
 export class StagesRepository {
   constructor(private readonly ctx: StoreContext) {}
 

@@ -16,6 +16,7 @@ import type {
   Stage,
   StepName,
   StepStatus,
+  TypedSource,
 } from '../domain/index.js';
 
 /**
@@ -33,13 +34,12 @@ export interface Token {
   createdAt: string;
 }
 
-export interface NewService {
+/** A new service: its type and the source that type takes, kept together. */
+export type NewService = {
   environmentId: string;
   name: string;
-  type: ServiceType;
-  source: ServiceSource;
   settings: ServiceSettings;
-}
+} & TypedSource;
 
 export interface ServicePatch {
   name?: string;
@@ -59,7 +59,7 @@ export interface DeployedState {
   deployedSpec: DeployedSpec | null;
 }
 
-/** A request and its execution: one row (SPEC §8 "every request becomes a deployment"). */
+/** A request and its execution: one row (docs/resources.md#deployment-requests-and-deployments). */
 export interface Deployment {
   id: string;
   environmentId: string;
@@ -138,7 +138,7 @@ export interface EnqueueResult {
 
 export type JobRunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
 
-/** One run of a cron job (SPEC §1, §7): when, which version, how it ended. */
+/** One run of a cron job (docs/resources.md#jobs): when, which version, how it ended. */
 export interface JobRun {
   id: string;
   serviceId: string;
@@ -160,8 +160,11 @@ export interface JobRunLogLine {
   message: string;
 }
 
-export interface Store {
-  // Projects, tokens.
+/**
+ * The store, as narrow ports: each consumer names the port it uses (the queue worker a
+ * QueueStore, a kind handler a part of ServiceStore), so what it can touch is plain to see.
+ */
+export interface ProjectStore {
   createProject(input: { name: string }): Promise<Project & { webhookSecret: string }>;
   listProjects(): Promise<Project[]>;
   getProject(id: string): Promise<Project | undefined>;
@@ -172,7 +175,9 @@ export interface Store {
   recordWebhookDelivery(keys: readonly string[]): Promise<boolean>;
   /** Forgets a delivery that could not be acted on, so that a retry acts. */
   forgetWebhookDelivery(keys: readonly string[]): Promise<void>;
+}
 
+export interface TokenStore {
   /** A new token; `secret` is given only for SLIPWAY_BOOTSTRAP_TOKEN (stored salted and slow), otherwise one is generated. */
   createToken(input: { name: string; role: Role; secret?: string }): Promise<Token & { token: string }>;
   listTokens(): Promise<Token[]>;
@@ -182,8 +187,9 @@ export interface Store {
   /** A token stored with the fast hash of this person-chosen secret gets the slow (scrypt) hash instead; true if one did. */
   upgradeTokenHash(secret: string): Promise<boolean>;
   countTokens(): Promise<number>;
+}
 
-  // Environments.
+export interface EnvironmentStore {
   createEnvironment(input: {
     projectId: string;
     name: string;
@@ -195,14 +201,18 @@ export interface Store {
   /** Renames and/or changes settings (merged over the stored ones); the runtime never changes. CONFLICT on a duplicate name. */
   updateEnvironment(id: string, patch: { name?: string; settings?: Partial<EnvironmentSettings> }): Promise<Environment>;
   deleteEnvironment(id: string): Promise<void>;
+}
+
+export interface StageStore {
   listStages(environmentId: string): Promise<Stage[]>;
   createStage(input: { environmentId: string; name: string; order: number }): Promise<Stage>;
   getStage(id: string): Promise<(Stage & { environmentId: string }) | undefined>;
   updateStage(id: string, patch: { name?: string; order?: number }): Promise<void>;
   /** Its services go back to their type's default stage. */
   deleteStage(id: string): Promise<void>;
+}
 
-  // Services.
+export interface ServiceStore {
   createService(input: NewService): Promise<Service>;
   listServices(environmentId: string): Promise<Service[]>;
   /** Every service of one type, across environments (e.g. the jobs a scheduler looks after). */
@@ -217,15 +227,22 @@ export interface Store {
   setServiceStatus(id: string, status: DeploymentStatus, message?: string | null): Promise<Service>;
   setDeployedState(id: string, state: DeployedState): Promise<void>;
   setTargetVersion(id: string, version: string | null): Promise<void>;
+}
 
-  // Edge proxy ports: one stable host port per (service, container port).
+/** Edge proxy ports: one stable host port per (service, container port). */
+export interface HostPortStore {
   allocateHostPort(serviceId: string, containerPort: number, range: { from: number; to: number }): Promise<number>;
   /** The allocated port is taken by another program: another port of the range, none of `unavailable`, recorded instead. */
   reallocateHostPort(serviceId: string, containerPort: number, range: { from: number; to: number }, unavailable: readonly number[]): Promise<number>;
   listHostPorts(serviceId?: string): Promise<Array<{ serviceId: string; containerPort: number; hostPort: number }>>;
   releaseHostPorts(serviceId: string): Promise<void>;
+}
 
-  // The queue (SPEC §5). Exclusivity is the database's: a unique index allows one RUNNING per environment.
+/**
+ * The queue (docs/queue-and-cancel.md#one-action-at-a-time). Exclusivity is the database's: a
+ * unique index allows one RUNNING per environment.
+ */
+export interface QueueStore {
   /** Inserts a QUEUED request, or returns the identical waiting one (same requestKey) with merged=true. */
   enqueue(input: NewRequest): Promise<EnqueueResult>;
   /**
@@ -255,8 +272,10 @@ export interface Store {
   requestCancel(deploymentId: string, force: boolean): Promise<void>;
   /** Removes a waiting request (ends it CANCELED); false if it no longer waits. */
   removeWaiting(deploymentId: string): Promise<boolean>;
+}
 
-  // Deployment records.
+/** What a deployment records while it runs, and reads back. */
+export interface DeploymentRecordStore {
   getDeployment(id: string): Promise<Deployment | undefined>;
   getDeploymentDetail(id: string): Promise<DeploymentDetail | undefined>;
   listDeployments(filter: { environmentId?: string; serviceId?: string }, page: { limit: number; cursor?: string }): Promise<Page<Deployment>>;
@@ -268,8 +287,10 @@ export interface Store {
   finishStep(stepId: string, status: StepStatus, message?: string | null): Promise<void>;
   appendLog(deploymentId: string, line: Omit<LogLine, 'seq'>): Promise<void>;
   readLogs(deploymentId: string, afterSeq?: number, limit?: number): Promise<LogLine[]>;
+}
 
-  // Cron job runs.
+/** Cron job runs. */
+export interface JobRunStore {
   /** null when the tick already has a run, or a run of the service is still RUNNING (started after staleBefore). */
   startJobRun(input: { serviceId: string; environmentId: string; scheduledFor: string; version: string | null; staleBefore: string }): Promise<JobRun | null>;
   finishJobRun(id: string, result: { status: Exclude<JobRunStatus, 'RUNNING'>; exitCode: number | null; message: string | null }): Promise<void>;
@@ -278,6 +299,17 @@ export interface Store {
   getJobRun(id: string): Promise<JobRun | undefined>;
   appendJobRunLog(runId: string, line: { ts: string; level: LogLevel; message: string }): Promise<void>;
   readJobRunLogs(runId: string): Promise<JobRunLogLine[]>;
+}
 
+export interface Store
+  extends ProjectStore,
+    TokenStore,
+    EnvironmentStore,
+    StageStore,
+    ServiceStore,
+    HostPortStore,
+    QueueStore,
+    DeploymentRecordStore,
+    JobRunStore {
   close(): Promise<void>;
 }

@@ -15,11 +15,11 @@ import { FakeRuntime } from '../support/fake-runtime.js';
 import { bearer } from './api-harness.js';
 
 /**
- * SPEC §5: a request answered 202 with `position: 0` has moved its services to their queued
- * status before the answer, so a status read right after it never shows the old status (a
- * client polling for DEPLOYED after a Redeploy would otherwise stop at once). The API runs on
- * the real engine; the runtime and builder doubles hold their work, so the request cannot end
- * before the read.
+ * docs/queue-and-cancel.md#one-action-at-a-time: a request answered 202 with `position: 0` has
+ * moved its services to their queued status before the answer, so a status read right after it
+ * never shows the old status (a client polling for DEPLOYED after a Redeploy would otherwise stop
+ * at once). The API runs on the real engine; the runtime and builder doubles hold their work, so
+ * the request cannot end before the read.
  */
 
 /** A gate a double waits on until the test opens it. */

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { DEFAULT_AUTH_FAILURE_LIMITS } from '../../src/api/auth-failure-limiter.js';
 import { bearer, startHarness, type Harness } from './api-harness.js';
 
-/** SPEC §10: failed authentication is rate-limited per client address (429 with Retry-After). */
+/**
+ * docs/api.md#rate-limiting: failed authentication is rate-limited per client address (429 with
+ * Retry-After).
+ */
 
 const V = '/api/v1';
 let h: Harness;

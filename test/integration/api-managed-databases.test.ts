@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { bearer, startHarness, type Harness } from './api-harness.js';
 
 /**
- * Managed databases need a provider (SPEC §1): without one configured, creating one (or
+ * Managed databases need a provider (docs/resources.md#databases): without one configured, creating one (or
  * turning a container database into one) is refused with the reason and the setting to set;
  * with one, it is created as before.
  */

@@ -6,8 +6,8 @@ import { bearer, startHarness, type Harness } from './api-harness.js';
 const V = '/api/v1';
 
 /**
- * pendingChanges / pendingFields on every service object (SPEC §4.2). The deploys are played
- * by writing the deployed state as the engine does when a deploy succeeds.
+ * pendingChanges / pendingFields on every service object (docs/actions.md#pending-changes). The
+ * deploys are played by writing the deployed state as the engine does when a deploy succeeds.
  */
 describe('API: pending changes', () => {
   let h: Harness;

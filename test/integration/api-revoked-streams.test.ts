@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { SseClient, bearer, startHarness, type Harness } from './api-harness.js';
 
-/** SPEC §10: a revoked token's open event streams are closed. */
+/** docs/api.md#tokens-and-roles: a revoked token's open event streams are closed. */
 
 const V = '/api/v1';
 let h: Harness;

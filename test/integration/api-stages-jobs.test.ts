@@ -5,8 +5,8 @@ import { SECRET_MASK } from '../../src/api/present.js';
 import { bearer, startHarness, type Harness } from './api-harness.js';
 
 /**
- * The API of user-defined stages (SPEC §5), of cron job runs, and the credentials a container
- * database gets at creation (SPEC §1).
+ * The API of user-defined stages (docs/queue-and-cancel.md#stages), of cron job runs, and the
+ * credentials a container database gets at creation (docs/resources.md#databases).
  */
 
 const V = '/api/v1';

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { bearer, startHarness, type Harness } from './api-harness.js';
 
 /**
- * The version shown is the version deployed (SPEC §4.2): an edit of the image tag a pinned
+ * The version shown is the version deployed
+ * (docs/actions.md#the-version-deployed-is-the-version-shown): an edit of the image tag a pinned
  * service pulls replaces the pin of Deploy other version (Redeploy then applies the edit); any
  * other edit, and any edit of a git service, keeps it.
  */

@@ -5,7 +5,7 @@ import { buildServer } from '../../src/api/server.js';
 import { bearer, startHarness, type Harness } from './api-harness.js';
 
 /**
- * The git push webhook (SPEC §4.2, §10): the signature is checked on the raw body before it is
+ * The git push webhook (docs/api.md#webhooks): the signature is checked on the raw body before it is
  * parsed, a delivery seen before does nothing, and the old path's bodies are capped.
  */
 

@@ -13,7 +13,7 @@ import { testImages } from '../support/images.js';
 import { cleanup, context, get, hostPortRange, rolloutSpec, target } from './docker-runtime-fixture.js';
 
 /**
- * A host port taken by another program when the edge proxy binds it (SPEC §14): the deploy
+ * A host port taken by another program when the edge proxy binds it (docs/runtimes.md#docker): the deploy
  * moves the public port to another port of the range and records it, instead of failing now
  * and at every later deploy.
  */

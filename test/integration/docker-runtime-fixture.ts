@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import type { LogLevel } from '../../src/domain/requests.js';
-import { specHash, type DesiredSpec } from '../../src/domain/spec-hash.js';
+import { specHash, type DesiredSpec } from '../../src/domain/index.js';
 import type { OperationContext, RolloutSpec, ServiceTarget } from '../../src/runtime/runtime.js';
 import type { HostPortAllocator } from '../../src/runtime/docker/docker-runtime.js';
 import { APP_PORT } from '../support/images.js';

@@ -5,7 +5,10 @@ import SqliteDatabase from 'better-sqlite3';
 import { DEFAULT_ENVIRONMENT_SETTINGS, DEFAULT_SERVICE_SETTINGS, type GitSource, type JobSource } from '../../src/domain/index.js';
 import { describeOnEachBackend } from './store-backends.js';
 
-/** Git URL credentials are encrypted at rest (SPEC §10): the raw row never holds the token. */
+/**
+ * Git URL credentials are encrypted at rest (docs/build.md#credentials): the raw row never holds
+ * the token.
+ */
 const gitSource = (url: string): GitSource => ({ git: { url, branch: 'main', rootPath: '.', dockerfilePath: 'Dockerfile' } });
 
 describeOnEachBackend('git URL credentials', (s) => {

@@ -3,7 +3,7 @@ import { it } from 'node:test';
 import { DEFAULT_ENVIRONMENT_SETTINGS, DEFAULT_SERVICE_SETTINGS } from '../../src/domain/index.js';
 import { describeOnEachBackend } from './store-backends.js';
 
-/** A host port taken by another program is given up for another one, recorded (SPEC §14). */
+/** A host port taken by another program is given up for another one, recorded (docs/runtimes.md#docker). */
 
 describeOnEachBackend('host port reallocation', (s) => {
 

@@ -4,7 +4,10 @@ import { it } from 'node:test';
 import { bootstrapAdmin } from '../../src/api/auth.js';
 import { describeOnEachBackend } from './store-backends.js';
 
-/** SPEC §10: the bootstrap token (a secret a person chose) is stored salted and slow; generated tokens keep SHA-256. */
+/**
+ * docs/api.md#tokens-and-roles: the bootstrap token (a secret a person chose) is stored salted and
+ * slow; generated tokens keep SHA-256.
+ */
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 

@@ -3,9 +3,9 @@ import type { ActionId } from './api/types.js';
 export type ActionLevel = 'service' | 'environment';
 
 /**
- * Where each action belongs (SPEC §4.1). `GET …/actions` lists every action, those of the other
- * level refused with a reason; a Play menu lists only the actions of its own level, since
- * "Deploy latest version" in a service's menu is noise, not a choice.
+ * Where each action belongs (docs/actions.md#availability). `GET …/actions` lists every action,
+ * those of the other level refused with a reason; a Play menu lists only the actions of its own
+ * level, since "Deploy latest version" in a service's menu is noise, not a choice.
  */
 const LEVELS: Record<ActionId, readonly ActionLevel[]> = {
   DEPLOY: ['service', 'environment'],

@@ -5,7 +5,7 @@ import type { JobRun } from '../../store/store.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
 import { JobRunList, JobRunLogs, RunsQuery } from '../schemas/job-run.js';
 
-/** Runs of cron jobs (SPEC §1, §7): each with its exit code, and its output. */
+/** Runs of cron jobs (docs/resources.md#jobs): each with its exit code, and its output. */
 
 function presentJobRun(run: JobRun) {
   return {

@@ -7,9 +7,9 @@ import { IdParams, errorResponses } from '../schemas/common.js';
 import { CreateStageBody, PatchStageBody, StageList, StageView } from '../schemas/stage.js';
 
 /**
- * User-defined stages of an environment (SPEC §5): listed with the default ones in the order
- * they run; created, renamed, reordered (by `order`) and deleted. A service moves to a stage
- * with `PATCH /services/{id}` `{ stageId }` (null: back to its type's default stage).
+ * User-defined stages of an environment (docs/queue-and-cancel.md#stages): listed with the default
+ * ones in the order they run; created, renamed, reordered (by `order`) and deleted. A service moves
+ * to a stage with `PATCH /services/{id}` `{ stageId }` (null: back to its type's default stage).
  */
 
 function present(stage: Stage, builtIn: boolean) {

@@ -21,7 +21,7 @@ const IS_UUID = new RegExp(UUID);
 type Headers = FastifyRequest['headers'];
 
 /**
- * `POST /webhooks/git/{projectId}` and `POST /webhooks/git` (SPEC §4.2, §9, §10): no bearer
+ * `POST /webhooks/git/{projectId}` and `POST /webhooks/git` (docs/api.md#webhooks): no bearer
  * token; the push is signed with a project's webhook secret. Before the body is read: the
  * address's failure limit, the provider's headers, the project. Then the signature on the raw
  * bytes; only then is the body parsed. A delivery seen before answers 200 and does nothing.

@@ -1,6 +1,9 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 
-/** Building blocks shared by the resource schemas (SPEC §10: everything validated, unknown fields refused). */
+/**
+ * Building blocks shared by the resource schemas (docs/api.md#requests-and-answers: everything
+ * validated, unknown fields refused).
+ */
 
 /** A DNS label (RFC 1123): what every name is. */
 export const DNS_LABEL = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
@@ -71,7 +74,7 @@ export const ActionAccepted = Type.Object(
     position: Type.Integer({ minimum: 0, description: '0: started at once; n ≥ 1: place among the waiting requests' }),
     merged: Type.Boolean({ description: 'an identical waiting request existed and is returned' }),
   },
-  { description: 'the action was accepted (SPEC §9)' },
+  { description: 'the action was accepted (docs/queue-and-cancel.md#one-action-at-a-time)' },
 );
 
 /** One event of a server-sent event stream (the document describes a stream by its events). */

@@ -2,9 +2,10 @@ import { Type, type Static } from '@sinclair/typebox';
 import { IMAGE_NAME, IMAGE_TAG, Id, Name, Obj } from './common.js';
 
 /**
- * Service sources and settings (SPEC §1). Defaults of settings come from DEFAULT_SERVICE_SETTINGS.
- * Fields with a `default` are optional here: Ajv does not apply defaults inside a union (the
- * service body is one), so the handler fills them in with TypeBox's Value.Default.
+ * Service sources and settings (docs/resources.md#services). Defaults of settings come from
+ * DEFAULT_SERVICE_SETTINGS. Fields with a `default` are optional here: Ajv does not apply defaults
+ * inside a union (the service body is one), so the handler fills them in with TypeBox's
+ * Value.Default.
  */
 
 /** A path inside the repository: no `..` segment, no NUL. */
@@ -109,10 +110,10 @@ export type ServiceSettingsInputT = Static<typeof ServiceSettingsInput>;
 const variant = <T extends string, S extends Parameters<typeof Type.Object>[0][string]>(type: T, source: S) =>
   Obj({ name: Name, type: Type.Literal(type), source, settings: Type.Optional(ServiceSettingsInput) });
 
-/** The kinds of service (SPEC §1). */
+/** The kinds of service (docs/resources.md#services). */
 export const ServiceTypeSchema = Type.Union([Type.Literal('application'), Type.Literal('container'), Type.Literal('database'), Type.Literal('job')]);
 
-/** Creation: the type decides the source (SPEC §1). */
+/** Creation: the type decides the source (docs/resources.md#services). */
 export const CreateServiceBody = Type.Union([
   variant('application', GitSourceSchema),
   variant('container', ImageSourceSchema),
@@ -148,7 +149,10 @@ export const DeleteQuery = Obj({
   queue: Type.Optional(Type.Boolean({ default: true })),
 });
 
-/** What a Redeploy would apply (SPEC §4.2), on every service object the API answers with. */
+/**
+ * What a Redeploy would apply (docs/actions.md#pending-changes), on every service object the API
+ * answers with.
+ */
 export const PendingChangesFields = {
   pendingChanges: Type.Boolean({ description: 'true when the source or settings differ from what was last deployed (a Redeploy applies them); false for a never-deployed service' }),
   pendingFields: Type.Array(Type.String(), {

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { ActionAccepted, ErrorResponse, Id, Obj } from './common.js';
 
-/** The git push webhook (SPEC §4.2, §10): what providers send and what it answers. */
+/** The git push webhook (docs/api.md#webhooks): what providers send and what it answers. */
 
 const header = (description: string) => Type.Optional(Type.String({ maxLength: 1024, description }));
 

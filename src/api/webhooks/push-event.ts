@@ -1,8 +1,9 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Git push webhooks (SPEC §4.2): GitHub (`X-GitHub-Event: push`, `X-Hub-Signature-256`) and
- * GitLab (`X-Gitlab-Event: Push Hook`, `X-Gitlab-Token`), read from the raw body.
+ * Git push webhooks (docs/actions.md#auto-deploy): GitHub (`X-GitHub-Event: push`,
+ * `X-Hub-Signature-256`) and GitLab (`X-Gitlab-Event: Push Hook`, `X-Gitlab-Token`), read from the
+ * raw body.
  */
 
 export type Provider = 'github' | 'gitlab';
@@ -102,7 +103,7 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
 }
 
 /**
- * What identifies a delivery, to refuse replays (SPEC §10). The provider's delivery id
+ * What identifies a delivery, to refuse replays (docs/api.md#webhooks). The provider's delivery id
  * (GitHub `X-GitHub-Delivery`; GitLab `Idempotency-Key`, else `X-Gitlab-Event-UUID`), the same
  * on the provider's own retries. GitHub signs only the body, so a captured delivery could be
  * replayed under a new delivery id: its body's hash is a key too (every GitHub push body

@@ -1,7 +1,7 @@
 import type { DatabaseSource } from '../../domain/index.js';
 
 /**
- * Managed databases (SPEC §1, `mode: managed`): a cloud provider runs the database; Slipway
+ * Managed databases (docs/resources.md#databases, `mode: managed`): a cloud provider runs the database; Slipway
  * creates, describes, pauses, resumes and deletes it through this interface. The AWS
  * implementation (RDS for PostgreSQL and MySQL, ElastiCache for Redis) is in aws.ts.
  */

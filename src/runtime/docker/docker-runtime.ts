@@ -45,8 +45,8 @@ export interface DockerRuntimeOptions {
 }
 
 /**
- * The `docker` runtime (SPEC §7): one machine's Docker Engine, an environment per user-defined
- * network, instances as labelled containers, public ports behind Slipway's edge proxy.
+ * The `docker` runtime (docs/runtimes.md#docker): one machine's Docker Engine, an environment per
+ * user-defined network, instances as labelled containers, public ports behind Slipway's edge proxy.
  * The moves are in rollout.ts / instances.ts; readiness after a rollout in instance-monitor.ts.
  */
 export class DockerRuntime implements Runtime {

@@ -1,8 +1,8 @@
 /**
- * Slipway's edge proxy for the Docker runtime (SPEC §7: "public ports: Slipway's edge proxy
- * routes to ready instances only"). Each public port of a service listens on a stable host
- * port; traffic goes only to the backends the runtime added (instances that passed their
- * readiness probe). Replacing instances is: addBackend(new) → drainBackend(old) → remove the
+ * Slipway's edge proxy for the Docker runtime (docs/runtimes.md#docker: public ports go through
+ * an edge proxy that routes to ready instances only). Each public port of a service listens on a
+ * stable host port; traffic goes only to the backends the runtime added (instances that passed
+ * their readiness probe). Replacing instances is: addBackend(new) → drainBackend(old) → remove the
  * old container; clients see no failed request.
  *
  * Why hand-written on node:http / node:net rather than `http-proxy` (1.18.1, an old release

@@ -5,7 +5,7 @@ import { isNotFound } from './instance-ip.js';
 import { environmentLabels, networkName } from './names-and-labels.js';
 
 /**
- * A job run on Docker (SPEC §7): one one-off container, waited for, removed afterwards.
+ * A job run on Docker (docs/runtimes.md#docker): one one-off container, waited for, removed afterwards.
  * Its labels name the job's service under their own keys, not `slipway.service`, so the
  * runtime never mistakes a run for an instance of a long-running service (observe, adopt).
  */

@@ -4,9 +4,9 @@ import { containerEnv } from './manifests.js';
 import { ANNOTATION, LABEL, cronJobName, jobPodLabels, jobRunName, namespaceName, serviceLabels } from './names-and-labels.js';
 
 /**
- * Jobs as Kubernetes objects (SPEC §7): a lifecycle job's run is a Job, a cron job a CronJob.
- * The Job and CronJob carry the service's labels (Delete finds them by those); their pods
- * carry the job-service label instead, so they never count as a service's instances.
+ * Jobs as Kubernetes objects (docs/runtimes.md#kubernetes): a lifecycle job's run is a Job, a cron
+ * job a CronJob. The Job and CronJob carry the service's labels (Delete finds them by those); their
+ * pods carry the job-service label instead, so they never count as a service's instances.
  */
 
 type RunSpec = Omit<JobSpec, 'runId'>;

@@ -7,9 +7,9 @@ import { envSecretNamed } from './manifests.js';
 import { LABEL, labelSelector, namespaceName } from './names-and-labels.js';
 
 /**
- * A lifecycle job's run on Kubernetes (SPEC §7): a Job, followed with a watch until it is
- * Complete or Failed, its pod's output streamed into the log while it runs, then removed.
- * Aborting the signal deletes the Job (and so its pod): outcome 'killed'.
+ * A lifecycle job's run on Kubernetes (docs/runtimes.md#kubernetes): a Job, followed with a watch
+ * until it is Complete or Failed, its pod's output streamed into the log while it runs, then
+ * removed. Aborting the signal deletes the Job (and so its pod): outcome 'killed'.
  */
 
 /** How long after the Job's own deadline Slipway stops waiting for the controller to say so. */

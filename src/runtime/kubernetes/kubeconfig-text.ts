@@ -1,11 +1,11 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 
 /**
- * A kubeconfig given as text (an environment's own cluster credentials, SPEC §10: a secret).
- * It is loaded on the server, so it may only carry its credentials inline: a file path would
- * read the server's files (and send them to the cluster URL as credentials), an exec or
- * auth-provider plugin would run a command on it. Messages never quote the text (it holds
- * keys and tokens): they name the offending field by its position.
+ * A kubeconfig given as text (an environment's own cluster credentials,
+ * docs/runtimes.md#credentials: a secret). It is loaded on the server, so it may only carry its
+ * credentials inline: a file path would read the server's files (and send them to the cluster URL
+ * as credentials), an exec or auth-provider plugin would run a command on it. Messages never quote
+ * the text (it holds keys and tokens): they name the offending field by its position.
  */
 
 /** The Kubernetes client, loaded on first use only: it costs tens of MB of memory. */

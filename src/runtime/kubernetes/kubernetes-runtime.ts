@@ -68,7 +68,7 @@ const UNDO_MANAGER = 'slipway-rollback';
 type Workload = V1Deployment | V1StatefulSet;
 
 /**
- * The `kubernetes` runtime (SPEC §7): a namespace per environment; a Deployment (or a
+ * The `kubernetes` runtime (docs/runtimes.md#kubernetes): a namespace per environment; a Deployment (or a
  * StatefulSet with PVCs for databases and services with storage) plus Services per service,
  * all server-side applied. Rollouts are judged from the workload's status as
  * `kubectl rollout status` does, followed with watches, and undone when they fail or are

@@ -162,7 +162,7 @@ export function deploymentManifest(target: ServiceTarget, spec: RolloutSpec): V1
     spec: {
       replicas: spec.instances,
       selector: { matchLabels: selectorLabels(target.serviceId) },
-      // One extra instance at a time, never fewer ready than wanted (SPEC §7 rolling update).
+      // One extra instance at a time, never fewer ready than wanted (docs/actions.md#rolling-replacement).
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       progressDeadlineSeconds: Math.max(1, spec.startTimeoutSeconds),
       revisionHistoryLimit: 5,

@@ -95,7 +95,8 @@ export function initialMigration(flavor: SqlFlavor): Migration {
         .addColumn('started_at', 'text')
         .addColumn('ended_at', 'text')
         .execute();
-      // SPEC §5: at most one request runs on an environment, across every process.
+      // docs/queue-and-cancel.md#one-action-at-a-time: at most one request runs on an environment,
+      // across every process.
       await db.schema
         .createIndex('deployments_one_running_per_environment')
         .on('deployments')
@@ -103,7 +104,8 @@ export function initialMigration(flavor: SqlFlavor): Migration {
         .unique()
         .where(sql.ref('status'), '=', 'RUNNING')
         .execute();
-      // SPEC §5: an identical waiting request is merged, even when two processes enqueue it at once.
+      // docs/queue-and-cancel.md#one-action-at-a-time: an identical waiting request is merged, even
+      // when two processes enqueue it at once.
       await db.schema
         .createIndex('deployments_one_identical_waiting')
         .on('deployments')

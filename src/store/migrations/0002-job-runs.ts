@@ -2,7 +2,7 @@ import type { Kysely, Migration } from 'kysely';
 import type { SqlFlavor } from '../dialect.js';
 
 /**
- * Runs of cron jobs (SPEC §1, §7) and their output. One run per (service, scheduled tick): a
+ * Runs of cron jobs (docs/resources.md#jobs) and their output. One run per (service, scheduled tick): a
  * unique index, so two Slipway processes sharing a database never both run the same tick.
  * No foreign key to services: a run's history outlives its service, like deployments.
  */

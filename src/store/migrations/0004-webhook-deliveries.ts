@@ -1,7 +1,7 @@
 import type { Kysely, Migration } from 'kysely';
 
 /**
- * Webhook deliveries already acted on (SPEC §10: a delivery seen before is answered 200 without
+ * Webhook deliveries already acted on (docs/api.md#webhooks: a delivery seen before is answered 200 without
  * acting again). In the database, so a replay is refused after a restart and by every process
  * sharing it; rows older than the retention are pruned as new ones arrive.
  */

@@ -9,11 +9,11 @@ import { REPO, launchBrowser, openPage, screenshot, signIn, type WatchedPage } f
 import { cleanupProjects } from '../../support/docker-cleanup.js';
 
 /**
- * Pending changes in the console (SPEC §4.2), in a real browser against a real `slipway server`
- * on Docker: a deployed service whose env var is edited shows an amber "Pending changes" badge
- * naming the field; the Redeploy confirmation lists, per service, the version it deploys and the
- * changes it applies; once the Redeploy is done the badge is gone. Any browser console error
- * fails the test.
+ * Pending changes in the console (docs/actions.md#pending-changes), in a real browser against a
+ * real `slipway server` on Docker: a deployed service whose env var is edited shows an amber
+ * "Pending changes" badge naming the field; the Redeploy confirmation lists, per service, the
+ * version it deploys and the changes it applies; once the Redeploy is done the badge is gone. Any
+ * browser console error fails the test.
  */
 
 const EDGE_PORTS = '26110-26129';

@@ -4,9 +4,10 @@ import { appService, cleanupEnvironments, docker, edgePorts, runningContainers, 
 import { runAction } from './run-action.js';
 
 /**
- * SPEC §4.2 on real Docker through a real Slipway: settings edited after a deploy show as
- * pending, Restart replaces the instances with the spec deployed (the edits do not go live),
- * and Redeploy applies them. The tests run in order, each on the state the previous one left.
+ * docs/actions.md#restart-runs-the-deployed-spec on real Docker through a real Slipway: settings
+ * edited after a deploy show as pending, Restart replaces the instances with the spec deployed (the
+ * edits do not go live), and Redeploy applies them. The tests run in order, each on the state the
+ * previous one left.
  */
 
 let slipway: Slipway;

@@ -6,10 +6,10 @@ import type { OperationContext } from '../../../src/runtime/runtime.js';
 import { KubeFixture } from './fixture.js';
 
 /**
- * Jobs on Kubernetes through the real Engine (SPEC §7): a lifecycle job's run is a Job the
- * Job controller and kwok carry out (kwok's pod-complete stage ends it with 0; KWOK_NEVER_READY
- * keeps it running; KWOK_EXIT_CODE makes Slipway's pod-fail stage end it with that code), and
- * a cron job is a CronJob that Stop suspends, Redeploy resumes and Delete removes.
+ * Jobs on Kubernetes through the real Engine (docs/runtimes.md#kubernetes): a lifecycle job's run
+ * is a Job the Job controller and kwok carry out (kwok's pod-complete stage ends it with 0;
+ * KWOK_NEVER_READY keeps it running; KWOK_EXIT_CODE makes Slipway's pod-fail stage end it with that
+ * code), and a cron job is a CronJob that Stop suspends, Redeploy resumes and Delete removes.
  */
 describe('kubernetes runtime: lifecycle jobs as Jobs, cron jobs as CronJobs', () => {
   let f: KubeFixture;

@@ -4,7 +4,10 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { ANNOTATION, labelSelector, selectorLabels } from '../../../src/runtime/kubernetes/names-and-labels.js';
 import { KubeFixture } from './fixture.js';
 
-/** SPEC §4.2 on Kubernetes: Restart changes nothing of the pod template but the restart annotation. */
+/**
+ * docs/actions.md#restart-runs-the-deployed-spec on Kubernetes: Restart changes nothing of the pod
+ * template but the restart annotation.
+ */
 describe('kubernetes runtime: Restart runs the deployed spec', () => {
   let f: KubeFixture;
   before(async () => (f = await KubeFixture.create()));

@@ -18,7 +18,7 @@ import {
   type ServiceView,
 } from '../../../src/domain/index.js';
 
-test('the action identifiers are those of SPEC §4.1', () => {
+test('the action identifiers are the documented ones', () => {
   assert.deepEqual(
     [...ACTIONS].sort(),
     ['CANCEL', 'DELETE', 'DEPLOY', 'DEPLOY_LATEST', 'DEPLOY_VERSION', 'REDEPLOY', 'RESTART', 'STOP'],
@@ -26,7 +26,7 @@ test('the action identifiers are those of SPEC §4.1', () => {
 });
 
 /**
- * Service-level availability, with no request running, written from SPEC §4.1:
+ * Service-level availability, with no request running, written from docs/actions.md#availability:
  * - Deploy: READY.
  * - Redeploy: deploy triggered at least once (not READY) and terminal.
  * - Stop: DEPLOYED, RESTARTED, DEPLOYMENT_ERROR, BUILD_ERROR, RESTART_ERROR, STOP_ERROR, CANCELED.
@@ -35,8 +35,8 @@ test('the action identifiers are those of SPEC §4.1', () => {
  * - Deploy other version: always.
  * - Deploy latest: environment level only.
  * - Delete: terminal.
- * A DELETED service is gone: nothing is offered on it (the SPEC's "always" and "terminal" are
- * read as applying to services that still exist).
+ * A DELETED service is gone: nothing is offered on it (the "always" and "terminal" of
+ * docs/actions.md#availability are read as applying to services that still exist).
  */
 const TERMINAL_REDEPLOYABLE: Action[] = ['REDEPLOY', 'DEPLOY_VERSION', 'DELETE'];
 const IN_PROGRESS_ONLY: Action[] = ['DEPLOY_VERSION'];
@@ -75,7 +75,7 @@ function assertShape(result: ActionAvailability, action: Action, context: string
   }
 }
 
-test('service level: every action on every one of the 22 statuses is available exactly as SPEC §4.1 says', () => {
+test('service level: every action on every one of the 22 statuses is available exactly as documented', () => {
   for (const status of DEPLOYMENT_STATUSES) {
     for (const action of ACTIONS) {
       const result = serviceActionAvailability(action, { status }, null);
@@ -324,7 +324,7 @@ test('operationOf: deploy-like actions deploy; Stop, Restart, Delete do their ow
   assert.equal(operationOf('DELETE'), 'delete');
 });
 
-test('queuedStatusOf gives the first status of each SPEC §4.2 path', () => {
+test('queuedStatusOf gives the first status of each action status path', () => {
   assert.equal(queuedStatusOf('deploy'), 'QUEUED');
   assert.equal(queuedStatusOf('stop'), 'STOP_QUEUED');
   assert.equal(queuedStatusOf('restart'), 'RESTART_QUEUED');

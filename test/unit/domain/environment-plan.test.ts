@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_SERVICE_SETTINGS, changedFields, planEnvironment, sameValue, type PlanInput, type ServiceShape } from '../../../src/domain/index.js';
+import { DEFAULT_SERVICE_SETTINGS, changedFields, planEnvironment, sameValue, type EnvironmentPlanInput, type ServiceShape } from '../../../src/domain/index.js';
 
 const web: ServiceShape = { name: 'web', type: 'container', source: { image: { name: 'reg.test/web', tag: '1' } }, settings: { ...DEFAULT_SERVICE_SETTINGS } };
 const db: ServiceShape = { name: 'db', type: 'database', source: { engine: 'postgresql', version: '16', mode: 'container', storageGb: 10 }, settings: { ...DEFAULT_SERVICE_SETTINGS } };
 
-function input(over: Partial<PlanInput> & { current?: ServiceShape[]; desired?: ServiceShape[] }): PlanInput {
+function input(over: Partial<EnvironmentPlanInput> & { current?: ServiceShape[]; desired?: ServiceShape[] }): EnvironmentPlanInput {
   return {
     project: over.project ?? { name: 'shop', exists: true },
     environment: over.environment ?? { name: 'staging', current: { maxParallelBuilds: 2 }, desired: { maxParallelBuilds: 2 } },
@@ -34,7 +34,7 @@ test('changedFields names each differing key with its prefix, sorted', () => {
 test('plans, table by table', () => {
   const moreInstances = { ...web, settings: { ...web.settings, instances: 3 } };
   const newTag = { ...web, source: { image: { name: 'reg.test/web', tag: '2' } } };
-  const cases: Array<{ why: string; input: PlanInput; changes: unknown[]; problems?: unknown[] }> = [
+  const cases: Array<{ why: string; input: EnvironmentPlanInput; changes: unknown[]; problems?: unknown[] }> = [
     {
       why: 'nothing exists: everything is created',
       input: input({ project: { name: 'shop', exists: false }, environment: { name: 'staging', current: null, desired: {} }, desired: [db, web] }),

@@ -13,8 +13,9 @@ import {
 type S = DeploymentStatus;
 
 /**
- * The SPEC §3 table, one entry per row: mixes for which that row is the first to match (each
- * also holds statuses that later rules would react to), and a mix where an earlier row wins.
+ * The table of docs/environment-status.md#deployment-status, one entry per row: mixes for which
+ * that row is the first to match (each also holds statuses that later rules would react to), and a
+ * mix where an earlier row wins.
  */
 interface Row {
   row: number;
@@ -119,19 +120,22 @@ const ROWS: Row[] = [
 ];
 
 for (const { row, cases, beaten } of ROWS) {
-  test(`SPEC §3 row ${row}: ${[...new Set(cases.map((c) => c.expected))].join(' / ')}`, () => {
+  test(`row ${row}: ${[...new Set(cases.map((c) => c.expected))].join(' / ')}`, () => {
     for (const { services, expected } of cases) {
       assert.equal(environmentStatus(services), expected, `[${services.join(', ')}]`);
     }
   });
   if (beaten) {
-    test(`SPEC §3 row ${row}: an earlier rule wins over it (${beaten.expected})`, () => {
+    test(`row ${row}: an earlier rule wins over it (${beaten.expected})`, () => {
       assert.equal(environmentStatus(beaten.services), beaten.expected, `[${beaten.services.join(', ')}]`);
     });
   }
 }
 
-/** The SPEC §3 table, transcribed rule by rule, for the property tests. */
+/**
+ * The table of docs/environment-status.md#deployment-status, transcribed rule by rule, for the
+ * property tests.
+ */
 function reference(services: readonly S[]): S {
   const any = (...statuses: S[]) => services.some((s) => statuses.includes(s));
   if (any('CANCELING')) return 'CANCELING';
@@ -193,7 +197,7 @@ test('property: DEPLOYED implies a DEPLOYED or RESTARTED service and none in an 
   assert.ok(samples.filter((services) => environmentStatus(services) === 'DEPLOYED').length >= 10);
 });
 
-test('property: the result equals the SPEC §3 table transcribed rule by rule', () => {
+test('property: the result equals the table transcribed rule by rule', () => {
   fc.assert(
     fc.property(statusArrays, (services) => {
       assert.equal(environmentStatus(services), reference(services));
@@ -218,7 +222,7 @@ test('an empty environment is READY', () => {
   assert.equal(environmentStatus([]), 'READY');
 });
 
-// ---- Running status (SPEC §2) ------------------------------------------------------------
+// ---- Running status (docs/environment-status.md#running-status) ----------------------------
 
 type R = RunningStatus;
 
@@ -244,14 +248,14 @@ test('running status: otherwise the most common of the rest', () => {
 });
 
 test('running status: an environment with no services is STOPPED (nothing runs)', () => {
-  // SPEC §2 is silent on an empty environment; "every service in ERROR" is vacuously true,
-  // but calling an empty environment ERROR would be an alarm with no cause.
+  // docs/environment-status.md#running-status puts this case first: "every service in ERROR" is
+  // vacuously true, but calling an empty environment ERROR would be an alarm with no cause.
   assert.equal(environmentRunningStatus([]), 'STOPPED');
 });
 
 const runningArrays = fc.array(fc.constantFrom(...RUNNING_STATUSES), { minLength: 1, maxLength: 10 });
 
-test('property: running status follows SPEC §2 and does not depend on order', () => {
+test('property: running status follows its rules and does not depend on order', () => {
   fc.assert(
     fc.property(
       runningArrays.chain((services) => fc.tuple(fc.constant(services), fc.shuffledSubarray(services, { minLength: services.length, maxLength: services.length }))),

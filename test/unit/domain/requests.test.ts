@@ -48,7 +48,8 @@ for (const [name, other] of Object.entries(DIFFERENT)) {
 // ---- Properties ----------------------------------------------------------------------------
 
 const ACTIONS: QueuedAction[] = ['DEPLOY', 'REDEPLOY', 'STOP', 'RESTART', 'DEPLOY_VERSION', 'DEPLOY_LATEST', 'DELETE'];
-// Ids as the store makes them and versions as SPEC §10 allows (hex SHAs or image tags).
+// Ids as the store makes them and versions as
+// docs/actions.md#the-version-deployed-is-the-version-shown allows (hex SHAs or image tags).
 const serviceId = fc.constantFrom('svc-1', 'svc-2', 'svc-3', 'svc-4', 'svc-5');
 const version = fc.oneof(fc.stringMatching(/^[0-9a-f]{7,12}$/), fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,8}$/));
 

@@ -59,7 +59,10 @@ test('an absent optional field hashes like an undefined one', () => {
   assert.equal(specHash({ ...base(), healthchecks: { readiness, liveness: undefined } }), specHash(base()));
 });
 
-/** One change to one field of SPEC §4.2's list, each of which must change the hash. */
+/**
+ * One change to one field of the list in docs/actions.md#redeploy-without-changes-does-nothing,
+ * each of which must change the hash.
+ */
 const CHANGES: Record<string, (s: DesiredSpec) => DesiredSpec> = {
   'image': (s) => ({ ...s, image: s.image.replace(/a$/, 'b') }),
   'instances': (s) => ({ ...s, instances: 3 }),

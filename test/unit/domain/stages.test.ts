@@ -7,9 +7,10 @@ import {
   type Service,
   type ServiceOperation,
   type Stage,
+  type TypedSource,
 } from '../../../src/domain/index.js';
 
-type Staged = Pick<Service, 'id' | 'type' | 'source' | 'stageId'>;
+type Staged = Pick<Service, 'id' | 'stageId'> & TypedSource;
 
 const image = { image: { name: 'busybox', tag: '1' } };
 const git = { git: { url: 'https://example.com/a.git', branch: 'main', rootPath: '/', dockerfilePath: 'Dockerfile' } };

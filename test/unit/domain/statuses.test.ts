@@ -9,7 +9,7 @@ import {
   isTerminal,
 } from '../../../src/domain/index.js';
 
-// SPEC §2, written out by hand.
+// docs/statuses.md#deployment-status, written out by hand.
 const ALL = [
   'READY',
   'QUEUED',
@@ -63,12 +63,12 @@ const TERMINAL = [
   'DELETE_ERROR',
 ];
 
-test('the deployment statuses are exactly the 22 of SPEC §2', () => {
+test('the deployment statuses are exactly the 22 documented ones', () => {
   assert.deepEqual([...DEPLOYMENT_STATUSES].sort(), [...ALL].sort());
   assert.equal(new Set(DEPLOYMENT_STATUSES).size, 22);
 });
 
-test('in-progress statuses are exactly the SPEC §2 set', () => {
+test('in-progress statuses are exactly the documented set', () => {
   const actual = DEPLOYMENT_STATUSES.filter((s) => isInProgress(s));
   assert.deepEqual([...actual].sort(), [...IN_PROGRESS].sort());
 });
@@ -79,7 +79,7 @@ test('terminal statuses are exactly the others', () => {
   for (const s of DEPLOYMENT_STATUSES) assert.notEqual(isTerminal(s), isInProgress(s), s);
 });
 
-test('cancelable statuses are QUEUED, BUILDING, DEPLOYING, EXECUTING (SPEC §5)', () => {
+test('cancelable statuses are QUEUED, BUILDING, DEPLOYING, EXECUTING', () => {
   assert.deepEqual([...CANCELABLE_STATUSES].sort(), ['BUILDING', 'DEPLOYING', 'EXECUTING', 'QUEUED']);
 });
 
@@ -91,7 +91,7 @@ test('error statuses are the five *_ERROR statuses', () => {
   );
 });
 
-test('the running statuses are those of SPEC §2', () => {
+test('the running statuses are the documented ones', () => {
   assert.deepEqual(
     [...RUNNING_STATUSES].sort(),
     ['COMPLETED', 'ERROR', 'RUNNING', 'STARTING', 'STOPPED', 'STOPPING', 'UNKNOWN', 'WARNING'],

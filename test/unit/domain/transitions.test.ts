@@ -10,21 +10,21 @@ import {
 } from '../../../src/domain/index.js';
 
 /**
- * The expected state machine, written from SPEC §2, §4 and §5 (not copied from the code).
+ * The expected state machine, written from docs/statuses.md, docs/actions.md and
+ * docs/queue-and-cancel.md (not copied from the code).
  * Each entry lists every status a service may go to from `from`; every other pair of the
  * 22×22 matrix must be refused.
  */
 
-// Terminal statuses start the next action (SPEC §4.1, availability re-checked when a request
-// starts, §5):
+// Terminal statuses start the next action (docs/actions.md#availability, re-checked when a
+// request starts):
 // - deploy-like (Deploy from READY, Redeploy from any other terminal status, Deploy other
 //   version "always", an environment Redeploy "whatever its status") → QUEUED;
 // - Delete ("terminal status") → DELETE_QUEUED;
 // - Restart only from DEPLOYED or RESTARTED → RESTART_QUEUED;
 // - Stop from "Deployment OK or an error" → STOP_QUEUED. An environment Stop may also touch
-//   services already STOPPED, or left running by a failed delete (DELETE_ERROR); SPEC §4.1 does
-//   not say which services an environment Stop touches, so these two are accepted. A READY
-//   service has nothing to stop.
+//   services already STOPPED, or left running by a failed delete (DELETE_ERROR);
+//   docs/statuses.md#transitions accepts these two. A READY service has nothing to stop.
 // A DELETED service is gone: no action starts from it.
 const STOPPABLE: DeploymentStatus[] = [
   'DEPLOYED',
@@ -58,24 +58,24 @@ const EXPECTED: Record<DeploymentStatus, DeploymentStatus[]> = {
   DELETE_ERROR: nextActionsFrom('DELETE_ERROR'),
   DELETED: [],
 
-  // Deploy-like path (§4.2): QUEUED → (BUILDING) → DEPLOYING (jobs: → EXECUTING) → DEPLOYED, or
+  // Deploy-like path: QUEUED → (BUILDING) → DEPLOYING (jobs: → EXECUTING) → DEPLOYED, or
   // BUILD_ERROR / DEPLOYMENT_ERROR / CANCELED.
   // - QUEUED → DEPLOYED: a redeploy without changes goes straight to DEPLOYED ("no changes").
   // - QUEUED → EXECUTING, BUILDING → EXECUTING: a job's run is its deploy.
   // - BUILDING → DEPLOYED: the built image resolves to the spec already running ("no changes").
   // - QUEUED/BUILDING → DEPLOYMENT_ERROR: a failure before the rollout (resolving the image…).
-  // - → CANCELING / CANCELED: Cancel (§5) while QUEUED, BUILDING, DEPLOYING or EXECUTING;
-  //   services that never started end CANCELED after a first error (§5).
+  // - → CANCELING / CANCELED: Cancel while QUEUED, BUILDING, DEPLOYING or EXECUTING;
+  //   services that never started end CANCELED after a first error.
   QUEUED: ['BUILDING', 'DEPLOYING', 'EXECUTING', 'DEPLOYED', 'DEPLOYMENT_ERROR', 'CANCELING', 'CANCELED'],
   BUILDING: ['DEPLOYING', 'EXECUTING', 'DEPLOYED', 'BUILD_ERROR', 'DEPLOYMENT_ERROR', 'CANCELING', 'CANCELED'],
   DEPLOYING: ['EXECUTING', 'DEPLOYED', 'DEPLOYMENT_ERROR', 'CANCELING', 'CANCELED'],
   EXECUTING: ['DEPLOYED', 'DEPLOYMENT_ERROR', 'CANCELING', 'CANCELED'],
-  // Cancel (§5): rolled back → CANCELED; a lifecycle job waited for at its safe point ends as
+  // Cancel: rolled back → CANCELED; a lifecycle job waited for at its safe point ends as
   // it ended (DEPLOYED or DEPLOYMENT_ERROR).
   CANCELING: ['CANCELED', 'DEPLOYED', 'DEPLOYMENT_ERROR'],
 
   // Stop / Restart / Delete: queued → in progress → done / error. Queued work fails or is
-  // canceled (first error, §5) before it starts; once started it cannot be canceled (Cancel
+  // canceled (first error) before it starts; once started it cannot be canceled (Cancel
   // only applies to QUEUED, BUILDING, DEPLOYING, EXECUTING).
   STOP_QUEUED: ['STOPPING', 'STOP_ERROR', 'CANCELED'],
   STOPPING: ['STOPPED', 'STOP_ERROR'],
@@ -90,7 +90,7 @@ test('the expected table covers exactly the 22 statuses', () => {
   assert.deepEqual(Object.keys(EXPECTED).sort(), [...DEPLOYMENT_STATUSES].sort());
 });
 
-test('every transition of the SPEC is allowed', () => {
+test('every documented transition is allowed', () => {
   for (const from of DEPLOYMENT_STATUSES) {
     for (const to of EXPECTED[from]) {
       assert.equal(canTransition(from, to), true, `${from} → ${to} should be allowed`);
@@ -99,7 +99,7 @@ test('every transition of the SPEC is allowed', () => {
   }
 });
 
-test('every pair of the 22×22 matrix not in the SPEC is refused with ILLEGAL_TRANSITION', () => {
+test('every pair of the 22×22 matrix not documented is refused with ILLEGAL_TRANSITION', () => {
   let refused = 0;
   for (const from of DEPLOYMENT_STATUSES) {
     for (const to of DEPLOYMENT_STATUSES) {
@@ -166,7 +166,7 @@ const EXPECTED_INTERRUPTED: Record<DeploymentStatus, DeploymentStatus | null> = 
   DELETE_ERROR: null,
 };
 
-test('interruptedStatus ends each in-progress status where SPEC §5 says, and leaves terminal ones alone', () => {
+test('interruptedStatus ends each in-progress status as documented, and leaves terminal ones alone', () => {
   for (const s of DEPLOYMENT_STATUSES) {
     assert.equal(interruptedStatus(s), EXPECTED_INTERRUPTED[s], `interruptedStatus(${s})`);
   }

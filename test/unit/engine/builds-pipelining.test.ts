@@ -12,9 +12,10 @@ import type { Store } from '../../../src/store/store.js';
 import { FakeRuntime } from '../../support/fake-runtime.js';
 
 /**
- * Builds pipelined with stages (SPEC §5), with a builder double: builds start when the
- * deployment starts (bounded by maxParallelBuilds), each deploy waits for its own image, a
- * failed build is BUILD_ERROR and the first error, and Cancel or a first error stop builds.
+ * Builds pipelined with stages (docs/queue-and-cancel.md#parallelism), with a builder double:
+ * builds start when the deployment starts (bounded by maxParallelBuilds), each deploy waits for its
+ * own image, a failed build is BUILD_ERROR and the first error, and Cancel or a first error stop
+ * builds.
  */
 
 const HEAD = 'a'.repeat(40);

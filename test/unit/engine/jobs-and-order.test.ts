@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
-import { DEFAULT_ENVIRONMENT_SETTINGS, DEFAULT_SERVICE_SETTINGS, environmentStatus, type JobSource } from '../../../src/domain/index.js';
+import { DEFAULT_ENVIRONMENT_SETTINGS, DEFAULT_SERVICE_SETTINGS, environmentStatus, type JobSource, type TypedSource } from '../../../src/domain/index.js';
 import type { Builder, BuildJob, BuiltImage } from '../../../src/engine/builder.js';
 import type { SubmitInput } from '../../../src/engine/control-plane.js';
 import { Engine } from '../../../src/engine/engine.js';
@@ -14,10 +14,10 @@ import type { Store } from '../../../src/store/store.js';
 import { FakeRuntime } from '../../support/fake-runtime.js';
 
 /**
- * Lifecycle jobs (SPEC §4.2, §5) and the seed's order of an environment action, with the
- * runtime double: databases, lifecycle jobs, cron jobs, containers, applications on Deploy,
- * the reverse on Stop; a failing job is the first error; Cancel waits for a running job
- * unless forced.
+ * Lifecycle jobs (docs/resources.md#jobs, docs/queue-and-cancel.md#stages) and the seed's order of
+ * an environment action, with the runtime double: databases, lifecycle jobs, cron jobs, containers,
+ * applications on Deploy, the reverse on Stop; a failing job is the first error; Cancel waits for a
+ * running job unless forced.
  */
 
 /** Builds nothing: every git service's image is "built" at once. */
@@ -76,13 +76,13 @@ async function job(env: string, name: string, source: Partial<JobSource> = {}): 
 }
 
 async function service(env: string, name: string, type: 'database' | 'container' | 'application'): Promise<string> {
-  const source =
+  const typed: TypedSource =
     type === 'database'
-      ? { engine: 'postgresql' as const, version: '15', mode: 'container' as const, storageGb: 1, image: { name: 'registry.test/pg', tag: '15' } }
+      ? { type, source: { engine: 'postgresql', version: '15', mode: 'container', storageGb: 1, image: { name: 'registry.test/pg', tag: '15' } } }
       : type === 'container'
-        ? { image: { name: `registry.test/${name}`, tag: 'v1' } }
-        : { git: { url: 'file:///repo.git', branch: 'main', rootPath: '/', dockerfilePath: 'Dockerfile' } };
-  return (await store.createService({ environmentId: env, name, type, source, settings: DEFAULT_SERVICE_SETTINGS })).id;
+        ? { type, source: { image: { name: `registry.test/${name}`, tag: 'v1' } } }
+        : { type, source: { git: { url: 'file:///repo.git', branch: 'main', rootPath: '/', dockerfilePath: 'Dockerfile' } } };
+  return (await store.createService({ environmentId: env, name, ...typed, settings: DEFAULT_SERVICE_SETTINGS })).id;
 }
 
 async function finished(deploymentId: string) {

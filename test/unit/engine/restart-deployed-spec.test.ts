@@ -13,7 +13,10 @@ function asJson(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value));
 }
 
-/** SPEC §4.2: Restart replaces instances with the spec deployed now; edits wait for a Redeploy. */
+/**
+ * docs/actions.md#restart-runs-the-deployed-spec: Restart replaces instances with the spec deployed
+ * now; edits wait for a Redeploy.
+ */
 describe('engine: Restart runs the deployed spec', () => {
   let f: EngineFixture;
   before(async () => (f = await EngineFixture.create()));

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { DEFAULT_ENVIRONMENT_SETTINGS, DEFAULT_SERVICE_SETTINGS, type JobSource } from '../../../src/domain/index.js';
 import type { Builder, BuildJob, BuiltImage } from '../../../src/engine/builder.js';
 import { CronScheduler } from '../../../src/engine/cron-scheduler.js';
-import { syncSchedules } from '../../../src/engine/cron-tasks.js';
+import { syncSchedules } from '../../../src/engine/schedule-sync.js';
 import { Engine } from '../../../src/engine/engine.js';
 import { RuntimeResolver } from '../../../src/engine/runtime-resolver.js';
 import type { ScheduleSpec, ServiceTarget } from '../../../src/runtime/runtime.js';

@@ -13,9 +13,10 @@ import type { Store } from '../../../src/store/store.js';
 import { FakeRuntime } from '../../support/fake-runtime.js';
 
 /**
- * The version deployed is the one shown (SPEC §4.2): Deploy and Redeploy deploy the pinned
- * version, else the deployed one; only a never-deployed git service resolves its branch head.
- * The head moves a service only through Deploy latest version or Deploy other version.
+ * The version deployed is the one shown
+ * (docs/actions.md#the-version-deployed-is-the-version-shown): Deploy and Redeploy deploy the
+ * pinned version, else the deployed one; only a never-deployed git service resolves its branch
+ * head. The head moves a service only through Deploy latest version or Deploy other version.
  */
 
 /** A branch whose head the test moves; records every head look-up and every build. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_SERVICE_SETTINGS, type Service } from '../../../src/domain/index.js';
-import { secretEnvKeys } from '../../../src/engine/desired-spec.js';
+import { secretEnvKeys } from '../../../src/domain/desired-spec.js';
 
 test('the env keys the engine marks secret for the runtime: own secret variables and injected connections, unless set plain', () => {
   const service = {

@@ -15,7 +15,7 @@ export interface PlayTarget {
   environmentId: string;
 }
 
-/** What role an action needs (SPEC §10): Delete is admin-only, the rest deployer. */
+/** What role an action needs (docs/api.md#tokens-and-roles): Delete is admin-only, the rest deployer. */
 function requiredRole(action: ActionId) {
   return action === 'DELETE' ? 'admin' : 'deployer';
 }
@@ -30,7 +30,8 @@ export async function runAction(
   const level = target.level === 'service' ? 'services' : 'environments';
   switch (action) {
     case 'CANCEL':
-      // A service-level cancel cancels its environment's running request (SPEC §4.1).
+      // A service-level cancel cancels its environment's running request
+      // (docs/queue-and-cancel.md#cancel).
       return client.act('environments', target.environmentId, 'cancel', {});
     case 'DELETE':
       return client.remove(level, target.id, options.keepData ?? false);

@@ -13,8 +13,8 @@ function sourceVersion(source: ServiceSource): string {
 }
 
 /**
- * The version a Redeploy deploys (SPEC §4.2): the target version, else the deployed one; only a
- * never-deployed service takes what its source names.
+ * The version a Redeploy deploys (docs/actions.md#the-version-deployed-is-the-version-shown): the
+ * target version, else the deployed one; only a never-deployed service takes what its source names.
  */
 export function versionToDeploy(service: Service): string {
   const version = service.targetVersion ?? service.deployedVersion;
@@ -26,7 +26,10 @@ function changesText(service: Service): string | null {
   return service.pendingChanges ? `changes: ${pendingFieldsText(service)}` : 'no changes';
 }
 
-/** The services an environment Redeploy touches (SPEC §4.2, §5): every live one not skipped. */
+/**
+ * The services an environment Redeploy touches (docs/actions.md#what-each-action-does): every live
+ * one not skipped.
+ */
 function touchedByEnvironmentRedeploy(services: Service[]): Service[] {
   return services.filter((s) => s.state !== 'DELETED' && !s.skipEnvironmentActions);
 }

@@ -2,7 +2,7 @@ import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 /**
- * The proxy's own error answers, in the API's error format (SPEC §9). They never carry a
+ * The proxy's own error answers, in the API's error format (docs/api.md#errors). They never carry a
  * stack trace, a backend address or an upstream error message.
  */
 export type ProxyErrorCode = 'NO_READY_INSTANCE' | 'UPSTREAM_ERROR';

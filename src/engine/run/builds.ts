@@ -1,14 +1,13 @@
 import pLimit from 'p-limit';
-import { codeSource, errorMessage, isGitSource, type GitSource, type Project, type Service } from '../domain/index.js';
-import { gitUrlSecrets } from '../build/git-remote.js';
-import { versionToDeploy } from './desired-spec.js';
-import type { Builder, BuiltImage } from './builder.js';
+import { codeSource, errorMessage, isGitSource, type GitSource, type PlannedService, type Project, type Service } from '../../domain/index.js';
+import { gitUrlSecrets } from '../../build/git-remote.js';
+import type { Builder, BuiltImage } from '../builder.js';
 import type { DeploymentJournal, StepHandle } from './deployment-journal.js';
 import type { FirstError } from './stage-runner.js';
-import type { BuiltImageSource } from '../runtime/runtime.js';
+import type { BuiltImageSource } from '../../runtime/runtime.js';
 
 /**
- * The builds of one deployment, pipelined with its stages (SPEC §5): every git service starts
+ * The builds of one deployment, pipelined with its stages (docs/build.md): every git service starts
  * building when the deployment starts (at most maxParallelBuilds at a time), and its deploy
  * waits for its own image when its stage comes. A failed build ends its service BUILD_ERROR at
  * once and is the deployment's first error; on the first error (or Cancel) the builds of
@@ -113,7 +112,7 @@ export class BuildSet {
       if (commit instanceof Error) throw commit;
       if (!builder) throw new Error('this Slipway server has no image builder configured');
       if (this.options.builtImages === 'registry' && !builder.registry) {
-        // SPEC §6 step 3: the cluster's nodes pull the image; a local engine's image is not theirs.
+        // The cluster's nodes pull the image (docs/build.md); a local engine's image is not theirs.
         throw new Error('a kubernetes environment needs a registry for the images it builds (the cluster pulls them from it): set SLIPWAY_REGISTRY on this Slipway server');
       }
       const git = gitSourceOf(service)!;
@@ -144,30 +143,25 @@ export class BuildSet {
 }
 
 /**
- * The commit each git service deploys (SPEC §4.2): the version shown (versionToDeploy: its pin,
- * else the commit deployed now), or the head of its branch now for a service never deployed and
- * for Deploy latest version (`followHead`). A head that cannot be read is that service's build error.
+ * The commit each service the plan builds deploys (docs/actions.md): the version the plan knows
+ * (the version shown), or the head of its branch now where the plan has none (a service never
+ * deployed, Deploy latest version). A head that cannot be read is that service's build error.
  */
-export async function commitsToDeploy(
-  builder: Builder | undefined,
-  services: readonly Service[],
-  signal: AbortSignal,
-  options: { followHead: boolean },
-): Promise<Map<string, string | Error>> {
+export async function commitsToBuild(builder: Builder | undefined, planned: readonly PlannedService[], signal: AbortSignal): Promise<Map<string, string | Error>> {
   const commits = new Map<string, string | Error>();
   await Promise.all(
-    services.map(async (service) => {
-      const git = gitSourceOf(service);
-      if (!git) return;
-      const shown = options.followHead ? null : versionToDeploy(service);
-      if (shown) return commits.set(service.id, shown);
-      if (!builder) return commits.set(service.id, new Error('this Slipway server has no image builder configured'));
-      try {
-        commits.set(service.id, await builder.headCommit(git, signal));
-      } catch (error) {
-        commits.set(service.id, error instanceof Error ? error : new Error(String(error)));
-      }
-    }),
+    planned
+      .filter((p) => p.builds)
+      .map(async ({ service, version }) => {
+        if (version) return commits.set(service.id, version);
+        const git = gitSourceOf(service);
+        if (!builder || !git) return commits.set(service.id, new Error('this Slipway server has no image builder configured'));
+        try {
+          commits.set(service.id, await builder.headCommit(git, signal));
+        } catch (error) {
+          commits.set(service.id, error instanceof Error ? error : new Error(String(error)));
+        }
+      }),
   );
   return commits;
 }

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import type { DatabaseSource, EnvVar, PortSetting, Probe, Service } from '../domain/index.js';
+import { isContainerDatabase, type DatabaseService, type DatabaseSource, type EnvVar, type PortSetting, type Probe, type Service } from './model.js';
 
 /**
- * Container databases (SPEC §1): how each engine's official image is driven — its credential
+ * Container databases (docs/resources.md): how each engine's official image is driven — its credential
  * env vars, data path and port — and the connection the other services of the environment get
  * as `<NAME>_HOST/_PORT/_USER/_PASSWORD/_DATABASE/_URL`. Any image that honours the same
  * conventions works as an override.
@@ -16,8 +15,11 @@ interface EngineConventions {
   /** Where the official image keeps its data: the named volume is mounted here. */
   dataPath: string;
   scheme: string;
-  /** The env vars the image reads its credentials from, given user / password / database. */
-  credentialEnv(user: string, password: string, database: string): Record<string, string>;
+  /**
+   * The env vars the image reads its credentials from, given user / password / database, and
+   * `newSecret` for any other secret the image wants (kept pure: the caller brings randomness).
+   */
+  credentialEnv(user: string, password: string, database: string, newSecret: () => string): Record<string, string>;
   /** Reads them back: which key holds the user, the password, the database (null: none). */
   keys: { user: string | null; password: string; database: string | null };
   /** The generated user name, from the service's identifier, where the image refuses some names. */
@@ -41,7 +43,7 @@ export const DATABASE_ENGINES: Readonly<Record<DatabaseEngine, EngineConventions
     dataPath: '/var/lib/mysql',
     scheme: 'mysql',
     // The official image also wants a root password; the app user gets its own.
-    credentialEnv: (user, password, database) => ({ MYSQL_USER: user, MYSQL_PASSWORD: password, MYSQL_DATABASE: database, MYSQL_ROOT_PASSWORD: randomPassword() }),
+    credentialEnv: (user, password, database, newSecret) => ({ MYSQL_USER: user, MYSQL_PASSWORD: password, MYSQL_DATABASE: database, MYSQL_ROOT_PASSWORD: newSecret() }),
     keys: { user: 'MYSQL_USER', password: PASSWORD_KEYS.mysql, database: 'MYSQL_DATABASE' },
     // The official image refuses MYSQL_USER=root (it is for a regular user) and exits; MySQL
     // user names are at most 32 characters (service names up to 63): CREATE USER fails beyond.
@@ -69,37 +71,29 @@ export const DATABASE_ENGINES: Readonly<Record<DatabaseEngine, EngineConventions
   },
 };
 
-function randomPassword(): string {
-  return randomBytes(18).toString('base64url');
-}
-
 /** A user / database name from the service name: letters, digits, underscores. */
 function identifier(serviceName: string): string {
   const id = serviceName.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   return /^[a-z_]/.test(id) ? id : `db_${id}`;
 }
 
-export function isContainerDatabase(service: Pick<Service, 'type' | 'source'>): boolean {
-  return service.type === 'database' && (service.source as DatabaseSource).mode === 'container';
-}
-
 /**
  * The credentials of a new database, as env vars of its service (passwords secret, so the
  * store encrypts them and the API masks them). Keys the user already set are kept as they are.
  */
-export function withDatabaseCredentials(source: DatabaseSource, serviceName: string, env: readonly EnvVar[]): EnvVar[] {
+export function withDatabaseCredentials(source: DatabaseSource, serviceName: string, env: readonly EnvVar[], newSecret: () => string): EnvVar[] {
   const conventions = DATABASE_ENGINES[source.engine];
   if (env.some((v) => v.key === conventions.keys.password)) return [...env];
   const name = identifier(serviceName);
-  const generated = conventions.credentialEnv(conventions.userName?.(name) ?? name, randomPassword(), name);
+  const generated = conventions.credentialEnv(conventions.userName?.(name) ?? name, newSecret(), name, newSecret);
   const added = Object.entries(generated)
     .filter(([key]) => !env.some((v) => v.key === key))
     .map(([key, value]) => ({ key, value, secret: /PASSWORD/.test(key) }));
   return [...env, ...added];
 }
 
-export function hasDatabaseCredentials(service: Service): boolean {
-  const source = service.source as DatabaseSource;
+export function hasDatabaseCredentials(service: DatabaseService): boolean {
+  const source = service.source;
   return service.settings.env.some((v) => v.key === DATABASE_ENGINES[source.engine].keys.password);
 }
 
@@ -109,13 +103,13 @@ export function databaseImage(source: DatabaseSource): { name: string; tag: stri
 }
 
 /** The settings a container database runs with: its port, its data volume, a readiness probe that fits the engine. */
-export function databaseRuntimeSettings(service: Service): {
+export function databaseRuntimeSettings(service: DatabaseService): {
   ports: PortSetting[];
   storage: Array<{ mountPath: string; sizeGb: number }>;
   readiness: Probe;
   command?: string[];
 } {
-  const source = service.source as DatabaseSource;
+  const source = service.source;
   const conventions = DATABASE_ENGINES[source.engine];
   const s = service.settings;
   const port = s.ports[0]?.containerPort ?? conventions.port;
@@ -143,8 +137,8 @@ export function connectionPrefix(serviceName: string): string {
 }
 
 /** The env vars that give the other services of the environment this database's connection. */
-export function connectionEnv(service: Service, host: string): Record<string, string> {
-  const source = service.source as DatabaseSource;
+export function connectionEnv(service: DatabaseService, host: string): Record<string, string> {
+  const source = service.source;
   const conventions = DATABASE_ENGINES[source.engine];
   const env = Object.fromEntries(service.settings.env.map((v) => [v.key, v.value]));
   const user = conventions.keys.user ? (env[conventions.keys.user] ?? '') : '';

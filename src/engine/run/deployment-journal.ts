@@ -7,11 +7,14 @@ import {
   type Service,
   type StepName,
   type StepStatus,
-} from '../domain/index.js';
-import type { Deployment, Store } from '../store/store.js';
-import type { EventBus } from './events.js';
-import { redact } from './redact.js';
-import type { RunningStates } from './running-states.js';
+  redact,
+} from '../../domain/index.js';
+import type { Deployment, DeploymentRecordStore, ServiceStore } from '../../store/store.js';
+
+/** The part of the store a journal writes to. */
+export type JournalStore = Pick<ServiceStore, 'setServiceStatus' | 'listServices'> & DeploymentRecordStore;
+import type { EventBus } from '../events.js';
+import type { RunningStates } from '../running-states.js';
 
 export interface StepHandle {
   finish(status: StepStatus, message?: string | null): Promise<void>;
@@ -32,7 +35,7 @@ export class DeploymentJournal {
   private environmentStatus: DeploymentStatus;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: JournalStore,
     private readonly events: EventBus,
     private readonly runningStates: RunningStates,
     readonly deployment: Deployment,
@@ -130,7 +133,7 @@ export class DeploymentJournal {
 }
 
 export async function publishEnvironmentStatus(
-  store: Store,
+  store: Pick<ServiceStore, 'listServices'>,
   events: EventBus,
   runningStates: RunningStates,
   projectId: string,

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 
 /**
- * Runs an environment action's services stage by stage (SPEC §5): stages one after another,
+ * Runs an environment action's services stage by stage (docs/queue-and-cancel.md): stages one after another,
  * services of a stage in parallel up to a bound. First error: the services of that stage
  * already running finish, nothing else starts, and every service that never started is
  * skipped with the reason. A canceled request skips what has not started likewise.
@@ -24,7 +24,7 @@ export interface RunnableStage {
 
 /**
  * The first error of a deployment, shared with work that runs outside the stages: a build
- * that fails before its service's stage comes is the first error too (SPEC §5), and builds
+ * that fails before its service's stage comes is the first error too (docs/build.md), and builds
  * for later services are stopped when any first error happens.
  */
 export class FirstError {

@@ -1,8 +1,8 @@
-import { interruptedStatus, isInProgress, type Environment, type Project } from '../domain/index.js';
-import type { Deployment } from '../store/store.js';
+import { interruptedStatus, isInProgress, type Environment, type Project } from '../../domain/index.js';
+import type { Deployment } from '../../store/store.js';
 import { publishDeploymentStatus, publishEnvironmentStatus } from './deployment-journal.js';
-import type { RunnerDeps } from './runner-deps.js';
-import { environmentTarget } from './service-target.js';
+import type { RunnerDeps } from '../runner-deps.js';
+import { environmentTarget } from '../service-target.js';
 
 /** How a deployment ends: its final status, the removal of what Delete deleted, an interruption. */
 

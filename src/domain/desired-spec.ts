@@ -1,15 +1,16 @@
-import { codeSource, isGitSource, type DatabaseSource, type DesiredSpec, type Service } from '../domain/index.js';
-import { databaseImage, databaseRuntimeSettings, isContainerDatabase } from './databases.js';
+import { codeSource, isContainerDatabase, isGitSource, type Service } from './model.js';
+import type { DesiredSpec } from './model.js';
+import { databaseImage, databaseRuntimeSettings } from './databases.js';
 
 /**
- * The version a Deploy or Redeploy of this service runs (SPEC §4.2: the version shown, not
+ * The version a Deploy or Redeploy of this service runs (docs/actions.md: the version shown, not
  * necessarily the latest): the version it is pinned to, else the image tag its source names
  * (a database: its image's tag), else for git the commit deployed now. null for a git service
  * never deployed: its branch head is resolved then, once (builds.ts).
  */
 export function versionToDeploy(service: Service): string | null {
   if (service.targetVersion) return service.targetVersion;
-  if (service.type === 'database') return databaseImage(service.source as DatabaseSource).tag;
+  if (service.type === 'database') return databaseImage(service.source).tag;
   const source = codeSource(service);
   if (!source) return null;
   return isGitSource(source) ? service.deployedVersion : source.image.tag;
@@ -17,13 +18,13 @@ export function versionToDeploy(service: Service): string | null {
 
 /** The image a deploy pulls, before it is resolved to an immutable reference. */
 export function imageToPull(service: Service, version: string): { name: string; tag: string } {
-  if (service.type === 'database') return { name: databaseImage(service.source as DatabaseSource).name, tag: version };
+  if (service.type === 'database') return { name: databaseImage(service.source).name, tag: version };
   const source = codeSource(service);
   if (source && !isGitSource(source)) return { name: source.image.name, tag: version };
   throw new Error(`service ${service.name} has no image source`);
 }
 
-/** What the service should run (SPEC §4.2): hashed to decide whether a redeploy changes anything. */
+/** What the service should run (docs/actions.md): hashed to decide whether a redeploy changes anything. */
 export function desiredSpec(service: Service, resolvedImage: string, injectedEnv: Record<string, string> = {}): DesiredSpec {
   const s = service.settings;
   const env: Record<string, string> = { ...injectedEnv };

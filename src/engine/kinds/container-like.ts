@@ -1,0 +1,67 @@
+import { deployedSpecOf, desiredSpec, secretEnvKeys, specHash, type DeployedRollout, type DesiredSpec, type PlannedService } from '../../domain/index.js';
+import type { OperationContext } from '../../runtime/runtime.js';
+import { serviceTarget } from '../service-target.js';
+import { deployedVersionOf, imageOf, imageToRun, requireVersion } from './images.js';
+import type { KindContext, KindHandler } from './kind.js';
+import { runStep, STEP_SHAPES, UNCANCELABLE, type StepDone } from './step.js';
+
+/**
+ * Applications, containers and container databases: instances the runtime runs. Deploy rolls
+ * the spec out (nothing at all when the instances already run it: docs/actions.md), Restart
+ * replaces the instances with the spec deployed, Stop and Delete are one runtime call each.
+ */
+export const containerLike: KindHandler = {
+  deploy: (ctx, planned, built) =>
+    runStep(ctx.journal, planned.service.id, STEP_SHAPES.deploy, { signal: ctx.signal, canceledMessage: 'canceled: the previous version keeps serving' }, async (op) => {
+      const { service } = planned;
+      const version = built?.commit ?? requireVersion(service, planned.version);
+      const { resolved } = await imageToRun(ctx, service, built, version, op);
+      const rollout = rolloutOf(planned, desiredSpec(service, resolved, planned.injectedEnv), version);
+      const target = serviceTarget(ctx.project, ctx.environment, service);
+      // Kept as deployed: Restart hands exactly this to the runtime again.
+      const deployed = { deployedVersion: version, deployedSpecHash: rollout.specHash, deployedSpec: deployedSpecOf(service, rollout) };
+      if ((await ctx.runtime.runningSpecHash(target)) === rollout.specHash) {
+        // A redeploy without changes touches no instance, not even a restart.
+        op.log('info', 'no changes: the running instances already run this spec');
+        await ctx.store.setDeployedState(service.id, deployed);
+        return { message: 'no changes', serviceMessage: 'no changes', unchanged: true } satisfies StepDone;
+      }
+      ctx.signal.throwIfAborted();
+      op.log('info', `rolling out ${version} to ${rollout.instances} instance(s)`);
+      await ctx.runtime.deploy(target, rollout, op);
+      await ctx.store.setDeployedState(service.id, deployed);
+      return `deployed ${version}`;
+    }),
+
+  stop: (ctx, { service }) =>
+    runStep(ctx.journal, service.id, STEP_SHAPES.stop, UNCANCELABLE, (op) => ctx.runtime.stop(serviceTarget(ctx.project, ctx.environment, service), op)),
+
+  restart: (ctx, planned) =>
+    runStep(ctx.journal, planned.service.id, STEP_SHAPES.restart, UNCANCELABLE, async (op) => {
+      // The spec deployed now, instances replaced one by one, each gated on readiness.
+      const rollout = planned.service.deployedSpec?.rollout ?? (await rolloutFromSettings(ctx, planned, op));
+      await ctx.runtime.restart(serviceTarget(ctx.project, ctx.environment, planned.service), rollout, op);
+    }),
+
+  delete: (ctx, { service }) =>
+    runStep(ctx.journal, service.id, STEP_SHAPES.delete, UNCANCELABLE, (op) =>
+      ctx.runtime.delete(serviceTarget(ctx.project, ctx.environment, service), { keepData: ctx.keepData }, op),
+    ),
+};
+
+/**
+ * The fallback for a service deployed before Slipway kept the spec it rolled out (migration
+ * 0003): the spec is rebuilt from the service's settings and its deployed version's image, as
+ * Restart did before, so edits made since that deploy do go live with this Restart.
+ */
+async function rolloutFromSettings(ctx: KindContext, planned: PlannedService, op: OperationContext): Promise<DeployedRollout> {
+  const { service } = planned;
+  const version = requireVersion(service, deployedVersionOf(planned), 'deployed version to restart');
+  const resolved = await ctx.resolveImage(imageOf(ctx, service, version), op);
+  return rolloutOf(planned, desiredSpec(service, resolved, planned.injectedEnv), version);
+}
+
+/** The spec handed to the runtime: the desired spec with its hash, version and secret keys. */
+function rolloutOf({ service, injectedEnv }: PlannedService, spec: DesiredSpec, version: string): DeployedRollout {
+  return { ...spec, specHash: specHash(spec), version, startTimeoutSeconds: service.settings.startTimeoutSeconds, secretEnvKeys: secretEnvKeys(service, injectedEnv) };
+}

@@ -1,0 +1,51 @@
+import type { Environment, PlannedService, Project } from '../../domain/index.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import type { ServiceStore } from '../../store/store.js';
+import type { Builder, BuiltImage } from '../builder.js';
+import type { CronScheduler } from '../cron-scheduler.js';
+import type { ManagedDatabaseProvider } from '../managed-databases/provider.js';
+import type { DeploymentJournal } from '../run/deployment-journal.js';
+import type { TaskOutcome } from '../run/stage-runner.js';
+
+/**
+ * One handler per kind of service (docs/architecture.md): how a deploy, a stop, a restart and
+ * a delete of that kind are done. The runner picks the handler from the plan's `kind` through
+ * the table in index.ts and never asks what a service is.
+ */
+
+/** A task's outcome, or 'unchanged': it succeeded without touching the runtime (nothing to observe again). */
+export type KindOutcome = TaskOutcome | 'unchanged';
+
+/** What every service's work in one deployment shares. */
+export interface KindContext {
+  store: Pick<ServiceStore, 'setDeployedState'>;
+  runtime: Runtime;
+  journal: DeploymentJournal;
+  project: Project;
+  environment: Environment;
+  /** Aborted by Cancel. */
+  signal: AbortSignal;
+  /** Aborted by Cancel with force=true: kills a running lifecycle job (a plain cancel waits for it). */
+  forceSignal: AbortSignal;
+  /** Delete: keep the volumes. */
+  keepData: boolean;
+  /** The runtime's resolveImage, shared by the deployment's services (one pull per image). */
+  resolveImage: Runtime['resolveImage'];
+  /** Names the images of git services; without it their deploys end BUILD_ERROR. */
+  builder?: Builder;
+  /** Slipway's scheduler of cron jobs, for a runtime that does not run schedules itself. */
+  scheduler?: CronScheduler;
+  /** Drives managed databases; without one their deploys end saying so. */
+  managedDatabases?: ManagedDatabaseProvider;
+  /** How often a managed database is described while it comes up. */
+  managedPollMs: number;
+}
+
+export interface KindHandler {
+  /** Deploy or Redeploy; `built` is the image just built for a git service. */
+  deploy(ctx: KindContext, planned: PlannedService, built: BuiltImage | undefined): Promise<KindOutcome>;
+  stop(ctx: KindContext, planned: PlannedService): Promise<KindOutcome>;
+  /** `planned.service` is the service as deployed: edits made since wait for a Redeploy. */
+  restart(ctx: KindContext, planned: PlannedService): Promise<KindOutcome>;
+  delete(ctx: KindContext, planned: PlannedService): Promise<KindOutcome>;
+}

@@ -1,0 +1,72 @@
+import { serviceAsDeployed, type DeploymentStatus, type PlannedService, type ServiceOperation } from '../../domain/index.js';
+import type { BuiltImage } from '../builder.js';
+import { KIND_HANDLERS, type KindContext, type KindOutcome } from '../kinds/index.js';
+import type { RunningStates } from '../running-states.js';
+import type { BuildHandle } from './builds.js';
+import type { StepHandle } from './deployment-journal.js';
+import type { StageTask } from './stage-runner.js';
+
+/** The in-progress statuses from which a service is CANCELING when the request is canceled. */
+const CANCELABLE_WHILE_RUNNING: readonly DeploymentStatus[] = ['QUEUED', 'BUILDING', 'DEPLOYING', 'EXECUTING'];
+
+/**
+ * One planned service's part of a deployment, as a stage task: its QUEUEING step ends when its
+ * stage comes, then its kind's handler does the operation. A deploy of a git service first
+ * waits for its own image (docs/build.md).
+ */
+export function serviceTask(
+  ctx: KindContext & { runningStates: RunningStates },
+  planned: PlannedService,
+  operation: ServiceOperation,
+  queueing: StepHandle,
+  build: BuildHandle | undefined,
+): StageTask {
+  const { service } = planned;
+  const handler = KIND_HANDLERS[planned.kind];
+  const run = (): Promise<KindOutcome> => {
+    if (operation === 'deploy') return deployAfterBuild(ctx, planned, build, (built) => handler.deploy(ctx, planned, built));
+    // Restart runs what is deployed now: settings and source edited since wait for a Redeploy.
+    if (operation === 'restart') return handler.restart(ctx, { ...planned, service: serviceAsDeployed(service) });
+    return handler[operation](ctx, planned);
+  };
+  return {
+    name: service.name,
+    run: async () => {
+      build?.claim();
+      await queueing.finish('SUCCESS');
+      const outcome = await run();
+      if (outcome === 'unchanged') return 'succeeded';
+      await ctx.runningStates.refresh(service.id).catch(() => undefined);
+      return outcome;
+    },
+    skip: async (reason) => {
+      // A build still running is being stopped: let it end before the service does.
+      const built = await build?.result;
+      await queueing.finish('CANCELED', reason);
+      // A service whose build failed stays BUILD_ERROR: that failure is the first error.
+      if (built && !built.ok && !built.canceled) return;
+      await ctx.journal.moveService(service.id, 'CANCELED', reason);
+    },
+  };
+}
+
+/** A deploy: CANCELING as soon as Cancel comes; a git service's deploy waits for its image first. */
+async function deployAfterBuild(
+  ctx: KindContext,
+  { service }: PlannedService,
+  build: BuildHandle | undefined,
+  deploy: (built: BuiltImage | undefined) => Promise<KindOutcome>,
+): Promise<KindOutcome> {
+  const onAbort = (): void => void ctx.journal.moveServiceIf(service.id, CANCELABLE_WHILE_RUNNING, 'CANCELING');
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (!build) return await deploy(undefined);
+    const result = await build.result;
+    if (result.ok) return await deploy(result.image);
+    if (!result.canceled) return 'failed';
+    await ctx.journal.moveService(service.id, 'CANCELED', result.message);
+    return 'canceled';
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+}
