@@ -76,7 +76,7 @@ function updateOf(existing: Service, body: CreateServiceBodyT, runtime: Environm
   const fileSettings = body.settings ?? {};
   let env = (fileSettings.env ?? []) as EnvVar[];
   if (existing.type === 'database') {
-    const generated = databaseCredentialKeys(existing.source as DatabaseSource);
+    const generated = databaseCredentialKeys(existing.source);
     const kept = existing.settings.env.filter((v) => generated.has(v.key) && !env.some((e) => e.key === v.key));
     env = [...env, ...kept];
   }
@@ -204,7 +204,7 @@ export function exportEnvironmentFile(project: Project, environment: Environment
     services: services
       .filter((s) => s.status !== 'DELETED')
       .map((s) => {
-        const generated = s.type === 'database' ? databaseCredentialKeys(s.source as DatabaseSource) : new Set<string>();
+        const generated = s.type === 'database' ? databaseCredentialKeys(s.source) : new Set<string>();
         const env = s.settings.env
           .filter((v) => !generated.has(v.key))
           .map((v) => (v.secret ? { key: v.key, value: `\${${v.key}}`, secret: true } : { key: v.key, value: v.value }));

@@ -32,7 +32,7 @@ export function usageError(message: string): CliError {
   return new CliError(message, EXIT.USAGE);
 }
 
-/** The exit code of an HTTP error status (SPEC's CLI table). */
+/** The exit code of an HTTP error status (docs/cli.md#errors-and-exit-codes). */
 export function exitCodeOfStatus(status: number): ExitCode {
   if (status === 400) return EXIT.USAGE;
   if (status === 401 || status === 403) return EXIT.UNAUTHORIZED;

@@ -9,7 +9,7 @@ import { resolveAddress, type Resolved } from '../resolve.js';
 import type { Session } from '../session.js';
 import { watchDeployment } from '../watch.js';
 
-/** The actions (SPEC's deploy, redeploy, stop, restart, cancel, deploy latest, delete), each with `--watch`. */
+/** The actions (deploy, redeploy, stop, restart, cancel, deploy latest, delete: docs/cli.md#commands), each with `--watch`. */
 
 export interface Accepted {
   requestId: string;
