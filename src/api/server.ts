@@ -15,6 +15,7 @@ import { jobRunRoutes } from './routes/job-runs.js';
 import { stageRoutes } from './routes/stages.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { environmentRoutes } from './routes/environments.js';
+import { environmentFileRoutes } from './routes/environment-files.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes, metricsRoute } from './routes/operations.js';
 import { projectRoutes } from './routes/projects.js';
@@ -116,6 +117,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       metricsRoute(typed, registry);
       projectRoutes(typed, apiDeps);
       environmentRoutes(typed, apiDeps);
+      environmentFileRoutes(typed, apiDeps);
       serviceRoutes(typed, apiDeps);
       actionRoutes(typed, apiDeps);
       queueRoutes(typed, apiDeps);

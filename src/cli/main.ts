@@ -1,18 +1,10 @@
 #!/usr/bin/env node
-import pino from 'pino';
-import { startSlipway } from '../app.js';
 import { errorMessage } from '../domain/errors.js';
 import { ConfigError, loadConfig } from '../config.js';
 
-const USAGE = `Usage: slipway <command>
-
-Commands:
-  server    start the control plane (API, engine, edge proxy) on its configuration
-            from the environment: SLIPWAY_PORT, SLIPWAY_DATA_DIR, SLIPWAY_DATABASE_URL, …
-  help      show this text
-`;
-
 async function server(): Promise<void> {
+  // Loaded here, not at the top: the client commands start without the server's modules.
+  const [{ default: pino }, { startSlipway }] = await Promise.all([import('pino'), import('../app.js')]);
   const config = loadConfig();
   const logger = pino({ level: config.logLevel });
   const slipway = await startSlipway(config, logger);
@@ -34,20 +26,10 @@ async function server(): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const command = argv[0];
-  switch (command) {
-    case 'server':
-      return server();
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return;
-    default:
-      process.stderr.write(`slipway: unknown command "${command}"\n\n${USAGE}`);
-      process.exitCode = 2;
-  }
+  if (argv[0] === 'server') return server();
+  // Everything else is the client, loaded only here: the server never loads the parser.
+  const { runClient } = await import('./program.js');
+  process.exitCode = await runClient(argv);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

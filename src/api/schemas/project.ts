@@ -5,7 +5,7 @@ export const CreateProjectBody = Obj({ name: Name });
 
 export const PatchProjectBody = Obj({ name: Name });
 
-const EnvironmentSettingsInput = Obj({
+export const EnvironmentSettingsInput = Obj({
   maxParallelBuilds: Type.Optional(Type.Integer({ minimum: 1, maximum: 32 })),
   maxParallelDeploys: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
 });

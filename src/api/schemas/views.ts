@@ -27,7 +27,7 @@ function View<T extends TProperties>(properties: T, description?: string) {
  * (in a union the serializer picks the branch by validating, and a stored value that no branch
  * accepts would fail the response).
  */
-function Open<T extends TSchema>(schema: T): T {
+export function Open<T extends TSchema>(schema: T): T {
   const open: Record<string, unknown> = { ...schema };
   for (const limit of ['default', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'minItems', 'maxItems', 'uniqueItems']) delete open[limit];
   if (open.type === 'object') open.additionalProperties = true;
@@ -176,6 +176,7 @@ export const OutdatedServicesView = View({
 /** The shapes the API answers with, as TypeScript types (the console reads these). */
 export type ProjectViewT = Static<typeof ProjectView>;
 export type EnvironmentViewT = Static<typeof EnvironmentView>;
+export type EnvironmentStatusViewT = Static<typeof EnvironmentStatusView>;
 export type ServiceViewT = Static<typeof ServiceView>;
 export type RunningStateViewT = Static<typeof RunningStateView>;
 export type DeploymentViewT = Static<typeof DeploymentView>;
