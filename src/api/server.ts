@@ -21,6 +21,7 @@ import { projectRoutes } from './routes/projects.js';
 import { queueRoutes } from './routes/queue.js';
 import { serviceRoutes } from './routes/services.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { variableRoutes } from './routes/variables.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { installStreamRevocation } from './stream-revocation.js';
 import { installValidation } from './validation.js';
@@ -124,6 +125,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       stageRoutes(typed, apiDeps);
       eventRoutes(typed, apiDeps);
       tokenRoutes(typed, apiDeps);
+      variableRoutes(typed, apiDeps);
       webhookRoutes(typed, apiDeps);
       typed.get(
         '/openapi.json',

@@ -98,17 +98,22 @@ function settingsProblems(settings: ServiceSettings, field: string): FieldError[
  * too short to redact from logs safely is refused (docs/resources.md#settings).
  */
 function resolveEnv(incoming: readonly EnvVar[], previous: readonly EnvVar[], field: string, problems: FieldError[]): EnvVar[] {
+  return resolveSecretValues(incoming, previous, (i) => `${field}/env/${i}/value`, problems);
+}
+
+/** resolveEnv for any list of variables (a service's env, a project's or environment's variables); `at` names the value's field. */
+export function resolveSecretValues(incoming: readonly EnvVar[], previous: readonly EnvVar[], at: (index: number) => string, problems: FieldError[]): EnvVar[] {
   return incoming.map((v, i) => {
     if (!v.secret) return v;
     if (v.value !== SECRET_MASK) {
       if (v.value.length < MIN_SECRET_LENGTH) {
-        problems.push({ field: `${field}/env/${i}/value`, message: `a secret value has at least ${MIN_SECRET_LENGTH} characters (shorter ones cannot be redacted from logs safely)` });
+        problems.push({ field: at(i), message: `a secret value has at least ${MIN_SECRET_LENGTH} characters (shorter ones cannot be redacted from logs safely)` });
       }
       return v;
     }
     const old = previous.find((p) => p.key === v.key && p.secret);
     if (!old) {
-      problems.push({ field: `${field}/env/${i}/value`, message: `the mask ${SECRET_MASK} keeps an existing secret value; ${v.key} has none` });
+      problems.push({ field: at(i), message: `the mask ${SECRET_MASK} keeps an existing secret value; ${v.key} has none` });
       return v;
     }
     return { ...v, value: old.value };
