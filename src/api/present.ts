@@ -54,7 +54,7 @@ export function presentProject(p: { id: string; name: string; createdAt: string 
 }
 
 export function presentToken(t: Token) {
-  return { id: t.id, name: t.name, role: t.role, createdAt: t.createdAt };
+  return { id: t.id, name: t.name, role: t.role, createdAt: t.createdAt, ...(t.projects ? { projects: t.projects } : {}) };
 }
 
 function liveServices(services: readonly Service[]): Service[] {

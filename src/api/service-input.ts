@@ -37,6 +37,11 @@ import { NO_MANAGED_DATABASE_PROVIDER } from '../engine/managed-databases/provid
 export interface ServiceInputOptions {
   /** A managed database provider is configured: `mode: managed` databases can be created. */
   managedDatabases: boolean;
+  /**
+   * Built images can be pushed to a registry (SLIPWAY_REGISTRY is set): a kubernetes
+   * environment's git services need one, since the cluster pulls them. Unset: not checked.
+   */
+  buildRegistry?: boolean;
 }
 
 /**
@@ -69,6 +74,26 @@ function sourceProblems(typed: TypedSource, field: string, runtime: RuntimeKind)
     if (job.jobType === 'lifecycle' && job.schedule) problems.push({ field: `${field}/schedule`, message: 'only cron jobs have a schedule' });
   }
   return problems;
+}
+
+/** A git service on a runtime that pulls every image, with no registry to push its build to, could never deploy. */
+function buildRegistryProblems(typed: TypedSource, runtime: RuntimeKind, options: ServiceInputOptions, field: string): FieldError[] {
+  const code = codeSource(typed);
+  if (runtime !== 'kubernetes' || options.buildRegistry !== false || !code || !isGitSource(code)) return [];
+  return [{ field, message: 'a git service on kubernetes needs a registry for the images built from it (the cluster pulls them): set SLIPWAY_REGISTRY on this Slipway server' }];
+}
+
+/**
+ * Why an existing service could not run on this runtime (a clone to another runtime,
+ * docs/teams.md#clone): the checks a new service's source goes through there, each problem
+ * prefixed with `field`.
+ */
+export function runtimeProblems(service: TypedSource, runtime: RuntimeKind, options: ServiceInputOptions, field: string): FieldError[] {
+  return [
+    ...sourceProblems(service, field, runtime),
+    ...managedDatabaseProblems(service, null, options, field),
+    ...buildRegistryProblems(service, runtime, options, field),
+  ];
 }
 
 function withJobDefaults(typed: TypedSource): TypedSource {
