@@ -63,6 +63,15 @@ function routeSegments(request: FastifyRequest): string[] {
   return url.replace(/^\/api\/v1(?=\/)/, '').split('/').filter((s) => s !== '');
 }
 
+/** The project of the resource a `/<family>/:id…` route names; null for other routes and unknown ids. */
+export async function projectOfRequest(store: Store, request: FastifyRequest): Promise<string | null> {
+  const [family, id] = routeSegments(request);
+  const params = request.params as { id?: unknown } | undefined;
+  const resolver = family ? PROJECT_OF[family] : undefined;
+  if (id !== ':id' || !resolver || typeof params?.id !== 'string') return null;
+  return (await resolver.project(store, params.id)) ?? null;
+}
+
 /** Traces each request to its project; a limited token outside it gets 404. */
 export function installProjectAccess(app: FastifyInstance, store: Store): void {
   app.decorateRequest('projectId', null);

@@ -23,6 +23,8 @@ import { serviceRoutes } from './routes/services.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { variableRoutes } from './routes/variables.js';
 import { cloneRoutes } from './routes/clone.js';
+import { auditRoutes } from './routes/audit.js';
+import { installAuditLog } from './audit-log.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { installProjectAccess } from './project-access.js';
 import { installStreamRevocation } from './stream-revocation.js';
@@ -100,6 +102,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   installAuth(app, deps.store, deps.authFailureLimits);
+  installAuditLog(app, deps.store);
   installProjectAccess(app, deps.store);
   installStreamRevocation(app, deps.store);
   const registry = installMetrics(app);
@@ -133,6 +136,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       tokenRoutes(typed, apiDeps);
       variableRoutes(typed, apiDeps);
       cloneRoutes(typed, apiDeps);
+      auditRoutes(typed, apiDeps);
       webhookRoutes(typed, apiDeps);
       typed.get(
         '/openapi.json',
