@@ -80,6 +80,7 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     authFailureLimits: { maxFailures: config.authFailuresPerMinute },
     git: { headCommit: (source) => git.headCommit(source), listCommits: (source, limit) => git.listCommits(source, limit) },
     dependencies: () => [docker.status()],
+    buildRegistry: Boolean(config.registry),
   });
   // Processes sharing PostgreSQL show each other's events; SQLite has one process.
   const relay = config.databaseUrl

@@ -30,6 +30,8 @@ export interface ApiDeps {
   git?: GitLookup;
   /** What the server depends on besides its database (the Docker Engine), for /readyz. */
   dependencies?: () => DependencyStatus[];
+  /** Built images can be pushed to a registry (SLIPWAY_REGISTRY set); unset: not known, not checked. */
+  buildRegistry?: boolean;
 }
 
 export type Api = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;

@@ -5,12 +5,15 @@ import {
   isJobSource,
   pendingChanges,
   splitUrlUserinfo,
+  variablesReaching,
+  NO_VARIABLES,
   withUrlUserinfo,
   type Environment,
   type EnvVar,
   type GitSource,
   type ImageSource,
   type RunningState,
+  type ScopedVariables,
   type Service,
   type ServiceSource,
 } from '../domain/index.js';
@@ -51,7 +54,7 @@ export function presentProject(p: { id: string; name: string; createdAt: string 
 }
 
 export function presentToken(t: Token) {
-  return { id: t.id, name: t.name, role: t.role, createdAt: t.createdAt };
+  return { id: t.id, name: t.name, role: t.role, createdAt: t.createdAt, ...(t.projects ? { projects: t.projects } : {}) };
 }
 
 function liveServices(services: readonly Service[]): Service[] {
@@ -78,7 +81,8 @@ export function presentEnvironment(env: Environment, services: readonly Service[
   };
 }
 
-export async function presentService(service: Service, controlPlane: ControlPlane) {
+/** `variables`: its project's and environment's, which its pending changes take into account. */
+export async function presentService(service: Service, controlPlane: ControlPlane, variables: ScopedVariables = NO_VARIABLES) {
   const runningState: RunningState = controlPlane.runningState(service);
   return {
     id: service.id,
@@ -92,8 +96,8 @@ export async function presentService(service: Service, controlPlane: ControlPlan
     runningState,
     deployedVersion: service.deployedVersion,
     targetVersion: service.targetVersion,
-    // What a Redeploy would apply: settings or source edited since the last deploy.
-    ...pendingChanges(service),
+    // What a Redeploy would apply: settings, source or shared variables edited since the last deploy.
+    ...pendingChanges(service, variablesReaching(service, variables)),
     stageId: service.stageId,
     skipEnvironmentActions: service.skipEnvironmentActions,
     endpoints: await controlPlane.endpoints(service.id),
@@ -102,7 +106,7 @@ export async function presentService(service: Service, controlPlane: ControlPlan
   };
 }
 
-export function presentEnvironmentStatus(env: Environment, services: readonly Service[], controlPlane: ControlPlane) {
+export function presentEnvironmentStatus(env: Environment, services: readonly Service[], controlPlane: ControlPlane, variables: ScopedVariables = NO_VARIABLES) {
   return {
     id: env.id,
     ...environmentStates(services, controlPlane),
@@ -113,7 +117,7 @@ export function presentEnvironmentStatus(env: Environment, services: readonly Se
       state: s.status,
       runningState: controlPlane.runningState(s),
       deployedVersion: s.deployedVersion,
-      ...pendingChanges(s),
+      ...pendingChanges(s, variablesReaching(s, variables)),
     })),
   };
 }

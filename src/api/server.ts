@@ -22,7 +22,12 @@ import { projectRoutes } from './routes/projects.js';
 import { queueRoutes } from './routes/queue.js';
 import { serviceRoutes } from './routes/services.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { variableRoutes } from './routes/variables.js';
+import { cloneRoutes } from './routes/clone.js';
+import { auditRoutes } from './routes/audit.js';
+import { installAuditLog } from './audit-log.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { installProjectAccess } from './project-access.js';
 import { installStreamRevocation } from './stream-revocation.js';
 import { installValidation } from './validation.js';
 
@@ -45,6 +50,8 @@ export interface ServerDeps {
   authFailureLimits?: Partial<AuthFailureLimits>;
   /** What the server depends on besides its database (the Docker Engine), for /readyz. */
   dependencies?: () => DependencyStatus[];
+  /** Built images can be pushed to a registry (SLIPWAY_REGISTRY set); unset: not known, not checked. */
+  buildRegistry?: boolean;
 }
 
 /** Never log bodies (secret env values) nor credentials. */
@@ -96,6 +103,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   installAuth(app, deps.store, deps.authFailureLimits);
+  installAuditLog(app, deps.store);
+  installProjectAccess(app, deps.store);
   installStreamRevocation(app, deps.store);
   const registry = installMetrics(app);
   await installOpenApi(app);
@@ -106,6 +115,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     listImageTags: deps.listImageTags,
     ...(deps.git ? { git: deps.git } : {}),
     ...(deps.dependencies ? { dependencies: deps.dependencies } : {}),
+    ...(deps.buildRegistry !== undefined ? { buildRegistry: deps.buildRegistry } : {}),
   };
 
   healthRoutes(app, apiDeps);
@@ -126,6 +136,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       stageRoutes(typed, apiDeps);
       eventRoutes(typed, apiDeps);
       tokenRoutes(typed, apiDeps);
+      variableRoutes(typed, apiDeps);
+      cloneRoutes(typed, apiDeps);
+      auditRoutes(typed, apiDeps);
       webhookRoutes(typed, apiDeps);
       typed.get(
         '/openapi.json',

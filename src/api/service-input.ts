@@ -37,6 +37,11 @@ import { NO_MANAGED_DATABASE_PROVIDER } from '../engine/managed-databases/provid
 export interface ServiceInputOptions {
   /** A managed database provider is configured: `mode: managed` databases can be created. */
   managedDatabases: boolean;
+  /**
+   * Built images can be pushed to a registry (SLIPWAY_REGISTRY is set): a kubernetes
+   * environment's git services need one, since the cluster pulls them. Unset: not checked.
+   */
+  buildRegistry?: boolean;
 }
 
 /**
@@ -71,6 +76,26 @@ function sourceProblems(typed: TypedSource, field: string, runtime: RuntimeKind)
   return problems;
 }
 
+/** A git service on a runtime that pulls every image, with no registry to push its build to, could never deploy. */
+function buildRegistryProblems(typed: TypedSource, runtime: RuntimeKind, options: ServiceInputOptions, field: string): FieldError[] {
+  const code = codeSource(typed);
+  if (runtime !== 'kubernetes' || options.buildRegistry !== false || !code || !isGitSource(code)) return [];
+  return [{ field, message: 'a git service on kubernetes needs a registry for the images built from it (the cluster pulls them): set SLIPWAY_REGISTRY on this Slipway server' }];
+}
+
+/**
+ * Why an existing service could not run on this runtime (a clone to another runtime,
+ * docs/teams.md#clone): the checks a new service's source goes through there, each problem
+ * prefixed with `field`.
+ */
+export function runtimeProblems(service: TypedSource, runtime: RuntimeKind, options: ServiceInputOptions, field: string): FieldError[] {
+  return [
+    ...sourceProblems(service, field, runtime),
+    ...managedDatabaseProblems(service, null, options, field),
+    ...buildRegistryProblems(service, runtime, options, field),
+  ];
+}
+
 function withJobDefaults(typed: TypedSource): TypedSource {
   if (typed.type !== 'job') return typed;
   const job = typed.source;
@@ -98,17 +123,22 @@ function settingsProblems(settings: ServiceSettings, field: string): FieldError[
  * too short to redact from logs safely is refused (docs/resources.md#settings).
  */
 function resolveEnv(incoming: readonly EnvVar[], previous: readonly EnvVar[], field: string, problems: FieldError[]): EnvVar[] {
+  return resolveSecretValues(incoming, previous, (i) => `${field}/env/${i}/value`, problems);
+}
+
+/** resolveEnv for any list of variables (a service's env, a project's or environment's variables); `at` names the value's field. */
+export function resolveSecretValues(incoming: readonly EnvVar[], previous: readonly EnvVar[], at: (index: number) => string, problems: FieldError[]): EnvVar[] {
   return incoming.map((v, i) => {
     if (!v.secret) return v;
     if (v.value !== SECRET_MASK) {
       if (v.value.length < MIN_SECRET_LENGTH) {
-        problems.push({ field: `${field}/env/${i}/value`, message: `a secret value has at least ${MIN_SECRET_LENGTH} characters (shorter ones cannot be redacted from logs safely)` });
+        problems.push({ field: at(i), message: `a secret value has at least ${MIN_SECRET_LENGTH} characters (shorter ones cannot be redacted from logs safely)` });
       }
       return v;
     }
     const old = previous.find((p) => p.key === v.key && p.secret);
     if (!old) {
-      problems.push({ field: `${field}/env/${i}/value`, message: `the mask ${SECRET_MASK} keeps an existing secret value; ${v.key} has none` });
+      problems.push({ field: at(i), message: `the mask ${SECRET_MASK} keeps an existing secret value; ${v.key} has none` });
       return v;
     }
     return { ...v, value: old.value };

@@ -92,6 +92,17 @@ export function withDatabaseCredentials(source: DatabaseSource, serviceName: str
   return [...env, ...added];
 }
 
+/**
+ * The credentials of a copy of a database (a cloned environment, docs/teams.md#clone): its
+ * passwords generated anew, its user and database names kept, so that a clone never shares a
+ * password with the environment it was copied from.
+ */
+export function withFreshDatabaseCredentials(source: DatabaseSource, serviceName: string, env: readonly EnvVar[], newSecret: () => string): EnvVar[] {
+  const generated = DATABASE_ENGINES[source.engine].credentialEnv('user', 'password', 'database', () => 'secret');
+  const passwords = new Set(Object.keys(generated).filter((key) => /PASSWORD/.test(key)));
+  return withDatabaseCredentials(source, serviceName, env.filter((v) => !passwords.has(v.key)), newSecret);
+}
+
 export function hasDatabaseCredentials(service: DatabaseService): boolean {
   const source = service.source;
   return service.settings.env.some((v) => v.key === DATABASE_ENGINES[source.engine].keys.password);

@@ -1,8 +1,8 @@
-import type { DeployedRollout, DeployedSpec, Service } from './model.js';
+import type { DeployedRollout, DeployedSpec, EnvVar, Service } from './model.js';
 
-/** What a deploy of this service (as read when its deployment started) applies. */
-export function deployedSpecOf(service: Pick<Service, 'source' | 'settings'>, rollout?: DeployedRollout): DeployedSpec {
-  return { source: service.source, settings: service.settings, ...(rollout ? { rollout } : {}) };
+/** What a deploy of this service (as read when its deployment started, with the shared variables that reached it) applies. */
+export function deployedSpecOf(service: Pick<Service, 'source' | 'settings'>, rollout?: DeployedRollout, variables: readonly EnvVar[] = []): DeployedSpec {
+  return { source: service.source, settings: service.settings, ...(variables.length > 0 ? { variables: [...variables] } : {}), ...(rollout ? { rollout } : {}) };
 }
 
 /**

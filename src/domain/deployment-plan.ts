@@ -1,15 +1,17 @@
 import { operationOf, type ServiceOperation } from './actions.js';
 import { injectedConnections } from './databases.js';
 import { versionToDeploy } from './desired-spec.js';
-import { codeSource, isCronJob, isGitSource, isLifecycleJob, isManagedDatabase, type Service, type TypedSource } from './model.js';
+import { codeSource, isCronJob, isGitSource, isLifecycleJob, isManagedDatabase, type EnvVar, type Service, type TypedSource } from './model.js';
 import { servicesTouched, unavailableReason } from './request-scope.js';
 import type { RequestedAction } from './requests.js';
 import { planStages, type Stage } from './stages.js';
+import { NO_VARIABLES, variablesReaching, type ScopedVariables } from './variables.js';
 
 /**
  * The plan of one request, decided before anything runs (docs/queue-and-cancel.md): which
- * services it touches, in which stage, at which version, with which injected env, and which
- * kind of work each is. The engine executes a plan; it decides none of this itself.
+ * services it touches, in which stage, at which version, with which injected env and shared
+ * variables, and which kind of work each is. The engine executes a plan; it decides none of
+ * this itself.
  */
 
 /** The work a service's actions are, each done by one handler of src/engine/kinds. */
@@ -38,6 +40,8 @@ export interface PlannedService {
   builds: boolean;
   /** The databases' connections it gets in its env (none for the databases themselves). */
   injectedEnv: Record<string, string>;
+  /** The project's and environment's variables that reach it, over the connections, under its own env (variables.ts). */
+  variables: EnvVar[];
 }
 
 export interface StagePlan {
@@ -63,6 +67,8 @@ export interface PlanInput {
   stages: readonly Stage[];
   /** The host other services reach a database by on the environment's runtime. */
   databaseHost: (database: Service) => string;
+  /** The project's and the environment's variables (none when not given). */
+  variables?: ScopedVariables;
 }
 
 /** The plan, or why the request no longer holds now that its turn came (it ends SKIPPED). */
@@ -94,6 +100,7 @@ export function planDeployment(input: PlanInput): PlanResult {
           version,
           builds: operation === 'deploy' && git,
           injectedEnv: service.type === 'database' ? {} : connections,
+          variables: variablesReaching(service, input.variables ?? NO_VARIABLES),
         },
       ];
     }),

@@ -1,4 +1,4 @@
-import { codeSource, isContainerDatabase, isGitSource, type Service } from './model.js';
+import { codeSource, isContainerDatabase, isGitSource, type EnvVar, type Service } from './model.js';
 import type { DesiredSpec } from './model.js';
 import { databaseImage, databaseRuntimeSettings } from './databases.js';
 
@@ -24,10 +24,15 @@ export function imageToPull(service: Service, version: string): { name: string; 
   throw new Error(`service ${service.name} has no image source`);
 }
 
-/** What the service should run (docs/actions.md): hashed to decide whether a redeploy changes anything. */
-export function desiredSpec(service: Service, resolvedImage: string, injectedEnv: Record<string, string> = {}): DesiredSpec {
+/**
+ * What the service should run (docs/actions.md): hashed to decide whether a redeploy changes
+ * anything. Its env: the injected connections, then the shared variables that reach it
+ * (variables.ts), then its own.
+ */
+export function desiredSpec(service: Service, resolvedImage: string, injectedEnv: Record<string, string> = {}, variables: readonly EnvVar[] = []): DesiredSpec {
   const s = service.settings;
   const env: Record<string, string> = { ...injectedEnv };
+  for (const variable of variables) env[variable.key] = variable.value;
   for (const variable of s.env) env[variable.key] = variable.value;
   if (isContainerDatabase(service)) {
     // Driven by the official image's conventions: its port, a volume at its data path, a fitting readiness check.
@@ -58,15 +63,15 @@ export function desiredSpec(service: Service, resolvedImage: string, injectedEnv
 }
 
 /**
- * The keys of desiredSpec's env whose values are secrets: the service's secret variables, and
- * the databases' connections it is given (credentials, a URL with the password), unless the
- * service sets that key itself as a plain variable.
+ * The keys of desiredSpec's env whose values are secrets: the service's secret variables, the
+ * shared secret variables that reach it, and the databases' connections it is given
+ * (credentials, a URL with the password), unless a plain variable overrides that key.
  */
-export function secretEnvKeys(service: Service, injectedEnv: Record<string, string> = {}): string[] {
-  const own = new Map(service.settings.env.map((v) => [v.key, v.secret]));
-  const keys = new Set(Object.keys(injectedEnv).filter((k) => !own.has(k)));
-  for (const [key, secret] of own) if (secret) keys.add(key);
-  return [...keys].sort();
+export function secretEnvKeys(service: Service, injectedEnv: Record<string, string> = {}, variables: readonly EnvVar[] = []): string[] {
+  const secret = new Map<string, boolean>(Object.keys(injectedEnv).map((k) => [k, true]));
+  for (const v of variables) secret.set(v.key, v.secret);
+  for (const v of service.settings.env) secret.set(v.key, v.secret);
+  return [...secret].filter(([, isSecret]) => isSecret).map(([key]) => key).sort();
 }
 
 /** The secret values of these services, to keep out of logs. */

@@ -19,3 +19,4 @@ export * from './databases.js';
 export * from './desired-spec.js';
 export * from './deployment-plan.js';
 export * from './environment-plan.js';
+export * from './variables.js';

@@ -253,6 +253,8 @@ export interface DesiredSpec {
 export interface DeployedSpec {
   source: ServiceSource;
   settings: ServiceSettings;
+  /** The shared variables that reached it (docs/teams.md#variables); absent: none. */
+  variables?: EnvVar[];
   rollout?: DeployedRollout;
 }
 

@@ -14,12 +14,15 @@ const NOT_APPLIED_BY_DEPLOY: ReadonlySet<string> = new Set(['autoDeploy']);
 /**
  * The changes a Redeploy would apply: `source` when the source object differs from the one
  * deployed (image name/tag; git url, branch, rootPath, dockerfilePath; a job's or database's
- * source fields) or the pinned version is not the deployed one, and each setting whose value
- * differs. A never-deployed service has none. A service deployed before Slipway kept what it
- * deployed (no deployedSpec) is compared on its version only.
+ * source fields) or the pinned version is not the deployed one, each setting whose value
+ * differs, and `variables` when the shared variables that reach it now (`variables`, from
+ * variablesReaching) are not the ones its last deploy got. A never-deployed service has none. A
+ * service deployed before Slipway kept what it deployed (no deployedSpec) is compared on its
+ * version only.
  */
 export function pendingChanges(
   service: Pick<Service, 'source' | 'settings' | 'deployedVersion' | 'targetVersion' | 'deployedSpec'>,
+  variables: readonly EnvVar[] = [],
 ): PendingChanges {
   const fields: string[] = [];
   const deployed = service.deployedSpec;
@@ -32,6 +35,7 @@ export function pendingChanges(
       if (NOT_APPLIED_BY_DEPLOY.has(key)) continue;
       if (!same(comparable(service.settings, key), comparable(deployed.settings, key))) fields.push(key);
     }
+    if (!same(sortedByKey(variables), sortedByKey(deployed.variables ?? []))) fields.push('variables');
   }
   return { pendingChanges: fields.length > 0, pendingFields: fields };
 }
@@ -39,8 +43,12 @@ export function pendingChanges(
 /** A setting's value for comparison: env vars in key order, since their order changes nothing. */
 function comparable(settings: ServiceSettings, key: string): unknown {
   const value = (settings as unknown as Record<string, unknown>)[key];
-  if (key === 'env' && Array.isArray(value)) return [...(value as EnvVar[])].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  if (key === 'env' && Array.isArray(value)) return sortedByKey(value as EnvVar[]);
   return value;
+}
+
+function sortedByKey(env: readonly EnvVar[]): EnvVar[] {
+  return [...env].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 function same(a: unknown, b: unknown): boolean {

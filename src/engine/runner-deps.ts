@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { DeploymentRecordStore, EnvironmentStore, HostPortStore, ProjectStore, QueueStore, ServiceStore, StageStore } from '../store/store.js';
+import type { DeploymentRecordStore, EnvironmentStore, HostPortStore, ProjectStore, QueueStore, ServiceStore, StageStore, VariableStore } from '../store/store.js';
 import type { Builder } from './builder.js';
 import type { CronScheduler } from './cron-scheduler.js';
 import type { EventBus } from './events.js';
@@ -11,6 +11,7 @@ import type { RuntimeResolver } from './runtime-resolver.js';
 export type RunnerStore = Pick<ProjectStore, 'getProject'> &
   Pick<EnvironmentStore, 'getEnvironment' | 'deleteEnvironment'> &
   Pick<StageStore, 'listStages'> &
+  Pick<VariableStore, 'scopedVariables'> &
   ServiceStore &
   Pick<HostPortStore, 'releaseHostPorts'> &
   DeploymentRecordStore &

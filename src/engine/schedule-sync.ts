@@ -48,7 +48,8 @@ export async function syncSchedules(deps: {
       try {
         const version = service.deployedVersion!;
         const image = imageOf({ project, ...(deps.builder ? { builder: deps.builder } : {}) }, service, version);
-        deps.scheduler.install(scheduledJob({ project, environment, runtime }, service, image, image, version, injected).job);
+        // The shared variables its deploy got, so that the schedule's hash is the one the deploy recorded.
+        deps.scheduler.install(scheduledJob({ project, environment, runtime }, service, image, image, version, injected, service.deployedSpec?.variables ?? []).job);
         installed++;
       } catch (error) {
         deps.logger.error({ err: error, serviceId: service.id }, 'could not install the schedule of a cron job');

@@ -31,6 +31,8 @@ export interface TokensTable {
    */
   token_hash: string;
   created_at: string;
+  /** JSON array of the project ids the token is limited to; null: every project (migration 0007). */
+  projects: DbJson | null;
 }
 
 export interface EnvironmentsTable {
@@ -164,6 +166,36 @@ export interface WebhookDeliveriesTable {
   received_at: string;
 }
 
+/** A variable of a project or of an environment (exactly one of the two ids is set). */
+export interface VariablesTable {
+  id: string;
+  project_id: string | null;
+  environment_id: string | null;
+  key: string;
+  /** Encrypted when secret (see secrets.ts). */
+  value: string;
+  secret: DbBool;
+  /** The order the variables were given in. */
+  position: number;
+}
+
+/** One audited request (docs/teams.md#audit-log): never a value, only field names. */
+export interface AuditEventsTable {
+  seq: DbSerial;
+  id: string;
+  at: string;
+  token_id: string | null;
+  token_name: string;
+  action: string;
+  resource_type: string;
+  resource_id: string | null;
+  project_id: string | null;
+  fields: DbJson;
+  method: string;
+  path: string;
+  status_code: number;
+}
+
 export interface Database {
   projects: ProjectsTable;
   tokens: TokensTable;
@@ -178,4 +210,6 @@ export interface Database {
   job_runs: JobRunsTable;
   job_run_logs: JobRunLogsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  variables: VariablesTable;
+  audit_events: AuditEventsTable;
 }

@@ -3,15 +3,18 @@ import type {
   DeploymentStatus,
   Environment,
   EnvironmentSettings,
+  EnvVar,
   LogLevel,
   Project,
   RuntimeKind,
+  ScopedVariables,
   Service,
   ServiceType,
   Stage,
   StepName,
   StepStatus,
 } from '../domain/index.js';
+import { AuditRepository } from './audit.js';
 import type { StoreContext } from './context.js';
 import { DeploymentsRepository } from './deployments.js';
 import { EnvironmentsRepository } from './environments.js';
@@ -22,8 +25,10 @@ import { StagesRepository } from './stages.js';
 import { ProjectsTokensRepository } from './projects-tokens.js';
 import { QueueRepository } from './queue.js';
 import { ServicesRepository } from './services.js';
+import { VariablesRepository } from './variables.js';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.js';
 import type {
+  AuditEvent,
   DeployedState,
   Deployment,
   DeploymentDetail,
@@ -40,6 +45,7 @@ import type {
   ServicePatch,
   Store,
   Token,
+  VariableOwner,
 } from './store.js';
 
 /** The Store on Kysely (SQLite or PostgreSQL): one repository per concern, composed here. */
@@ -54,6 +60,8 @@ export class KyselyStore implements Store {
   private readonly jobRuns: JobRunsRepository;
   private readonly stages: StagesRepository;
   private readonly webhookDeliveries: WebhookDeliveriesRepository;
+  private readonly variables: VariablesRepository;
+  private readonly audit: AuditRepository;
 
   constructor(private readonly ctx: StoreContext) {
     this.projects = new ProjectsTokensRepository(ctx);
@@ -66,6 +74,8 @@ export class KyselyStore implements Store {
     this.jobRuns = new JobRunsRepository(ctx);
     this.stages = new StagesRepository(ctx);
     this.webhookDeliveries = new WebhookDeliveriesRepository(ctx);
+    this.variables = new VariablesRepository(ctx);
+    this.audit = new AuditRepository(ctx);
   }
 
   // Projects, tokens.
@@ -90,7 +100,7 @@ export class KyselyStore implements Store {
   forgetWebhookDelivery(keys: readonly string[]): Promise<void> {
     return this.webhookDeliveries.forgetWebhookDelivery(keys);
   }
-  createToken(input: { name: string; role: Role; secret?: string }): Promise<Token & { token: string }> {
+  createToken(input: { name: string; role: Role; secret?: string; projects?: string[] }): Promise<Token & { token: string }> {
     return this.projects.createToken(input);
   }
   listTokens(): Promise<Token[]> {
@@ -168,6 +178,25 @@ export class KyselyStore implements Store {
   }
   setTargetVersion(id: string, version: string | null): Promise<void> {
     return this.services.setTargetVersion(id, version);
+  }
+
+  // Variables of projects and environments.
+  listVariables(owner: VariableOwner): Promise<EnvVar[]> {
+    return this.variables.listVariables(owner);
+  }
+  replaceVariables(owner: VariableOwner, variables: readonly EnvVar[]): Promise<void> {
+    return this.variables.replaceVariables(owner, variables);
+  }
+  scopedVariables(environment: Pick<Environment, 'id' | 'projectId'>): Promise<ScopedVariables> {
+    return this.variables.scopedVariables(environment);
+  }
+
+  // The audit log.
+  recordAudit(event: Omit<AuditEvent, 'id' | 'at'>): Promise<void> {
+    return this.audit.recordAudit(event);
+  }
+  listAudit(filter: { projectId?: string; projectIds?: readonly string[]; since?: string }, page: { limit: number; cursor?: string }): Promise<Page<AuditEvent>> {
+    return this.audit.listAudit(filter, page);
   }
 
   // Host ports.

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Project } from '../domain/index.js';
-import { toNumber } from './dialect.js';
+import { parseJson, toNumber } from './dialect.js';
 import { conflict, notFound, nowIso, type StoreContext } from './context.js';
 import type { Role, Token } from './store.js';
 
@@ -103,13 +103,20 @@ export class ProjectsTokensRepository {
     return r && this.ctx.secrets.decrypt(r.webhook_secret, webhookContext(projectId));
   }
 
-  async createToken(input: { name: string; role: Role; secret?: string }): Promise<Token & { token: string }> {
+  async createToken(input: { name: string; role: Role; secret?: string; projects?: string[] }): Promise<Token & { token: string }> {
     const secret = input.secret ?? TOKEN_PREFIX + randomBytes(32).toString('base64url');
-    const token: Token = { id: randomUUID(), name: input.name, role: input.role, createdAt: nowIso(this.ctx) };
+    const token: Token = { id: randomUUID(), name: input.name, role: input.role, createdAt: nowIso(this.ctx), ...(input.projects ? { projects: [...input.projects] } : {}) };
     const tokenHash = input.secret === undefined ? hashToken(secret) : await slowHashToken(secret);
     await this.ctx.db
       .insertInto('tokens')
-      .values({ id: token.id, name: token.name, role: token.role, token_hash: tokenHash, created_at: token.createdAt })
+      .values({
+        id: token.id,
+        name: token.name,
+        role: token.role,
+        token_hash: tokenHash,
+        created_at: token.createdAt,
+        projects: input.projects ? JSON.stringify(input.projects) : null,
+      })
       .execute();
     return { ...token, token: secret };
   }
@@ -117,7 +124,7 @@ export class ProjectsTokensRepository {
   async listTokens(): Promise<Token[]> {
     const rows = await this.ctx.db
       .selectFrom('tokens')
-      .select(['id', 'name', 'role', 'created_at'])
+      .select(['id', 'name', 'role', 'created_at', 'projects'])
       .orderBy('created_at')
       .orderBy('id')
       .execute();
@@ -131,7 +138,7 @@ export class ProjectsTokensRepository {
 
   async authenticate(secret: string): Promise<Token | undefined> {
     const fast = hashToken(secret);
-    const tokens = this.ctx.db.selectFrom('tokens').select(['id', 'name', 'role', 'created_at']);
+    const tokens = this.ctx.db.selectFrom('tokens').select(['id', 'name', 'role', 'created_at', 'projects']);
     const r = await tokens.where('token_hash', '=', fast).executeTakeFirst();
     if (r) return toToken(r);
     // Verified before: the row must still exist (it may have been revoked since).
@@ -144,7 +151,7 @@ export class ProjectsTokensRepository {
     // The slow-hashed tokens (the bootstrap token, if any): few, each checked with scrypt.
     const slow = await this.ctx.db
       .selectFrom('tokens')
-      .select(['id', 'name', 'role', 'created_at', 'token_hash'])
+      .select(['id', 'name', 'role', 'created_at', 'projects', 'token_hash'])
       .where('token_hash', 'like', `${SLOW_PREFIX}%`)
       .execute();
     for (const row of slow) {
@@ -179,6 +186,7 @@ export class ProjectsTokensRepository {
   }
 }
 
-function toToken(r: { id: string; name: string; role: string; created_at: string }): Token {
-  return { id: r.id, name: r.name, role: r.role as Role, createdAt: r.created_at };
+function toToken(r: { id: string; name: string; role: string; created_at: string; projects: unknown }): Token {
+  const projects = r.projects === null ? null : parseJson<string[]>(r.projects);
+  return { id: r.id, name: r.name, role: r.role as Role, createdAt: r.created_at, ...(projects ? { projects } : {}) };
 }

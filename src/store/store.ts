@@ -3,12 +3,14 @@ import type {
   DeploymentRunStatus,
   DeploymentStatus,
   Environment,
+  EnvVar,
   EnvironmentSettings,
   LogLevel,
   Origin,
   Project,
   RequestedAction,
   RuntimeKind,
+  ScopedVariables,
   Service,
   ServiceSettings,
   ServiceSource,
@@ -32,6 +34,29 @@ export interface Token {
   name: string;
   role: Role;
   createdAt: string;
+  /** The projects it is limited to (docs/teams.md#project-limited-tokens); absent: every project. */
+  projects?: string[];
+}
+
+/** Whose variables: a project's or an environment's (docs/teams.md#variables). */
+export type VariableOwner = { projectId: string } | { environmentId: string };
+
+/** One audited request (docs/teams.md#audit-log): who, what, which resource, which fields (never a value), when, how it ended. */
+export interface AuditEvent {
+  id: string;
+  at: string;
+  tokenId: string | null;
+  tokenName: string;
+  /** `create`, `update`, `delete`, or the action run (`deploy`, `redeploy`, `clone`…). */
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  projectId: string | null;
+  /** Names of the fields the request set, never their values. */
+  fields: string[];
+  method: string;
+  path: string;
+  statusCode: number;
 }
 
 /** A new service: its type and the source that type takes, kept together. */
@@ -179,7 +204,7 @@ export interface ProjectStore {
 
 export interface TokenStore {
   /** A new token; `secret` is given only for SLIPWAY_BOOTSTRAP_TOKEN (stored salted and slow), otherwise one is generated. */
-  createToken(input: { name: string; role: Role; secret?: string }): Promise<Token & { token: string }>;
+  createToken(input: { name: string; role: Role; secret?: string; projects?: string[] }): Promise<Token & { token: string }>;
   listTokens(): Promise<Token[]>;
   deleteToken(id: string): Promise<boolean>;
   /** The token whose secret hashes to this one, if any. */
@@ -231,6 +256,22 @@ export interface ServiceStore {
   moveServicesStatus(ids: readonly string[], from: DeploymentStatus, to: DeploymentStatus): Promise<string[]>;
   setDeployedState(id: string, state: DeployedState): Promise<void>;
   setTargetVersion(id: string, version: string | null): Promise<void>;
+}
+
+/** Variables shared by a project or an environment; secret values go in and out in clear, encrypted at rest. */
+export interface VariableStore {
+  listVariables(owner: VariableOwner): Promise<EnvVar[]>;
+  /** Replaces the owner's variables with these, in this order. */
+  replaceVariables(owner: VariableOwner, variables: readonly EnvVar[]): Promise<void>;
+  /** The variables of the environment and of its project: what its services' env is made from. */
+  scopedVariables(environment: Pick<Environment, 'id' | 'projectId'>): Promise<ScopedVariables>;
+}
+
+/** The audit log: appended to, read newest first. */
+export interface AuditStore {
+  recordAudit(event: Omit<AuditEvent, 'id' | 'at'>): Promise<void>;
+  /** `projectIds`: only events of these projects (a project-limited reader). */
+  listAudit(filter: { projectId?: string; projectIds?: readonly string[]; since?: string }, page: { limit: number; cursor?: string }): Promise<Page<AuditEvent>>;
 }
 
 /** Edge proxy ports: one stable host port per (service, container port). */
@@ -317,6 +358,8 @@ export interface Store
     EnvironmentStore,
     StageStore,
     ServiceStore,
+    VariableStore,
+    AuditStore,
     HostPortStore,
     QueueStore,
     DeploymentRecordStore,

@@ -91,7 +91,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { bootstrapToken?: string; withTokens?: boolean; git?: GitLookup } = {}): Promise<Harness> {
+export async function startHarness(options: { bootstrapToken?: string; withTokens?: boolean; git?: GitLookup; buildRegistry?: boolean } = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-api-'));
   const store = await createStore({ dataDir: dir, secretKey: 'api-test-key' });
   const cp = new TestControlPlane(store);
@@ -103,6 +103,7 @@ export async function startHarness(options: { bootstrapToken?: string; withToken
     logger: false,
     ...(options.bootstrapToken ? { bootstrapToken: options.bootstrapToken } : {}),
     ...(options.git ? { git: options.git } : {}),
+    ...(options.buildRegistry !== undefined ? { buildRegistry: options.buildRegistry } : {}),
   });
   const tokens = { admin: '', deployer: '', viewer: '' };
   if (options.withTokens !== false) {

@@ -114,7 +114,7 @@ export function environmentRoutes(app: Api, { store, controlPlane }: ApiDeps): v
     },
     async (request) => {
       const env = await requireEnvironment(store, request.params.id);
-      return presentEnvironmentStatus(env, await store.listServices(env.id), controlPlane);
+      return presentEnvironmentStatus(env, await store.listServices(env.id), controlPlane, await store.scopedVariables(env));
     },
   );
 

@@ -2,6 +2,7 @@ import type { Api, ApiDeps } from '../context.js';
 import { requireProject } from '../context.js';
 import { DomainError } from '../../domain/index.js';
 import { presentProject } from '../present.js';
+import { reaches } from '../project-access.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
 import { ListOf, ProjectCreated, ProjectView } from '../schemas/views.js';
 import { CreateProjectBody, PatchProjectBody } from '../schemas/project.js';
@@ -31,7 +32,8 @@ export function projectRoutes(app: Api, { store }: ApiDeps): void {
   app.get(
     '/projects',
     { config: { access: 'viewer' }, schema: { tags: ['projects'], summary: 'List projects', response: { 200: ListOf(ProjectView), ...errorResponses() } } },
-    async () => ({ items: (await store.listProjects()).map(presentProject) }),
+    // A token limited to projects lists those alone (docs/teams.md#project-limited-tokens).
+    async (request) => ({ items: (await store.listProjects()).filter((p) => reaches(request.token, p.id)).map(presentProject) }),
   );
 
   app.get(

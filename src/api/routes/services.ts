@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Api, ApiDeps } from '../context.js';
 import { originOf, requireEnvironment, requireService, triggeredBy } from '../context.js';
-import { DomainError, codeSource, isGitSource } from '../../domain/index.js';
+import { DomainError, codeSource, isGitSource, type Service } from '../../domain/index.js';
 import { validationFailed } from '../errors.js';
 import { presentService } from '../present.js';
 import { ActionAccepted, IdParams, Obj, errorResponses } from '../schemas/common.js';
@@ -11,6 +11,7 @@ import { newServiceFromBody, servicePatchFromBody } from '../service-input.js';
 
 export function serviceRoutes(app: Api, deps: ApiDeps): void {
   const { store, controlPlane } = deps;
+  const variablesOf = async (service: Service) => store.scopedVariables(await requireEnvironment(store, service.environmentId));
 
   app.post(
     '/environments/:id/services',
@@ -31,7 +32,7 @@ export function serviceRoutes(app: Api, deps: ApiDeps): void {
         throw new DomainError('CONFLICT', `the environment already has a service named ${input.name}`);
       }
       const service = await store.createService(input);
-      return reply.code(201).send(await presentService(service, controlPlane));
+      return reply.code(201).send(await presentService(service, controlPlane, await store.scopedVariables(env)));
     },
   );
 
@@ -44,7 +45,8 @@ export function serviceRoutes(app: Api, deps: ApiDeps): void {
     async (request) => {
       const env = await requireEnvironment(store, request.params.id);
       const services = await store.listServices(env.id);
-      return { items: await Promise.all(services.map((s) => presentService(s, controlPlane))) };
+      const variables = await store.scopedVariables(env);
+      return { items: await Promise.all(services.map((s) => presentService(s, controlPlane, variables))) };
     },
   );
 
@@ -59,7 +61,10 @@ export function serviceRoutes(app: Api, deps: ApiDeps): void {
         response: { 200: ServiceView, ...errorResponses() },
       },
     },
-    async (request) => presentService(await requireService(store, request.params.id), controlPlane),
+    async (request) => {
+      const service = await requireService(store, request.params.id);
+      return presentService(service, controlPlane, await variablesOf(service));
+    },
   );
 
   app.patch(
@@ -91,7 +96,7 @@ export function serviceRoutes(app: Api, deps: ApiDeps): void {
           throw validationFailed([{ field: 'body/stageId', message: 'no such stage in the environment' }]);
         }
       }
-      return presentService(await store.updateService(service.id, patch), controlPlane);
+      return presentService(await store.updateService(service.id, patch), controlPlane, await variablesOf(service));
     },
   );
 

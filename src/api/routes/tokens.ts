@@ -1,6 +1,6 @@
 import type { Api, ApiDeps } from '../context.js';
 import { DomainError } from '../../domain/index.js';
-import { notFound } from '../errors.js';
+import { notFound, validationFailed } from '../errors.js';
 import { presentToken } from '../present.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
 import { ListOf, TokenCreated, TokenView } from '../schemas/views.js';
@@ -19,11 +19,16 @@ export function tokenRoutes(app: Api, { store }: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      const { name, role } = request.body;
+      const { name, role, projects } = request.body;
+      if (projects) {
+        const known = new Set((await store.listProjects()).map((p) => p.id));
+        const unknown = projects.flatMap((id, i) => (known.has(id) ? [] : [{ field: `body/projects/${i}`, message: `no project ${id}` }]));
+        if (unknown.length > 0) throw validationFailed(unknown);
+      }
       if ((await store.listTokens()).some((t) => t.name === name)) {
         throw new DomainError('CONFLICT', `a token named ${name} already exists`);
       }
-      const created = await store.createToken({ name, role });
+      const created = await store.createToken({ name, role, ...(projects ? { projects } : {}) });
       return reply.code(201).send({ ...presentToken(created), token: created.token });
     },
   );

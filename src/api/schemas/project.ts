@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Name, Obj } from './common.js';
+import { Name, Obj, UUID } from './common.js';
 
 export const CreateProjectBody = Obj({ name: Name });
 
@@ -40,4 +40,12 @@ export const PatchEnvironmentBody = Obj({
 export const CreateTokenBody = Obj({
   name: Name,
   role: Type.Union([Type.Literal('admin'), Type.Literal('deployer'), Type.Literal('viewer')]),
+  projects: Type.Optional(
+    Type.Array(Type.String({ pattern: UUID }), {
+      minItems: 1,
+      maxItems: 1000,
+      uniqueItems: true,
+      description: 'the ids of the projects the token is limited to; left out, it reaches every project',
+    }),
+  ),
 });

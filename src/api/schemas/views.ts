@@ -48,7 +48,13 @@ export function ListOf<T extends TSchema>(item: T, description?: string) {
 export const ProjectView = View({ id: Str, name: Str, createdAt: When });
 export const ProjectCreated = View({ ...ProjectView.properties, webhookSecret: Type.String({ description: 'shown this once' }) });
 
-export const TokenView = View({ id: Str, name: Str, role: RoleSchema, createdAt: When });
+export const TokenView = View({
+  id: Str,
+  name: Str,
+  role: RoleSchema,
+  createdAt: When,
+  projects: Type.Optional(Type.Array(Str, { description: 'the projects it is limited to; absent: every project' })),
+});
 export const TokenCreated = View({ ...TokenView.properties, token: Type.String({ description: 'the secret, shown this once' }) });
 
 const InstanceView = View({

@@ -16,10 +16,10 @@ export const containerLike: KindHandler = {
       const { service } = planned;
       const version = built?.commit ?? requireVersion(service, planned.version);
       const { resolved } = await imageToRun(ctx, service, built, version, op);
-      const rollout = rolloutOf(planned, desiredSpec(service, resolved, planned.injectedEnv), version);
+      const rollout = rolloutOf(planned, desiredSpec(service, resolved, planned.injectedEnv, planned.variables), version);
       const target = serviceTarget(ctx.project, ctx.environment, service);
       // Kept as deployed: Restart hands exactly this to the runtime again.
-      const deployed = { deployedVersion: version, deployedSpecHash: rollout.specHash, deployedSpec: deployedSpecOf(service, rollout) };
+      const deployed = { deployedVersion: version, deployedSpecHash: rollout.specHash, deployedSpec: deployedSpecOf(service, rollout, planned.variables) };
       if ((await ctx.runtime.runningSpecHash(target)) === rollout.specHash) {
         // A redeploy without changes touches no instance, not even a restart.
         op.log('info', 'no changes: the running instances already run this spec');
@@ -58,10 +58,10 @@ async function rolloutFromSettings(ctx: KindContext, planned: PlannedService, op
   const { service } = planned;
   const version = requireVersion(service, deployedVersionOf(planned), 'deployed version to restart');
   const resolved = await ctx.resolveImage(imageOf(ctx, service, version), op);
-  return rolloutOf(planned, desiredSpec(service, resolved, planned.injectedEnv), version);
+  return rolloutOf(planned, desiredSpec(service, resolved, planned.injectedEnv, planned.variables), version);
 }
 
 /** The spec handed to the runtime: the desired spec with its hash, version and secret keys. */
-function rolloutOf({ service, injectedEnv }: PlannedService, spec: DesiredSpec, version: string): DeployedRollout {
-  return { ...spec, specHash: specHash(spec), version, startTimeoutSeconds: service.settings.startTimeoutSeconds, secretEnvKeys: secretEnvKeys(service, injectedEnv) };
+function rolloutOf({ service, injectedEnv, variables }: PlannedService, spec: DesiredSpec, version: string): DeployedRollout {
+  return { ...spec, specHash: specHash(spec), version, startTimeoutSeconds: service.settings.startTimeoutSeconds, secretEnvKeys: secretEnvKeys(service, injectedEnv, variables) };
 }

@@ -16,9 +16,9 @@ export const cronJob: KindHandler = {
       const { service } = planned;
       const version = built?.commit ?? requireVersion(service, planned.version);
       const { image: imageRef, resolved } = await imageToRun(ctx, service, built, version, op);
-      const { job, hash } = scheduledJob(ctx, service, imageRef, resolved, version, planned.injectedEnv);
+      const { job, hash } = scheduledJob(ctx, service, imageRef, resolved, version, planned.injectedEnv, planned.variables);
       const next = await ctx.schedules.install(job, op);
-      await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash, deployedSpec: deployedSpecOf(service) });
+      await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash, deployedSpec: deployedSpecOf(service, undefined, planned.variables) });
       return `schedule installed${next ? `; next run ${next.toISOString()}` : ''}`;
     }),
 
@@ -28,7 +28,8 @@ export const cronJob: KindHandler = {
       const version = requireVersion(service, deployedVersionOf(planned), 'deployed version');
       const imageRef = imageOf(ctx, service, version);
       const resolved = await ctx.resolveImage(imageRef, op);
-      const { job, hash } = scheduledJob(ctx, service, imageRef, resolved, version, planned.injectedEnv);
+      // The variables its last deploy got: Restart applies nothing edited since.
+      const { job, hash } = scheduledJob(ctx, service, imageRef, resolved, version, planned.injectedEnv, service.deployedSpec?.variables ?? planned.variables);
       await ctx.schedules.install(job, op);
       await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: hash, deployedSpec: service.deployedSpec });
       op.log('info', 'schedule installed again');

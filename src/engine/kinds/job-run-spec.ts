@@ -1,4 +1,4 @@
-import { desiredSpec, secretEnvKeys, specHash, type Environment, type JobService, type JobSource, type Project, type Service } from '../../domain/index.js';
+import { desiredSpec, secretEnvKeys, specHash, type Environment, type EnvVar, type JobService, type JobSource, type Project, type Service } from '../../domain/index.js';
 import type { JobSpec, Runtime } from '../../runtime/runtime.js';
 import type { ScheduledJob } from '../cron-scheduler.js';
 import { serviceTarget } from '../service-target.js';
@@ -15,10 +15,16 @@ export function jobSourceOf(service: Service): JobSource {
   return jobServiceOf(service).source;
 }
 
-/** What a run of the job executes, given its resolved image: env (with the injected connections), command, bounds. */
-export function jobRunSpec(service: Service, resolvedImage: string, version: string, injectedEnv: Record<string, string>): { spec: Omit<JobSpec, 'runId'>; hash: string } {
+/** What a run of the job executes, given its resolved image: env (with the injected connections and shared variables), command, bounds. */
+export function jobRunSpec(
+  service: Service,
+  resolvedImage: string,
+  version: string,
+  injectedEnv: Record<string, string>,
+  variables: readonly EnvVar[] = [],
+): { spec: Omit<JobSpec, 'runId'>; hash: string } {
   const source = jobSourceOf(service);
-  const desired = desiredSpec(service, resolvedImage, injectedEnv);
+  const desired = desiredSpec(service, resolvedImage, injectedEnv, variables);
   const command = source.command ?? desired.command;
   const hash = specHash({ ...desired, ...(command ? { command } : {}) });
   const spec: Omit<JobSpec, 'runId'> = {
@@ -29,14 +35,14 @@ export function jobRunSpec(service: Service, resolvedImage: string, version: str
     memoryMb: desired.memoryMb,
     maxDurationSeconds: source.maxDurationSeconds,
     version,
-    secretEnvKeys: secretEnvKeys(service, injectedEnv),
+    secretEnvKeys: secretEnvKeys(service, injectedEnv, variables),
   };
   return { spec, hash };
 }
 
-/** Keeps the connection secrets and the service's own out of the runs' logs. */
-export function runSecrets(service: Service, injectedEnv: Record<string, string>): string[] {
-  const own = service.settings.env.filter((v) => v.secret).map((v) => v.value);
+/** Keeps the connection secrets, the shared secret variables and the service's own out of the runs' logs. */
+export function runSecrets(service: Service, injectedEnv: Record<string, string>, variables: readonly EnvVar[] = []): string[] {
+  const own = [...service.settings.env, ...variables].filter((v) => v.secret).map((v) => v.value);
   const injected = Object.entries(injectedEnv)
     .filter(([key]) => /_(PASSWORD|URL)$/.test(key))
     .map(([, value]) => value);
@@ -55,8 +61,9 @@ export function scheduledJob(
   image: string | { name: string; tag: string },
   version: string,
   injectedEnv: Record<string, string>,
+  variables: readonly EnvVar[] = [],
 ): { job: ScheduledJob; hash: string } {
-  const { spec, hash } = jobRunSpec(service, `${imageRef.name}:${imageRef.tag}`, version, injectedEnv);
+  const { spec, hash } = jobRunSpec(service, `${imageRef.name}:${imageRef.tag}`, version, injectedEnv, variables);
   const { image: _reference, ...rest } = spec;
   return {
     job: {
@@ -66,7 +73,7 @@ export function scheduledJob(
       maxRestarts: jobSourceOf(service).maxRestarts,
       spec: rest,
       image,
-      secrets: runSecrets(service, injectedEnv),
+      secrets: runSecrets(service, injectedEnv, variables),
       specHash: hash,
     },
     hash,

@@ -18,7 +18,7 @@ export const lifecycleJob: KindHandler = {
     const { service } = planned;
     const version = built?.commit ?? planned.version;
     if (!runsOnEvent(service, 'start')) {
-      if (version) await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: null, deployedSpec: deployedSpecOf(service) });
+      if (version) await ctx.store.setDeployedState(service.id, { deployedVersion: version, deployedSpecHash: null, deployedSpec: deployedSpecOf(service, undefined, planned.variables) });
       await ctx.journal.moveService(service.id, 'DEPLOYED', 'nothing to run: the job does not run on start');
       return 'succeeded';
     }
@@ -30,9 +30,9 @@ export const lifecycleJob: KindHandler = {
     return runStep(ctx.journal, service.id, STEP_SHAPES.execute, { signal: ctx.forceSignal }, async (op) => {
       const runVersion = requireVersion(service, version);
       const { resolved } = await imageToRun(ctx, service, built, runVersion, op);
-      const { spec, hash } = jobRunSpec(service, resolved, runVersion, planned.injectedEnv);
+      const { spec, hash } = jobRunSpec(service, resolved, runVersion, planned.injectedEnv, planned.variables);
       await runUntilSuccess(ctx, planned, spec, op, ctx.signal);
-      await ctx.store.setDeployedState(service.id, { deployedVersion: runVersion, deployedSpecHash: hash, deployedSpec: deployedSpecOf(service) });
+      await ctx.store.setDeployedState(service.id, { deployedVersion: runVersion, deployedSpecHash: hash, deployedSpec: deployedSpecOf(service, undefined, planned.variables) });
       return `ran ${runVersion}`;
     });
   },
@@ -69,7 +69,7 @@ async function runForEvent(ctx: KindContext, planned: PlannedService, event: Lif
   const execOp: OperationContext = { signal: op.signal, log: (level, message) => void ctx.journal.log(service.id, 'EXECUTE', level, message) };
   try {
     const resolved = await ctx.resolveImage(imageOf(ctx, service, version), execOp);
-    const { spec } = jobRunSpec(service, resolved, version, planned.injectedEnv);
+    const { spec } = jobRunSpec(service, resolved, version, planned.injectedEnv, planned.variables);
     await runUntilSuccess(ctx, planned, spec, execOp, op.signal);
     await exec.finish('SUCCESS', `ran ${version} on ${event}`);
   } catch (err) {

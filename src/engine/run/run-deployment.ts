@@ -5,6 +5,7 @@ import {
   plannedServices,
   queuedStatusOf,
   secretValues,
+  secretVariableValues,
   withDatabaseCredentials,
   type DeploymentPlan,
   type DeploymentStatus,
@@ -78,11 +79,13 @@ async function prepare(deps: RunnerDeps, deployment: Deployment, project: Projec
     return undefined;
   }
   const services = await withCredentials(deps, await store.listServices(environment.id));
+  const variables = await store.scopedVariables(environment);
   const planned = planDeployment({
     request: deployment.request,
     services,
     stages: await store.listStages(environment.id),
     databaseHost: (db) => runtime.serviceHost?.(serviceTarget(project, environment, db)) ?? db.name,
+    variables,
   });
   if ('skipped' in planned) {
     await finish(deps, project, deployment, 'SKIPPED', planned.skipped);
@@ -92,8 +95,8 @@ async function prepare(deps: RunnerDeps, deployment: Deployment, project: Projec
   for (const pin of plan.pins) await store.setTargetVersion(pin.serviceId, pin.version);
   // Recorded before any service moves: recovery finds the services of a deployment here.
   await recordServices(deps, deployment, plan, (p) => p.service.status);
-  // All the environment's secrets: the databases' passwords reach other services' env.
-  const secrets = [...secretValues(services), ...gitSecretValues(plannedServices(plan).map((p) => p.service))];
+  // All the environment's secrets: the databases' passwords and the shared secret variables reach other services' env.
+  const secrets = [...secretValues(services), ...secretVariableValues(variables), ...gitSecretValues(plannedServices(plan).map((p) => p.service))];
   const journal = new DeploymentJournal(store, deps.events, deps.runningStates, deployment, project.id, secrets, services);
   return { deps, deployment, project, environment, runtime, plan, journal, signals };
 }

@@ -169,6 +169,27 @@ test('injected env: every service but the databases gets the container databases
   assert.deepEqual(env('cache'), {});
 });
 
+test('shared variables: every planned service but the databases gets the ones it does not set itself', () => {
+  const services = ENV.map((s) => (s.name === 'web' ? { ...s, settings: { ...s.settings, env: [{ key: 'LOG', value: 'own', secret: false }] } } : s));
+  const result = planDeployment({
+    request: { action: 'REDEPLOY', level: 'environment', serviceIds: [], versions: {} },
+    services,
+    stages: [],
+    databaseHost: HOST,
+    variables: {
+      project: [{ key: 'LOG', value: 'info', secret: false }, { key: 'REGION', value: 'eu', secret: false }],
+      environment: [{ key: 'REGION', value: 'us', secret: false }],
+    },
+  });
+  assert.ok('plan' in result);
+  const vars = (name: string) => result.plan.stages.flatMap((s) => s.services).find((s) => s.service.name === name)!.variables;
+  assert.deepEqual(vars('api'), [{ key: 'LOG', value: 'info', secret: false }, { key: 'REGION', value: 'us', secret: false }]);
+  assert.deepEqual(vars('web'), [{ key: 'REGION', value: 'us', secret: false }], 'its own LOG wins');
+  assert.deepEqual(vars('migrate').map((v) => v.key), ['LOG', 'REGION']);
+  assert.deepEqual(vars('db'), []);
+  assert.deepEqual(plan('REDEPLOY').stages.flatMap((s) => s.services).find((s) => s.service.name === 'api')!.variables, [], 'no variables given: none');
+});
+
 test('a user-defined stage puts its services between the defaults', () => {
   const services = ENV.map((s) => (s.name === 'web' ? { ...s, stageId: 'early' } : s));
   const p = plan('REDEPLOY', {}, services, [{ id: 'early', name: 'early', order: 150 }]);

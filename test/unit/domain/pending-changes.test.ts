@@ -88,3 +88,35 @@ for (const c of cases) {
     assert.deepEqual(pendingChanges(c.service), { pendingChanges: c.fields.length > 0, pendingFields: c.fields });
   });
 }
+
+/** Shared variables (docs/teams.md#variables): the ones reaching the service now against the ones its last deploy got. */
+const LOG = { key: 'LOG', value: 'info', secret: false };
+const KEY = { key: 'API_KEY', value: 'first-key', secret: true };
+const deployedWith = (variables: Array<typeof LOG>): Compared => ({
+  source: image,
+  settings,
+  deployedVersion: '1.0',
+  targetVersion: null,
+  deployedSpec: deployedSpecOf({ source: image, settings }, undefined, variables),
+});
+const variableCases: Array<{ name: string; service: Compared; now: Array<typeof LOG>; fields: string[] }> = [
+  { name: 'none then, none now', service: deployedWith([]), now: [], fields: [] },
+  { name: 'the same variables, another order', service: deployedWith([LOG, KEY]), now: [KEY, LOG], fields: [] },
+  { name: 'a variable added', service: deployedWith([]), now: [LOG], fields: ['variables'] },
+  { name: 'a variable removed', service: deployedWith([LOG]), now: [], fields: ['variables'] },
+  { name: 'a value changed', service: deployedWith([LOG]), now: [{ ...LOG, value: 'debug' }], fields: ['variables'] },
+  { name: 'a secret value changed', service: deployedWith([KEY]), now: [{ ...KEY, value: 'second-key' }], fields: ['variables'] },
+  { name: 'never deployed: nothing pending', service: { source: image, settings, deployedVersion: null, targetVersion: null, deployedSpec: null }, now: [LOG], fields: [] },
+  {
+    name: 'with a settings edit, after the settings',
+    service: { ...deployedWith([]), settings: { ...settings, instances: 5 } },
+    now: [LOG],
+    fields: ['instances', 'variables'],
+  },
+];
+
+for (const c of variableCases) {
+  test(`pending changes, shared variables: ${c.name}`, () => {
+    assert.deepEqual(pendingChanges(c.service, c.now), { pendingChanges: c.fields.length > 0, pendingFields: c.fields });
+  });
+}

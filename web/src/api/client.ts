@@ -86,6 +86,7 @@ export class SlipwayClient {
   environment = (id: string) => this.request<Environment>('GET', `/environments/${id}`);
   createEnvironment = (projectId: string, body: unknown) => this.request<Environment>('POST', `/projects/${projectId}/environments`, body);
   updateEnvironment = (id: string, body: unknown) => this.request<Environment>('PATCH', `/environments/${id}`, body);
+  cloneEnvironment = (id: string, body: { name: string; runtime?: string }) => this.request<Environment>('POST', `/environments/${id}/clone`, body);
 
   services = (environmentId: string) => this.request<{ items: Service[] }>('GET', `/environments/${environmentId}/services`).then((r) => r.items);
   service = (id: string) => this.request<Service>('GET', `/services/${id}`);

@@ -150,6 +150,11 @@ export function EnvironmentPage({ id }: { id: string }) {
             </button>
           ) : null}
           {can(role, 'admin') ? (
+            <Link className="button" href={`/environments/${environment.id}/clone`}>
+              Clone
+            </Link>
+          ) : null}
+          {can(role, 'admin') ? (
             <Link className="button" href={`/environments/${environment.id}/services/new`}>
               New service
             </Link>

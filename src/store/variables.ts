@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import type { Environment, EnvVar, ScopedVariables } from '../domain/index.js';
+import type { StoreContext } from './context.js';
+import type { VariableOwner } from './store.js';
+
+/**
+ * Variables shared by a project or an environment (docs/teams.md#variables). Secret values are
+ * encrypted like services' secret env, bound to their owner and key: copied to another row, a
+ * ciphertext does not decrypt.
+ */
+export class VariablesRepository {
+  constructor(private readonly ctx: StoreContext) {}
+
+  async listVariables(owner: VariableOwner): Promise<EnvVar[]> {
+    const query = this.ctx.db.selectFrom('variables').select(['key', 'value', 'secret']);
+    const rows = await ('projectId' in owner ? query.where('project_id', '=', owner.projectId) : query.where('environment_id', '=', owner.environmentId))
+      .orderBy('position')
+      .execute();
+    return rows.map((r) => {
+      const secret = Boolean(r.secret);
+      return { key: r.key, value: secret ? this.ctx.secrets.decrypt(r.value, secretContext(owner, r.key)) : r.value, secret };
+    });
+  }
+
+  /** One transaction: a reader sees the old list or the new one, never a mix. */
+  async replaceVariables(owner: VariableOwner, variables: readonly EnvVar[]): Promise<void> {
+    await this.ctx.db.transaction().execute(async (tx) => {
+      const remove = tx.deleteFrom('variables');
+      await ('projectId' in owner ? remove.where('project_id', '=', owner.projectId) : remove.where('environment_id', '=', owner.environmentId)).execute();
+      if (variables.length === 0) return;
+      await tx
+        .insertInto('variables')
+        .values(
+          variables.map((v, position) => ({
+            id: randomUUID(),
+            project_id: 'projectId' in owner ? owner.projectId : null,
+            environment_id: 'environmentId' in owner ? owner.environmentId : null,
+            key: v.key,
+            value: v.secret ? this.ctx.secrets.encrypt(v.value, secretContext(owner, v.key)) : v.value,
+            secret: this.ctx.flavor.bool(v.secret),
+            position,
+          })),
+        )
+        .execute();
+    });
+  }
+
+  async scopedVariables(environment: Pick<Environment, 'id' | 'projectId'>): Promise<ScopedVariables> {
+    const [project, own] = await Promise.all([this.listVariables({ projectId: environment.projectId }), this.listVariables({ environmentId: environment.id })]);
+    return { project, environment: own };
+  }
+}
+
+function secretContext(owner: VariableOwner, key: string): string {
+  return 'projectId' in owner ? `project:${owner.projectId}:variable:${key}` : `environment:${owner.environmentId}:variable:${key}`;
+}
