@@ -31,7 +31,7 @@ export interface TokensTable {
    */
   token_hash: string;
   created_at: string;
-  /** JSON array of the project ids the token is limited to; null: every project (migration 0007). */
+  /** JSON array of the project ids the token is limited to; null: every project (migration 0005). */
   projects: DbJson | null;
 }
 

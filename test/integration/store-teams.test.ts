@@ -3,7 +3,7 @@ import { it } from 'node:test';
 import { DEFAULT_ENVIRONMENT_SETTINGS } from '../../src/domain/index.js';
 import { describeOnEachBackend } from './store-backends.js';
 
-/** What migration 0007 keeps (docs/teams.md): shared variables, project-limited tokens, the audit log. */
+/** What migration 0005 keeps (docs/teams.md): shared variables, project-limited tokens, the audit log. */
 
 describeOnEachBackend('teams: variables, limited tokens, audit', (s) => {
   it('keeps variables per scope in order, secret values encrypted at rest; a replace is whole', async () => {
