@@ -12,6 +12,7 @@ import { installMetrics } from './metrics.js';
 import { installOpenApi } from './openapi.js';
 import { actionRoutes } from './routes/actions.js';
 import { jobRunRoutes } from './routes/job-runs.js';
+import { observeRoutes } from './routes/observe.js';
 import { stageRoutes } from './routes/stages.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { environmentRoutes } from './routes/environments.js';
@@ -96,7 +97,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   installAuth(app, deps.store, deps.authFailureLimits);
   installStreamRevocation(app, deps.store);
-  const registry = installMetrics(app);
+  const registry = installMetrics(app, () => deps.controlPlane.currentUsage());
   await installOpenApi(app);
 
   const apiDeps: ApiDeps = {
@@ -121,6 +122,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       queueRoutes(typed, apiDeps);
       deploymentRoutes(typed, apiDeps);
       jobRunRoutes(typed, apiDeps);
+      observeRoutes(typed, apiDeps);
       stageRoutes(typed, apiDeps);
       eventRoutes(typed, apiDeps);
       tokenRoutes(typed, apiDeps);

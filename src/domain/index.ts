@@ -18,3 +18,4 @@ export * from './git-credentials.js';
 export * from './databases.js';
 export * from './desired-spec.js';
 export * from './deployment-plan.js';
+export * from './log-time.js';

@@ -164,6 +164,13 @@ export interface WebhookDeliveriesTable {
   received_at: string;
 }
 
+export interface ServiceMetricsTable {
+  service_id: string;
+  ts: string;
+  cpu_percent: number;
+  memory_bytes: number;
+}
+
 export interface Database {
   projects: ProjectsTable;
   tokens: TokensTable;
@@ -178,4 +185,5 @@ export interface Database {
   job_runs: JobRunsTable;
   job_run_logs: JobRunLogsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  service_metrics: ServiceMetricsTable;
 }

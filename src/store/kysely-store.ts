@@ -22,6 +22,7 @@ import { StagesRepository } from './stages.js';
 import { ProjectsTokensRepository } from './projects-tokens.js';
 import { QueueRepository } from './queue.js';
 import { ServicesRepository } from './services.js';
+import { ServiceMetricsRepository } from './service-metrics.js';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.js';
 import type {
   DeployedState,
@@ -33,6 +34,7 @@ import type {
   JobRunLogLine,
   JobRunStatus,
   LogLine,
+  MetricPoint,
   NewRequest,
   NewService,
   Page,
@@ -54,6 +56,7 @@ export class KyselyStore implements Store {
   private readonly jobRuns: JobRunsRepository;
   private readonly stages: StagesRepository;
   private readonly webhookDeliveries: WebhookDeliveriesRepository;
+  private readonly metrics: ServiceMetricsRepository;
 
   constructor(private readonly ctx: StoreContext) {
     this.projects = new ProjectsTokensRepository(ctx);
@@ -66,6 +69,18 @@ export class KyselyStore implements Store {
     this.jobRuns = new JobRunsRepository(ctx);
     this.stages = new StagesRepository(ctx);
     this.webhookDeliveries = new WebhookDeliveriesRepository(ctx);
+    this.metrics = new ServiceMetricsRepository(ctx);
+  }
+
+  // Sampled metrics.
+  recordMetricPoints(points: ReadonlyArray<MetricPoint & { serviceId: string }>): Promise<void> {
+    return this.metrics.recordMetricPoints(points);
+  }
+  readMetricPoints(serviceId: string, since: string): Promise<MetricPoint[]> {
+    return this.metrics.readMetricPoints(serviceId, since);
+  }
+  pruneMetricPoints(before: string): Promise<number> {
+    return this.metrics.pruneMetricPoints(before);
   }
 
   // Projects, tokens.
