@@ -22,7 +22,7 @@ import { serviceLogs } from '../src/engine/observe/service-observation.js';
 import { RuntimeResolver } from '../src/engine/runtime-resolver.js';
 import { DockerRuntime } from '../src/runtime/docker/docker-runtime.js';
 import { EdgeProxy } from '../src/runtime/docker/edge-proxy.js';
-import { LABEL, networkName } from '../src/runtime/docker/names-and-labels.js';
+import { LABEL } from '../src/runtime/docker/names-and-labels.js';
 import { createStore } from '../src/store/create-store.js';
 import type { Store } from '../src/store/store.js';
 import { testImages } from '../test/support/images.js';
@@ -59,7 +59,6 @@ async function setup(): Promise<Setup> {
   const resolver = new RuntimeResolver(store, { docker: runtime });
   const project = await store.createProject({ name: `bench-observe-${Date.now().toString(36)}` });
   const environment = await store.createEnvironment({ projectId: project.id, name: 'bench', runtime: 'docker', settings: DEFAULT_ENVIRONMENT_SETTINGS });
-  await docker.createNetwork({ Name: networkName(environment.id), Labels: { [LABEL.managed]: 'true', [LABEL.environment]: environment.id } });
   return {
     store,
     docker,
@@ -94,7 +93,8 @@ function startInstance(s: Setup, serviceId: string, index: number, command: stri
       Image: testImages.appV1.ref,
       Cmd: ['sh', '-c', command],
       Labels: { [LABEL.managed]: 'true', [LABEL.project]: s.projectId, [LABEL.environment]: s.environmentId, [LABEL.service]: serviceId, [LABEL.instance]: String(index), [LABEL.version]: 'v1' },
-      HostConfig: { NetworkMode: networkName(s.environmentId), Init: true, Memory: 16 * 1024 * 1024, LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } } },
+      // No network: 500 instances would not fit one bridge network's addresses, and sampling needs none.
+      HostConfig: { NetworkMode: 'none', Init: true, Memory: 16 * 1024 * 1024, LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } } },
     })
     .then((c) => c.start());
 }
@@ -106,14 +106,22 @@ async function instances(s: Setup, count: number, serviceIds: string[], created:
   const todo: Array<[string, number]> = [];
   for (let i = created.n; i < count; i++) todo.push([serviceIds[Math.floor(i / PER_SERVICE)]!, i % PER_SERVICE]);
   let next = 0;
+  let failure: unknown;
   const worker = async (): Promise<void> => {
-    while (next < todo.length && Date.now() < deadline) {
+    // A failure stops every worker, so nothing is created after the clean-up ran.
+    while (next < todo.length && Date.now() < deadline && failure === undefined) {
       const [serviceId, index] = todo[next++]!;
-      await startInstance(s, serviceId, index, 'sleep 3600');
-      created.n++;
+      try {
+        await startInstance(s, serviceId, index, 'sleep 3600');
+        created.n++;
+      } catch (error) {
+        failure ??= error;
+      }
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
+  if (failure !== undefined) throw failure;
+  process.stderr.write(`observe: ${created.n} instances running\n`);
 }
 
 async function sampling(s: Setup, rows: Row[], notes: string[]): Promise<void> {
@@ -127,6 +135,7 @@ async function sampling(s: Setup, rows: Row[], notes: string[]): Promise<void> {
     const cpu: number[] = [];
     const wall: number[] = [];
     let rss = 0;
+    process.stderr.write(`observe: sampling ${created.n} instances\n`);
     for (let i = 0; i < CYCLES; i++) {
       const before = process.cpuUsage();
       const start = performance.now();

@@ -16,8 +16,9 @@ export async function openPodLogs(config: KubeConfig, pod: { namespace: string; 
     controller = await new Log(config).log(pod.namespace, pod.name, pod.container, sink, {
       follow: query.follow,
       timestamps: true,
-      ...(query.tail !== undefined ? { tailLines: query.tail } : {}),
-      ...(query.since !== undefined ? { sinceTime: new Date(query.since).toISOString() } : {}),
+      ...(query.tail !== undefined && query.tail > 0 ? { tailLines: query.tail } : {}),
+      // The client drops tailLines=0 (it would mean everything): no past lines is "since now".
+      ...(query.since !== undefined || query.tail === 0 ? { sinceTime: new Date(query.since ?? Date.now()).toISOString() } : {}),
     });
   } catch (error) {
     throw new Error(`the pod log API refused the logs of ${pod.namespace}/${pod.name}: ${apiErrorMessage(error)}`, { cause: error });
