@@ -80,8 +80,15 @@ export class MetricsSampler {
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < ids.length) {
-        const usage = await this.sampleOne(ids[next++]!).catch(() => undefined);
-        if (!usage) continue;
+        const id = ids[next++]!;
+        const usage = await this.sampleOne(id).catch(() => undefined);
+        if (!usage) {
+          // Still running but not measured this time (a reading failed, a restarted instance's
+          // CPU starts over): Prometheus keeps its last figures; no point is recorded.
+          const before = this.latest.get(id);
+          if (before) latest.set(id, before);
+          continue;
+        }
         latest.set(usage.serviceId, usage);
         points.push({ serviceId: usage.serviceId, ts: usage.ts, cpuPercent: usage.cpuPercent, memoryBytes: usage.memoryBytes });
       }
