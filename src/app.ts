@@ -65,7 +65,7 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     publicHost: config.publicHost,
     log: (message) => logger.info({ component: 'kubernetes' }, message),
   });
-  const engine = new Engine(store, { docker, kubernetes }, logger.child({ component: 'engine' }), { leaseMs: config.leaseMs }, builder);
+  const engine = new Engine(store, { docker, kubernetes }, logger.child({ component: 'engine' }), { leaseMs: config.leaseMs, metricsIntervalMs: config.metricsIntervalMs }, builder);
   if (config.awsRegion) {
     // The AWS SDK is loaded only when managed databases are configured.
     const { AwsManagedDatabases } = await import('./engine/managed-databases/aws.js');

@@ -30,6 +30,8 @@ export interface Config {
   awsRegion?: string;
   /** Failed authentications a client address may make in a minute before it gets 429. */
   authFailuresPerMinute: number;
+  /** How often CPU and memory of running instances are sampled; 0: never. */
+  metricsIntervalMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -87,5 +89,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gitSshKeyFile: env.SLIPWAY_GIT_SSH_KEY_FILE ? resolve(env.SLIPWAY_GIT_SSH_KEY_FILE) : undefined,
     awsRegion: env.SLIPWAY_AWS_REGION || undefined,
     authFailuresPerMinute: integer(env, 'SLIPWAY_AUTH_FAILURES_PER_MINUTE', 20, 1, 1_000_000),
+    metricsIntervalMs: integer(env, 'SLIPWAY_METRICS_INTERVAL_SECONDS', 15, 0, 3600) * 1000,
   };
 }

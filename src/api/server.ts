@@ -12,6 +12,7 @@ import { installMetrics } from './metrics.js';
 import { installOpenApi } from './openapi.js';
 import { actionRoutes } from './routes/actions.js';
 import { jobRunRoutes } from './routes/job-runs.js';
+import { observeRoutes } from './routes/observe.js';
 import { stageRoutes } from './routes/stages.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { environmentRoutes } from './routes/environments.js';
@@ -106,7 +107,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   installAuditLog(app, deps.store);
   installProjectAccess(app, deps.store);
   installStreamRevocation(app, deps.store);
-  const registry = installMetrics(app);
+  const registry = installMetrics(app, () => deps.controlPlane.currentUsage());
   await installOpenApi(app);
 
   const apiDeps: ApiDeps = {
@@ -133,6 +134,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       queueRoutes(typed, apiDeps);
       deploymentRoutes(typed, apiDeps);
       jobRunRoutes(typed, apiDeps);
+      observeRoutes(typed, apiDeps);
       stageRoutes(typed, apiDeps);
       eventRoutes(typed, apiDeps);
       tokenRoutes(typed, apiDeps);

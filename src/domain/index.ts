@@ -20,3 +20,4 @@ export * from './desired-spec.js';
 export * from './deployment-plan.js';
 export * from './environment-plan.js';
 export * from './variables.js';
+export * from './log-time.js';

@@ -1,5 +1,6 @@
 import { DomainError, type ActionAvailability, type Origin, type QueuedAction, type RunningState, type Service } from '../domain/index.js';
-import type { Endpoint } from '../runtime/runtime.js';
+import type { Endpoint, InstanceDetail, InstanceLogLine } from '../runtime/runtime.js';
+import type { MetricPoint } from '../store/store.js';
 import type { EventBus } from './events.js';
 
 /** What the HTTP API (and the CLI, the console) asks of the engine. */
@@ -45,6 +46,35 @@ export class EnvironmentBusyError extends DomainError {
   }
 }
 
+/** An instance with its CPU and memory where its runtime measures them (GET /services/{id}/instances). */
+export interface InstanceView extends InstanceDetail {
+  cpuPercent?: number;
+  memoryBytes?: number;
+  memoryLimitBytes?: number;
+}
+
+/** A read of a service's runtime logs (GET /services/{id}/logs). */
+export interface LogsRequest {
+  tail?: number;
+  /** ISO time. */
+  since?: string;
+  instance?: string;
+  follow: boolean;
+  /** Aborted when the reader goes away: every reading of the runtime ends. */
+  signal: AbortSignal;
+}
+
+/** A service's CPU and memory at the last sampling, for Prometheus. */
+export interface ServiceUsageNow {
+  serviceId: string;
+  projectName: string;
+  environmentName: string;
+  serviceName: string;
+  ts: string;
+  cpuPercent: number;
+  memoryBytes: number;
+}
+
 export interface ControlPlane {
   readonly events: EventBus;
   /** Queues (or starts) an action. Throws ActionNotAvailableError, EnvironmentBusyError, DomainError NOT_FOUND. */
@@ -56,6 +86,14 @@ export interface ControlPlane {
   /** The running state last observed (cached; never blocks on the runtime). */
   runningState(service: Pick<Service, 'id' | 'status'>): RunningState;
   endpoints(serviceId: string): Promise<Endpoint[]>;
+  /** The service's instances in detail (docs/api.md#instances). NOT_FOUND; UPSTREAM_UNAVAILABLE when its runtime does not answer. */
+  instances(serviceId: string): Promise<InstanceView[]>;
+  /** What its instances print, merged by time, secrets redacted (docs/api.md#runtime-logs). Errors as instances. */
+  logs(serviceId: string, request: LogsRequest): Promise<AsyncIterable<InstanceLogLine>>;
+  /** Its sampled points since `since` (ISO); available false when its runtime cannot measure it (docs/api.md#metrics). */
+  metrics(serviceId: string, since: string): Promise<{ available: boolean; intervalSeconds: number; points: MetricPoint[] }>;
+  /** Every service's figures at the last sampling, for Prometheus. */
+  currentUsage(): ServiceUsageNow[];
   /** Whether a managed database provider is configured: without one, managed databases are refused. */
   managedDatabasesConfigured(): boolean;
 }

@@ -15,13 +15,24 @@ import {
   type RuntimeKind,
   type Service,
 } from '../domain/index.js';
-import type { Endpoint, Runtime } from '../runtime/runtime.js';
-import type { Deployment, Store } from '../store/store.js';
+import type { Endpoint, InstanceLogLine, Runtime } from '../runtime/runtime.js';
+import type { Deployment, MetricPoint, Store } from '../store/store.js';
 import type { Builder } from './builder.js';
-import { ActionNotAvailableError, EnvironmentBusyError, type ControlPlane, type SubmitInput, type SubmitResult } from './control-plane.js';
+import {
+  ActionNotAvailableError,
+  EnvironmentBusyError,
+  type ControlPlane,
+  type InstanceView,
+  type LogsRequest,
+  type ServiceUsageNow,
+  type SubmitInput,
+  type SubmitResult,
+} from './control-plane.js';
 import { CronScheduler } from './cron-scheduler.js';
 import { EventBus } from './events.js';
 import type { ManagedDatabaseProvider } from './managed-databases/provider.js';
+import { DEFAULT_SAMPLER_OPTIONS, MetricsSampler } from './observe/metrics-sampler.js';
+import { serviceInstances, serviceLogs } from './observe/service-observation.js';
 import { QueueWorker } from './queue/queue-worker.js';
 import type { RunnerDeps } from './runner-deps.js';
 import { RunningStates } from './running-states.js';
@@ -35,9 +46,11 @@ export interface EngineOptions {
   pollMs: number;
   /** How often running states of known services are observed again. */
   sweepMs: number;
+  /** How often CPU and memory of running instances are sampled (docs/api.md#metrics); 0: never. */
+  metricsIntervalMs: number;
 }
 
-export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { leaseMs: 15_000, pollMs: 500, sweepMs: 15_000 };
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { leaseMs: 15_000, pollMs: 500, sweepMs: 15_000, metricsIntervalMs: DEFAULT_SAMPLER_OPTIONS.intervalMs };
 
 /** A request as asked, with the services its availability is judged on (read once per request). */
 interface Scope {
@@ -61,6 +74,8 @@ export class Engine implements ControlPlane {
   private readonly runtimes: RuntimeResolver;
   private readonly runningStates: RunningStates;
   private readonly worker: QueueWorker;
+  /** Slipway's sampling of CPU and memory; exposed so tests and benchmarks can sample at once. */
+  readonly sampler: MetricsSampler;
   private readonly options: EngineOptions;
   private managed: { provider: ManagedDatabaseProvider; pollMs: number } | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -80,6 +95,10 @@ export class Engine implements ControlPlane {
     this.runningStates = new RunningStates(store, this.runtimes, this.events, logger);
     this.scheduler = new CronScheduler(store, logger);
     this.worker = new QueueWorker(() => this.deps(), { owner: this.workerId, leaseMs: this.options.leaseMs }, logger);
+    this.sampler = new MetricsSampler(store, this.runtimes, () => this.runningStates.withInstances(), logger, {
+      ...DEFAULT_SAMPLER_OPTIONS,
+      intervalMs: this.options.metricsIntervalMs,
+    });
   }
 
   private deps(): RunnerDeps & { store: Store } {
@@ -112,6 +131,7 @@ export class Engine implements ControlPlane {
     await this.syncSchedules();
     this.timers = [setInterval(() => void this.syncSchedules(), this.options.sweepMs), setInterval(() => this.worker.wake(), this.options.pollMs)];
     this.worker.wake();
+    this.sampler.start();
   }
 
   /** Stops taking work and waits for what runs here to end (deployments are not aborted). */
@@ -119,6 +139,7 @@ export class Engine implements ControlPlane {
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
     await this.syncing;
+    await this.sampler.stop();
     await this.worker.close();
     await this.scheduler.close();
     this.runningStates.stop();
@@ -229,6 +250,27 @@ export class Engine implements ControlPlane {
 
   runningState(service: Pick<Service, 'id' | 'status'>): RunningState {
     return this.runningStates.get(service);
+  }
+
+  instances(serviceId: string): Promise<InstanceView[]> {
+    return serviceInstances(this.runtimes, this.store, serviceId);
+  }
+
+  logs(serviceId: string, request: LogsRequest): Promise<AsyncIterable<InstanceLogLine>> {
+    return serviceLogs(this.runtimes, this.store, serviceId, request);
+  }
+
+  async metrics(serviceId: string, since: string): Promise<{ available: boolean; intervalSeconds: number; points: MetricPoint[] }> {
+    if (!(await this.store.getService(serviceId))) throw new DomainError('NOT_FOUND', 'service not found');
+    return {
+      available: this.sampler.available(serviceId) ?? true,
+      intervalSeconds: Math.round(this.options.metricsIntervalMs / 1000),
+      points: await this.store.readMetricPoints(serviceId, since),
+    };
+  }
+
+  currentUsage(): ServiceUsageNow[] {
+    return this.sampler.current();
   }
 
   async endpoints(serviceId: string): Promise<Endpoint[]> {

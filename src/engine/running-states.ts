@@ -32,6 +32,13 @@ export class RunningStates {
     return service.status === 'READY' || service.status === 'DELETED' ? NOTHING_RUNS : NOT_OBSERVED;
   }
 
+  /** The services last observed with instances (running or not): the ones metrics are sampled for. */
+  withInstances(): string[] {
+    const ids: string[] = [];
+    for (const [id, state] of this.states) if (state.instances.length > 0) ids.push(id);
+    return ids;
+  }
+
   /** Observes one service now and publishes its running state if it changed. */
   async refresh(serviceId: string): Promise<RunningState | undefined> {
     const resolved = await this.runtimes.forService(serviceId);

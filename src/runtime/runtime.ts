@@ -14,6 +14,9 @@ import type { Environment, ServiceType } from '../domain/model.js';
  *   deploy refers to it (Docker: the local image id; Kubernetes: the registry digest).
  * - Settle after a crash: settle, when the runtime can be left with a half-done rollout.
  * - serves and serviceHost: see each.
+ * - Instances, logs, usage: a runtime that can list its instances in detail, read their output
+ *   or measure them has instances/logSources/usage; without them the API says they are not
+ *   available there (docs/runtimes.md#instances-logs-and-metrics).
  */
 
 /**
@@ -130,6 +133,76 @@ export interface JobResult {
   outcome: 'exited' | 'timed-out' | 'killed';
 }
 
+/** What one instance is doing now. */
+export type InstancePhase = 'STARTING' | 'RUNNING' | 'RESTARTING' | 'EXITED' | 'TERMINATING' | 'UNKNOWN';
+
+/** One instance of a service in detail (GET /services/{id}/instances). */
+export interface InstanceDetail {
+  /** The runtime's id of it (container id, pod name). */
+  id: string;
+  /** What the runtime calls it (container name, pod name). */
+  name: string;
+  version: string | null;
+  ready: boolean;
+  state: InstancePhase;
+  restarts: number;
+  /** The exit code of its last exit, if it ever exited. */
+  exitCode: number | null;
+  /** Whether its last exit was a kill for using too much memory. */
+  oomKilled: boolean;
+  startedAt: string | null;
+  /** The machine it runs on (the Docker host's name, the pod's node). */
+  node: string | null;
+}
+
+/** CPU and memory of one instance, measured now. */
+export interface InstanceUsage {
+  instanceId: string;
+  /** Percent of one CPU core (200: two cores busy). Null until the runtime has two readings to compare. */
+  cpuPercent: number | null;
+  memoryBytes: number;
+  memoryLimitBytes: number | null;
+}
+
+/** The usage of a service's running instances; available false when the runtime cannot measure them (no metrics API). */
+export interface UsageReading {
+  available: boolean;
+  instances: InstanceUsage[];
+}
+
+export type LogStream = 'stdout' | 'stderr';
+
+/** One line an instance printed, as the runtime recorded it. */
+export interface InstanceLogLine {
+  /** When the runtime received it (ISO-8601, UTC, sub-millisecond digits kept when the runtime has them). */
+  ts: string;
+  instance: string;
+  stream: LogStream;
+  line: string;
+}
+
+export interface LogQuery {
+  /** The last n lines of each instance (before following). Absent: all it kept. */
+  tail?: number;
+  /** Only lines at or after this time (ISO-8601). */
+  since?: string;
+  /** Only this instance (its id or name). */
+  instance?: string;
+  /** Keep the sources open and yield new lines as they come. */
+  follow: boolean;
+  /** Aborting it ends every source. */
+  signal: AbortSignal;
+}
+
+/**
+ * The output of one instance, oldest line first. Iterating pulls: a consumer that stops pulling
+ * stops the reading (the runtime reads no further than a small buffer ahead).
+ */
+export interface LogSource {
+  instance: string;
+  lines: AsyncIterable<InstanceLogLine>;
+}
+
 export interface Runtime {
   /** Where this runtime takes the images Slipway builds from (see BuiltImageSource). */
   readonly builtImages: BuiltImageSource;
@@ -205,6 +278,24 @@ export interface Runtime {
 
   /** The running status observed now, with per-instance detail. UNKNOWN when unreachable. */
   observe(target: ServiceTarget): Promise<RunningState>;
+
+  /**
+   * The service's instances in detail, runs of a job going on included. Optional (see above);
+   * throws when the runtime does not answer.
+   */
+  instances?(target: ServiceTarget): Promise<InstanceDetail[]>;
+
+  /**
+   * CPU and memory of the running instances, one cheap reading each. Optional (see above);
+   * throws when the runtime does not answer.
+   */
+  usage?(target: ServiceTarget): Promise<UsageReading>;
+
+  /**
+   * The output of the instances the query selects (runs of a job going on included), one source
+   * per instance. Optional (see above); throws when the runtime does not answer.
+   */
+  logSources?(target: ServiceTarget, query: LogQuery): Promise<LogSource[]>;
 
   /** Where the service's public ports are reachable; none when the runtime is unreachable (never throws for that). */
   endpoints(target: ServiceTarget): Promise<Endpoint[]>;

@@ -196,6 +196,13 @@ export interface AuditEventsTable {
   status_code: number;
 }
 
+export interface ServiceMetricsTable {
+  service_id: string;
+  ts: string;
+  cpu_percent: number;
+  memory_bytes: number;
+}
+
 export interface Database {
   projects: ProjectsTable;
   tokens: TokensTable;
@@ -212,4 +219,5 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   variables: VariablesTable;
   audit_events: AuditEventsTable;
+  service_metrics: ServiceMetricsTable;
 }

@@ -26,6 +26,7 @@ import { ProjectsTokensRepository } from './projects-tokens.js';
 import { QueueRepository } from './queue.js';
 import { ServicesRepository } from './services.js';
 import { VariablesRepository } from './variables.js';
+import { ServiceMetricsRepository } from './service-metrics.js';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.js';
 import type {
   AuditEvent,
@@ -38,6 +39,7 @@ import type {
   JobRunLogLine,
   JobRunStatus,
   LogLine,
+  MetricPoint,
   NewRequest,
   NewService,
   Page,
@@ -62,6 +64,7 @@ export class KyselyStore implements Store {
   private readonly webhookDeliveries: WebhookDeliveriesRepository;
   private readonly variables: VariablesRepository;
   private readonly audit: AuditRepository;
+  private readonly metrics: ServiceMetricsRepository;
 
   constructor(private readonly ctx: StoreContext) {
     this.projects = new ProjectsTokensRepository(ctx);
@@ -76,6 +79,18 @@ export class KyselyStore implements Store {
     this.webhookDeliveries = new WebhookDeliveriesRepository(ctx);
     this.variables = new VariablesRepository(ctx);
     this.audit = new AuditRepository(ctx);
+    this.metrics = new ServiceMetricsRepository(ctx);
+  }
+
+  // Sampled metrics.
+  recordMetricPoints(points: ReadonlyArray<MetricPoint & { serviceId: string }>): Promise<void> {
+    return this.metrics.recordMetricPoints(points);
+  }
+  readMetricPoints(serviceId: string, since: string): Promise<MetricPoint[]> {
+    return this.metrics.readMetricPoints(serviceId, since);
+  }
+  pruneMetricPoints(before: string): Promise<number> {
+    return this.metrics.pruneMetricPoints(before);
   }
 
   // Projects, tokens.

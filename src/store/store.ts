@@ -352,6 +352,23 @@ export interface JobRunStore {
   readJobRunLogs(runId: string): Promise<JobRunLogLine[]>;
 }
 
+/** CPU and memory of a service's instances together, at one sampling (docs/api.md#metrics). */
+export interface MetricPoint {
+  ts: string;
+  /** Percent of one CPU core, summed over the instances. */
+  cpuPercent: number;
+  memoryBytes: number;
+}
+
+/** Sampled metrics of services, kept for a bounded time. */
+export interface MetricsStore {
+  recordMetricPoints(points: ReadonlyArray<MetricPoint & { serviceId: string }>): Promise<void>;
+  /** Oldest first, from `since` (ISO) on; at most the newest 10,000. */
+  readMetricPoints(serviceId: string, since: string): Promise<MetricPoint[]>;
+  /** Deletes the points older than `before` (ISO); how many went. */
+  pruneMetricPoints(before: string): Promise<number>;
+}
+
 export interface Store
   extends ProjectStore,
     TokenStore,
@@ -363,6 +380,7 @@ export interface Store
     HostPortStore,
     QueueStore,
     DeploymentRecordStore,
-    JobRunStore {
+    JobRunStore,
+    MetricsStore {
   close(): Promise<void>;
 }

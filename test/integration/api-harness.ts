@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import http from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ActionAvailability, RunningState, Service } from '../../src/domain/index.js';
-import type { ControlPlane, SubmitInput, SubmitResult } from '../../src/engine/control-plane.js';
+import type { ControlPlane, InstanceView, LogsRequest, ServiceUsageNow, SubmitInput, SubmitResult } from '../../src/engine/control-plane.js';
 import { EventBus } from '../../src/engine/events.js';
-import type { Endpoint } from '../../src/runtime/runtime.js';
+import type { Endpoint, InstanceLogLine } from '../../src/runtime/runtime.js';
 import type { GitLookup } from '../../src/api/context.js';
 import { buildServer } from '../../src/api/server.js';
 import { createStore } from '../../src/store/create-store.js';
-import type { Store } from '../../src/store/store.js';
+import type { MetricPoint, Store } from '../../src/store/store.js';
 
 /** A ControlPlane for API tests: queues through the real store, records calls, throws on demand. */
 export class TestControlPlane implements ControlPlane {
@@ -23,6 +23,12 @@ export class TestControlPlane implements ControlPlane {
   endpointList: Endpoint[] = [];
   /** What managedDatabasesConfigured() answers. */
   managedDatabases = false;
+  /** What instances(), logs(), metrics() and currentUsage() answer. */
+  instanceList: InstanceView[] = [];
+  logLines: InstanceLogLine[] = [];
+  readonly logRequests: LogsRequest[] = [];
+  metricPoints: MetricPoint[] = [];
+  usageNow: ServiceUsageNow[] = [];
 
   constructor(private readonly store: Store) {}
 
@@ -79,6 +85,29 @@ export class TestControlPlane implements ControlPlane {
 
   managedDatabasesConfigured(): boolean {
     return this.managedDatabases;
+  }
+
+  async instances(_serviceId: string): Promise<InstanceView[]> {
+    this.maybeFail();
+    return this.instanceList;
+  }
+
+  async logs(_serviceId: string, request: LogsRequest): Promise<AsyncIterable<InstanceLogLine>> {
+    this.logRequests.push(request);
+    this.maybeFail();
+    const lines = this.logLines;
+    return (async function* () {
+      yield* lines;
+    })();
+  }
+
+  async metrics(_serviceId: string, since: string): Promise<{ available: boolean; intervalSeconds: number; points: MetricPoint[] }> {
+    this.maybeFail();
+    return { available: true, intervalSeconds: 15, points: this.metricPoints.filter((p) => p.ts >= since) };
+  }
+
+  currentUsage(): ServiceUsageNow[] {
+    return this.usageNow;
   }
 }
 

@@ -2,11 +2,27 @@ import Docker from 'dockerode';
 import type { PortSetting } from '../../domain/model.js';
 import type { RunningState } from '../../domain/statuses.js';
 import type { Store } from '../../store/store.js';
-import type { Endpoint, EnvironmentTarget, JobResult, JobSpec, OperationContext, RolloutSpec, Runtime, ServiceTarget } from '../runtime.js';
+import type {
+  Endpoint,
+  EnvironmentTarget,
+  InstanceDetail,
+  JobResult,
+  JobSpec,
+  LogQuery,
+  LogSource,
+  OperationContext,
+  RolloutSpec,
+  Runtime,
+  ServiceTarget,
+  UsageReading,
+} from '../runtime.js';
 import type { DependencyStatus } from '../dependency-status.js';
+import { openContainerLogs } from './container-logs.js';
+import { ContainerStats } from './container-stats.js';
 import { DockerConnection, isConnectionError } from './docker-connection.js';
 import { HostPortTakenError, type EdgeProxy } from './edge-proxy.js';
 import { instanceIp, isNotFound } from './instance-ip.js';
+import { instanceDetails, observedContainers } from './instance-details.js';
 import { InstanceMonitor, type TrackedInstance } from './instance-monitor.js';
 import { runJobContainer } from './job-run.js';
 import { inspectOrNull, listInstances, retire, type RuntimeParts } from './instances.js';
@@ -65,6 +81,9 @@ export class DockerRuntime implements Runtime {
   private readonly listeners = new Set<(serviceId: string) => void>();
   /** Public ports routed per service: endpoints() reports them with their protocol. */
   private readonly routed = new Map<string, PortSetting[]>();
+  private readonly stats: ContainerStats;
+  /** The engine's host name (docker info), asked once: every instance's node. */
+  private hostName: Promise<string | null> | undefined;
   private events: NodeJS.ReadableStream | null = null;
   private eventsRetry: NodeJS.Timeout | null = null;
   private closed = false;
@@ -91,6 +110,7 @@ export class DockerRuntime implements Runtime {
       drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
       stopTimeoutSeconds: options.stopTimeoutSeconds ?? 10,
     };
+    this.stats = new ContainerStats(this.docker);
     this.connection = new DockerConnection(this.docker, { log: (message, level) => this.log(message, level), onConnected: () => this.adopt() });
   }
 
@@ -211,6 +231,49 @@ export class DockerRuntime implements Runtime {
 
   observe(target: ServiceTarget): Promise<RunningState> {
     return observeService(this.docker, this.monitor, target.serviceId);
+  }
+
+  instances(target: ServiceTarget): Promise<InstanceDetail[]> {
+    return this.connection.call(async () => instanceDetails(this.docker, this.monitor, target.serviceId, await this.node()));
+  }
+
+  /** One one-shot stats call per running container (see ContainerStats). */
+  usage(target: ServiceTarget): Promise<UsageReading> {
+    return this.connection.call(async () => {
+      const running = (await observedContainers(this.docker, target.serviceId)).filter((c) => c.State === 'running');
+      return { available: true, instances: await this.stats.read(running.map((c) => c.Id)) };
+    });
+  }
+
+  logSources(target: ServiceTarget, query: LogQuery): Promise<LogSource[]> {
+    return this.connection.call(async () => {
+      const wanted = query.instance;
+      const containers = (await observedContainers(this.docker, target.serviceId)).filter(
+        (c) => wanted === undefined || c.Id === wanted || (wanted.length >= 12 && c.Id.startsWith(wanted)) || c.Names.some((n) => n.replace(/^\//, '') === wanted),
+      );
+      const sources: LogSource[] = [];
+      for (const c of containers) {
+        const info = await inspectOrNull(this.docker, c.Id);
+        if (!info) continue;
+        const lines = await openContainerLogs(this.docker, { id: c.Id, name: info.Name.replace(/^\//, ''), tty: info.Config.Tty === true }, query).catch((error: unknown) => {
+          if (isNotFound(error)) return null;
+          throw error;
+        });
+        if (lines) sources.push({ instance: c.Id, lines });
+      }
+      return sources;
+    });
+  }
+
+  private node(): Promise<string | null> {
+    this.hostName ??= this.docker.info().then(
+      (info: { Name?: string }) => info.Name ?? null,
+      () => {
+        this.hostName = undefined;
+        return null;
+      },
+    );
+    return this.hostName;
   }
 
   async endpoints(target: ServiceTarget): Promise<Endpoint[]> {

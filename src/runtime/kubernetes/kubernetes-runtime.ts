@@ -5,7 +5,11 @@ import {
   RolloutFailedError,
   type Endpoint,
   type EnvironmentTarget,
+  type InstanceDetail,
   type JobResult,
+  type LogQuery,
+  type LogSource,
+  type UsageReading,
   type JobSpec,
   type OperationContext,
   type RolloutSpec,
@@ -44,6 +48,8 @@ import {
   workloadName,
 } from './names-and-labels.js';
 import { lastExitReasons, runningStateFromPods } from './observe.js';
+import { instanceFromPod, usageFromPodMetrics, type PodMetrics } from './pod-instances.js';
+import { openPodLogs } from './pod-logs.js';
 import { deploymentRolloutState, statefulSetRolloutState } from './rollout-status.js';
 import { resolveImageReference, type DigestResolver } from './resolve-image.js';
 import { waitForRollout, workloadRef, type WaitOutcome } from './wait-rollout.js';
@@ -443,6 +449,49 @@ export class KubernetesRuntime implements Runtime {
     }
   }
 
+  /** The service's pods, then the pods of its job runs going on. */
+  async instances(target: ServiceTarget): Promise<InstanceDetail[]> {
+    return (await this.observedPods(target)).map(instanceFromPod);
+  }
+
+  /** From metrics.k8s.io when the cluster serves it (metrics-server); else available: false. */
+  async usage(target: ServiceTarget): Promise<UsageReading> {
+    const namespace = namespaceName(target.environmentId);
+    let metrics: PodMetrics[];
+    try {
+      metrics = (await this.cluster.list<PodMetrics & { apiVersion?: string; kind?: string }>('metrics.k8s.io/v1beta1', 'PodMetrics', namespace, labelSelector(selectorLabels(target.serviceId)))).items;
+    } catch (error) {
+      if (isNotServed(error)) return { available: false, instances: [] };
+      throw error;
+    }
+    const pods = await this.pods(target);
+    return { available: true, instances: metrics.map((m) => usageFromPodMetrics(m, pods.find((p) => p.metadata?.name === m.metadata?.name))) };
+  }
+
+  /** One pod log stream per selected pod (its first container: Slipway's pods have one). */
+  async logSources(target: ServiceTarget, query: LogQuery): Promise<LogSource[]> {
+    const namespace = namespaceName(target.environmentId);
+    const pods = (await this.observedPods(target)).filter((p) => query.instance === undefined || p.metadata?.name === query.instance);
+    const sources: LogSource[] = [];
+    for (const pod of pods) {
+      const name = pod.metadata?.name;
+      const container = pod.spec?.containers[0]?.name;
+      if (!name || !container) continue;
+      sources.push({ instance: name, lines: await openPodLogs(this.cluster.config, { namespace, name, container }, query) });
+    }
+    return sources;
+  }
+
+  private async observedPods(target: ServiceTarget): Promise<V1Pod[]> {
+    const namespace = namespaceName(target.environmentId);
+    const [own, runs] = await Promise.all([
+      this.pods(target),
+      this.cluster.list<V1Pod>('v1', 'Pod', namespace, labelSelector({ [LABEL.managedBy]: MANAGED_BY, [LABEL.jobService]: target.serviceId })),
+    ]);
+    const byName = (a: V1Pod, b: V1Pod): number => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
+    return [...own.sort(byName), ...runs.items.filter((p) => p.status?.phase === 'Running' || p.status?.phase === 'Pending').sort(byName)];
+  }
+
   private async pods(target: ServiceTarget): Promise<V1Pod[]> {
     const { items } = await this.cluster.list<V1Pod>('v1', 'Pod', namespaceName(target.environmentId), labelSelector(selectorLabels(target.serviceId)));
     return items;
@@ -528,4 +577,11 @@ function parseProtocols(text: string | undefined): Record<string, 'http' | 'tcp'
   } catch {
     return {};
   }
+}
+
+/** The cluster does not serve that API (no metrics-server): discovery finds no such group or kind. */
+function isNotServed(error: unknown): boolean {
+  const code = (error as { code?: number; statusCode?: number }).code ?? (error as { statusCode?: number }).statusCode;
+  if (code === 404 || code === 503) return true;
+  return /unrecognized|not found|no resource|could not find|does not (have|exist)/i.test(apiErrorMessage(error));
 }

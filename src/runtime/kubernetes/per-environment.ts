@@ -1,7 +1,21 @@
 import { createHash } from 'node:crypto';
 import type { Environment } from '../../domain/index.js';
 import type { RunningState } from '../../domain/statuses.js';
-import type { Endpoint, EnvironmentTarget, JobResult, JobSpec, OperationContext, RolloutSpec, Runtime, ScheduleSpec, ServiceTarget } from '../runtime.js';
+import type {
+  Endpoint,
+  EnvironmentTarget,
+  InstanceDetail,
+  JobResult,
+  JobSpec,
+  LogQuery,
+  LogSource,
+  OperationContext,
+  RolloutSpec,
+  Runtime,
+  ScheduleSpec,
+  ServiceTarget,
+  UsageReading,
+} from '../runtime.js';
 // Types only: the Kubernetes client is loaded when a cluster is first needed, not with this file.
 import type { KubernetesRuntime, KubernetesRuntimeOptions } from './kubernetes-runtime.js';
 import { redact } from '../../domain/redact.js';
@@ -108,6 +122,18 @@ export class KubernetesRuntimes implements Runtime {
     } catch {
       return [];
     }
+  }
+
+  async instances(target: ServiceTarget): Promise<InstanceDetail[]> {
+    return this.on(target.environmentId, undefined, (runtime) => runtime.instances(target));
+  }
+
+  async usage(target: ServiceTarget): Promise<UsageReading> {
+    return this.on(target.environmentId, undefined, (runtime) => runtime.usage(target));
+  }
+
+  async logSources(target: ServiceTarget, query: LogQuery): Promise<LogSource[]> {
+    return this.on(target.environmentId, undefined, (runtime) => runtime.logSources(target, query));
   }
 
   /** Every cluster's pod watch reports here, those of clusters first used later too. */

@@ -7,6 +7,7 @@ import { jobRunsMigration } from './0002-job-runs.js';
 import { deployedSpecMigration } from './0003-deployed-spec.js';
 import { webhookDeliveriesMigration } from './0004-webhook-deliveries.js';
 import { teamsMigration } from './0005-teams.js';
+import { serviceMetricsMigration } from './0006-service-metrics.js';
 
 /** Migrations are compiled in, not read from a folder, so the built package carries them. */
 class StaticMigrationProvider implements MigrationProvider {
@@ -19,6 +20,7 @@ class StaticMigrationProvider implements MigrationProvider {
       '0003-deployed-spec': deployedSpecMigration(),
       '0004-webhook-deliveries': webhookDeliveriesMigration(),
       '0005-teams': teamsMigration(this.flavor),
+      '0006-service-metrics': serviceMetricsMigration(),
     };
   }
 }
