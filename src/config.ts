@@ -30,6 +30,12 @@ export interface Config {
   awsRegion?: string;
   /** Failed authentications a client address may make in a minute before it gets 429. */
   authFailuresPerMinute: number;
+  /** Hosts (host[:port]) notifications may be sent to although they are loopback or link-local (docs/notifications.md). */
+  notificationAllowHosts: string[];
+  /** The wait before a failed notification is tried again; each later retry doubles it. */
+  notificationFirstRetryMs: number;
+  /** The console's public address, for links in notifications; unset: the API's listening address. */
+  publicUrl?: string;
 }
 
 export class ConfigError extends Error {}
@@ -54,6 +60,13 @@ function range(env: NodeJS.ProcessEnv, name: string, fallback: { from: number; t
     throw new ConfigError(`${name} must look like 20000-29999 (ports 1024 to 65535), got "${raw}"`);
   }
   return { from, to };
+}
+
+function publicUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.SLIPWAY_PUBLIC_URL;
+  if (!raw) return undefined;
+  if (!/^https?:\/\/[^/\s]+/.test(raw)) throw new ConfigError(`SLIPWAY_PUBLIC_URL must be an http(s) URL, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -87,5 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gitSshKeyFile: env.SLIPWAY_GIT_SSH_KEY_FILE ? resolve(env.SLIPWAY_GIT_SSH_KEY_FILE) : undefined,
     awsRegion: env.SLIPWAY_AWS_REGION || undefined,
     authFailuresPerMinute: integer(env, 'SLIPWAY_AUTH_FAILURES_PER_MINUTE', 20, 1, 1_000_000),
+    notificationAllowHosts: (env.SLIPWAY_NOTIFICATION_ALLOW_HOSTS ?? '').split(',').map((h) => h.trim()).filter((h) => h !== ''),
+    notificationFirstRetryMs: integer(env, 'SLIPWAY_NOTIFICATION_FIRST_RETRY_MS', 40_000, 100, 3_600_000),
+    publicUrl: publicUrl(env),
   };
 }

@@ -22,10 +22,13 @@ import { queueRoutes } from './routes/queue.js';
 import { serviceRoutes } from './routes/services.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { notificationRoutes } from './routes/notifications.js';
+import { rollbackRoutes } from './routes/rollback.js';
 import { installStreamRevocation } from './stream-revocation.js';
 import { installValidation } from './validation.js';
 
 import type { DependencyStatus } from '../runtime/dependency-status.js';
+import { AddressPolicy } from '../notifications/address-policy.js';
 
 export const API_PREFIX = '/api/v1';
 export const BODY_LIMIT = 1024 * 1024;
@@ -44,6 +47,8 @@ export interface ServerDeps {
   authFailureLimits?: Partial<AuthFailureLimits>;
   /** What the server depends on besides its database (the Docker Engine), for /readyz. */
   dependencies?: () => DependencyStatus[];
+  /** Where notifications may be sent (SLIPWAY_NOTIFICATION_ALLOW_HOSTS); unset: the default refusals. */
+  notificationPolicy?: AddressPolicy;
 }
 
 /** Never log bodies (secret env values) nor credentials. */
@@ -105,6 +110,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     listImageTags: deps.listImageTags,
     ...(deps.git ? { git: deps.git } : {}),
     ...(deps.dependencies ? { dependencies: deps.dependencies } : {}),
+    notificationPolicy: deps.notificationPolicy ?? new AddressPolicy(),
   };
 
   healthRoutes(app, apiDeps);
@@ -125,6 +131,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       eventRoutes(typed, apiDeps);
       tokenRoutes(typed, apiDeps);
       webhookRoutes(typed, apiDeps);
+      notificationRoutes(typed, apiDeps);
+      rollbackRoutes(typed, apiDeps);
       typed.get(
         '/openapi.json',
         { config: { access: 'viewer' }, schema: { hide: true } },

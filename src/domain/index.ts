@@ -18,3 +18,5 @@ export * from './git-credentials.js';
 export * from './databases.js';
 export * from './desired-spec.js';
 export * from './deployment-plan.js';
+export * from './notifications.js';
+export * from './rollback.js';

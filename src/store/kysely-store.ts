@@ -1,9 +1,12 @@
 import type {
+  DeliveryStatus,
   DeploymentRunStatus,
   DeploymentStatus,
   Environment,
   EnvironmentSettings,
   LogLevel,
+  Notification,
+  NotificationEvent,
   Project,
   RuntimeKind,
   Service,
@@ -23,7 +26,10 @@ import { ProjectsTokensRepository } from './projects-tokens.js';
 import { QueueRepository } from './queue.js';
 import { ServicesRepository } from './services.js';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.js';
+import { NotificationsRepository } from './notifications.js';
 import type {
+  ClaimedDelivery,
+  DeployedServiceRecord,
   DeployedState,
   Deployment,
   DeploymentDetail,
@@ -34,7 +40,10 @@ import type {
   JobRunStatus,
   LogLine,
   NewRequest,
+  NewNotification,
   NewService,
+  NotificationDelivery,
+  NotificationTry,
   Page,
   Role,
   ServicePatch,
@@ -54,6 +63,7 @@ export class KyselyStore implements Store {
   private readonly jobRuns: JobRunsRepository;
   private readonly stages: StagesRepository;
   private readonly webhookDeliveries: WebhookDeliveriesRepository;
+  private readonly notifications: NotificationsRepository;
 
   constructor(private readonly ctx: StoreContext) {
     this.projects = new ProjectsTokensRepository(ctx);
@@ -66,6 +76,7 @@ export class KyselyStore implements Store {
     this.jobRuns = new JobRunsRepository(ctx);
     this.stages = new StagesRepository(ctx);
     this.webhookDeliveries = new WebhookDeliveriesRepository(ctx);
+    this.notifications = new NotificationsRepository(ctx);
   }
 
   // Projects, tokens.
@@ -281,6 +292,35 @@ export class KyselyStore implements Store {
   }
   readJobRunLogs(runId: string): Promise<JobRunLogLine[]> {
     return this.jobRuns.readJobRunLogs(runId);
+  }
+
+  // Notifications and their outbox.
+  createNotification(input: NewNotification): Promise<Notification> {
+    return this.notifications.createNotification(input);
+  }
+  listNotifications(projectId: string): Promise<Notification[]> {
+    return this.notifications.listNotifications(projectId);
+  }
+  getNotification(id: string): Promise<Notification | undefined> {
+    return this.notifications.getNotification(id);
+  }
+  deleteNotification(id: string): Promise<boolean> {
+    return this.notifications.deleteNotification(id);
+  }
+  enqueueDelivery(input: { notificationId: string; event: NotificationEvent; eventKey: string; payload: string }): Promise<boolean> {
+    return this.notifications.enqueueDelivery(input);
+  }
+  claimDelivery(owner: string, leaseMs: number): Promise<ClaimedDelivery | undefined> {
+    return this.notifications.claimDelivery(owner, leaseMs);
+  }
+  recordTry(deliveryId: string, owner: string, tried: NotificationTry, next: { status: DeliveryStatus; nextTryAt: string | null }): Promise<boolean> {
+    return this.notifications.recordTry(deliveryId, owner, tried, next);
+  }
+  listDeliveries(notificationId: string, limit: number): Promise<Array<NotificationDelivery & { tryLog: NotificationTry[] }>> {
+    return this.notifications.listDeliveries(notificationId, limit);
+  }
+  deployedServicesOf(deploymentId: string): Promise<DeployedServiceRecord[]> {
+    return this.deployments.deployedServicesOf(deploymentId);
   }
 
   // User-defined stages.

@@ -6,6 +6,7 @@ import { initialMigration } from './0001-initial.js';
 import { jobRunsMigration } from './0002-job-runs.js';
 import { deployedSpecMigration } from './0003-deployed-spec.js';
 import { webhookDeliveriesMigration } from './0004-webhook-deliveries.js';
+import { notificationsRollbackMigration } from './0006-notifications-rollback.js';
 
 /** Migrations are compiled in, not read from a folder, so the built package carries them. */
 class StaticMigrationProvider implements MigrationProvider {
@@ -17,6 +18,7 @@ class StaticMigrationProvider implements MigrationProvider {
       '0002-job-runs': jobRunsMigration(this.flavor),
       '0003-deployed-spec': deployedSpecMigration(),
       '0004-webhook-deliveries': webhookDeliveriesMigration(),
+      '0006-notifications-rollback': notificationsRollbackMigration(this.flavor),
     };
   }
 }
