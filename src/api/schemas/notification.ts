@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { DELIVERY_STATUSES, NOTIFICATION_EVENTS, NOTIFICATION_FORMATS } from '../../domain/index.js';
+import { DELIVERY_STATUSES, NOTIFICATION_EVENTS, NOTIFICATION_FORMATS } from '../../domain/notifications.js';
 import { Name, Obj } from './common.js';
 
 /** Notifications of a project (docs/notifications.md). */
