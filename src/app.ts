@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import { Engine } from './engine/engine.js';
 import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import { EdgeProxy } from './runtime/docker/edge-proxy.js';
+import { Notifications } from './notifications/index.js';
 import { KubernetesRuntimes } from './runtime/kubernetes/per-environment.js';
 import { createStore } from './store/create-store.js';
 import { PostgresEventRelay } from './store/postgres-event-relay.js';
@@ -71,6 +72,11 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     const { AwsManagedDatabases } = await import('./engine/managed-databases/aws.js');
     engine.useManagedDatabases(new AwsManagedDatabases({ region: config.awsRegion }));
   }
+  const notifications = new Notifications(store, engine.events, logger.child({ component: 'notifications' }), {
+    allowHosts: config.notificationAllowHosts,
+    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    outbox: { firstRetryMs: config.notificationFirstRetryMs },
+  });
   const server = await buildServer({
     store,
     controlPlane: engine,
@@ -81,6 +87,7 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     git: { headCommit: (source) => git.headCommit(source), listCommits: (source, limit) => git.listCommits(source, limit) },
     dependencies: () => [docker.status()],
     buildRegistry: Boolean(config.registry),
+    notificationPolicy: notifications.policy,
   });
   // Processes sharing PostgreSQL show each other's events; SQLite has one process.
   const relay = config.databaseUrl
@@ -91,13 +98,16 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
   await server.listen({ port: config.port, host: config.host });
   const address = server.server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  notifications.start(`http://${host}:${address.port}`);
   logger.info({ url: `http://${host}:${address.port}`, database: config.databaseUrl ? 'postgresql' : 'sqlite' }, 'Slipway is listening');
   return {
     url: `http://${host}:${address.port}`,
     engine,
     close: async () => {
       await server.close();
+      // The deployments the engine lets finish still notify.
       await engine.close();
+      await notifications.close();
       await relay?.close();
       await proxy.close();
       await store.close();

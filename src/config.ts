@@ -32,6 +32,12 @@ export interface Config {
   authFailuresPerMinute: number;
   /** How often CPU and memory of running instances are sampled; 0: never. */
   metricsIntervalMs: number;
+  /** Hosts (host[:port]) notifications may be sent to although they are loopback or link-local (docs/notifications.md). */
+  notificationAllowHosts: string[];
+  /** The wait before a failed notification is tried again; each later retry doubles it. */
+  notificationFirstRetryMs: number;
+  /** The console's public address, for links in notifications; unset: the API's listening address. */
+  publicUrl?: string;
 }
 
 export class ConfigError extends Error {}
@@ -56,6 +62,13 @@ function range(env: NodeJS.ProcessEnv, name: string, fallback: { from: number; t
     throw new ConfigError(`${name} must look like 20000-29999 (ports 1024 to 65535), got "${raw}"`);
   }
   return { from, to };
+}
+
+function publicUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.SLIPWAY_PUBLIC_URL;
+  if (!raw) return undefined;
+  if (!/^https?:\/\/[^/\s]+/.test(raw)) throw new ConfigError(`SLIPWAY_PUBLIC_URL must be an http(s) URL, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -90,5 +103,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     awsRegion: env.SLIPWAY_AWS_REGION || undefined,
     authFailuresPerMinute: integer(env, 'SLIPWAY_AUTH_FAILURES_PER_MINUTE', 20, 1, 1_000_000),
     metricsIntervalMs: integer(env, 'SLIPWAY_METRICS_INTERVAL_SECONDS', 15, 0, 3600) * 1000,
+    notificationAllowHosts: (env.SLIPWAY_NOTIFICATION_ALLOW_HOSTS ?? '').split(',').map((h) => h.trim()).filter((h) => h !== ''),
+    notificationFirstRetryMs: integer(env, 'SLIPWAY_NOTIFICATION_FIRST_RETRY_MS', 40_000, 100, 3_600_000),
+    publicUrl: publicUrl(env),
   };
 }

@@ -5,6 +5,7 @@ import type { Environment, GitSource, Origin, Project, Service } from '../domain
 import type { ControlPlane } from '../engine/control-plane.js';
 import type { Deployment, Store } from '../store/store.js';
 import type { DependencyStatus } from '../runtime/dependency-status.js';
+import type { AddressPolicy } from '../notifications/address-policy.js';
 import { notFound } from './errors.js';
 
 /** A commit of a branch, as `GET /services/{id}/versions` lists them for git sources. */
@@ -32,6 +33,8 @@ export interface ApiDeps {
   dependencies?: () => DependencyStatus[];
   /** Built images can be pushed to a registry (SLIPWAY_REGISTRY set); unset: not known, not checked. */
   buildRegistry?: boolean;
+  /** Where notifications may be sent. */
+  notificationPolicy: AddressPolicy;
 }
 
 export type Api = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;

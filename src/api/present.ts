@@ -131,6 +131,7 @@ export function presentDeployment(d: Deployment) {
     serviceIds: d.request.serviceIds,
     versions: d.request.versions,
     ...(d.request.keepData === undefined ? {} : { keepData: d.request.keepData }),
+    ...(d.request.rollbackOf ? { rollbackOf: d.request.rollbackOf } : {}),
     origin: d.origin,
     triggeredBy: d.triggeredBy,
     status: d.status,

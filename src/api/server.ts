@@ -29,10 +29,13 @@ import { auditRoutes } from './routes/audit.js';
 import { installAuditLog } from './audit-log.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { installProjectAccess } from './project-access.js';
+import { notificationRoutes } from './routes/notifications.js';
+import { rollbackRoutes } from './routes/rollback.js';
 import { installStreamRevocation } from './stream-revocation.js';
 import { installValidation } from './validation.js';
 
 import type { DependencyStatus } from '../runtime/dependency-status.js';
+import { AddressPolicy } from '../notifications/address-policy.js';
 
 export const API_PREFIX = '/api/v1';
 export const BODY_LIMIT = 1024 * 1024;
@@ -53,6 +56,8 @@ export interface ServerDeps {
   dependencies?: () => DependencyStatus[];
   /** Built images can be pushed to a registry (SLIPWAY_REGISTRY set); unset: not known, not checked. */
   buildRegistry?: boolean;
+  /** Where notifications may be sent (SLIPWAY_NOTIFICATION_ALLOW_HOSTS); unset: the default refusals. */
+  notificationPolicy?: AddressPolicy;
 }
 
 /** Never log bodies (secret env values) nor credentials. */
@@ -117,6 +122,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ...(deps.git ? { git: deps.git } : {}),
     ...(deps.dependencies ? { dependencies: deps.dependencies } : {}),
     ...(deps.buildRegistry !== undefined ? { buildRegistry: deps.buildRegistry } : {}),
+    notificationPolicy: deps.notificationPolicy ?? new AddressPolicy(),
   };
 
   healthRoutes(app, apiDeps);
@@ -142,6 +148,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       cloneRoutes(typed, apiDeps);
       auditRoutes(typed, apiDeps);
       webhookRoutes(typed, apiDeps);
+      notificationRoutes(typed, apiDeps);
+      rollbackRoutes(typed, apiDeps);
       typed.get(
         '/openapi.json',
         { config: { access: 'viewer' }, schema: { hide: true } },

@@ -4,8 +4,10 @@ import { versionToDeploy } from './desired-spec.js';
 import { codeSource, isCronJob, isGitSource, isLifecycleJob, isManagedDatabase, type EnvVar, type Service, type TypedSource } from './model.js';
 import { servicesTouched, unavailableReason } from './request-scope.js';
 import type { RequestedAction } from './requests.js';
+import { restoredService } from './rollback.js';
 import { planStages, type Stage } from './stages.js';
 import { NO_VARIABLES, variablesReaching, type ScopedVariables } from './variables.js';
+import type { DeployedSpec, ServiceSettings, ServiceSource } from './model.js';
 
 /**
  * The plan of one request, decided before anything runs (docs/queue-and-cancel.md): which
@@ -54,6 +56,8 @@ export interface DeploymentPlan {
   operation: ServiceOperation;
   /** Pins to record before anything moves: Deploy other version pins, Deploy latest unpins (null). */
   pins: Array<{ serviceId: string; version: string | null }>;
+  /** A rollback's source and settings to write back before anything moves (docs/api.md#rollback). */
+  restores: Array<{ serviceId: string; source: ServiceSource; settings: ServiceSettings }>;
   /** In the order they run; services of one stage run together. */
   stages: StagePlan[];
 }
@@ -69,6 +73,8 @@ export interface PlanInput {
   databaseHost: (database: Service) => string;
   /** The project's and the environment's variables (none when not given). */
   variables?: ScopedVariables;
+  /** A rollback: the spec the deployment it rolls back to deployed, by service id. */
+  rollbackSpecs?: ReadonlyMap<string, DeployedSpec>;
 }
 
 /** The plan, or why the request no longer holds now that its turn came (it ends SKIPPED). */
@@ -83,8 +89,12 @@ export function planDeployment(input: PlanInput): PlanResult {
   const operation = operationOf(request.action);
   const pins = pinsOf(request, touched);
   const pinned = new Map(pins.map((pin) => [pin.serviceId, pin.version]));
-  const withPin = (service: Service): Service =>
-    pinned.has(service.id) ? { ...service, targetVersion: pinned.get(service.id) ?? null } : service;
+  const restores = restoresOf(request, touched, input.rollbackSpecs);
+  const restored = new Map(restores.map((r) => [r.serviceId, r.service]));
+  const withPin = (service: Service): Service => {
+    const base = restored.get(service.id) ?? service;
+    return pinned.has(service.id) ? { ...base, targetVersion: pinned.get(service.id) ?? null } : base;
+  };
   const connections = injectedConnections(input.services, input.databaseHost);
   const followHead = request.action === 'DEPLOY_LATEST';
 
@@ -110,7 +120,17 @@ export function planDeployment(input: PlanInput): PlanResult {
     order: stage.order,
     services: stage.serviceIds.map((id) => planned.get(id)!),
   }));
-  return { plan: { operation, pins, stages } };
+  return { plan: { operation, pins, restores: restores.map((r) => ({ serviceId: r.serviceId, source: r.service.source, settings: r.service.settings })), stages } };
+}
+
+/** A rollback's services as they were deployed then; none for any other request. */
+function restoresOf(request: RequestedAction, touched: readonly Service[], specs: PlanInput['rollbackSpecs']): Array<{ serviceId: string; service: Service }> {
+  if (!request.rollbackOf || !specs) return [];
+  return touched.flatMap((service) => {
+    const spec = specs.get(service.id);
+    const restored = spec && restoredService(service, spec);
+    return restored ? [{ serviceId: service.id, service: restored }] : [];
+  });
 }
 
 function pinsOf(request: RequestedAction, touched: readonly Service[]): DeploymentPlan['pins'] {

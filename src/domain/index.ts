@@ -21,3 +21,5 @@ export * from './deployment-plan.js';
 export * from './environment-plan.js';
 export * from './variables.js';
 export * from './log-time.js';
+export * from './notifications.js';
+export * from './rollback.js';

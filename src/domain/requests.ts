@@ -25,6 +25,11 @@ export interface RequestedAction {
   versions: Record<string, string>;
   /** Delete: keep the volumes. */
   keepData?: boolean;
+  /**
+   * A rollback (docs/api.md#rollback): the past deployment whose versions and settings it puts
+   * back on the services it names, pinned to those versions (a Deploy other version of each).
+   */
+  rollbackOf?: string;
 }
 
 /** Two waiting requests with the same key are the same request and are merged. */
@@ -32,13 +37,11 @@ export function requestKey(request: RequestedAction): string {
   const versions = Object.keys(request.versions)
     .sort()
     .map((id) => `${id}=${request.versions[id]}`);
-  return [
-    request.action,
-    request.level,
-    [...request.serviceIds].sort().join(','),
-    versions.join(','),
-    request.keepData ? 'keep' : '',
-  ].join('|');
+  const key = [request.action, request.level, [...request.serviceIds].sort().join(','), versions.join(','), request.keepData ? 'keep' : ''];
+  // Two rollbacks to different deployments may name the same versions but restore other
+  // settings; keys of other requests stay what they were (a waiting request still merges).
+  if (request.rollbackOf) key.push(`rollback=${request.rollbackOf}`);
+  return key.join('|');
 }
 
 export const STEP_NAMES = ['QUEUEING', 'GIT_CLONE', 'BUILD', 'PUSH', 'DEPLOY', 'EXECUTE', 'STOP', 'RESTART', 'DELETE'] as const;

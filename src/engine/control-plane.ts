@@ -1,4 +1,4 @@
-import { DomainError, type ActionAvailability, type Origin, type QueuedAction, type RunningState, type Service } from '../domain/index.js';
+import { DomainError, type ActionAvailability, type Origin, type QueuedAction, type RollbackPlan, type RunningState, type Service } from '../domain/index.js';
 import type { Endpoint, InstanceDetail, InstanceLogLine } from '../runtime/runtime.js';
 import type { MetricPoint } from '../store/store.js';
 import type { EventBus } from './events.js';
@@ -14,6 +14,9 @@ export interface SubmitInput {
   version?: string;
   serviceIds?: string[];
   keepData?: boolean;
+  /** A rollback (with action DEPLOY_VERSION): the deployment it goes back to; `versions` by service id. */
+  rollbackOf?: string;
+  versions?: Record<string, string>;
   origin: Origin;
   triggeredBy: string;
   /** false: refuse with ENVIRONMENT_BUSY instead of queueing (docs/queue-and-cancel.md#one-action-at-a-time). */
@@ -79,6 +82,11 @@ export interface ControlPlane {
   readonly events: EventBus;
   /** Queues (or starts) an action. Throws ActionNotAvailableError, EnvironmentBusyError, DomainError NOT_FOUND. */
   submit(input: SubmitInput): Promise<SubmitResult>;
+  /**
+   * What a rollback to this deployment would do (docs/api.md#rollback). Throws DomainError
+   * NOT_FOUND, or ActionNotAvailableError (action ROLLBACK) with the reason it cannot.
+   */
+  rollbackPlan(deploymentId: string): Promise<RollbackPlan & { environmentId: string }>;
   /** Cancels the request running on the environment (docs/queue-and-cancel.md#cancel). */
   cancel(environmentId: string, options: { force: boolean }): Promise<{ deploymentId: string }>;
   serviceActions(serviceId: string): Promise<ActionAvailability[]>;

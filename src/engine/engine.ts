@@ -5,11 +5,13 @@ import {
   DomainError,
   environmentActionAvailability,
   environmentActions,
+  planRollback,
   serviceActionAvailability,
   serviceActions,
   type ActionAvailability,
   type DeploymentStatus,
   type RequestedAction,
+  type RollbackPlan,
   type RunningRequestView,
   type RunningState,
   type RuntimeKind,
@@ -192,7 +194,16 @@ export class Engine implements ControlPlane {
     return { requestId: deployment.id, deploymentId: deployment.id, position, merged };
   }
 
+  async rollbackPlan(deploymentId: string): Promise<RollbackPlan & { environmentId: string }> {
+    const deployment = await this.store.getDeployment(deploymentId);
+    if (!deployment) throw new DomainError('NOT_FOUND', 'deployment not found');
+    const result = planRollback(deployment, await this.store.deployedServicesOf(deployment.id), await this.store.listServices(deployment.environmentId));
+    if ('refused' in result) throw new ActionNotAvailableError(`ROLLBACK is not available: ${result.refused}`, { action: 'ROLLBACK', reason: result.refused });
+    return { ...result.plan, environmentId: deployment.environmentId };
+  }
+
   private async scopeOf(input: SubmitInput): Promise<Scope> {
+    if (input.rollbackOf !== undefined) return this.rollbackScope(input, input.rollbackOf);
     if (input.serviceId !== undefined) {
       const service = await this.store.getService(input.serviceId);
       if (!service || service.environmentId !== input.environmentId) throw new DomainError('NOT_FOUND', 'service not found');
@@ -206,6 +217,17 @@ export class Engine implements ControlPlane {
     if (unknown) throw new DomainError('NOT_FOUND', `service ${unknown} is not in this environment`);
     const request: RequestedAction = { action: input.action, level: 'environment', serviceIds, versions: {}, keepData: input.keepData };
     return { request, included: services.filter((s) => !s.skipEnvironmentActions) };
+  }
+
+  /** A rollback is a Deploy other version of each service it names, carrying the deployment it goes back to. */
+  private async rollbackScope(input: SubmitInput, rollbackOf: string): Promise<Scope> {
+    const services = await this.store.listServices(input.environmentId);
+    const serviceIds = input.serviceIds ?? [];
+    const named = serviceIds.map((id) => services.find((s) => s.id === id));
+    const missing = serviceIds.find((_, i) => named[i] === undefined);
+    if (missing !== undefined || named.length === 0) throw new DomainError('NOT_FOUND', `service ${missing ?? ''} is not in this environment`);
+    const request: RequestedAction = { action: 'DEPLOY_VERSION', level: 'service', serviceIds, versions: input.versions ?? {}, rollbackOf };
+    return { request, service: named[0]! };
   }
 
   async cancel(environmentId: string, options: { force: boolean }): Promise<{ deploymentId: string }> {

@@ -113,6 +113,10 @@ export interface DeploymentServicesTable {
   stage_order: number;
   version: string | null;
   status: string;
+  /** Once the service's deploy succeeded here: the version it deployed (migration 0007). */
+  deployed_version: ColumnType<string | null, string | null | undefined, string | null>;
+  /** And the DeployedSpec, its ciphertext copied from services.deployed_spec (bound to the service). */
+  deployed_spec: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DeploymentStepsTable {
@@ -203,6 +207,47 @@ export interface ServiceMetricsTable {
   memory_bytes: number;
 }
 
+/** A project's webhook (docs/notifications.md); the secret is sealed like webhook secrets. */
+export interface NotificationsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  /** Sealed: a webhook URL often holds its token (Slack's path does). */
+  url: string;
+  events: DbJson;
+  format: string;
+  secret: string | null;
+  created_at: string;
+}
+
+/** The outbox: one row per notification and event, claimed under a lease to be tried. */
+export interface NotificationDeliveriesTable {
+  id: string;
+  notification_id: string;
+  event: string;
+  /** What makes the event one (e.g. `deployment:<id>:SUCCESS`): unique per notification. */
+  event_key: string;
+  /** The body as sent, JSON text (it names no secret). */
+  payload: string;
+  status: string;
+  tries: number;
+  next_try_at: string;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  created_at: string;
+  ended_at: string | null;
+}
+
+export interface NotificationTriesTable {
+  id: DbSerial;
+  delivery_id: string;
+  number: number;
+  started_at: string;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+}
+
 export interface Database {
   projects: ProjectsTable;
   tokens: TokensTable;
@@ -220,4 +265,7 @@ export interface Database {
   variables: VariablesTable;
   audit_events: AuditEventsTable;
   service_metrics: ServiceMetricsTable;
+  notifications: NotificationsTable;
+  notification_deliveries: NotificationDeliveriesTable;
+  notification_tries: NotificationTriesTable;
 }

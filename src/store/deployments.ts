@@ -1,4 +1,5 @@
 import type {
+  DeployedSpec,
   DeploymentStatus,
   ServiceType,
   StepName,
@@ -7,9 +8,10 @@ import type {
 import { DomainError } from '../domain/index.js';
 import { notFound, nowIso, type StoreContext } from './context.js';
 import { toDeployment } from './deployment-row.js';
-import { toNumber } from './dialect.js';
+import { parseJson, toNumber } from './dialect.js';
+import { deployedSpecContext } from './services.js';
 import { stageStatus } from './stage-status.js';
-import type { Deployment, DeploymentDetail, DeploymentServiceRecord, Page } from './store.js';
+import type { DeployedServiceRecord, Deployment, DeploymentDetail, DeploymentServiceRecord, Page } from './store.js';
 
 const MAX_PAGE = 500;
 
@@ -157,10 +159,17 @@ export class DeploymentsRepository {
       .execute();
   }
 
+  /**
+   * A service that ends DEPLOYED here has its deploy's version and spec copied beside it (a
+   * deploy writes them to the service before it moves to DEPLOYED): what a rollback to this
+   * deployment puts back.
+   */
   async setDeploymentServiceStatus(deploymentId: string, serviceId: string, status: DeploymentStatus): Promise<void> {
+    const deployed = (column: 'deployed_version' | 'deployed_spec') =>
+      this.ctx.db.selectFrom('services').select(column).where('id', '=', serviceId);
     await this.ctx.db
       .updateTable('deployment_services')
-      .set({ status })
+      .set(status === 'DEPLOYED' ? { status, deployed_version: deployed('deployed_version'), deployed_spec: deployed('deployed_spec') } : { status })
       .where('deployment_id', '=', deploymentId)
       .where('service_id', '=', serviceId)
       .execute();
@@ -198,6 +207,24 @@ export class DeploymentsRepository {
       .returning(['id', 'service_id'])
       .execute();
     return new Map(rows.map((row) => [String(row.service_id), String(toNumber(row.id))]));
+  }
+
+  /** The services this deployment deployed, with their version and spec, in the order recorded. */
+  async deployedServicesOf(deploymentId: string): Promise<DeployedServiceRecord[]> {
+    const rows = await this.ctx.db
+      .selectFrom('deployment_services')
+      .select(['service_id', 'name', 'type', 'deployed_version', 'deployed_spec'])
+      .where('deployment_id', '=', deploymentId)
+      .where('status', '=', 'DEPLOYED')
+      .orderBy('ordinal')
+      .execute();
+    return rows.map((row) => ({
+      serviceId: row.service_id,
+      name: row.name,
+      type: row.type as ServiceType,
+      version: row.deployed_version,
+      spec: row.deployed_spec === null ? null : parseJson<DeployedSpec>(this.ctx.secrets.decrypt(row.deployed_spec, deployedSpecContext(row.service_id))),
+    }));
   }
 
   async startStep(deploymentId: string, serviceId: string, name: StepName, message?: string): Promise<string> {

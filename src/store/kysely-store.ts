@@ -1,10 +1,13 @@
 import type {
+  DeliveryStatus,
   DeploymentRunStatus,
   DeploymentStatus,
   Environment,
   EnvironmentSettings,
   EnvVar,
   LogLevel,
+  Notification,
+  NotificationEvent,
   Project,
   RuntimeKind,
   ScopedVariables,
@@ -28,8 +31,11 @@ import { ServicesRepository } from './services.js';
 import { VariablesRepository } from './variables.js';
 import { ServiceMetricsRepository } from './service-metrics.js';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.js';
+import { NotificationsRepository } from './notifications.js';
 import type {
   AuditEvent,
+  ClaimedDelivery,
+  DeployedServiceRecord,
   DeployedState,
   Deployment,
   DeploymentDetail,
@@ -41,7 +47,10 @@ import type {
   LogLine,
   MetricPoint,
   NewRequest,
+  NewNotification,
   NewService,
+  NotificationDelivery,
+  NotificationTry,
   Page,
   Role,
   ServicePatch,
@@ -65,6 +74,7 @@ export class KyselyStore implements Store {
   private readonly variables: VariablesRepository;
   private readonly audit: AuditRepository;
   private readonly metrics: ServiceMetricsRepository;
+  private readonly notifications: NotificationsRepository;
 
   constructor(private readonly ctx: StoreContext) {
     this.projects = new ProjectsTokensRepository(ctx);
@@ -80,6 +90,7 @@ export class KyselyStore implements Store {
     this.variables = new VariablesRepository(ctx);
     this.audit = new AuditRepository(ctx);
     this.metrics = new ServiceMetricsRepository(ctx);
+    this.notifications = new NotificationsRepository(ctx);
   }
 
   // Sampled metrics.
@@ -340,6 +351,35 @@ export class KyselyStore implements Store {
   }
   readJobRunLogs(runId: string): Promise<JobRunLogLine[]> {
     return this.jobRuns.readJobRunLogs(runId);
+  }
+
+  // Notifications and their outbox.
+  createNotification(input: NewNotification): Promise<Notification> {
+    return this.notifications.createNotification(input);
+  }
+  listNotifications(projectId: string): Promise<Notification[]> {
+    return this.notifications.listNotifications(projectId);
+  }
+  getNotification(id: string): Promise<Notification | undefined> {
+    return this.notifications.getNotification(id);
+  }
+  deleteNotification(id: string): Promise<boolean> {
+    return this.notifications.deleteNotification(id);
+  }
+  enqueueDelivery(input: { notificationId: string; event: NotificationEvent; eventKey: string; payload: string }): Promise<boolean> {
+    return this.notifications.enqueueDelivery(input);
+  }
+  claimDelivery(owner: string, leaseMs: number): Promise<ClaimedDelivery | undefined> {
+    return this.notifications.claimDelivery(owner, leaseMs);
+  }
+  recordTry(deliveryId: string, owner: string, tried: NotificationTry, next: { status: DeliveryStatus; nextTryAt: string | null }): Promise<boolean> {
+    return this.notifications.recordTry(deliveryId, owner, tried, next);
+  }
+  listDeliveries(notificationId: string, limit: number): Promise<Array<NotificationDelivery & { tryLog: NotificationTry[] }>> {
+    return this.notifications.listDeliveries(notificationId, limit);
+  }
+  deployedServicesOf(deploymentId: string): Promise<DeployedServiceRecord[]> {
+    return this.deployments.deployedServicesOf(deploymentId);
   }
 
   // User-defined stages.

@@ -277,7 +277,7 @@ function agreeing(serviceId: string, type: string, source: ServiceSource): Typed
 }
 
 /** The deployed spec holds secret env values (the service's and its databases'): encrypted whole. */
-function deployedSpecContext(serviceId: string): string {
+export function deployedSpecContext(serviceId: string): string {
   return `service:${serviceId}:deployed-spec`;
 }
 

@@ -1,4 +1,5 @@
 import type {
+  DeliveryStatus,
   DeployedSpec,
   DeploymentRunStatus,
   DeploymentStatus,
@@ -6,6 +7,9 @@ import type {
   EnvVar,
   EnvironmentSettings,
   LogLevel,
+  Notification,
+  NotificationEvent,
+  NotificationFormat,
   Origin,
   Project,
   RequestedAction,
@@ -130,6 +134,16 @@ export interface DeploymentDetail extends Deployment {
     status: StepStatus | 'PENDING';
     services: DeploymentServiceRecord[];
   }>;
+}
+
+/** What one deployment deployed on one service: what a rollback to it puts back. */
+export interface DeployedServiceRecord {
+  serviceId: string;
+  name: string;
+  type: ServiceType;
+  version: string | null;
+  /** null: deployed by a Slipway that did not keep it. */
+  spec: DeployedSpec | null;
 }
 
 export interface LogLine {
@@ -326,9 +340,12 @@ export interface DeploymentRecordStore {
   listDeployments(filter: { environmentId?: string; serviceId?: string }, page: { limit: number; cursor?: string }): Promise<Page<Deployment>>;
   /** Records the services of a started deployment with their stage and version to deploy. */
   recordDeploymentServices(deploymentId: string, services: Array<Omit<DeploymentServiceRecord, 'steps'>>): Promise<void>;
+  /** A service's status in this deployment; DEPLOYED also keeps the version and spec it deployed. */
   setDeploymentServiceStatus(deploymentId: string, serviceId: string, status: DeploymentStatus): Promise<void>;
   /** The same status for several services of the record, in one statement. */
   setDeploymentServicesStatus(deploymentId: string, serviceIds: readonly string[], status: DeploymentStatus): Promise<void>;
+  /** The services that ended DEPLOYED in this deployment, with what they deployed. */
+  deployedServicesOf(deploymentId: string): Promise<DeployedServiceRecord[]>;
   /** Starts a step; returns its id for finishStep. */
   startStep(deploymentId: string, serviceId: string, name: StepName, message?: string): Promise<string>;
   /** Starts one step of each service in one statement; the step id of each service. */
@@ -369,8 +386,72 @@ export interface MetricsStore {
   pruneMetricPoints(before: string): Promise<number>;
 }
 
+export interface NewNotification {
+  projectId: string;
+  name: string;
+  url: string;
+  events: NotificationEvent[];
+  format: NotificationFormat;
+  secret?: string;
+}
+
+/** One event to send to one notification: a row of the outbox. */
+export interface NotificationDelivery {
+  id: string;
+  notificationId: string;
+  event: NotificationEvent;
+  /** The body sent (JSON text). */
+  payload: string;
+  status: DeliveryStatus;
+  tries: number;
+  nextTryAt: string;
+  createdAt: string;
+  endedAt: string | null;
+}
+
+export interface NotificationTry {
+  number: number;
+  startedAt: string;
+  durationMs: number;
+  /** The receiver's answer; null when none came (refused address, timeout, connection error). */
+  statusCode: number | null;
+  error: string | null;
+}
+
+/** A delivery this process claimed, with what it needs to send it. */
+export interface ClaimedDelivery extends NotificationDelivery {
+  url: string;
+  /** Clear, to sign; never logged. */
+  secret: string | null;
+}
+
+/** Notifications and their outbox (docs/notifications.md). */
+export interface NotificationStore {
+  /** CONFLICT when the project has a notification of that name. */
+  createNotification(input: NewNotification): Promise<Notification>;
+  listNotifications(projectId: string): Promise<Notification[]>;
+  getNotification(id: string): Promise<Notification | undefined>;
+  /** Its deliveries go with it. */
+  deleteNotification(id: string): Promise<boolean>;
+  /**
+   * Queues the event for the notification; nothing when that notification has it queued
+   * already (same eventKey), so an event seen by several processes is sent once.
+   */
+  enqueueDelivery(input: { notificationId: string; event: NotificationEvent; eventKey: string; payload: string }): Promise<boolean>;
+  /** The oldest PENDING delivery that is due and not leased, leased to `owner` now. */
+  claimDelivery(owner: string, leaseMs: number): Promise<ClaimedDelivery | undefined>;
+  /**
+   * Records a try of a delivery this owner holds and ends its lease: DELIVERED, FAILED, or
+   * PENDING again at `nextTryAt`. false when the owner no longer held it.
+   */
+  recordTry(deliveryId: string, owner: string, tried: NotificationTry, next: { status: DeliveryStatus; nextTryAt: string | null }): Promise<boolean>;
+  /** Newest first, each with its tries in order. */
+  listDeliveries(notificationId: string, limit: number): Promise<Array<NotificationDelivery & { tryLog: NotificationTry[] }>>;
+}
+
 export interface Store
   extends ProjectStore,
+    NotificationStore,
     TokenStore,
     EnvironmentStore,
     StageStore,

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import type { ActionAvailability, RunningState, Service } from '../../src/domain/index.js';
-import type { ControlPlane, InstanceView, LogsRequest, ServiceUsageNow, SubmitInput, SubmitResult } from '../../src/engine/control-plane.js';
+import { DomainError, planRollback, type ActionAvailability, type RollbackPlan, type RunningState, type Service } from '../../src/domain/index.js';
+import { ActionNotAvailableError, type ControlPlane, type InstanceView, type LogsRequest, type ServiceUsageNow, type SubmitInput, type SubmitResult } from '../../src/engine/control-plane.js';
 import { EventBus } from '../../src/engine/events.js';
 import type { Endpoint, InstanceLogLine } from '../../src/runtime/runtime.js';
 import type { GitLookup } from '../../src/api/context.js';
@@ -45,10 +45,11 @@ export class TestControlPlane implements ControlPlane {
       environmentId: input.environmentId,
       request: {
         action: input.action,
-        level: input.serviceId ? 'service' : 'environment',
+        level: input.serviceId || input.rollbackOf ? 'service' : 'environment',
         serviceIds: input.serviceId ? [input.serviceId] : (input.serviceIds ?? []),
-        versions: input.serviceId && input.version ? { [input.serviceId]: input.version } : {},
+        versions: input.serviceId && input.version ? { [input.serviceId]: input.version } : (input.versions ?? {}),
         ...(input.keepData ? { keepData: true } : {}),
+        ...(input.rollbackOf ? { rollbackOf: input.rollbackOf } : {}),
       },
       origin: input.origin,
       triggeredBy: input.triggeredBy,
@@ -108,6 +109,16 @@ export class TestControlPlane implements ControlPlane {
 
   currentUsage(): ServiceUsageNow[] {
     return this.usageNow;
+  }
+
+  /** The engine's own answer (the domain's planRollback on the store), so API tests see real refusals. */
+  async rollbackPlan(deploymentId: string): Promise<RollbackPlan & { environmentId: string }> {
+    this.maybeFail();
+    const deployment = await this.store.getDeployment(deploymentId);
+    if (!deployment) throw new DomainError('NOT_FOUND', 'deployment not found');
+    const result = planRollback(deployment, await this.store.deployedServicesOf(deploymentId), await this.store.listServices(deployment.environmentId));
+    if ('refused' in result) throw new ActionNotAvailableError(`ROLLBACK is not available: ${result.refused}`, { action: 'ROLLBACK', reason: result.refused });
+    return { ...result.plan, environmentId: deployment.environmentId };
   }
 }
 

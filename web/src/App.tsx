@@ -7,6 +7,7 @@ import { ToastProvider } from './components/Toasts.js';
 import { EventsProvider, useLive } from './events.js';
 import { DeploymentPage } from './pages/DeploymentPage.js';
 import { EnvironmentPage } from './pages/EnvironmentPage.js';
+import { NotificationsPage } from './pages/NotificationsPage.js';
 import { EditEnvironmentPage, EditProjectPage, NewEnvironmentPage, NewProjectPage } from './pages/ProjectForms.js';
 import { CloneEnvironmentPage } from './pages/CloneEnvironment.js';
 import { ProjectsPage } from './pages/Projects.js';
@@ -22,6 +23,7 @@ function Routes() {
   if (path === '/projects/new') return <NewProjectPage />;
   if ((m = match('/projects/:id/environments/new', path))) return <NewEnvironmentPage projectId={m.id!} />;
   if ((m = match('/projects/:id/edit', path))) return <EditProjectPage key={m.id} projectId={m.id!} />;
+  if ((m = match('/projects/:id/notifications', path))) return <NotificationsPage key={m.id} projectId={m.id!} />;
   if ((m = match('/environments/:id/edit', path))) return <EditEnvironmentPage key={m.id} environmentId={m.id!} />;
   if ((m = match('/environments/:id/clone', path))) return <CloneEnvironmentPage key={m.id} environmentId={m.id!} />;
   if ((m = match('/environments/:id/services/new', path))) return <NewServicePage environmentId={m.id!} />;

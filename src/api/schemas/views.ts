@@ -127,6 +127,8 @@ export const DeploymentView = View({
   level: Type.Union([Type.Literal('service'), Type.Literal('environment')]),
   serviceIds: Type.Array(Str),
   versions: Type.Record(Str, Str, { description: 'the version each service deploys, by service id' }),
+  keepData: Type.Optional(Type.Boolean()),
+  rollbackOf: Type.Optional(Type.String({ description: 'a rollback: the deployment it goes back to ("Rollback to <deployment>")' })),
   origin: Str,
   triggeredBy: Str,
   status: Str,

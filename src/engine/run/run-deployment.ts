@@ -7,6 +7,7 @@ import {
   secretValues,
   secretVariableValues,
   withDatabaseCredentials,
+  type DeployedSpec,
   type DeploymentPlan,
   type DeploymentStatus,
   type Environment,
@@ -86,12 +87,14 @@ async function prepare(deps: RunnerDeps, deployment: Deployment, project: Projec
     stages: await store.listStages(environment.id),
     databaseHost: (db) => runtime.serviceHost?.(serviceTarget(project, environment, db)) ?? db.name,
     variables,
+    ...(deployment.request.rollbackOf ? { rollbackSpecs: await rollbackSpecs(deps, deployment.request.rollbackOf) } : {}),
   });
   if ('skipped' in planned) {
     await finish(deps, project, deployment, 'SKIPPED', planned.skipped);
     return undefined;
   }
   const { plan } = planned;
+  for (const restore of plan.restores) await store.updateService(restore.serviceId, { source: restore.source, settings: restore.settings });
   for (const pin of plan.pins) await store.setTargetVersion(pin.serviceId, pin.version);
   // Recorded before any service moves: recovery finds the services of a deployment here.
   await recordServices(deps, deployment, plan, (p) => p.service.status);
@@ -99,6 +102,12 @@ async function prepare(deps: RunnerDeps, deployment: Deployment, project: Projec
   const secrets = [...secretValues(services), ...secretVariableValues(variables), ...gitSecretValues(plannedServices(plan).map((p) => p.service))];
   const journal = new DeploymentJournal(store, deps.events, deps.runningStates, deployment, project.id, secrets, services);
   return { deps, deployment, project, environment, runtime, plan, journal, signals };
+}
+
+/** What the deployment a rollback goes back to deployed, by service. */
+async function rollbackSpecs(deps: RunnerDeps, deploymentId: string): Promise<Map<string, DeployedSpec>> {
+  const records = await deps.store.deployedServicesOf(deploymentId);
+  return new Map(records.flatMap((r) => (r.spec ? [[r.serviceId, r.spec] as const] : [])));
 }
 
 /** A database created without credentials (not through the API) gets them now, once. */

@@ -8,6 +8,7 @@ import { deployedSpecMigration } from './0003-deployed-spec.js';
 import { webhookDeliveriesMigration } from './0004-webhook-deliveries.js';
 import { teamsMigration } from './0005-teams.js';
 import { serviceMetricsMigration } from './0006-service-metrics.js';
+import { notificationsRollbackMigration } from './0007-notifications-rollback.js';
 
 /** Migrations are compiled in, not read from a folder, so the built package carries them. */
 class StaticMigrationProvider implements MigrationProvider {
@@ -21,6 +22,7 @@ class StaticMigrationProvider implements MigrationProvider {
       '0004-webhook-deliveries': webhookDeliveriesMigration(),
       '0005-teams': teamsMigration(this.flavor),
       '0006-service-metrics': serviceMetricsMigration(),
+      '0007-notifications-rollback': notificationsRollbackMigration(this.flavor),
     };
   }
 }

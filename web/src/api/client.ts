@@ -1,15 +1,18 @@
 import type {
   ActionAccepted,
   ActionAvailability,
+  Delivery,
   Deployment,
   DeploymentDetail,
   Environment,
   FieldError,
   LogLine,
+  Notification,
   OutdatedService,
   Project,
   Queue,
   Role,
+  RollbackPreview,
   Service,
   VersionItem,
 } from './types.js';
@@ -116,4 +119,11 @@ export class SlipwayClient {
     this.request<{ items: Deployment[] }>('GET', `/services/${serviceId}/deployments?limit=${limit}`).then((r) => r.items);
   deployment = (id: string) => this.request<DeploymentDetail>('GET', `/deployments/${id}`);
   logs = (id: string) => this.request<{ items: LogLine[] }>('GET', `/deployments/${id}/logs`).then((r) => r.items);
+  rollbackPreview = (deploymentId: string) => this.request<RollbackPreview>('GET', `/deployments/${deploymentId}/rollback`);
+  rollback = (deploymentId: string) => this.request<ActionAccepted>('POST', `/deployments/${deploymentId}/rollback`);
+
+  notifications = (projectId: string) => this.request<{ items: Notification[] }>('GET', `/projects/${projectId}/notifications`).then((r) => r.items);
+  createNotification = (projectId: string, body: unknown) => this.request<Notification>('POST', `/projects/${projectId}/notifications`, body);
+  deleteNotification = (id: string) => this.request<void>('DELETE', `/notifications/${id}`);
+  deliveries = (notificationId: string) => this.request<{ items: Delivery[] }>('GET', `/notifications/${notificationId}/deliveries`).then((r) => r.items);
 }

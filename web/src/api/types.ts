@@ -6,6 +6,8 @@ import type { Static } from '@sinclair/typebox';
 import type { DatabaseSourceSchema, GitSourceSchema, ImageSourceSchema, JobSourceSchema } from '../../../src/api/schemas/service.js';
 import type { ActionAccepted as ActionAcceptedSchema } from '../../../src/api/schemas/common.js';
 import type { RoleSchema } from '../../../src/api/schemas/project.js';
+import type { DeliveryView, NotificationView } from '../../../src/api/schemas/notification.js';
+import type { RollbackPreview as RollbackPreviewSchema } from '../../../src/api/schemas/rollback.js';
 import type {
   ActionAvailabilityViewT,
   OutdatedServicesViewT,
@@ -44,6 +46,10 @@ export type LogLine = LogLineViewT;
 /** A tag (image services) or a commit (git services). */
 export type VersionItem = VersionsViewT['items'][number];
 export type OutdatedService = OutdatedServicesViewT['items'][number];
+export type Notification = Static<typeof NotificationView>;
+export type NotificationEvent = Notification['events'][number];
+export type Delivery = Static<typeof DeliveryView>;
+export type RollbackPreview = Static<typeof RollbackPreviewSchema>;
 
 // What follows has no response schema in the API: an error's details, and the events.
 

@@ -3,11 +3,12 @@ import { API_BASE } from '../api/client.js';
 import { openSse } from '../api/sse.js';
 import type { DeploymentDetail, LogLine, Step } from '../api/types.js';
 import { ErrorNote, Loading, useLoad } from '../components/Async.js';
+import { RollbackButton } from '../components/RollbackPanel.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { useEvents, useThrottled } from '../events.js';
 import { formatDuration, formatTime, shortVersion } from '../format.js';
 import { Link } from '../router.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { actionName } from '../status.js';
 import { durationOf } from './EnvironmentPage.js';
 
@@ -19,7 +20,7 @@ function isRunning(status: string): boolean {
 
 /** One deployment: its stages, services and steps as a timeline, and its logs followed live. */
 export function DeploymentPage({ id }: { id: string }) {
-  const { client } = useSession();
+  const { client, role } = useSession();
   const { data, error, reload } = useLoad<DeploymentDetail>(() => client.deployment(id), [client, id]);
   const reloadSoon = useThrottled(() => void reload(), 500);
   const [now, setNow] = useState(Date.now());
@@ -65,10 +66,16 @@ export function DeploymentPage({ id }: { id: string }) {
             by {data.triggeredBy} via {data.origin.toLowerCase()} · created {formatTime(data.createdAt)} · started {formatTime(data.startedAt)} · ended{' '}
             {formatTime(data.endedAt)} · {formatDuration(durationOf(data, now))}
           </p>
+          {data.rollbackOf ? (
+            <p data-testid="rollback-of">
+              Rollback to <Link href={`/deployments/${data.rollbackOf}`}>deployment {data.rollbackOf.slice(0, 8)}</Link>
+            </p>
+          ) : null}
           {data.message ? <p className="row-note">{data.message}</p> : null}
         </div>
         <div className="head-badges" data-testid="deployment-status">
           <StatusBadge status={data.status} kind="run" label="Deployment" />
+          {data.status === 'SUCCESS' && can(role, 'deployer') ? <RollbackButton deployment={data} /> : null}
         </div>
       </div>
 

@@ -57,16 +57,21 @@ export function ProjectsPage() {
           <article key={project.id} className="card project" aria-labelledby={`p-${project.id}`}>
             <div className="card-head">
               <h2 id={`p-${project.id}`}>{project.name}</h2>
-              {can(role, 'admin') ? (
-                <span className="head-actions">
-                  <Link className="button small" href={`/projects/${project.id}/edit`} aria-label={`Edit project ${project.name}`}>
-                    Edit
-                  </Link>
-                  <Link className="button small" href={`/projects/${project.id}/environments/new`} aria-label={`New environment in ${project.name}`}>
-                    New environment
-                  </Link>
-                </span>
-              ) : null}
+              <span className="head-actions">
+                <Link className="button small" href={`/projects/${project.id}/notifications`} aria-label={`Notifications of ${project.name}`}>
+                  Notifications
+                </Link>
+                {can(role, 'admin') ? (
+                  <>
+                    <Link className="button small" href={`/projects/${project.id}/edit`} aria-label={`Edit project ${project.name}`}>
+                      Edit
+                    </Link>
+                    <Link className="button small" href={`/projects/${project.id}/environments/new`} aria-label={`New environment in ${project.name}`}>
+                      New environment
+                    </Link>
+                  </>
+                ) : null}
+              </span>
             </div>
             {environments.length === 0 ? <p className="muted">No environment.</p> : null}
             <ul className="env-list">

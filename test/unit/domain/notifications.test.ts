@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { crashedInstances, deploymentEvent, nextTryDelayMs, type InstanceState, type RunningState } from '../../../src/domain/index.js';
+
+const instance = (over: Partial<InstanceState>): InstanceState => ({ id: 'a', version: 'v1', ready: true, restarts: 0, lastExitCode: null, startedAt: '2024-01-01T00:00:00Z', ...over });
+const state = (...instances: InstanceState[]): RunningState => ({ status: 'RUNNING', instances });
+
+test('backoff: 5 tries, each retry waiting twice the one before (40 s … 320 s, 10 minutes in all)', () => {
+  const delays = [1, 2, 3, 4, 5].map((n) => nextTryDelayMs(n, 40_000));
+  assert.deepEqual(delays, [40_000, 80_000, 160_000, 320_000, null]);
+  assert.equal(delays.reduce<number>((a, b) => a + (b ?? 0), 0), 600_000);
+});
+
+test('a deployment end is an event, a skip is none', () => {
+  assert.equal(deploymentEvent('SUCCESS'), 'deployment.succeeded');
+  assert.equal(deploymentEvent('ERROR'), 'deployment.failed');
+  assert.equal(deploymentEvent('CANCELED'), 'deployment.canceled');
+  assert.equal(deploymentEvent('SKIPPED'), null);
+  assert.equal(deploymentEvent('RUNNING'), null);
+});
+
+test('crashes: more restarts, or running then exited; the exit and the restart after it are one crash', () => {
+  const before = state(instance({}));
+  const exited = state(instance({ ready: false, startedAt: null, lastExitCode: 137, lastExitReason: 'Error' }));
+  const restarted = state(instance({ restarts: 1, lastExitCode: 137, startedAt: '2024-01-01T00:01:00Z' }));
+  assert.deepEqual(crashedInstances(before, exited).map((c) => c.crashNumber), [1]);
+  assert.deepEqual(crashedInstances(exited, restarted).map((c) => c.crashNumber), [1]);
+  assert.deepEqual(crashedInstances(before, restarted).map((c) => c.crashNumber), [1]);
+  assert.deepEqual(crashedInstances(restarted, restarted), [], 'no change, no crash');
+  assert.deepEqual(crashedInstances(before, state(instance({ ready: false }))), [], 'not ready is not a crash');
+  assert.deepEqual(crashedInstances(before, state(instance({ id: 'b' }))), [], 'a replaced instance is a rollout');
+  assert.deepEqual(crashedInstances(before, state()), [], 'gone: a stop');
+});
