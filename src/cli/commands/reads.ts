@@ -17,6 +17,7 @@ import { CliError, EXIT } from '../cli-error.js';
 import { duration, paint, printJson, relativeTime, status, table, type Out } from '../output.js';
 import { logLine, serviceNames } from '../progress.js';
 import { resolveAddress } from '../resolve.js';
+import { RuntimeLogPrinter } from '../runtime-logs.js';
 import type { Session } from '../session.js';
 import { watchDeployment } from '../watch.js';
 
@@ -268,26 +269,30 @@ export function readCommands(program: Command, session: Session): void {
 
   program
     .command('logs')
-    .description('the running service\'s logs')
+    .description('the running service\'s logs, merged by time across its instances')
     .argument('<service>', 'PROJECT/ENV/SERVICE (or its id)')
     .option('-f, --follow', 'keep printing new lines')
-    .option('--since <duration>', 'e.g. 10m')
+    .option('--since <duration>', 'e.g. 10m, or an ISO time')
     .option('--tail <n>', 'the last n lines')
-    .action(async (target: string, opts: { follow?: boolean; since?: string; tail?: string }) => {
+    .option('--instance <name>', 'one instance only')
+    .option('--json', 'the API\'s NDJSON lines, as they come')
+    .action(async (target: string, opts: JsonOpt & { follow?: boolean; since?: string; tail?: string; instance?: string }) => {
       const api = await session.client();
       const s = await resolveAddress(api, expectAddress(target, ['service'], 'the service'), ['service']);
       try {
         const response = await api.raw({
           method: 'GET',
           path: `/services/${s.id}/logs`,
-          query: { follow: opts.follow, since: opts.since, tail: opts.tail },
+          query: { follow: opts.follow, since: opts.since, tail: opts.tail, instance: opts.instance },
         });
+        const printer = new RuntimeLogPrinter(session.out, opts.json ?? false);
         const reader = response.body?.getReader();
         for (;;) {
           const chunk = await reader?.read();
           if (!chunk || chunk.done) break;
-          process.stdout.write(chunk.value);
+          printer.write(chunk.value);
         }
+        printer.end();
       } catch (error) {
         // A server without the running-logs API routes nothing there.
         if (error instanceof ApiError && (error.status === 404 || error.status === 405) && /no route|not allowed/.test(error.message)) {
