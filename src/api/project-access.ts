@@ -47,6 +47,7 @@ export const PROJECT_OF: Readonly<Record<string, { what: string; project: Resolv
     const run = await store.getJobRun(id);
     return run && environmentProject(store, run.environmentId);
   } },
+  notifications: { what: 'notification', project: async (store, id) => (await store.getNotification(id))?.projectId },
 };
 
 /** Routes without an id that a limited token may call: each answers only what the token reaches. */
