@@ -417,16 +417,23 @@ describe('import compose', () => {
     const compose = join(home, 'stack.yml');
     await writeFile(
       compose,
-      `services:\n  web:\n    image: ${testImages.appV1.ref}\n    ports: ["8080:${APP_PORT}"]\n    depends_on: [db]\n  db:\n    image: ${testImages.postgres.ref}\n    environment:\n      POSTGRES_PASSWORD: pass-1234\n`,
+      `services:\n  web:\n    image: ${testImages.appV1.ref}\n    ports: ["8080:${APP_PORT}"]\n    depends_on: [db]\n  worker:\n    image: ${testImages.appV1.ref}\n    depends_on: [web]\n  db:\n    image: ${testImages.postgres.ref}\n    environment:\n      POSTGRES_PASSWORD: pass-1234\n`,
     );
     const first = await slipway(['import', 'compose', compose, '--env', 'cli-compose/real']);
     expectExit(first, 0, 'import');
-    await envId('cli-compose/real');
+    const id = await envId('cli-compose/real');
     const services = await slipway(['services', 'cli-compose/real', '--json']);
-    const items = (JSON.parse(services.stdout) as { items: Array<{ name: string; type: string }> }).items;
-    assert.deepEqual(items.map((s) => `${s.name}:${s.type}`).sort(), ['db:database', 'web:container']);
+    const items = (JSON.parse(services.stdout) as { items: Array<{ name: string; type: string; stageId: string | null }> }).items;
+    assert.deepEqual(items.map((s) => `${s.name}:${s.type}`).sort(), ['db:database', 'web:container', 'worker:container']);
+    // worker depends on web, both containers: a stage after the containers' own.
+    const response = await fetch(`${server.url}/api/v1/environments/${id}/stages`, { headers: { authorization: `Bearer ${server.token}` } });
+    const stages = ((await response.json()) as { items: Array<{ id: string; name: string; order: number }> }).items;
+    const after = stages.find((s) => s.name === 'containers 2');
+    assert.equal(after?.order, 401);
+    assert.equal(items.find((s) => s.name === 'worker')?.stageId, after?.id);
+    assert.equal(items.find((s) => s.name === 'web')?.stageId, null);
     const second = await slipway(['import', 'compose', compose, '--env', 'cli-compose/real']);
     expectExit(second, 0, 'import again');
-    assert.match(second.stdout, /0 created, 0 updated, 0 deleted, 4 unchanged/);
+    assert.match(second.stdout, /0 created, 0 updated, 0 deleted, 5 unchanged/);
   });
 });
