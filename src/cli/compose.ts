@@ -1,13 +1,14 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { CliError, EXIT } from './cli-error.js';
+import { stagesFromDependsOn } from './compose-stages.js';
 
 /**
  * `slipway import compose`: a Docker Compose file turned into an environment file (pure; the
  * command reads the files and asks git). Mapped: image/build, ports/expose, environment/env_file,
  * named volumes (storage), healthcheck (readiness), command, deploy.replicas and resource limits,
- * well-known database images (database services). depends_on is kept when Slipway's default
- * stage order (databases, lifecycle jobs, cron jobs, containers, applications) already honours
- * it. Everything else is reported with its line, never dropped silently.
+ * well-known database images (database services), depends_on (stages, where Slipway's default
+ * stage order does not already honour it: compose-stages.ts). Everything else is reported with
+ * its line, never dropped silently.
  */
 
 export interface GitCheckout {
@@ -41,6 +42,7 @@ export interface ComposeResult {
     project: string;
     name: string;
     runtime: 'docker';
+    stages?: Array<{ name: string; order: number }>;
     services: Array<Record<string, unknown>>;
   };
   /** Fields not mapped (or mapped with a loss), each with its line. */
@@ -211,8 +213,36 @@ function lineFinder(doc: Document, lines: LineCounter) {
   };
 }
 
-/** The default stage of a service kind: a depends_on Slipway's default order honours points to an earlier one. */
-const STAGE_ORDER: Record<string, number> = { database: 0, job: 1, container: 3, application: 4 };
+/**
+ * depends_on: each service moved to a stage after what it depends on, where the default stages do
+ * not already order them (the services get their `stage`); answers the stages to add.
+ */
+function dependsOnStages(
+  composeServices: Record<string, Json>,
+  kinds: ReadonlyMap<string, string>,
+  services: Array<Record<string, unknown>>,
+  note: (path: Array<string | number>, message: string) => void,
+): Array<{ name: string; order: number }> {
+  const dependsOn = new Map<string, string[]>();
+  for (const [composeName, svc] of Object.entries(composeServices)) {
+    const deps = Array.isArray(svc?.depends_on) ? svc.depends_on.map(String) : Object.keys((svc?.depends_on ?? {}) as Json);
+    dependsOn.set(composeName, deps);
+    const conditions = svc?.depends_on && !Array.isArray(svc.depends_on) ? Object.values(svc.depends_on as Json) : [];
+    if (conditions.some((c) => (c as Json | null)?.condition === 'service_completed_successfully')) {
+      note(['services', composeName, 'depends_on'], 'service_completed_successfully: a one-off task is a lifecycle job in Slipway; it was imported as a container');
+    }
+  }
+  const planned = stagesFromDependsOn(kinds, dependsOn);
+  for (const name of planned.cycle) note(['services', name, 'depends_on'], 'part of a depends_on cycle: no order satisfies it, left in its default stage');
+  for (const [composeName, stage] of planned.stageOf) {
+    const index = services.findIndex((s) => s.name === serviceName(composeName));
+    if (index < 0) continue;
+    // Written right after the type, where a reader of the file looks for it.
+    const { name, type, ...rest } = services[index]!;
+    services[index] = { name, type, stage, ...rest };
+  }
+  return planned.stages;
+}
 
 export function composeToEnvironment(input: ComposeInput): ComposeResult {
   const lines = new LineCounter();
@@ -358,25 +388,17 @@ export function composeToEnvironment(input: ComposeInput): ComposeResult {
     services.push(service);
   }
 
-  // depends_on: kept when the default stages already order it, else reported.
-  for (const [composeName, svc] of Object.entries(composeServices)) {
-    const deps = Array.isArray(svc?.depends_on) ? svc.depends_on.map(String) : Object.keys((svc?.depends_on ?? {}) as Json);
-    for (const dep of deps) {
-      const mine = STAGE_ORDER[kinds.get(composeName) ?? ''];
-      const theirs = STAGE_ORDER[kinds.get(dep) ?? ''];
-      if (mine === undefined || theirs === undefined) continue;
-      if (theirs >= mine) {
-        note(['services', composeName, 'depends_on'], `${dep} (a ${kinds.get(dep)}) is not deployed before ${composeName} (a ${kinds.get(composeName)}) by the default stages: define a stage for it after importing`);
-      }
-    }
-    const conditions = svc?.depends_on && !Array.isArray(svc.depends_on) ? Object.values(svc.depends_on as Json) : [];
-    if (conditions.some((c) => (c as Json | null)?.condition === 'service_completed_successfully')) {
-      note(['services', composeName, 'depends_on'], 'service_completed_successfully: a one-off task is a lifecycle job in Slipway; it was imported as a container');
-    }
-  }
-
+  const stages = dependsOnStages(composeServices, kinds, services, note);
   return {
-    document: { apiVersion: 'slipway/v1', kind: 'Environment', project: input.project, name: input.environment, runtime: 'docker', services },
+    document: {
+      apiVersion: 'slipway/v1',
+      kind: 'Environment',
+      project: input.project,
+      name: input.environment,
+      runtime: 'docker',
+      ...(stages.length > 0 ? { stages } : {}),
+      services,
+    },
     notes: notes.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
   };
 }

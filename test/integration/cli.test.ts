@@ -220,6 +220,102 @@ describe('environment files', () => {
     assert.match(pruned.stdout, /deleting db: deployment /);
   });
 
+  test('variables and stages: applied, unchanged the second time, exported and applied back unchanged', async () => {
+    const staged = `apiVersion: slipway/v1
+kind: Environment
+project: cli-staged
+name: staging
+stages:
+  - { name: warm-up, order: 450 }
+variables:
+  - { key: LOG_LEVEL, value: info }
+  - { key: SHARED_TOKEN, value: "\${SHARED_TOKEN}", secret: true }
+services:
+  - name: api
+    type: container
+    source: { image: { name: ${testImages.appV1.name}, tag: v1 } }
+  - name: web
+    type: container
+    stage: warm-up
+    source: { image: { name: ${testImages.appV1.name}, tag: v1 } }
+  - name: tools
+    type: container
+    skipEnvironmentActions: true
+    source: { image: { name: ${testImages.appV1.name}, tag: v1 } }
+`;
+    const path = join(home, 'staged.yaml');
+    await writeFile(path, staged);
+    const secrets = { SHARED_TOKEN: 'shared-token-123' };
+    const first = await slipway(['apply', '-f', path], secrets);
+    expectExit(first, 0, 'apply with variables and stages');
+    assert.match(first.stdout, /^\+ variable cli-staged\/staging\/SHARED_TOKEN$/m);
+    assert.match(first.stdout, /7 created, 0 updated, 0 deleted, 0 unchanged/);
+    const id = await envId('cli-staged/staging');
+
+    const api = async <T>(path: string): Promise<T> => {
+      const response = await fetch(`${server.url}/api/v1${path}`, { headers: { authorization: `Bearer ${server.token}` } });
+      assert.equal(response.status, 200, path);
+      return (await response.json()) as T;
+    };
+    const variables = await api<{ items: Array<{ key: string; value: string; secret: boolean }> }>(`/environments/${id}/variables`);
+    assert.deepEqual(variables.items, [
+      { key: 'LOG_LEVEL', value: 'info', secret: false },
+      { key: 'SHARED_TOKEN', value: '********', secret: true },
+    ]);
+    const stages = await api<{ items: Array<{ id: string; name: string; order: number; builtIn: boolean }> }>(`/environments/${id}/stages`);
+    const warm = stages.items.find((s) => s.name === 'warm-up');
+    assert.deepEqual(warm && { order: warm.order, builtIn: warm.builtIn }, { order: 450, builtIn: false });
+    const services = (await api<{ items: Array<{ id: string; name: string; stageId: string | null; skipEnvironmentActions: boolean }> }>(`/environments/${id}/services`)).items;
+    const byName = (name: string) => services.find((s) => s.name === name);
+    assert.equal(byName('web')?.stageId, warm?.id);
+    assert.equal(byName('api')?.stageId, null);
+    assert.equal(byName('tools')?.skipEnvironmentActions, true);
+    const env = await api<{ items: Array<{ key: string; scope: string }> }>(`/services/${byName('api')!.id}/env`);
+    assert.ok(env.items.some((v) => v.key === 'LOG_LEVEL' && v.scope === 'environment'), 'the services receive the variables');
+
+    const second = await slipway(['apply', '-f', path], secrets);
+    expectExit(second, 0, 'apply again');
+    assert.match(second.stdout, /0 created, 0 updated, 0 deleted, 7 unchanged/);
+
+    const changed = await slipway(['apply', '-f', path, '--dry-run'], { SHARED_TOKEN: 'another-token-456' });
+    assert.match(changed.stdout, /^~ variable cli-staged\/staging\/SHARED_TOKEN: value$/m);
+    assert.ok(!changed.stdout.includes('another-token-456') && !changed.stdout.includes('shared-token-123'), 'no secret value in the plan');
+
+    const exported = join(home, 'staged-export.yaml');
+    expectExit(await slipway(['export', 'cli-staged/staging', '-o', exported]), 0, 'export');
+    const text = await readFile(exported, 'utf8');
+    assert.match(text, /value: \$\{SHARED_TOKEN\}/, 'a secret variable is exported as ${KEY}');
+    assert.match(text, /stage: warm-up/);
+    assert.match(text, /skipEnvironmentActions: true/);
+    assert.ok(!text.includes('shared-token-123'), 'no secret value in the export');
+    const back = await slipway(['apply', '-f', exported], secrets);
+    expectExit(back, 0, 'apply the export');
+    assert.match(back.stdout, /0 created, 0 updated, 0 deleted, 7 unchanged/);
+
+    // Without the stage and a variable, with prune: the stage and the variable go, web back to its default stage.
+    const pruned = join(home, 'staged-pruned.yaml');
+    await writeFile(pruned, staged.replace(/stages:\n.*\n/, '').replace('    stage: warm-up\n', '').replace(/ {2}- \{ key: LOG_LEVEL.*\n/, ''));
+    const run = await slipway(['apply', '-f', pruned, '--prune'], secrets);
+    expectExit(run, 0, 'prune');
+    assert.match(run.stdout, /^~ environment cli-staged\/staging: stages\.warm-up$/m);
+    assert.match(run.stdout, /^- variable cli-staged\/staging\/LOG_LEVEL$/m);
+    assert.match(run.stdout, /^~ service cli-staged\/staging\/web: stage$/m);
+    assert.deepEqual((await api<{ items: Array<{ key: string }> }>(`/environments/${id}/variables`)).items.map((v) => v.key), ['SHARED_TOKEN']);
+    assert.equal((await api<{ items: Array<{ builtIn: boolean }> }>(`/environments/${id}/stages`)).items.filter((s) => !s.builtIn).length, 0);
+  });
+
+  test('a bad variable or stage points at its line and applies nothing', async () => {
+    const bad = join(home, 'bad-staged.yaml');
+    await writeFile(
+      bad,
+      `apiVersion: slipway/v1\nkind: Environment\nproject: cli-staged\nname: staging\nvariables:\n  - { key: SHORT, value: abc, secret: true }\nservices:\n  - name: api\n    type: container\n    stage: nowhere\n    source: { image: { name: ${testImages.appV1.name}, tag: v2 } }\n`,
+    );
+    const run = await slipway(['apply', '-f', bad]);
+    expectExit(run, 2, 'invalid file');
+    assert.match(run.stderr, /bad-staged\.yaml:6: variables\/0\/value: a secret value has at least/);
+    assert.match(run.stderr, /bad-staged\.yaml:10: services\/0\/stage: no stage named nowhere/);
+  });
+
   test('the JSON Schema is served', async () => {
     const run = await slipway(['schema']);
     expectExit(run, 0, 'schema');
@@ -321,16 +417,23 @@ describe('import compose', () => {
     const compose = join(home, 'stack.yml');
     await writeFile(
       compose,
-      `services:\n  web:\n    image: ${testImages.appV1.ref}\n    ports: ["8080:${APP_PORT}"]\n    depends_on: [db]\n  db:\n    image: ${testImages.postgres.ref}\n    environment:\n      POSTGRES_PASSWORD: pass-1234\n`,
+      `services:\n  web:\n    image: ${testImages.appV1.ref}\n    ports: ["8080:${APP_PORT}"]\n    depends_on: [db]\n  worker:\n    image: ${testImages.appV1.ref}\n    depends_on: [web]\n  db:\n    image: ${testImages.postgres.ref}\n    environment:\n      POSTGRES_PASSWORD: pass-1234\n`,
     );
     const first = await slipway(['import', 'compose', compose, '--env', 'cli-compose/real']);
     expectExit(first, 0, 'import');
-    await envId('cli-compose/real');
+    const id = await envId('cli-compose/real');
     const services = await slipway(['services', 'cli-compose/real', '--json']);
-    const items = (JSON.parse(services.stdout) as { items: Array<{ name: string; type: string }> }).items;
-    assert.deepEqual(items.map((s) => `${s.name}:${s.type}`).sort(), ['db:database', 'web:container']);
+    const items = (JSON.parse(services.stdout) as { items: Array<{ name: string; type: string; stageId: string | null }> }).items;
+    assert.deepEqual(items.map((s) => `${s.name}:${s.type}`).sort(), ['db:database', 'web:container', 'worker:container']);
+    // worker depends on web, both containers: a stage after the containers' own.
+    const response = await fetch(`${server.url}/api/v1/environments/${id}/stages`, { headers: { authorization: `Bearer ${server.token}` } });
+    const stages = ((await response.json()) as { items: Array<{ id: string; name: string; order: number }> }).items;
+    const after = stages.find((s) => s.name === 'containers 2');
+    assert.equal(after?.order, 401);
+    assert.equal(items.find((s) => s.name === 'worker')?.stageId, after?.id);
+    assert.equal(items.find((s) => s.name === 'web')?.stageId, null);
     const second = await slipway(['import', 'compose', compose, '--env', 'cli-compose/real']);
     expectExit(second, 0, 'import again');
-    assert.match(second.stdout, /0 created, 0 updated, 0 deleted, 4 unchanged/);
+    assert.match(second.stdout, /0 created, 0 updated, 0 deleted, 5 unchanged/);
   });
 });

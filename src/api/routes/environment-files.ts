@@ -1,6 +1,7 @@
 import type { Api, ApiDeps } from '../context.js';
 import { originOf, requireEnvironment, requireProject, triggeredBy } from '../context.js';
-import { applyEnvironmentFile, exportEnvironmentFile } from '../environment-apply.js';
+import { applyEnvironmentFile } from '../environment-apply.js';
+import { exportEnvironmentFile } from '../environment-export.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
 import { ApplyQuery, ApplyResultView, EnvironmentFile, EnvironmentFileView, type EnvironmentFileT } from '../schemas/environment-file.js';
 import { Type } from '@sinclair/typebox';
@@ -36,7 +37,7 @@ export function environmentFileRoutes(app: Api, { store, controlPlane }: ApiDeps
       config: { access: 'viewer' },
       schema: {
         tags: ['environments'],
-        summary: 'The environment as an environment file that apply takes back unchanged; secret values are written as ${KEY}',
+        summary: 'The environment as an environment file (services, stages, variables) that apply takes back unchanged; secret values are written as ${KEY}',
         params: IdParams,
         response: { 200: EnvironmentFileView, ...errorResponses() },
       },
@@ -46,7 +47,12 @@ export function environmentFileRoutes(app: Api, { store, controlPlane }: ApiDeps
       const project = await requireProject(store, environment.projectId);
       // The stored sources are the schema's sources with their defaults filled in; TypeScript
       // cannot see that a ServiceSource matches its type's branch of the union.
-      return exportEnvironmentFile(project, environment, await store.listServices(environment.id)) as unknown as EnvironmentFileT;
+      const [services, stages, variables] = await Promise.all([
+        store.listServices(environment.id),
+        store.listStages(environment.id),
+        store.listVariables({ environmentId: environment.id }),
+      ]);
+      return exportEnvironmentFile(project, environment, { services, stages, variables }) as unknown as EnvironmentFileT;
     },
   );
 

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { Obj } from './common.js';
 
-const StageName = Type.String({ minLength: 1, maxLength: 63, pattern: '^\\S(.*\\S)?$', description: 'shown in deployments' });
-const StageOrder = Type.Integer({ minimum: -1_000_000, maximum: 1_000_000, description: 'stages run in ascending order (Stop and Delete: descending); the default stages are 100..500' });
+export const StageName = Type.String({ minLength: 1, maxLength: 63, pattern: '^\\S(.*\\S)?$', description: 'shown in deployments' });
+export const StageOrder = Type.Integer({ minimum: -1_000_000, maximum: 1_000_000, description: 'stages run in ascending order (Stop and Delete: descending); the default stages are 100..500' });
 
 export const StageView = Obj(
   {

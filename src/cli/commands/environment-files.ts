@@ -76,7 +76,9 @@ export async function applyDocument(
     printJson(out, deployment ? { ...result, deployment } : result);
     return result;
   }
-  const qualified = result.changes.map((c) => (c.kind === 'service' || c.kind === 'environment' ? { ...c, name: c.kind === 'service' ? `${doc.project}/${doc.name}/${c.name}` : `${doc.project}/${c.name}` } : c));
+  // A service's and a variable's names are within the environment, the environment's within the project.
+  const qualify = (c: PlanChange) => (c.kind === 'service' || c.kind === 'variable' ? `${doc.project}/${doc.name}/${c.name}` : c.kind === 'environment' ? `${doc.project}/${c.name}` : c.name);
+  const qualified = result.changes.map((c) => ({ ...c, name: qualify(c) }));
   for (const line of planLines(out, qualified)) out.line(line);
   out.line(planSummary(result.changes, result.dryRun));
   for (const d of result.deletions) out.line(`deleting ${d.service}: deployment ${d.deploymentId}`);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { check } from '../../../src/api/validation.js';
 import { EnvironmentFile } from '../../../src/api/schemas/environment-file.js';
 import { CliError } from '../../../src/cli/cli-error.js';
+import { stagesFromDependsOn } from '../../../src/cli/compose-stages.js';
 import { composeToEnvironment, parsePort, probeOf, seconds, splitCommand, type ComposeResult, type GitCheckout } from '../../../src/cli/compose.js';
 
 const DIR = join(import.meta.dirname, '../../fixtures/compose');
@@ -27,7 +28,7 @@ function load(file: string, git: GitCheckout | null = null): ComposeResult {
   });
 }
 
-type Svc = { name: string; type: string; source: Record<string, unknown>; settings?: Record<string, unknown> };
+type Svc = { name: string; type: string; stage?: string; source: Record<string, unknown>; settings?: Record<string, unknown> };
 const service = (r: ComposeResult, name: string) => r.document.services.find((s) => s.name === name) as Svc;
 const noteAt = (r: ComposeResult, field: string) => r.notes.find((n) => n.field === field);
 
@@ -101,10 +102,43 @@ test('depends_on and health checks: probes, replicas, private ports, orders Slip
     readiness: { type: 'http', path: '/', port: 80, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 5 },
   });
   assert.deepEqual(service(r, 'db').source, { engine: 'postgresql', version: '15-alpine' });
-  // Container → container: the default stages run them in parallel.
+  // Container → container: the default stages would run them together; each gets a stage after
+  // its dependency (migrate → api → frontend), the database needs none (its stage comes first).
+  assert.deepEqual(r.document.stages, [
+    { name: 'containers 2', order: 401 },
+    { name: 'containers 3', order: 402 },
+  ]);
+  assert.deepEqual(
+    r.document.services.map((s) => [s.name, s.stage ?? null]),
+    [['frontend', 'containers 3'], ['api', 'containers 2'], ['migrate', null], ['db', null]],
+  );
   const notes = r.notes.filter((n) => n.field === 'services.frontend.depends_on' || n.field === 'services.api.depends_on');
-  assert.ok(notes.some((n) => /api \(a container\) is not deployed before frontend/.test(n.message)), JSON.stringify(notes));
-  assert.ok(notes.some((n) => /service_completed_successfully/.test(n.message)));
+  assert.deepEqual(notes.map((n) => n.field), ['services.api.depends_on'], JSON.stringify(notes));
+  assert.match(notes[0]!.message, /service_completed_successfully/);
+});
+
+test('depends_on → stages, table by table: only where the default order does not already hold', () => {
+  const cases: Array<{ why: string; types: Array<[string, string]>; deps: Array<[string, string[]]>; stages: unknown[]; stageOf: Array<[string, string]>; cycle?: string[] }> = [
+    { why: 'container on database, application on container: the default order', types: [['web', 'application'], ['api', 'container'], ['db', 'database']], deps: [['web', ['api']], ['api', ['db']]], stages: [], stageOf: [] },
+    { why: 'container on container', types: [['web', 'container'], ['api', 'container']], deps: [['web', ['api']]], stages: [{ name: 'containers 2', order: 401 }], stageOf: [['web', 'containers 2']] },
+    {
+      why: 'two on one share a stage; a chain goes on',
+      types: [['a', 'container'], ['b', 'container'], ['c', 'container'], ['d', 'container']],
+      deps: [['b', ['a']], ['c', ['a']], ['d', ['b', 'c']]],
+      stages: [{ name: 'containers 2', order: 401 }, { name: 'containers 3', order: 402 }],
+      stageOf: [['b', 'containers 2'], ['c', 'containers 2'], ['d', 'containers 3']],
+    },
+    { why: 'a database on a container', types: [['db', 'database'], ['vault', 'container']], deps: [['db', ['vault']]], stages: [{ name: 'containers 2', order: 401 }], stageOf: [['db', 'containers 2']] },
+    { why: 'a container on an application', types: [['proxy', 'container'], ['app', 'application']], deps: [['proxy', ['app']]], stages: [{ name: 'applications 2', order: 501 }], stageOf: [['proxy', 'applications 2']] },
+    { why: 'a service not imported is ignored', types: [['web', 'container']], deps: [['web', ['ghost']]], stages: [], stageOf: [] },
+    { why: 'a cycle: no stages, reported', types: [['a', 'container'], ['b', 'container']], deps: [['a', ['b']], ['b', ['a']]], stages: [], stageOf: [], cycle: ['a', 'b'] },
+  ];
+  for (const c of cases) {
+    const planned = stagesFromDependsOn(new Map(c.types), new Map(c.deps));
+    assert.deepEqual(planned.stages, c.stages, c.why);
+    assert.deepEqual([...planned.stageOf], c.stageOf, c.why);
+    assert.deepEqual(planned.cycle, c.cycle ?? [], c.why);
+  }
 });
 
 test('unsupported fields: each reported with its line; build needs a git checkout', () => {
