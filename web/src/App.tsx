@@ -12,6 +12,7 @@ import { EditEnvironmentPage, EditProjectPage, NewEnvironmentPage, NewProjectPag
 import { CloneEnvironmentPage } from './pages/CloneEnvironment.js';
 import { ProjectsPage } from './pages/Projects.js';
 import { EditServicePage, NewServicePage } from './pages/ServiceForm.js';
+import { ServicePage } from './pages/ServicePage.js';
 import { SignIn } from './pages/SignIn.js';
 import { Link, match, usePath } from './router.js';
 import { SessionContext, tokenStore, type Session } from './session.js';
@@ -29,6 +30,7 @@ function Routes() {
   if ((m = match('/environments/:id/services/new', path))) return <NewServicePage environmentId={m.id!} />;
   if ((m = match('/environments/:id', path))) return <EnvironmentPage key={m.id} id={m.id!} />;
   if ((m = match('/services/:id/edit', path))) return <EditServicePage key={m.id} serviceId={m.id!} />;
+  if ((m = match('/services/:id', path))) return <ServicePage key={m.id} id={m.id!} />;
   if ((m = match('/deployments/:id', path))) return <DeploymentPage key={m.id} id={m.id!} />;
   return (
     <section>

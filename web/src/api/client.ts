@@ -6,6 +6,10 @@ import type {
   DeploymentDetail,
   Environment,
   FieldError,
+  Instance,
+  JobRun,
+  JobRunLogLine,
+  Metrics,
   LogLine,
   Notification,
   OutdatedService,
@@ -125,5 +129,10 @@ export class SlipwayClient {
   notifications = (projectId: string) => this.request<{ items: Notification[] }>('GET', `/projects/${projectId}/notifications`).then((r) => r.items);
   createNotification = (projectId: string, body: unknown) => this.request<Notification>('POST', `/projects/${projectId}/notifications`, body);
   deleteNotification = (id: string) => this.request<void>('DELETE', `/notifications/${id}`);
+  instances = (serviceId: string) => this.request<Instance[]>('GET', `/services/${serviceId}/instances`);
+  metrics = (serviceId: string, window = '1h') => this.request<Metrics>('GET', `/services/${serviceId}/metrics?window=${encodeURIComponent(window)}`);
+  jobRuns = (serviceId: string, limit = 20) => this.request<{ items: JobRun[] }>('GET', `/services/${serviceId}/runs?limit=${limit}`).then((r) => r.items);
+  jobRunLogs = (runId: string) => this.request<{ items: JobRunLogLine[] }>('GET', `/job-runs/${runId}/logs`).then((r) => r.items);
+
   deliveries = (notificationId: string) => this.request<{ items: Delivery[] }>('GET', `/notifications/${notificationId}/deliveries`).then((r) => r.items);
 }

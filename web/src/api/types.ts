@@ -8,6 +8,8 @@ import type { ActionAccepted as ActionAcceptedSchema } from '../../../src/api/sc
 import type { RoleSchema } from '../../../src/api/schemas/project.js';
 import type { DeliveryView, NotificationView } from '../../../src/api/schemas/notification.js';
 import type { RollbackPreview as RollbackPreviewSchema } from '../../../src/api/schemas/rollback.js';
+import type { InstanceView, MetricsView, RuntimeLogLine as RuntimeLogLineSchema } from '../../../src/api/schemas/observe.js';
+import type { JobRunLogs, JobRunView } from '../../../src/api/schemas/job-run.js';
 import type {
   ActionAvailabilityViewT,
   OutdatedServicesViewT,
@@ -50,6 +52,14 @@ export type Notification = Static<typeof NotificationView>;
 export type NotificationEvent = Notification['events'][number];
 export type Delivery = Static<typeof DeliveryView>;
 export type RollbackPreview = Static<typeof RollbackPreviewSchema>;
+/** One instance of `GET /services/{id}/instances`. */
+export type Instance = Static<typeof InstanceView>;
+/** One NDJSON line of `GET /services/{id}/logs`. */
+export type RuntimeLogLine = Static<typeof RuntimeLogLineSchema>;
+export type Metrics = Static<typeof MetricsView>;
+export type MetricsPoint = Metrics['points'][number];
+export type JobRun = Static<typeof JobRunView>;
+export type JobRunLogLine = Static<typeof JobRunLogs>['items'][number];
 
 // What follows has no response schema in the API: an error's details, and the events.
 

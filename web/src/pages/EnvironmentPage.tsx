@@ -189,7 +189,9 @@ export function EnvironmentPage({ id }: { id: string }) {
                 return (
                   <tr key={s.id} data-service={s.name}>
                     <th scope="row" data-label="Name">
-                      <span className="service-name">{s.name}</span>
+                      <Link className="service-name" href={`/services/${s.id}`}>
+                        {s.name}
+                      </Link>
                       {s.statusMessage && s.state.endsWith('ERROR') ? <span className="row-note">{s.statusMessage}</span> : null}
                       {can(role, 'admin') ? (
                         <Link className="small-link" href={`/services/${s.id}/edit`} aria-label={`Edit ${s.name}`}>
