@@ -13,6 +13,7 @@ import { installOpenApi } from './openapi.js';
 import { actionRoutes } from './routes/actions.js';
 import { jobRunRoutes } from './routes/job-runs.js';
 import { observeRoutes } from './routes/observe.js';
+import { databaseConnectionRoutes } from './routes/database-connection.js';
 import { stageRoutes } from './routes/stages.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { environmentRoutes } from './routes/environments.js';
@@ -141,6 +142,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       deploymentRoutes(typed, apiDeps);
       jobRunRoutes(typed, apiDeps);
       observeRoutes(typed, apiDeps);
+      databaseConnectionRoutes(typed, apiDeps);
       stageRoutes(typed, apiDeps);
       eventRoutes(typed, apiDeps);
       tokenRoutes(typed, apiDeps);

@@ -169,6 +169,32 @@ export function connectionEnv(service: DatabaseService, host: string): Record<st
   };
 }
 
+/** How to connect to a container database, as its settings page shows it (docs/api.md#database-connection). */
+export interface DatabaseConnection {
+  engine: DatabaseSource['engine'];
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  url: string;
+}
+
+export function databaseConnection(service: DatabaseService, host: string): DatabaseConnection {
+  const env = connectionEnv(service, host);
+  const prefix = connectionPrefix(service.name);
+  const value = (key: string) => env[`${prefix}${key}`] ?? '';
+  return {
+    engine: service.source.engine,
+    host,
+    port: Number(value('PORT')),
+    user: value('USER'),
+    password: value('PASSWORD'),
+    database: value('DATABASE'),
+    url: value('URL'),
+  };
+}
+
 /** The connections of the environment's container databases, for every other service's env. */
 export function injectedConnections(services: readonly Service[], hostOf: (db: Service) => string): Record<string, string> {
   const env: Record<string, string> = {};

@@ -100,6 +100,8 @@ export interface ControlPlane {
   logs(serviceId: string, request: LogsRequest): Promise<AsyncIterable<InstanceLogLine>>;
   /** Its sampled points since `since` (ISO); available false when its runtime cannot measure it (docs/api.md#metrics). */
   metrics(serviceId: string, since: string): Promise<{ available: boolean; intervalSeconds: number; points: MetricPoint[] }>;
+  /** The host the other services of its environment reach it by (the runtime's name for it; the service's name by default). */
+  serviceHost(serviceId: string): Promise<string>;
   /** Every service's figures at the last sampling, for Prometheus. */
   currentUsage(): ServiceUsageNow[];
   /** Whether a managed database provider is configured: without one, managed databases are refused. */

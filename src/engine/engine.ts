@@ -295,6 +295,14 @@ export class Engine implements ControlPlane {
     return this.sampler.current();
   }
 
+  async serviceHost(serviceId: string): Promise<string> {
+    const resolved = await this.runtimes.forService(serviceId);
+    if (resolved) return resolved.runtime.serviceHost?.(resolved.target) ?? resolved.service.name;
+    const service = await this.store.getService(serviceId);
+    if (!service) throw new DomainError('NOT_FOUND', 'service not found');
+    return service.name;
+  }
+
   async endpoints(serviceId: string): Promise<Endpoint[]> {
     const resolved = await this.runtimes.forService(serviceId);
     if (!resolved) return [];

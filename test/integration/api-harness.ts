@@ -88,6 +88,11 @@ export class TestControlPlane implements ControlPlane {
     return this.managedDatabases;
   }
 
+  async serviceHost(serviceId: string): Promise<string> {
+    this.maybeFail();
+    return (await this.store.getService(serviceId))?.name ?? serviceId;
+  }
+
   async instances(_serviceId: string): Promise<InstanceView[]> {
     this.maybeFail();
     return this.instanceList;

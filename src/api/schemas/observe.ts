@@ -60,3 +60,16 @@ export const MetricsView = Type.Object({
     }),
   ),
 });
+
+export const DatabaseConnectionView = Obj(
+  {
+    engine: Type.Union([Type.Literal('postgresql'), Type.Literal('mysql'), Type.Literal('redis'), Type.Literal('mongodb')]),
+    host: Type.String({ description: 'the host the other services of the environment reach it by' }),
+    port: Type.Integer(),
+    user: Type.String({ description: 'empty for redis' }),
+    password: Type.String(),
+    database: Type.String(),
+    url: Type.String({ description: 'the password included' }),
+  },
+  { description: 'how to connect to a container database: its credentials in clear (deployer)' },
+);

@@ -5,6 +5,7 @@ import type {
   Deployment,
   DeploymentDetail,
   Environment,
+  DatabaseConnection,
   FieldError,
   Instance,
   JobRun,
@@ -132,6 +133,7 @@ export class SlipwayClient {
   instances = (serviceId: string) => this.request<Instance[]>('GET', `/services/${serviceId}/instances`);
   metrics = (serviceId: string, window = '1h') => this.request<Metrics>('GET', `/services/${serviceId}/metrics?window=${encodeURIComponent(window)}`);
   jobRuns = (serviceId: string, limit = 20) => this.request<{ items: JobRun[] }>('GET', `/services/${serviceId}/runs?limit=${limit}`).then((r) => r.items);
+  databaseConnection = (serviceId: string) => this.request<DatabaseConnection>('GET', `/services/${serviceId}/connection`);
   jobRunLogs = (runId: string) => this.request<{ items: JobRunLogLine[] }>('GET', `/job-runs/${runId}/logs`).then((r) => r.items);
 
   deliveries = (notificationId: string) => this.request<{ items: Delivery[] }>('GET', `/notifications/${notificationId}/deliveries`).then((r) => r.items);

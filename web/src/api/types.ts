@@ -8,7 +8,7 @@ import type { ActionAccepted as ActionAcceptedSchema } from '../../../src/api/sc
 import type { RoleSchema } from '../../../src/api/schemas/project.js';
 import type { DeliveryView, NotificationView } from '../../../src/api/schemas/notification.js';
 import type { RollbackPreview as RollbackPreviewSchema } from '../../../src/api/schemas/rollback.js';
-import type { InstanceView, MetricsView, RuntimeLogLine as RuntimeLogLineSchema } from '../../../src/api/schemas/observe.js';
+import type { DatabaseConnectionView, InstanceView, MetricsView, RuntimeLogLine as RuntimeLogLineSchema } from '../../../src/api/schemas/observe.js';
 import type { JobRunLogs, JobRunView } from '../../../src/api/schemas/job-run.js';
 import type {
   ActionAvailabilityViewT,
@@ -57,6 +57,7 @@ export type Instance = Static<typeof InstanceView>;
 /** One NDJSON line of `GET /services/{id}/logs`. */
 export type RuntimeLogLine = Static<typeof RuntimeLogLineSchema>;
 export type Metrics = Static<typeof MetricsView>;
+export type DatabaseConnection = Static<typeof DatabaseConnectionView>;
 export type MetricsPoint = Metrics['points'][number];
 export type JobRun = Static<typeof JobRunView>;
 export type JobRunLogLine = Static<typeof JobRunLogs>['items'][number];

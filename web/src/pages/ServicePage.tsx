@@ -5,6 +5,7 @@ import { PendingBadge } from '../components/PendingBadge.js';
 import { PlayMenu } from '../components/PlayMenu.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { VersionsPanel } from '../components/VersionsPanel.js';
+import { DatabaseConnection } from '../components/service/DatabaseConnection.js';
 import { InstancesTable } from '../components/service/InstancesTable.js';
 import { JobRuns } from '../components/service/JobRuns.js';
 import { LiveLogs } from '../components/service/LiveLogs.js';
@@ -27,6 +28,10 @@ const INSTANCES_MS = 5_000;
 
 function isCron(service: Service): boolean {
   return service.type === 'job' && 'jobType' in service.source && service.source.jobType === 'cron';
+}
+
+function isContainerDatabase(service: Service): boolean {
+  return service.type === 'database' && !('mode' in service.source && service.source.mode === 'managed');
 }
 
 function useInstances(serviceId: string) {
@@ -114,7 +119,7 @@ function Deployments({ deployments }: { deployments: readonly Deployment[] }) {
 
 /** A service's page: what it is, what runs, what it prints, what it uses, how it was deployed. */
 export function ServicePage({ id }: { id: string }) {
-  const { client } = useSession();
+  const { client, role } = useSession();
   const [versionsOpen, setVersionsOpen] = useState(false);
   const { data, setData, error, reload } = useLoad<ServiceData>(async () => {
     const service = await client.service(id);
@@ -171,6 +176,17 @@ export function ServicePage({ id }: { id: string }) {
         <>
           <h2>Runs</h2>
           <JobRuns runs={runs} />
+        </>
+      ) : null}
+
+      {isContainerDatabase(service) ? (
+        <>
+          <h2>Connection</h2>
+          {can(role, 'deployer') ? (
+            <DatabaseConnection serviceId={service.id} />
+          ) : (
+            <p className="muted">Deployers and admins see how to connect to this database.</p>
+          )}
         </>
       ) : null}
 
