@@ -74,8 +74,10 @@ export function LiveLogs({ serviceId, instances }: { serviceId: string; instance
   }, [client, serviceId, instance]);
 
   const resume = () => {
-    setLines((kept) => appendBounded(kept, held.current));
+    // Taken now: React may run the updater after held is emptied.
+    const release = held.current;
     held.current = [];
+    setLines((kept) => appendBounded(kept, release));
     setPaused(false);
   };
 
