@@ -64,7 +64,10 @@ describe('the service page in the console', { timeout: 400_000 }, () => {
   });
 
   afterEach(() => {
-    assert.deepEqual(main.errors.splice(0), [], 'the browser console must stay free of errors');
+    // Reading the environment once it is deleted answers 404 on purpose (that is how the page learns it): no page error.
+    const gone = `status of 404 (Not Found) (${slipway.url}/api/v1/environments/${envId})`;
+    const errors = main.errors.splice(0).filter((e) => !e.endsWith(gone));
+    assert.deepEqual(errors, [], 'the browser console must stay free of errors');
   });
 
   after(async () => {
@@ -143,5 +146,59 @@ describe('the service page in the console', { timeout: 400_000 }, () => {
     assert.equal(await page.getByTestId('connection-password').textContent(), expected.password);
     assert.equal(await page.getByTestId('connection-url').textContent(), expected.url);
     assert.equal(await page.getByRole('button', { name: 'Copy password' }).count(), 1);
+  });
+
+  it('at 390 px wide the Play menu stays inside the viewport, flipped up on the last row and on the service page', async () => {
+    const phone = await openPage(browser, { width: 390, height: 700 });
+    try {
+      await signIn(phone.page, slipway.url, slipway.token, UI_MS);
+      const inside = async (button: string) => {
+        await phone.page.getByRole('button', { name: button }).scrollIntoViewIfNeeded();
+        await phone.page.getByRole('button', { name: button }).click();
+        const menu = phone.page.getByRole('menu');
+        await menu.getByRole('menuitem').first().waitFor({ timeout: UI_MS });
+        await phone.page.waitForFunction(() => document.activeElement?.getAttribute('role') === 'menuitem', undefined, { timeout: UI_MS });
+        const box = (await menu.boundingBox())!;
+        const opener = (await phone.page.getByRole('button', { name: button }).boundingBox())!;
+        assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= 390 && box.y + box.height <= 700, `${button}: ${JSON.stringify(box)} inside 390×700`);
+        await phone.page.keyboard.press('Escape');
+        return { box, opener };
+      };
+      await phone.page.goto(`${slipway.url}/environments/${envId}`);
+      await phone.page.getByRole('link', { name: 'cache', exact: true }).waitFor({ timeout: UI_MS });
+      await inside('Play actions for environment staging');
+      await inside('Play actions for service printer');
+      // The last row, scrolled to the bottom of the page: no room below, so the menu opens upwards.
+      await phone.page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+      const last = phone.page.getByRole('button', { name: 'Play actions for service cache' });
+      const lastBox = (await last.boundingBox())!;
+      await last.click();
+      const menu = phone.page.getByRole('menu');
+      await menu.getByRole('menuitem').first().waitFor({ timeout: UI_MS });
+      const box = (await menu.boundingBox())!;
+      assert.ok(box.x >= 0 && box.x + box.width <= 390 && box.y >= 0 && box.y + box.height <= 700, `last row: ${JSON.stringify(box)} inside 390×700`);
+      const over = box.y < lastBox.y + lastBox.height && box.y + box.height > lastBox.y;
+      assert.ok(!over, `the menu leaves its button visible: ${JSON.stringify({ box, lastBox })}`);
+      if (lastBox.y + lastBox.height + box.height > 700 - 8) assert.ok(box.y + box.height <= lastBox.y + 1, `no room below: opened above ${JSON.stringify({ box, lastBox })}`);
+      await screenshot(phone.page, 'play-menu-390');
+      await phone.page.keyboard.press('Escape');
+      await phone.page.goto(`${slipway.url}/services/${printerId}`);
+      await phone.page.getByRole('heading', { name: /printer/, level: 1 }).waitFor({ timeout: UI_MS });
+      await inside('Play actions for service printer');
+      assert.deepEqual(phone.errors, []);
+    } finally {
+      await phone.context.close();
+    }
+  });
+
+  it('after its Delete finishes, an environment page goes back to its project', async () => {
+    await page.goto(`${slipway.url}/environments/${envId}`);
+    await page.getByRole('button', { name: 'Play actions for environment staging' }).click();
+    await page.getByRole('menuitem', { name: 'Delete' }).click();
+    await page.getByRole('dialog', { name: 'Delete staging?' }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor({ timeout: DEPLOY_MS });
+    assert.equal(new URL(page.url()).hash, `#p-${projectId}`);
+    await page.getByText('Environment staging was deleted').waitFor({ timeout: UI_MS });
+    await page.locator('article.project', { hasText: 'watch' }).getByText('No environment.').waitFor({ timeout: UI_MS });
   });
 });

@@ -5,6 +5,7 @@ import type { ActionAvailability, ActionId } from '../api/types.js';
 import { can, useSession } from '../session.js';
 import { ACTION_LABEL, actionName } from '../status.js';
 import { ConfirmDialog } from './Dialog.js';
+import { placeMenu, type Placement } from './menu-placement.js';
 import { RedeployPlan } from './RedeployPlan.js';
 import { useToast } from './Toasts.js';
 
@@ -75,7 +76,7 @@ export function PlayMenu({
   const [busy, setBusy] = useState(false);
   const [sendError, setSendError] = useState<string | null>(null);
   const [keepData, setKeepData] = useState(false);
-  const [position, setPosition] = useState<{ top: number; right: number } | null>(null);
+  const [position, setPosition] = useState<Placement | null>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
   const menuRef = useRef<HTMLDivElement>(null);
   const menuId = useId();
@@ -87,8 +88,7 @@ export function PlayMenu({
 
   const toggle = async () => {
     if (open) return close(false);
-    const rect = buttonRef.current?.getBoundingClientRect();
-    if (rect) setPosition({ top: rect.bottom + 4, right: Math.max(8, window.innerWidth - rect.right) });
+    setPosition(null);
     setOpen(true);
     setActions(null);
     setLoadError(null);
@@ -100,10 +100,20 @@ export function PlayMenu({
     }
   };
 
+  // Placed once its size is known (and again when the actions arrive): inside the viewport.
+  useLayoutEffect(() => {
+    const button = buttonRef.current?.getBoundingClientRect();
+    const menu = menuRef.current;
+    if (!open || !button || !menu) return;
+    // Its natural size, not the one a previous maxHeight gave it.
+    const size = { width: menu.offsetWidth, height: menu.scrollHeight };
+    setPosition(placeMenu(button, size, { width: window.innerWidth, height: window.innerHeight }));
+  }, [open, actions, loadError]);
+
   // Focus the first item once the list arrived.
   useLayoutEffect(() => {
-    if (open && actions) menuRef.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
-  }, [open, actions]);
+    if (open && actions && position) menuRef.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
+  }, [open, actions, position !== null]);
 
   // Outside clicks, scrolling and resizing close the menu (it is positioned on the viewport).
   useEffect(() => {
@@ -184,7 +194,7 @@ export function PlayMenu({
           className="menu"
           role="menu"
           aria-label={`Actions for ${target.name}`}
-          style={position ? { top: position.top, right: position.right } : undefined}
+          style={position ? { top: position.top, left: position.left, ...(position.maxHeight !== undefined ? { maxHeight: position.maxHeight } : {}) } : { top: 0, left: 0, visibility: 'hidden' }}
           onKeyDown={onMenuKey}
         >
           {loadError ? <p className="form-error">{loadError}</p> : null}

@@ -11,7 +11,7 @@ import { useToast } from '../components/Toasts.js';
 import { VersionsPanel } from '../components/VersionsPanel.js';
 import { useEvents, useThrottled } from '../events.js';
 import { formatDuration, formatTime, relativeTime, shortVersion } from '../format.js';
-import { Link } from '../router.js';
+import { Link, navigate } from '../router.js';
 import { can, useSession } from '../session.js';
 import { actionName } from '../status.js';
 
@@ -83,6 +83,15 @@ export function EnvironmentPage({ id }: { id: string }) {
       reloadSoon();
     }
   });
+
+  // Deleted while shown (its Delete finished here or elsewhere): back to its project.
+  const gone = error instanceof ApiRequestError && error.status === 404 && data !== null;
+  useEffect(() => {
+    if (!gone || !data) return;
+    toast(`Environment ${data.environment.name} was deleted`);
+    navigate(`/#p-${data.environment.projectId}`, { replace: true });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- once, when it is gone
+  }, [gone]);
 
   if (error && !data) return <ErrorNote error={error} />;
   if (!data) return <Loading what="the environment" />;

@@ -24,6 +24,12 @@ export function ProjectsPage() {
     document.title = 'Projects · Slipway';
   }, []);
 
+  // `/#p-<id>` (where a deleted environment's page sends you) shows that project.
+  const loaded = data !== null;
+  useEffect(() => {
+    if (loaded && window.location.hash.startsWith('#p-')) document.getElementById(window.location.hash.slice(1))?.scrollIntoView({ block: 'start' });
+  }, [loaded]);
+
   useEvents((event) => {
     if (!event) return reloadSoon();
     if (event.type !== 'environment.status') return;
