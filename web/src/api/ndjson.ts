@@ -17,6 +17,7 @@ export async function readServiceLogs(
   query: LogQuery,
   onLines: (lines: RuntimeLogLine[]) => void,
   signal: AbortSignal,
+  onOpen: () => void = () => {},
 ): Promise<void> {
   const params = new URLSearchParams();
   if (query.tail !== undefined) params.set('tail', String(query.tail));
@@ -36,6 +37,7 @@ export async function readServiceLogs(
     }
     throw new ApiRequestError(response.status, code, message);
   }
+  onOpen();
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let rest = '';
   for (;;) {

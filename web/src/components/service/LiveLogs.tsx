@@ -50,8 +50,10 @@ export function LiveLogs({ serviceId, instances }: { serviceId: string; instance
     const open = (first: boolean) => {
       setState('connecting');
       const query = { follow: true, tail: first ? TAIL : 0, ...(instance ? { instance } : {}) };
-      setState('live');
-      readServiceLogs(client, serviceId, query, receive, controller.signal).then(
+      readServiceLogs(client, serviceId, query, receive, controller.signal, () => {
+        setState('live');
+        setError(null);
+      }).then(
         () => {
           if (controller.signal.aborted) return;
           // The stream ends when the instances stop; look again later for new ones.

@@ -57,7 +57,7 @@ function Chart({ title, times, values, color, format }: { title: string; times: 
   return <div className="chart" ref={holder} data-testid={`chart-${title.toLowerCase().split(' ')[0]}`} />;
 }
 
-const formatCpu = (v: number) => `${v.toFixed(v < 10 ? 1 : 0)} %`;
+const formatCpu = (v: number) => `${v.toFixed(v < 1 ? 2 : v < 10 ? 1 : 0)} %`;
 
 /** CPU and memory of the service over the last hour, from `GET …/metrics`. */
 export function MetricsCharts({ serviceId }: { serviceId: string }) {
