@@ -152,8 +152,11 @@ describe('the service page in the console', { timeout: 400_000 }, () => {
     const phone = await openPage(browser, { width: 390, height: 700 });
     try {
       await signIn(phone.page, slipway.url, slipway.token, UI_MS);
+      // A scroll closes the menu (it is placed on the viewport): its event must be over before the click.
+      const settled = () => phone.page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
       const inside = async (button: string) => {
         await phone.page.getByRole('button', { name: button }).scrollIntoViewIfNeeded();
+        await settled();
         await phone.page.getByRole('button', { name: button }).click();
         const menu = phone.page.getByRole('menu');
         await menu.getByRole('menuitem').first().waitFor({ timeout: UI_MS });
@@ -170,6 +173,7 @@ describe('the service page in the console', { timeout: 400_000 }, () => {
       await inside('Play actions for service printer');
       // The last row, scrolled to the bottom of the page: no room below, so the menu opens upwards.
       await phone.page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+      await settled();
       const last = phone.page.getByRole('button', { name: 'Play actions for service cache' });
       const lastBox = (await last.boundingBox())!;
       await last.click();
