@@ -42,10 +42,11 @@ test('a deployer gets the host, port, user, password, database and URL the other
   assert.equal(items.find((v) => v.key === 'MAIN_DB_PASSWORD')?.value, '********');
 });
 
-test('a viewer is refused; a service that is no container database is 404', async () => {
+test('a viewer is refused; a service that is no container database is 409, naming why', async () => {
   const viewer = await h.app.inject({ method: 'GET', url: `${V}/services/${databaseId}/connection`, headers: bearer(h.tokens.viewer) });
   assert.equal(viewer.statusCode, 403, viewer.body);
   assert.doesNotMatch(viewer.body, /postgresql:\/\//);
   const web = await h.app.inject({ method: 'GET', url: `${V}/services/${webId}/connection`, headers: bearer(h.tokens.deployer) });
-  assert.equal(web.statusCode, 404, web.body);
+  assert.equal(web.statusCode, 409, web.body);
+  assert.match(web.json().error.message, /not a container database/);
 });

@@ -1,7 +1,6 @@
-import { databaseConnection, isContainerDatabase } from '../../domain/index.js';
+import { DomainError, databaseConnection, isContainerDatabase } from '../../domain/index.js';
 import type { Api, ApiDeps } from '../context.js';
 import { requireService } from '../context.js';
-import { notFound } from '../errors.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
 import { DatabaseConnectionView } from '../schemas/observe.js';
 
@@ -19,12 +18,13 @@ export function databaseConnectionRoutes(app: Api, { store, controlPlane }: ApiD
         tags: ['services'],
         summary: "A container database's host, port, user, password, database and URL (the password in clear)",
         params: IdParams,
-        response: { 200: DatabaseConnectionView, ...errorResponses() },
+        response: { 200: DatabaseConnectionView, ...errorResponses(409) },
       },
     },
     async (request) => {
       const service = await requireService(store, request.params.id);
-      if (!isContainerDatabase(service)) throw notFound('container database');
+      // The service exists (404 is for an unknown id): it is of a kind that has no connection.
+      if (!isContainerDatabase(service)) throw new DomainError('CONFLICT', `service ${service.name} is not a container database: it has no connection`);
       return databaseConnection(service, await controlPlane.serviceHost(service.id));
     },
   );
