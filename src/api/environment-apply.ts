@@ -18,7 +18,7 @@ import {
 import type { ControlPlane } from '../engine/control-plane.js';
 import type { NewService, ServicePatch, Store } from '../store/store.js';
 import { validationFailed, type FieldError } from './errors.js';
-import type { EnvironmentFileServiceT, EnvironmentFileT } from './schemas/environment-file.js';
+import type { ApplyResultViewT, EnvironmentFileServiceT, EnvironmentFileT } from './schemas/environment-file.js';
 import type { CreateServiceBodyT } from './schemas/service.js';
 import { newServiceFromBody, resolveSecretValues, servicePatchFromBody, type ServiceInputOptions } from './service-input.js';
 
@@ -38,13 +38,8 @@ export interface ApplyOptions {
   serviceInput: ServiceInputOptions;
 }
 
-export interface ApplyResult {
-  projectId: string | null;
-  environmentId: string | null;
-  dryRun: boolean;
-  changes: PlanChange[];
-  deletions: Array<{ service: string; deploymentId: string }>;
-}
+/** The answer of POST /apply, as its schema declares it. */
+export type ApplyResult = ApplyResultViewT;
 
 /** The environment settings a file can say, with their defaults. */
 export function environmentSettings(settings: Partial<Environment['settings']> | undefined) {

@@ -1,14 +1,11 @@
+import type { PlanChangeViewT } from '../api/schemas/environment-file.js';
 import type { Out } from './output.js';
 import { paint } from './output.js';
 
 /** An apply's plan as a diff: `+` created, `~` updated (with its fields), `-` deleted, `=` unchanged. */
 
-export interface PlanChange {
-  op: 'create' | 'update' | 'delete' | 'unchanged';
-  kind: string;
-  name: string;
-  fields?: string[];
-}
+/** A change as the API's plan names it (the apply answer's schema). */
+export type PlanChange = PlanChangeViewT;
 
 export function planLines(out: Pick<Out, 'color'>, changes: readonly PlanChange[]): string[] {
   return changes.map((c) => {

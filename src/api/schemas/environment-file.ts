@@ -91,6 +91,8 @@ export const ApplyResultView = Type.Object(
   },
   { additionalProperties: true, description: 'the plan carried out (or, dryRun, that would be)' },
 );
+export type PlanChangeViewT = Static<typeof PlanChangeView>;
+export type ApplyResultViewT = Static<typeof ApplyResultView>;
 
 /** What export answers: an environment file (secret values as ${KEY}). */
 export const EnvironmentFileView = Open(EnvironmentFile);

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
+import type { ApplyResultViewT } from '../../api/schemas/environment-file.js';
 import type { ActionAvailabilityViewT } from '../../api/schemas/views.js';
 import { ApiError, type ApiClient } from '../api-client.js';
 import { expectAddress } from '../address.js';
@@ -14,14 +15,6 @@ import { actionRequest } from '../action-request.js';
 import { runAction } from './actions.js';
 
 /** `apply -f FILE`, `export PROJECT/ENV`, `schema`: environments as code. */
-
-export interface ApplyResult {
-  projectId: string | null;
-  environmentId: string | null;
-  dryRun: boolean;
-  changes: PlanChange[];
-  deletions: Array<{ service: string; deploymentId: string }>;
-}
 
 export interface ApplyFlags {
   dryRun?: boolean;
@@ -58,10 +51,10 @@ export async function applyDocument(
   name: string,
   lineOf: ((field: string) => number | null) | null,
   flags: ApplyFlags,
-): Promise<ApplyResult> {
-  let result: ApplyResult;
+): Promise<ApplyResultViewT> {
+  let result: ApplyResultViewT;
   try {
-    result = await api.send<ApplyResult>({ method: 'POST', path: '/apply', query: { dryRun: flags.dryRun ? true : undefined, prune: flags.prune ? true : undefined }, body: document });
+    result = await api.send<ApplyResultViewT>({ method: 'POST', path: '/apply', query: { dryRun: flags.dryRun ? true : undefined, prune: flags.prune ? true : undefined }, body: document });
   } catch (error) {
     if (error instanceof ApiError && error.code === 'VALIDATION_FAILED' && error.fieldErrors.length > 0) {
       const lines = error.fieldErrors.map((f) => (lineOf ? fileErrorLine({ lineOf }, name, f) : `${name}: ${f.field.replace(/^body\/?/, '')}: ${f.message}`));
