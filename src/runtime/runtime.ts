@@ -70,6 +70,8 @@ export interface Endpoint {
   port: number;
   protocol: 'http' | 'tcp';
   url: string;
+  /** The host name it is served on, when the edge routes by host (docs/edge.md). */
+  host?: string;
 }
 
 /**

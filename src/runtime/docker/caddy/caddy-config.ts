@@ -1,0 +1,104 @@
+/**
+ * The Caddy configuration Slipway wants (docs/edge.md), built from the routes it holds, and read
+ * back from a running Caddy after a restart of Slipway. Pure: no I/O.
+ *
+ * One HTTP server (`slipway`) on the container's port 80; one route per public http port of a
+ * service, tagged `@id` `slipway|<serviceId>|<containerPort>` and matching that port's hosts;
+ * its reverse_proxy lists the ready instances. A route without instances answers 503 with a
+ * short page. Keys are emitted in sorted order so that two equal configurations are equal
+ * strings (Caddy skips a load identical to what it runs).
+ */
+
+export const ADMIN_SOCKET_IN_CONTAINER = '/run/slipway-edge/admin.sock';
+
+export interface CaddyRoute {
+  serviceId: string;
+  containerPort: number;
+  hosts: string[];
+  /** host:port of each ready instance (emitted sorted: the same set is the same config). */
+  upstreams: string[];
+}
+
+const ROUTE_ID_PREFIX = 'slipway|';
+
+export function routeId(serviceId: string, containerPort: number): string {
+  return `${ROUTE_ID_PREFIX}${serviceId}|${containerPort}`;
+}
+
+function parseRouteId(id: unknown): { serviceId: string; containerPort: number } | null {
+  if (typeof id !== 'string' || !id.startsWith(ROUTE_ID_PREFIX)) return null;
+  const rest = id.slice(ROUTE_ID_PREFIX.length);
+  const bar = rest.lastIndexOf('|');
+  const containerPort = Number(rest.slice(bar + 1));
+  if (bar <= 0 || !Number.isInteger(containerPort)) return null;
+  return { serviceId: rest.slice(0, bar), containerPort };
+}
+
+const UNAVAILABLE_PAGE =
+  '<!doctype html><title>503 Service Unavailable</title><h1>Service unavailable</h1><p>This service has no running instance right now (stopped, or starting). Try again shortly.</p>\n';
+const UNKNOWN_HOST_PAGE = '<!doctype html><title>404 Not Found</title><h1>Not found</h1><p>No service is published on this host name.</p>\n';
+
+function handlerFor(route: CaddyRoute): Record<string, unknown> {
+  if (route.upstreams.length === 0) {
+    return { body: UNAVAILABLE_PAGE, handler: 'static_response', headers: { 'Content-Type': ['text/html; charset=utf-8'], 'Retry-After': ['5'] }, status_code: 503 };
+  }
+  return {
+    handler: 'reverse_proxy',
+    // A request whose instance cannot be dialled (removed meanwhile) is tried on another one.
+    load_balancing: { retries: 3, selection_policy: { policy: 'round_robin' }, try_duration: '5s', try_interval: '100ms' },
+    upstreams: [...route.upstreams].sort().map((dial) => ({ dial })),
+  };
+}
+
+/** Sorted copy of the routes: by service then port, so the config does not depend on insertion order. */
+function ordered(routes: Iterable<CaddyRoute>): CaddyRoute[] {
+  return [...routes].filter((r) => r.hosts.length > 0).sort((a, b) => (a.serviceId === b.serviceId ? a.containerPort - b.containerPort : a.serviceId < b.serviceId ? -1 : 1));
+}
+
+export function caddyConfig(routes: Iterable<CaddyRoute>): Record<string, unknown> {
+  const caddyRoutes: unknown[] = ordered(routes).map((route) => ({
+    '@id': routeId(route.serviceId, route.containerPort),
+    handle: [handlerFor(route)],
+    match: [{ host: [...route.hosts].sort() }],
+    terminal: true,
+  }));
+  caddyRoutes.push({ handle: [{ body: UNKNOWN_HOST_PAGE, handler: 'static_response', headers: { 'Content-Type': ['text/html; charset=utf-8'] }, status_code: 404 }] });
+  return sortKeys({
+    admin: { config: { persist: true }, listen: `unix/${ADMIN_SOCKET_IN_CONTAINER}|0666` },
+    apps: {
+      http: {
+        servers: {
+          slipway: {
+            automatic_https: { disable: true },
+            listen: [':80'],
+            routes: caddyRoutes,
+          },
+        },
+      },
+    },
+  }) as Record<string, unknown>;
+}
+
+/** The routes Slipway put into a running Caddy (its current config), to carry on from them. */
+export function routesOf(config: unknown): CaddyRoute[] {
+  const servers = (config as { apps?: { http?: { servers?: Record<string, { routes?: unknown[] }> } } } | null)?.apps?.http?.servers;
+  const found: CaddyRoute[] = [];
+  for (const raw of servers?.slipway?.routes ?? []) {
+    const r = raw as { '@id'?: unknown; match?: Array<{ host?: string[] }>; handle?: Array<{ upstreams?: Array<{ dial?: string }> }> };
+    const id = parseRouteId(r['@id']);
+    if (!id) continue;
+    const hosts = r.match?.[0]?.host ?? [];
+    const upstreams = (r.handle?.[0]?.upstreams ?? []).map((u) => u.dial).filter((d): d is string => typeof d === 'string');
+    found.push({ ...id, hosts: [...hosts], upstreams });
+  }
+  return found;
+}
+
+/** Objects with their keys sorted, recursively (arrays keep their order). */
+export function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
+  return out;
+}
