@@ -18,6 +18,11 @@ export interface Config {
   publicHost: string;
   /** Host ports the edge proxy gives to public service ports. */
   edgePorts: { from: number; to: number };
+  /**
+   * The Caddy edge (docs/edge.md); unset while SLIPWAY_EDGE_IMAGE is unset: public ports are
+   * then served by the in-process proxy on host ports of edgePorts.
+   */
+  edge?: { image: string; container: string; httpPort: number; httpsPort: number; appsDomain: string };
   leaseMs: number;
   logLevel: string;
   /** Cluster credentials of the kubernetes runtime (see findKubeconfig); unset: no kubernetes runtime. */
@@ -106,5 +111,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     notificationAllowHosts: (env.SLIPWAY_NOTIFICATION_ALLOW_HOSTS ?? '').split(',').map((h) => h.trim()).filter((h) => h !== ''),
     notificationFirstRetryMs: integer(env, 'SLIPWAY_NOTIFICATION_FIRST_RETRY_MS', 40_000, 100, 3_600_000),
     publicUrl: publicUrl(env),
+    edge: env.SLIPWAY_EDGE_IMAGE
+      ? {
+          image: env.SLIPWAY_EDGE_IMAGE,
+          container: env.SLIPWAY_EDGE_CONTAINER || 'slipway-edge',
+          httpPort: integer(env, 'SLIPWAY_EDGE_HTTP_PORT', 80, 1, 65535),
+          httpsPort: integer(env, 'SLIPWAY_EDGE_HTTPS_PORT', 443, 1, 65535),
+          appsDomain: (env.SLIPWAY_APPS_DOMAIN || 'localhost').toLowerCase(),
+        }
+      : undefined,
   };
 }

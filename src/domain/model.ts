@@ -97,6 +97,8 @@ export interface ServiceSettings {
   storage: Array<{ mountPath: string; sizeGb: number }>;
   autoDeploy: boolean;
   command?: string[];
+  /** Custom host names the edge serves the service on (docs/edge.md#host-names). */
+  domains?: Array<{ host: string; port?: number }>;
 }
 
 export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = {
