@@ -12,7 +12,7 @@ VERSION="${CADDY_VERSION:-v2.11.9}"
 REGISTRY="${SLIPWAY_TEST_REGISTRY:-127.0.0.1:5000}"
 TAG="${VERSION#v}"
 REF="$REGISTRY/slipway-test/caddy:$TAG"
-CACHE="${SLIPWAY_CACHE_DIR:-$HOME/.cache/slipway}/caddy/$VERSION"
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/slipway/caddy/$VERSION"
 BUSYBOX=/bin/busybox
 
 has_tag() {
@@ -26,11 +26,11 @@ if [ "${FORCE:-0}" != 1 ] && has_tag "$TAG"; then
 fi
 
 if [ ! -x "$CACHE/caddy" ]; then
-  command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
-  command -v go >/dev/null || { echo "caddy-image.sh: go missing (the Kubernetes scripts install it: scripts/k8s/build.sh)" >&2; exit 1; }
+  GO="${GO:-$(command -v go || echo /usr/local/go/bin/go)}" # as scripts/k8s/versions.sh
+  [ -x "$GO" ] || { echo "caddy-image.sh: no Go toolchain at $GO (set GO=)" >&2; exit 1; }
   echo "caddy-image.sh: building caddy $VERSION from the Go module proxy (about a minute)" >&2
   mkdir -p "$CACHE.tmp"
-  CGO_ENABLED=0 GOBIN="$CACHE.tmp" GOFLAGS=-mod=mod go install -trimpath -ldflags "-s -w" \
+  CGO_ENABLED=0 GOTOOLCHAIN=local GOBIN="$CACHE.tmp" GOFLAGS=-mod=mod "$GO" install -trimpath -ldflags "-s -w" \
     "github.com/caddyserver/caddy/v2/cmd/caddy@$VERSION" >&2
   rm -rf "$CACHE" && mv "$CACHE.tmp" "$CACHE"
 fi
