@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,69 +15,11 @@ import { CaddyEdge } from '../../src/runtime/docker/caddy-edge.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { EdgeProxy } from '../../src/runtime/docker/edge-proxy.js';
 import type { ServiceTarget } from '../../src/runtime/runtime.js';
-import { APP_PORT, testImages } from '../support/images.js';
+import { EdgeClient } from '../support/edge-client.js';
+import { testImages } from '../support/images.js';
 import { cleanup, containersOf, context, docker, eventually, hostPortRange, memoryHostPorts, rolloutSpec, runId, target } from './docker-runtime-fixture.js';
 
 const EDGE_NAME = `${runId}-edge`;
-const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-
-/**
- * One GET to the edge on 127.0.0.1 for `host`, over a keep-alive connection, retried once when
- * a reused connection was closed before any answer, as browsers, curl and Go's client do
- * (docs/edge.md#known-limits: a configuration change closes idle keep-alive connections).
- */
-async function edgeGet(port: number, host: string, path = '/'): Promise<{ status: number; body: string }> {
-  try {
-    return await edgeGetOnce(port, host, path);
-  } catch (error) {
-    if (!(error as { reusedSocket?: boolean }).reusedSocket) throw error;
-    return edgeGetOnce(port, host, path);
-  }
-}
-
-function edgeGetOnce(port: number, host: string, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, headers: { host }, agent, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      const retriable = req.reusedSocket && error.code === 'ECONNRESET';
-      reject(Object.assign(error, { reusedSocket: retriable }));
-    });
-    req.end();
-  });
-}
-
-/** GETs one after the other until stopped; what answered and what failed. */
-function hammer(port: number, host: string) {
-  const stats = { bodies: new Map<string, number>(), failed: [] as string[] };
-  let running = true;
-  const done = (async () => {
-    for (let n = 0; running && n < 100_000; n++) {
-      try {
-        const { status, body } = await edgeGet(port, host);
-        if (status === 200) stats.bodies.set(body, (stats.bodies.get(body) ?? 0) + 1);
-        else stats.failed.push(`${status} ${body.slice(0, 60)}`);
-      } catch (error) {
-        stats.failed.push((error as Error).message);
-      }
-    }
-  })();
-  return {
-    stats,
-    async stop() {
-      running = false;
-      await done;
-      return stats;
-    },
-  };
-}
-
 describe('Caddy edge', () => {
   const hostPorts = memoryHostPorts();
   const range = hostPortRange();
@@ -89,6 +30,9 @@ describe('Caddy edge', () => {
   let edge: CaddyEdge;
   let v1 = '';
   let v2 = '';
+  const client = new EdgeClient(httpPort);
+  const edgeGet = (_port: number, host: string) => client.get(host);
+  const hammer = (_port: number, host: string) => client.hammer(host);
 
   const hostOf = (service: ServiceTarget): string => `${service.serviceName}-${service.environmentName}-${service.projectName}.localhost`;
   const newEdge = (): CaddyEdge =>
@@ -121,7 +65,7 @@ describe('Caddy edge', () => {
   after(async () => {
     await runtime?.close();
     await edge?.close();
-    agent.destroy();
+    client.close();
     await docker.getContainer(EDGE_NAME).remove({ force: true }).catch(() => undefined);
     for (const volume of [`${EDGE_NAME}-data`, `${EDGE_NAME}-config`]) await docker.getVolume(volume).remove().catch(() => undefined);
     await cleanup();
@@ -211,4 +155,3 @@ describe('Caddy edge', () => {
   });
 });
 
-void APP_PORT;

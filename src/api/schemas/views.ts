@@ -67,7 +67,7 @@ const InstanceView = View({
   startedAt: Type.Optional(Nullable(When)),
 });
 const RunningStateView = View({ status: Str, instances: Type.Array(InstanceView) });
-const EndpointView = View({ port: Type.Integer(), protocol: Str, url: Str });
+const EndpointView = View({ port: Type.Integer(), protocol: Str, url: Str, host: Type.Optional(Str) });
 
 const EnvironmentSettingsView = View({
   maxParallelBuilds: Type.Integer(),
