@@ -143,6 +143,43 @@ describe('Caddy edge', () => {
     assert.equal((await edgeGet(httpPort, hostOf(web))).status, 404);
   });
 
+  it('an edge image that cannot be pulled leaves the edge down, saying so, and is tried again', async () => {
+    const logs: string[] = [];
+    const down = new CaddyEdge({
+      docker,
+      image: `${testImages.caddy.name}:no-such-tag`,
+      name: `${EDGE_NAME}-down`,
+      httpPort: httpPort + 2,
+      httpsPort: httpPort + 3,
+      bindHost: '127.0.0.1',
+      runDir: join(runDir, 'down'),
+      hostsOf: async () => ['x.localhost'],
+      tcp: new EdgeProxy({ bindHost: '127.0.0.1' }),
+      retryMs: 100,
+      log: (message) => logs.push(message),
+    });
+    try {
+      await down.start();
+      const status = down.status();
+      assert.equal(status.available, false);
+      assert.match(status.message ?? '', /cannot pull the edge image .*no-such-tag \(SLIPWAY_EDGE_IMAGE\)/);
+      assert.match(logs.join('\n'), /edge down: cannot pull/);
+      // Routes opened meanwhile are kept for when it comes up; nothing throws.
+      await down.openRoute({ serviceId: 'x', containerPort: 80, hostPort: 1, protocol: 'http' });
+      // The image appears: a later attempt brings the edge up with the route.
+      await docker.getImage(testImages.caddy.ref).tag({ repo: testImages.caddy.name, tag: 'no-such-tag' });
+      await eventually('the edge up', async () => down.status().available, 30_000);
+      type Routes = { apps: { http: { servers: { slipway: { routes: Array<Record<string, unknown>> } } } } };
+      const admin = new CaddyAdmin(adminSocketPath(join(runDir, 'down')));
+      await eventually('the route loaded', async () => ((await admin.config()) as Routes).apps.http.servers.slipway.routes[0]!['@id'] === 'slipway|x|80');
+    } finally {
+      await down.close();
+      await docker.getContainer(`${EDGE_NAME}-down`).remove({ force: true }).catch(() => undefined);
+      for (const volume of [`${EDGE_NAME}-down-data`, `${EDGE_NAME}-down-config`]) await docker.getVolume(volume).remove().catch(() => undefined);
+      await docker.getImage(`${testImages.caddy.name}:no-such-tag`).remove().catch(() => undefined);
+    }
+  });
+
   it('leaves an environment network before it is removed', async () => {
     const other = target('solo', 'other');
     hosts.set(other.serviceId, hostOf(other));
