@@ -72,6 +72,15 @@ export interface Endpoint {
   url: string;
   /** The host name it is served on, when the edge routes by host (docs/edge.md). */
   host?: string;
+  /** Its certificate, when the edge serves it over https too (docs/edge.md#https). */
+  tls?: TlsState;
+}
+
+export interface TlsState {
+  status: 'PENDING' | 'ISSUED' | 'ERROR';
+  reason?: string;
+  /** ISO time the certificate expires. */
+  notAfter?: string;
 }
 
 /**

@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
+import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -90,8 +92,32 @@ describe('Caddy edge', () => {
     await eventually('the route', async () => (await edgeGet(httpPort, hostOf(web))).status === 200);
     assert.deepEqual(await edgeGet(httpPort, hostOf(web)), { status: 200, body: 'v1' });
     assert.equal((await edgeGet(httpPort, 'nobody.localhost')).status, 404);
-    const endpoints = await runtime.endpoints(web);
-    assert.deepEqual(endpoints, [{ port: httpPort, protocol: 'http', url: `http://${hostOf(web)}:${httpPort}`, host: hostOf(web) }]);
+  });
+
+  it('serves https with a certificate of the edge CA naming the host; the endpoint turns https once it is issued', async () => {
+    const web = target('web');
+    const [endpoint] = await eventually('an issued certificate', async () => {
+      const endpoints = await runtime.endpoints(web);
+      return endpoints[0]?.tls?.status === 'ISSUED' ? endpoints : undefined;
+    });
+    assert.equal(endpoint!.url, `https://${hostOf(web)}:${httpPort + 1}`);
+    assert.equal(endpoint!.host, hostOf(web));
+    assert.ok(Date.parse(endpoint!.tls!.notAfter!) > Date.now());
+    const ca = await new CaddyAdmin(adminSocketPath(runDir)).rootCertificate();
+    const { body, subjectAltName } = await new Promise<{ body: string; subjectAltName: string }>((resolve, reject) => {
+      const req = https.request({ host: '127.0.0.1', port: httpPort + 1, servername: hostOf(web), headers: { host: hostOf(web) }, ca, path: '/' }, (res) => {
+        let text = '';
+        const san = (res.socket as TLSSocket).getPeerCertificate().subjectaltname ?? '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ body: text, subjectAltName: san }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(body, 'v1');
+    assert.equal(subjectAltName, `DNS:${hostOf(web)}`);
+    // Plain http still answers too.
+    assert.deepEqual(await edgeGet(httpPort, hostOf(web)), { status: 200, body: 'v1' });
   });
 
   // todo: a fresh connection is now and then closed unanswered at the instant Caddy switches

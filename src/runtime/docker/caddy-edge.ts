@@ -1,5 +1,7 @@
 import type Docker from 'dockerode';
 import type { DependencyStatus } from '../dependency-status.js';
+import type { Endpoint, TlsState } from '../runtime.js';
+import { probeTls } from './caddy/tls-probe.js';
 import { CaddyAdmin } from './caddy/caddy-admin.js';
 import { caddyConfig, routesOf, type CaddyRoute } from './caddy/caddy-config.js';
 import { adminSocketPath, ensureEdgeContainer, joinNetwork, leaveNetwork, type EdgeContainerOptions } from './caddy/edge-container.js';
@@ -39,6 +41,7 @@ interface HeldRoute extends Omit<CaddyRoute, 'upstreams'> {
 /** Backends read back from Caddy carry this id prefix until an instance claims their address. */
 const UNCLAIMED = 'unclaimed:';
 const DRAIN_POLL_MS = 100;
+const TLS_RECHECK_MS = 3000;
 
 function key(serviceId: string, containerPort: number): string {
   return JSON.stringify([serviceId, containerPort]);
@@ -56,6 +59,8 @@ export class CaddyEdge implements Edge {
   private retry: NodeJS.Timeout | null = null;
   private connecting: Promise<void> | null = null;
   private closed = false;
+  private caRoot: string | undefined;
+  private readonly tlsStates = new Map<string, { state: TlsState; until: number }>();
 
   constructor(private readonly options: CaddyEdgeOptions) {
     this.admin = new CaddyAdmin(adminSocketPath(options.runDir));
@@ -133,11 +138,36 @@ export class CaddyEdge implements Edge {
     }
   }
 
-  addressesOf(serviceId: string, containerPort: number): Array<{ host: string; url: string; port: number }> | undefined {
+  /**
+   * One endpoint per host of the port: https once its certificate is issued, else http, with
+   * the certificate's state (probed, remembered a few seconds).
+   */
+  endpointsOf(serviceId: string, containerPort: number): Promise<Endpoint[]> | undefined {
     const k = key(serviceId, containerPort);
     if (this.tcpKeys.has(k)) return undefined;
-    const port = this.options.httpPort;
-    return (this.routes.get(k)?.hosts ?? []).map((host) => ({ host, port, url: port === 80 ? `http://${host}` : `http://${host}:${port}` }));
+    const hosts = this.routes.get(k)?.hosts ?? [];
+    return Promise.all(
+      hosts.map(async (host): Promise<Endpoint> => {
+        const tls = await this.tlsOf(host);
+        const [scheme, port, defaultPort] = tls.status === 'ISSUED' ? ['https', this.options.httpsPort, 443] : ['http', this.options.httpPort, 80];
+        return { port, protocol: 'http', host, url: port === defaultPort ? `${scheme}://${host}` : `${scheme}://${host}:${port}`, tls };
+      }),
+    );
+  }
+
+  private async tlsOf(host: string): Promise<TlsState> {
+    if (!this.up) return { status: 'PENDING', reason: `the edge is down: ${this.problem ?? 'starting'}` };
+    const cached = this.tlsStates.get(host);
+    if (cached && cached.until > Date.now()) return cached.state;
+    let state: TlsState;
+    try {
+      this.caRoot ??= await this.admin.rootCertificate();
+      state = await probeTls({ port: this.options.httpsPort, host, ca: this.caRoot });
+    } catch (error) {
+      state = { status: 'PENDING', reason: `cannot read the edge's CA: ${(error as Error).message}` };
+    }
+    this.tlsStates.set(host, { state, until: Date.now() + (state.status === 'ISSUED' ? 60_000 : TLS_RECHECK_MS) });
+    return state;
   }
 
   async adopted(): Promise<void> {

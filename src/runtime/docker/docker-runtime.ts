@@ -290,9 +290,9 @@ export class DockerRuntime implements Runtime {
     const endpoints: Endpoint[] = [];
     for (const { containerPort, hostPort } of allocated.sort((a, b) => a.containerPort - b.containerPort)) {
       const protocol = ports.find((p) => p.containerPort === containerPort)?.protocol ?? 'http';
-      const byHost = this.proxy.addressesOf?.(target.serviceId, containerPort);
+      const byHost = await this.proxy.endpointsOf?.(target.serviceId, containerPort);
       if (byHost) {
-        endpoints.push(...byHost.map((a) => ({ port: a.port, protocol, url: a.url, host: a.host })));
+        endpoints.push(...byHost);
         continue;
       }
       endpoints.push({ port: hostPort, protocol, url: `${protocol === 'http' ? 'http' : 'tcp'}://${this.publicHost}:${hostPort}` });

@@ -1,3 +1,4 @@
+import type { Endpoint } from '../runtime.js';
 import type { ProxyBackend, ProxyRoute } from './edge-proxy/types.js';
 
 /**
@@ -18,7 +19,7 @@ export interface Edge {
    * The addresses of a public port when the edge serves it by host name (Caddy: http ports);
    * undefined when it is served on its host port.
    */
-  addressesOf?(serviceId: string, containerPort: number): Array<{ host: string; url: string; port: number }> | undefined;
+  endpointsOf?(serviceId: string, containerPort: number): Promise<Endpoint[]> | undefined;
   /** The runtime picked up every running instance after a start: backends nobody claimed go. */
   adopted?(): Promise<void>;
   /** An environment's network is about to be removed: the edge leaves it. */

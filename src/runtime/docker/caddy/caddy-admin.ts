@@ -20,6 +20,13 @@ export class CaddyAdmin {
     if (status !== 200) throw new Error(`caddy refused the configuration: ${status} ${body.slice(0, 500)}`);
   }
 
+  /** The PEM root certificate of Caddy's internal CA (it signs the edge's certificates). */
+  async rootCertificate(): Promise<string> {
+    const { status, body } = await this.request('GET', '/pki/ca/local');
+    if (status !== 200) throw new Error(`caddy admin GET /pki/ca/local: ${status} ${body.slice(0, 300)}`);
+    return (JSON.parse(body) as { root_certificate: string }).root_certificate;
+  }
+
   /** Requests in flight per upstream address, as Caddy counts them (across configurations). */
   async inFlight(): Promise<Map<string, number>> {
     const { status, body } = await this.request('GET', '/reverse_proxy/upstreams');

@@ -55,26 +55,37 @@ function ordered(routes: Iterable<CaddyRoute>): CaddyRoute[] {
   return [...routes].filter((r) => r.hosts.length > 0).sort((a, b) => (a.serviceId === b.serviceId ? a.containerPort - b.containerPort : a.serviceId < b.serviceId ? -1 : 1));
 }
 
-export function caddyConfig(routes: Iterable<CaddyRoute>): Record<string, unknown> {
-  const caddyRoutes: unknown[] = ordered(routes).map((route) => ({
-    '@id': routeId(route.serviceId, route.containerPort),
+function serverRoutes(routes: CaddyRoute[], idPrefix: string): unknown[] {
+  const caddyRoutes: unknown[] = routes.map((route) => ({
+    '@id': `${idPrefix}${routeId(route.serviceId, route.containerPort)}`,
     handle: [handlerFor(route)],
     match: [{ host: [...route.hosts].sort() }],
     terminal: true,
   }));
   caddyRoutes.push({ handle: [{ body: UNKNOWN_HOST_PAGE, handler: 'static_response', headers: { 'Content-Type': ['text/html; charset=utf-8'] }, status_code: 404 }] });
+  return caddyRoutes;
+}
+
+/**
+ * Two servers with the same routes: `slipway` on port 80 (plain http) and `slipway_tls` on
+ * port 443, where Caddy gets and renews a certificate for every host it routes, from its own
+ * internal CA (docs/edge.md#https). Route ids are unique in a configuration: the https
+ * server's carry a `tls:` prefix.
+ */
+export function caddyConfig(routes: Iterable<CaddyRoute>): Record<string, unknown> {
+  const list = ordered(routes);
   return sortKeys({
     admin: { config: { persist: true }, listen: `unix/${ADMIN_SOCKET_IN_CONTAINER}|0666` },
     apps: {
       http: {
         servers: {
-          slipway: {
-            automatic_https: { disable: true },
-            listen: [':80'],
-            routes: caddyRoutes,
-          },
+          slipway: { automatic_https: { disable: true }, listen: [':80'], routes: serverRoutes(list, '') },
+          slipway_tls: { automatic_https: { disable_redirects: true }, listen: [':443'], routes: serverRoutes(list, 'tls:') },
         },
       },
+      // The CA's root is read over the admin API (GET /pki/ca/local), never installed anywhere.
+      pki: { certificate_authorities: { local: { install_trust: false } } },
+      tls: { automation: { policies: [{ issuers: [{ module: 'internal' }] }] } },
     },
   }) as Record<string, unknown>;
 }
