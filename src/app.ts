@@ -34,7 +34,7 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
   const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, secretKey: config.secretKey });
   // One engine client: image builds and the docker runtime share its connection (and its outage message).
   const dockerClient = new Docker();
-  const edge = config.edge ? createCaddyEdge(config.edge, config.dataDir, dockerClient, store, logger.child({ component: 'edge' })) : undefined;
+  const edge = config.edge ? await createCaddyEdge(config.edge, config.dataDir, dockerClient, store, logger.child({ component: 'edge' })) : undefined;
   const proxy = edge ?? new EdgeProxy();
   // The edge first: it takes over the routes Caddy runs before the runtime adopts its instances.
   await edge?.start();

@@ -22,7 +22,15 @@ export interface Config {
    * The Caddy edge (docs/edge.md); unset while SLIPWAY_EDGE_IMAGE is unset: public ports are
    * then served by the in-process proxy on host ports of edgePorts.
    */
-  edge?: { image: string; container: string; httpPort: number; httpsPort: number; appsDomain: string };
+  edge?: {
+    image: string;
+    container: string;
+    httpPort: number;
+    httpsPort: number;
+    appsDomain: string;
+    /** Certificates from ACME (SLIPWAY_ACME_EMAIL set) instead of Caddy's internal CA; caRootFile: SLIPWAY_ACME_CA_ROOT. */
+    acme?: { email: string; directory: string; caRootFile?: string };
+  };
   leaseMs: number;
   logLevel: string;
   /** Cluster credentials of the kubernetes runtime (see findKubeconfig); unset: no kubernetes runtime. */
@@ -118,6 +126,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           httpPort: integer(env, 'SLIPWAY_EDGE_HTTP_PORT', 80, 1, 65535),
           httpsPort: integer(env, 'SLIPWAY_EDGE_HTTPS_PORT', 443, 1, 65535),
           appsDomain: (env.SLIPWAY_APPS_DOMAIN || 'localhost').toLowerCase(),
+          acme: env.SLIPWAY_ACME_EMAIL
+            ? {
+                email: env.SLIPWAY_ACME_EMAIL,
+                directory: env.SLIPWAY_ACME_DIRECTORY || 'https://acme-v02.api.letsencrypt.org/directory',
+                ...(env.SLIPWAY_ACME_CA_ROOT ? { caRootFile: resolve(env.SLIPWAY_ACME_CA_ROOT) } : {}),
+              }
+            : undefined,
         }
       : undefined,
   };

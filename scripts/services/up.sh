@@ -129,6 +129,8 @@ SLIPWAY_TEST_REGISTRY="$REGISTRY_ADDR" "$HERE/mysql-image.sh" || fail "building/
 # The edge: Caddy built from the Go module proxy (binary cached in ~/.cache/slipway/caddy, about
 # a minute once) in a FROM scratch image laid out like the official caddy:2 image.
 SLIPWAY_TEST_REGISTRY="$REGISTRY_ADDR" "$HERE/caddy-image.sh" >/dev/null || fail "building/pushing the caddy test image (scripts/services/caddy-image.sh)"
+# Pebble, the ACME test server the edge tests start (binary cached in ~/.cache/slipway/pebble).
+"$HERE/pebble.sh" >/dev/null || fail "building pebble (scripts/services/pebble.sh)"
 
 # --- API fuzzer (test/integration/api-fuzz.test.ts) --------------------------------------------
 # schemathesis from PyPI in a virtualenv, installed once per machine (keyed by its pinned requirements).

@@ -1,3 +1,4 @@
+import tls from 'node:tls';
 import type Docker from 'dockerode';
 import type { DependencyStatus } from '../dependency-status.js';
 import type { Endpoint, TlsState } from '../runtime.js';
@@ -27,6 +28,8 @@ export interface CaddyEdgeOptions extends Omit<EdgeContainerOptions, 'docker'> {
   hostsOf(serviceId: string, containerPort: number): Promise<string[]>;
   /** Serves the tcp ports. */
   tcp: EdgeProxy;
+  /** ACME instead of the internal CA for hosts outside localhost (SLIPWAY_ACME_*). */
+  acme?: { email: string; directory: string };
   /** How often a down edge is tried again; default 5 s. */
   retryMs?: number;
   log?: (message: string, level?: 'info' | 'warn') => void;
@@ -162,7 +165,9 @@ export class CaddyEdge implements Edge {
     let state: TlsState;
     try {
       this.caRoot ??= await this.admin.rootCertificate();
-      state = await probeTls({ port: this.options.httpsPort, host, ca: this.caRoot });
+      // A certificate chains to the internal CA, or to an ACME CA: the public ones, or SLIPWAY_ACME_CA_ROOT's.
+      const ca = [this.caRoot, ...(this.options.acme ? [...tls.rootCertificates, this.options.acmeCaRoot ?? ''] : [])].filter((c) => c !== '');
+      state = await probeTls({ port: this.options.httpsPort, host, ca });
     } catch (error) {
       state = { status: 'PENDING', reason: `cannot read the edge's CA: ${(error as Error).message}` };
     }
@@ -199,7 +204,8 @@ export class CaddyEdge implements Edge {
 
   private async push(): Promise<void> {
     if (!this.up || this.closed) return;
-    const config = caddyConfig(this.wanted());
+    const acme = this.options.acme ? { ...this.options.acme, caRoot: this.options.acmeCaRoot !== undefined } : undefined;
+    const config = caddyConfig(this.wanted(), acme);
     const text = JSON.stringify(config);
     if (text === this.loaded) return;
     try {
@@ -218,7 +224,7 @@ export class CaddyEdge implements Edge {
   private async connect(): Promise<void> {
     if (this.closed) return;
     try {
-      const { docker, tcp: _tcp, hostsOf: _hostsOf, log: _log, retryMs: _retryMs, ...container } = this.options;
+      const { docker, tcp: _tcp, hostsOf: _hostsOf, log: _log, retryMs: _retryMs, acme: _acme, ...container } = this.options;
       const outcome = await ensureEdgeContainer({ docker, ...container });
       if (outcome !== 'running') this.log(`edge: container ${container.name} ${outcome} (${container.image})`);
       const running = await this.waitForAdmin();

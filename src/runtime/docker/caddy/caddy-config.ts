@@ -72,7 +72,31 @@ function serverRoutes(routes: CaddyRoute[], idPrefix: string): unknown[] {
  * internal CA (docs/edge.md#https). Route ids are unique in a configuration: the https
  * server's carry a `tls:` prefix.
  */
-export function caddyConfig(routes: Iterable<CaddyRoute>): Record<string, unknown> {
+/** Certificates from an ACME server for the hosts outside `localhost` (docs/edge.md#https). */
+export interface AcmeSettings {
+  email: string;
+  directory: string;
+  /** Whether acme-ca.pem (roots of a private ACME server) is in the admin socket's directory. */
+  caRoot: boolean;
+}
+
+export const ACME_CA_IN_CONTAINER = '/run/slipway-edge/acme-ca.pem';
+
+/** Hosts that get an ACME certificate: every one but localhost names, which no ACME CA issues. */
+export function acmeHosts(routes: Iterable<CaddyRoute>): string[] {
+  const hosts = [...routes].flatMap((r) => r.hosts).filter((h) => h !== 'localhost' && !h.endsWith('.localhost'));
+  return [...new Set(hosts)].sort();
+}
+
+function tlsPolicies(routes: CaddyRoute[], acme: AcmeSettings | undefined): unknown[] {
+  const internal = { issuers: [{ module: 'internal' }] };
+  const subjects = acme ? acmeHosts(routes) : [];
+  if (!acme || subjects.length === 0) return [internal];
+  const issuer = { ca: acme.directory, email: acme.email, module: 'acme', ...(acme.caRoot ? { trusted_roots_pem_files: [ACME_CA_IN_CONTAINER] } : {}) };
+  return [{ issuers: [issuer], subjects }, internal];
+}
+
+export function caddyConfig(routes: Iterable<CaddyRoute>, acme?: AcmeSettings): Record<string, unknown> {
   const list = ordered(routes);
   return sortKeys({
     admin: { config: { persist: true }, listen: `unix/${ADMIN_SOCKET_IN_CONTAINER}|0666` },
@@ -85,7 +109,7 @@ export function caddyConfig(routes: Iterable<CaddyRoute>): Record<string, unknow
       },
       // The CA's root is read over the admin API (GET /pki/ca/local), never installed anywhere.
       pki: { certificate_authorities: { local: { install_trust: false } } },
-      tls: { automation: { policies: [{ issuers: [{ module: 'internal' }] }] } },
+      tls: { automation: { policies: tlsPolicies(list, acme) } },
     },
   }) as Record<string, unknown>;
 }

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Config } from '../../../config.js';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { servedHosts } from '../../../domain/edge-hosts.js';
@@ -7,14 +9,17 @@ import { CaddyEdge } from '../caddy-edge.js';
 import { EdgeProxy } from '../edge-proxy.js';
 
 /** The server's Caddy edge (docs/edge.md): host names from the store, its admin socket under the data dir. */
-export function createCaddyEdge(
-  edge: { image: string; container: string; httpPort: number; httpsPort: number; appsDomain: string },
+export async function createCaddyEdge(
+  edge: NonNullable<Config['edge']>,
   dataDir: string,
   docker: Docker,
   store: Pick<Store, 'getService' | 'getEnvironment' | 'getProject'>,
   logger: Logger,
-): CaddyEdge {
+): Promise<CaddyEdge> {
+  const acmeCaRoot = edge.acme?.caRootFile ? await readFile(edge.acme.caRootFile, 'utf8') : undefined;
   return new CaddyEdge({
+    ...(edge.acme ? { acme: { email: edge.acme.email, directory: edge.acme.directory } } : {}),
+    ...(acmeCaRoot !== undefined ? { acmeCaRoot } : {}),
     docker,
     image: edge.image,
     name: edge.container,

@@ -23,6 +23,8 @@ export interface EdgeContainerOptions {
   bindHost?: string;
   /** Absolute host directory for the admin socket and the first configuration. */
   runDir: string;
+  /** PEM roots of a private ACME server, copied where the edge reads them (SLIPWAY_ACME_CA_ROOT). */
+  acmeCaRoot?: string;
 }
 
 export const EDGE_LABEL = 'slipway.edge';
@@ -34,6 +36,8 @@ export function adminSocketPath(runDir: string): string {
 
 /** Starts the edge container unless it already runs as configured; recreates it when its image or ports changed. */
 export async function ensureEdgeContainer(o: EdgeContainerOptions): Promise<'running' | 'started' | 'created'> {
+  await mkdir(o.runDir, { recursive: true, mode: 0o700 });
+  if (o.acmeCaRoot !== undefined) await writeFile(join(o.runDir, 'acme-ca.pem'), o.acmeCaRoot);
   const existing = await inspect(o.docker, o.name);
   if (existing && matches(existing, o)) {
     if (existing.State.Running) return 'running';
@@ -42,7 +46,6 @@ export async function ensureEdgeContainer(o: EdgeContainerOptions): Promise<'run
   }
   await ensureImage(o.docker, o.image);
   if (existing) await o.docker.getContainer(existing.Id).remove({ force: true });
-  await mkdir(o.runDir, { recursive: true, mode: 0o700 });
   // Used only on the container's first start: later starts resume the configuration Caddy saved.
   await writeFile(join(o.runDir, 'caddy.json'), JSON.stringify(caddyConfig([])));
   const host = o.bindHost ?? '';

@@ -8,7 +8,7 @@ import type { TlsState } from '../../runtime.js';
  * - PENDING: the edge has no certificate for the host yet (the handshake is refused);
  * - ERROR: a certificate is served that does not verify (the reason says why).
  */
-export function probeTls(options: { port: number; host: string; ca: string; timeoutMs?: number }): Promise<TlsState> {
+export function probeTls(options: { port: number; host: string; ca: string | string[]; timeoutMs?: number }): Promise<TlsState> {
   return new Promise((resolve) => {
     const socket = tls.connect({ host: '127.0.0.1', port: options.port, servername: options.host, ca: options.ca, rejectUnauthorized: false });
     const done = (state: TlsState): void => {
