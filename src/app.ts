@@ -68,6 +68,7 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     kubeconfigOf: async (environmentId) => (await store.getEnvironment(environmentId))?.settings.kubeconfig,
     registry,
     publicHost: config.publicHost,
+    ...(config.k8sIngress ? { ingress: config.k8sIngress } : {}),
     log: (message) => logger.info({ component: 'kubernetes' }, message),
   });
   const engine = new Engine(store, { docker, kubernetes }, logger.child({ component: 'engine' }), { leaseMs: config.leaseMs, metricsIntervalMs: config.metricsIntervalMs }, builder);

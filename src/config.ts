@@ -18,6 +18,8 @@ export interface Config {
   publicHost: string;
   /** Host ports the edge proxy gives to public service ports. */
   edgePorts: { from: number; to: number };
+  /** Ingresses for kubernetes environments (docs/edge.md#kubernetes); unset unless SLIPWAY_K8S_INGRESS_CLASS or SLIPWAY_K8S_CLUSTER_ISSUER is set. */
+  k8sIngress?: { appsDomain: string; className?: string; clusterIssuer?: string };
   /**
    * The Caddy edge (docs/edge.md); unset while SLIPWAY_EDGE_IMAGE is unset: public ports are
    * then served by the in-process proxy on host ports of edgePorts.
@@ -119,6 +121,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     notificationAllowHosts: (env.SLIPWAY_NOTIFICATION_ALLOW_HOSTS ?? '').split(',').map((h) => h.trim()).filter((h) => h !== ''),
     notificationFirstRetryMs: integer(env, 'SLIPWAY_NOTIFICATION_FIRST_RETRY_MS', 40_000, 100, 3_600_000),
     publicUrl: publicUrl(env),
+    k8sIngress:
+      env.SLIPWAY_K8S_INGRESS_CLASS || env.SLIPWAY_K8S_CLUSTER_ISSUER
+        ? {
+            appsDomain: (env.SLIPWAY_APPS_DOMAIN || 'localhost').toLowerCase(),
+            ...(env.SLIPWAY_K8S_INGRESS_CLASS ? { className: env.SLIPWAY_K8S_INGRESS_CLASS } : {}),
+            ...(env.SLIPWAY_K8S_CLUSTER_ISSUER ? { clusterIssuer: env.SLIPWAY_K8S_CLUSTER_ISSUER } : {}),
+          }
+        : undefined,
     edge: env.SLIPWAY_EDGE_IMAGE
       ? {
           image: env.SLIPWAY_EDGE_IMAGE,
