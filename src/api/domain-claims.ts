@@ -6,7 +6,7 @@ import type { Store } from '../store/store.js';
  * A host belongs to one service (docs/edge.md#host-names): 409 naming the field when another
  * service (not deleted) already has one of these custom domains.
  */
-export async function assertDomainsFree(store: Pick<Store, 'listServicesOfType'>, serviceId: string | null, domains: readonly CustomDomain[]): Promise<void> {
+export async function assertDomainsFree(store: Pick<Store, 'listServicesOfType'>, serviceId: string | null, domains: readonly CustomDomain[], settingsField = 'body/settings'): Promise<void> {
   if (domains.length === 0) return;
   const others: Array<{ serviceId: string; hosts: string[] }> = [];
   for (const type of ['application', 'container', 'database'] as const) {
@@ -16,5 +16,5 @@ export async function assertDomainsFree(store: Pick<Store, 'listServicesOfType'>
     }
   }
   const [taken] = claimedHosts(domains, others);
-  if (taken) throw new DomainError('CONFLICT', taken.message, { fields: [{ field: `body/settings/domains/${taken.index}/host`, message: taken.message }] });
+  if (taken) throw new DomainError('CONFLICT', taken.message, { fields: [{ field: `${settingsField}/domains/${taken.index}/host`, message: taken.message }] });
 }

@@ -55,4 +55,17 @@ describe('API: custom domains', () => {
     const own = await h.app.inject({ method: 'PATCH', url: `${V}/services/${api.json().id}`, headers: admin(), payload: { settings: { domains: [{ host: 'api.example.com' }, { host: 'www.api.example.com' }] } } });
     assert.equal(own.statusCode, 200, own.body);
   });
+
+  test('an environment file naming a host another service has, or naming one twice, is 409', async () => {
+    const apply = (services: unknown[]) =>
+      h.app.inject({ method: 'POST', url: `${V}/apply`, headers: admin(), payload: { apiVersion: 'slipway/v1', kind: 'Environment', project: 'shop', name: 'staging', services } as object });
+    const taken = await apply([web('web', [{ host: 'shop.example.com' }])]);
+    assert.equal(taken.statusCode, 409, taken.body);
+    assert.match(taken.body, /body\/services\/0\/settings\/domains\/0\/host/);
+    const twice = await apply([web('a', [{ host: 'new.example.com' }]), web('b', [{ host: 'NEW.example.com' }])]);
+    assert.equal(twice.statusCode, 409, twice.body);
+    assert.match(twice.body, /named by services 0 and 1/);
+    const fine = await apply([web('a', [{ host: 'new.example.com' }])]);
+    assert.equal(fine.statusCode, 200, fine.body);
+  });
 });

@@ -7,7 +7,7 @@ import { ApplyQuery, ApplyResultView, EnvironmentFile, EnvironmentFileView, type
 import { Type } from '@sinclair/typebox';
 
 /** Environments as code: apply a file (with a plan), export one, and the file's JSON Schema. */
-export function environmentFileRoutes(app: Api, { store, controlPlane }: ApiDeps): void {
+export function environmentFileRoutes(app: Api, { store, controlPlane, appsDomain }: ApiDeps): void {
   app.post(
     '/apply',
     {
@@ -27,7 +27,7 @@ export function environmentFileRoutes(app: Api, { store, controlPlane }: ApiDeps
         prune: request.query.prune ?? false,
         origin: originOf(request),
         triggeredBy: triggeredBy(request),
-        serviceInput: { managedDatabases: controlPlane.managedDatabasesConfigured() },
+        serviceInput: { managedDatabases: controlPlane.managedDatabasesConfigured(), ...(appsDomain !== undefined ? { appsDomain } : {}) },
       }),
   );
 

@@ -10,6 +10,10 @@ import { ListOf, ServiceView, VersionsView } from '../schemas/views.js';
 import { CreateServiceBody, DeleteQuery, PatchServiceBody } from '../schemas/service.js';
 import { newServiceFromBody, servicePatchFromBody } from '../service-input.js';
 
+function appsDomainOption(deps: ApiDeps): { appsDomain?: string } {
+  return deps.appsDomain !== undefined ? { appsDomain: deps.appsDomain } : {};
+}
+
 export function serviceRoutes(app: Api, deps: ApiDeps): void {
   const { store, controlPlane } = deps;
   const variablesOf = async (service: Service) => store.scopedVariables(await requireEnvironment(store, service.environmentId));
@@ -28,7 +32,7 @@ export function serviceRoutes(app: Api, deps: ApiDeps): void {
     },
     async (request, reply) => {
       const env = await requireEnvironment(store, request.params.id);
-      const input = newServiceFromBody(env, request.body, { managedDatabases: controlPlane.managedDatabasesConfigured() });
+      const input = newServiceFromBody(env, request.body, { managedDatabases: controlPlane.managedDatabasesConfigured(), ...appsDomainOption(deps) });
       if ((await store.listServices(env.id)).some((s) => s.name === input.name && s.status !== 'DELETED')) {
         throw new DomainError('CONFLICT', `the environment already has a service named ${input.name}`);
       }
@@ -85,6 +89,7 @@ export function serviceRoutes(app: Api, deps: ApiDeps): void {
       const service = await requireService(store, request.params.id);
       const patch = servicePatchFromBody(service, request.body, (await requireEnvironment(store, service.environmentId)).runtime, {
         managedDatabases: controlPlane.managedDatabasesConfigured(),
+        ...appsDomainOption(deps),
       });
       if (patch.name !== undefined && patch.name !== service.name) {
         const siblings = await store.listServices(service.environmentId);
