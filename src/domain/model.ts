@@ -266,4 +266,6 @@ export interface DeployedRollout extends DesiredSpec {
   version: string;
   startTimeoutSeconds: number;
   secretEnvKeys?: string[];
+  /** The custom domains at deploy time (an edge serving by host name uses them); not part of the hash. */
+  domains?: Array<{ host: string; port?: number }>;
 }

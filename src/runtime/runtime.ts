@@ -63,6 +63,8 @@ export interface RolloutSpec extends DesiredSpec {
    * a Secret). Absent: none.
    */
   secretEnvKeys?: string[];
+  /** The service's custom domains (docs/edge.md#host-names); absent: none. Not part of the hash. */
+  domains?: Array<{ host: string; port?: number }>;
 }
 
 /** A public port of a service, reachable from outside. */

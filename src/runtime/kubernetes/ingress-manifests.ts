@@ -1,5 +1,5 @@
 import type { V1Ingress } from '@kubernetes/client-node';
-import { generatedHosts } from '../../domain/edge-hosts.js';
+import { servedHosts } from '../../domain/edge-hosts.js';
 import type { RolloutSpec, ServiceTarget } from '../runtime.js';
 import { ANNOTATION, namespaceName, publicServiceName, serviceLabels } from './names-and-labels.js';
 
@@ -19,14 +19,24 @@ export interface IngressSettings {
 
 export const CLUSTER_ISSUER_ANNOTATION = 'cert-manager.io/cluster-issuer';
 
+export function tlsSecretName(host: string): string {
+  return `tls-${host}`;
+}
+
 export function ingressName(serviceId: string, containerPort: number): string {
   return `${publicServiceName(serviceId)}-${containerPort}`;
 }
 
+/** One Ingress per public http port, holding its generated host and its custom domains. */
 export function ingressManifests(target: ServiceTarget, spec: RolloutSpec, settings: IngressSettings): V1Ingress[] {
   const names = { service: target.serviceName, environment: target.environmentName, project: target.projectName };
-  return generatedHosts(names, spec.ports, settings.appsDomain).map(({ host, containerPort }) => {
+  const byPort = new Map<number, string[]>();
+  for (const { host, containerPort } of servedHosts(names, spec.ports, spec.domains ?? [], settings.appsDomain)) {
+    byPort.set(containerPort, [...(byPort.get(containerPort) ?? []), host]);
+  }
+  return [...byPort].map(([containerPort, hosts]) => {
     const name = ingressName(target.serviceId, containerPort);
+    const backend = { service: { name: publicServiceName(target.serviceId), port: { number: containerPort } } };
     return {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
@@ -41,13 +51,9 @@ export function ingressManifests(target: ServiceTarget, spec: RolloutSpec, setti
       },
       spec: {
         ...(settings.className ? { ingressClassName: settings.className } : {}),
-        ...(settings.clusterIssuer ? { tls: [{ hosts: [host], secretName: `${name}-tls` }] } : {}),
-        rules: [
-          {
-            host,
-            http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: publicServiceName(target.serviceId), port: { number: containerPort } } } }] },
-          },
-        ],
+        // A Secret per host, named after it (a host belongs to one service): cert-manager fills each.
+        ...(settings.clusterIssuer ? { tls: hosts.map((host) => ({ hosts: [host], secretName: tlsSecretName(host) })) } : {}),
+        rules: hosts.map((host) => ({ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } })),
       },
     };
   });

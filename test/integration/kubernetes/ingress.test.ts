@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { KubeConfig, type V1Ingress } from '@kubernetes/client-node';
 import { RegistryClient } from '../../../src/build/registry-client.js';
-import { CLUSTER_ISSUER_ANNOTATION, ingressName } from '../../../src/runtime/kubernetes/ingress-manifests.js';
+import { CLUSTER_ISSUER_ANNOTATION, ingressName, tlsSecretName } from '../../../src/runtime/kubernetes/ingress-manifests.js';
 import { KubernetesRuntime } from '../../../src/runtime/kubernetes/kubernetes-runtime.js';
 import { publicServiceName } from '../../../src/runtime/kubernetes/names-and-labels.js';
 import { KubeFixture, testKubeconfig } from './fixture.js';
@@ -34,6 +34,7 @@ describe('kubernetes runtime: an Ingress per public http port', () => {
         { containerPort: 9090, public: true, protocol: 'http' },
         { containerPort: 5432, public: true, protocol: 'tcp' },
       ],
+      domains: [{ host: 'shop.example.com', port: 9090 }],
     });
     assert.equal((await f.run(env, 'DEPLOY', { serviceId: web })).status, 'SUCCESS');
     const project = (await f.store.getProject((await f.store.getEnvironment(env))!.projectId))!.name;
@@ -42,15 +43,19 @@ describe('kubernetes runtime: an Ingress per public http port', () => {
       const host = `web-${port}-prod-${project}.apps.example.com`;
       assert.equal(object.spec?.ingressClassName, 'nginx');
       assert.equal(object.metadata?.annotations?.[CLUSTER_ISSUER_ANNOTATION], 'letsencrypt-prod');
-      assert.deepEqual(object.spec?.tls, [{ hosts: [host], secretName: `${ingressName(web, port)}-tls` }]);
-      assert.equal(object.spec?.rules?.[0]?.host, host);
-      assert.deepEqual(object.spec?.rules?.[0]?.http?.paths[0]?.backend.service, { name: publicServiceName(web), port: { number: port } });
+      const hosts = port === 9090 ? [host, 'shop.example.com'] : [host];
+      assert.deepEqual(object.spec?.tls, hosts.map((h) => ({ hosts: [h], secretName: tlsSecretName(h) })));
+      assert.deepEqual(object.spec?.rules?.map((r) => r.host), hosts);
+      for (const rule of object.spec?.rules ?? []) assert.deepEqual(rule.http?.paths[0]?.backend.service, { name: publicServiceName(web), port: { number: port } });
     }
     assert.equal(await ingress(web, 5432), null);
     const endpoints = await f.engine.endpoints(web);
     assert.deepEqual(
-      endpoints.filter((e) => e.protocol === 'http').map((e) => [e.url, e.host]),
-      [8080, 9090].map((port) => [`https://web-${port}-prod-${project}.apps.example.com`, `web-${port}-prod-${project}.apps.example.com`]),
+      endpoints.filter((e) => e.protocol === 'http').map((e) => [e.url, e.host]).sort((a, b) => (a[0]! < b[0]! ? -1 : 1)),
+      [
+        ...[8080, 9090].map((port) => [`https://web-${port}-prod-${project}.apps.example.com`, `web-${port}-prod-${project}.apps.example.com`]),
+        ['https://shop.example.com', 'shop.example.com'],
+      ].sort((a, b) => (a[0]! < b[0]! ? -1 : 1)),
     );
     assert.match(endpoints.find((e) => e.protocol === 'tcp')!.url, /^tcp:\/\/localhost:\d+$/);
 
