@@ -21,8 +21,12 @@ export interface Pebble {
 const run = (file: string, args: string[]): Promise<string> =>
   new Promise((resolve, reject) => execFile(file, args, (error, stdout, stderr) => (error ? reject(new Error(`${file} ${args.join(' ')}: ${stderr}`)) : resolve(stdout))));
 
-export function docker0Address(): string {
-  const address = networkInterfaces().docker0?.find((a) => a.family === 'IPv4')?.address;
+/** docker0's address, where containers on the default bridge reach the host (listed even while no container is attached). */
+export async function docker0Address(): Promise<string> {
+  const fromNode = networkInterfaces().docker0?.find((a) => a.family === 'IPv4')?.address;
+  if (fromNode) return fromNode;
+  // Node lists only interfaces that are up; docker0 is down while no container uses it.
+  const address = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(await run('ip', ['-4', '-o', 'addr', 'show', 'docker0']).catch(() => ''))?.[1];
   if (!address) throw new Error('no docker0 address: is the Docker Engine running?');
   return address;
 }
@@ -30,7 +34,7 @@ export function docker0Address(): string {
 export async function startPebble(port: number): Promise<Pebble> {
   const binary = (await run('bash', [join(dirname(fileURLToPath(import.meta.url)), '../../scripts/services/pebble.sh')])).trim();
   const dir = await mkdtemp(join(tmpdir(), 'sw-pebble-'));
-  const ip = docker0Address();
+  const ip = await docker0Address();
   const f = (name: string) => join(dir, name);
   await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '2', '-subj', '/CN=slipway test pebble CA']);
   await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('key.pem'), '-out', f('cert.csr'), '-subj', `/CN=${ip}`]);
