@@ -366,6 +366,10 @@ export class KyselyStore implements Store {
   deleteNotification(id: string): Promise<boolean> {
     return this.notifications.deleteNotification(id);
   }
+  endedDeploymentsToNotify(since: string): Promise<Array<{ deploymentId: string; projectId: string; status: DeploymentRunStatus; endedAt: string }>> {
+    return this.notifications.endedDeploymentsToNotify(since);
+  }
+
   enqueueDelivery(input: { notificationId: string; event: NotificationEvent; eventKey: string; payload: string }): Promise<boolean> {
     return this.notifications.enqueueDelivery(input);
   }

@@ -434,6 +434,11 @@ export interface NotificationStore {
   /** Its deliveries go with it. */
   deleteNotification(id: string): Promise<boolean>;
   /**
+   * Deployments that ended at or after `since` in projects with a notification, oldest first
+   * (a process that died before queueing a deployment's end finds it again at its start).
+   */
+  endedDeploymentsToNotify(since: string): Promise<Array<{ deploymentId: string; projectId: string; status: DeploymentRunStatus; endedAt: string }>>;
+  /**
    * Queues the event for the notification; nothing when that notification has it queued
    * already (same eventKey), so an event seen by several processes is sent once.
    */
