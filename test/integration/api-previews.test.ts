@@ -258,3 +258,18 @@ test('a preview whose blueprint was deleted says so; redelivered once another bl
   assert.equal(again.statusCode, 202, again.body);
   assert.ok(await environmentNamed('pr-30'));
 });
+
+test('a blueprint without services gives an empty preview, with nothing to deploy', async () => {
+  const empty = await h.app.inject({ method: 'POST', url: `${V}/projects/${projectId}/environments`, headers: admin, payload: { name: 'empty-blueprint' } });
+  assert.equal((await patchProject(projectId, { previews: { blueprintEnvironmentId: empty.json().id } })).statusCode, 200);
+  try {
+    const res = await sendGithub(githubPr('opened', 40, SHA1, '2026-01-04T10:00:00Z'));
+    assert.equal(res.statusCode, 202, res.body);
+    assert.equal(res.json().previews[0].did, 'created');
+    assert.deepEqual(res.json().previews[0].deploymentIds, []);
+    assert.equal(h.cp.submits.length, 0);
+    assert.ok(await environmentNamed('pr-40'));
+  } finally {
+    await patchProject(projectId, { previews: { blueprintEnvironmentId: blueprintId } });
+  }
+});

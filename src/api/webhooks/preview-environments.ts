@@ -113,9 +113,13 @@ async function create(request: PreviewRequest, project: Project, record: Preview
   await store.setEnvironmentPreview(clone.id, { number: event.number, branch: event.branch, url: event.url });
   await pointAtHead(request, clone);
   await store.savePreviewRecord(recordOf(project.id, event, 'open', clone.id), revision);
-  const { deploymentId } = await controlPlane.submit({ environmentId: clone.id, action: 'DEPLOY', origin: 'GIT', triggeredBy: `${request.provider} pull request #${event.number}`, queue: true });
+  // A blueprint without services gives an empty preview: nothing to deploy.
+  const deploymentIds =
+    (await store.listServices(clone.id)).length === 0
+      ? []
+      : [(await controlPlane.submit({ environmentId: clone.id, action: 'DEPLOY', origin: 'GIT', triggeredBy: `${request.provider} pull request #${event.number}`, queue: true })).deploymentId];
   await audit(request, project.id, 'preview.create', clone.id, 202);
-  return { projectId: project.id, number: event.number, environmentId: clone.id, did: 'created', deploymentIds: [deploymentId] };
+  return { projectId: project.id, number: event.number, environmentId: clone.id, did: 'created', deploymentIds };
 }
 
 function recordOf(projectId: string, event: PullRequestEvent, state: 'open' | 'closed', environmentId: string | null): Omit<PreviewRecord, 'revision'> {
