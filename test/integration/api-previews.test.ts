@@ -75,10 +75,10 @@ function githubPr(action: string, number: number, sha: string, updatedAt: string
   });
 }
 
-function sendGithub(body: string, delivery = randomUUID(), key = secret) {
+function sendGithub(body: string, delivery = randomUUID(), key = secret, path = `/webhooks/git/${projectId}`) {
   return h.app.inject({
     method: 'POST',
-    url: `${V}/webhooks/git/${projectId}`,
+    url: `${V}${path}`,
     headers: {
       'content-type': 'application/json',
       'x-github-event': 'pull_request',
@@ -272,4 +272,11 @@ test('a blueprint without services gives an empty preview, with nothing to deplo
   } finally {
     await patchProject(projectId, { previews: { blueprintEnvironmentId: blueprintId } });
   }
+});
+
+test('the old path (any project\'s secret) acts on pull request events too', async () => {
+  const res = await sendGithub(githubPr('opened', 50, SHA1, '2026-01-05T10:00:00Z'), randomUUID(), secret, '/webhooks/git');
+  assert.equal(res.statusCode, 202, res.body);
+  assert.deepEqual(res.json().previews.map((p: { projectId: string; did: string }) => [p.projectId, p.did]), [[projectId, 'created']]);
+  assert.ok(await environmentNamed('pr-50'));
 });
