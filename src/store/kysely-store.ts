@@ -8,7 +8,10 @@ import type {
   LogLevel,
   Notification,
   NotificationEvent,
+  EnvironmentPreview,
+  PreviewRecord,
   Project,
+  ProjectPreviews,
   RuntimeKind,
   ScopedVariables,
   Service,
@@ -32,6 +35,7 @@ import { VariablesRepository } from './variables.js';
 import { ServiceMetricsRepository } from './service-metrics.js';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.js';
 import { NotificationsRepository } from './notifications.js';
+import { PreviewsRepository } from './previews.js';
 import type {
   AuditEvent,
   ClaimedDelivery,
@@ -75,6 +79,7 @@ export class KyselyStore implements Store {
   private readonly audit: AuditRepository;
   private readonly metrics: ServiceMetricsRepository;
   private readonly notifications: NotificationsRepository;
+  private readonly previews: PreviewsRepository;
 
   constructor(private readonly ctx: StoreContext) {
     this.projects = new ProjectsTokensRepository(ctx);
@@ -91,6 +96,7 @@ export class KyselyStore implements Store {
     this.audit = new AuditRepository(ctx);
     this.metrics = new ServiceMetricsRepository(ctx);
     this.notifications = new NotificationsRepository(ctx);
+    this.previews = new PreviewsRepository(ctx);
   }
 
   // Sampled metrics.
@@ -114,8 +120,19 @@ export class KyselyStore implements Store {
   getProject(id: string): Promise<Project | undefined> {
     return this.projects.getProject(id);
   }
-  updateProject(id: string, patch: { name: string }): Promise<Project> {
+  updateProject(id: string, patch: { name?: string; previews?: ProjectPreviews | null }): Promise<Project> {
     return this.projects.updateProject(id, patch);
+  }
+
+  // Preview environments.
+  getPreviewRecord(projectId: string, number: number): Promise<PreviewRecord | undefined> {
+    return this.previews.getPreviewRecord(projectId, number);
+  }
+  savePreviewRecord(record: Omit<PreviewRecord, 'revision'>, readRevision: number | null): Promise<boolean> {
+    return this.previews.savePreviewRecord(record, readRevision);
+  }
+  setEnvironmentPreview(id: string, preview: EnvironmentPreview): Promise<void> {
+    return this.environments.setEnvironmentPreview(id, preview);
   }
   getWebhookSecret(projectId: string): Promise<string | undefined> {
     return this.projects.getWebhookSecret(projectId);

@@ -5,13 +5,16 @@ import type {
   DeploymentStatus,
   Environment,
   EnvVar,
+  EnvironmentPreview,
   EnvironmentSettings,
   LogLevel,
   Notification,
   NotificationEvent,
   NotificationFormat,
   Origin,
+  PreviewRecord,
   Project,
+  ProjectPreviews,
   RequestedAction,
   RuntimeKind,
   ScopedVariables,
@@ -207,8 +210,8 @@ export interface ProjectStore {
   createProject(input: { name: string }): Promise<Project & { webhookSecret: string }>;
   listProjects(): Promise<Project[]>;
   getProject(id: string): Promise<Project | undefined>;
-  /** Renames a project; CONFLICT when another project has the name, NOT_FOUND when none has the id. */
-  updateProject(id: string, patch: { name: string }): Promise<Project>;
+  /** Renames a project and/or sets its previews (null: none); CONFLICT when another project has the name, NOT_FOUND when none has the id. */
+  updateProject(id: string, patch: { name?: string; previews?: ProjectPreviews | null }): Promise<Project>;
   getWebhookSecret(projectId: string): Promise<string | undefined>;
   /** Records a webhook delivery's keys (kept 7 days); false when one was recorded before: a replay. */
   recordWebhookDelivery(keys: readonly string[]): Promise<boolean>;
@@ -240,6 +243,15 @@ export interface EnvironmentStore {
   /** Renames and/or changes settings (merged over the stored ones); the runtime never changes. CONFLICT on a duplicate name. */
   updateEnvironment(id: string, patch: { name?: string; settings?: Partial<EnvironmentSettings> }): Promise<Environment>;
   deleteEnvironment(id: string): Promise<void>;
+  /** Marks the environment as the preview of a pull request. */
+  setEnvironmentPreview(id: string, preview: EnvironmentPreview): Promise<void>;
+}
+
+/** What was last handled per pull request (docs/teams.md#preview-environments). */
+export interface PreviewStore {
+  getPreviewRecord(projectId: string, number: number): Promise<PreviewRecord | undefined>;
+  /** Compare-and-set: null inserts; else updates the row still at that revision. false when another write came first. */
+  savePreviewRecord(record: Omit<PreviewRecord, 'revision'>, readRevision: number | null): Promise<boolean>;
 }
 
 export interface StageStore {
@@ -459,6 +471,7 @@ export interface Store
     NotificationStore,
     TokenStore,
     EnvironmentStore,
+    PreviewStore,
     StageStore,
     ServiceStore,
     VariableStore,

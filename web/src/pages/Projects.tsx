@@ -80,23 +80,43 @@ export function ProjectsPage() {
               </span>
             </div>
             {environments.length === 0 ? <p className="muted">No environment.</p> : null}
-            <ul className="env-list">
-              {environments.map((env) => (
-                <li key={env.id} className="env-row" data-environment={env.name}>
-                  <Link href={`/environments/${env.id}`} className="env-link">
-                    {env.name}
-                  </Link>
-                  <span className="muted env-runtime">{env.runtime}</span>
-                  <span className="env-badges">
-                    <StatusBadge status={env.state} label="Deployment status" />
-                    <StatusBadge status={env.runningState} kind="running" label="Running status" />
-                  </span>
-                </li>
-              ))}
-            </ul>
+            <EnvList environments={environments.filter((e) => !e.preview)} />
+            {environments.some((e) => e.preview) ? (
+              // Previews of pull requests (docs/teams.md#preview-environments), apart from the environments people made.
+              <div className="previews" aria-label={`Previews of ${project.name}`}>
+                <h3>Previews</h3>
+                <EnvList environments={environments.filter((e) => e.preview)} />
+              </div>
+            ) : null}
+            {project.previews?.problem ? <p className="form-error">Previews: {project.previews.problem}</p> : null}
           </article>
         ))}
       </div>
     </section>
+  );
+}
+
+function EnvList({ environments }: { environments: Environment[] }) {
+  return (
+    <ul className="env-list">
+      {environments.map((env) => (
+        <li key={env.id} className="env-row" data-environment={env.name}>
+          <Link href={`/environments/${env.id}`} className="env-link">
+            {env.name}
+          </Link>
+          {env.preview ? (
+            <a className="muted env-runtime" href={env.preview.url} target="_blank" rel="noreferrer">
+              #{env.preview.number} {env.preview.branch}
+            </a>
+          ) : (
+            <span className="muted env-runtime">{env.runtime}</span>
+          )}
+          <span className="env-badges">
+            <StatusBadge status={env.state} label="Deployment status" />
+            <StatusBadge status={env.runningState} kind="running" label="Running status" />
+          </span>
+        </li>
+      ))}
+    </ul>
   );
 }
