@@ -34,6 +34,7 @@ import { WebhookDeliveriesRepository } from './webhook-deliveries.js';
 import { NotificationsRepository } from './notifications.js';
 import type {
   AuditEvent,
+  AuditFilter,
   ClaimedDelivery,
   DeployedServiceRecord,
   DeployedState,
@@ -221,7 +222,7 @@ export class KyselyStore implements Store {
   recordAudit(event: Omit<AuditEvent, 'id' | 'at'>): Promise<void> {
     return this.audit.recordAudit(event);
   }
-  listAudit(filter: { projectId?: string; projectIds?: readonly string[]; since?: string }, page: { limit: number; cursor?: string }): Promise<Page<AuditEvent>> {
+  listAudit(filter: AuditFilter, page: { limit: number; cursor?: string }): Promise<Page<AuditEvent>> {
     return this.audit.listAudit(filter, page);
   }
 
