@@ -4,25 +4,8 @@ import { notFound, validationFailed } from '../errors.js';
 import { reaches } from '../project-access.js';
 import { Id, Obj, PageQuery, errorResponses } from '../schemas/common.js';
 import { ListOf } from '../schemas/views.js';
+import { AuditEventView } from '../schemas/audit.js';
 import type { AuditFilter } from '../../store/store.js';
-
-const AuditEventView = Type.Object(
-  {
-    id: Type.String(),
-    at: Type.String({ description: 'ISO-8601, UTC' }),
-    tokenId: Type.Union([Type.String(), Type.Null()]),
-    tokenName: Type.String(),
-    action: Type.String({ description: 'create, update, delete, or the action run (deploy, redeploy, clone…)' }),
-    resourceType: Type.String(),
-    resourceId: Type.Union([Type.String(), Type.Null()]),
-    projectId: Type.Union([Type.String(), Type.Null()]),
-    fields: Type.Array(Type.String(), { description: 'the names of the fields the request set; never a value' }),
-    method: Type.String(),
-    path: Type.String(),
-    statusCode: Type.Integer(),
-  },
-  { additionalProperties: true },
-);
 
 const Time = (what: string) => Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: `ISO-8601: events at or ${what} it` }));
 const Exact = (what: string) => Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: `only events whose ${what} is exactly this` }));
