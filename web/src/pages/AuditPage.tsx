@@ -174,7 +174,7 @@ export function AuditPage() {
       {!page.data && !page.error ? <Loading what="the audit log" /> : null}
       {page.data && page.data.items.length === 0 ? <p className="muted">No event matches{FILTERS.some((k) => applied[k]) ? ' these filters' : ''}.</p> : null}
       {page.data && page.data.items.length > 0 ? (
-        <div className="table-wrap">
+        <div className="table-wrap audit-wrap">
           <table className="table audit-table" aria-label="Audit events">
             <thead>
               <tr>

@@ -310,7 +310,7 @@ export function EnvironmentPage({ id }: { id: string }) {
         </section>
       </div>
 
-      <EnvironmentVariables environmentId={environment.id} projectId={project.id} projectName={project.name} />
+      <EnvironmentVariables environmentId={environment.id} projectId={project.id} projectName={project.name} onSaved={() => void reload()} />
 
       {versionsFor ? <VersionsPanel service={versionsFor} onClose={() => setVersionsFor(null)} /> : null}
       {latestOpen ? <DeployLatestPanel environmentId={environment.id} environmentName={environment.name} onClose={() => setLatestOpen(false)} /> : null}

@@ -35,7 +35,7 @@ export function EffectiveEnv({ serviceId, environmentId, projectId }: { serviceI
       {data.length === 0 ? (
         <p className="muted">No variable reaches this service.</p>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap effective-env-wrap">
           <table className="table effective-env" aria-label="Effective environment variables">
             <thead>
               <tr>

@@ -20,7 +20,7 @@ type Editing = { index: number; isNew: boolean; wasSecret: boolean } | null;
  * value is write-only: never shown, an empty field keeps it. Admins change them; other roles see
  * the controls disabled with the role they need.
  */
-export function VariablesEditor({ scope, id, scopeName }: { scope: Scope; id: string; scopeName: string }) {
+export function VariablesEditor({ scope, id, scopeName, onSaved }: { scope: Scope; id: string; scopeName: string; onSaved?: () => void }) {
   const { client, role } = useSession();
   const toast = useToast();
   const { data, setData, error } = useLoad(() => client.variables(scope, id), [client, scope, id]);
@@ -43,6 +43,8 @@ export function VariablesEditor({ scope, id, scopeName }: { scope: Scope; id: st
   const save = async (next: Variable[]) => {
     const saved = await client.setVariables(scope, id, next);
     setData(saved);
+    // The services it reaches now show Pending changes.
+    onSaved?.();
   };
 
   const open = (index: number | null) => {
