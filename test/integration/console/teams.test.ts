@@ -97,9 +97,12 @@ describe('console: variables, effective env, audit log, project-limited tokens',
     await page.getByRole('heading', { name: 'Variables of shop', level: 1 }).waitFor({ timeout: UI_MS });
     await page.getByRole('button', { name: 'Add variable' }).click();
     const form = page.getByRole('form', { name: 'New variable' });
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-path') ?? document.activeElement?.textContent ?? '');
+    assert.match(await focused(), /\/key$/, 'the opened form takes the focus');
     await fillVariable(form, 'my-region', 'eu');
     const keyError = form.locator('[data-field-error]').first();
     await keyError.waitFor({ timeout: UI_MS });
+    assert.match(await focused(), /\/key$/, 'the refused field takes the focus');
     assert.match((await keyError.textContent()) ?? '', /only letters, digits and _ \(no “-”\), e\.g\. my_region/);
     assert.equal(await form.getByLabel('Name', { exact: true }).getAttribute('aria-invalid'), 'true');
     await screenshot(page, 'variable-name-error');
@@ -107,6 +110,7 @@ describe('console: variables, effective env, audit log, project-limited tokens',
 
     await fillVariable(form, 'REGION', 'eu');
     await page.locator('tr[data-variable="REGION"]').waitFor({ timeout: UI_MS });
+    assert.equal(await focused(), 'Add variable', 'once saved, the focus is back on Add variable');
 
     await page.getByRole('button', { name: 'Add variable' }).click();
     await fillVariable(form, 'API_KEY', 'abc', true);

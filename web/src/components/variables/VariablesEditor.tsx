@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ApiRequestError } from '../../api/client.js';
 import type { FieldError, Variable } from '../../api/types.js';
 import { can, useSession } from '../../session.js';
@@ -32,6 +32,19 @@ export function VariablesEditor({ scope, id, scopeName, onSaved }: { scope: Scop
   const [deleting, setDeleting] = useState<Variable | null>(null);
   const [deleteError, setDeleteError] = useState<string | null>(null);
   const noteId = useId();
+  const formRef = useRef<HTMLFormElement>(null);
+  const addRef = useRef<HTMLButtonElement>(null);
+  const wasEditing = useRef(false);
+  // The opened form takes the focus; once it closes the focus goes back to "Add variable".
+  useEffect(() => {
+    if (editing) formRef.current?.querySelector<HTMLInputElement>(editing.isNew ? '[data-path$="/key"]' : '[data-path$="/value"]')?.focus();
+    else if (wasEditing.current) addRef.current?.focus();
+    wasEditing.current = editing !== null;
+  }, [editing]);
+  // A refused field takes the focus, so that its message is read out with it.
+  useEffect(() => {
+    if (problems.length > 0) formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [problems]);
   const admin = can(role, 'admin');
   const roleNote = admin ? undefined : noteId;
 
@@ -160,7 +173,7 @@ export function VariablesEditor({ scope, id, scopeName, onSaved }: { scope: Scop
         </div>
       ) : null}
       {editing ? (
-        <form className="card form variable-form" onSubmit={(e) => void onSubmit(e)} aria-label={editing.isNew ? 'New variable' : `Edit ${list[editing.index]?.key ?? ''}`} noValidate>
+        <form ref={formRef} className="card form variable-form" onSubmit={(e) => void onSubmit(e)} aria-label={editing.isNew ? 'New variable' : `Edit ${list[editing.index]?.key ?? ''}`} noValidate>
           <h3>{editing.isNew ? `New variable of this ${scopeName}` : `Edit ${list[editing.index]?.key ?? ''}`}</h3>
           <FormErrorsProvider errors={problems}>
             <div className="field-row">
@@ -207,7 +220,7 @@ export function VariablesEditor({ scope, id, scopeName, onSaved }: { scope: Scop
         </form>
       ) : (
         <p>
-          <button type="button" disabled={!admin} aria-describedby={roleNote} onClick={() => open(null)}>
+          <button ref={addRef} type="button" disabled={!admin} aria-describedby={roleNote} onClick={() => open(null)}>
             Add variable
           </button>
         </p>
