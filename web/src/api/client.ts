@@ -21,7 +21,6 @@ import type {
   OutdatedService,
   Project,
   Queue,
-  Role,
   RollbackPreview,
   Service,
   VersionItem,
@@ -85,11 +84,7 @@ export class SlipwayClient {
     return json as T;
   }
 
-  /** The role of the signed-in token, which decides what the console offers. */
-  async role(): Promise<Role> {
-    return (await this.whoami()).role;
-  }
-  /** The signed-in token: its role, and the projects it is limited to (if any). */
+  /** The signed-in token: its role and the projects it is limited to (if any), which decide what the console offers. */
   whoami = () => this.request<Me>('GET', '/whoami');
 
   projects = () => this.request<{ items: Project[] }>('GET', '/projects').then((r) => r.items);
