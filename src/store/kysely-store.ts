@@ -38,6 +38,7 @@ import { NotificationsRepository } from './notifications.js';
 import { PreviewsRepository } from './previews.js';
 import type {
   AuditEvent,
+  AuditFilter,
   ClaimedDelivery,
   DeployedServiceRecord,
   DeployedState,
@@ -238,7 +239,7 @@ export class KyselyStore implements Store {
   recordAudit(event: Omit<AuditEvent, 'id' | 'at'>): Promise<void> {
     return this.audit.recordAudit(event);
   }
-  listAudit(filter: { projectId?: string; projectIds?: readonly string[]; since?: string }, page: { limit: number; cursor?: string }): Promise<Page<AuditEvent>> {
+  listAudit(filter: AuditFilter, page: { limit: number; cursor?: string }): Promise<Page<AuditEvent>> {
     return this.audit.listAudit(filter, page);
   }
 

@@ -296,8 +296,20 @@ export interface VariableStore {
 /** The audit log: appended to, read newest first. */
 export interface AuditStore {
   recordAudit(event: Omit<AuditEvent, 'id' | 'at'>): Promise<void>;
-  /** `projectIds`: only events of these projects (a project-limited reader). */
-  listAudit(filter: { projectId?: string; projectIds?: readonly string[]; since?: string }, page: { limit: number; cursor?: string }): Promise<Page<AuditEvent>>;
+  listAudit(filter: AuditFilter, page: { limit: number; cursor?: string }): Promise<Page<AuditEvent>>;
+}
+
+/** Which audit events to list; every field given must match (exact values, times inclusive). */
+export interface AuditFilter {
+  projectId?: string;
+  /** Only events of these projects (a project-limited reader). */
+  projectIds?: readonly string[];
+  since?: string;
+  until?: string;
+  tokenName?: string;
+  action?: string;
+  resourceType?: string;
+  resourceId?: string;
 }
 
 /** Edge proxy ports: one stable host port per (service, container port). */
