@@ -135,7 +135,7 @@ echo "docker     unix:///var/run/docker.sock (engine $(curl -fsS --unix-socket /
 echo "registry   http://$REGISTRY_ADDR/v2/"
 echo "postgresql postgres://postgres:$PG_PASSWORD@127.0.0.1:5432/$PG_DB"
 echo "fuzzer     $schemathesis_bin"
-echo "images     $REGISTRY_ADDR/slipway-test/{app:v1,app:v2,never-ready:v1,slow-ready:v1,crash:v1,postgres:15,redis:7,mysql:8}"
+echo "images     $REGISTRY_ADDR/slipway-test/{app:v1,app:v2,never-ready:v1,slow-ready:v1,crash:v1,pause:v1,postgres:15,redis:7,mysql:8}"
 
 # --- Kubernetes test control plane (scripts/k8s) ------------------------------------------
 # etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok, built from the Go
