@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import type { V1ContainerStatus, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { DRAIN_SECONDS, deploymentManifest, envSecretManifest, publicServiceManifest, statefulSetManifest, workloadKind } from '../../../src/runtime/kubernetes/manifests.js';
 import { replacingMergePatch } from '../../../src/runtime/kubernetes/merge-patch.js';
+import { controllerRevisionTemplate, replicaSetTemplate } from '../../../src/runtime/kubernetes/previous-revision.js';
 import { ANNOTATION } from '../../../src/runtime/kubernetes/names-and-labels.js';
 import { runningStateFromPods } from '../../../src/runtime/kubernetes/observe.js';
 import { deploymentRolloutState } from '../../../src/runtime/kubernetes/rollout-status.js';
@@ -149,5 +150,18 @@ describe('running state from pods', () => {
     assert.equal(reasonOf({ state: { waiting: { reason: 'ContainerCreating' } } }), null);
     assert.equal(reasonOf({ ready: true, state: { running: { startedAt: new Date() } } }), null);
     assert.equal(runningStateFromPods([pod('a', false)]).instances[0]?.lastExitReason, null);
+  });
+});
+
+describe('previous revisions (what recovery puts back)', () => {
+  const template = deploymentManifest(target, spec).spec!.template;
+  test("a ReplicaSet's template is its Deployment's, without the controller's pod-template-hash label", () => {
+    const fromReplicaSet = { ...template, metadata: { ...template.metadata, labels: { ...template.metadata!.labels, 'pod-template-hash': '7dff6bdc7' } } };
+    assert.deepEqual(replicaSetTemplate(fromReplicaSet), template);
+  });
+  test("a ControllerRevision's data holds the StatefulSet template as a replacing patch", () => {
+    assert.deepEqual(controllerRevisionTemplate({ data: { spec: { template: { ...template, $patch: 'replace' } } } }), template);
+    assert.equal(controllerRevisionTemplate({ data: {} }), null);
+    assert.equal(controllerRevisionTemplate({}), null);
   });
 });
