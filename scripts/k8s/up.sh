@@ -168,6 +168,7 @@ done
 # Static PVs without a storage class: the PV controller binds the tests' PVCs to them. Released
 # ones (their claim deleted) are made available again.
 for i in $(seq 0 $((PVS - 1))); do
+  mkdir -p "/tmp/slipway-test-pv-$i" 2>/dev/null || true # the real node mounts it (KWOK's pods do not)
   cat >"$tmp/pv-$i.yaml" <<PV
 apiVersion: v1
 kind: PersistentVolume
