@@ -136,11 +136,18 @@ YAML
 node_down() {
   [ -d "$NODE_DIR" ] || return 0
   if alive kubelet && [ -f "$PKI/admin.crt" ]; then
-    api() { curl -sS --max-time 10 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" -X "$1" "https://127.0.0.1:$K8S_PORT$2"; }
-    node_pods() { api GET "/api/v1/pods?fieldSelector=spec.nodeName%3D$NODE_NAME" 2>/dev/null | tr -d ' \n' | grep -o '"metadata":{"name":"[^"]*","namespace":"[^"]*"' | sed 's/.*"name":"\([^"]*\)","namespace":"\([^"]*\)"/\2 \1/'; }
-    node_pods | while read -r ns pod; do api DELETE "/api/v1/namespaces/$ns/pods/$pod?gracePeriodSeconds=0" >/dev/null 2>&1 || true; done
-    for _ in $(seq 1 60); do [ -z "$(node_pods)" ] && break; sleep 0.5; done
-    api DELETE "/api/v1/nodes/$NODE_NAME" >/dev/null 2>&1 || true
+    api() { curl -sS --max-time 10 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" -X "$1" "https://127.0.0.1:$K8S_PORT$2" "${@:3}" 2>/dev/null || true; }
+    local on_node="fieldSelector=spec.nodeName%3D$NODE_NAME" ns
+    # Cordoned first, so the controllers' replacement pods do not land on it again.
+    api PATCH "/api/v1/nodes/$NODE_NAME" -H 'Content-Type: application/merge-patch+json' --data '{"spec":{"unschedulable":true}}' >/dev/null
+    for ns in $(api GET /api/v1/namespaces | tr -d ' \n' | grep -o '"name":"[^"]*"' | sed 's/"name":"\(.*\)"/\1/' || true); do
+      api DELETE "/api/v1/namespaces/$ns/pods?$on_node&gracePeriodSeconds=0" >/dev/null
+    done
+    for _ in $(seq 1 60); do
+      api GET "/api/v1/pods?$on_node" | tr -d ' \n' | grep -q '"items":\[\]' && break
+      sleep 0.5
+    done
+    api DELETE "/api/v1/nodes/$NODE_NAME" >/dev/null
   fi
   stop_pid kube-proxy
   stop_pid kubelet
