@@ -81,7 +81,7 @@ describe('kubernetes on a real node: rollouts', () => {
       return d?.status?.updatedReplicas === 2 && d.status.availableReplicas === 2 && (d.status.replicas ?? 0) === 2;
     });
     const stats = await load.stop();
-    t.diagnostic(`judged in ${Math.round(tookMs / 1000)} s; ${stats.ok} requests ok, ${stats.failed} failed`);
+    t.diagnostic(`judged in ${Math.round(tookMs / 1000)} s; ${stats.ok} requests ok, ${stats.failed} failed ${JSON.stringify(stats.failures.slice(0, 3))}`);
     assert.equal(redeploy.status, 'ERROR');
     assert.equal(await f.status(web), 'DEPLOYMENT_ERROR');
     const message = (await f.store.getService(web))!.statusMessage ?? '';
