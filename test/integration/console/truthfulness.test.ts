@@ -100,7 +100,8 @@ describe('the console tells the truth', { timeout: 600_000 }, () => {
   });
 
   async function queuedAndEnded(slowDeploymentId: string): Promise<void> {
-    await page.locator('.card', { has: page.getByRole('heading', { name: 'Queue' }) }).getByText('Running: Deploy slow').waitFor({ timeout: UI_MS });
+    const queuePanel = page.locator('.card', { has: page.getByRole('heading', { name: 'Queue' }) });
+    await queuePanel.getByText(/^Running: Deploy/).waitFor({ timeout: UI_MS });
 
     // Queued through the API while slow runs: the panel shows it from the event stream.
     const waiting = await api.act(webId, 'deploy');
@@ -108,6 +109,7 @@ describe('the console tells the truth', { timeout: 600_000 }, () => {
     const item = page.locator(`li[data-request="${waiting.deploymentId}"]`);
     await item.waitFor({ timeout: UI_MS });
     assert.match((await item.textContent()) ?? '', /#1 Deploy web by /);
+    assert.match((await queuePanel.getByText(/^Running: /).textContent()) ?? '', /^Running: Deploy slow by /);
     await screenshot(page, 'environment-queue', true);
 
     // Canceling slow lets web's deploy run: one toast for each end.
@@ -176,8 +178,10 @@ describe('the console tells the truth', { timeout: 600_000 }, () => {
     const play = page.getByRole('button', { name: 'Play actions for service web' });
     // A confirmation opened from the Play menu, closed with Escape.
     await play.click();
-    await page.getByRole('menu', { name: 'Actions for web' }).getByRole('menuitem', { name: 'Restart' }).click();
-    await page.getByRole('dialog', { name: 'Restart web?' }).waitFor({ timeout: UI_MS });
+    const menu = page.getByRole('menu', { name: 'Actions for web' });
+    await menu.getByRole('menuitem').first().waitFor({ timeout: UI_MS });
+    await menu.locator('[role="menuitem"]:not([aria-disabled]):is([data-action="RESTART"], [data-action="DEPLOY"], [data-action="REDEPLOY"])').first().click();
+    await page.getByRole('dialog', { name: /^(Restart|Deploy|Redeploy) web\?$/ }).waitFor({ timeout: UI_MS });
     await page.keyboard.press('Escape');
     await page.getByRole('dialog').waitFor({ state: 'detached', timeout: UI_MS });
     assert.equal(await focusedLabel(), 'Play actions for service web');
