@@ -110,7 +110,7 @@ describe('the console tells the truth', { timeout: 600_000 }, () => {
     await item.waitFor({ timeout: UI_MS });
     assert.match((await item.textContent()) ?? '', /#1 Deploy web by /);
     assert.match((await queuePanel.getByText(/^Running: /).textContent()) ?? '', /^Running: Deploy slow by /);
-    await screenshot(page, 'environment-queue', true);
+    await screenshot(page, 'queue-live', true);
 
     // Canceling slow lets web's deploy run: one toast for each end.
     assert.equal((await api.cancel(envId)).status, 202);
@@ -126,6 +126,8 @@ describe('the console tells the truth', { timeout: 600_000 }, () => {
   }
 
   it('names the services of history entries, a deleted service by the name it had', async () => {
+    // Away from the environment page meanwhile: a refresh racing the Delete would read the deleted service (404).
+    await page.goto(`${slipway.url}/`);
     const goneId = (await api.createService(envId, { name: 'gone', type: 'container', source: appSource, settings: { memoryMb: 32 } })).id;
     const deployed = await api.waitForDeployment((await api.act(goneId, 'deploy')).deploymentId, DEPLOY_MS);
     assert.equal(deployed.status, 'SUCCESS', deployed.message ?? '');
@@ -171,6 +173,7 @@ describe('the console tells the truth', { timeout: 600_000 }, () => {
     assert.match((await running.getByTestId('cron-last-run').textContent()) ?? '', /^Last run .+ Failed exit 3$/i);
     assert.equal(await running.locator('[data-status="FAILED"]').count(), 1);
     assert.equal(await running.getByText('Stopped').count(), 0, 'no running status word in place of the schedule');
+    await screenshot(page, 'cron-row', true);
   });
 
   it('gives focus back to the control that opened a dialog', async () => {
@@ -225,7 +228,7 @@ describe('the console tells the truth', { timeout: 600_000 }, () => {
       assert.equal(await errorOf('Container port 1'), 'Enter a number from 1 to 65535.');
       await page.getByRole('alert').filter({ hasText: 'nothing was sent' }).waitFor({ timeout: UI_MS });
       assert.equal(await page.locator('[data-field-error]').filter({ hasText: /pattern|\^/ }).count(), 0, 'no JSON Schema pattern is shown');
-      await screenshot(page, 'service-form-error', true);
+      await screenshot(page, 'form-plain-words', true);
 
       // The environment form shares the same rules.
       await page.goto(`${slipway.url}/environments/${envId}/edit`);

@@ -39,6 +39,16 @@ function useNow(ms: number): number {
   return now;
 }
 
+/** A service deleted between the list and this read (its Delete just finished) has nothing to show: the next reload drops it. */
+async function unlessDeleted<T>(read: Promise<T[]>): Promise<T[]> {
+  try {
+    return await read;
+  } catch (err) {
+    if (err instanceof ApiRequestError && err.status === 404) return [];
+    throw err;
+  }
+}
+
 export function durationOf(d: Pick<Deployment, 'startedAt' | 'endedAt'>, now = Date.now()): number | null {
   if (!d.startedAt) return null;
   return (d.endedAt ? new Date(d.endedAt).getTime() : now) - new Date(d.startedAt).getTime();
@@ -63,8 +73,8 @@ export function EnvironmentPage({ id }: { id: string }) {
       client.environmentDeployments(id, 15),
     ]);
     const live = services.filter((s) => s.state !== 'DELETED');
-    const last = await Promise.all(live.map(async (s) => [s.id, (await client.serviceDeployments(s.id, 1))[0]] as const));
-    const runs = await Promise.all(live.filter(isCronJob).map(async (s) => [s.id, (await client.jobRuns(s.id, 1))[0]] as const));
+    const last = await Promise.all(live.map(async (s) => [s.id, (await unlessDeleted(client.serviceDeployments(s.id, 1)))[0]] as const));
+    const runs = await Promise.all(live.filter(isCronJob).map(async (s) => [s.id, (await unlessDeleted(client.jobRuns(s.id, 1)))[0]] as const));
     return { environment, project, services: live, lastDeployment: Object.fromEntries(last), lastRun: Object.fromEntries(runs), queue, history };
   }, [client, id]);
   const reloadSoon = useThrottled(() => void reload(), 400);
