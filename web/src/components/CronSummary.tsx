@@ -25,7 +25,7 @@ export function CronSummary({ service, lastRun, now }: { service: Service; lastR
           <span className="muted">no schedule</span>
         )}
       </span>
-      <span className="row-note" data-testid="cron-last-run">
+      <span className="cron-last-run muted" data-testid="cron-last-run">
         {lastRun ? (
           <>
             Last run{' '}
