@@ -23,3 +23,4 @@ export * from './variables.js';
 export * from './log-time.js';
 export * from './notifications.js';
 export * from './rollback.js';
+export * from './previews.js';

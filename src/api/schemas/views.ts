@@ -45,7 +45,16 @@ export function ListOf<T extends TSchema>(item: T, description?: string) {
   return View({ items: Type.Array(item), nextCursor: Type.Optional(Str) }, description);
 }
 
-export const ProjectView = View({ id: Str, name: Str, createdAt: When });
+const ProjectPreviewsView = View(
+  {
+    blueprintEnvironmentId: Str,
+    enabled: Type.Boolean(),
+    problem: Nullable(Type.String({ description: 'why no preview can be made now (the blueprint was deleted); null when they can' })),
+  },
+  'a preview environment per open pull request, cloned from the blueprint',
+);
+
+export const ProjectView = View({ id: Str, name: Str, createdAt: When, previews: Nullable(ProjectPreviewsView) });
 export const ProjectCreated = View({ ...ProjectView.properties, webhookSecret: Type.String({ description: 'shown this once' }) });
 
 export const TokenView = View({
@@ -84,6 +93,9 @@ export const EnvironmentView = View({
   createdAt: When,
   state: Type.String({ description: 'the deployment status, derived from the services' }),
   runningState: Type.String({ description: 'the running status, derived from the services' }),
+  preview: Nullable(
+    View({ number: Type.Integer(), branch: Str, url: Type.String({ description: "the pull request's web page" }) }, 'the pull request this environment previews; null when it is no preview'),
+  ),
 });
 
 /** Jobs and databases first: a database source may name an image too. */

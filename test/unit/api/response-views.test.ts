@@ -89,8 +89,10 @@ test('environments, deployments and action lists are answered exactly as stored'
     createdAt: '2026-01-01T00:00:00.000Z',
     state: 'DEPLOYED',
     runningState: 'RUNNING',
+    preview: { number: 3, branch: 'feature/x', url: 'https://git.example.test/pull/3' },
   };
   assert.deepEqual(await serialized(EnvironmentView, environment), environment);
+  assert.deepEqual(await serialized(EnvironmentView, { ...environment, preview: null }), { ...environment, preview: null });
   const deployment = {
     id: 'd',
     environmentId: 'e',

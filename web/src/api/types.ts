@@ -10,6 +10,9 @@ import type { DeliveryView, NotificationView } from '../../../src/api/schemas/no
 import type { RollbackPreview as RollbackPreviewSchema } from '../../../src/api/schemas/rollback.js';
 import type { DatabaseConnectionView, InstanceView, MetricsView, RuntimeLogLine as RuntimeLogLineSchema } from '../../../src/api/schemas/observe.js';
 import type { JobRunLogs, JobRunView } from '../../../src/api/schemas/job-run.js';
+import type { EffectiveEnvView, VariablesView } from '../../../src/api/schemas/variables.js';
+import type { AuditEventView } from '../../../src/api/schemas/audit.js';
+import type { TokenView } from '../../../src/api/schemas/views.js';
 import type {
   ActionAvailabilityViewT,
   OutdatedServicesViewT,
@@ -61,6 +64,24 @@ export type DatabaseConnection = Static<typeof DatabaseConnectionView>;
 export type MetricsPoint = Metrics['points'][number];
 export type JobRun = Static<typeof JobRunView>;
 export type JobRunLogLine = Static<typeof JobRunLogs>['items'][number];
+/** `GET /whoami`: the signed-in token; `projects` when it is limited to some. */
+export type Me = Static<typeof TokenView>;
+/** One variable of a project or an environment (`GET …/variables`); secret values are the mask. */
+export type Variable = Static<typeof VariablesView>['items'][number];
+/** One entry of `GET /services/{id}/env`: a value with the scope it comes from. */
+export type EffectiveVariable = Static<typeof EffectiveEnvView>['items'][number];
+export type AuditEvent = Static<typeof AuditEventView>;
+/** The filters of `GET /audit` the console offers. */
+export interface AuditQuery {
+  tokenName?: string;
+  action?: string;
+  resourceType?: string;
+  resourceId?: string;
+  since?: string;
+  until?: string;
+  cursor?: string;
+  limit?: number;
+}
 
 // What follows has no response schema in the API: an error's details, and the events.
 

@@ -11,6 +11,7 @@ import { useShownEnvironment, watchRequest } from '../components/RequestOutcomes
 import { StatusBadge } from '../components/StatusBadge.js';
 import { useToast } from '../components/Toasts.js';
 import { VersionsPanel } from '../components/VersionsPanel.js';
+import { EnvironmentVariables } from '../components/variables/EnvironmentVariables.js';
 import { useEvents, useThrottled } from '../events.js';
 import { formatDuration, formatTime, relativeTime, shortVersion } from '../format.js';
 import { Link, navigate } from '../router.js';
@@ -330,6 +331,8 @@ export function EnvironmentPage({ id }: { id: string }) {
           </ul>
         </section>
       </div>
+
+      <EnvironmentVariables environmentId={environment.id} projectId={project.id} projectName={project.name} onSaved={() => void reload()} />
 
       {versionsFor ? <VersionsPanel service={versionsFor} onClose={() => setVersionsFor(null)} /> : null}
       {latestOpen ? <DeployLatestPanel environmentId={environment.id} environmentName={environment.name} onClose={() => setLatestOpen(false)} /> : null}
