@@ -35,10 +35,18 @@ export function checkImageTag(value: string): string | null {
   return null;
 }
 
-export function checkEnvKey(value: string): string | null {
-  const v = value.trim();
-  if (v === '') return 'Enter a variable name.';
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) return 'Use letters, digits and _, not starting with a digit.';
+const MAX_VARIABLE_NAME = 256;
+
+/** An environment variable's name (a service's env, shared variables): sent as typed. */
+export function checkVariableName(key: string): string | null {
+  if (key === '') return 'Give the variable a name, e.g. DATABASE_URL.';
+  if (key.length > MAX_VARIABLE_NAME) return `A name has at most ${MAX_VARIABLE_NAME} characters; this one has ${key.length}.`;
+  if (/^[0-9]/.test(key)) return 'A name cannot start with a digit: start with a letter or _.';
+  const bad = [...new Set(key.replace(/[A-Za-z0-9_]/g, ''))];
+  if (bad.length > 0) {
+    const shown = bad.map((c) => (c === ' ' ? 'spaces' : `“${c}”`)).join(', ');
+    return `A name has only letters, digits and _ (no ${shown}), e.g. ${key.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^([0-9])/, '_$1') || 'API_KEY'}.`;
+  }
   return null;
 }
 

@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { DatabaseSource, FieldError, GitSource, ImageSource, JobSource, Service, ServiceSettings, ServiceType } from '../api/types.js';
 import { ErrorNote, Loading, useLoad } from '../components/Async.js';
 import { CheckField, FormErrorsProvider, SelectField, TextField, num } from '../components/Fields.js';
-import { BOUNDS, checkEnvKey, checkImageTag, checkName, checkWholeNumber, problems } from '../form-rules.js';
+import { BOUNDS, checkImageTag, checkVariableName, checkName, checkWholeNumber, problems } from '../form-rules.js';
 import { navigate } from '../router.js';
 import { useSession } from '../session.js';
 import { FormFooter, useSubmit } from './ProjectForms.js';
@@ -200,7 +200,7 @@ function serviceProblems(d: Draft): FieldError[] {
     add('settings/memoryMb', checkWholeNumber(d.memoryMb, ...BOUNDS.memoryMb));
     add('settings/startTimeoutSeconds', checkWholeNumber(d.startTimeoutSeconds, ...BOUNDS.startTimeoutSeconds));
     d.ports.forEach((p, i) => add(`settings/ports/${i}/containerPort`, checkWholeNumber(p.containerPort, ...BOUNDS.port, false)));
-    d.env.forEach((e, i) => add(`settings/env/${i}/key`, checkEnvKey(e.key)));
+    d.env.forEach((e, i) => add(`settings/env/${i}/key`, checkVariableName(e.key)));
     if (d.probeType !== 'none') {
       add('settings/healthchecks/readiness/port', checkWholeNumber(d.probePort, ...BOUNDS.port, false));
       add('settings/healthchecks/readiness/periodSeconds', checkWholeNumber(d.probePeriod, ...BOUNDS.periodSeconds));
