@@ -13,7 +13,7 @@ function requestedIds(d: Deployment): string[] {
 }
 
 /**
- * Each deployment's services by name (docs/api.md#deployments): those it recorded once it started,
+ * Each deployment's services by name (docs/api.md#deployments-name-their-services): those it recorded once it started,
  * with the names they had then (a service deleted since keeps its name), else — still waiting —
  * those it names, by their current names.
  */

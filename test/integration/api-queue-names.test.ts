@@ -15,7 +15,7 @@ import { FakeRuntime } from '../support/fake-runtime.js';
 import { bearer } from './api-harness.js';
 
 /**
- * What the console's queue panel and history read (docs/api.md#events, #deployments): a request
+ * What the console's queue panel and history read (docs/api.md#events, docs/api.md#deployments-name-their-services): a request
  * queued, merged or removed is a `queue.changed` event, and every deployment view names its
  * services — a deleted service by the name it had. The API runs on the real engine; the runtime
  * double holds a rollout so that requests wait behind it.
