@@ -1,9 +1,7 @@
 import { useEffect, useRef } from 'react';
-import type { Deployment } from '../api/types.js';
 import { useEvents } from '../events.js';
 import { useSession } from '../session.js';
-import { actionName } from '../status.js';
-import { deploymentSubject } from '../deployment-subject.js';
+import { describeOutcome } from '../deployment-subject.js';
 import { useToast } from './Toasts.js';
 
 /**
@@ -31,17 +29,12 @@ export function useShownEnvironment(environmentId: string): void {
   }, [environmentId]);
 }
 
+/** The ends a toast tells, and its tone. */
 const ENDINGS: Record<string, { word: string; tone: 'info' | 'error' }> = {
   SUCCESS: { word: 'succeeded', tone: 'info' },
   ERROR: { word: 'failed', tone: 'error' },
   CANCELED: { word: 'was canceled', tone: 'info' },
 };
-
-/** "Redeploy web, api succeeded" / "Deploy environment failed: web: the image was not found". */
-export function describeOutcome(d: Pick<Deployment, 'action' | 'level' | 'services'>, status: string, message: string | null): string {
-  const ending = ENDINGS[status]?.word ?? status.toLowerCase();
-  return `${actionName(d.action)} ${deploymentSubject(d)} ${ending}${status === 'ERROR' && message ? `: ${message}` : ''}`;
-}
 
 export function RequestOutcomeToasts() {
   const { client } = useSession();
