@@ -205,6 +205,16 @@ describe('the console tells the truth', { timeout: 600_000 }, () => {
     assert.equal(await focusedLabel(), 'Deploy latest version…');
   });
 
+  it('toasts the end of a request started from the console on a page other than its environment', async () => {
+    await page.goto(`${slipway.url}/services/${webId}`);
+    await page.getByRole('heading', { name: /web/, level: 1 }).waitFor({ timeout: UI_MS });
+    await page.getByRole('button', { name: 'Play actions for service web' }).click();
+    await page.getByRole('menu', { name: 'Actions for web' }).getByRole('menuitem', { name: 'Restart' }).click();
+    await page.getByRole('dialog', { name: 'Restart web?' }).getByRole('button', { name: 'Restart', exact: true }).click();
+    await page.locator('.toast', { hasText: /^Restart web: started$/ }).waitFor({ timeout: UI_MS });
+    await page.locator('.toast', { hasText: 'Restart web succeeded' }).waitFor({ timeout: DEPLOY_MS });
+  });
+
   it('checks a form in the browser first: a bad name is told in plain words next to the field, and nothing is sent', async () => {
     const sent: string[] = [];
     const onRequest = (request: { method(): string; url(): string }) => {
