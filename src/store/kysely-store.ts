@@ -310,6 +310,10 @@ export class KyselyStore implements Store {
   getDeploymentDetail(id: string): Promise<DeploymentDetail | undefined> {
     return this.deployments.getDeploymentDetail(id);
   }
+  deploymentServiceNames(deploymentIds: readonly string[]): Promise<Map<string, Array<{ serviceId: string; name: string }>>> {
+    return this.deployments.deploymentServiceNames(deploymentIds);
+  }
+
   listDeployments(
     filter: { environmentId?: string; serviceId?: string },
     page: { limit: number; cursor?: string },

@@ -362,6 +362,11 @@ export interface DeploymentRecordStore {
   getDeployment(id: string): Promise<Deployment | undefined>;
   getDeploymentDetail(id: string): Promise<DeploymentDetail | undefined>;
   listDeployments(filter: { environmentId?: string; serviceId?: string }, page: { limit: number; cursor?: string }): Promise<Page<Deployment>>;
+  /**
+   * The services each deployment recorded once it started (in their order), with the names they
+   * had then: a service deleted since keeps its name here. Deployments that recorded none are absent.
+   */
+  deploymentServiceNames(deploymentIds: readonly string[]): Promise<Map<string, Array<{ serviceId: string; name: string }>>>;
   /** Records the services of a started deployment with their stage and version to deploy. */
   recordDeploymentServices(deploymentId: string, services: Array<Omit<DeploymentServiceRecord, 'steps'>>): Promise<void>;
   /** A service's status in this deployment; DEPLOYED also keeps the version and spec it deployed. */

@@ -3,6 +3,7 @@ import { SlipwayClient } from './api/client.js';
 import type { Me } from './api/types.js';
 import { Loading } from './components/Async.js';
 import { DependencyBanner } from './components/DependencyBanner.js';
+import { RequestOutcomeToasts } from './components/RequestOutcomes.js';
 import { ToastProvider } from './components/Toasts.js';
 import { EventsProvider, useLive } from './events.js';
 import { DeploymentPage } from './pages/DeploymentPage.js';
@@ -79,6 +80,7 @@ function Shell({ session }: { session: Session }) {
         </button>
       </header>
       <DependencyBanner />
+      <RequestOutcomeToasts />
       <main id="main" className="content" tabIndex={-1}>
         <Routes />
       </main>

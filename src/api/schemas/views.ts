@@ -138,6 +138,10 @@ export const DeploymentView = View({
   action: Str,
   level: Type.Union([Type.Literal('service'), Type.Literal('environment')]),
   serviceIds: Type.Array(Str),
+  services: Type.Array(View({ serviceId: Str, name: Nullable(Str) }), {
+    description:
+      'the services it touched, with the names they had then (a deleted service keeps its name); while it waits, the ones it names (none: an environment-level request not yet planned); name is null only for a service deleted before the request started',
+  }),
   versions: Type.Record(Str, Str, { description: 'the version each service deploys, by service id' }),
   keepData: Type.Optional(Type.Boolean()),
   rollbackOf: Type.Optional(Type.String({ description: 'a rollback: the deployment it goes back to ("Rollback to <deployment>")' })),

@@ -99,6 +99,10 @@ test('environments, deployments and action lists are answered exactly as stored'
     action: 'DEPLOY',
     level: 'environment',
     serviceIds: ['a', 'b'],
+    services: [
+      { serviceId: 'a', name: 'web' },
+      { serviceId: 'b', name: null },
+    ],
     versions: { a: '1.0', b: '0123abc' },
     origin: 'API',
     triggeredBy: 'token:ci',

@@ -97,4 +97,5 @@ export type SlipwayEvent =
   | { type: 'service.running'; projectId: string; environmentId: string; serviceId: string; runningState: RunningState }
   | { type: 'environment.status'; projectId: string; environmentId: string; status: string; runningStatus: string }
   | { type: 'deployment.status'; projectId: string; environmentId: string; deploymentId: string; status: string; message: string | null }
-  | { type: 'deployment.log'; projectId: string; environmentId: string; deploymentId: string };
+  | { type: 'deployment.log'; projectId: string; environmentId: string; deploymentId: string }
+  | { type: 'queue.changed'; projectId: string; environmentId: string; deploymentId: string; change: 'queued' | 'merged' | 'removed' };

@@ -1,4 +1,5 @@
 import type { FieldError, Variable } from '../../api/types.js';
+import { checkVariableName } from '../../form-rules.js';
 
 /**
  * What the API accepts for a shared variable (docs/teams.md#variables), checked in the browser
@@ -9,7 +10,6 @@ import type { FieldError, Variable } from '../../api/types.js';
 /** The value a secret shows in every answer; sent back, it keeps the stored value. */
 export const SECRET_MASK = '********';
 const MIN_SECRET_LENGTH = 4;
-const MAX_KEY_LENGTH = 256;
 const MAX_VALUE_LENGTH = 65_536;
 
 /** One variable being added or edited; `value` empty on a kept secret means "unchanged". */
@@ -19,18 +19,8 @@ export interface VariableDraft {
   secret: boolean;
 }
 
-/** Why a name is refused, in words; null when the API takes it. */
-export function keyProblem(key: string): string | null {
-  if (key === '') return 'Give the variable a name, e.g. DATABASE_URL.';
-  if (key.length > MAX_KEY_LENGTH) return `A name has at most ${MAX_KEY_LENGTH} characters; this one has ${key.length}.`;
-  if (/^[0-9]/.test(key)) return 'A name cannot start with a digit: start with a letter or _.';
-  const bad = [...new Set(key.replace(/[A-Za-z0-9_]/g, ''))];
-  if (bad.length > 0) {
-    const shown = bad.map((c) => (c === ' ' ? 'spaces' : `“${c}”`)).join(', ');
-    return `A name has only letters, digits and _ (no ${shown}), e.g. ${key.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^([0-9])/, '_$1') || 'API_KEY'}.`;
-  }
-  return null;
-}
+/** Why a name is refused, in words; null when the API takes it (the rule every form shares: form-rules.ts). */
+export const keyProblem = checkVariableName;
 
 /**
  * The problems of `draft` about to take position `index` of `others` (the scope's other
