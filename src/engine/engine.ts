@@ -95,7 +95,7 @@ export class Engine implements ControlPlane {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
     this.runtimes = new RuntimeResolver(store, runtimes);
     this.runningStates = new RunningStates(store, this.runtimes, this.events, logger);
-    this.scheduler = new CronScheduler(store, logger);
+    this.scheduler = new CronScheduler(store, logger, this.events);
     this.worker = new QueueWorker(() => this.deps(), { owner: this.workerId, leaseMs: this.options.leaseMs }, logger);
     this.sampler = new MetricsSampler(store, this.runtimes, () => this.runningStates.withInstances(), logger, {
       ...DEFAULT_SAMPLER_OPTIONS,

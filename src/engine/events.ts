@@ -46,6 +46,15 @@ export type SlipwayEvent =
       environmentId: string;
       deploymentId: string;
       change: QueueChange;
+    }
+  | {
+      /** A run of a cron job that Slipway schedules started or ended. */
+      type: 'job.run';
+      projectId: string;
+      environmentId: string;
+      serviceId: string;
+      runId: string;
+      status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
     };
 
 /** How a `queue.changed` event changed the waiting requests (a request that starts sends `deployment.status` RUNNING instead). */

@@ -98,4 +98,5 @@ export type SlipwayEvent =
   | { type: 'environment.status'; projectId: string; environmentId: string; status: string; runningStatus: string }
   | { type: 'deployment.status'; projectId: string; environmentId: string; deploymentId: string; status: string; message: string | null }
   | { type: 'deployment.log'; projectId: string; environmentId: string; deploymentId: string }
-  | { type: 'queue.changed'; projectId: string; environmentId: string; deploymentId: string; change: 'queued' | 'merged' | 'removed' };
+  | { type: 'queue.changed'; projectId: string; environmentId: string; deploymentId: string; change: 'queued' | 'merged' | 'removed' }
+  | { type: 'job.run'; projectId: string; environmentId: string; serviceId: string; runId: string; status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' };

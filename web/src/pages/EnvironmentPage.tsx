@@ -97,7 +97,7 @@ export function EnvironmentPage({ id }: { id: string }) {
       setData((d) => (d ? { ...d, services: d.services.map((s) => (s.id === event.serviceId ? { ...s, runningState: event.runningState } : s)) } : d));
     } else if (event.type === 'environment.status') {
       setData((d) => (d ? { ...d, environment: { ...d.environment, state: event.status, runningState: event.runningStatus } } : d));
-    } else if (event.type === 'deployment.status' || event.type === 'queue.changed') {
+    } else if (event.type === 'deployment.status' || event.type === 'queue.changed' || event.type === 'job.run') {
       reloadSoon();
     }
   });

@@ -151,6 +151,8 @@ export function ServicePage({ id }: { id: string }) {
       reloadSoon();
     } else if (event.type === 'deployment.status' && data && event.environmentId === data.environment.id) {
       reloadSoon();
+    } else if (event.type === 'job.run' && event.serviceId === id) {
+      reloadSoon();
     }
   });
 
