@@ -1,22 +1,30 @@
 #!/usr/bin/env bash
-# Stops the test control plane started by up.sh (by the pids it recorded) and removes its
-# tmpfs state (etcd data, certificates, kubeconfig). Idempotent.
+# Stops the test control plane started by up.sh (by the pids it recorded): first the real
+# node (node.sh: its pods, kubelet, kube-proxy and its iptables rules, containerd, the CNI
+# bridge), then kwok and the control plane, and removes its tmpfs state (etcd data,
+# certificates, kubeconfig). Idempotent.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/versions.sh"
 RUN="$K8S_RUN"
-[ -d "$RUN" ] || { echo "[k8s:down] nothing to stop" >&2; exit 0; }
-for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
-  pidfile="$RUN/$name.pid"
-  [ -f "$pidfile" ] || continue
+PKI="$RUN/pki"
+log() { echo "[k8s:down] $*" >&2; }
+[ -d "$RUN" ] || { log "nothing to stop"; exit 0; }
+alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+stop_pid() { # stop_pid <name>: TERM, up to 10 s, then KILL
+  local pidfile="$RUN/$1.pid" pid
+  [ -f "$pidfile" ] || return 0
   pid="$(cat "$pidfile")"
   if kill -0 "$pid" 2>/dev/null; then
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
-    echo "[k8s:down] stopped $name ($pid)" >&2
+    log "stopped $1 ($pid)"
   fi
   rm -f "$pidfile"
-done
+}
+. "$here/node.sh"
+node_down
+for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_pid "$name"; done
 rm -rf "$RUN"
-echo "[k8s:down] removed $RUN" >&2
+log "removed $RUN"

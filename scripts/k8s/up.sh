@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Starts a real Kubernetes control plane for tests, as processes on 127.0.0.1: etcd (data on
-# tmpfs), kube-apiserver, kube-controller-manager, kube-scheduler, and kwok simulating the
-# nodes' kubelets (pods become Running/Ready by kwok's stages). Idempotent: a control plane
-# already answering /readyz is left alone. Prints the admin kubeconfig's path on stdout.
-# Needs the binaries of build.sh (run it first) and openssl, curl.
+# tmpfs), kube-apiserver, kube-controller-manager, kube-scheduler, kwok simulating the kubelets
+# of the nodes annotated kwok.x-k8s.io/node=fake (pods become Running/Ready by kwok's stages),
+# and one real node (node.sh: containerd, CNI bridge, kubelet, kube-proxy) whose pods really
+# run. Idempotent: what already runs is left alone. Prints the admin kubeconfig's path on stdout.
+# Needs the binaries of build.sh (run it first), openssl, curl, and root for the real node
+# (SLIPWAY_K8S_REAL_NODE=0: none).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/versions.sh"
@@ -104,7 +106,9 @@ if ! readyz; then
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-cluster-ip-range 10.96.0.0/16 --authorization-mode Node,RBAC --allow-privileged=true \
     --cert-dir "$RUN/apiserver-certs" --profiling=false \
-    --endpoint-reconciler-type none
+    --endpoint-reconciler-type none \
+    --kubelet-client-certificate "$PKI/admin.crt" --kubelet-client-key "$PKI/admin.key" --kubelet-preferred-address-types InternalIP,Hostname \
+    --enable-admission-plugins PodNodeSelector,PodTolerationRestriction
   wait_for 90 readyz || { tail -n 30 "$RUN/kube-apiserver.log" >&2; fail "kube-apiserver did not answer /readyz within 90 s"; }
 fi
 
@@ -145,7 +149,7 @@ stages="$RUN/kwok-stages.yaml"
     cat "$here/stages/$f"
   done
 } >"$stages"
-start kwok "$K8S_BIN/kwok" --kubeconfig "$KUBECONFIG_FILE" --manage-all-nodes=true --config "$stages" \
+start kwok "$K8S_BIN/kwok" --kubeconfig "$KUBECONFIG_FILE" --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake --config "$stages" \
   --server-address "127.0.0.1:$((K8S_PORT + 3))" --node-lease-duration-seconds 40 --cidr 10.244.0.0/16
 
 # --- nodes and volumes ----------------------------------------------------------------------
@@ -164,6 +168,7 @@ done
 # Static PVs without a storage class: the PV controller binds the tests' PVCs to them. Released
 # ones (their claim deleted) are made available again.
 for i in $(seq 0 $((PVS - 1))); do
+  mkdir -p "/tmp/slipway-test-pv-$i" 2>/dev/null || true # the real node mounts it (KWOK's pods do not)
   cat >"$tmp/pv-$i.yaml" <<PV
 apiVersion: v1
 kind: PersistentVolume
@@ -184,11 +189,13 @@ PV
 done
 
 nodes_ready() {
-  kubectl_api GET /api/v1/nodes | tr -d ' \n' | grep -o '"type":"Ready","status":"True"' | wc -l | grep -qx "$NODES"
+  kubectl_api GET "/api/v1/nodes?labelSelector=type%3Dkwok" | tr -d ' \n' | grep -o '"type":"Ready","status":"True"' | wc -l | grep -qx "$NODES"
 }
 wait_for 60 nodes_ready || { tail -n 20 "$RUN/kwok.log" >&2; fail "kwok did not make the $NODES nodes Ready within 60 s"; }
+. "$here/node.sh"
+node_up
 sa_ready() { kubectl_api GET /api/v1/namespaces/default/serviceaccounts/default | grep -q '"name": "default"'; }
 wait_for 60 sa_ready || { tail -n 20 "$RUN/kube-controller-manager.log" >&2; fail "the controller-manager created no default service account within 60 s"; }
 
-log "control plane $K8S_VERSION ready at $SERVER (etcd $ETCD_VERSION, kwok $KWOK_VERSION, $NODES nodes)"
+log "control plane $K8S_VERSION ready at $SERVER (etcd $ETCD_VERSION, kwok $KWOK_VERSION, $NODES kwok nodes$(node_wanted && echo ", real node $NODE_NAME"))"
 echo "$KUBECONFIG_FILE"

@@ -7,6 +7,7 @@
 #   never-ready:v1     runs forever, never serves
 #   slow-ready:v1      serves like app:v1 only after $READY_DELAY seconds (default 5)
 #   crash:v1           exits 1 after ~2 s
+#   pause:v1           sleeps until TERM: the sandbox image of the test cluster's real node
 set -euo pipefail
 
 REGISTRY="${SLIPWAY_TEST_REGISTRY:-127.0.0.1:5000}"
@@ -96,6 +97,9 @@ image app v2 "$(serve_script v2 '')"
 image slow-ready v1 "$(serve_script v1 'trap "exit 0" TERM INT
 sleep "${READY_DELAY:-5}" & wait $!')"
 image never-ready v1 '#!/bin/sh
+trap "exit 0" TERM INT
+while :; do sleep 3600 & wait $!; done'
+image pause v1 '#!/bin/sh
 trap "exit 0" TERM INT
 while :; do sleep 3600 & wait $!; done'
 image crash v1 '#!/bin/sh

@@ -140,12 +140,14 @@ echo "docker     unix:///var/run/docker.sock (engine $(curl -fsS --unix-socket /
 echo "registry   http://$REGISTRY_ADDR/v2/"
 echo "postgresql postgres://postgres:$PG_PASSWORD@127.0.0.1:5432/$PG_DB"
 echo "fuzzer     $schemathesis_bin"
-echo "images     $REGISTRY_ADDR/slipway-test/{app:v1,app:v2,never-ready:v1,slow-ready:v1,crash:v1,postgres:15,redis:7,mysql:8,caddy:2.11.9}"
+echo "images     $REGISTRY_ADDR/slipway-test/{app:v1,app:v2,never-ready:v1,slow-ready:v1,crash:v1,pause:v1,postgres:15,redis:7,mysql:8,caddy:2.11.9}"
 
 # --- Kubernetes test control plane (scripts/k8s) ------------------------------------------
-# etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok, built from the Go
-# module proxy once per machine (cached by version: a cold build takes 15-30 min on 2 cores),
-# then started on 127.0.0.1. The kubernetes tests read the kubeconfig path printed here.
+# etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, kubelet and kube-proxy,
+# built from the Go module proxy once per machine (cached by version: a cold build takes 15-30
+# min on 2 cores), then started on 127.0.0.1 with KWOK's simulated nodes and one real node
+# (containerd, CNI bridge, kubelet, kube-proxy: scripts/k8s/node.sh). The kubernetes tests
+# read the kubeconfig path printed here.
 if [ -z "${SLIPWAY_TEST_SKIP_K8S:-}" ]; then
   "$HERE/../k8s/build.sh" || fail "building the Kubernetes test control plane (scripts/k8s/build.sh)"
   k8s_kubeconfig="$("$HERE/../k8s/up.sh")" || fail "starting the Kubernetes test control plane (scripts/k8s/up.sh)"

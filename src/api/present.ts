@@ -12,6 +12,7 @@ import {
   type EnvVar,
   type GitSource,
   type ImageSource,
+  type Project,
   type RunningState,
   type ScopedVariables,
   type Service,
@@ -49,8 +50,9 @@ export function maskSource(source: ServiceSource): ServiceSource {
   return isGitSource(source) ? maskCodeSource(source) : source;
 }
 
-export function presentProject(p: { id: string; name: string; createdAt: string }) {
-  return { id: p.id, name: p.name, createdAt: p.createdAt };
+/** `previewsProblem`: why no preview can be made now (project-previews.ts), null when they can. */
+export function presentProject(p: Project, previewsProblem: string | null = null) {
+  return { id: p.id, name: p.name, createdAt: p.createdAt, previews: p.previews ? { ...p.previews, problem: previewsProblem } : null };
 }
 
 export function presentToken(t: Token) {
@@ -78,6 +80,7 @@ export function presentEnvironment(env: Environment, services: readonly Service[
     settings: env.settings.kubeconfig !== undefined ? { ...env.settings, kubeconfig: SECRET_MASK } : env.settings,
     createdAt: env.createdAt,
     ...environmentStates(services, controlPlane),
+    preview: env.preview ?? null,
   };
 }
 

@@ -79,6 +79,15 @@ function sourceProblems(typed: TypedSource, field: string, runtime: RuntimeKind)
   return problems;
 }
 
+/** What this server can give the services created or edited through it. */
+export function serviceInputOptions(deps: { controlPlane: { managedDatabasesConfigured(): boolean }; buildRegistry?: boolean; appsDomain?: string }): ServiceInputOptions {
+  return {
+    managedDatabases: deps.controlPlane.managedDatabasesConfigured(),
+    ...(deps.buildRegistry !== undefined ? { buildRegistry: deps.buildRegistry } : {}),
+    ...(deps.appsDomain !== undefined ? { appsDomain: deps.appsDomain } : {}),
+  };
+}
+
 /** A git service on a runtime that pulls every image, with no registry to push its build to, could never deploy. */
 function buildRegistryProblems(typed: TypedSource, runtime: RuntimeKind, options: ServiceInputOptions, field: string): FieldError[] {
   const code = codeSource(typed);
@@ -175,6 +184,7 @@ export function newServiceFromBody(environment: Pick<Environment, 'id' | 'runtim
   const problems = [
     ...sourceProblems(typed, 'body/source', environment.runtime),
     ...managedDatabaseProblems(typed, null, options, 'body/source'),
+    ...buildRegistryProblems(typed, environment.runtime, options, 'body/source'),
     ...settingsProblems(settings, 'body/settings', options.appsDomain),
   ];
   settings.env = resolveEnv(settings.env, [], 'body/settings', problems);
@@ -203,6 +213,7 @@ export function servicePatchFromBody(service: Service, body: PatchServiceBodyT, 
     const typed = keepMaskedGitUrl(withJobDefaults(typedBodySource(service.type, defaulted, 'body/source')), service);
     problems.push(...sourceProblems(typed, 'body/source', runtime));
     problems.push(...managedDatabaseProblems(typed, service, options, 'body/source'));
+    problems.push(...buildRegistryProblems(typed, runtime, options, 'body/source'));
     patch.source = typed.source;
     if (editsPinnedImage(service, typed)) patch.targetVersion = null;
   }

@@ -24,3 +24,4 @@ export * from './log-time.js';
 export * from './notifications.js';
 export * from './rollback.js';
 export * from './edge-hosts.js';
+export * from './previews.js';

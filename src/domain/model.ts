@@ -1,3 +1,4 @@
+import type { EnvironmentPreview, ProjectPreviews } from './previews.js';
 import type { DeploymentStatus, RunningState } from './statuses.js';
 
 /** Resources of docs/resources.md. Plain data: the store persists them, the API shows them. */
@@ -9,6 +10,8 @@ export interface Project {
   id: string;
   name: string;
   createdAt: string;
+  /** Preview environments per pull request (docs/teams.md#preview-environments); absent: none. */
+  previews?: ProjectPreviews;
 }
 
 export interface EnvironmentSettings {
@@ -33,6 +36,8 @@ export interface Environment {
   runtime: RuntimeKind;
   settings: EnvironmentSettings;
   createdAt: string;
+  /** Set on the preview environment of a pull request (docs/teams.md#preview-environments). */
+  preview?: EnvironmentPreview;
 }
 
 export interface GitSource {

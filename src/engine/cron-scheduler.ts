@@ -2,7 +2,8 @@ import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import { errorMessage, redact } from '../domain/index.js';
 import type { JobSpec, OperationContext, Runtime, ServiceTarget } from '../runtime/runtime.js';
-import type { JobRunStore, ServiceStore } from '../store/store.js';
+import type { JobRunStatus, JobRunStore, ServiceStore } from '../store/store.js';
+import type { EventBus } from './events.js';
 
 /**
  * Slipway's scheduler of cron jobs on a runtime that does not run schedules itself (docker;
@@ -43,6 +44,8 @@ export class CronScheduler {
   constructor(
     private readonly store: Pick<ServiceStore, 'getService'> & JobRunStore,
     private readonly logger: Logger,
+    /** Where a run's start and end are told (the console shows a cron job's last run). */
+    private readonly events?: Pick<EventBus, 'publish'>,
   ) {}
 
   /** Installs (or replaces) the schedule of a cron job. Throws on a schedule croner refuses. */
@@ -119,6 +122,11 @@ export class CronScheduler {
       staleBefore,
     });
     if (!run) return;
+    const told = (status: JobRunStatus): void => {
+      const { projectId, environmentId, serviceId } = job.target;
+      this.events?.publish({ type: 'job.run', projectId, environmentId, serviceId, runId: run.id, status });
+    };
+    told('RUNNING');
     let writes: Promise<unknown> = Promise.resolve();
     const op: OperationContext = {
       signal: entry.kill.signal,
@@ -139,11 +147,13 @@ export class CronScheduler {
             ? 'killed: the control plane stopped'
             : `exited with code ${result.exitCode}`;
       await this.store.finishJobRun(run.id, { status: ok ? 'SUCCEEDED' : 'FAILED', exitCode: result.exitCode, message });
+      told(ok ? 'SUCCEEDED' : 'FAILED');
     } catch (error) {
       await writes;
       const message = errorMessage(error);
       await this.store.appendJobRunLog(run.id, { ts: new Date().toISOString(), level: 'error', message: redact(message, job.secrets) }).catch(() => undefined);
       await this.store.finishJobRun(run.id, { status: 'FAILED', exitCode: null, message: redact(message, job.secrets) });
+      told('FAILED');
     }
   }
 }

@@ -95,7 +95,7 @@ export class Engine implements ControlPlane {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
     this.runtimes = new RuntimeResolver(store, runtimes);
     this.runningStates = new RunningStates(store, this.runtimes, this.events, logger);
-    this.scheduler = new CronScheduler(store, logger);
+    this.scheduler = new CronScheduler(store, logger, this.events);
     this.worker = new QueueWorker(() => this.deps(), { owner: this.workerId, leaseMs: this.options.leaseMs }, logger);
     this.sampler = new MetricsSampler(store, this.runtimes, () => this.runningStates.withInstances(), logger, {
       ...DEFAULT_SAMPLER_OPTIONS,
@@ -187,6 +187,7 @@ export class Engine implements ControlPlane {
       if (!input.queue) throw new EnvironmentBusyError((await this.store.getRunning(environment.id))?.id ?? '');
     }
     const { deployment, merged } = await this.store.enqueue(newRequest);
+    this.events.publish({ type: 'queue.changed', projectId: environment.projectId, environmentId: environment.id, deploymentId: deployment.id, change: merged ? 'merged' : 'queued' });
     this.worker.wake();
     // It waited: its place when it was accepted, even if it has been taken since (0 is only for
     // a request that started at once, its services already moved).

@@ -38,7 +38,27 @@ export type SlipwayEvent =
       projectId: string;
       environmentId: string;
       deploymentId: string;
+    }
+  | {
+      /** The waiting requests changed: one was queued, merged into a waiting one, or removed. */
+      type: 'queue.changed';
+      projectId: string;
+      environmentId: string;
+      deploymentId: string;
+      change: QueueChange;
+    }
+  | {
+      /** A run of a cron job that Slipway schedules started or ended. */
+      type: 'job.run';
+      projectId: string;
+      environmentId: string;
+      serviceId: string;
+      runId: string;
+      status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
     };
+
+/** How a `queue.changed` event changed the waiting requests (a request that starts sends `deployment.status` RUNNING instead). */
+export type QueueChange = 'queued' | 'merged' | 'removed';
 
 /**
  * Carries events between Slipway processes that share a database, so that an event stream

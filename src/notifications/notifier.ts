@@ -4,7 +4,10 @@ import type { EventBus, SlipwayEvent } from '../engine/events.js';
 import type { Store } from '../store/store.js';
 import { crashPayload, deploymentPayload, formatBody, type Payload } from './payloads.js';
 
-type Reads = Pick<Store, 'getProject' | 'getEnvironment' | 'getService' | 'getDeploymentDetail' | 'getRunning' | 'listNotifications' | 'enqueueDelivery'>;
+type Reads = Pick<Store, 'getProject' | 'getEnvironment' | 'getService' | 'getDeploymentDetail' | 'getRunning' | 'listNotifications' | 'enqueueDelivery' | 'endedDeploymentsToNotify'>;
+
+/** How far back a starting process looks for deployment ends that no process queued. */
+export const CATCH_UP_WINDOW_MS = 60 * 60 * 1000;
 
 /**
  * Turns the engine's events into deliveries in the outbox (docs/notifications.md#events): a
@@ -28,13 +31,23 @@ export class Notifier {
   ) {}
 
   start(): void {
-    this.unsubscribe = this.events.subscribe((event) => {
-      const work = this.handle(event).catch((err: unknown) =>
-        this.logger.warn({ err: errorMessage(err), event: event.type }, 'could not queue a notification'),
-      );
-      this.pending.add(work);
-      void work.finally(() => this.pending.delete(work));
-    });
+    this.unsubscribe = this.events.subscribe((event) => this.track(this.handle(event), event.type));
+    this.track(this.catchUp(new Date(Date.now() - CATCH_UP_WINDOW_MS).toISOString()), 'catch-up');
+  }
+
+  /**
+   * Queues the ends of deployments since `since` that were not queued: a process that died
+   * between a deployment's end and its outbox row left one (the outbox keeps each event once,
+   * so those already queued are not queued again).
+   */
+  async catchUp(since: string): Promise<void> {
+    for (const ended of await this.store.endedDeploymentsToNotify(since)) await this.deploymentEnded(ended.projectId, ended.deploymentId, ended.status);
+  }
+
+  private track(work: Promise<void>, what: string): void {
+    const logged = work.catch((err: unknown) => this.logger.warn({ err: errorMessage(err), event: what }, 'could not queue a notification'));
+    this.pending.add(logged);
+    void logged.finally(() => this.pending.delete(logged));
   }
 
   /** Stops listening; waits for the events being queued. */
@@ -57,8 +70,11 @@ export class Notifier {
     const environment = detail && (await this.store.getEnvironment(detail.environmentId));
     const project = await this.store.getProject(projectId);
     if (!detail || !project) return;
+    // A notification added after the deployment ended is not told of it.
+    const endedAt = detail.endedAt ?? new Date().toISOString();
+    const told = notifications.filter((n) => n.createdAt <= endedAt);
     const payload = deploymentPayload(kind, project, environment ?? { id: detail.environmentId, name: '(deleted)' }, detail, this.consoleUrl);
-    await this.enqueue(notifications, payload, `deployment:${deploymentId}:${detail.status}`);
+    await this.enqueue(told, payload, `deployment:${deploymentId}:${detail.status}`);
   }
 
   private async runningChanged(projectId: string, environmentId: string, serviceId: string, state: RunningState): Promise<void> {

@@ -281,8 +281,9 @@ export interface Runtime {
    * After a deployment was interrupted mid-rollout (its Slipway process died), removes the
    * instances that do not run `keepSpecHash` — the spec deployed before — when some instance
    * still runs it, or every instance when nothing was deployed before (null): the service is
-   * left on one version, as after a failed rollout. Optional: a runtime whose own controller
-   * finishes rollouts (Kubernetes) has no half-done rollout to settle.
+   * left on one version, as after a failed rollout (Kubernetes: the previous revision put back,
+   * as `kubectl rollout undo`). Optional: a runtime that cannot be left with a half-done
+   * rollout needs none.
    */
   settle?(target: ServiceTarget, keepSpecHash: string | null, ctx: OperationContext): Promise<void>;
 

@@ -4,7 +4,7 @@ import { DomainError } from '../domain/index.js';
 import { nowIso, type StoreContext } from './context.js';
 import type { AuditEventsTable } from './database.js';
 import { parseJson, toNumber } from './dialect.js';
-import type { AuditEvent, Page } from './store.js';
+import type { AuditEvent, AuditFilter, Page } from './store.js';
 
 const MAX_PAGE = 500;
 
@@ -33,7 +33,7 @@ export class AuditRepository {
   }
 
   /** Newest first; the cursor is the opaque base64url of the last item's seq. */
-  async listAudit(filter: { projectId?: string; projectIds?: readonly string[]; since?: string }, page: { limit: number; cursor?: string }): Promise<Page<AuditEvent>> {
+  async listAudit(filter: AuditFilter, page: { limit: number; cursor?: string }): Promise<Page<AuditEvent>> {
     const limit = Math.min(Math.max(1, Math.floor(page.limit)), MAX_PAGE);
     let query = this.ctx.db.selectFrom('audit_events').selectAll();
     if (filter.projectId !== undefined) query = query.where('project_id', '=', filter.projectId);
@@ -42,6 +42,11 @@ export class AuditRepository {
       query = query.where('project_id', 'in', [...filter.projectIds]);
     }
     if (filter.since !== undefined) query = query.where('at', '>=', filter.since);
+    if (filter.until !== undefined) query = query.where('at', '<=', filter.until);
+    if (filter.tokenName !== undefined) query = query.where('token_name', '=', filter.tokenName);
+    if (filter.action !== undefined) query = query.where('action', '=', filter.action);
+    if (filter.resourceType !== undefined) query = query.where('resource_type', '=', filter.resourceType);
+    if (filter.resourceId !== undefined) query = query.where('resource_id', '=', filter.resourceId);
     if (page.cursor !== undefined) query = query.where('seq', '<', decodeCursor(page.cursor));
     const rows = await query.orderBy('seq', 'desc').limit(limit + 1).execute();
     const items = rows.slice(0, limit);

@@ -19,6 +19,8 @@ export interface ProjectsTable {
   /** Encrypted like secret env values: it signs webhooks, so it must be readable again. */
   webhook_secret: string;
   created_at: string;
+  /** null: no previews; else ProjectPreviews. */
+  previews: DbJson | null;
 }
 
 export interface TokensTable {
@@ -42,6 +44,8 @@ export interface EnvironmentsTable {
   runtime: string;
   settings: DbJson;
   created_at: string;
+  /** null: not a preview; else EnvironmentPreview. */
+  preview: DbJson | null;
 }
 
 export interface StagesTable {
@@ -164,6 +168,22 @@ export interface JobRunLogsTable {
   message: string;
 }
 
+/** What was last handled for one pull request of one project (domain PreviewRecord). */
+export interface PullRequestPreviewsTable {
+  project_id: string;
+  number: number;
+  environment_id: string | null;
+  branch: string;
+  url: string;
+  head_sha: string;
+  state: string;
+  action: string;
+  event_at: string | null;
+  message: string | null;
+  revision: number;
+  updated_at: string;
+}
+
 export interface WebhookDeliveriesTable {
   /** `<provider>:delivery:<id>` or `<provider>:body:<sha256>`. */
   id: string;
@@ -262,6 +282,7 @@ export interface Database {
   job_runs: JobRunsTable;
   job_run_logs: JobRunLogsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  pull_request_previews: PullRequestPreviewsTable;
   variables: VariablesTable;
   audit_events: AuditEventsTable;
   service_metrics: ServiceMetricsTable;

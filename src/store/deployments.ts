@@ -122,6 +122,20 @@ export class DeploymentsRepository {
     };
   }
 
+  async deploymentServiceNames(deploymentIds: readonly string[]): Promise<Map<string, Array<{ serviceId: string; name: string }>>> {
+    const names = new Map<string, Array<{ serviceId: string; name: string }>>();
+    if (deploymentIds.length === 0) return names;
+    const rows = await this.ctx.db
+      .selectFrom('deployment_services')
+      .select(['deployment_id', 'service_id', 'name'])
+      .where('deployment_id', 'in', [...deploymentIds])
+      .orderBy('deployment_id')
+      .orderBy('ordinal')
+      .execute();
+    for (const row of rows) names.set(row.deployment_id, [...(names.get(row.deployment_id) ?? []), { serviceId: row.service_id, name: row.name }]);
+    return names;
+  }
+
   /** Records (or re-records) the services of a started deployment, keeping the order given. */
   async recordDeploymentServices(deploymentId: string, services: Array<Omit<DeploymentServiceRecord, 'steps'>>): Promise<void> {
     if (services.length === 0) return;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Environment, EnvironmentSettings, RuntimeKind, Stage } from '../domain/index.js';
+import type { Environment, EnvironmentPreview, EnvironmentSettings, RuntimeKind, Stage } from '../domain/index.js';
 import { parseJson } from './dialect.js';
 import { conflict, notFound, nowIso, type StoreContext } from './context.js';
 import type { EnvironmentsTable } from './database.js';
@@ -104,6 +104,11 @@ export class EnvironmentsRepository {
     return env;
   }
 
+  /** Marks the environment as the preview of a pull request (docs/teams.md#preview-environments). */
+  async setEnvironmentPreview(id: string, preview: EnvironmentPreview): Promise<void> {
+    await this.ctx.db.updateTable('environments').set({ preview: JSON.stringify(preview) }).where('id', '=', id).execute();
+  }
+
   /** Services, stages and host ports go with it (cascade); deployment history stays. */
   async deleteEnvironment(id: string): Promise<void> {
     await this.ctx.db.deleteFrom('environments').where('id', '=', id).execute();
@@ -149,6 +154,7 @@ function toEnvironment(ctx: StoreContext, row: Selectable<EnvironmentsTable>): E
     runtime: row.runtime as RuntimeKind,
     settings: unsealSettings(ctx, parseJson<EnvironmentSettings>(row.settings), row.id),
     createdAt: row.created_at,
+    ...(row.preview !== null && row.preview !== undefined ? { preview: parseJson<EnvironmentPreview>(row.preview) } : {}),
   };
 }
 

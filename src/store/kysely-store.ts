@@ -8,7 +8,10 @@ import type {
   LogLevel,
   Notification,
   NotificationEvent,
+  EnvironmentPreview,
+  PreviewRecord,
   Project,
+  ProjectPreviews,
   RuntimeKind,
   ScopedVariables,
   Service,
@@ -32,8 +35,10 @@ import { VariablesRepository } from './variables.js';
 import { ServiceMetricsRepository } from './service-metrics.js';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.js';
 import { NotificationsRepository } from './notifications.js';
+import { PreviewsRepository } from './previews.js';
 import type {
   AuditEvent,
+  AuditFilter,
   ClaimedDelivery,
   DeployedServiceRecord,
   DeployedState,
@@ -75,6 +80,7 @@ export class KyselyStore implements Store {
   private readonly audit: AuditRepository;
   private readonly metrics: ServiceMetricsRepository;
   private readonly notifications: NotificationsRepository;
+  private readonly previews: PreviewsRepository;
 
   constructor(private readonly ctx: StoreContext) {
     this.projects = new ProjectsTokensRepository(ctx);
@@ -91,6 +97,7 @@ export class KyselyStore implements Store {
     this.audit = new AuditRepository(ctx);
     this.metrics = new ServiceMetricsRepository(ctx);
     this.notifications = new NotificationsRepository(ctx);
+    this.previews = new PreviewsRepository(ctx);
   }
 
   // Sampled metrics.
@@ -114,8 +121,19 @@ export class KyselyStore implements Store {
   getProject(id: string): Promise<Project | undefined> {
     return this.projects.getProject(id);
   }
-  updateProject(id: string, patch: { name: string }): Promise<Project> {
+  updateProject(id: string, patch: { name?: string; previews?: ProjectPreviews | null }): Promise<Project> {
     return this.projects.updateProject(id, patch);
+  }
+
+  // Preview environments.
+  getPreviewRecord(projectId: string, number: number): Promise<PreviewRecord | undefined> {
+    return this.previews.getPreviewRecord(projectId, number);
+  }
+  savePreviewRecord(record: Omit<PreviewRecord, 'revision'>, readRevision: number | null): Promise<boolean> {
+    return this.previews.savePreviewRecord(record, readRevision);
+  }
+  setEnvironmentPreview(id: string, preview: EnvironmentPreview): Promise<void> {
+    return this.environments.setEnvironmentPreview(id, preview);
   }
   getWebhookSecret(projectId: string): Promise<string | undefined> {
     return this.projects.getWebhookSecret(projectId);
@@ -221,7 +239,7 @@ export class KyselyStore implements Store {
   recordAudit(event: Omit<AuditEvent, 'id' | 'at'>): Promise<void> {
     return this.audit.recordAudit(event);
   }
-  listAudit(filter: { projectId?: string; projectIds?: readonly string[]; since?: string }, page: { limit: number; cursor?: string }): Promise<Page<AuditEvent>> {
+  listAudit(filter: AuditFilter, page: { limit: number; cursor?: string }): Promise<Page<AuditEvent>> {
     return this.audit.listAudit(filter, page);
   }
 
@@ -292,6 +310,10 @@ export class KyselyStore implements Store {
   getDeploymentDetail(id: string): Promise<DeploymentDetail | undefined> {
     return this.deployments.getDeploymentDetail(id);
   }
+  deploymentServiceNames(deploymentIds: readonly string[]): Promise<Map<string, Array<{ serviceId: string; name: string }>>> {
+    return this.deployments.deploymentServiceNames(deploymentIds);
+  }
+
   listDeployments(
     filter: { environmentId?: string; serviceId?: string },
     page: { limit: number; cursor?: string },
@@ -366,6 +388,10 @@ export class KyselyStore implements Store {
   deleteNotification(id: string): Promise<boolean> {
     return this.notifications.deleteNotification(id);
   }
+  endedDeploymentsToNotify(since: string): Promise<Array<{ deploymentId: string; projectId: string; status: DeploymentRunStatus; endedAt: string }>> {
+    return this.notifications.endedDeploymentsToNotify(since);
+  }
+
   enqueueDelivery(input: { notificationId: string; event: NotificationEvent; eventKey: string; payload: string }): Promise<boolean> {
     return this.notifications.enqueueDelivery(input);
   }

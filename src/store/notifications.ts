@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import type { DeliveryStatus, Notification, NotificationEvent, NotificationFormat } from '../domain/index.js';
+import type { DeliveryStatus, DeploymentRunStatus, Notification, NotificationEvent, NotificationFormat } from '../domain/index.js';
 import { conflict, nowIso, type StoreContext } from './context.js';
 import type { NotificationDeliveriesTable, NotificationsTable } from './database.js';
 import { parseJson, toNumber } from './dialect.js';
@@ -49,6 +49,18 @@ export class NotificationsRepository {
   async deleteNotification(id: string): Promise<boolean> {
     const result = await this.ctx.db.deleteFrom('notifications').where('id', '=', id).executeTakeFirst();
     return toNumber(result.numDeletedRows) > 0;
+  }
+
+  async endedDeploymentsToNotify(since: string): Promise<Array<{ deploymentId: string; projectId: string; status: DeploymentRunStatus; endedAt: string }>> {
+    const rows = await this.ctx.db
+      .selectFrom('deployments as d')
+      .innerJoin('environments as e', 'e.id', 'd.environment_id')
+      .select(['d.id', 'e.project_id', 'd.status', 'd.ended_at'])
+      .where('d.ended_at', '>=', since)
+      .where((eb) => eb.exists(eb.selectFrom('notifications as n').select('n.id').whereRef('n.project_id', '=', 'e.project_id')))
+      .orderBy('d.ended_at')
+      .execute();
+    return rows.map((row) => ({ deploymentId: row.id, projectId: row.project_id, status: row.status as DeploymentRunStatus, endedAt: row.ended_at ?? since }));
   }
 
   async enqueueDelivery(input: { notificationId: string; event: NotificationEvent; eventKey: string; payload: string }): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { Project } from '../domain/index.js';
+import type { Project, ProjectPreviews } from '../domain/index.js';
 import { parseJson, toNumber } from './dialect.js';
 import { conflict, notFound, nowIso, type StoreContext } from './context.js';
 import type { Role, Token } from './store.js';
@@ -38,6 +38,11 @@ async function matchesSlowHash(secret: string, stored: string): Promise<boolean>
   return timingSafeEqual(actual, expected);
 }
 
+function toProject(r: { id: string; name: string; created_at: string; previews: unknown }): Project {
+  const previews = r.previews === null || r.previews === undefined ? undefined : parseJson<ProjectPreviews>(r.previews);
+  return { id: r.id, name: r.name, createdAt: r.created_at, ...(previews ? { previews } : {}) };
+}
+
 function webhookContext(projectId: string): string {
   return `project:${projectId}:webhook`;
 }
@@ -66,16 +71,16 @@ export class ProjectsTokensRepository {
   async listProjects(): Promise<Project[]> {
     const rows = await this.ctx.db
       .selectFrom('projects')
-      .select(['id', 'name', 'created_at'])
+      .select(['id', 'name', 'created_at', 'previews'])
       .orderBy('created_at')
       .orderBy('name')
       .execute();
-    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at }));
+    return rows.map(toProject);
   }
 
   async getProject(id: string): Promise<Project | undefined> {
-    const r = await this.ctx.db.selectFrom('projects').select(['id', 'name', 'created_at']).where('id', '=', id).executeTakeFirst();
-    return r && { id: r.id, name: r.name, createdAt: r.created_at };
+    const r = await this.ctx.db.selectFrom('projects').select(['id', 'name', 'created_at', 'previews']).where('id', '=', id).executeTakeFirst();
+    return r && toProject(r);
   }
 
   /**
@@ -83,18 +88,29 @@ export class ProjectsTokensRepository {
    * update itself checks that no other project holds the name: one statement, no gap between
    * the check and the write.
    */
-  async updateProject(id: string, patch: { name: string }): Promise<Project> {
-    const result = await this.ctx.db
-      .updateTable('projects')
-      .set({ name: patch.name })
-      .where('id', '=', id)
-      .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('projects as other').select('other.id').where('other.name', '=', patch.name).where('other.id', '<>', id))),
-      )
-      .executeTakeFirst();
+  async updateProject(id: string, patch: { name?: string; previews?: ProjectPreviews | null }): Promise<Project> {
+    if (patch.previews !== undefined) {
+      await this.ctx.db
+        .updateTable('projects')
+        .set({ previews: patch.previews === null ? null : JSON.stringify(patch.previews) })
+        .where('id', '=', id)
+        .execute();
+    }
+    const name = patch.name;
+    const result =
+      name === undefined
+        ? undefined
+        : await this.ctx.db
+            .updateTable('projects')
+            .set({ name })
+            .where('id', '=', id)
+            .where(({ not, exists, selectFrom }) =>
+              not(exists(selectFrom('projects as other').select('other.id').where('other.name', '=', name).where('other.id', '<>', id))),
+            )
+            .executeTakeFirst();
     const project = await this.getProject(id);
     if (!project) throw notFound('project', id);
-    if (toNumber(result.numUpdatedRows) === 0) throw conflict(`a project named ${patch.name} already exists`);
+    if (result && toNumber(result.numUpdatedRows) === 0) throw conflict(`a project named ${name} already exists`);
     return project;
   }
 

@@ -5,13 +5,16 @@ import type {
   DeploymentStatus,
   Environment,
   EnvVar,
+  EnvironmentPreview,
   EnvironmentSettings,
   LogLevel,
   Notification,
   NotificationEvent,
   NotificationFormat,
   Origin,
+  PreviewRecord,
   Project,
+  ProjectPreviews,
   RequestedAction,
   RuntimeKind,
   ScopedVariables,
@@ -207,8 +210,8 @@ export interface ProjectStore {
   createProject(input: { name: string }): Promise<Project & { webhookSecret: string }>;
   listProjects(): Promise<Project[]>;
   getProject(id: string): Promise<Project | undefined>;
-  /** Renames a project; CONFLICT when another project has the name, NOT_FOUND when none has the id. */
-  updateProject(id: string, patch: { name: string }): Promise<Project>;
+  /** Renames a project and/or sets its previews (null: none); CONFLICT when another project has the name, NOT_FOUND when none has the id. */
+  updateProject(id: string, patch: { name?: string; previews?: ProjectPreviews | null }): Promise<Project>;
   getWebhookSecret(projectId: string): Promise<string | undefined>;
   /** Records a webhook delivery's keys (kept 7 days); false when one was recorded before: a replay. */
   recordWebhookDelivery(keys: readonly string[]): Promise<boolean>;
@@ -240,6 +243,15 @@ export interface EnvironmentStore {
   /** Renames and/or changes settings (merged over the stored ones); the runtime never changes. CONFLICT on a duplicate name. */
   updateEnvironment(id: string, patch: { name?: string; settings?: Partial<EnvironmentSettings> }): Promise<Environment>;
   deleteEnvironment(id: string): Promise<void>;
+  /** Marks the environment as the preview of a pull request. */
+  setEnvironmentPreview(id: string, preview: EnvironmentPreview): Promise<void>;
+}
+
+/** What was last handled per pull request (docs/teams.md#preview-environments). */
+export interface PreviewStore {
+  getPreviewRecord(projectId: string, number: number): Promise<PreviewRecord | undefined>;
+  /** Compare-and-set: null inserts; else updates the row still at that revision. false when another write came first. */
+  savePreviewRecord(record: Omit<PreviewRecord, 'revision'>, readRevision: number | null): Promise<boolean>;
 }
 
 export interface StageStore {
@@ -284,8 +296,20 @@ export interface VariableStore {
 /** The audit log: appended to, read newest first. */
 export interface AuditStore {
   recordAudit(event: Omit<AuditEvent, 'id' | 'at'>): Promise<void>;
-  /** `projectIds`: only events of these projects (a project-limited reader). */
-  listAudit(filter: { projectId?: string; projectIds?: readonly string[]; since?: string }, page: { limit: number; cursor?: string }): Promise<Page<AuditEvent>>;
+  listAudit(filter: AuditFilter, page: { limit: number; cursor?: string }): Promise<Page<AuditEvent>>;
+}
+
+/** Which audit events to list; every field given must match (exact values, times inclusive). */
+export interface AuditFilter {
+  projectId?: string;
+  /** Only events of these projects (a project-limited reader). */
+  projectIds?: readonly string[];
+  since?: string;
+  until?: string;
+  tokenName?: string;
+  action?: string;
+  resourceType?: string;
+  resourceId?: string;
 }
 
 /** Edge proxy ports: one stable host port per (service, container port). */
@@ -338,6 +362,11 @@ export interface DeploymentRecordStore {
   getDeployment(id: string): Promise<Deployment | undefined>;
   getDeploymentDetail(id: string): Promise<DeploymentDetail | undefined>;
   listDeployments(filter: { environmentId?: string; serviceId?: string }, page: { limit: number; cursor?: string }): Promise<Page<Deployment>>;
+  /**
+   * The services each deployment recorded once it started (in their order), with the names they
+   * had then: a service deleted since keeps its name here. Deployments that recorded none are absent.
+   */
+  deploymentServiceNames(deploymentIds: readonly string[]): Promise<Map<string, Array<{ serviceId: string; name: string }>>>;
   /** Records the services of a started deployment with their stage and version to deploy. */
   recordDeploymentServices(deploymentId: string, services: Array<Omit<DeploymentServiceRecord, 'steps'>>): Promise<void>;
   /** A service's status in this deployment; DEPLOYED also keeps the version and spec it deployed. */
@@ -434,6 +463,11 @@ export interface NotificationStore {
   /** Its deliveries go with it. */
   deleteNotification(id: string): Promise<boolean>;
   /**
+   * Deployments that ended at or after `since` in projects with a notification, oldest first
+   * (a process that died before queueing a deployment's end finds it again at its start).
+   */
+  endedDeploymentsToNotify(since: string): Promise<Array<{ deploymentId: string; projectId: string; status: DeploymentRunStatus; endedAt: string }>>;
+  /**
    * Queues the event for the notification; nothing when that notification has it queued
    * already (same eventKey), so an event seen by several processes is sent once.
    */
@@ -454,6 +488,7 @@ export interface Store
     NotificationStore,
     TokenStore,
     EnvironmentStore,
+    PreviewStore,
     StageStore,
     ServiceStore,
     VariableStore,

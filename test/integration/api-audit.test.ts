@@ -74,6 +74,13 @@ describe('API: audit log', () => {
     assert.ok(page2.items.every((e: { id: string }) => !page1.items.some((f: { id: string }) => f.id === e.id)));
     assert.deepEqual((await audit(`?since=${new Date(Date.now() + 60_000).toISOString()}`)).json().items, []);
     assert.equal((await audit('?since=yesterday')).statusCode, 400);
+    assert.equal((await audit('?until=tomorrow')).statusCode, 400);
+    const names = async (query: string) =>
+      ((await audit(`?projectId=${projectId}&limit=100&${query}`)).json().items as Array<Record<string, unknown>>).map((e) => `${e.tokenName} ${e.action} ${e.resourceType}`);
+    assert.deepEqual(await names('tokenName=t-deployer'), ['t-deployer deploy service']);
+    assert.deepEqual(await names('action=update&resourceType=project.variables'), ['t-admin update project.variables']);
+    assert.deepEqual(await names(`resourceId=${serviceId}&tokenName=t-admin`), ['t-admin update service', 't-admin create service']);
+    assert.deepEqual(await names(`until=${new Date(Date.now() - 3_600_000).toISOString()}`), []);
     const mine = (await audit('?limit=100', limited)).json().items as Array<{ projectId: string }>;
     assert.ok(mine.length > 0 && mine.every((e) => e.projectId === projectId));
     assert.equal((await audit(`?projectId=${otherProjectId}`, limited)).statusCode, 404);

@@ -98,6 +98,23 @@ describe('API: clone an environment', () => {
     assert.ok(!(await h.store.listEnvironments(projectId)).some((e) => e.name === 'on-k8s'));
   });
 
+  test('without a registry a kubernetes environment refuses a git service at creation and on PATCH, as clone does', async () => {
+    const admin = bearer(h.tokens.admin);
+    const k8s = (await h.app.inject({ method: 'POST', url: `${V}/projects/${projectId}/environments`, headers: admin, payload: { name: 'k8s-no-registry', runtime: 'kubernetes' } })).json();
+    const git = { git: { url: 'https://git.test/shop.git', branch: 'main' } };
+    const created = await h.app.inject({ method: 'POST', url: `${V}/environments/${k8s.id}/services`, headers: admin, payload: { name: 'app', type: 'application', source: git } });
+    assert.equal(created.statusCode, 400, created.body);
+    assert.equal(created.json().error.details[0].field, 'body/source');
+    assert.match(created.json().error.details[0].message, /registry.*SLIPWAY_REGISTRY/);
+    assert.deepEqual(await h.store.listServices(k8s.id), [], 'nothing created');
+    // A job built from git is refused the same; an image job is fine.
+    const job = await h.app.inject({ method: 'POST', url: `${V}/environments/${k8s.id}/services`, headers: admin, payload: { name: 'migrate', type: 'job', source: { jobType: 'lifecycle', source: { image: { name: 'registry.test/migrate', tag: '1.0' } } } } });
+    assert.equal(job.statusCode, 201, job.body);
+    const patched = await h.app.inject({ method: 'PATCH', url: `${V}/services/${job.json().id}`, headers: admin, payload: { source: { jobType: 'lifecycle', source: git } } });
+    assert.equal(patched.statusCode, 400, patched.body);
+    assert.match(patched.json().error.details[0].message, /registry/);
+  });
+
   test('refused: a name taken (409), a bad body (400), a deployer (403), an unknown environment (404)', async () => {
     assert.equal((await clone({ name: 'staging' })).statusCode, 409);
     assert.equal((await clone({ name: 'Bad Name' })).statusCode, 400);

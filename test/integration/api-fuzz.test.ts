@@ -197,7 +197,8 @@ test('schemathesis finds no server error and no response that breaks the OpenAPI
     // bad tokens on purpose, all from 127.0.0.1: the failed-authentication limit (429, declared
     // everywhere) would otherwise shut its address out and leave most of the API unfuzzed.
     env: {
-      SLIPWAY_REGISTRY: '',
+      // The local test registry: a kubernetes environment accepts git services only with one.
+      SLIPWAY_REGISTRY: '127.0.0.1:5000',
       SLIPWAY_AWS_REGION: '',
       SLIPWAY_KUBECONFIG: '',
       KUBECONFIG: '',

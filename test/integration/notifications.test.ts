@@ -28,15 +28,18 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined | 
   }
 }
 
-/** A project with one deployed container and a deployment of it that ended with `status`. */
-async function endedDeployment(store: Store, status: 'SUCCESS' | 'ERROR') {
+/** A project with one container and a running deployment of it. */
+async function runningDeployment(store: Store) {
   const project = await store.createProject({ name: `p${Math.random().toString(36).slice(2, 8)}` });
   const environment = await store.createEnvironment({ projectId: project.id, name: 'prod', runtime: 'docker', settings: { maxParallelBuilds: 2, maxParallelDeploys: 4 } });
   const service = await store.createService({ environmentId: environment.id, name: 'web', type: 'container', source: { image: { name: 'nginx', tag: '1.25' } }, settings: DEFAULT_SERVICE_SETTINGS });
   const deployment = (await store.startIfIdle({ environmentId: environment.id, request: { action: 'DEPLOY', level: 'service', serviceIds: [service.id], versions: {} }, origin: 'API', triggeredBy: 'tester' }, 'test-owner', 60_000))!;
   await store.recordDeploymentServices(deployment.id, [{ serviceId: service.id, name: 'web', type: 'container', stageName: 'containers', stageOrder: 4, version: '1.25', status: 'QUEUED' }]);
-  await store.finishDeployment(deployment.id, status, status === 'ERROR' ? 'web failed in stage containers' : null);
   return { project, environment, service, deployment };
+}
+
+async function finish(store: Store, deploymentId: string, status: 'SUCCESS' | 'ERROR'): Promise<void> {
+  await store.finishDeployment(deploymentId, status, status === 'ERROR' ? 'web failed in stage containers' : null);
 }
 
 describeOnEachBackend('notifications', (s) => {
@@ -63,9 +66,10 @@ describeOnEachBackend('notifications', (s) => {
     const [busA, busB] = [new EventBus(), new EventBus()];
     startNotifications(s.store, busA);
     startNotifications(other, busB);
-    const { project, environment, deployment } = await endedDeployment(s.store, 'ERROR');
+    const { project, environment, deployment } = await runningDeployment(s.store);
     const notification = await s.store.createNotification({ projectId: project.id, name: 'ops', url: receiver.url, events: ['deployment.failed'], format: 'json', secret: SECRET });
     await s.store.createNotification({ projectId: project.id, name: 'only-success', url: receiver.url, events: ['deployment.succeeded'], format: 'json' });
+    await finish(s.store, deployment.id, 'ERROR');
     receiver.received.length = 0;
     receiver.answer(500, 500, 500);
 
@@ -112,9 +116,10 @@ describeOnEachBackend('notifications', (s) => {
     const notifications = new Notifications(s.store, bus, quiet, { allowHosts: [], outbox: { ...FAST, firstRetryMs: 20 } });
     notifications.start('http://127.0.0.1:1');
     running.push(notifications);
-    const { project, environment, deployment } = await endedDeployment(s.store, 'SUCCESS');
+    const { project, environment, deployment } = await runningDeployment(s.store);
     // Stored directly: the API refuses this URL at creation; a name could also move to it later.
     const refused = await s.store.createNotification({ projectId: project.id, name: 'loop', url: receiver.url, events: ['deployment.succeeded'], format: 'slack' });
+    await finish(s.store, deployment.id, 'SUCCESS');
     receiver.received.length = 0;
     bus.publish({ type: 'deployment.status', projectId: project.id, environmentId: environment.id, deploymentId: deployment.id, status: 'SUCCESS', message: null });
     const [delivery] = await eventually('the delivery to fail', async () => {
@@ -126,5 +131,28 @@ describeOnEachBackend('notifications', (s) => {
     assert.equal(receiver.received.length, 0, 'nothing reached the receiver');
     const slack = JSON.parse(delivery!.payload) as { text: string };
     assert.match(slack.text, /DEPLOY on .*\/prod succeeded/);
+  });
+
+  it('a deployment that ended with no process to queue it is queued at the next start; a notification added after the end is not told', async () => {
+    await Promise.all(running.splice(0).map((n) => n.close()));
+    const { project, deployment } = await runningDeployment(s.store);
+    const before = await s.store.createNotification({ projectId: project.id, name: 'before', url: receiver.url, events: ['deployment.succeeded'], format: 'json' });
+    // The process that ran it died between the end and the outbox row: nobody heard the event.
+    await finish(s.store, deployment.id, 'SUCCESS');
+    await new Promise((r) => setTimeout(r, 5));
+    const added = await s.store.createNotification({ projectId: project.id, name: 'after', url: receiver.url, events: ['deployment.succeeded'], format: 'json' });
+    receiver.answer();
+    startNotifications(s.store, new EventBus());
+    const [delivery] = await eventually('the caught-up delivery', async () => {
+      const list = await s.store.listDeliveries(before.id, 10);
+      return list[0]?.status === 'DELIVERED' ? list : undefined;
+    });
+    assert.equal(JSON.parse(delivery!.payload).deployment.id, deployment.id);
+    assert.deepEqual(await s.store.listDeliveries(added.id, 10), [], 'the notification added after the end got nothing');
+    // A second start finds it queued already.
+    await Promise.all(running.splice(0).map((n) => n.close()));
+    startNotifications(s.store, new EventBus());
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await s.store.listDeliveries(before.id, 10)).length, 1);
   });
 });

@@ -61,4 +61,24 @@ describeOnEachBackend('teams: variables, limited tokens, audit', (s) => {
     await s.store.recordAudit({ ...base, action: 'later', projectId: 'even' });
     assert.deepEqual((await s.store.listAudit({ since }, { limit: 10 })).items.map((e) => e.action), ['later']);
   });
+
+  it('filters the audit log by token name, action, resource and a time window, all together', async () => {
+    const projectId = `filters-${s.backend.name}`;
+    const base = { tokenId: 't1', fields: [], method: 'POST', path: '/x', statusCode: 200, projectId };
+    await s.store.recordAudit({ ...base, tokenName: 'alice', action: 'deploy', resourceType: 'service', resourceId: 's1' });
+    await s.store.recordAudit({ ...base, tokenName: 'bob', action: 'deploy', resourceType: 'service', resourceId: 's2' });
+    const [early] = (await s.store.listAudit({ projectId }, { limit: 1 })).items;
+    s.backend.advanceClock(60_000);
+    const middle = new Date(Date.parse(early!.at) + 30_000).toISOString();
+    await s.store.recordAudit({ ...base, tokenName: 'alice', action: 'update', resourceType: 'project.variables', resourceId: 'p1' });
+    const list = async (filter: Record<string, string>) => (await s.store.listAudit({ projectId, ...filter }, { limit: 10 })).items.map((e) => `${e.tokenName} ${e.action} ${e.resourceId}`);
+    assert.deepEqual(await list({ tokenName: 'alice' }), ['alice update p1', 'alice deploy s1']);
+    assert.deepEqual(await list({ action: 'deploy' }), ['bob deploy s2', 'alice deploy s1']);
+    assert.deepEqual(await list({ resourceType: 'project.variables' }), ['alice update p1']);
+    assert.deepEqual(await list({ resourceId: 's2' }), ['bob deploy s2']);
+    assert.deepEqual(await list({ until: middle }), ['bob deploy s2', 'alice deploy s1']);
+    assert.deepEqual(await list({ since: middle }), ['alice update p1']);
+    assert.deepEqual(await list({ tokenName: 'alice', action: 'deploy', until: middle }), ['alice deploy s1']);
+    assert.deepEqual(await list({ tokenName: 'carol' }), []);
+  });
 });

@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
 import { SlipwayClient } from './api/client.js';
-import type { Role } from './api/types.js';
+import type { Me } from './api/types.js';
 import { Loading } from './components/Async.js';
 import { DependencyBanner } from './components/DependencyBanner.js';
+import { RequestOutcomeToasts } from './components/RequestOutcomes.js';
 import { ToastProvider } from './components/Toasts.js';
 import { EventsProvider, useLive } from './events.js';
 import { DeploymentPage } from './pages/DeploymentPage.js';
@@ -10,6 +11,8 @@ import { EnvironmentPage } from './pages/EnvironmentPage.js';
 import { NotificationsPage } from './pages/NotificationsPage.js';
 import { EditEnvironmentPage, EditProjectPage, NewEnvironmentPage, NewProjectPage } from './pages/ProjectForms.js';
 import { CloneEnvironmentPage } from './pages/CloneEnvironment.js';
+import { AuditPage } from './pages/AuditPage.js';
+import { ProjectVariablesPage } from './pages/ProjectVariables.js';
 import { ProjectsPage } from './pages/Projects.js';
 import { EditServicePage, NewServicePage } from './pages/ServiceForm.js';
 import { ServicePage } from './pages/ServicePage.js';
@@ -22,6 +25,8 @@ function Routes() {
   let m: Record<string, string> | null;
   if (path === '/' || path === '') return <ProjectsPage />;
   if (path === '/projects/new') return <NewProjectPage />;
+  if (path === '/audit') return <AuditPage />;
+  if ((m = match('/projects/:id/variables', path))) return <ProjectVariablesPage key={m.id} projectId={m.id!} />;
   if ((m = match('/projects/:id/environments/new', path))) return <NewEnvironmentPage projectId={m.id!} />;
   if ((m = match('/projects/:id/edit', path))) return <EditProjectPage key={m.id} projectId={m.id!} />;
   if ((m = match('/projects/:id/notifications', path))) return <NotificationsPage key={m.id} projectId={m.id!} />;
@@ -63,6 +68,7 @@ function Shell({ session }: { session: Session }) {
         </Link>
         <nav aria-label="Main">
           <Link href="/">Projects</Link>
+          {session.role === 'admin' ? <Link href="/audit">Audit log</Link> : null}
         </nav>
         <span className="spacer" />
         <LiveIndicator />
@@ -74,6 +80,7 @@ function Shell({ session }: { session: Session }) {
         </button>
       </header>
       <DependencyBanner />
+      <RequestOutcomeToasts />
       <main id="main" className="content" tabIndex={-1}>
         <Routes />
       </main>
@@ -82,7 +89,7 @@ function Shell({ session }: { session: Session }) {
 }
 
 export function App() {
-  const [auth, setAuth] = useState<{ client: SlipwayClient; role: Role } | null>(null);
+  const [auth, setAuth] = useState<{ client: SlipwayClient; me: Me } | null>(null);
   const [restoring, setRestoring] = useState(() => tokenStore.get() !== null);
 
   // A token kept in this tab's session storage signs in again after a reload.
@@ -90,9 +97,9 @@ export function App() {
     const token = tokenStore.get();
     if (!token) return;
     const client = new SlipwayClient(token);
-    client.role().then(
-      (role) => {
-        setAuth({ client, role });
+    client.whoami().then(
+      (me) => {
+        setAuth({ client, me });
         setRestoring(false);
       },
       () => {
@@ -105,7 +112,9 @@ export function App() {
   const session = useMemo<Session | null>(
     () =>
       auth && {
-        ...auth,
+        client: auth.client,
+        role: auth.me.role,
+        projects: auth.me.projects ?? null,
         signOut: () => {
           tokenStore.clear();
           setAuth(null);
@@ -126,9 +135,9 @@ export function App() {
         </SessionContext.Provider>
       ) : (
         <SignIn
-          onSignedIn={(client, role) => {
+          onSignedIn={(client, me) => {
             tokenStore.set(client.token);
-            setAuth({ client, role });
+            setAuth({ client, me });
           }}
         />
       )}

@@ -5,7 +5,14 @@ import type { Role } from './api/types.js';
 export interface Session {
   client: SlipwayClient;
   role: Role;
+  /** The projects the token is limited to (docs/teams.md#project-limited-tokens); null: every project. */
+  projects: readonly string[] | null;
   signOut: () => void;
+}
+
+/** Whether the token reaches every project: it may create projects and see the whole audit log. */
+export function unlimited(session: Pick<Session, 'projects'>): boolean {
+  return session.projects === null;
 }
 
 export const SessionContext = createContext<Session | null>(null);

@@ -4,24 +4,29 @@ import { notFound, validationFailed } from '../errors.js';
 import { reaches } from '../project-access.js';
 import { Id, Obj, PageQuery, errorResponses } from '../schemas/common.js';
 import { ListOf } from '../schemas/views.js';
+import { AuditEventView } from '../schemas/audit.js';
+import type { AuditFilter } from '../../store/store.js';
 
-const AuditEventView = Type.Object(
-  {
-    id: Type.String(),
-    at: Type.String({ description: 'ISO-8601, UTC' }),
-    tokenId: Type.Union([Type.String(), Type.Null()]),
-    tokenName: Type.String(),
-    action: Type.String({ description: 'create, update, delete, or the action run (deploy, redeploy, clone…)' }),
-    resourceType: Type.String(),
-    resourceId: Type.Union([Type.String(), Type.Null()]),
-    projectId: Type.Union([Type.String(), Type.Null()]),
-    fields: Type.Array(Type.String(), { description: 'the names of the fields the request set; never a value' }),
-    method: Type.String(),
-    path: Type.String(),
-    statusCode: Type.Integer(),
-  },
-  { additionalProperties: true },
-);
+const Time = (what: string) => Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: `ISO-8601: events at or ${what} it` }));
+const Exact = (what: string) => Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: `only events whose ${what} is exactly this` }));
+
+const AuditQuery = Obj({
+  ...PageQuery.properties,
+  projectId: Type.Optional(Id),
+  since: Time('after'),
+  until: Time('before'),
+  tokenName: Exact('token name'),
+  action: Exact('action'),
+  resourceType: Exact('resource type'),
+  resourceId: Exact('resource id'),
+});
+
+/** An ISO-8601 time of the query, normalized to the store's form; anything else is a 400 naming the field. */
+function timeOf(field: 'since' | 'until', value: string | undefined): Partial<Record<'since' | 'until', string>> {
+  if (value === undefined) return {};
+  if (Number.isNaN(Date.parse(value))) throw validationFailed([{ field: `querystring/${field}`, message: 'an ISO-8601 time, e.g. 2026-01-31T12:00:00Z' }]);
+  return { [field]: new Date(value).toISOString() };
+}
 
 /** `GET /audit` (docs/teams.md#audit-log): newest first, paginated. */
 export function auditRoutes(app: Api, { store }: ApiDeps): void {
@@ -32,23 +37,24 @@ export function auditRoutes(app: Api, { store }: ApiDeps): void {
       schema: {
         tags: ['audit'],
         summary: 'The audit log: who changed what, when, and how it ended; newest first. A token limited to projects sees theirs alone',
-        querystring: Obj({ ...PageQuery.properties, projectId: Type.Optional(Id), since: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'ISO-8601: events at or after it' })) }),
+        querystring: AuditQuery,
         response: { 200: ListOf(AuditEventView), ...errorResponses() },
       },
     },
     async (request) => {
-      const { projectId, since, limit, cursor } = request.query;
+      const { projectId, since, until, limit, cursor, ...exact } = request.query;
       const token = request.token!;
       if (projectId !== undefined && !reaches(token, projectId)) throw notFound('project');
-      if (since !== undefined && Number.isNaN(Date.parse(since))) throw validationFailed([{ field: 'querystring/since', message: 'an ISO-8601 time, e.g. 2026-01-31T12:00:00Z' }]);
-      return store.listAudit(
-        {
-          ...(projectId !== undefined ? { projectId } : {}),
-          ...(token.projects ? { projectIds: token.projects } : {}),
-          ...(since !== undefined ? { since: new Date(since).toISOString() } : {}),
-        },
-        { limit: limit ?? 20, ...(cursor !== undefined ? { cursor } : {}) },
-      );
+      const filter: AuditFilter = {
+        ...(projectId !== undefined ? { projectId } : {}),
+        ...(token.projects ? { projectIds: token.projects } : {}),
+        ...timeOf('since', since),
+        ...timeOf('until', until),
+      };
+      for (const key of ['tokenName', 'action', 'resourceType', 'resourceId'] as const) {
+        if (exact[key] !== undefined) filter[key] = exact[key];
+      }
+      return store.listAudit(filter, { limit: limit ?? 20, ...(cursor !== undefined ? { cursor } : {}) });
     },
   );
 }

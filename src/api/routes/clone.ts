@@ -1,6 +1,7 @@
 import type { Api, ApiDeps } from '../context.js';
 import { requireEnvironment } from '../context.js';
 import { cloneEnvironment } from '../environment-clone.js';
+import { serviceInputOptions } from '../service-input.js';
 import { presentEnvironment } from '../present.js';
 import { IdParams, Name, Obj, errorResponses } from '../schemas/common.js';
 import { RuntimeKindSchema } from '../schemas/project.js';
@@ -13,7 +14,8 @@ export const CloneEnvironmentBody = Obj({
 });
 
 /** `POST /environments/{id}/clone` (docs/teams.md#clone). */
-export function cloneRoutes(app: Api, { store, controlPlane, buildRegistry }: ApiDeps): void {
+export function cloneRoutes(app: Api, deps: ApiDeps): void {
+  const { store, controlPlane } = deps;
   app.post(
     '/environments/:id/clone',
     {
@@ -34,7 +36,7 @@ export function cloneRoutes(app: Api, { store, controlPlane, buildRegistry }: Ap
         store,
         source,
         { name: request.body.name, ...(request.body.runtime ? { runtime: request.body.runtime } : {}) },
-        { managedDatabases: controlPlane.managedDatabasesConfigured(), ...(buildRegistry !== undefined ? { buildRegistry } : {}) },
+        serviceInputOptions(deps),
       );
       return reply.code(201).send(presentEnvironment(clone, await store.listServices(clone.id), controlPlane));
     },

@@ -2,7 +2,8 @@ import type { Api, ApiDeps } from '../context.js';
 import { requireDeployment, requireEnvironment, requireService } from '../context.js';
 import type { Store } from '../../store/store.js';
 import { notFound } from '../errors.js';
-import { presentDeployment, presentDeploymentDetail, presentLogLine } from '../present.js';
+import { presentDeploymentDetail, presentLogLine } from '../present.js';
+import { presentNamedDeployments, serviceNamesOf } from '../deployment-services.js';
 import { EventStream, IdParams, PageQuery, errorResponses } from '../schemas/common.js';
 import { DeploymentDetailView, DeploymentView, ListOf, LogLineView } from '../schemas/views.js';
 import { LogsQuery } from '../schemas/deployment.js';
@@ -14,7 +15,7 @@ const FOLLOW_BATCH = 500;
 
 async function page(store: Store, filter: { environmentId?: string; serviceId?: string }, query: { limit?: number; cursor?: string }) {
   const result = await store.listDeployments(filter, { limit: query.limit ?? 20, ...(query.cursor ? { cursor: query.cursor } : {}) });
-  return { items: result.items.map(presentDeployment), ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}) };
+  return { items: await presentNamedDeployments(store, result.items), ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}) };
 }
 
 export function deploymentRoutes(app: Api, { store, controlPlane }: ApiDeps): void {
@@ -68,7 +69,7 @@ export function deploymentRoutes(app: Api, { store, controlPlane }: ApiDeps): vo
     async (request) => {
       const detail = await store.getDeploymentDetail(request.params.id);
       if (!detail) throw notFound('deployment');
-      return presentDeploymentDetail(detail);
+      return { ...presentDeploymentDetail(detail), services: (await serviceNamesOf(store, [detail])).get(detail.id) ?? [] };
     },
   );
 

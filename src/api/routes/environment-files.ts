@@ -5,9 +5,11 @@ import { exportEnvironmentFile } from '../environment-export.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
 import { ApplyQuery, ApplyResultView, EnvironmentFile, EnvironmentFileView, type EnvironmentFileT } from '../schemas/environment-file.js';
 import { Type } from '@sinclair/typebox';
+import { serviceInputOptions } from '../service-input.js';
 
 /** Environments as code: apply a file (with a plan), export one, and the file's JSON Schema. */
-export function environmentFileRoutes(app: Api, { store, controlPlane, appsDomain }: ApiDeps): void {
+export function environmentFileRoutes(app: Api, deps: ApiDeps): void {
+  const { store, controlPlane } = deps;
   app.post(
     '/apply',
     {
@@ -27,7 +29,7 @@ export function environmentFileRoutes(app: Api, { store, controlPlane, appsDomai
         prune: request.query.prune ?? false,
         origin: originOf(request),
         triggeredBy: triggeredBy(request),
-        serviceInput: { managedDatabases: controlPlane.managedDatabasesConfigured(), ...(appsDomain !== undefined ? { appsDomain } : {}) },
+        serviceInput: serviceInputOptions(deps),
       }),
   );
 

@@ -2,6 +2,7 @@ import type { Api, ApiDeps } from '../context.js';
 import { requireProject } from '../context.js';
 import { DomainError } from '../../domain/index.js';
 import { presentProject } from '../present.js';
+import { presentProjectWithPreviews, resolvePreviews } from '../project-previews.js';
 import { reaches } from '../project-access.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
 import { ListOf, ProjectCreated, ProjectView } from '../schemas/views.js';
@@ -33,7 +34,9 @@ export function projectRoutes(app: Api, { store }: ApiDeps): void {
     '/projects',
     { config: { access: 'viewer' }, schema: { tags: ['projects'], summary: 'List projects', response: { 200: ListOf(ProjectView), ...errorResponses() } } },
     // A token limited to projects lists those alone (docs/teams.md#project-limited-tokens).
-    async (request) => ({ items: (await store.listProjects()).filter((p) => reaches(request.token, p.id)).map(presentProject) }),
+    async (request) => ({
+      items: await Promise.all((await store.listProjects()).filter((p) => reaches(request.token, p.id)).map((p) => presentProjectWithPreviews(store, p))),
+    }),
   );
 
   app.get(
@@ -42,7 +45,7 @@ export function projectRoutes(app: Api, { store }: ApiDeps): void {
       config: { access: 'viewer' },
       schema: { tags: ['projects'], summary: 'One project', params: IdParams, response: { 200: ProjectView, ...errorResponses() } },
     },
-    async (request) => presentProject(await requireProject(store, request.params.id)),
+    async (request) => presentProjectWithPreviews(store, await requireProject(store, request.params.id)),
   );
 
   app.patch(
@@ -51,7 +54,9 @@ export function projectRoutes(app: Api, { store }: ApiDeps): void {
       config: { access: 'admin' },
       schema: {
         tags: ['projects'],
-        summary: 'Rename a project (images built from then on are named after the new name)',
+        summary:
+          'Rename a project (images built from then on are named after the new name) and/or set its preview environments ' +
+          '(previews: the blueprint must be an environment of this project; null turns them off); every field is optional',
         params: IdParams,
         body: PatchProjectBody,
         response: { 200: ProjectView, ...errorResponses(409) },
@@ -59,8 +64,13 @@ export function projectRoutes(app: Api, { store }: ApiDeps): void {
     },
     async (request) => {
       const project = await requireProject(store, request.params.id);
+      const { name, previews } = request.body;
+      const patch = {
+        ...(name !== undefined ? { name } : {}),
+        ...(previews !== undefined ? { previews: await resolvePreviews(store, project, previews) } : {}),
+      };
       // The store refuses another project's name (CONFLICT) in the update itself.
-      return presentProject(await store.updateProject(project.id, { name: request.body.name }));
+      return presentProjectWithPreviews(store, await store.updateProject(project.id, patch));
     },
   );
 }

@@ -1,11 +1,11 @@
 import type { Api, ApiDeps } from '../context.js';
 import { requireDeployment, requireEnvironment } from '../context.js';
 import { DomainError } from '../../domain/index.js';
-import { presentDeployment } from '../present.js';
+import { presentNamedDeployments } from '../deployment-services.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
 import { QueueView } from '../schemas/views.js';
 
-export function queueRoutes(app: Api, { store }: ApiDeps): void {
+export function queueRoutes(app: Api, { store, controlPlane }: ApiDeps): void {
   app.get(
     '/environments/:id/queue',
     {
@@ -20,9 +20,11 @@ export function queueRoutes(app: Api, { store }: ApiDeps): void {
     async (request) => {
       const env = await requireEnvironment(store, request.params.id);
       const [running, waiting] = await Promise.all([store.getRunning(env.id), store.listWaiting(env.id)]);
+      const views = await presentNamedDeployments(store, running ? [running, ...waiting] : waiting);
+      const items = running ? views.slice(1) : views;
       return {
-        running: running ? presentDeployment(running) : null,
-        items: waiting.map((d, i) => ({ ...presentDeployment(d), position: i + 1 })),
+        running: running ? (views[0] ?? null) : null,
+        items: items.map((d, i) => ({ ...d, position: i + 1 })),
       };
     },
   );
@@ -42,6 +44,10 @@ export function queueRoutes(app: Api, { store }: ApiDeps): void {
       const deployment = await requireDeployment(store, request.params.id);
       if (!(await store.removeWaiting(deployment.id))) {
         throw new DomainError('CONFLICT', 'the request is no longer waiting', { status: (await store.getDeployment(deployment.id))?.status });
+      }
+      const environment = await store.getEnvironment(deployment.environmentId);
+      if (environment) {
+        controlPlane.events.publish({ type: 'queue.changed', projectId: environment.projectId, environmentId: environment.id, deploymentId: deployment.id, change: 'removed' });
       }
       return reply.code(204).send();
     },

@@ -8,11 +8,7 @@ import { presentService } from '../present.js';
 import { ActionAccepted, IdParams, Obj, errorResponses } from '../schemas/common.js';
 import { ListOf, ServiceView, VersionsView } from '../schemas/views.js';
 import { CreateServiceBody, DeleteQuery, PatchServiceBody } from '../schemas/service.js';
-import { newServiceFromBody, servicePatchFromBody } from '../service-input.js';
-
-function appsDomainOption(deps: ApiDeps): { appsDomain?: string } {
-  return deps.appsDomain !== undefined ? { appsDomain: deps.appsDomain } : {};
-}
+import { newServiceFromBody, serviceInputOptions, servicePatchFromBody } from '../service-input.js';
 
 export function serviceRoutes(app: Api, deps: ApiDeps): void {
   const { store, controlPlane } = deps;
@@ -32,7 +28,7 @@ export function serviceRoutes(app: Api, deps: ApiDeps): void {
     },
     async (request, reply) => {
       const env = await requireEnvironment(store, request.params.id);
-      const input = newServiceFromBody(env, request.body, { managedDatabases: controlPlane.managedDatabasesConfigured(), ...appsDomainOption(deps) });
+      const input = newServiceFromBody(env, request.body, serviceInputOptions(deps));
       if ((await store.listServices(env.id)).some((s) => s.name === input.name && s.status !== 'DELETED')) {
         throw new DomainError('CONFLICT', `the environment already has a service named ${input.name}`);
       }
@@ -87,10 +83,7 @@ export function serviceRoutes(app: Api, deps: ApiDeps): void {
     },
     async (request) => {
       const service = await requireService(store, request.params.id);
-      const patch = servicePatchFromBody(service, request.body, (await requireEnvironment(store, service.environmentId)).runtime, {
-        managedDatabases: controlPlane.managedDatabasesConfigured(),
-        ...appsDomainOption(deps),
-      });
+      const patch = servicePatchFromBody(service, request.body, (await requireEnvironment(store, service.environmentId)).runtime, serviceInputOptions(deps));
       if (patch.name !== undefined && patch.name !== service.name) {
         const siblings = await store.listServices(service.environmentId);
         if (siblings.some((s) => s.id !== service.id && s.name === patch.name && s.status !== 'DELETED')) {

@@ -8,6 +8,8 @@ import { notFound, validationFailed } from '../errors.js';
 import { UUID } from '../schemas/common.js';
 import { WebhookBody, WebhookHeaders, WebhookProjectParams, webhookResponses } from '../schemas/webhook.js';
 import { deliveryKeys, hasSignature, parsePush, payloadOf, providerOf, verifySignature, type Provider } from '../webhooks/push-event.js';
+import { parsePullRequest, type PullRequestDelivery } from '../webhooks/pull-request-event.js';
+import { handlePullRequest } from '../webhooks/preview-environments.js';
 
 /**
  * Bodies are read as bytes and never parsed before a signature verifies. On the project's own
@@ -53,16 +55,18 @@ export function webhookRoutes(app: Api, deps: ApiDeps): void {
         },
         schema: {
           tags: ['webhooks'],
-          summary: 'Git push events for one project, signed with its webhook secret (GitHub X-Hub-Signature-256, GitLab X-Gitlab-Token)',
+          summary: 'Git push and pull request events for one project, signed with its webhook secret (GitHub X-Hub-Signature-256, GitLab X-Gitlab-Token)',
           description:
             'The signature is checked on the raw body before it is parsed. A signed branch push deploys the pushed commit (Deploy other version) ' +
-            'on each auto-deploy service of the project following that repository and branch. A delivery id seen before answers 200 and does nothing. ' +
+            'on each auto-deploy service of the project following that repository and branch. A pull request (GitHub pull_request, GitLab Merge Request Hook) ' +
+            'creates, deploys or deletes its preview environment pr-<number> when the project has previews; an older or repeated event does nothing (200), ' +
+            'and a preview whose blueprint environment was deleted is refused 409 saying so. A delivery id seen before answers 200 and does nothing. ' +
             `Bodies up to ${PROJECT_WEBHOOK_BODY_LIMIT / 1024 / 1024} MiB.`,
           security: [],
           params: WebhookProjectParams,
           headers: WebhookHeaders,
           body: WebhookBody,
-          response: webhookResponses(404),
+          response: webhookResponses(404, 409),
         },
       },
       async (request, reply) => {
@@ -93,7 +97,7 @@ export function webhookRoutes(app: Api, deps: ApiDeps): void {
           security: [],
           headers: WebhookHeaders,
           body: WebhookBody,
-          response: webhookResponses(),
+          response: webhookResponses(409),
         },
       },
       async (request, reply) => {
@@ -150,6 +154,9 @@ async function act(
     } catch {
       throw validationFailed([{ field: 'body', message: 'the body is not a JSON webhook payload' }]);
     }
+    const pullRequest = parsePullRequest(provider.provider, provider.eventName, payload);
+    if (pullRequest.kind === 'ignored') return reply.code(200).send({ ignored: true, reason: pullRequest.reason, items: [] });
+    if (pullRequest.kind === 'pull-request') return await actOnPullRequest(deps, request, reply, provider.provider, pullRequest.delivery, projectIds);
     const parsed = parsePush(provider.provider, provider.eventName, payload);
     if (parsed.kind === 'ignored') return reply.code(200).send({ ignored: true, reason: parsed.reason, items: [] });
 
@@ -174,6 +181,24 @@ async function act(
     await deps.store.forgetWebhookDelivery(keys).catch(() => undefined);
     throw error;
   }
+}
+
+/** A pull request event (docs/teams.md#preview-environments): each project's preview, in turn. */
+async function actOnPullRequest(
+  deps: ApiDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  provider: Provider,
+  delivery: PullRequestDelivery,
+  projectIds: readonly string[],
+): Promise<FastifyReply> {
+  const path = (request.url.split('?')[0] ?? '').slice(0, 512);
+  const previews = [];
+  for (const projectId of projectIds) previews.push(await handlePullRequest({ deps, provider, path, delivery }, projectId));
+  if (previews.every((p) => p.did === 'nothing')) {
+    return reply.code(200).send({ ignored: true, reason: [...new Set(previews.map((p) => p.reason))].join('; '), items: [] });
+  }
+  return reply.code(202).send({ commit: delivery.event.headSha, branch: delivery.event.branch, items: [], previews });
 }
 
 /** Git services of these projects following one of these repository URLs (normalised) on this branch. */

@@ -3,7 +3,17 @@ import { Name, Obj, UUID } from './common.js';
 
 export const CreateProjectBody = Obj({ name: Name });
 
-export const PatchProjectBody = Obj({ name: Name });
+/** Merged over the project's current previews; null turns previews off and forgets the blueprint. */
+export const PreviewsInput = Obj(
+  {
+    blueprintEnvironmentId: Type.Optional(Type.String({ pattern: UUID, description: 'the environment of this project each preview is cloned from' })),
+    enabled: Type.Optional(Type.Boolean({ description: 'false: pull request events make no preview (closing one still deletes its preview); true when first set' })),
+  },
+  { description: 'a preview environment `pr-<number>` per open pull request (docs/teams.md#preview-environments)' },
+);
+
+/** Every field optional: only what is given changes. */
+export const PatchProjectBody = Obj({ name: Type.Optional(Name), previews: Type.Optional(Type.Union([PreviewsInput, Type.Null()])) });
 
 export const EnvironmentSettingsInput = Obj({
   maxParallelBuilds: Type.Optional(Type.Integer({ minimum: 1, maximum: 32 })),

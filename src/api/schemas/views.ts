@@ -45,7 +45,16 @@ export function ListOf<T extends TSchema>(item: T, description?: string) {
   return View({ items: Type.Array(item), nextCursor: Type.Optional(Str) }, description);
 }
 
-export const ProjectView = View({ id: Str, name: Str, createdAt: When });
+const ProjectPreviewsView = View(
+  {
+    blueprintEnvironmentId: Str,
+    enabled: Type.Boolean(),
+    problem: Nullable(Type.String({ description: 'why no preview can be made now (the blueprint was deleted); null when they can' })),
+  },
+  'a preview environment per open pull request, cloned from the blueprint',
+);
+
+export const ProjectView = View({ id: Str, name: Str, createdAt: When, previews: Nullable(ProjectPreviewsView) });
 export const ProjectCreated = View({ ...ProjectView.properties, webhookSecret: Type.String({ description: 'shown this once' }) });
 
 export const TokenView = View({
@@ -89,6 +98,9 @@ export const EnvironmentView = View({
   createdAt: When,
   state: Type.String({ description: 'the deployment status, derived from the services' }),
   runningState: Type.String({ description: 'the running status, derived from the services' }),
+  preview: Nullable(
+    View({ number: Type.Integer(), branch: Str, url: Type.String({ description: "the pull request's web page" }) }, 'the pull request this environment previews; null when it is no preview'),
+  ),
 });
 
 /** Jobs and databases first: a database source may name an image too. */
@@ -131,6 +143,10 @@ export const DeploymentView = View({
   action: Str,
   level: Type.Union([Type.Literal('service'), Type.Literal('environment')]),
   serviceIds: Type.Array(Str),
+  services: Type.Array(View({ serviceId: Str, name: Nullable(Str) }), {
+    description:
+      'the services it touched, with the names they had then (a deleted service keeps its name); while it waits, the ones it names (none: an environment-level request not yet planned); name is null only for a service deleted before the request started',
+  }),
   versions: Type.Record(Str, Str, { description: 'the version each service deploys, by service id' }),
   keepData: Type.Optional(Type.Boolean()),
   rollbackOf: Type.Optional(Type.String({ description: 'a rollback: the deployment it goes back to ("Rollback to <deployment>")' })),

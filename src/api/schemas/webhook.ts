@@ -8,10 +8,10 @@ const header = (description: string) => Type.Optional(Type.String({ maxLength: 1
 /** Headers are documented, not closed: providers send many more. */
 export const WebhookHeaders = Type.Object(
   {
-    'x-github-event': header('GitHub: the event name (`push` is acted on, others are answered 200 and ignored)'),
+    'x-github-event': header('GitHub: the event name (`push` and `pull_request` are acted on, others are answered 200 and ignored)'),
     'x-hub-signature-256': header('GitHub: `sha256=<HMAC-SHA256 of the raw body with the project webhook secret>`'),
     'x-github-delivery': header('GitHub: the delivery id; a delivery id seen before is answered 200 and ignored'),
-    'x-gitlab-event': header('GitLab: the event name (`Push Hook` is acted on)'),
+    'x-gitlab-event': header('GitLab: the event name (`Push Hook` and `Merge Request Hook` are acted on)'),
     'x-gitlab-token': header('GitLab: the project webhook secret'),
     'x-gitlab-event-uuid': header('GitLab: the event id (used as the delivery id when Idempotency-Key is absent)'),
     'idempotency-key': header('GitLab: the delivery id, the same on its retries'),
@@ -40,7 +40,7 @@ export const WebhookIgnored = Type.Object(
     duplicate: Type.Optional(Type.Boolean({ description: 'true: this delivery was received before; nothing was done again' })),
     items: Type.Array(Type.Object({}), { maxItems: 0, description: 'always empty' }),
   },
-  { description: 'signed, and nothing to do: not a branch push, or a delivery seen before' },
+  { description: 'signed, and nothing to do: not a branch push, a pull request event that changes no preview (older, repeated, previews off), or a delivery seen before' },
 );
 
 export const WebhookAccepted = Type.Object(
@@ -48,10 +48,27 @@ export const WebhookAccepted = Type.Object(
     commit: Type.String(),
     branch: Type.String(),
     items: Type.Array(Type.Object({ serviceId: Type.String(), ...ActionAccepted.properties }), {
-      description: 'one Deploy other version per matching auto-deploy service (none when no service follows that branch)',
+      description: 'one Deploy other version per matching auto-deploy service (none when no service follows that branch); empty for a pull request event',
     }),
+    previews: Type.Optional(
+      Type.Array(
+        Type.Object({
+          projectId: Type.String(),
+          number: Type.Integer({ description: 'the pull (merge) request number' }),
+          environmentId: Type.Union([Type.String(), Type.Null()], { description: 'the preview environment `pr-<number>`' }),
+          did: Type.Union([Type.Literal('created'), Type.Literal('deployed'), Type.Literal('deleted'), Type.Literal('nothing')]),
+          reason: Type.Optional(Type.String({ description: 'why nothing was done (an older or repeated event, previews off)' })),
+          deploymentIds: Type.Array(Type.String()),
+        }),
+        { description: 'a pull request event: what it did to each project\'s preview environment' },
+      ),
+    ),
   },
-  { description: 'signed push: the matching auto-deploy services deploy the pushed commit' },
+  {
+    description:
+      'signed push: the matching auto-deploy services deploy the pushed commit (commit, branch: the pushed ones). ' +
+      'Signed pull request event: its preview environment is created, deployed or deleted (commit, branch: its head)',
+  },
 );
 
 /** The webhook needs no token: no 403; 401 is a missing or wrong signature. */

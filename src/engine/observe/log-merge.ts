@@ -9,6 +9,8 @@ export interface MergeOptions {
   graceMs: number;
   /** Lines read ahead per source; a full buffer stops the reading of that source until the merge takes from it. */
   bufferPerSource: number;
+  /** Sources may still be added (new instances of a followed service): the merge ends only when stopped. */
+  openEnded?: boolean;
 }
 
 interface Queued {
@@ -23,7 +25,7 @@ interface Queued {
  * stops pulling stops every reading. Sources may be added while it runs (new instances).
  */
 export class LogMerge implements AsyncIterable<InstanceLogLine> {
-  private readonly queues: Array<{ items: Queued[]; ended: boolean; wake: (() => void) | null }> = [];
+  private queues: Array<{ items: Queued[]; ended: boolean; wake: (() => void) | null }> = [];
   private notify: (() => void) | null = null;
   private stopped = false;
 
@@ -34,10 +36,11 @@ export class LogMerge implements AsyncIterable<InstanceLogLine> {
     for (const source of sources) this.add(source);
   }
 
-  add(source: LogSource): void {
+  /** Reads one more source; the promise settles when that source has ended (or the merge stopped). */
+  add(source: LogSource): Promise<void> {
     const queue = { items: [] as Queued[], ended: false, wake: null as (() => void) | null };
     this.queues.push(queue);
-    void this.pump(source, queue);
+    return this.pump(source, queue);
   }
 
   /** Ends the merge: every pump stops pulling. */
@@ -93,6 +96,8 @@ export class LogMerge implements AsyncIterable<InstanceLogLine> {
 
   /** The next line to give, 'done', or how long to wait (ms) before a held line may go anyway. */
   private pick(): { index: number; line: InstanceLogLine } | 'done' | number {
+    // A source that ended with nothing left to give is forgotten (a long follow sees many come and go).
+    if (this.queues.some((q) => q.ended && q.items.length === 0)) this.queues = this.queues.filter((q) => !q.ended || q.items.length > 0);
     let best = -1;
     let allHaveLines = true;
     for (let i = 0; i < this.queues.length; i++) {
@@ -104,7 +109,7 @@ export class LogMerge implements AsyncIterable<InstanceLogLine> {
       }
       if (best < 0 || head.line.ts < this.queues[best]!.items[0]!.line.ts) best = i;
     }
-    if (best < 0) return this.queues.every((q) => q.ended) ? 'done' : Number.POSITIVE_INFINITY;
+    if (best < 0) return !this.options.openEnded && this.queues.length === 0 ? 'done' : Number.POSITIVE_INFINITY;
     const head = this.queues[best]!.items[0]!;
     if (allHaveLines) return { index: best, line: head.line };
     const waited = Date.now() - head.arrivedMs;

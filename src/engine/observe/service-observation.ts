@@ -3,6 +3,7 @@ import type { InstanceLogLine, LogQuery, Runtime, ServiceTarget } from '../../ru
 import type { Store } from '../../store/store.js';
 import type { InstanceView, LogsRequest } from '../control-plane.js';
 import type { RuntimeResolver } from '../runtime-resolver.js';
+import { InstanceFollower } from './instance-follower.js';
 import { LogMerge } from './log-merge.js';
 
 /** A silent instance holds the others' lines this long at most, when following. */
@@ -63,8 +64,14 @@ export async function serviceLogs(runtimes: RuntimeResolver, store: Store, servi
     ...(request.since !== undefined ? { since: request.since } : {}),
     ...(request.instance !== undefined ? { instance: request.instance } : {}),
   };
+  const startedAt = new Date().toISOString();
   const sources = await fromRuntime(() => runtime.logSources!(target, query));
-  const merged = new LogMerge(sources, { graceMs: request.follow ? FOLLOW_GRACE_MS : Number.POSITIVE_INFINITY, bufferPerSource: BUFFER_PER_INSTANCE });
+  if (!request.follow) return redacted(new LogMerge(sources, { graceMs: Number.POSITIVE_INFINITY, bufferPerSource: BUFFER_PER_INSTANCE }), secrets);
+  // Following the whole service: instances started later (a rollout, a Restart) join as they run.
+  const followsAll = request.instance === undefined && runtime.instances !== undefined;
+  const merged = new LogMerge(followsAll ? [] : sources, { graceMs: FOLLOW_GRACE_MS, bufferPerSource: BUFFER_PER_INSTANCE, openEnded: followsAll });
+  request.signal.addEventListener('abort', () => merged.stop(), { once: true });
+  if (followsAll) new InstanceFollower({ instances: runtime.instances!.bind(runtime), logSources: runtime.logSources.bind(runtime) }, target, merged, request.signal, startedAt).start(sources);
   return redacted(merged, secrets);
 }
 

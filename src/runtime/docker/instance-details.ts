@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { InstanceDetail, InstancePhase } from '../runtime.js';
 import { inspectOrNull, listInstances } from './instances.js';
+import { exitCodeBeforeRestart } from './last-exit-code.js';
 import type { InstanceMonitor } from './instance-monitor.js';
 import { JOB_LABEL } from './job-run.js';
 import { LABEL, readInstanceLabels } from './names-and-labels.js';
@@ -42,25 +43,27 @@ function phaseOf(state: Docker.ContainerInspectInfo['State']): InstancePhase {
  */
 export async function instanceDetails(docker: Docker, monitor: InstanceMonitor, serviceId: string, node: string | null): Promise<InstanceDetail[]> {
   const containers = await observedContainers(docker, serviceId);
-  const infos = await Promise.all(containers.map((c) => inspectOrNull(docker, c.Id)));
-  return infos
-    .filter((i): i is Docker.ContainerInspectInfo => i !== null)
-    .map((info) => {
-      const tracked = monitor.get(info.Id);
-      const running = info.State.Running && !info.State.Restarting;
-      const isRun = readInstanceLabels(info.Config.Labels) === null;
-      const hasExited = info.RestartCount > 0 || (!running && info.State.FinishedAt !== ZERO_TIME && info.State.FinishedAt !== '');
-      return {
-        id: info.Id,
-        name: info.Name.replace(/^\//, ''),
-        version: info.Config.Labels?.[LABEL.version] ?? null,
-        ready: running && (isRun || tracked?.ready === true),
-        state: phaseOf(info.State),
-        restarts: info.RestartCount + (tracked?.livenessRestarts ?? 0),
-        exitCode: hasExited ? info.State.ExitCode : null,
-        oomKilled: info.State.OOMKilled === true,
-        startedAt: info.State.StartedAt && info.State.StartedAt !== ZERO_TIME ? info.State.StartedAt : null,
-        node,
-      };
-    });
+  const infos = (await Promise.all(containers.map((c) => inspectOrNull(docker, c.Id)))).filter((i): i is Docker.ContainerInspectInfo => i !== null);
+  // A container the engine restarted shows the new run's ExitCode (0): the failed run's is in the events.
+  const exitCodes = await Promise.all(
+    infos.map((info) => (info.RestartCount > 0 && info.State.Running ? exitCodeBeforeRestart(docker, info.Id, info.RestartCount) : Promise.resolve(info.State.ExitCode))),
+  );
+  return infos.map((info, index) => {
+    const tracked = monitor.get(info.Id);
+    const running = info.State.Running && !info.State.Restarting;
+    const isRun = readInstanceLabels(info.Config.Labels) === null;
+    const hasExited = info.RestartCount > 0 || (!running && info.State.FinishedAt !== ZERO_TIME && info.State.FinishedAt !== '');
+    return {
+      id: info.Id,
+      name: info.Name.replace(/^\//, ''),
+      version: info.Config.Labels?.[LABEL.version] ?? null,
+      ready: running && (isRun || tracked?.ready === true),
+      state: phaseOf(info.State),
+      restarts: info.RestartCount + (tracked?.livenessRestarts ?? 0),
+      exitCode: hasExited ? exitCodes[index]! : null,
+      oomKilled: info.State.OOMKilled === true,
+      startedAt: info.State.StartedAt && info.State.StartedAt !== ZERO_TIME ? info.State.StartedAt : null,
+      node,
+    };
+  });
 }

@@ -3,6 +3,7 @@ import type { Probe } from '../../domain/model.js';
 import { RolloutFailedError } from '../runtime.js';
 import { instanceIp } from './instance-ip.js';
 import { NO_PROBE_READY_AFTER_MS } from './instance-monitor.js';
+import { lastExitCode } from './last-exit-code.js';
 import { runProbe } from './probes.js';
 import { sleep, throwIfAborted } from './wait.js';
 
@@ -76,20 +77,6 @@ async function howItExited(docker: Docker, info: Docker.ContainerInspectInfo): P
   if (!info.State.Running) return `exited with code ${info.State.ExitCode}`;
   const code = await lastExitCode(docker, info.Id).catch(() => null);
   return `exited${code !== null ? ` with code ${code}` : ''} and was restarted ${info.RestartCount} time(s)`;
-}
-
-async function lastExitCode(docker: Docker, containerId: string): Promise<string | null> {
-  const since = Math.floor(Date.now() / 1000) - 3600;
-  const stream = (await docker.getEvents({
-    since,
-    until: Math.floor(Date.now() / 1000) + 1,
-    filters: { container: [containerId], event: ['die'] },
-  })) as NodeJS.ReadableStream;
-  let text = '';
-  for await (const chunk of stream) text += chunk.toString();
-  const lines = text.split('\n').filter(Boolean);
-  const last = lines.length > 0 ? (JSON.parse(lines[lines.length - 1]!) as { Actor?: { Attributes?: Record<string, string> } }) : null;
-  return last?.Actor?.Attributes?.exitCode ?? null;
 }
 
 /** The instance's last output lines, into the deployment log (they usually say why it failed). */

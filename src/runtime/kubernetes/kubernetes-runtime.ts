@@ -52,6 +52,7 @@ import { lastExitReasons, runningStateFromPods } from './observe.js';
 import { instanceFromPod, usageFromPodMetrics, type PodMetrics } from './pod-instances.js';
 import { openPodLogs } from './pod-logs.js';
 import { deploymentRolloutState, statefulSetRolloutState } from './rollout-status.js';
+import { findRevision, type Revision } from './previous-revision.js';
 import { resolveImageReference, type DigestResolver } from './resolve-image.js';
 import { waitForRollout, workloadRef, type WaitOutcome } from './wait-rollout.js';
 
@@ -73,6 +74,8 @@ const KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet'];
 const SCALE_MANAGER = 'slipway-scale';
 const RESTART_MANAGER = 'slipway-restart';
 const UNDO_MANAGER = 'slipway-rollback';
+/** How long recovery waits for the previous revision to serve again (it ends the service either way). */
+const SETTLE_WAIT_MS = 120_000;
 
 type Workload = V1Deployment | V1StatefulSet;
 
@@ -207,6 +210,28 @@ export class KubernetesRuntime implements Runtime {
   /** Stop of a cron job: its CronJob suspended; a run going on may finish. */
   async suspendSchedule(target: ServiceTarget, ctx: OperationContext): Promise<void> {
     await this.suspendCronJobs(target, ctx);
+  }
+
+  /**
+   * After the process following a rollout died: the revision running `keepSpecHash` (the spec
+   * deployed before) is put back as a failed rollout's undo does, found among the workload's
+   * ReplicaSets / ControllerRevisions; nothing deployed before (null) ⇒ scaled to 0. Left
+   * alone when the workload already runs that spec or no revision of it is kept.
+   */
+  async settle(target: ServiceTarget, keepSpecHash: string | null, ctx: OperationContext): Promise<void> {
+    const found = await this.findWorkload(target);
+    if (!found) return;
+    const { kind, object } = found;
+    const current = object.spec?.template?.metadata?.annotations?.[ANNOTATION.specHash];
+    if (keepSpecHash !== null && current === keepSpecHash) return;
+    const namespace = namespaceName(target.environmentId);
+    const previous = keepSpecHash === null ? null : await findRevision(this.cluster, kind, namespace, { serviceId: target.serviceId, uid: object.metadata?.uid }, keepSpecHash);
+    if (keepSpecHash !== null && !previous) {
+      ctx.log('warn', `the interrupted rollout is left to finish: no revision of the previously deployed spec is kept`);
+      return;
+    }
+    ctx.log('warn', 'undoing the rollout the interrupted deployment left');
+    await this.restore(target, kind, previous, { specHash: current, waitMs: SETTLE_WAIT_MS }, ctx);
   }
 
   async stop(target: ServiceTarget, ctx: OperationContext): Promise<void> {
@@ -367,35 +392,37 @@ export class KubernetesRuntime implements Runtime {
     throw new RolloutFailedError(message);
   }
 
-  /**
-   * `kubectl rollout undo`: the pod template (and replica count) the workload had before this
-   * rollout, put back whole; nothing before it ⇒ scaled to 0. Then waits (without the
-   * deployment's signal: an undo is not canceled) for the previous pods to serve.
-   */
+  /** Undo of this rollout: the workload as it was before it (see restore). */
   private async undo(target: ServiceTarget, kind: WorkloadKind, spec: RolloutSpec, before: Workload | null, ctx: OperationContext): Promise<void> {
+    const previous = before?.spec?.template ? { template: before.spec.template, replicas: before.spec.replicas } : null;
+    await this.restore(target, kind, previous, { specHash: spec.specHash, waitMs: Math.max(1, spec.startTimeoutSeconds) * 1000 + 60_000 }, ctx);
+  }
+
+  /**
+   * `kubectl rollout undo`: the previous pod template (and replica count) put back whole;
+   * none ⇒ scaled to 0. Then waits (without the deployment's signal: an undo is not canceled)
+   * up to `broken.waitMs` for the previous pods to serve.
+   */
+  private async restore(target: ServiceTarget, kind: WorkloadKind, previous: Revision | null, broken: { specHash: string | undefined; waitMs: number }, ctx: OperationContext): Promise<void> {
     const namespace = namespaceName(target.environmentId);
     const name = workloadName(target.serviceId);
     const ref = workloadRef(kind, namespace, name);
     try {
       const current = await this.cluster.read<Workload>(ref);
       if (!current) return;
-      const previousTemplate = before?.spec?.template;
-      const patch: Record<string, unknown> = { replicas: before?.spec?.replicas ?? 0 };
-      if (previousTemplate) patch.template = replacingMergePatch(current.spec?.template, previousTemplate);
+      const patch: Record<string, unknown> = { replicas: previous ? (previous.replicas ?? current.spec?.replicas ?? 1) : 0 };
+      if (previous) patch.template = replacingMergePatch(current.spec?.template, previous.template);
       await this.cluster.mergePatch(ref, { spec: patch }, UNDO_MANAGER);
-      ctx.log('info', previousTemplate ? `put the previous pod template back (${previousTemplate.metadata?.annotations?.[ANNOTATION.version] ?? '?'})` : 'no previous version: scaled to 0');
+      ctx.log('info', previous ? `put the previous pod template back (${previous.template.metadata?.annotations?.[ANNOTATION.version] ?? '?'})` : 'no previous version: scaled to 0');
       if (kind === 'StatefulSet') {
         // A StatefulSet does not replace a pod stuck on a broken revision by itself.
         for (const pod of await this.pods(target)) {
-          if (pod.metadata?.annotations?.[ANNOTATION.specHash] === spec.specHash && pod.metadata?.name) {
+          if (pod.metadata?.annotations?.[ANNOTATION.specHash] === broken.specHash && pod.metadata?.name) {
             await this.cluster.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata.name, namespace } });
           }
         }
       }
-      const restored = await waitForRollout(this.cluster, kind, namespace, name, {
-        deadlineMs: Math.max(1, spec.startTimeoutSeconds) * 1000 + 60_000,
-        ignoreProgressDeadline: true,
-      });
+      const restored = await waitForRollout(this.cluster, kind, namespace, name, { deadlineMs: broken.waitMs, ignoreProgressDeadline: true });
       if (restored.state !== 'done') ctx.log('warn', `the previous version is not fully back yet: ${'message' in restored ? restored.message : restored.state}`);
     } catch (error) {
       ctx.log('error', `undoing the rollout failed: ${apiErrorMessage(error)}`);

@@ -94,6 +94,10 @@ export class KubernetesRuntimes implements Runtime {
     return this.on(target.environmentId, ctx, (runtime, scrubbed) => runtime.suspendSchedule(target, scrubbed));
   }
 
+  async settle(target: ServiceTarget, keepSpecHash: string | null, ctx: OperationContext): Promise<void> {
+    return this.on(target.environmentId, ctx, (runtime, scrubbed) => runtime.settle(target, keepSpecHash, scrubbed));
+  }
+
   async stop(target: ServiceTarget, ctx: OperationContext): Promise<void> {
     return this.on(target.environmentId, ctx, (runtime, scrubbed) => runtime.stop(target, scrubbed));
   }

@@ -9,6 +9,7 @@ import { webhookDeliveriesMigration } from './0004-webhook-deliveries.js';
 import { teamsMigration } from './0005-teams.js';
 import { serviceMetricsMigration } from './0006-service-metrics.js';
 import { notificationsRollbackMigration } from './0007-notifications-rollback.js';
+import { previewsMigration } from './0008-previews.js';
 
 /** Migrations are compiled in, not read from a folder, so the built package carries them. */
 class StaticMigrationProvider implements MigrationProvider {
@@ -23,6 +24,7 @@ class StaticMigrationProvider implements MigrationProvider {
       '0005-teams': teamsMigration(this.flavor),
       '0006-service-metrics': serviceMetricsMigration(),
       '0007-notifications-rollback': notificationsRollbackMigration(this.flavor),
+      '0008-previews': previewsMigration(this.flavor),
     };
   }
 }

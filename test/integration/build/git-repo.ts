@@ -75,11 +75,11 @@ export class GitRepo {
     this.write(at('www/healthz'), 'ok');
   }
 
-  /** Commits everything and pushes the branch; the new commit's SHA. */
-  commit(message: string): string {
+  /** Commits everything and pushes it to the branch (the repository's own by default); the new commit's SHA. */
+  commit(message: string, branch = this.branch): string {
     this.git(this.work, 'add', '-A');
     this.git(this.work, 'commit', '-q', '--allow-empty', '-m', message);
-    this.git(this.work, 'push', '-q', 'origin', `HEAD:refs/heads/${this.branch}`);
+    this.git(this.work, 'push', '-q', 'origin', `HEAD:refs/heads/${branch}`);
     return this.git(this.work, 'rev-parse', 'HEAD');
   }
 

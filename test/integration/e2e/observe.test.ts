@@ -152,6 +152,41 @@ test('logs?follow=true: a line printed after the stream opened arrives within 2 
   assert.ok(Date.parse(first.ts.slice(0, 23) + 'Z') >= opened - 1000, `a new line, not an old one: ${first.ts}`);
 });
 
+test('logs?follow=true: the instances a Restart starts join the stream that was open before it', async () => {
+  const before = new Set((await runningContainers(serviceId)).map((c) => c.Id));
+  const controller = new AbortController();
+  const response = await fetch(url(`/services/${serviceId}/logs?follow=true&tail=0`), { headers: { authorization: `Bearer ${slipway.server.token}` }, signal: controller.signal });
+  assert.equal(response.status, 200);
+  const seen = new Set<string>();
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    let text = '';
+    const reader = response.body!.getReader();
+    try {
+      for (;;) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        text += decoder.decode(chunk.value, { stream: true });
+        const lines = text.split('\n');
+        text = lines.pop()!;
+        for (const l of lines.filter((x) => x !== '')) seen.add((JSON.parse(l) as LogLine).instance);
+      }
+    } catch {
+      // aborted below
+    }
+  })();
+  try {
+    const { detail } = await runAction(slipway, serviceId, () => slipway.api.act(serviceId, 'restart'));
+    assert.equal(detail.status, 'SUCCESS', detail.message ?? '');
+    const after = (await runningContainers(serviceId)).map((c) => c.Id);
+    assert.ok(after.every((id) => !before.has(id)), 'Restart replaced every container');
+    await eventually('lines from both new instances on the open stream', async () => after.every((id) => seen.has(id)), 20_000);
+  } finally {
+    controller.abort();
+    await reading;
+  }
+});
+
 test('an instance killed from outside shows a restart', async () => {
   const [victim] = await runningContainers(serviceId);
   assert.ok(victim);
@@ -164,6 +199,8 @@ test('an instance killed from outside shows a restart', async () => {
     20_000,
   );
   assert.equal(restarted.oomKilled, false);
+  // The engine's inspect shows the new run (exit code 0); the code is the killed run's.
+  assert.equal(restarted.exitCode, 137, 'the killed run exited on SIGKILL');
 });
 
 test('metrics: points appear while it runs (and on /metrics), and stop once it is stopped', async () => {

@@ -89,14 +89,20 @@ test('environments, deployments and action lists are answered exactly as stored'
     createdAt: '2026-01-01T00:00:00.000Z',
     state: 'DEPLOYED',
     runningState: 'RUNNING',
+    preview: { number: 3, branch: 'feature/x', url: 'https://git.example.test/pull/3' },
   };
   assert.deepEqual(await serialized(EnvironmentView, environment), environment);
+  assert.deepEqual(await serialized(EnvironmentView, { ...environment, preview: null }), { ...environment, preview: null });
   const deployment = {
     id: 'd',
     environmentId: 'e',
     action: 'DEPLOY',
     level: 'environment',
     serviceIds: ['a', 'b'],
+    services: [
+      { serviceId: 'a', name: 'web' },
+      { serviceId: 'b', name: null },
+    ],
     versions: { a: '1.0', b: '0123abc' },
     origin: 'API',
     triggeredBy: 'token:ci',

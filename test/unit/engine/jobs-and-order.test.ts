@@ -363,6 +363,10 @@ describe('cron jobs', () => {
     const [second, first] = (await runsOf(id)).filter((r) => r.status !== 'RUNNING').slice(-2);
     assert.deepEqual([first!.status, first!.exitCode], ['SUCCEEDED', 0]);
     assert.deepEqual([second!.status, second!.exitCode], ['FAILED', 4]);
+    // Each run's start and end are told on the event stream (the console shows the last run).
+    const told = (runId: string) => events.flatMap((e) => (e.type === 'job.run' && e.runId === runId ? [[e.serviceId, e.environmentId, e.status]] : []));
+    assert.deepEqual(told(first!.id), [[id, env, 'RUNNING'], [id, env, 'SUCCEEDED']]);
+    assert.deepEqual(told(second!.id), [[id, env, 'RUNNING'], [id, env, 'FAILED']]);
     const lines = await store.readJobRunLogs(first!.id);
     assert.ok(lines.some((l) => /fake job run/.test(l.message)));
     assert.deepEqual(runtime.jobRuns.filter((r) => r.serviceName === 'tick').at(-1)!.spec.command, ['echo', 'tick']);

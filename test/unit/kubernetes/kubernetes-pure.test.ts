@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { V1ContainerStatus, V1Deployment, V1Pod } from '@kubernetes/client-node';
-import { deploymentManifest, envSecretManifest, publicServiceManifest, statefulSetManifest, workloadKind } from '../../../src/runtime/kubernetes/manifests.js';
+import { DRAIN_SECONDS, deploymentManifest, envSecretManifest, publicServiceManifest, statefulSetManifest, workloadKind } from '../../../src/runtime/kubernetes/manifests.js';
 import { replacingMergePatch } from '../../../src/runtime/kubernetes/merge-patch.js';
+import { controllerRevisionTemplate, replicaSetTemplate } from '../../../src/runtime/kubernetes/previous-revision.js';
 import { ANNOTATION } from '../../../src/runtime/kubernetes/names-and-labels.js';
 import { runningStateFromPods } from '../../../src/runtime/kubernetes/observe.js';
 import { deploymentRolloutState } from '../../../src/runtime/kubernetes/rollout-status.js';
@@ -48,6 +49,13 @@ describe('kubernetes manifests', () => {
     assert.deepEqual(c.readinessProbe?.httpGet, { path: '/ready', port: 8080 });
     assert.equal(c.livenessProbe, undefined);
     assert.deepEqual(deploymentManifest(target, { ...spec, env: { A: '1', B: '2' } }), d, 'same spec, same object');
+  });
+
+  test('a pod with ports keeps serving a few seconds after it is told to stop (its endpoints go first)', () => {
+    const c = deploymentManifest(target, spec).spec!.template!.spec!.containers[0]!;
+    assert.deepEqual(c.lifecycle, { preStop: { sleep: { seconds: DRAIN_SECONDS } } });
+    assert.ok(DRAIN_SECONDS < deploymentManifest(target, spec).spec!.template!.spec!.terminationGracePeriodSeconds!, 'the pause leaves time to stop');
+    assert.equal(deploymentManifest(target, { ...spec, ports: [] }).spec!.template!.spec!.containers[0]!.lifecycle, undefined, 'no ports, no pause');
   });
 
   test('storage or a database makes a StatefulSet with claim templates; only public ports get a NodePort', () => {
@@ -142,5 +150,18 @@ describe('running state from pods', () => {
     assert.equal(reasonOf({ state: { waiting: { reason: 'ContainerCreating' } } }), null);
     assert.equal(reasonOf({ ready: true, state: { running: { startedAt: new Date() } } }), null);
     assert.equal(runningStateFromPods([pod('a', false)]).instances[0]?.lastExitReason, null);
+  });
+});
+
+describe('previous revisions (what recovery puts back)', () => {
+  const template = deploymentManifest(target, spec).spec!.template;
+  test("a ReplicaSet's template is its Deployment's, without the controller's pod-template-hash label", () => {
+    const fromReplicaSet = { ...template, metadata: { ...template.metadata, labels: { ...template.metadata!.labels, 'pod-template-hash': '7dff6bdc7' } } };
+    assert.deepEqual(replicaSetTemplate(fromReplicaSet), template);
+  });
+  test("a ControllerRevision's data holds the StatefulSet template as a replacing patch", () => {
+    assert.deepEqual(controllerRevisionTemplate({ data: { spec: { template: { ...template, $patch: 'replace' } } } }), template);
+    assert.equal(controllerRevisionTemplate({ data: {} }), null);
+    assert.equal(controllerRevisionTemplate({}), null);
   });
 });

@@ -1,6 +1,11 @@
 import type {
   ActionAccepted,
   ActionAvailability,
+  AuditEvent,
+  AuditQuery,
+  EffectiveVariable,
+  Me,
+  Variable,
   Delivery,
   Deployment,
   DeploymentDetail,
@@ -16,7 +21,6 @@ import type {
   OutdatedService,
   Project,
   Queue,
-  Role,
   RollbackPreview,
   Service,
   VersionItem,
@@ -44,7 +48,7 @@ function fieldErrors(details: unknown): FieldError[] {
   );
 }
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** A tiny typed client of the API v1; every request carries the token and says it comes from the console. */
 export class SlipwayClient {
@@ -80,10 +84,8 @@ export class SlipwayClient {
     return json as T;
   }
 
-  /** The role of the signed-in token, which decides what the console offers. */
-  async role(): Promise<Role> {
-    return (await this.request<{ role: Role }>('GET', '/whoami')).role;
-  }
+  /** The signed-in token: its role and the projects it is limited to (if any), which decide what the console offers. */
+  whoami = () => this.request<Me>('GET', '/whoami');
 
   projects = () => this.request<{ items: Project[] }>('GET', '/projects').then((r) => r.items);
   project = (id: string) => this.request<Project>('GET', `/projects/${id}`);
@@ -135,6 +137,16 @@ export class SlipwayClient {
   jobRuns = (serviceId: string, limit = 20) => this.request<{ items: JobRun[] }>('GET', `/services/${serviceId}/runs?limit=${limit}`).then((r) => r.items);
   databaseConnection = (serviceId: string) => this.request<DatabaseConnection>('GET', `/services/${serviceId}/connection`);
   jobRunLogs = (runId: string) => this.request<{ items: JobRunLogLine[] }>('GET', `/job-runs/${runId}/logs`).then((r) => r.items);
+
+  variables = (scope: 'projects' | 'environments', id: string) => this.request<{ items: Variable[] }>('GET', `/${scope}/${id}/variables`).then((r) => r.items);
+  /** Replaces the whole list; a secret sent back as the mask keeps its value. */
+  setVariables = (scope: 'projects' | 'environments', id: string, items: Variable[]) =>
+    this.request<{ items: Variable[] }>('PUT', `/${scope}/${id}/variables`, items).then((r) => r.items);
+  serviceEnv = (serviceId: string) => this.request<{ items: EffectiveVariable[] }>('GET', `/services/${serviceId}/env`).then((r) => r.items);
+  audit = (query: AuditQuery) => {
+    const params = new URLSearchParams(Object.entries(query).flatMap(([k, v]) => (v === undefined || v === '' ? [] : [[k, String(v)]])));
+    return this.request<{ items: AuditEvent[]; nextCursor?: string }>('GET', `/audit?${params.toString()}`);
+  };
 
   deliveries = (notificationId: string) => this.request<{ items: Delivery[] }>('GET', `/notifications/${notificationId}/deliveries`).then((r) => r.items);
 }

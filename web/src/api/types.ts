@@ -10,6 +10,9 @@ import type { DeliveryView, NotificationView } from '../../../src/api/schemas/no
 import type { RollbackPreview as RollbackPreviewSchema } from '../../../src/api/schemas/rollback.js';
 import type { DatabaseConnectionView, InstanceView, MetricsView, RuntimeLogLine as RuntimeLogLineSchema } from '../../../src/api/schemas/observe.js';
 import type { JobRunLogs, JobRunView } from '../../../src/api/schemas/job-run.js';
+import type { EffectiveEnvView, VariablesView } from '../../../src/api/schemas/variables.js';
+import type { AuditEventView } from '../../../src/api/schemas/audit.js';
+import type { TokenView } from '../../../src/api/schemas/views.js';
 import type {
   ActionAvailabilityViewT,
   OutdatedServicesViewT,
@@ -61,6 +64,24 @@ export type DatabaseConnection = Static<typeof DatabaseConnectionView>;
 export type MetricsPoint = Metrics['points'][number];
 export type JobRun = Static<typeof JobRunView>;
 export type JobRunLogLine = Static<typeof JobRunLogs>['items'][number];
+/** `GET /whoami`: the signed-in token; `projects` when it is limited to some. */
+export type Me = Static<typeof TokenView>;
+/** One variable of a project or an environment (`GET …/variables`); secret values are the mask. */
+export type Variable = Static<typeof VariablesView>['items'][number];
+/** One entry of `GET /services/{id}/env`: a value with the scope it comes from. */
+export type EffectiveVariable = Static<typeof EffectiveEnvView>['items'][number];
+export type AuditEvent = Static<typeof AuditEventView>;
+/** The filters of `GET /audit` the console offers. */
+export interface AuditQuery {
+  tokenName?: string;
+  action?: string;
+  resourceType?: string;
+  resourceId?: string;
+  since?: string;
+  until?: string;
+  cursor?: string;
+  limit?: number;
+}
 
 // What follows has no response schema in the API: an error's details, and the events.
 
@@ -76,4 +97,6 @@ export type SlipwayEvent =
   | { type: 'service.running'; projectId: string; environmentId: string; serviceId: string; runningState: RunningState }
   | { type: 'environment.status'; projectId: string; environmentId: string; status: string; runningStatus: string }
   | { type: 'deployment.status'; projectId: string; environmentId: string; deploymentId: string; status: string; message: string | null }
-  | { type: 'deployment.log'; projectId: string; environmentId: string; deploymentId: string };
+  | { type: 'deployment.log'; projectId: string; environmentId: string; deploymentId: string }
+  | { type: 'queue.changed'; projectId: string; environmentId: string; deploymentId: string; change: 'queued' | 'merged' | 'removed' }
+  | { type: 'job.run'; projectId: string; environmentId: string; serviceId: string; runId: string; status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' };

@@ -5,6 +5,7 @@ import { shortVersion } from '../format.js';
 import { useSession } from '../session.js';
 import { Dialog } from './Dialog.js';
 import { describeAccepted } from './PlayMenu.js';
+import { watchRequest } from './RequestOutcomes.js';
 import { useToast } from './Toasts.js';
 
 /** Deploy latest version: the git services whose deployed commit is not their branch head, to tick and deploy. */
@@ -40,6 +41,7 @@ export function DeployLatestPanel({ environmentId, environmentName, onClose }: {
     try {
       const ids = (items ?? []).filter((s) => chosen.has(s.id)).map((s) => s.id);
       const result = await client.deployLatest(environmentId, ids);
+      watchRequest(result.deploymentId);
       toast(describeAccepted('DEPLOY_LATEST', `${ids.length} service${ids.length === 1 ? '' : 's'}`, result));
       onClose();
     } catch (err) {

@@ -1,6 +1,33 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 
-/** A modal dialog on the native <dialog>: focus is trapped, Escape closes, the title names it. */
+/**
+ * The elements focused last, newest at the end. A dialog opened from a menu item opens as the menu
+ * closes and the item leaves the page: focus then goes back to what was focused before it (the
+ * menu's button), the control that opened the menu.
+ */
+const focusHistory: HTMLElement[] = [];
+const HISTORY = 10;
+if (typeof document !== 'undefined') {
+  document.addEventListener('focusin', (event) => {
+    const target = event.target;
+    if (!(target instanceof HTMLElement) || target.closest('dialog')) return;
+    const at = focusHistory.indexOf(target);
+    if (at >= 0) focusHistory.splice(at, 1);
+    focusHistory.push(target);
+    if (focusHistory.length > HISTORY) focusHistory.shift();
+  });
+}
+
+/** The control a dialog closing now should give focus back to: the newest one still on the page. */
+function returnFocusTo(): HTMLElement | null {
+  for (let i = focusHistory.length - 1; i >= 0; i--) {
+    const element = focusHistory[i]!;
+    if (element.isConnected && !element.closest('dialog') && !(element as HTMLButtonElement).disabled) return element;
+  }
+  return null;
+}
+
+/** A modal dialog on the native <dialog>: focus is trapped, Escape closes, the title names it, and focus goes back to its opener. */
 export function Dialog({ title, onClose, children, wide }: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
@@ -9,7 +36,6 @@ export function Dialog({ title, onClose, children, wide }: { title: string; onCl
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    const opener = document.activeElement as HTMLElement | null;
     if (!dialog.open) dialog.showModal();
     const onCancel = (event: Event) => {
       event.preventDefault();
@@ -19,7 +45,7 @@ export function Dialog({ title, onClose, children, wide }: { title: string; onCl
     return () => {
       dialog.removeEventListener('cancel', onCancel);
       if (dialog.open) dialog.close();
-      if (opener && document.contains(opener)) opener.focus();
+      returnFocusTo()?.focus();
     };
   }, []);
   return (

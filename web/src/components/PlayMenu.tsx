@@ -7,6 +7,7 @@ import { ACTION_LABEL, actionName } from '../status.js';
 import { ConfirmDialog } from './Dialog.js';
 import { placeMenu, type Placement } from './menu-placement.js';
 import { RedeployPlan } from './RedeployPlan.js';
+import { watchRequest } from './RequestOutcomes.js';
 import { useToast } from './Toasts.js';
 
 export interface PlayTarget {
@@ -163,6 +164,7 @@ export function PlayMenu({
     setSendError(null);
     try {
       const result = await runAction(client, target, confirming, { keepData });
+      watchRequest(result.deploymentId);
       toast(describeAccepted(confirming, target.name, result));
       setConfirming(null);
     } catch (err) {

@@ -4,6 +4,7 @@ import { navigate } from '../router.js';
 import { useSession } from '../session.js';
 import { shortVersion } from '../format.js';
 import { ConfirmDialog } from './Dialog.js';
+import { watchRequest } from './RequestOutcomes.js';
 import { useToast } from './Toasts.js';
 
 /**
@@ -40,6 +41,7 @@ export function RollbackButton({ deployment }: { deployment: DeploymentDetail })
     setError(null);
     client.rollback(deployment.id).then(
       (accepted) => {
+        watchRequest(accepted.deploymentId);
         toast(accepted.position === 0 ? 'Rollback started' : `Rollback queued (position ${accepted.position})`);
         setPreview(null);
         navigate(`/deployments/${accepted.deploymentId}`);

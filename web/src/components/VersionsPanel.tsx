@@ -5,6 +5,7 @@ import { formatTime, shortVersion } from '../format.js';
 import { useSession } from '../session.js';
 import { Dialog } from './Dialog.js';
 import { describeAccepted } from './PlayMenu.js';
+import { watchRequest } from './RequestOutcomes.js';
 import { useToast } from './Toasts.js';
 
 function versionOf(item: VersionItem): string {
@@ -44,6 +45,7 @@ export function VersionsPanel({ service, onClose }: { service: Service; onClose:
     setError(null);
     try {
       const result = await client.act('services', service.id, 'deploy', { version: picked });
+      watchRequest(result.deploymentId);
       toast(describeAccepted('DEPLOY_VERSION', `${service.name} ${shortVersion(picked)}`, result));
       onClose();
     } catch (err) {

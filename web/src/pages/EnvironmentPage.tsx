@@ -1,25 +1,31 @@
 import { useEffect, useState } from 'react';
 import { ApiRequestError } from '../api/client.js';
-import type { Deployment, Environment, Project, Queue, Service } from '../api/types.js';
+import type { Deployment, Environment, JobRun, Project, Queue, Service } from '../api/types.js';
 import { ErrorNote, Loading, useLoad } from '../components/Async.js';
 import { ConfirmDialog } from '../components/Dialog.js';
+import { CronSummary, isCronJob } from '../components/CronSummary.js';
 import { DeployLatestPanel } from '../components/DeployLatestPanel.js';
 import { PendingBadge } from '../components/PendingBadge.js';
 import { PlayMenu, describeAccepted } from '../components/PlayMenu.js';
+import { useShownEnvironment, watchRequest } from '../components/RequestOutcomes.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { useToast } from '../components/Toasts.js';
 import { VersionsPanel } from '../components/VersionsPanel.js';
+import { EnvironmentVariables } from '../components/variables/EnvironmentVariables.js';
 import { useEvents, useThrottled } from '../events.js';
 import { formatDuration, formatTime, relativeTime, shortVersion } from '../format.js';
 import { Link, navigate } from '../router.js';
 import { can, useSession } from '../session.js';
 import { actionName } from '../status.js';
+import { deploymentSubject } from '../deployment-subject.js';
 
 interface EnvironmentData {
   environment: Environment;
   project: Project;
   services: Service[];
   lastDeployment: Record<string, Deployment | undefined>;
+  /** Cron jobs' last runs, by service id. */
+  lastRun: Record<string, JobRun | undefined>;
   queue: Queue;
   history: Deployment[];
 }
@@ -32,6 +38,16 @@ function useNow(ms: number): number {
     return () => clearInterval(timer);
   }, [ms]);
   return now;
+}
+
+/** A service deleted between the list and this read (its Delete just finished) has nothing to show: the next reload drops it. */
+async function unlessDeleted<T>(read: Promise<T[]>): Promise<T[]> {
+  try {
+    return await read;
+  } catch (err) {
+    if (err instanceof ApiRequestError && err.status === 404) return [];
+    throw err;
+  }
 }
 
 export function durationOf(d: Pick<Deployment, 'startedAt' | 'endedAt'>, now = Date.now()): number | null {
@@ -58,10 +74,12 @@ export function EnvironmentPage({ id }: { id: string }) {
       client.environmentDeployments(id, 15),
     ]);
     const live = services.filter((s) => s.state !== 'DELETED');
-    const last = await Promise.all(live.map(async (s) => [s.id, (await client.serviceDeployments(s.id, 1))[0]] as const));
-    return { environment, project, services: live, lastDeployment: Object.fromEntries(last), queue, history };
+    const last = await Promise.all(live.map(async (s) => [s.id, (await unlessDeleted(client.serviceDeployments(s.id, 1)))[0]] as const));
+    const runs = await Promise.all(live.filter(isCronJob).map(async (s) => [s.id, (await unlessDeleted(client.jobRuns(s.id, 1)))[0]] as const));
+    return { environment, project, services: live, lastDeployment: Object.fromEntries(last), lastRun: Object.fromEntries(runs), queue, history };
   }, [client, id]);
   const reloadSoon = useThrottled(() => void reload(), 400);
+  useShownEnvironment(id);
 
   useEffect(() => {
     if (data) document.title = `${data.environment.name} · ${data.project.name} · Slipway`;
@@ -79,7 +97,7 @@ export function EnvironmentPage({ id }: { id: string }) {
       setData((d) => (d ? { ...d, services: d.services.map((s) => (s.id === event.serviceId ? { ...s, runningState: event.runningState } : s)) } : d));
     } else if (event.type === 'environment.status') {
       setData((d) => (d ? { ...d, environment: { ...d.environment, state: event.status, runningState: event.runningStatus } } : d));
-    } else if (event.type === 'deployment.status') {
+    } else if (event.type === 'deployment.status' || event.type === 'queue.changed' || event.type === 'job.run') {
       reloadSoon();
     }
   });
@@ -104,6 +122,7 @@ export function EnvironmentPage({ id }: { id: string }) {
     setCancelError(null);
     try {
       const result = await client.act('environments', environment.id, 'cancel', {});
+      watchRequest(result.deploymentId);
       toast(describeAccepted('CANCEL', environment.name, result));
       setCancelAsk(false);
     } catch (err) {
@@ -220,7 +239,11 @@ export function EnvironmentPage({ id }: { id: string }) {
                       <PendingBadge service={s} />
                     </td>
                     <td data-label="Running" data-testid="running-status">
-                      <StatusBadge status={s.runningState.status} kind="running" label="Running status" />
+                      {isCronJob(s) ? (
+                        <CronSummary service={s} lastRun={data.lastRun[s.id]} now={now} />
+                      ) : (
+                        <StatusBadge status={s.runningState.status} kind="running" label="Running status" />
+                      )}
                     </td>
                     <td data-label="Last deployment">
                       {last ? (
@@ -263,7 +286,7 @@ export function EnvironmentPage({ id }: { id: string }) {
           <h2 id="queue-title">Queue</h2>
           {running ? (
             <p>
-              Running: <Link href={`/deployments/${running.id}`}>{actionName(running.action)}</Link> by {running.triggeredBy}{' '}
+              Running: <Link href={`/deployments/${running.id}`}>{actionName(running.action)}</Link> {deploymentSubject(running)} by {running.triggeredBy}{' '}
               <StatusBadge status={running.status} kind="run" />
             </p>
           ) : (
@@ -276,7 +299,7 @@ export function EnvironmentPage({ id }: { id: string }) {
               {queue.items.map((item) => (
                 <li key={item.id} data-request={item.id}>
                   <span>
-                    #{item.position} {actionName(item.action)} ({item.level}) by {item.triggeredBy}
+                    #{item.position} {actionName(item.action)} {deploymentSubject(item)} by {item.triggeredBy}
                   </span>
                   {can(role, 'deployer') ? (
                     <button type="button" className="small" onClick={() => void removeWaiting(item.id)} aria-label={`Remove waiting request ${item.position}`}>
@@ -296,7 +319,7 @@ export function EnvironmentPage({ id }: { id: string }) {
             {history.map((d) => (
               <li key={d.id} data-deployment={d.id}>
                 <Link href={`/deployments/${d.id}`} className="history-link">
-                  {actionName(d.action)} {d.level === 'service' ? serviceNames(d, services) : 'environment'}
+                  {actionName(d.action)} {deploymentSubject(d)}
                   {Object.values(d.versions).length > 0 ? ` → ${Object.values(d.versions).map(shortVersion).join(', ')}` : ''}
                 </Link>
                 <StatusBadge status={d.status} kind="run" />
@@ -308,6 +331,8 @@ export function EnvironmentPage({ id }: { id: string }) {
           </ul>
         </section>
       </div>
+
+      <EnvironmentVariables environmentId={environment.id} projectId={project.id} projectName={project.name} onSaved={() => void reload()} />
 
       {versionsFor ? <VersionsPanel service={versionsFor} onClose={() => setVersionsFor(null)} /> : null}
       {latestOpen ? <DeployLatestPanel environmentId={environment.id} environmentName={environment.name} onClose={() => setLatestOpen(false)} /> : null}
@@ -325,8 +350,4 @@ export function EnvironmentPage({ id }: { id: string }) {
       ) : null}
     </section>
   );
-}
-
-function serviceNames(d: Deployment, services: Service[]): string {
-  return d.serviceIds.map((id) => services.find((s) => s.id === id)?.name ?? 'deleted service').join(', ');
 }

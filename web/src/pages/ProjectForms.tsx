@@ -3,15 +3,26 @@ import { ApiRequestError } from '../api/client.js';
 import type { Environment, FieldError, Project } from '../api/types.js';
 import { ErrorNote, Loading, useLoad } from '../components/Async.js';
 import { FormErrorsProvider, SelectField, TextField, UnclaimedErrors, num } from '../components/Fields.js';
+import { BOUNDS, checkName, checkWholeNumber, plainWords, problems } from '../form-rules.js';
 import { Link, navigate } from '../router.js';
 import { useSession } from '../session.js';
 
-/** Runs a form submission: field errors go next to the fields, anything else above the buttons. */
+/**
+ * Runs a form submission: the browser's checks first (form-rules.ts; nothing is sent while one
+ * fails), then the API's answer. Field errors go next to the fields in plain words, anything else
+ * above the buttons.
+ */
 export function useSubmit() {
   const [fieldErrors, setFieldErrors] = useState<FieldError[]>([]);
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const submit = async (send: () => Promise<void>) => {
+  const submit = async (send: () => Promise<void>, check?: () => FieldError[]) => {
+    const found = check?.() ?? [];
+    if (found.length > 0) {
+      setFieldErrors(found);
+      setFormError(found.length === 1 ? 'One field needs fixing (see the message next to it); nothing was sent.' : `${found.length} fields need fixing (see the messages next to them); nothing was sent.`);
+      return;
+    }
     setBusy(true);
     setFormError(null);
     setFieldErrors([]);
@@ -19,7 +30,7 @@ export function useSubmit() {
       await send();
     } catch (err) {
       if (err instanceof ApiRequestError) {
-        setFieldErrors(err.details);
+        setFieldErrors(err.details.map((d) => ({ field: d.field, message: plainWords(d.field, d.message) })));
         setFormError(`${err.message}${err.details.length ? ` (${err.details.length} problem${err.details.length > 1 ? 's' : ''}, shown next to the fields)` : ''}`);
       } else {
         setFormError(err instanceof Error ? err.message : String(err));
@@ -29,6 +40,14 @@ export function useSubmit() {
     }
   };
   return { fieldErrors, formError, busy, submit };
+}
+
+function environmentProblems(name: string, builds: string, deploys: string): FieldError[] {
+  return problems((add) => {
+    add('name', checkName(name));
+    add('settings/maxParallelBuilds', checkWholeNumber(builds, ...BOUNDS.maxParallelBuilds));
+    add('settings/maxParallelDeploys', checkWholeNumber(deploys, ...BOUNDS.maxParallelDeploys));
+  });
 }
 
 export function FormFooter({ busy, label, formError, cancelHref }: { busy: boolean; label: string; formError: string | null; cancelHref: string }) {
@@ -63,7 +82,10 @@ export function NewProjectPage() {
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    void submit(async () => setCreated(await client.createProject({ name })));
+    void submit(
+      async () => setCreated(await client.createProject({ name: name.trim() })),
+      () => problems((add) => add('name', checkName(name))),
+    );
   };
 
   if (created) {
@@ -115,10 +137,13 @@ function EditProjectForm({ project }: { project: Project }) {
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    void submit(async () => {
-      await client.updateProject(project.id, { name: name.trim() });
-      navigate('/');
-    });
+    void submit(
+      async () => {
+        await client.updateProject(project.id, { name: name.trim() });
+        navigate('/');
+      },
+      () => problems((add) => add('name', checkName(name))),
+    );
   };
 
   return (
@@ -158,7 +183,7 @@ function EditEnvironmentForm({ environment }: { environment: Environment }) {
     void submit(async () => {
       await client.updateEnvironment(environment.id, { name: name.trim(), settings });
       navigate(back);
-    });
+    }, () => environmentProblems(name, builds, deploys));
   };
 
   return (
@@ -205,9 +230,9 @@ export function NewEnvironmentPage({ projectId }: { projectId: string }) {
     const settings = { maxParallelBuilds: num(builds), maxParallelDeploys: num(deploys) };
     const hasSettings = settings.maxParallelBuilds !== undefined || settings.maxParallelDeploys !== undefined;
     void submit(async () => {
-      const env = await client.createEnvironment(projectId, { name, runtime, ...(hasSettings ? { settings: JSON.parse(JSON.stringify(settings)) as unknown } : {}) });
+      const env = await client.createEnvironment(projectId, { name: name.trim(), runtime, ...(hasSettings ? { settings: JSON.parse(JSON.stringify(settings)) as unknown } : {}) });
       navigate(`/environments/${env.id}`);
-    });
+    }, () => environmentProblems(name, builds, deploys));
   };
 
   if (project.error) return <ErrorNote error={project.error} />;

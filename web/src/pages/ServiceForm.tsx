@@ -1,7 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { DatabaseSource, GitSource, ImageSource, JobSource, Service, ServiceSettings, ServiceType } from '../api/types.js';
+import type { DatabaseSource, FieldError, GitSource, ImageSource, JobSource, Service, ServiceSettings, ServiceType } from '../api/types.js';
 import { ErrorNote, Loading, useLoad } from '../components/Async.js';
 import { CheckField, FormErrorsProvider, SelectField, TextField, num } from '../components/Fields.js';
+import { BOUNDS, checkImageTag, checkVariableName, checkName, checkWholeNumber, problems } from '../form-rules.js';
 import { navigate } from '../router.js';
 import { useSession } from '../session.js';
 import { FormFooter, useSubmit } from './ProjectForms.js';
@@ -177,6 +178,36 @@ function toBody(d: Draft, mode: 'create' | 'edit') {
   return clean({ name: d.name.trim(), ...(mode === 'create' ? { type: d.type } : {}), source, settings });
 }
 
+/** The browser's checks of the form (form-rules.ts), by the fields' paths: nothing is sent while one fails. */
+function serviceProblems(d: Draft): FieldError[] {
+  return problems((add) => {
+    add('name', checkName(d.name));
+    const imagePrefix = d.type === 'job' ? 'source/source' : 'source';
+    const usesImage = d.type === 'container' || (d.type === 'job' && d.jobSourceKind === 'image');
+    if (usesImage && d.imageName.trim() === '') add(`${imagePrefix}/image/name`, 'Enter the image name, for example nginx or registry.example.com/team/app.');
+    if (usesImage || (d.type === 'database' && d.imageName.trim() !== '')) add(`${imagePrefix}/image/tag`, checkImageTag(d.imageTag));
+    const usesGit = d.type === 'application' || (d.type === 'job' && d.jobSourceKind === 'git');
+    if (usesGit && d.gitUrl.trim() === '') add(`${imagePrefix}/git/url`, 'Enter the repository address, for example https://github.com/acme/shop.git.');
+    if (usesGit && d.gitBranch.trim() === '') add(`${imagePrefix}/git/branch`, 'Enter a branch, for example main.');
+    if (d.type === 'database') add('source/storageGb', checkWholeNumber(d.dbStorageGb, ...BOUNDS.storageGb));
+    if (d.type === 'job' && d.jobType === 'cron' && d.jobSchedule.trim() === '') add('source/schedule', 'Enter a cron schedule, for example */5 * * * * or @daily.');
+    if (d.type === 'job') {
+      add('source/maxDurationSeconds', checkWholeNumber(d.jobMaxDuration, ...BOUNDS.maxDurationSeconds));
+      add('source/maxRestarts', checkWholeNumber(d.jobMaxRestarts, ...BOUNDS.maxRestarts));
+    }
+    add('settings/instances', checkWholeNumber(d.instances, ...BOUNDS.instances));
+    add('settings/cpu', checkWholeNumber(d.cpu, ...BOUNDS.cpu));
+    add('settings/memoryMb', checkWholeNumber(d.memoryMb, ...BOUNDS.memoryMb));
+    add('settings/startTimeoutSeconds', checkWholeNumber(d.startTimeoutSeconds, ...BOUNDS.startTimeoutSeconds));
+    d.ports.forEach((p, i) => add(`settings/ports/${i}/containerPort`, checkWholeNumber(p.containerPort, ...BOUNDS.port, false)));
+    d.env.forEach((e, i) => add(`settings/env/${i}/key`, checkVariableName(e.key)));
+    if (d.probeType !== 'none') {
+      add('settings/healthchecks/readiness/port', checkWholeNumber(d.probePort, ...BOUNDS.port, false));
+      add('settings/healthchecks/readiness/periodSeconds', checkWholeNumber(d.probePeriod, ...BOUNDS.periodSeconds));
+    }
+  });
+}
+
 export function NewServicePage({ environmentId }: { environmentId: string }) {
   const { client } = useSession();
   const env = useLoad(() => client.environment(environmentId), [client, environmentId]);
@@ -205,12 +236,15 @@ function ServiceForm({ environmentId, serviceId, title, initial }: { environment
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    void submit(async () => {
-      const body = toBody(d, mode);
-      if (serviceId) await client.updateService(serviceId, body);
-      else await client.createService(environmentId, body);
-      navigate(`/environments/${environmentId}`);
-    });
+    void submit(
+      async () => {
+        const body = toBody(d, mode);
+        if (serviceId) await client.updateService(serviceId, body);
+        else await client.createService(environmentId, body);
+        navigate(`/environments/${environmentId}`);
+      },
+      () => serviceProblems(d),
+    );
   };
 
   const srcPrefix = d.type === 'job' ? 'source/source' : d.type === 'database' ? 'source' : 'source';

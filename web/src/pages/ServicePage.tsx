@@ -10,6 +10,7 @@ import { InstancesTable } from '../components/service/InstancesTable.js';
 import { JobRuns } from '../components/service/JobRuns.js';
 import { LiveLogs } from '../components/service/LiveLogs.js';
 import { MetricsCharts } from '../components/service/MetricsCharts.js';
+import { EffectiveEnv } from '../components/variables/EffectiveEnv.js';
 import { useEvents, useThrottled } from '../events.js';
 import { formatTime, relativeTime, shortVersion } from '../format.js';
 import { Link } from '../router.js';
@@ -157,6 +158,8 @@ export function ServicePage({ id }: { id: string }) {
       reloadSoon();
     } else if (event.type === 'deployment.status' && data && event.environmentId === data.environment.id) {
       reloadSoon();
+    } else if (event.type === 'job.run' && event.serviceId === id) {
+      reloadSoon();
     }
   });
 
@@ -196,6 +199,9 @@ export function ServicePage({ id }: { id: string }) {
           )}
         </>
       ) : null}
+
+      <h2>Environment variables</h2>
+      <EffectiveEnv serviceId={service.id} environmentId={environment.id} projectId={environment.projectId} />
 
       <h2>Deployments</h2>
       <Deployments deployments={deployments} />

@@ -1,9 +1,9 @@
 import { useId, useState, type FormEvent } from 'react';
 import { ApiRequestError, SlipwayClient } from '../api/client.js';
-import type { Role } from '../api/types.js';
+import type { Me } from '../api/types.js';
 
 /** Sign in with an API token; its role (found by probing) decides what the console offers. */
-export function SignIn({ onSignedIn }: { onSignedIn: (client: SlipwayClient, role: Role) => void }) {
+export function SignIn({ onSignedIn }: { onSignedIn: (client: SlipwayClient, me: Me) => void }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -15,7 +15,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (client: SlipwayClient, rol
     setError(null);
     const client = new SlipwayClient(token.trim());
     try {
-      onSignedIn(client, await client.role());
+      onSignedIn(client, await client.whoami());
     } catch (err) {
       setError(err instanceof ApiRequestError && err.status === 401 ? 'This token is not valid.' : err instanceof Error ? err.message : String(err));
       setBusy(false);
