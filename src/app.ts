@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import { Engine } from './engine/engine.js';
 import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import { EdgeProxy } from './runtime/docker/edge-proxy.js';
+import { createCaddyEdge } from './runtime/docker/caddy/create-caddy-edge.js';
 import { Notifications } from './notifications/index.js';
 import { KubernetesRuntimes } from './runtime/kubernetes/per-environment.js';
 import { createStore } from './store/create-store.js';
@@ -31,9 +32,12 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
   // PostgreSQL down or still starting: wait for it (each retry logged), rather than exit.
   if (config.databaseUrl) await waitForDatabase(config.databaseUrl, { log: logger.child({ component: 'store' }) });
   const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, secretKey: config.secretKey });
-  const proxy = new EdgeProxy();
   // One engine client: image builds and the docker runtime share its connection (and its outage message).
   const dockerClient = new Docker();
+  const edge = config.edge ? await createCaddyEdge(config.edge, config.dataDir, dockerClient, store, logger.child({ component: 'edge' })) : undefined;
+  const proxy = edge ?? new EdgeProxy();
+  // The edge first: it takes over the routes Caddy runs before the runtime adopts its instances.
+  await edge?.start();
   const docker = new DockerRuntime({
     docker: dockerClient,
     proxy,
@@ -64,6 +68,7 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     kubeconfigOf: async (environmentId) => (await store.getEnvironment(environmentId))?.settings.kubeconfig,
     registry,
     publicHost: config.publicHost,
+    ...(config.k8sIngress ? { ingress: config.k8sIngress } : {}),
     log: (message) => logger.info({ component: 'kubernetes' }, message),
   });
   const engine = new Engine(store, { docker, kubernetes }, logger.child({ component: 'engine' }), { leaseMs: config.leaseMs, metricsIntervalMs: config.metricsIntervalMs }, builder);
@@ -85,8 +90,9 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     bootstrapToken: config.bootstrapToken,
     authFailureLimits: { maxFailures: config.authFailuresPerMinute },
     git: { headCommit: (source) => git.headCommit(source), listCommits: (source, limit) => git.listCommits(source, limit) },
-    dependencies: () => [docker.status()],
+    dependencies: () => (edge ? [docker.status(), edge.status()] : [docker.status()]),
     buildRegistry: Boolean(config.registry),
+    appsDomain: config.edge?.appsDomain ?? config.k8sIngress?.appsDomain ?? 'localhost',
     notificationPolicy: notifications.policy,
   });
   // Processes sharing PostgreSQL show each other's events; SQLite has one process.

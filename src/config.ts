@@ -18,6 +18,21 @@ export interface Config {
   publicHost: string;
   /** Host ports the edge proxy gives to public service ports. */
   edgePorts: { from: number; to: number };
+  /** Ingresses for kubernetes environments (docs/edge.md#kubernetes); unset unless SLIPWAY_K8S_INGRESS_CLASS or SLIPWAY_K8S_CLUSTER_ISSUER is set. */
+  k8sIngress?: { appsDomain: string; className?: string; clusterIssuer?: string };
+  /**
+   * The Caddy edge (docs/edge.md); unset while SLIPWAY_EDGE_IMAGE is unset: public ports are
+   * then served by the in-process proxy on host ports of edgePorts.
+   */
+  edge?: {
+    image: string;
+    container: string;
+    httpPort: number;
+    httpsPort: number;
+    appsDomain: string;
+    /** Certificates from ACME (SLIPWAY_ACME_EMAIL set) instead of Caddy's internal CA; caRootFile: SLIPWAY_ACME_CA_ROOT. */
+    acme?: { email: string; directory: string; caRootFile?: string };
+  };
   leaseMs: number;
   logLevel: string;
   /** Cluster credentials of the kubernetes runtime (see findKubeconfig); unset: no kubernetes runtime. */
@@ -106,5 +121,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     notificationAllowHosts: (env.SLIPWAY_NOTIFICATION_ALLOW_HOSTS ?? '').split(',').map((h) => h.trim()).filter((h) => h !== ''),
     notificationFirstRetryMs: integer(env, 'SLIPWAY_NOTIFICATION_FIRST_RETRY_MS', 40_000, 100, 3_600_000),
     publicUrl: publicUrl(env),
+    k8sIngress:
+      env.SLIPWAY_K8S_INGRESS_CLASS || env.SLIPWAY_K8S_CLUSTER_ISSUER
+        ? {
+            appsDomain: (env.SLIPWAY_APPS_DOMAIN || 'localhost').toLowerCase(),
+            ...(env.SLIPWAY_K8S_INGRESS_CLASS ? { className: env.SLIPWAY_K8S_INGRESS_CLASS } : {}),
+            ...(env.SLIPWAY_K8S_CLUSTER_ISSUER ? { clusterIssuer: env.SLIPWAY_K8S_CLUSTER_ISSUER } : {}),
+          }
+        : undefined,
+    edge: env.SLIPWAY_EDGE_IMAGE
+      ? {
+          image: env.SLIPWAY_EDGE_IMAGE,
+          container: env.SLIPWAY_EDGE_CONTAINER || 'slipway-edge',
+          httpPort: integer(env, 'SLIPWAY_EDGE_HTTP_PORT', 80, 1, 65535),
+          httpsPort: integer(env, 'SLIPWAY_EDGE_HTTPS_PORT', 443, 1, 65535),
+          appsDomain: (env.SLIPWAY_APPS_DOMAIN || 'localhost').toLowerCase(),
+          acme: env.SLIPWAY_ACME_EMAIL
+            ? {
+                email: env.SLIPWAY_ACME_EMAIL,
+                directory: env.SLIPWAY_ACME_DIRECTORY || 'https://acme-v02.api.letsencrypt.org/directory',
+                ...(env.SLIPWAY_ACME_CA_ROOT ? { caRootFile: resolve(env.SLIPWAY_ACME_CA_ROOT) } : {}),
+              }
+            : undefined,
+        }
+      : undefined,
   };
 }

@@ -126,6 +126,11 @@ SLIPWAY_TEST_REGISTRY="$REGISTRY_ADDR" "$HERE/postgres-image.sh" || fail "buildi
 # (about 35 s and 80 s once). MongoDB has no Debian package, so there is no MongoDB test image.
 SLIPWAY_TEST_REGISTRY="$REGISTRY_ADDR" "$HERE/redis-image.sh" || fail "building/pushing the redis test image"
 SLIPWAY_TEST_REGISTRY="$REGISTRY_ADDR" "$HERE/mysql-image.sh" || fail "building/pushing the mysql test image"
+# The edge: Caddy built from the Go module proxy (binary cached in ~/.cache/slipway/caddy, about
+# a minute once) in a FROM scratch image laid out like the official caddy:2 image.
+SLIPWAY_TEST_REGISTRY="$REGISTRY_ADDR" "$HERE/caddy-image.sh" >/dev/null || fail "building/pushing the caddy test image (scripts/services/caddy-image.sh)"
+# Pebble, the ACME test server the edge tests start (binary cached in ~/.cache/slipway/pebble).
+"$HERE/pebble.sh" >/dev/null || fail "building pebble (scripts/services/pebble.sh)"
 
 # --- API fuzzer (test/integration/api-fuzz.test.ts) --------------------------------------------
 # schemathesis from PyPI in a virtualenv, installed once per machine (keyed by its pinned requirements).
@@ -135,7 +140,7 @@ echo "docker     unix:///var/run/docker.sock (engine $(curl -fsS --unix-socket /
 echo "registry   http://$REGISTRY_ADDR/v2/"
 echo "postgresql postgres://postgres:$PG_PASSWORD@127.0.0.1:5432/$PG_DB"
 echo "fuzzer     $schemathesis_bin"
-echo "images     $REGISTRY_ADDR/slipway-test/{app:v1,app:v2,never-ready:v1,slow-ready:v1,crash:v1,pause:v1,postgres:15,redis:7,mysql:8}"
+echo "images     $REGISTRY_ADDR/slipway-test/{app:v1,app:v2,never-ready:v1,slow-ready:v1,crash:v1,pause:v1,postgres:15,redis:7,mysql:8,caddy:2.11.9}"
 
 # --- Kubernetes test control plane (scripts/k8s) ------------------------------------------
 # etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, kubelet and kube-proxy,

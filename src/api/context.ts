@@ -33,6 +33,8 @@ export interface ApiDeps {
   dependencies?: () => DependencyStatus[];
   /** Built images can be pushed to a registry (SLIPWAY_REGISTRY set); unset: not known, not checked. */
   buildRegistry?: boolean;
+  /** SLIPWAY_APPS_DOMAIN: custom domains under it are refused (docs/edge.md#host-names). Default localhost. */
+  appsDomain?: string;
   /** Where notifications may be sent. */
   notificationPolicy: AddressPolicy;
 }

@@ -1,3 +1,4 @@
+import { assertDomainsFree } from './domain-claims.js';
 import {
   DEFAULT_ENVIRONMENT_SETTINGS,
   DEFAULT_SERVICE_SETTINGS,
@@ -178,6 +179,21 @@ export async function applyEnvironmentFile(store: Store, controlPlane: ControlPl
     problems.push({ field: `body/${p.list}/${index}/${p.field}`, message: p.message });
   }
   if (problems.length > 0) throw validationFailed(problems);
+  // A host another service has is 409 here too (docs/edge.md#host-names).
+  const inFile = new Map<string, number>();
+  for (const p of prepared) {
+    const domains = p.create?.settings.domains ?? p.patch?.settings?.domains ?? [];
+    await assertDomainsFree(store, p.existing?.id ?? null, domains, `body/services/${p.index}/settings`);
+    domains.forEach((d, i) => {
+      const host = d.host.toLowerCase();
+      const other = inFile.get(host);
+      if (other !== undefined) {
+        const message = `${host} is named by services ${other} and ${p.index} of the file`;
+        throw new DomainError('CONFLICT', message, { fields: [{ field: `body/services/${p.index}/settings/domains/${i}/host`, message }] });
+      }
+      inFile.set(host, p.index);
+    });
+  }
 
   const result: ApplyResult = {
     projectId: project?.id ?? null,

@@ -57,6 +57,8 @@ export interface ServerDeps {
   dependencies?: () => DependencyStatus[];
   /** Built images can be pushed to a registry (SLIPWAY_REGISTRY set); unset: not known, not checked. */
   buildRegistry?: boolean;
+  /** SLIPWAY_APPS_DOMAIN (docs/edge.md#host-names). */
+  appsDomain?: string;
   /** Where notifications may be sent (SLIPWAY_NOTIFICATION_ALLOW_HOSTS); unset: the default refusals. */
   notificationPolicy?: AddressPolicy;
 }
@@ -123,6 +125,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ...(deps.git ? { git: deps.git } : {}),
     ...(deps.dependencies ? { dependencies: deps.dependencies } : {}),
     ...(deps.buildRegistry !== undefined ? { buildRegistry: deps.buildRegistry } : {}),
+    ...(deps.appsDomain !== undefined ? { appsDomain: deps.appsDomain } : {}),
     notificationPolicy: deps.notificationPolicy ?? new AddressPolicy(),
   };
 

@@ -28,6 +28,7 @@ import {
   type ServiceSettingsInputT,
 } from './schemas/service.js';
 import { check } from './validation.js';
+import { customDomainProblems } from '../domain/edge-hosts.js';
 import { withDatabaseCredentials } from '../domain/databases.js';
 import { randomSecret } from '../engine/random-secret.js';
 import { imageToPull, versionToDeploy } from '../domain/desired-spec.js';
@@ -42,6 +43,8 @@ export interface ServiceInputOptions {
    * environment's git services need one, since the cluster pulls them. Unset: not checked.
    */
   buildRegistry?: boolean;
+  /** SLIPWAY_APPS_DOMAIN: custom domains under it are refused (the generated hosts live there). Default localhost. */
+  appsDomain?: string;
 }
 
 /**
@@ -77,8 +80,12 @@ function sourceProblems(typed: TypedSource, field: string, runtime: RuntimeKind)
 }
 
 /** What this server can give the services created or edited through it. */
-export function serviceInputOptions(deps: { controlPlane: { managedDatabasesConfigured(): boolean }; buildRegistry?: boolean }): ServiceInputOptions {
-  return { managedDatabases: deps.controlPlane.managedDatabasesConfigured(), ...(deps.buildRegistry !== undefined ? { buildRegistry: deps.buildRegistry } : {}) };
+export function serviceInputOptions(deps: { controlPlane: { managedDatabasesConfigured(): boolean }; buildRegistry?: boolean; appsDomain?: string }): ServiceInputOptions {
+  return {
+    managedDatabases: deps.controlPlane.managedDatabasesConfigured(),
+    ...(deps.buildRegistry !== undefined ? { buildRegistry: deps.buildRegistry } : {}),
+    ...(deps.appsDomain !== undefined ? { appsDomain: deps.appsDomain } : {}),
+  };
 }
 
 /** A git service on a runtime that pulls every image, with no registry to push its build to, could never deploy. */
@@ -107,7 +114,7 @@ function withJobDefaults(typed: TypedSource): TypedSource {
   return job.jobType === 'lifecycle' && !job.events ? { type: 'job', source: { ...job, events: ['start'] } } : typed;
 }
 
-function settingsProblems(settings: ServiceSettings, field: string): FieldError[] {
+function settingsProblems(settings: ServiceSettings, field: string, appsDomain = 'localhost'): FieldError[] {
   const problems: FieldError[] = [];
   const dup = <T>(items: readonly T[], key: (t: T) => string | number, what: string, sub: string) => {
     const seen = new Set<string | number>();
@@ -120,6 +127,9 @@ function settingsProblems(settings: ServiceSettings, field: string): FieldError[
   dup(settings.ports, (p) => p.containerPort, 'containerPort', 'ports');
   dup(settings.env, (e) => e.key, 'env key', 'env');
   dup(settings.storage, (s) => s.mountPath, 'mountPath', 'storage');
+  for (const p of customDomainProblems(settings.domains ?? [], settings.ports, appsDomain)) {
+    problems.push({ field: `${field}/domains/${p.index}/${p.field}`, message: p.message });
+  }
   return problems;
 }
 
@@ -175,7 +185,7 @@ export function newServiceFromBody(environment: Pick<Environment, 'id' | 'runtim
     ...sourceProblems(typed, 'body/source', environment.runtime),
     ...managedDatabaseProblems(typed, null, options, 'body/source'),
     ...buildRegistryProblems(typed, environment.runtime, options, 'body/source'),
-    ...settingsProblems(settings, 'body/settings'),
+    ...settingsProblems(settings, 'body/settings', options.appsDomain),
   ];
   settings.env = resolveEnv(settings.env, [], 'body/settings', problems);
   if (problems.length > 0) throw validationFailed(problems);
@@ -210,7 +220,7 @@ export function servicePatchFromBody(service: Service, body: PatchServiceBodyT, 
   if (body.settings !== undefined) {
     const settings = mergeSettings(service.settings, body.settings);
     settings.env = resolveEnv(settings.env, service.settings.env, 'body/settings', problems);
-    problems.push(...settingsProblems(settings, 'body/settings'));
+    problems.push(...settingsProblems(settings, 'body/settings', options.appsDomain));
     patch.settings = settings;
   }
   if (problems.length > 0) throw validationFailed(problems);

@@ -23,4 +23,5 @@ export * from './variables.js';
 export * from './log-time.js';
 export * from './notifications.js';
 export * from './rollback.js';
+export * from './edge-hosts.js';
 export * from './previews.js';

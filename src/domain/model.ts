@@ -102,6 +102,8 @@ export interface ServiceSettings {
   storage: Array<{ mountPath: string; sizeGb: number }>;
   autoDeploy: boolean;
   command?: string[];
+  /** Custom host names the edge serves the service on (docs/edge.md#host-names). */
+  domains?: Array<{ host: string; port?: number }>;
 }
 
 export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = {
@@ -269,4 +271,6 @@ export interface DeployedRollout extends DesiredSpec {
   version: string;
   startTimeoutSeconds: number;
   secretEnvKeys?: string[];
+  /** The custom domains at deploy time (an edge serving by host name uses them); not part of the hash. */
+  domains?: Array<{ host: string; port?: number }>;
 }

@@ -63,6 +63,8 @@ export interface RolloutSpec extends DesiredSpec {
    * a Secret). Absent: none.
    */
   secretEnvKeys?: string[];
+  /** The service's custom domains (docs/edge.md#host-names); absent: none. Not part of the hash. */
+  domains?: Array<{ host: string; port?: number }>;
 }
 
 /** A public port of a service, reachable from outside. */
@@ -70,6 +72,17 @@ export interface Endpoint {
   port: number;
   protocol: 'http' | 'tcp';
   url: string;
+  /** The host name it is served on, when the edge routes by host (docs/edge.md). */
+  host?: string;
+  /** Its certificate, when the edge serves it over https too (docs/edge.md#https). */
+  tls?: TlsState;
+}
+
+export interface TlsState {
+  status: 'PENDING' | 'ISSUED' | 'ERROR';
+  reason?: string;
+  /** ISO time the certificate expires. */
+  notAfter?: string;
 }
 
 /**

@@ -25,6 +25,8 @@ export interface Endpoint {
   port: number;
   protocol: string;
   url: string;
+  /** The host name the edge serves it on (the Caddy edge). */
+  host?: string;
 }
 
 export interface ServiceView {

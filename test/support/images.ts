@@ -42,4 +42,6 @@ export const testImages = {
   redis: image('redis', '7'),
   /** MariaDB 10.11 from Debian (scripts/services/mysql-image.sh) behind the official mysql image's entrypoint: MYSQL_ROOT_PASSWORD / _DATABASE / _USER / _PASSWORD, data in /var/lib/mysql; mysql in PATH. */
   mysql: image('mysql', '8'),
+  /** Caddy 2.11 built from source (scripts/services/caddy-image.sh), laid out like the official caddy:2 image: the edge. */
+  caddy: image('caddy', '2.11.9'),
 } as const;

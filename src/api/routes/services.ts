@@ -1,3 +1,4 @@
+import { assertDomainsFree } from '../domain-claims.js';
 import { Type } from '@sinclair/typebox';
 import type { Api, ApiDeps } from '../context.js';
 import { originOf, requireEnvironment, requireService, triggeredBy } from '../context.js';
@@ -31,6 +32,7 @@ export function serviceRoutes(app: Api, deps: ApiDeps): void {
       if ((await store.listServices(env.id)).some((s) => s.name === input.name && s.status !== 'DELETED')) {
         throw new DomainError('CONFLICT', `the environment already has a service named ${input.name}`);
       }
+      await assertDomainsFree(store, null, input.settings.domains ?? []);
       const service = await store.createService(input);
       return reply.code(201).send(await presentService(service, controlPlane, await store.scopedVariables(env)));
     },
@@ -88,6 +90,7 @@ export function serviceRoutes(app: Api, deps: ApiDeps): void {
           throw new DomainError('CONFLICT', `the environment already has a service named ${patch.name}`);
         }
       }
+      if (patch.settings?.domains) await assertDomainsFree(store, service.id, patch.settings.domains);
       if (patch.stageId) {
         const stages = await store.listStages(service.environmentId);
         if (!stages.some((s) => s.id === patch.stageId)) {

@@ -94,6 +94,12 @@ export const ServiceSettingsInput = Obj({
       { maxItems: 64 },
     ),
   ),
+  domains: Type.Optional(
+    Type.Array(Obj({ host: Type.String({ minLength: 1, maxLength: 253 }), port: Type.Optional(Port) }), {
+      maxItems: 50,
+      description: 'custom host names the edge serves the service on; port picks the public http port when there are several',
+    }),
+  ),
   env: Type.Optional(Type.Array(EnvVarSchema, { maxItems: 1000, description: 'secret values are masked as "********" in responses; send the mask back to keep a value' })),
   healthchecks: Type.Optional(Obj({ readiness: Type.Optional(ProbeSchema), liveness: Type.Optional(ProbeSchema) })),
   startTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),

@@ -76,7 +76,12 @@ const InstanceView = View({
   startedAt: Type.Optional(Nullable(When)),
 });
 const RunningStateView = View({ status: Str, instances: Type.Array(InstanceView) });
-const EndpointView = View({ port: Type.Integer(), protocol: Str, url: Str });
+const TlsView = View({
+  status: Type.Union([Type.Literal('PENDING'), Type.Literal('ISSUED'), Type.Literal('ERROR')]),
+  reason: Type.Optional(Str),
+  notAfter: Type.Optional(Str),
+});
+const EndpointView = View({ port: Type.Integer(), protocol: Str, url: Str, host: Type.Optional(Str), tls: Type.Optional(TlsView) });
 
 const EnvironmentSettingsView = View({
   maxParallelBuilds: Type.Integer(),

@@ -63,5 +63,13 @@ async function rolloutFromSettings(ctx: KindContext, planned: PlannedService, op
 
 /** The spec handed to the runtime: the desired spec with its hash, version and secret keys. */
 function rolloutOf({ service, injectedEnv, variables }: PlannedService, spec: DesiredSpec, version: string): DeployedRollout {
-  return { ...spec, specHash: specHash(spec), version, startTimeoutSeconds: service.settings.startTimeoutSeconds, secretEnvKeys: secretEnvKeys(service, injectedEnv, variables) };
+  const domains = service.settings.domains ?? [];
+  return {
+    ...spec,
+    specHash: specHash(spec),
+    version,
+    startTimeoutSeconds: service.settings.startTimeoutSeconds,
+    secretEnvKeys: secretEnvKeys(service, injectedEnv, variables),
+    ...(domains.length > 0 ? { domains } : {}),
+  };
 }

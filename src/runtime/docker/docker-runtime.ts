@@ -20,7 +20,8 @@ import type { DependencyStatus } from '../dependency-status.js';
 import { openContainerLogs } from './container-logs.js';
 import { ContainerStats } from './container-stats.js';
 import { DockerConnection, isConnectionError } from './docker-connection.js';
-import { HostPortTakenError, type EdgeProxy } from './edge-proxy.js';
+import type { Edge } from './edge.js';
+import { HostPortTakenError } from './edge-proxy.js';
 import { instanceIp, isNotFound } from './instance-ip.js';
 import { instanceDetails, observedContainers } from './instance-details.js';
 import { InstanceMonitor, type TrackedInstance } from './instance-monitor.js';
@@ -39,8 +40,8 @@ const MAX_TAKEN_HOST_PORTS = 10;
 export interface DockerRuntimeOptions {
   /** The engine; default: dockerode's default, which follows DOCKER_HOST or /var/run/docker.sock. */
   docker?: Docker;
-  /** Routes public ports to ready instances. Owned by the caller (close() leaves it open). */
-  proxy: EdgeProxy;
+  /** Routes public ports to ready instances (docs/edge.md). Owned by the caller (close() leaves it open). */
+  proxy: Edge;
   /** One stable host port per (service, container port). */
   hostPorts: HostPortAllocator;
   /** Host name in endpoint URLs; default localhost. */
@@ -69,7 +70,7 @@ export class DockerRuntime implements Runtime {
   /** The builder builds into this same Docker Engine. */
   readonly builtImages = 'local-engine' as const;
   private readonly docker: Docker;
-  private readonly proxy: EdgeProxy;
+  private readonly proxy: Edge;
   private readonly hostPorts: HostPortAllocator;
   private readonly publicHost: string;
   private readonly range: { from: number; to: number };
@@ -161,7 +162,7 @@ export class DockerRuntime implements Runtime {
     return this.connection.call(async () => {
       await this.ensureNetwork(target, ctx);
       await this.ensureVolumes(target, spec);
-      await this.ensureRoutes(target.serviceId, spec.ports, (message) => ctx.log('warn', message));
+      await this.ensureRoutes(target.serviceId, spec.ports, networkName(target.environmentId), (message) => ctx.log('warn', message));
       await rollout(this.parts, target, spec, ctx);
     });
   }
@@ -221,6 +222,7 @@ export class DockerRuntime implements Runtime {
 
   async deleteEnvironment(env: EnvironmentTarget, ctx: OperationContext): Promise<void> {
     const name = networkName(env.environmentId);
+    await this.proxy.leaveNetwork?.(name);
     try {
       await this.connection.call(() => this.docker.getNetwork(name).remove());
       ctx.log('info', `removed network ${name}`);
@@ -288,6 +290,11 @@ export class DockerRuntime implements Runtime {
     const endpoints: Endpoint[] = [];
     for (const { containerPort, hostPort } of allocated.sort((a, b) => a.containerPort - b.containerPort)) {
       const protocol = ports.find((p) => p.containerPort === containerPort)?.protocol ?? 'http';
+      const byHost = await this.proxy.endpointsOf?.(target.serviceId, containerPort);
+      if (byHost) {
+        endpoints.push(...byHost);
+        continue;
+      }
       endpoints.push({ port: hostPort, protocol, url: `${protocol === 'http' ? 'http' : 'tcp'}://${this.publicHost}:${hostPort}` });
     }
     return endpoints;
@@ -322,7 +329,7 @@ export class DockerRuntime implements Runtime {
       const labels = readInstanceLabels(c.Labels);
       if (!labels || !(await this.owns(labels.serviceId))) continue;
       try {
-        await this.ensureRoutes(labels.serviceId, labels.ports);
+        await this.ensureRoutes(labels.serviceId, labels.ports, networkName(labels.environmentId));
       } catch (error) {
         this.log(`start: cannot route the public ports of service ${labels.serviceId}: ${(error as Error).message}`);
       }
@@ -337,6 +344,7 @@ export class DockerRuntime implements Runtime {
       checks.push(this.monitor.checkNow(c.Id));
     }
     await Promise.all(checks);
+    await this.proxy.adopted?.();
   }
 
   async close(): Promise<void> {
@@ -354,14 +362,14 @@ export class DockerRuntime implements Runtime {
    * Listens on each public port's host port. A host port another program holds is given up
    * for another one of the range, recorded, so endpoints() shows it and later deploys use it.
    */
-  private async ensureRoutes(serviceId: string, ports: PortSetting[], warn: (message: string) => void = this.log): Promise<void> {
+  private async ensureRoutes(serviceId: string, ports: PortSetting[], network: string, warn: (message: string) => void = this.log): Promise<void> {
     const publicPorts = ports.filter((p) => p.public);
     for (const port of publicPorts) {
       const unavailable: number[] = [];
       let hostPort = await this.hostPorts.allocateHostPort(serviceId, port.containerPort, this.range);
       for (;;) {
         try {
-          await this.proxy.openRoute({ serviceId, containerPort: port.containerPort, hostPort, protocol: port.protocol });
+          await this.proxy.openRoute({ serviceId, containerPort: port.containerPort, hostPort, protocol: port.protocol, network });
           break;
         } catch (error) {
           if (!(error instanceof HostPortTakenError) || unavailable.length >= MAX_TAKEN_HOST_PORTS) throw error;

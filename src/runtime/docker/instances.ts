@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { EdgeProxy } from './edge-proxy.js';
+import type { Edge } from './edge.js';
 import { isNotFound } from './instance-ip.js';
 import type { InstanceMonitor } from './instance-monitor.js';
 import { LABEL, readInstanceLabels, serviceFilter, type InstanceLabels } from './names-and-labels.js';
@@ -8,7 +8,7 @@ import { LABEL, readInstanceLabels, serviceFilter, type InstanceLabels } from '.
 
 export interface RuntimeParts {
   docker: Docker;
-  proxy: EdgeProxy;
+  proxy: Edge;
   monitor: InstanceMonitor;
   /** How long a retired instance's in-flight requests may take before it is removed anyway. */
   drainTimeoutMs: number;

@@ -1,4 +1,5 @@
-import type { KubeConfig, KubernetesObject, V1CronJob, V1Deployment, V1Pod, V1Secret, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1CronJob, V1Deployment, V1Ingress, V1Pod, V1Secret, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import { ingressManifests, type IngressSettings } from './ingress-manifests.js';
 import type { RunningState } from '../../domain/statuses.js';
 import {
   RolloutCanceledError,
@@ -62,6 +63,8 @@ export interface KubernetesRuntimeOptions {
   /** Host name in endpoint URLs (a node's address); default localhost. */
   publicHost?: string;
   storageClassName?: string;
+  /** Ingresses for public http ports (docs/edge.md#kubernetes); unset: none, NodePorts only. */
+  ingress?: IngressSettings;
   /** Background messages (the pod watch); no deployment to log them to. */
   log?: (message: string) => void;
 }
@@ -99,10 +102,13 @@ export class KubernetesRuntime implements Runtime {
   private lastWatchError: string | null = null;
   private closed = false;
 
+  private readonly ingress: IngressSettings | undefined;
+
   constructor(options: KubernetesRuntimeOptions) {
     this.cluster = new Cluster(options.kubeConfig);
     this.registry = options.registry;
     this.publicHost = options.publicHost ?? 'localhost';
+    this.ingress = options.ingress;
     this.manifestOptions = options.storageClassName !== undefined ? { storageClassName: options.storageClassName } : {};
     // Background messages quote the client's errors: the kubeconfig's credentials are scrubbed.
     const log = options.log ?? (() => undefined);
@@ -257,6 +263,7 @@ export class KubernetesRuntime implements Runtime {
       ['batch/v1', 'CronJob'],
       ['batch/v1', 'Job'],
       ['v1', 'Secret'],
+      ['networking.k8s.io/v1', 'Ingress'],
     ] as const) {
       const { items } = await this.cluster.list(apiVersion, kind, namespace, selector);
       for (const item of items) {
@@ -298,13 +305,30 @@ export class KubernetesRuntime implements Runtime {
     });
     if (!service) return [];
     const protocols = parseProtocols(service.metadata?.annotations?.[ANNOTATION.publicPorts]);
+    const hosts = await this.ingressHosts(target);
     return (service.spec?.ports ?? [])
       .filter((p) => p.nodePort !== undefined)
       .sort((a, b) => a.port - b.port)
-      .map((p) => {
+      .flatMap((p): Endpoint[] => {
         const protocol = protocols[String(p.port)] ?? 'http';
-        return { port: p.nodePort!, protocol, url: `${protocol}://${this.publicHost}:${p.nodePort!}` };
+        const byHost = protocol === 'http' ? hosts.filter((h) => h.port === p.port) : [];
+        if (byHost.length > 0) return byHost.map((h) => ({ port: h.tls ? 443 : 80, protocol, host: h.host, url: `${h.tls ? 'https' : 'http'}://${h.host}` }));
+        return [{ port: p.nodePort!, protocol, url: `${protocol}://${this.publicHost}:${p.nodePort!}` }];
       });
+  }
+
+  /** The hosts the service's Ingresses serve, per backend port. */
+  private async ingressHosts(target: ServiceTarget): Promise<Array<{ host: string; port: number; tls: boolean }>> {
+    if (!this.ingress) return [];
+    const namespace = namespaceName(target.environmentId);
+    const { items } = await this.cluster.list<V1Ingress>('networking.k8s.io/v1', 'Ingress', namespace, labelSelector(selectorLabels(target.serviceId)));
+    return items.flatMap((ingress) => {
+      const tlsHosts = new Set((ingress.spec?.tls ?? []).flatMap((t) => t.hosts ?? []));
+      return (ingress.spec?.rules ?? []).flatMap((rule) => {
+        const port = rule.http?.paths[0]?.backend.service?.port?.number;
+        return rule.host && port !== undefined ? [{ host: rule.host, port, tls: tlsHosts.has(rule.host) }] : [];
+      });
+    });
   }
 
   watch(listener: (serviceId: string) => void): () => void {
@@ -436,6 +460,20 @@ export class KubernetesRuntime implements Runtime {
     const external = publicServiceManifest(target, spec);
     if (external) await this.cluster.apply(external);
     else await this.cluster.delete({ apiVersion: 'v1', kind: 'Service', metadata: { name: publicServiceName(target.serviceId), namespace } });
+    await this.applyIngresses(target, spec);
+  }
+
+  /** One Ingress per public http port; those of ports no longer public http go. */
+  private async applyIngresses(target: ServiceTarget, spec: RolloutSpec): Promise<void> {
+    const namespace = namespaceName(target.environmentId);
+    const wanted = this.ingress ? ingressManifests(target, spec, this.ingress) : [];
+    for (const ingress of wanted) await this.cluster.apply(ingress);
+    const keep = new Set(wanted.map((i) => i.metadata?.name));
+    const { items } = await this.cluster.list<V1Ingress>('networking.k8s.io/v1', 'Ingress', namespace, labelSelector(selectorLabels(target.serviceId)));
+    for (const item of items) {
+      const name = item.metadata?.name;
+      if (name && !keep.has(name)) await this.cluster.delete({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace } });
+    }
   }
 
   /** The env Secret first: the pods the new template makes need it to start. */

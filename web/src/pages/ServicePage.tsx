@@ -78,9 +78,16 @@ function Header({ service, environment, onDeployVersion }: { service: Service; e
           {service.endpoints.length > 0 ? (
             <p className="endpoints">
               {service.endpoints.map((e) => (
-                <a key={e.url} href={e.url} target="_blank" rel="noreferrer" className="endpoint">
-                  {e.url}
-                </a>
+                <span key={e.url}>
+                  <a href={e.url} target="_blank" rel="noreferrer" className="endpoint">
+                    {e.url}
+                  </a>
+                  {e.tls ? (
+                    <span className={`tls tls-${e.tls.status.toLowerCase()}`} title={e.tls.reason ?? (e.tls.notAfter ? `valid until ${e.tls.notAfter}` : undefined)}>
+                      {e.tls.status === 'ISSUED' ? ' · certificate issued' : e.tls.status === 'PENDING' ? ' · certificate pending' : ` · certificate error: ${e.tls.reason ?? 'unknown'}`}
+                    </span>
+                  ) : null}
+                </span>
               ))}
             </p>
           ) : null}

@@ -12,6 +12,8 @@ export interface ProxyRoute {
   containerPort: number;
   hostPort: number;
   protocol: 'http' | 'tcp';
+  /** The Docker network its instances are on (an edge outside the host joins it). */
+  network?: string;
 }
 
 /** A listening route; close() stops listening and ends every connection it carries. */

@@ -1,0 +1,278 @@
+import tls from 'node:tls';
+import type Docker from 'dockerode';
+import type { DependencyStatus } from '../dependency-status.js';
+import type { Endpoint, TlsState } from '../runtime.js';
+import { probeTls } from './caddy/tls-probe.js';
+import { CaddyAdmin } from './caddy/caddy-admin.js';
+import { caddyConfig, routesOf, type CaddyRoute } from './caddy/caddy-config.js';
+import { adminSocketPath, ensureEdgeContainer, joinNetwork, leaveNetwork, type EdgeContainerOptions } from './caddy/edge-container.js';
+import type { Edge } from './edge.js';
+import type { EdgeProxy, ProxyBackend, ProxyRoute } from './edge-proxy.js';
+
+/**
+ * The Docker runtime's edge (docs/edge.md): Caddy in its own container, configured through its
+ * admin API. Public http ports are routed by host name on the edge's http port; the edge keeps
+ * serving while Slipway is stopped, restarted or upgraded. Slipway holds the routes it wants
+ * and loads the whole configuration after every change (Caddy switches without dropping
+ * connections and skips a load equal to what it runs).
+ *
+ * After a restart of Slipway it carries on from the routes Caddy runs (read back at start):
+ * the instances the runtime finds ready again keep their traffic without a gap, and the ones
+ * nobody claims go when the runtime says it adopted everything (adopted()).
+ *
+ * tcp ports stay with the in-process proxy given as `tcp` (routed on their host ports).
+ */
+export interface CaddyEdgeOptions extends Omit<EdgeContainerOptions, 'docker'> {
+  docker: Docker;
+  /** The host names of a public http port (docs/edge.md#host-names). */
+  hostsOf(serviceId: string, containerPort: number): Promise<string[]>;
+  /** Serves the tcp ports. */
+  tcp: EdgeProxy;
+  /** ACME instead of the internal CA for hosts outside localhost (SLIPWAY_ACME_*). */
+  acme?: { email: string; directory: string };
+  /** How often a down edge is tried again; default 5 s. */
+  retryMs?: number;
+  log?: (message: string, level?: 'info' | 'warn') => void;
+}
+
+interface HeldRoute extends Omit<CaddyRoute, 'upstreams'> {
+  network?: string;
+  /** Backend id → host:port, in the order added. */
+  backends: Map<string, string>;
+}
+
+/** Backends read back from Caddy carry this id prefix until an instance claims their address. */
+const UNCLAIMED = 'unclaimed:';
+const DRAIN_POLL_MS = 100;
+const TLS_RECHECK_MS = 3000;
+
+function key(serviceId: string, containerPort: number): string {
+  return JSON.stringify([serviceId, containerPort]);
+}
+
+export class CaddyEdge implements Edge {
+  private readonly admin: CaddyAdmin;
+  private readonly routes = new Map<string, HeldRoute>();
+  private readonly tcpKeys = new Set<string>();
+  private readonly log: (message: string, level?: 'info' | 'warn') => void;
+  private up = false;
+  private problem: string | undefined = 'not started yet';
+  private chain: Promise<void> = Promise.resolve();
+  private loaded: string | null = null;
+  private retry: NodeJS.Timeout | null = null;
+  private connecting: Promise<void> | null = null;
+  private closed = false;
+  private caRoot: string | undefined;
+  private readonly tlsStates = new Map<string, { state: TlsState; until: number }>();
+
+  constructor(private readonly options: CaddyEdgeOptions) {
+    this.admin = new CaddyAdmin(adminSocketPath(options.runDir));
+    this.log = options.log ?? (() => undefined);
+  }
+
+  /** Starts (or finds) the edge container and takes over its routes. A failure is logged and retried: it never throws. */
+  start(): Promise<void> {
+    this.connecting ??= this.connect().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  status(): DependencyStatus {
+    const address = `container ${this.options.name} (${this.options.image}), http port ${this.options.httpPort}`;
+    return this.up ? { name: 'edge', available: true, address } : { name: 'edge', available: false, address, message: this.problem ?? 'not started' };
+  }
+
+  async openRoute(route: ProxyRoute): Promise<void> {
+    const k = key(route.serviceId, route.containerPort);
+    if (route.protocol === 'tcp') {
+      this.tcpKeys.add(k);
+      if (this.routes.delete(k)) await this.sync();
+      return this.options.tcp.openRoute(route);
+    }
+    if (this.tcpKeys.delete(k)) await this.options.tcp.closeRoutes(route.serviceId);
+    const hosts = await this.options.hostsOf(route.serviceId, route.containerPort);
+    const held = this.routes.get(k);
+    if (held) {
+      held.hosts = hosts;
+      held.network = route.network ?? held.network;
+    } else {
+      this.routes.set(k, { serviceId: route.serviceId, containerPort: route.containerPort, hosts, network: route.network, backends: new Map() });
+    }
+    if (this.up && route.network) await joinNetwork(this.options.docker, this.options.name, route.network);
+    await this.sync();
+  }
+
+  async closeRoutes(serviceId: string): Promise<void> {
+    for (const [k, r] of this.routes) if (r.serviceId === serviceId) this.routes.delete(k);
+    for (const k of this.tcpKeys) if ((JSON.parse(k) as [string, number])[0] === serviceId) this.tcpKeys.delete(k);
+    await this.options.tcp.closeRoutes(serviceId);
+    await this.sync();
+  }
+
+  addBackend(serviceId: string, containerPort: number, backend: ProxyBackend): void {
+    const k = key(serviceId, containerPort);
+    if (this.tcpKeys.has(k)) return this.options.tcp.addBackend(serviceId, containerPort, backend);
+    let held = this.routes.get(k);
+    if (!held) {
+      held = { serviceId, containerPort, hosts: [], backends: new Map() };
+      this.routes.set(k, held);
+    }
+    const dial = `${backend.host}:${backend.port}`;
+    held.backends.delete(UNCLAIMED + dial);
+    held.backends.set(backend.id, dial);
+    void this.sync().catch(() => undefined);
+  }
+
+  async drainBackend(serviceId: string, containerPort: number, backendId: string, timeoutMs = 10_000): Promise<void> {
+    const k = key(serviceId, containerPort);
+    if (this.tcpKeys.has(k)) return this.options.tcp.drainBackend(serviceId, containerPort, backendId, timeoutMs);
+    const held = this.routes.get(k);
+    const dial = held?.backends.get(backendId);
+    if (!held || dial === undefined) return;
+    held.backends.delete(backendId);
+    await this.sync();
+    // Out of the route: wait until the requests Caddy still has in flight to it ended.
+    const deadline = Date.now() + timeoutMs;
+    while (this.up && Date.now() < deadline) {
+      const inFlight = await this.admin.inFlight().catch(() => new Map<string, number>());
+      if ((inFlight.get(dial) ?? 0) === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    }
+  }
+
+  /**
+   * One endpoint per host of the port: https once its certificate is issued, else http, with
+   * the certificate's state (probed, remembered a few seconds).
+   */
+  endpointsOf(serviceId: string, containerPort: number): Promise<Endpoint[]> | undefined {
+    const k = key(serviceId, containerPort);
+    if (this.tcpKeys.has(k)) return undefined;
+    const hosts = this.routes.get(k)?.hosts ?? [];
+    return Promise.all(
+      hosts.map(async (host): Promise<Endpoint> => {
+        const tls = await this.tlsOf(host);
+        const [scheme, port, defaultPort] = tls.status === 'ISSUED' ? ['https', this.options.httpsPort, 443] : ['http', this.options.httpPort, 80];
+        return { port, protocol: 'http', host, url: port === defaultPort ? `${scheme}://${host}` : `${scheme}://${host}:${port}`, tls };
+      }),
+    );
+  }
+
+  private async tlsOf(host: string): Promise<TlsState> {
+    if (!this.up) return { status: 'PENDING', reason: `the edge is down: ${this.problem ?? 'starting'}` };
+    const cached = this.tlsStates.get(host);
+    if (cached && cached.until > Date.now()) return cached.state;
+    let state: TlsState;
+    try {
+      this.caRoot ??= await this.admin.rootCertificate();
+      // A certificate chains to the internal CA, or to an ACME CA: the public ones, or SLIPWAY_ACME_CA_ROOT's.
+      const ca = [this.caRoot, ...(this.options.acme ? [...tls.rootCertificates, this.options.acmeCaRoot ?? ''] : [])].filter((c) => c !== '');
+      state = await probeTls({ port: this.options.httpsPort, host, ca });
+    } catch (error) {
+      state = { status: 'PENDING', reason: `cannot read the edge's CA: ${(error as Error).message}` };
+    }
+    this.tlsStates.set(host, { state, until: Date.now() + (state.status === 'ISSUED' ? 60_000 : TLS_RECHECK_MS) });
+    return state;
+  }
+
+  async adopted(): Promise<void> {
+    for (const held of this.routes.values()) {
+      for (const id of [...held.backends.keys()]) if (id.startsWith(UNCLAIMED)) held.backends.delete(id);
+    }
+    await this.sync();
+  }
+
+  async leaveNetwork(network: string): Promise<void> {
+    for (const held of this.routes.values()) if (held.network === network) held.network = undefined;
+    await leaveNetwork(this.options.docker, this.options.name, network);
+  }
+
+  /** Stops talking to the edge; the edge container keeps running and serving. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+    await this.chain.catch(() => undefined);
+    await this.options.tcp.close();
+  }
+
+  /** Loads the configuration of the routes held now, after the loads queued before. */
+  private sync(): Promise<void> {
+    const next = this.chain.then(() => this.push());
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async push(): Promise<void> {
+    if (!this.up || this.closed) return;
+    const acme = this.options.acme ? { ...this.options.acme, caRoot: this.options.acmeCaRoot !== undefined } : undefined;
+    const config = caddyConfig(this.wanted(), acme);
+    const text = JSON.stringify(config);
+    if (text === this.loaded) return;
+    try {
+      await this.admin.load(config);
+      this.loaded = text;
+    } catch (error) {
+      this.markDown(`cannot configure the edge: ${(error as Error).message}`);
+      throw error;
+    }
+  }
+
+  private wanted(): CaddyRoute[] {
+    return [...this.routes.values()].map((r) => ({ serviceId: r.serviceId, containerPort: r.containerPort, hosts: r.hosts, upstreams: [...new Set(r.backends.values())] }));
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const { docker, tcp: _tcp, hostsOf: _hostsOf, log: _log, retryMs: _retryMs, acme: _acme, ...container } = this.options;
+      const outcome = await ensureEdgeContainer({ docker, ...container });
+      if (outcome !== 'running') this.log(`edge: container ${container.name} ${outcome} (${container.image})`);
+      const running = await this.waitForAdmin();
+      this.takeOver(routesOf(running));
+      for (const network of new Set([...this.routes.values()].map((r) => r.network))) {
+        if (network) await joinNetwork(docker, container.name, network);
+      }
+      this.loaded = JSON.stringify(running);
+      this.up = true;
+      this.problem = undefined;
+      await this.sync();
+    } catch (error) {
+      this.markDown((error as Error).message);
+    }
+  }
+
+  /** Routes Caddy runs that Slipway does not hold yet (a restart of Slipway): held as they are. */
+  private takeOver(running: CaddyRoute[]): void {
+    for (const r of running) {
+      const k = key(r.serviceId, r.containerPort);
+      if (this.routes.has(k) || this.tcpKeys.has(k)) continue;
+      this.routes.set(k, { serviceId: r.serviceId, containerPort: r.containerPort, hosts: r.hosts, backends: new Map(r.upstreams.map((dial) => [UNCLAIMED + dial, dial])) });
+    }
+  }
+
+  private async waitForAdmin(): Promise<unknown> {
+    let last: unknown;
+    for (let attempt = 0; attempt < 100; attempt++) {
+      try {
+        return await this.admin.config();
+      } catch (error) {
+        last = error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+    throw new Error(`the edge's admin API did not answer on ${adminSocketPath(this.options.runDir)}: ${(last as Error).message}`);
+  }
+
+  private markDown(message: string): void {
+    if (this.up || this.problem !== message) this.log(`edge down: ${message}`, 'warn');
+    this.up = false;
+    this.loaded = null;
+    this.problem = message;
+    if (this.closed || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      void this.start();
+    }, this.options.retryMs ?? 5000);
+    this.retry.unref();
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The Caddy configuration Slipway wants (docs/edge.md), built from the routes it holds, and read
+ * back from a running Caddy after a restart of Slipway. Pure: no I/O.
+ *
+ * One HTTP server (`slipway`) on the container's port 80; one route per public http port of a
+ * service, tagged `@id` `slipway|<serviceId>|<containerPort>` and matching that port's hosts;
+ * its reverse_proxy lists the ready instances. A route without instances answers 503 with a
+ * short page. Keys are emitted in sorted order so that two equal configurations are equal
+ * strings (Caddy skips a load identical to what it runs).
+ */
+
+export const ADMIN_SOCKET_IN_CONTAINER = '/run/slipway-edge/admin.sock';
+
+export interface CaddyRoute {
+  serviceId: string;
+  containerPort: number;
+  hosts: string[];
+  /** host:port of each ready instance (emitted sorted: the same set is the same config). */
+  upstreams: string[];
+}
+
+const ROUTE_ID_PREFIX = 'slipway|';
+
+export function routeId(serviceId: string, containerPort: number): string {
+  return `${ROUTE_ID_PREFIX}${serviceId}|${containerPort}`;
+}
+
+function parseRouteId(id: unknown): { serviceId: string; containerPort: number } | null {
+  if (typeof id !== 'string' || !id.startsWith(ROUTE_ID_PREFIX)) return null;
+  const rest = id.slice(ROUTE_ID_PREFIX.length);
+  const bar = rest.lastIndexOf('|');
+  const containerPort = Number(rest.slice(bar + 1));
+  if (bar <= 0 || !Number.isInteger(containerPort)) return null;
+  return { serviceId: rest.slice(0, bar), containerPort };
+}
+
+const UNAVAILABLE_PAGE =
+  '<!doctype html><title>503 Service Unavailable</title><h1>Service unavailable</h1><p>This service has no running instance right now (stopped, or starting). Try again shortly.</p>\n';
+const UNKNOWN_HOST_PAGE = '<!doctype html><title>404 Not Found</title><h1>Not found</h1><p>No service is published on this host name.</p>\n';
+
+function handlerFor(route: CaddyRoute): Record<string, unknown> {
+  if (route.upstreams.length === 0) {
+    return { body: UNAVAILABLE_PAGE, handler: 'static_response', headers: { 'Content-Type': ['text/html; charset=utf-8'], 'Retry-After': ['5'] }, status_code: 503 };
+  }
+  return {
+    handler: 'reverse_proxy',
+    // A request whose instance cannot be dialled (removed meanwhile) is tried on another one.
+    load_balancing: { retries: 3, selection_policy: { policy: 'round_robin' }, try_duration: '5s', try_interval: '100ms' },
+    upstreams: [...route.upstreams].sort().map((dial) => ({ dial })),
+  };
+}
+
+/** Sorted copy of the routes: by service then port, so the config does not depend on insertion order. */
+function ordered(routes: Iterable<CaddyRoute>): CaddyRoute[] {
+  return [...routes].filter((r) => r.hosts.length > 0).sort((a, b) => (a.serviceId === b.serviceId ? a.containerPort - b.containerPort : a.serviceId < b.serviceId ? -1 : 1));
+}
+
+function serverRoutes(routes: CaddyRoute[], idPrefix: string): unknown[] {
+  const caddyRoutes: unknown[] = routes.map((route) => ({
+    '@id': `${idPrefix}${routeId(route.serviceId, route.containerPort)}`,
+    handle: [handlerFor(route)],
+    match: [{ host: [...route.hosts].sort() }],
+    terminal: true,
+  }));
+  caddyRoutes.push({ handle: [{ body: UNKNOWN_HOST_PAGE, handler: 'static_response', headers: { 'Content-Type': ['text/html; charset=utf-8'] }, status_code: 404 }] });
+  return caddyRoutes;
+}
+
+/**
+ * Two servers with the same routes: `slipway` on port 80 (plain http) and `slipway_tls` on
+ * port 443, where Caddy gets and renews a certificate for every host it routes, from its own
+ * internal CA (docs/edge.md#https). Route ids are unique in a configuration: the https
+ * server's carry a `tls:` prefix.
+ */
+/** Certificates from an ACME server for the hosts outside `localhost` (docs/edge.md#https). */
+export interface AcmeSettings {
+  email: string;
+  directory: string;
+  /** Whether acme-ca.pem (roots of a private ACME server) is in the admin socket's directory. */
+  caRoot: boolean;
+}
+
+export const ACME_CA_IN_CONTAINER = '/run/slipway-edge/acme-ca.pem';
+
+/** Hosts that get an ACME certificate: every one but localhost names, which no ACME CA issues. */
+export function acmeHosts(routes: Iterable<CaddyRoute>): string[] {
+  const hosts = [...routes].flatMap((r) => r.hosts).filter((h) => h !== 'localhost' && !h.endsWith('.localhost'));
+  return [...new Set(hosts)].sort();
+}
+
+function tlsPolicies(routes: CaddyRoute[], acme: AcmeSettings | undefined): unknown[] {
+  const internal = { issuers: [{ module: 'internal' }] };
+  const subjects = acme ? acmeHosts(routes) : [];
+  if (!acme || subjects.length === 0) return [internal];
+  const issuer = { ca: acme.directory, email: acme.email, module: 'acme', ...(acme.caRoot ? { trusted_roots_pem_files: [ACME_CA_IN_CONTAINER] } : {}) };
+  return [{ issuers: [issuer], subjects }, internal];
+}
+
+export function caddyConfig(routes: Iterable<CaddyRoute>, acme?: AcmeSettings): Record<string, unknown> {
+  const list = ordered(routes);
+  return sortKeys({
+    admin: { config: { persist: true }, listen: `unix/${ADMIN_SOCKET_IN_CONTAINER}|0666` },
+    apps: {
+      http: {
+        servers: {
+          slipway: { automatic_https: { disable: true }, listen: [':80'], routes: serverRoutes(list, '') },
+          slipway_tls: { automatic_https: { disable_redirects: true }, listen: [':443'], routes: serverRoutes(list, 'tls:') },
+        },
+      },
+      // The CA's root is read over the admin API (GET /pki/ca/local), never installed anywhere.
+      pki: { certificate_authorities: { local: { install_trust: false } } },
+      tls: { automation: { policies: tlsPolicies(list, acme) } },
+    },
+  }) as Record<string, unknown>;
+}
+
+/** The routes Slipway put into a running Caddy (its current config), to carry on from them. */
+export function routesOf(config: unknown): CaddyRoute[] {
+  const servers = (config as { apps?: { http?: { servers?: Record<string, { routes?: unknown[] }> } } } | null)?.apps?.http?.servers;
+  const found: CaddyRoute[] = [];
+  for (const raw of servers?.slipway?.routes ?? []) {
+    const r = raw as { '@id'?: unknown; match?: Array<{ host?: string[] }>; handle?: Array<{ upstreams?: Array<{ dial?: string }> }> };
+    const id = parseRouteId(r['@id']);
+    if (!id) continue;
+    const hosts = r.match?.[0]?.host ?? [];
+    const upstreams = (r.handle?.[0]?.upstreams ?? []).map((u) => u.dial).filter((d): d is string => typeof d === 'string');
+    found.push({ ...id, hosts: [...hosts], upstreams });
+  }
+  return found;
+}
+
+/** Objects with their keys sorted, recursively (arrays keep their order). */
+export function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
+  return out;
+}

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { caddyConfig, routeId, routesOf, type CaddyRoute } from '../../../src/runtime/docker/caddy/caddy-config.js';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- reading a JSON document back
+
+const web: CaddyRoute = { serviceId: 'svc-b', containerPort: 8080, hosts: ['web-prod-shop.localhost', 'shop.example.com'], upstreams: ['10.0.0.3:8080', '10.0.0.2:8080'] };
+const idle: CaddyRoute = { serviceId: 'svc-a', containerPort: 80, hosts: ['api-prod-shop.localhost'], upstreams: [] };
+
+test('one route per service port, matched by its hosts; upstreams and hosts sorted', () => {
+  const routes = (caddyConfig([web, idle]) as Json).apps.http.servers.slipway.routes as Json[];
+  assert.deepEqual(routes.map((r) => r['@id']), [routeId('svc-a', 80), routeId('svc-b', 8080), undefined]);
+  assert.deepEqual(routes[1]!.match, [{ host: ['shop.example.com', 'web-prod-shop.localhost'] }]);
+  assert.deepEqual(routes[1]!.handle[0].upstreams, [{ dial: '10.0.0.2:8080' }, { dial: '10.0.0.3:8080' }]);
+  assert.equal(routes[1]!.handle[0].handler, 'reverse_proxy');
+});
+
+test('a route without instances answers 503; an unknown host 404', () => {
+  const routes = (caddyConfig([idle]) as Json).apps.http.servers.slipway.routes as Json[];
+  assert.equal(routes[0]!.handle[0].status_code, 503);
+  assert.deepEqual(routes[0]!.handle[0].headers['Retry-After'], ['5']);
+  assert.equal(routes.at(-1)!.handle[0].status_code, 404);
+  assert.equal(routes.at(-1)!.match, undefined);
+});
+
+test('the same routes in another order are the same document', () => {
+  assert.equal(JSON.stringify(caddyConfig([web, idle])), JSON.stringify(caddyConfig([idle, { ...web, upstreams: [...web.upstreams].reverse() }])));
+});
+
+test('the admin API listens on the unix socket only', () => {
+  assert.match((caddyConfig([]) as Json).admin.listen, /^unix\/\/run\/slipway-edge\/admin\.sock\|/);
+});
+
+test('routes read back from a loaded configuration are the routes put in', () => {
+  const back = routesOf(JSON.parse(JSON.stringify(caddyConfig([web, idle]))));
+  assert.deepEqual(
+    back.map((r) => ({ ...r, hosts: [...r.hosts].sort(), upstreams: [...r.upstreams].sort() })),
+    [idle, web].map((r) => ({ ...r, hosts: [...r.hosts].sort(), upstreams: [...r.upstreams].sort() })),
+  );
+  assert.deepEqual(routesOf(null), []);
+  assert.deepEqual(routesOf({ apps: { http: { servers: { other: { routes: [{ '@id': 'x' }] } } } } }), []);
+  // A service id holding the separator still reads back.
+  assert.deepEqual(routesOf(caddyConfig([{ ...idle, serviceId: 'a|b' }])).map((r) => r.serviceId), ['a|b']);
+});
