@@ -20,7 +20,7 @@ export const containerLike: KindHandler = {
       const target = serviceTarget(ctx.project, ctx.environment, service);
       // Kept as deployed: Restart hands exactly this to the runtime again.
       const deployed = { deployedVersion: version, deployedSpecHash: rollout.specHash, deployedSpec: deployedSpecOf(service, rollout, planned.variables) };
-      if ((await ctx.runtime.runningSpecHash(target)) === rollout.specHash) {
+      if ((await ctx.runningSpecHash(target)) === rollout.specHash) {
         // A redeploy without changes touches no instance, not even a restart.
         op.log('info', 'no changes: the running instances already run this spec');
         if (!recordsDeploy(service, deployed)) await ctx.store.setDeployedState(service.id, deployed);

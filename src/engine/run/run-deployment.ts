@@ -26,6 +26,7 @@ import { BuildSet, commitsToBuild, gitSecretValues } from './builds.js';
 import { DeploymentJournal, publishDeploymentStatus, type StepHandle } from './deployment-journal.js';
 import { endInterrupted, finish, removeDeleted } from './deployment-endings.js';
 import { serviceTask } from './service-task.js';
+import { specHashSnapshot } from './spec-hash-snapshot.js';
 import { FirstError, runStages, type RunnableStage, type StagesOutcome } from './stage-runner.js';
 
 /** The signals of one claimed deployment: Cancel, and Cancel with force=true. */
@@ -193,6 +194,7 @@ function runnableStages(run: Run, queueing: Map<string, StepHandle>, commits: Ma
     signal: signals.cancel,
     forceSignal: signals.force,
     keepData: run.deployment.request.keepData ?? false,
+    runningSpecHash: specHashSnapshot(runtime, environmentTarget(run.project, environment)),
     // Services of one deployment often share an image: pull and resolve each once.
     resolveImage: memoize((image: { name: string; tag: string }, op: OperationContext) => runtime.resolveImage(image, op), (image) => `${image.name}:${image.tag}`),
     managedPollMs: deps.managedPollMs ?? 15_000,
