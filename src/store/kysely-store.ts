@@ -195,6 +195,9 @@ export class KyselyStore implements Store {
   deleteService(id: string): Promise<void> {
     return this.services.deleteService(id);
   }
+  serviceIdsNotReady(): Promise<string[]> {
+    return this.services.serviceIdsNotReady();
+  }
   setServiceStatus(id: string, status: DeploymentStatus, message?: string | null): Promise<Service> {
     return this.services.setServiceStatus(id, status, message);
   }

@@ -250,6 +250,8 @@ export interface StageStore {
 export interface ServiceStore {
   createService(input: NewService): Promise<Service>;
   listServices(environmentId: string): Promise<Service[]>;
+  /** The ids of every service not READY (every service that was ever acted on), in one query: what the running states observe at start. */
+  serviceIdsNotReady(): Promise<string[]>;
   /** Every service of one type, across environments (e.g. the jobs a scheduler looks after). */
   listServicesOfType(type: ServiceType): Promise<Service[]>;
   getService(id: string): Promise<Service | undefined>;
