@@ -164,3 +164,24 @@ export async function runAction(
   const end = await bench.events.ended(deploymentId, timeoutMs);
   return { deploymentId, startedAt, endedAt: end.at, status: end.status, message: end.message };
 }
+
+/**
+ * Submits the same action in several environments at once (one request each) and waits until
+ * every deployment ended. Clears the event log first; each entry times from its own submit call.
+ */
+export async function runActions(
+  bench: BenchEngine,
+  environmentIds: readonly string[],
+  action: SubmitInput['action'],
+  timeoutMs: number,
+): Promise<Array<{ deploymentId: string; startedAt: number; endedAt: number; status: DeploymentRunStatus; message: string | null }>> {
+  bench.events.clear();
+  return Promise.all(
+    environmentIds.map(async (environmentId) => {
+      const startedAt = performance.now();
+      const { deploymentId } = await bench.engine.submit({ environmentId, action, origin: 'API', triggeredBy: 'bench', queue: true });
+      const end = await bench.events.ended(deploymentId, timeoutMs);
+      return { deploymentId, startedAt, endedAt: end.at, status: end.status, message: end.message };
+    }),
+  );
+}

@@ -10,6 +10,23 @@ export interface EventStream {
   onClose(listener: () => void): void;
 }
 
+/**
+ * The JSON of an event, made once however many streams send it: an event published to 1,000
+ * connected clients is one JSON.stringify, not 1,000. Keyed by the object, so an event the
+ * publishers no longer hold is forgotten with it.
+ */
+const serializedEvents = new WeakMap<object, string>();
+
+function serialized(data: unknown): string {
+  if (data === null || typeof data !== 'object') return JSON.stringify(data);
+  let json = serializedEvents.get(data);
+  if (json === undefined) {
+    json = JSON.stringify(data);
+    serializedEvents.set(data, json);
+  }
+  return json;
+}
+
 export function openEventStream(request: FastifyRequest, reply: FastifyReply): EventStream {
   reply.hijack();
   const raw = reply.raw;
@@ -38,6 +55,18 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): E
   raw.on('error', finish);
   // Sends the headers now, so the client knows the stream is open.
   raw.write(': connected\n\n');
+  // Frames sent in one turn of the event loop go out in one write: 40 services moving at once
+  // are one write per client, not 40 (with 1,000 clients, the writes are most of the cost).
+  let pending = '';
+  const flush = (): void => {
+    const frames = pending;
+    pending = '';
+    if (!closed && frames !== '') raw.write(frames);
+  };
+  const queue = (frame: string): void => {
+    if (pending === '') setImmediate(flush);
+    pending += frame;
+  };
   const stream: EventStream = {
     get closed() {
       return closed;
@@ -47,14 +76,15 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): E
       const lines = [`event: ${event}`];
       if (id !== undefined) lines.push(`id: ${id}`);
       // JSON has no raw newlines, so one data line carries it.
-      lines.push(`data: ${JSON.stringify(data)}`);
-      raw.write(`${lines.join('\n')}\n\n`);
+      lines.push(`data: ${serialized(data)}`);
+      queue(`${lines.join('\n')}\n\n`);
     },
     comment(text) {
-      if (!closed) raw.write(`: ${text.replace(/\n/g, ' ')}\n\n`);
+      if (!closed) queue(`: ${text.replace(/\n/g, ' ')}\n\n`);
     },
     close() {
       if (closed) return;
+      flush();
       raw.end();
       finish();
     },

@@ -37,6 +37,7 @@ import { DEFAULT_SAMPLER_OPTIONS, MetricsSampler } from './observe/metrics-sampl
 import { serviceInstances, serviceLogs } from './observe/service-observation.js';
 import { QueueWorker } from './queue/queue-worker.js';
 import type { RunnerDeps } from './runner-deps.js';
+import { JournalBatch } from './run/journal-batch.js';
 import { RunningStates } from './running-states.js';
 import { RuntimeResolver } from './runtime-resolver.js';
 import { syncSchedules } from './schedule-sync.js';
@@ -75,6 +76,7 @@ export class Engine implements ControlPlane {
   readonly scheduler: CronScheduler;
   private readonly runtimes: RuntimeResolver;
   private readonly runningStates: RunningStates;
+  private readonly journalBatch: JournalBatch;
   private readonly worker: QueueWorker;
   /** Slipway's sampling of CPU and memory; exposed so tests and benchmarks can sample at once. */
   readonly sampler: MetricsSampler;
@@ -96,6 +98,7 @@ export class Engine implements ControlPlane {
     this.runtimes = new RuntimeResolver(store, runtimes);
     this.runningStates = new RunningStates(store, this.runtimes, this.events, logger);
     this.scheduler = new CronScheduler(store, logger, this.events);
+    this.journalBatch = new JournalBatch(store);
     this.worker = new QueueWorker(() => this.deps(), { owner: this.workerId, leaseMs: this.options.leaseMs }, logger);
     this.sampler = new MetricsSampler(store, this.runtimes, () => this.runningStates.withInstances(), logger, {
       ...DEFAULT_SAMPLER_OPTIONS,
@@ -109,6 +112,7 @@ export class Engine implements ControlPlane {
       events: this.events,
       runtimes: this.runtimes,
       runningStates: this.runningStates,
+      journalBatch: this.journalBatch,
       logger: this.logger,
       scheduler: this.scheduler,
       ...(this.builder ? { builder: this.builder } : {}),

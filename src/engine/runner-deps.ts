@@ -4,6 +4,7 @@ import type { Builder } from './builder.js';
 import type { CronScheduler } from './cron-scheduler.js';
 import type { EventBus } from './events.js';
 import type { ManagedDatabaseProvider } from './managed-databases/provider.js';
+import type { JournalBatch } from './run/journal-batch.js';
 import type { RunningStates } from './running-states.js';
 import type { RuntimeResolver } from './runtime-resolver.js';
 
@@ -23,6 +24,8 @@ export interface RunnerDeps {
   events: EventBus;
   runtimes: RuntimeResolver;
   runningStates: RunningStates;
+  /** The engine's batch of status and step writes, shared by the deployments it runs. */
+  journalBatch: JournalBatch;
   logger: Logger;
   /** Builds git services; without it their deploys fail with BUILD_ERROR. */
   builder?: Builder;

@@ -81,13 +81,8 @@ export class RunningStates {
   async start(options: { sweepMs: number }): Promise<void> {
     for (const runtime of this.runtimes.all()) this.unwatch.push(runtime.watch((id) => this.refreshSoon(id)));
     // Every service that ever ran is observed once at start; later sweeps cover the ones seen.
-    for (const project of await this.store.listProjects()) {
-      for (const environment of await this.store.listEnvironments(project.id)) {
-        for (const service of await this.store.listServices(environment.id)) {
-          if (service.status !== 'READY') this.refreshSoon(service.id);
-        }
-      }
-    }
+    // Their ids alone, in one query: 100,000 services are not read whole to find them.
+    for (const id of await this.store.serviceIdsNotReady()) this.refreshSoon(id);
     this.sweepTimer = setInterval(() => {
       for (const id of this.states.keys()) this.refreshSoon(id);
     }, options.sweepMs);

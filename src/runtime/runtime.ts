@@ -262,6 +262,13 @@ export interface Runtime {
   runningSpecHash(target: ServiceTarget): Promise<string | null>;
 
   /**
+   * runningSpecHash of every service of the environment in one look (one list of its
+   * containers), by service id; a service with no instance may be absent. Optional: without
+   * it, the engine asks runningSpecHash per service.
+   */
+  runningSpecHashes?(env: EnvironmentTarget): Promise<Map<string, string | null>>;
+
+  /**
    * Rolls the spec out: with instances running, one at a time (start new #i, wait until it is
    * ready, remove old #i), or stop-first when the service has storage; from nothing, starts
    * them. Throws RolloutFailedError or RolloutCanceledError (see above).

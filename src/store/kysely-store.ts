@@ -23,6 +23,7 @@ import type {
 import { AuditRepository } from './audit.js';
 import type { StoreContext } from './context.js';
 import { DeploymentsRepository } from './deployments.js';
+import { JournalWritesRepository } from './journal-writes.js';
 import { EnvironmentsRepository } from './environments.js';
 import { HostPortsRepository } from './host-ports.js';
 import { LogsRepository } from './logs.js';
@@ -49,6 +50,8 @@ import type {
   JobRun,
   JobRunLogLine,
   JobRunStatus,
+  JournalWrites,
+  JournalWritten,
   LogLine,
   MetricPoint,
   NewRequest,
@@ -72,6 +75,7 @@ export class KyselyStore implements Store {
   private readonly hostPorts: HostPortsRepository;
   private readonly queue: QueueRepository;
   private readonly deployments: DeploymentsRepository;
+  private readonly journalWrites: JournalWritesRepository;
   private readonly logs: LogsRepository;
   private readonly jobRuns: JobRunsRepository;
   private readonly stages: StagesRepository;
@@ -89,6 +93,7 @@ export class KyselyStore implements Store {
     this.hostPorts = new HostPortsRepository(ctx);
     this.queue = new QueueRepository(ctx);
     this.deployments = new DeploymentsRepository(ctx);
+    this.journalWrites = new JournalWritesRepository(ctx);
     this.logs = new LogsRepository(ctx);
     this.jobRuns = new JobRunsRepository(ctx);
     this.stages = new StagesRepository(ctx);
@@ -207,6 +212,9 @@ export class KyselyStore implements Store {
   }
   deleteService(id: string): Promise<void> {
     return this.services.deleteService(id);
+  }
+  serviceIdsNotReady(): Promise<string[]> {
+    return this.services.serviceIdsNotReady();
   }
   setServiceStatus(id: string, status: DeploymentStatus, message?: string | null): Promise<Service> {
     return this.services.setServiceStatus(id, status, message);
@@ -337,6 +345,9 @@ export class KyselyStore implements Store {
   }
   finishStep(stepId: string, status: StepStatus, message?: string | null): Promise<void> {
     return this.deployments.finishStep(stepId, status, message);
+  }
+  writeJournal(writes: JournalWrites): Promise<JournalWritten> {
+    return this.journalWrites.writeJournal(writes);
   }
 
   // Logs.

@@ -79,6 +79,11 @@ export class ServicesRepository {
     return rows.map((r) => this.toService(r));
   }
 
+  async serviceIdsNotReady(): Promise<string[]> {
+    const rows = await this.ctx.db.selectFrom('services').select('id').where('status', '!=', 'READY').execute();
+    return rows.map((row) => row.id);
+  }
+
   async listServices(environmentId: string): Promise<Service[]> {
     const rows = await this.ctx.db
       .selectFrom('services')

@@ -1,4 +1,5 @@
 import type {
+  DeployedState as DomainDeployedState,
   DeliveryStatus,
   DeployedSpec,
   DeploymentRunStatus,
@@ -83,13 +84,8 @@ export interface ServicePatch {
   targetVersion?: null;
 }
 
-/** What the engine writes once a service's deploy succeeded. */
-export interface DeployedState {
-  deployedVersion: string | null;
-  deployedSpecHash: string | null;
-  /** What the deploy applied (null: not known). */
-  deployedSpec: DeployedSpec | null;
-}
+/** What the engine writes once a service's deploy succeeded (the domain's record of a deploy). */
+export type DeployedState = DomainDeployedState;
 
 /** A request and its execution: one row (docs/resources.md#deployment-requests-and-deployments). */
 export interface Deployment {
@@ -266,6 +262,8 @@ export interface StageStore {
 export interface ServiceStore {
   createService(input: NewService): Promise<Service>;
   listServices(environmentId: string): Promise<Service[]>;
+  /** The ids of every service not READY (every service that was ever acted on), in one query: what the running states observe at start. */
+  serviceIdsNotReady(): Promise<string[]>;
   /** Every service of one type, across environments (e.g. the jobs a scheduler looks after). */
   listServicesOfType(type: ServiceType): Promise<Service[]>;
   getService(id: string): Promise<Service | undefined>;
@@ -357,6 +355,24 @@ export interface QueueStore {
   removeWaiting(deploymentId: string): Promise<boolean>;
 }
 
+/** Writes of running deployments applied together (DeploymentRecordStore.writeJournal). */
+export interface JournalWrites {
+  /** Steps to end; `message` undefined keeps the one the step started with. */
+  finishSteps: Array<{ stepId: string; status: StepStatus; message?: string | null }>;
+  /** Services to move from the status their writer knows (checked against the transition table). */
+  moves: Array<{ deploymentId: string; serviceId: string; from: DeploymentStatus; to: DeploymentStatus; message: string | null }>;
+  startSteps: Array<{ deploymentId: string; serviceId: string; name: StepName; message?: string }>;
+}
+
+export interface JournalWritten {
+  /** Services of `moves` that were not in `from` (another writer moved them): untouched. */
+  notMoved: string[];
+  /** Steps of `finishSteps` that do not exist. */
+  missingSteps: string[];
+  /** The ids of the steps started, in the order of `startSteps`. */
+  stepIds: string[];
+}
+
 /** What a deployment records while it runs, and reads back. */
 export interface DeploymentRecordStore {
   getDeployment(id: string): Promise<Deployment | undefined>;
@@ -380,6 +396,12 @@ export interface DeploymentRecordStore {
   /** Starts one step of each service in one statement; the step id of each service. */
   startSteps(deploymentId: string, serviceIds: readonly string[], name: StepName): Promise<Map<string, string>>;
   finishStep(stepId: string, status: StepStatus, message?: string | null): Promise<void>;
+  /**
+   * Running deployments' status and step writes of one moment, in one transaction, one
+   * statement per kind of write and value (src/store/journal-writes.ts). A move is
+   * moveServiceStatus followed by setDeploymentServiceStatus for the services that moved.
+   */
+  writeJournal(writes: JournalWrites): Promise<JournalWritten>;
   appendLog(deploymentId: string, line: Omit<LogLine, 'seq'>): Promise<void>;
   /** Several lines in one statement, numbered in their order. */
   appendLogs(deploymentId: string, lines: ReadonlyArray<Omit<LogLine, 'seq'>>): Promise<void>;

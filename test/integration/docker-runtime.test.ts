@@ -58,6 +58,10 @@ describe('DockerRuntime', () => {
     assert.equal(await get(`${endpoint.url}/env.txt`), 'hello');
 
     assert.equal(await runtime.runningSpecHash(web), spec.specHash);
+    // The same, for the whole environment in one list: a service without containers is absent.
+    const hashes = await runtime.runningSpecHashes(web);
+    assert.equal(hashes.get(web.serviceId), spec.specHash);
+    assert.equal(hashes.has('no-such-service'), false);
     const state = await runtime.observe(web);
     assert.equal(state.status, 'RUNNING');
     assert.equal(state.instances.length, 2);
@@ -130,6 +134,7 @@ describe('DockerRuntime', () => {
     assert.ok(ctx.lines.some((l) => l.message.includes('crash: exiting 1')), 'the deployment log shows the instance output');
     assert.equal((await runtime.observe(crash)).status, 'STOPPED');
     assert.equal(await runtime.runningSpecHash(crash), null);
+    assert.equal((await runtime.runningSpecHashes(crash)).get(crash.serviceId) ?? null, null);
   });
 
   it('counts an instance without a readiness probe as ready after 5 s of running', async () => {

@@ -71,6 +71,11 @@ export class FakeRuntime implements Runtime {
     return this.running.get(target.serviceId)?.specHash ?? null;
   }
 
+  async runningSpecHashes(env: EnvironmentTarget): Promise<Map<string, string | null>> {
+    this.record('runningSpecHashes', env.environmentName);
+    return new Map([...this.running].map(([serviceId, spec]) => [serviceId, spec.specHash]));
+  }
+
   private async maybeHold(target: ServiceTarget, ctx: OperationContext): Promise<void> {
     const hold = this.holds.get(target.serviceName);
     if (!hold) return;

@@ -1,4 +1,4 @@
-import { deployedSpecOf, desiredSpec, secretEnvKeys, specHash, type DeployedRollout, type DesiredSpec, type PlannedService } from '../../domain/index.js';
+import { deployedSpecOf, desiredSpec, recordsDeploy, secretEnvKeys, specHash, type DeployedRollout, type DesiredSpec, type PlannedService } from '../../domain/index.js';
 import type { OperationContext } from '../../runtime/runtime.js';
 import { serviceTarget } from '../service-target.js';
 import { deployedVersionOf, imageOf, imageToRun, requireVersion } from './images.js';
@@ -20,10 +20,10 @@ export const containerLike: KindHandler = {
       const target = serviceTarget(ctx.project, ctx.environment, service);
       // Kept as deployed: Restart hands exactly this to the runtime again.
       const deployed = { deployedVersion: version, deployedSpecHash: rollout.specHash, deployedSpec: deployedSpecOf(service, rollout, planned.variables) };
-      if ((await ctx.runtime.runningSpecHash(target)) === rollout.specHash) {
+      if ((await ctx.runningSpecHash(target)) === rollout.specHash) {
         // A redeploy without changes touches no instance, not even a restart.
         op.log('info', 'no changes: the running instances already run this spec');
-        await ctx.store.setDeployedState(service.id, deployed);
+        if (!recordsDeploy(service, deployed)) await ctx.store.setDeployedState(service.id, deployed);
         return { message: 'no changes', serviceMessage: 'no changes', unchanged: true } satisfies StepDone;
       }
       ctx.signal.throwIfAborted();

@@ -29,6 +29,8 @@ export interface KindContext {
   forceSignal: AbortSignal;
   /** Delete: keep the volumes. */
   keepData: boolean;
+  /** The runtime's runningSpecHash, read for the whole environment once per deployment (run/spec-hash-snapshot.ts). */
+  runningSpecHash: Runtime['runningSpecHash'];
   /** The runtime's resolveImage, shared by the deployment's services (one pull per image). */
   resolveImage: Runtime['resolveImage'];
   /** Names the images of git services; without it their deploys end BUILD_ERROR. */

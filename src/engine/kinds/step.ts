@@ -1,6 +1,6 @@
 import { errorMessage, type DeploymentStatus, type StepName } from '../../domain/index.js';
 import { RolloutCanceledError, type OperationContext } from '../../runtime/runtime.js';
-import type { DeploymentJournal } from '../run/deployment-journal.js';
+import type { DeploymentJournal, StepHandle } from '../run/deployment-journal.js';
 import type { KindOutcome } from './kind.js';
 
 /**
@@ -63,14 +63,13 @@ export async function runStep(
   options: StepOptions,
   work: (op: OperationContext) => Promise<StepDone | string | void>,
 ): Promise<KindOutcome> {
-  await journal.moveService(serviceId, shape.during);
-  const step = await journal.startStep(serviceId, shape.name);
+  const step = await begin(journal, serviceId, shape);
   const op: OperationContext = { signal: options.signal, log: (level, message) => void journal.log(serviceId, shape.name, level, message) };
   try {
     const result = await work(op);
     const done: StepDone = typeof result === 'string' ? { message: result } : (result ?? {});
-    await step.finish('SUCCESS', done.message ?? null);
-    await journal.moveService(serviceId, shape.done, done.serviceMessage ?? null);
+    // Both in the same batch of writes (src/engine/run/journal-batch.ts).
+    await Promise.all([step.finish('SUCCESS', done.message ?? null), journal.moveService(serviceId, shape.done, done.serviceMessage ?? null)]);
     return done.unchanged ? 'unchanged' : 'succeeded';
   } catch (err) {
     const canceled = canceledMessage(err, options);
@@ -80,6 +79,20 @@ export async function runStep(
     await journal.moveService(serviceId, canceled ? 'CANCELED' : shape.failed, message);
     return canceled ? 'canceled' : 'failed';
   }
+}
+
+/**
+ * The service moves to the step's in-progress status and the step opens, in the same batch of
+ * writes. Should the move be refused, the step it opened ends in error and the refusal is thrown.
+ */
+async function begin(journal: DeploymentJournal, serviceId: string, shape: StepShape): Promise<StepHandle> {
+  const [moved, started] = await Promise.allSettled([journal.moveService(serviceId, shape.during), journal.startStep(serviceId, shape.name)]);
+  if (moved.status === 'rejected') {
+    if (started.status === 'fulfilled') await started.value.finish('ERROR', errorMessage(moved.reason));
+    throw moved.reason;
+  }
+  if (started.status === 'rejected') throw started.reason;
+  return started.value;
 }
 
 function canceledMessage(err: unknown, options: StepOptions): string | null {

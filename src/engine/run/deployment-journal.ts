@@ -1,4 +1,6 @@
 import {
+  canTransition,
+  DomainError,
   environmentRunningStatus,
   environmentStatus,
   type DeploymentRunStatus,
@@ -12,9 +14,10 @@ import {
 import type { Deployment, DeploymentRecordStore, ServiceStore } from '../../store/store.js';
 
 /** The part of the store a journal writes to. */
-export type JournalStore = Pick<ServiceStore, 'moveServiceStatus' | 'moveServicesStatus' | 'setServiceStatus' | 'listServices'> & DeploymentRecordStore;
+export type JournalStore = Pick<ServiceStore, 'moveServicesStatus' | 'setServiceStatus' | 'listServices'> & DeploymentRecordStore;
 import type { EventBus } from '../events.js';
 import type { RunningStates } from '../running-states.js';
+import type { JournalBatch } from './journal-batch.js';
 import { LogBatch } from './log-batch.js';
 
 export interface StepHandle {
@@ -38,6 +41,7 @@ export class DeploymentJournal {
 
   constructor(
     private readonly store: JournalStore,
+    private readonly batch: JournalBatch,
     private readonly events: EventBus,
     private readonly runningStates: RunningStates,
     readonly deployment: Deployment,
@@ -64,12 +68,15 @@ export class DeploymentJournal {
 
   private async write(serviceId: string, status: DeploymentStatus, message: string | null): Promise<void> {
     const known = this.statuses.get(serviceId);
-    // The status it knows is the status stored (it is the only writer while it runs): one
-    // statement; should another writer have moved it anyway, the checked path decides.
-    const moved = known !== undefined && (await this.store.moveServiceStatus(serviceId, known, status, message));
-    if (!moved) await this.store.setServiceStatus(serviceId, status, message);
+    if (known !== undefined && !canTransition(known, status)) throw new DomainError('ILLEGAL_TRANSITION', `a service cannot go from ${known} to ${status}`);
+    // The status it knows is the status stored (it is the only writer while it runs): batched
+    // with the other services' writes; should another writer have moved it anyway, the checked path decides.
+    const moved = known !== undefined && (await this.batch.move({ deploymentId: this.deployment.id, serviceId, from: known, to: status, message }));
+    if (!moved) {
+      await this.store.setServiceStatus(serviceId, status, message);
+      await this.store.setDeploymentServiceStatus(this.deployment.id, serviceId, status);
+    }
     this.statuses.set(serviceId, status);
-    await this.store.setDeploymentServiceStatus(this.deployment.id, serviceId, status);
     this.announce(serviceId, status, message);
     this.announceEnvironment();
   }
@@ -133,13 +140,13 @@ export class DeploymentJournal {
   }
 
   async startStep(serviceId: string, name: StepName, message?: string): Promise<StepHandle> {
-    return this.stepHandle(await this.store.startStep(this.deployment.id, serviceId, name, message));
+    return this.stepHandle(await this.batch.startStep({ deploymentId: this.deployment.id, serviceId, name, ...(message !== undefined ? { message } : {}) }));
   }
 
   private stepHandle(stepId: string): StepHandle {
     return {
       finish: (status, finishMessage) =>
-        this.store.finishStep(stepId, status, finishMessage == null ? finishMessage : redact(finishMessage, this.secrets)),
+        this.batch.finishStep({ stepId, status, ...(finishMessage !== undefined ? { message: finishMessage === null ? null : redact(finishMessage, this.secrets) } : {}) }),
     };
   }
 
@@ -150,7 +157,7 @@ export class DeploymentJournal {
 
   /** Waits until every status write and log line queued so far has landed. */
   async settled(): Promise<void> {
-    await Promise.all([...this.chains.values(), this.logs.flush()]);
+    await Promise.all([...this.chains.values(), this.logs.flush(), this.batch.settled()]);
   }
 }
 

@@ -26,6 +26,7 @@ import { BuildSet, commitsToBuild, gitSecretValues } from './builds.js';
 import { DeploymentJournal, publishDeploymentStatus, type StepHandle } from './deployment-journal.js';
 import { endInterrupted, finish, removeDeleted } from './deployment-endings.js';
 import { serviceTask } from './service-task.js';
+import { specHashSnapshot } from './spec-hash-snapshot.js';
 import { FirstError, runStages, type RunnableStage, type StagesOutcome } from './stage-runner.js';
 
 /** The signals of one claimed deployment: Cancel, and Cancel with force=true. */
@@ -100,7 +101,7 @@ async function prepare(deps: RunnerDeps, deployment: Deployment, project: Projec
   await recordServices(deps, deployment, plan, (p) => p.service.status);
   // All the environment's secrets: the databases' passwords and the shared secret variables reach other services' env.
   const secrets = [...secretValues(services), ...secretVariableValues(variables), ...gitSecretValues(plannedServices(plan).map((p) => p.service))];
-  const journal = new DeploymentJournal(store, deps.events, deps.runningStates, deployment, project.id, secrets, services);
+  const journal = new DeploymentJournal(store, deps.journalBatch, deps.events, deps.runningStates, deployment, project.id, secrets, services);
   return { deps, deployment, project, environment, runtime, plan, journal, signals };
 }
 
@@ -193,6 +194,7 @@ function runnableStages(run: Run, queueing: Map<string, StepHandle>, commits: Ma
     signal: signals.cancel,
     forceSignal: signals.force,
     keepData: run.deployment.request.keepData ?? false,
+    runningSpecHash: specHashSnapshot(runtime, environmentTarget(run.project, environment)),
     // Services of one deployment often share an image: pull and resolve each once.
     resolveImage: memoize((image: { name: string; tag: string }, op: OperationContext) => runtime.resolveImage(image, op), (image) => `${image.name}:${image.tag}`),
     managedPollMs: deps.managedPollMs ?? 15_000,

@@ -33,8 +33,8 @@ export function serviceTask(
     name: service.name,
     run: async () => {
       build?.claim();
-      await queueing.finish('SUCCESS');
-      const outcome = await run();
+      // The QUEUEING step ends in the same batch of writes as the first move of the work.
+      const [, outcome] = await Promise.all([queueing.finish('SUCCESS'), run()]);
       if (outcome === 'unchanged') return 'succeeded';
       await ctx.runningStates.refresh(service.id).catch(() => undefined);
       return outcome;

@@ -31,6 +31,7 @@ import { LABEL, environmentLabels, managedFilter, networkName, readInstanceLabel
 import { observeService } from './observe.js';
 import { resolveImage } from './resolve-image.js';
 import { rollout } from './rollout.js';
+import { environmentSpecHashes, specHashOfRunning } from './running-spec-hashes.js';
 
 export type HostPortAllocator = Pick<Store, 'allocateHostPort' | 'reallocateHostPort' | 'listHostPorts' | 'releaseHostPorts'>;
 
@@ -151,11 +152,11 @@ export class DockerRuntime implements Runtime {
   }
 
   async runningSpecHash(target: ServiceTarget): Promise<string | null> {
-    const running = (await this.connection.call(() => listInstances(this.docker, target.serviceId))).filter((c) => c.State === 'running');
-    const hashes = new Set(running.map((c) => c.Labels[LABEL.specHash] ?? ''));
-    if (running.length === 0 || hashes.size !== 1) return null;
-    const [hash] = hashes;
-    return hash ? hash : null;
+    return specHashOfRunning(await this.connection.call(() => listInstances(this.docker, target.serviceId)));
+  }
+
+  runningSpecHashes(env: EnvironmentTarget): Promise<Map<string, string | null>> {
+    return this.connection.call(() => environmentSpecHashes(this.docker, env.environmentId));
   }
 
   deploy(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {

@@ -44,6 +44,18 @@ describe('engine: service actions', () => {
     assert.equal(await f.status(web), 'DEPLOYED');
   });
 
+  test('an environment Redeploy without changes reads what runs once for the environment, not per service', async () => {
+    const env = await f.environment();
+    for (const name of ['a', 'b', 'c']) await f.container(env, name);
+    await f.finished((await f.engine.submit(action(env, 'DEPLOY'))).deploymentId);
+    const readsBefore = f.runtime.callsOf('runningSpecHashes').length;
+    const deploysBefore = f.runtime.callsOf('deploy').length;
+    const redeploy = await f.engine.submit(action(env, 'REDEPLOY'));
+    assert.equal((await f.finished(redeploy.deploymentId)).status, 'SUCCESS');
+    assert.equal(f.runtime.callsOf('runningSpecHashes').length, readsBefore + 1);
+    assert.equal(f.runtime.callsOf('deploy').length, deploysBefore, 'runtime.deploy must not be called');
+  });
+
   test('Redeploy after a settings change rolls the new spec out', async () => {
     const env = await f.environment();
     const web = await f.container(env, 'web');
