@@ -100,6 +100,8 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     ? new PostgresEventRelay(config.databaseUrl, (message) => logger.warn({ component: 'events' }, message))
     : undefined;
   if (relay) await engine.events.relayThrough(relay);
+  // Before the engine publishes the running states it observes at start: crashes are told by comparison with them.
+  notifications.subscribe();
   await engine.start();
   await server.listen({ port: config.port, host: config.host });
   const address = server.server.address() as AddressInfo;

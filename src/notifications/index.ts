@@ -20,6 +20,7 @@ export class Notifications {
   readonly policy: AddressPolicy;
   private readonly worker: OutboxWorker;
   private notifier: Notifier | undefined;
+  private listenUrl: string | undefined;
 
   constructor(
     private readonly store: Store,
@@ -31,11 +32,22 @@ export class Notifications {
     this.worker = new OutboxWorker(store, this.policy, logger, { ...DEFAULT_OUTBOX_OPTIONS, ...options.outbox });
   }
 
-  /** Starts queueing events and sending deliveries; `listenUrl` is the API's address, the links' default. */
-  start(listenUrl: string): void {
-    const consoleUrl = (this.options.publicUrl ?? listenUrl).replace(/\/+$/, '');
-    this.notifier = new Notifier(this.store, this.events, consoleUrl, this.logger, () => this.worker.wake());
+  /**
+   * Starts queueing events. Called before the engine starts: the running states the engine
+   * publishes first are what a later crash is compared with (a crash seen with nothing to
+   * compare it to is not recognised).
+   */
+  subscribe(): Notifier {
+    if (this.notifier) return this.notifier;
+    this.notifier = new Notifier(this.store, this.events, () => (this.options.publicUrl ?? this.listenUrl ?? '').replace(/\/+$/, ''), this.logger, () => this.worker.wake());
     this.notifier.start();
+    return this.notifier;
+  }
+
+  /** Queues events (if not yet) and starts sending deliveries; `listenUrl` is the API's address, the links' default. */
+  start(listenUrl: string): void {
+    this.listenUrl = listenUrl;
+    this.subscribe().catchUpRecent();
     this.worker.start();
   }
 

@@ -24,7 +24,8 @@ export class Notifier {
   constructor(
     private readonly store: Reads,
     private readonly events: EventBus,
-    private readonly consoleUrl: string,
+    /** Where links point; read when an event is queued (the API's address is known once it listens). */
+    private readonly consoleUrl: () => string,
     private readonly logger: Logger,
     /** Called once something was queued: the outbox sends it now rather than at its next look. */
     private readonly queued: () => void,
@@ -32,6 +33,10 @@ export class Notifier {
 
   start(): void {
     this.unsubscribe = this.events.subscribe((event) => this.track(this.handle(event), event.type));
+  }
+
+  /** Queues, in the background, the ends of the past CATCH_UP_WINDOW_MS that no process queued. */
+  catchUpRecent(): void {
     this.track(this.catchUp(new Date(Date.now() - CATCH_UP_WINDOW_MS).toISOString()), 'catch-up');
   }
 
@@ -73,7 +78,7 @@ export class Notifier {
     // A notification added after the deployment ended is not told of it.
     const endedAt = detail.endedAt ?? new Date().toISOString();
     const told = notifications.filter((n) => n.createdAt <= endedAt);
-    const payload = deploymentPayload(kind, project, environment ?? { id: detail.environmentId, name: '(deleted)' }, detail, this.consoleUrl);
+    const payload = deploymentPayload(kind, project, environment ?? { id: detail.environmentId, name: '(deleted)' }, detail, this.consoleUrl());
     await this.enqueue(told, payload, `deployment:${deploymentId}:${detail.status}`);
   }
 
@@ -91,7 +96,7 @@ export class Notifier {
     if (!project || !environment || !service) return;
     const now = new Date().toISOString();
     for (const crash of crashes) {
-      const payload = crashPayload(project, environment, service, crash, now, this.consoleUrl);
+      const payload = crashPayload(project, environment, service, crash, now, this.consoleUrl());
       await this.enqueue(notifications, payload, `crash:${serviceId}:${crash.instance.id}:${crash.crashNumber}`);
     }
   }
