@@ -65,9 +65,9 @@ describe('the service page in the console', { timeout: 400_000 }, () => {
 
   afterEach(() => {
     // Reading the environment once it is deleted answers 404 on purpose (that is how the page learns it), and so do
-    // its deployments or queue read in the same refresh: the browser logs those loads, they are no page error.
+    // its services, deployments or queue read in the same refresh: the browser logs those loads, they are no page error.
     const gone = `status of 404 (Not Found) (${slipway.url}/api/v1/environments/${envId}`;
-    const errors = main.errors.splice(0).filter((e) => !(e.includes(gone) && /\/environments\/[^/?]+(\/(deployments|queue|status|actions)(\?[^)]*)?)?\)$/.test(e)));
+    const errors = main.errors.splice(0).filter((e) => !(e.includes(gone) && /\/environments\/[^/?]+(\/(services|deployments|queue|status|actions)(\?[^)]*)?)?\)$/.test(e)));
     assert.deepEqual(errors, [], 'the browser console must stay free of errors');
   });
 
