@@ -107,7 +107,7 @@ describe('kubernetes on a real node: storage', () => {
     const credentials = (await f.store.getService(db))!.settings.env;
     assert.ok(credentials.find((v) => v.key === 'POSTGRES_PASSWORD')?.value, 'Slipway generated a password');
 
-    await query(db, "CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes VALUES (1, 'kept'), (2, 'across stop')");
+    await query(db, "CREATE TABLE IF NOT EXISTS notes (id int PRIMARY KEY, body text); INSERT INTO notes VALUES (1, 'kept'), (2, 'across stop') ON CONFLICT DO NOTHING");
     assert.deepEqual(await query(db, 'SELECT id, body FROM notes ORDER BY id'), [[1, 'kept'], [2, 'across stop']]);
 
     assert.equal((await f.run(env, 'STOP', { serviceId: db }, 120_000)).status, 'SUCCESS');
