@@ -190,6 +190,14 @@ describe('the service page in the console', { timeout: 400_000 }, () => {
       await phone.page.goto(`${slipway.url}/services/${printerId}`);
       await phone.page.getByRole('heading', { name: /printer/, level: 1 }).waitFor({ timeout: UI_MS });
       await inside('Play actions for service printer');
+      // The live log panel scrolls as lines arrive (one a second here): the open menu stays open.
+      const lines = phone.page.locator('[data-testid="runtime-log-line"]');
+      const before = await lines.count();
+      await phone.page.getByRole('button', { name: 'Play actions for service printer' }).click();
+      await phone.page.getByRole('menu').getByRole('menuitem').first().waitFor({ timeout: UI_MS });
+      await phone.page.waitForFunction((n) => document.querySelectorAll('[data-testid="runtime-log-line"]').length > n + 1, before, { timeout: UI_MS });
+      assert.ok(await phone.page.getByRole('menu').isVisible(), 'the menu is still open after the log panel scrolled');
+      await phone.page.keyboard.press('Escape');
       assert.deepEqual(phone.errors, []);
     } finally {
       await phone.context.close();

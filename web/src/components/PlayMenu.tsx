@@ -124,13 +124,18 @@ export function PlayMenu({
       if (!menuRef.current?.contains(t) && !buttonRef.current?.contains(t)) setOpen(false);
     };
     const onMove = () => setOpen(false);
+    // Only a scroll that moves the button: a live log panel scrolling elsewhere leaves the menu open.
+    const onScroll = (event: Event) => {
+      const t = event.target;
+      if (t === document || (t instanceof Node && buttonRef.current && t.contains(buttonRef.current))) setOpen(false);
+    };
     document.addEventListener('pointerdown', onPointer);
     window.addEventListener('resize', onMove);
-    window.addEventListener('scroll', onMove, true);
+    window.addEventListener('scroll', onScroll, true);
     return () => {
       document.removeEventListener('pointerdown', onPointer);
       window.removeEventListener('resize', onMove);
-      window.removeEventListener('scroll', onMove, true);
+      window.removeEventListener('scroll', onScroll, true);
     };
   }, [open]);
 
