@@ -92,7 +92,13 @@ test('a delivery whose first try failed is delivered after Slipway is killed and
   const crashed = await eventually('a service.crashed delivery', async () => {
     const received = receiver.received.find((r) => r.headers['x-slipway-event'] === 'service.crashed');
     return received;
-  }, 60_000);
+  }, 60_000).catch(async (error: unknown) => {
+    // Intermittent under load, cause not found yet: say what the server saw.
+    t.diagnostic(`running state: ${JSON.stringify((await slipway.api.service(web.id)).runningState)}`);
+    t.diagnostic(`deliveries: ${JSON.stringify(await deliveries(notification.id))}`);
+    for (const r of slipway.server.records.filter((x) => (x.level ?? 0) >= 40).slice(-20)) t.diagnostic(JSON.stringify(r).slice(0, 600));
+    throw error;
+  });
   assert.ok(signatureVerifies(crashed, SECRET));
   const crash = JSON.parse(crashed.body) as { service: { id: string }; instance: { id: string; exitCode: number | null } };
   assert.equal(crash.service.id, web.id);
