@@ -149,10 +149,10 @@ describeOnEachBackend('notifications', (s) => {
     });
     assert.equal(JSON.parse(delivery!.payload).deployment.id, deployment.id);
     assert.deepEqual(await s.store.listDeliveries(added.id, 10), [], 'the notification added after the end got nothing');
-    // A second start finds it queued already.
+    // A second start finds it queued already (close() waits for its catch-up to be over).
     await Promise.all(running.splice(0).map((n) => n.close()));
-    startNotifications(s.store, new EventBus());
-    await new Promise((r) => setTimeout(r, 300));
+    await startNotifications(s.store, new EventBus()).close();
+    running.pop();
     assert.equal((await s.store.listDeliveries(before.id, 10)).length, 1);
   });
 });
