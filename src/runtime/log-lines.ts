@@ -47,3 +47,47 @@ export async function* timestampedLines(chunks: AsyncIterable<OutputChunk>, inst
   }
   for (const stream of ['stdout', 'stderr'] as const) if (partial[stream]) yield line(stream, partial[stream]);
 }
+
+export interface ReorderOptions {
+  /** Lines held at most: a line leaves once this many later-read lines are held behind it. */
+  window: number;
+  /** Following: held lines leave once nothing new was read for this long (a quiet app is not held back). */
+  holdMs?: number;
+}
+
+/**
+ * One instance's lines put in time order. Docker copies stdout and stderr to its log by two
+ * separate copiers, so a stderr line can be stored after a stdout line printed microseconds
+ * later; reading back in stored order would break the merge's "each source in time order".
+ * A small sorted window fixes that disorder (always a few lines at most) at bounded memory.
+ */
+export async function* inTimeOrder(lines: AsyncIterable<InstanceLogLine>, options: ReorderOptions): AsyncGenerator<InstanceLogLine> {
+  const held: InstanceLogLine[] = [];
+  const iterator = lines[Symbol.asyncIterator]();
+  try {
+    let pending = iterator.next();
+    for (;;) {
+      const next = held.length > 0 && options.holdMs !== undefined ? await withinMs(pending, options.holdMs) : await pending;
+      if (next === 'quiet') {
+        yield* held.splice(0);
+        continue;
+      }
+      if (next.done) break;
+      pending = iterator.next();
+      let at = held.length;
+      while (at > 0 && held[at - 1]!.ts > next.value.ts) at--;
+      held.splice(at, 0, next.value);
+      if (held.length > options.window) yield held.shift()!;
+    }
+    yield* held.splice(0);
+  } finally {
+    // Not awaited: a followed source's pending read settles only when its stream is aborted.
+    void iterator.return?.()?.catch(() => undefined);
+  }
+}
+
+function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | 'quiet'> {
+  let timer: NodeJS.Timeout | undefined;
+  const quiet = new Promise<'quiet'>((resolve) => (timer = setTimeout(() => resolve('quiet'), ms)));
+  return Promise.race([promise, quiet]).finally(() => clearTimeout(timer));
+}

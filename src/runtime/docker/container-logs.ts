@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type Docker from 'dockerode';
-import { timestampedLines, type OutputChunk } from '../log-lines.js';
+import { inTimeOrder, timestampedLines, type OutputChunk } from '../log-lines.js';
 import type { InstanceLogLine, LogQuery, LogStream } from '../runtime.js';
 
 /** Frames of the engine's multiplexed stream: 1 stdout, 2 stderr (0 stdin, never in logs). */
@@ -9,7 +9,7 @@ const STREAM_OF: Record<number, LogStream> = { 1: 'stdout', 2: 'stderr' };
 /**
  * The output of one container through the Engine API's logs endpoint, with its timestamps, as
  * a stream read only as fast as it is consumed (the response is never read into memory whole,
- * followed or not).
+ * followed or not), in time order (see inTimeOrder).
  */
 export async function openContainerLogs(docker: Docker, container: { id: string; name: string; tty: boolean }, query: LogQuery): Promise<AsyncIterable<InstanceLogLine>> {
   const options: Record<string, unknown> = { stdout: true, stderr: true, timestamps: true, follow: query.follow };
@@ -29,8 +29,12 @@ export async function openContainerLogs(docker: Docker, container: { id: string;
     );
   });
   const frames = container.tty ? rawFrames(response) : demultiplex(response);
-  return timestampedLines(frames, container.id);
+  return inTimeOrder(timestampedLines(frames, container.id), { window: REORDER_WINDOW, ...(query.follow ? { holdMs: FOLLOW_HOLD_MS } : {}) });
 }
+
+/** Docker's two copiers (stdout, stderr) disorder a few lines at most; followed, a line waits this long at most. */
+const REORDER_WINDOW = 32;
+const FOLLOW_HOLD_MS = 20;
 
 /** Docker's `since`: seconds since the epoch, with a fraction. */
 function unixSeconds(iso: string): string {
