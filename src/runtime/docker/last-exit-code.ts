@@ -10,10 +10,11 @@ const KNOWN_MAX = 1_000;
  * with is only in the engine's events.
  */
 export async function lastExitCode(docker: Docker, containerId: string): Promise<string | null> {
-  const since = Math.floor(Date.now() / 1000) - 3600;
+  const now = Date.now() / 1000;
   const stream = (await docker.getEvents({
-    since,
-    until: Math.floor(Date.now() / 1000) + 1,
+    since: Math.floor(now) - 3600,
+    // Up to now, to the millisecond: a later `until` keeps the stream open until that time comes.
+    until: Math.round(now * 1000) / 1000,
     filters: { container: [containerId], event: ['die'] },
   })) as NodeJS.ReadableStream;
   let text = '';

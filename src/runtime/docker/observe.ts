@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { InstanceState, RunningState, RunningStatus } from '../../domain/statuses.js';
 import { inspectOrNull, listInstances } from './instances.js';
+import { exitCodeBeforeRestart } from './last-exit-code.js';
 import type { InstanceMonitor } from './instance-monitor.js';
 import { readInstanceLabels } from './names-and-labels.js';
 
@@ -30,8 +31,10 @@ export async function observeService(docker: Docker, monitor: InstanceMonitor, s
   }
   if (infos.length === 0) return { status: 'STOPPED', instances: [] };
 
+  // A container the engine restarted shows the new run's ExitCode (0): the failed run's is in the events.
+  const exitCodes = await Promise.all(infos.map((info) => (info.RestartCount > 0 && info.State.Running ? exitCodeBeforeRestart(docker, info.Id, info.RestartCount) : Promise.resolve(info.State.ExitCode))));
   let failing = 0;
-  const instances: InstanceState[] = infos.map((info) => {
+  const instances: InstanceState[] = infos.map((info, index) => {
     const running = info.State.Running && !info.State.Restarting;
     const tracked = monitor.get(info.Id);
     const hasExited = info.RestartCount > 0 || (!running && info.State.FinishedAt !== ZERO_TIME && info.State.FinishedAt !== '');
@@ -43,8 +46,8 @@ export async function observeService(docker: Docker, monitor: InstanceMonitor, s
       version: readInstanceLabels(info.Config.Labels)?.version ?? null,
       ready: running && tracked?.ready === true,
       restarts: info.RestartCount + (tracked?.livenessRestarts ?? 0),
-      lastExitCode: hasExited ? info.State.ExitCode : null,
-      lastExitReason: hasExited ? exitReason(info.State) : null,
+      lastExitCode: hasExited ? exitCodes[index]! : null,
+      lastExitReason: hasExited ? exitReason({ ...info.State, ExitCode: exitCodes[index] ?? info.State.ExitCode }) : null,
       startedAt: running ? info.State.StartedAt : null,
     };
   });

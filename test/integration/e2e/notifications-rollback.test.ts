@@ -103,6 +103,8 @@ test('a delivery whose first try failed is delivered after Slipway is killed and
   const crash = JSON.parse(crashed.body) as { service: { id: string }; instance: { id: string; exitCode: number | null } };
   assert.equal(crash.service.id, web.id);
   assert.equal(crash.instance.id, container.Id);
+  // Killed by SIGKILL: 128 + 9, the run that died (not the restarted run's 0).
+  assert.equal(crash.instance.exitCode, 137, crashed.body);
   t.diagnostic(`service.crashed: ${crashed.body}`);
   // The exit and the restart after it are one crash: one delivery.
   await new Promise((r) => setTimeout(r, 3000));
