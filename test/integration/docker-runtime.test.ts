@@ -15,9 +15,15 @@ import {
   hostPortRange,
   memoryHostPorts,
   rolloutSpec,
+  runId,
   target,
   versionsOf,
 } from './docker-runtime-fixture.js';
+
+/** A push's or pull's progress stream read to its end; an error in it fails. */
+function followed(stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve, reject) => docker.modem.followProgress(stream, (error: Error | null, events: Array<{ error?: string }>) => (error ? reject(error) : events.find((e) => e.error) ? reject(new Error(events.find((e) => e.error)!.error)) : resolve())));
+}
 
 /** Deploying, observing, failing, stopping and deleting against the real Docker Engine. */
 describe('DockerRuntime', () => {
@@ -43,6 +49,37 @@ describe('DockerRuntime', () => {
     assert.match(images.appV1!, /^sha256:[0-9a-f]{64}$/);
     assert.notEqual(images.appV1, images.appV2);
     await assert.rejects(runtime.resolveImage({ name: testImages.appV1.name, tag: 'no-such-tag' }, context()), ImageNotFoundError);
+  });
+
+  it('pulls a tag only when the registry serves something else for it: a moved tag is pulled, an unchanged one is not', async () => {
+    const name = `${testImages.appV1.name.replace(/\/[^/]+$/, '')}/moving`;
+    const tag = runId;
+    const ref = `${name}:${tag}`;
+    const pushAs = async (source: string): Promise<void> => {
+      await docker.getImage(source).tag({ repo: name, tag });
+      await followed(await docker.getImage(ref).push({ authconfig: { serveraddress: name.split('/')[0]! } }));
+      // Only the registry has it now: what resolveImage finds locally comes from its own pull.
+      await docker.getImage(ref).remove();
+    };
+    try {
+      await pushAs(images.appV1!);
+      const first = context();
+      assert.equal(await runtime.resolveImage({ name, tag }, first), images.appV1);
+      assert.ok(first.lines.some((l) => l.message === `pulling ${ref}`), 'not here yet: pulled');
+      const again = context();
+      assert.equal(await runtime.resolveImage({ name, tag }, again), images.appV1);
+      assert.ok(!again.lines.some((l) => l.message.startsWith('pulling')), JSON.stringify(again.lines));
+      assert.ok(again.lines.some((l) => l.message.startsWith(`${ref} is up to date (sha256:`)), JSON.stringify(again.lines));
+      // The tag moves to v2 in the registry while this engine still has v1 under it: the next resolve pulls.
+      await docker.getImage(images.appV2!).tag({ repo: name, tag });
+      await followed(await docker.getImage(ref).push({ authconfig: { serveraddress: name.split('/')[0]! } }));
+      await docker.getImage(images.appV1!).tag({ repo: name, tag });
+      const moved = context();
+      assert.equal(await runtime.resolveImage({ name, tag }, moved), images.appV2);
+      assert.ok(moved.lines.some((l) => l.message === `pulling ${ref}`), JSON.stringify(moved.lines));
+    } finally {
+      await docker.getImage(ref).remove().catch(() => undefined);
+    }
   });
 
   it('deploys from nothing to ready instances reachable through the edge proxy and by service name', async () => {

@@ -19,6 +19,11 @@ export class ImageNotFoundError extends Error {
 export async function resolveImage(docker: Docker, image: { name: string; tag: string }, ctx: OperationContext): Promise<string> {
   const ref = image.tag.startsWith('sha256:') ? `${image.name}@${image.tag}` : `${image.name}:${image.tag}`;
   ctx.signal.throwIfAborted();
+  const current = await alreadyCurrent(docker, image.name, ref);
+  if (current) {
+    ctx.log('info', `${ref} is up to date (${current.digest})`);
+    return current.id;
+  }
   ctx.log('info', `pulling ${ref}`);
   let pullError: Error | null = null;
   try {
@@ -34,6 +39,27 @@ export async function resolveImage(docker: Docker, image: { name: string; tag: s
   } catch (error) {
     if (!isNotFound(error)) throw error;
     throw new ImageNotFoundError(`image ${ref} not found${pullError ? `: ${shortMessage(pullError)}` : ''}`);
+  }
+}
+
+/**
+ * The local image when it is what the registry serves for ref now: the registry's digest for
+ * the reference (one manifest request, through the engine, with its registry settings) is
+ * among the digests the local image was pulled by. A pull would download nothing then, but
+ * costs a streamed request and a manifest walk. Null whenever that cannot be told (no
+ * registry, not pulled from one, any error): the pull decides.
+ */
+async function alreadyCurrent(docker: Docker, name: string, ref: string): Promise<{ id: string; digest: string } | null> {
+  try {
+    const [remote, local] = await Promise.all([
+      docker.getImage(ref).distribution() as Promise<{ Descriptor?: { digest?: string } }>,
+      docker.getImage(ref).inspect(),
+    ]);
+    const digest = remote.Descriptor?.digest;
+    if (!digest || !(local.RepoDigests ?? []).includes(`${name}@${digest}`)) return null;
+    return { id: local.Id, digest };
+  } catch {
+    return null;
   }
 }
 
