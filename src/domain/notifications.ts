@@ -71,6 +71,19 @@ export interface InstanceCrash {
 }
 
 /**
+ * What a service's running state was when watching began, as far as a later state tells, for
+ * a service not seen since then: an instance whose current run started after `since` and that
+ * has restarted had one restart fewer. Compared with `state` (crashedInstances), that restart
+ * is a crash, not a first sight; instances started before `since` compare equal.
+ */
+export function baselineSince(state: RunningState, since: string): RunningState {
+  return {
+    ...state,
+    instances: state.instances.map((i) => (i.restarts > 0 && i.startedAt !== null && Date.parse(i.startedAt) > Date.parse(since) ? { ...i, restarts: i.restarts - 1 } : i)),
+  };
+}
+
+/**
  * The instances of `after` that crashed since `before`: the same instance (same id) with more
  * restarts, or one that was running and has now exited. Instances that came or went are a
  * rollout's or a stop's doing, not a crash.

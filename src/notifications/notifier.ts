@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { crashedInstances, deploymentEvent, errorMessage, type NotificationEvent, type RunningState } from '../domain/index.js';
+import { baselineSince, crashedInstances, deploymentEvent, errorMessage, type NotificationEvent, type RunningState } from '../domain/index.js';
 import type { EventBus, SlipwayEvent } from '../engine/events.js';
 import type { Store } from '../store/store.js';
 import { crashPayload, deploymentPayload, formatBody, type Payload } from './payloads.js';
@@ -19,6 +19,8 @@ export class Notifier {
   /** The running state last seen of each service, to compare the next one with. */
   private readonly lastSeen = new Map<string, RunningState>();
   private unsubscribe: (() => void) | undefined;
+  /** When this process began watching: a service first seen later may have crashed in between. */
+  private watchingSince = new Date().toISOString();
   private pending = new Set<Promise<void>>();
 
   constructor(
@@ -32,6 +34,7 @@ export class Notifier {
   ) {}
 
   start(): void {
+    this.watchingSince = new Date().toISOString();
     this.unsubscribe = this.events.subscribe((event) => this.track(this.handle(event), event.type));
   }
 
@@ -83,9 +86,10 @@ export class Notifier {
   }
 
   private async runningChanged(projectId: string, environmentId: string, serviceId: string, state: RunningState): Promise<void> {
-    const before = this.lastSeen.get(serviceId);
+    // First seen since start: its first observation may come after a crash (a restarted
+    // process observes each service once, and an instance can die before that).
+    const before = this.lastSeen.get(serviceId) ?? baselineSince(state, this.watchingSince);
     this.lastSeen.set(serviceId, state);
-    if (!before) return;
     const crashes = crashedInstances(before, state);
     if (crashes.length === 0) return;
     // A deployment replaces and judges instances itself: what it does is not a crash.

@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnDataType, type RawBuilder } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
+import { withStatementCache } from './statement-cache.js';
 
 /**
  * Everything that differs between SQLite and PostgreSQL lives here: how the database is
@@ -85,5 +86,5 @@ export function openDatabase(options: { databaseUrl?: string; dataDir: string })
   // Another process (or a second store on the same file) may hold the write lock briefly.
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), flavor: sqliteFlavor };
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), flavor: sqliteFlavor };
 }

@@ -155,4 +155,41 @@ describeOnEachBackend('notifications', (s) => {
     running.pop();
     assert.equal((await s.store.listDeliveries(before.id, 10)).length, 1);
   });
+
+  it('a service first seen after start with an instance restarted since then is a crash; a restart from before start is not', async () => {
+    const project = await s.store.createProject({ name: `c${Math.random().toString(36).slice(2, 8)}` });
+    const environment = await s.store.createEnvironment({ projectId: project.id, name: 'prod', runtime: 'docker', settings: { maxParallelBuilds: 2, maxParallelDeploys: 4 } });
+    const service = await s.store.createService({ environmentId: environment.id, name: 'web', type: 'container', source: { image: { name: 'nginx', tag: '1.25' } }, settings: DEFAULT_SERVICE_SETTINGS });
+    const notification = await s.store.createNotification({ projectId: project.id, name: 'crashes', url: receiver.url, events: ['service.crashed'], format: 'json' });
+    receiver.answer();
+    const events = new EventBus();
+    const startedAt = Date.now();
+    startNotifications(s.store, events);
+    const at = (ms: number) => new Date(startedAt + ms).toISOString();
+    const publish = (instances: Array<{ id: string; restarts: number; startedAt: string }>) =>
+      events.publish({
+        type: 'service.running',
+        projectId: project.id,
+        environmentId: environment.id,
+        serviceId: service.id,
+        runningState: { status: 'RUNNING', instances: instances.map((i) => ({ ...i, version: 'v1', ready: true, lastExitCode: 137 })) },
+      });
+    // The process's first look at the service: "old" restarted long before it started, "new" after.
+    publish([
+      { id: 'old', restarts: 2, startedAt: at(-3_600_000) },
+      { id: 'new', restarts: 1, startedAt: at(1000) },
+    ]);
+    const [delivery] = await eventually('the crash delivery', async () => {
+      const list = await s.store.listDeliveries(notification.id, 10);
+      return list[0]?.status === 'DELIVERED' ? list : undefined;
+    });
+    assert.equal(JSON.parse(delivery!.payload).instance.id, 'new');
+    // Seen again unchanged: nothing more.
+    publish([
+      { id: 'old', restarts: 2, startedAt: at(-3_600_000) },
+      { id: 'new', restarts: 1, startedAt: at(1000) },
+    ]);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await s.store.listDeliveries(notification.id, 10)).length, 1);
+  });
 });

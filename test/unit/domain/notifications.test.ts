@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { crashedInstances, deploymentEvent, nextTryDelayMs, type InstanceState, type RunningState } from '../../../src/domain/index.js';
+import { baselineSince, crashedInstances, deploymentEvent, nextTryDelayMs, type InstanceState, type RunningState } from '../../../src/domain/index.js';
 
 const instance = (over: Partial<InstanceState>): InstanceState => ({ id: 'a', version: 'v1', ready: true, restarts: 0, lastExitCode: null, startedAt: '2024-01-01T00:00:00Z', ...over });
 const state = (...instances: InstanceState[]): RunningState => ({ status: 'RUNNING', instances });
@@ -30,4 +30,12 @@ test('crashes: more restarts, or running then exited; the exit and the restart a
   assert.deepEqual(crashedInstances(before, state(instance({ ready: false }))), [], 'not ready is not a crash');
   assert.deepEqual(crashedInstances(before, state(instance({ id: 'b' }))), [], 'a replaced instance is a rollout');
   assert.deepEqual(crashedInstances(before, state()), [], 'gone: a stop');
+});
+
+test('first seen after watching began: a restart since then is a crash, one from before is not', () => {
+  const since = '2024-01-01T00:00:30Z';
+  const later = state(instance({ id: 'a', restarts: 1, startedAt: '2024-01-01T00:01:00Z' }), instance({ id: 'b', restarts: 3, startedAt: '2024-01-01T00:00:00Z' }), instance({ id: 'c', restarts: 0, startedAt: '2024-01-01T00:01:00Z' }));
+  assert.deepEqual(crashedInstances(baselineSince(later, since), later).map((c) => [c.instance.id, c.crashNumber]), [['a', 1]]);
+  const exited = state(instance({ id: 'a', restarts: 1, startedAt: null, lastExitCode: 1 }));
+  assert.deepEqual(crashedInstances(baselineSince(exited, since), exited), [], 'not running now: its start time says nothing');
 });
