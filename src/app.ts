@@ -69,6 +69,7 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     registry,
     publicHost: config.publicHost,
     ...(config.k8sIngress ? { ingress: config.k8sIngress } : {}),
+    tcpServiceType: config.k8sTcpServiceType,
     log: (message) => logger.info({ component: 'kubernetes' }, message),
   });
   const engine = new Engine(store, { docker, kubernetes }, logger.child({ component: 'engine' }), { leaseMs: config.leaseMs, metricsIntervalMs: config.metricsIntervalMs }, builder);

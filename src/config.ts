@@ -20,6 +20,8 @@ export interface Config {
   edgePorts: { from: number; to: number };
   /** Ingresses for kubernetes environments (docs/edge.md#kubernetes); unset unless SLIPWAY_K8S_INGRESS_CLASS or SLIPWAY_K8S_CLUSTER_ISSUER is set. */
   k8sIngress?: { appsDomain: string; className?: string; clusterIssuer?: string };
+  /** The Service type of public tcp ports on Kubernetes (SLIPWAY_K8S_TCP_SERVICE_TYPE). */
+  k8sTcpServiceType: 'NodePort' | 'LoadBalancer';
   /**
    * The Caddy edge (docs/edge.md); unset while SLIPWAY_EDGE_IMAGE is unset: public ports are
    * then served by the in-process proxy on host ports of edgePorts.
@@ -79,6 +81,15 @@ function range(env: NodeJS.ProcessEnv, name: string, fallback: { from: number; t
   return { from, to };
 }
 
+const TCP_SERVICE_TYPES = ['NodePort', 'LoadBalancer'] as const;
+
+function tcpServiceType(env: NodeJS.ProcessEnv): (typeof TCP_SERVICE_TYPES)[number] {
+  const raw = env.SLIPWAY_K8S_TCP_SERVICE_TYPE || 'NodePort';
+  const found = TCP_SERVICE_TYPES.find((t) => t === raw);
+  if (!found) throw new ConfigError(`SLIPWAY_K8S_TCP_SERVICE_TYPE must be NodePort or LoadBalancer, got "${raw}"`);
+  return found;
+}
+
 function publicUrl(env: NodeJS.ProcessEnv): string | undefined {
   const raw = env.SLIPWAY_PUBLIC_URL;
   if (!raw) return undefined;
@@ -129,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             ...(env.SLIPWAY_K8S_CLUSTER_ISSUER ? { clusterIssuer: env.SLIPWAY_K8S_CLUSTER_ISSUER } : {}),
           }
         : undefined,
+    k8sTcpServiceType: tcpServiceType(env),
     edge: env.SLIPWAY_EDGE_IMAGE
       ? {
           image: env.SLIPWAY_EDGE_IMAGE,

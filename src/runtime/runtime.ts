@@ -1,6 +1,7 @@
 import type { DesiredSpec } from '../domain/model.js';
 import type { LogLevel } from '../domain/requests.js';
 import type { RunningState } from '../domain/statuses.js';
+import type { TlsState } from '../domain/edge-tls.js';
 import type { Environment, ServiceType } from '../domain/model.js';
 
 /**
@@ -78,12 +79,7 @@ export interface Endpoint {
   tls?: TlsState;
 }
 
-export interface TlsState {
-  status: 'PENDING' | 'ISSUED' | 'ERROR';
-  reason?: string;
-  /** ISO time the certificate expires. */
-  notAfter?: string;
-}
+export type { TlsState } from '../domain/edge-tls.js';
 
 /**
  * Thrown by deploy/restart when the new instances failed (not ready in time, exited). The

@@ -31,7 +31,8 @@ export async function docker0Address(): Promise<string> {
   return address;
 }
 
-export async function startPebble(port: number): Promise<Pebble> {
+/** `blocked`: domains Pebble refuses by policy (its domainBlocklist): their orders fail with rejectedIdentifier. */
+export async function startPebble(port: number, options: { blocked?: string[] } = {}): Promise<Pebble> {
   const binary = (await run('bash', [join(dirname(fileURLToPath(import.meta.url)), '../../scripts/services/pebble.sh')])).trim();
   const dir = await mkdtemp(join(tmpdir(), 'sw-pebble-'));
   const ip = await docker0Address();
@@ -40,7 +41,7 @@ export async function startPebble(port: number): Promise<Pebble> {
   await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('key.pem'), '-out', f('cert.csr'), '-subj', `/CN=${ip}`]);
   await writeFile(f('ext.cnf'), `subjectAltName=IP:${ip},IP:127.0.0.1\n`);
   await run('openssl', ['x509', '-req', '-in', f('cert.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('cert.pem'), '-days', '2', '-extfile', f('ext.cnf')]);
-  const config = { pebble: { listenAddress: `${ip}:${port}`, managementListenAddress: `${ip}:${port + 1}`, certificate: f('cert.pem'), privateKey: f('key.pem'), httpPort: 5002, tlsPort: 5001, ocspResponderURL: '', externalAccountBindingRequired: false } };
+  const config = { pebble: { listenAddress: `${ip}:${port}`, managementListenAddress: `${ip}:${port + 1}`, certificate: f('cert.pem'), privateKey: f('key.pem'), httpPort: 5002, tlsPort: 5001, ocspResponderURL: '', externalAccountBindingRequired: false, domainBlocklist: options.blocked ?? [] } };
   await writeFile(f('pebble.json'), JSON.stringify(config));
   const child: ChildProcess = spawn(binary, ['-config', f('pebble.json')], { env: { ...process.env, PEBBLE_VA_ALWAYS_VALID: '1', PEBBLE_WFE_NONCEREJECT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -1,10 +1,12 @@
 import tls from 'node:tls';
 import type Docker from 'dockerode';
 import type { DependencyStatus } from '../dependency-status.js';
+import { httpsOrigin, redirectsToHttps, tlsState, type AcmeFailure } from '../../domain/edge-tls.js';
 import type { Endpoint, TlsState } from '../runtime.js';
 import { probeTls } from './caddy/tls-probe.js';
+import { readAcmeFailures } from './caddy/tls-log.js';
 import { CaddyAdmin } from './caddy/caddy-admin.js';
-import { caddyConfig, routesOf, type CaddyRoute } from './caddy/caddy-config.js';
+import { acmeHosts, caddyConfig, redirectedHostsOf, routesOf, type CaddyRoute } from './caddy/caddy-config.js';
 import { adminSocketPath, ensureEdgeContainer, joinNetwork, leaveNetwork, type EdgeContainerOptions } from './caddy/edge-container.js';
 import type { Edge } from './edge.js';
 import type { EdgeProxy, ProxyBackend, ProxyRoute } from './edge-proxy.js';
@@ -32,6 +34,8 @@ export interface CaddyEdgeOptions extends Omit<EdgeContainerOptions, 'docker'> {
   acme?: { email: string; directory: string };
   /** How often a down edge is tried again; default 5 s. */
   retryMs?: number;
+  /** How often the certificates of ACME hosts are looked at, to redirect http once issued; default 3 s. */
+  tlsCheckMs?: number;
   log?: (message: string, level?: 'info' | 'warn') => void;
 }
 
@@ -64,6 +68,10 @@ export class CaddyEdge implements Edge {
   private closed = false;
   private caRoot: string | undefined;
   private readonly tlsStates = new Map<string, { state: TlsState; until: number }>();
+  /** Hosts whose plain http redirects to https (an issued ACME certificate). */
+  private redirected = new Set<string>();
+  private tlsCheck: NodeJS.Timeout | null = null;
+  private failures: { until: number; read: Promise<Map<string, AcmeFailure>> } | null = null;
 
   constructor(private readonly options: CaddyEdgeOptions) {
     this.admin = new CaddyAdmin(adminSocketPath(options.runDir));
@@ -152,8 +160,9 @@ export class CaddyEdge implements Edge {
     return Promise.all(
       hosts.map(async (host): Promise<Endpoint> => {
         const tls = await this.tlsOf(host);
-        const [scheme, port, defaultPort] = tls.status === 'ISSUED' ? ['https', this.options.httpsPort, 443] : ['http', this.options.httpPort, 80];
-        return { port, protocol: 'http', host, url: port === defaultPort ? `${scheme}://${host}` : `${scheme}://${host}:${port}`, tls };
+        if (tls.status === 'ISSUED') return { port: this.options.httpsPort, protocol: 'http', host, url: httpsOrigin(host, this.options.httpsPort), tls };
+        const port = this.options.httpPort;
+        return { port, protocol: 'http', host, url: port === 80 ? `http://${host}` : `http://${host}:${port}`, tls };
       }),
     );
   }
@@ -167,12 +176,50 @@ export class CaddyEdge implements Edge {
       this.caRoot ??= await this.admin.rootCertificate();
       // A certificate chains to the internal CA, or to an ACME CA: the public ones, or SLIPWAY_ACME_CA_ROOT's.
       const ca = [this.caRoot, ...(this.options.acme ? [...tls.rootCertificates, this.options.acmeCaRoot ?? ''] : [])].filter((c) => c !== '');
-      state = await probeTls({ port: this.options.httpsPort, host, ca });
+      const probe = await probeTls({ port: this.options.httpsPort, host, ca });
+      // No certificate: the ACME server's reason when it refused the last attempt.
+      const failure = probe.served === 'none' && this.options.acme ? (await this.acmeFailures()).get(host) : undefined;
+      state = tlsState(probe, failure);
     } catch (error) {
       state = { status: 'PENDING', reason: `cannot read the edge's CA: ${(error as Error).message}` };
     }
     this.tlsStates.set(host, { state, until: Date.now() + (state.status === 'ISSUED' ? 60_000 : TLS_RECHECK_MS) });
     return state;
+  }
+
+  /** Caddy's reports of refused certificates, read at most once a second. */
+  private acmeFailures(): Promise<Map<string, AcmeFailure>> {
+    if (!this.failures || this.failures.until <= Date.now()) {
+      this.failures = { until: Date.now() + 1000, read: readAcmeFailures(this.options.runDir).catch(() => new Map<string, AcmeFailure>()) };
+    }
+    return this.failures.read;
+  }
+
+  /**
+   * Looks at the certificates of the ACME hosts every few seconds; when the set of hosts with
+   * an issued one changes, plain http of exactly those redirects to https (docs/edge.md#https).
+   */
+  private scheduleTlsCheck(): void {
+    if (this.closed || this.tlsCheck || !this.options.acme) return;
+    this.tlsCheck = setTimeout(() => {
+      void this.checkRedirects()
+        .catch(() => undefined)
+        .finally(() => {
+          this.tlsCheck = null;
+          this.scheduleTlsCheck();
+        });
+    }, this.options.tlsCheckMs ?? TLS_RECHECK_MS);
+    this.tlsCheck.unref();
+  }
+
+  private async checkRedirects(): Promise<void> {
+    if (!this.up) return;
+    const hosts = acmeHosts(this.wanted());
+    const states = await Promise.all(hosts.map(async (host) => [host, await this.tlsOf(host)] as const));
+    const issued = new Set(states.filter(([, state]) => redirectsToHttps(state, true)).map(([host]) => host));
+    if (issued.size === this.redirected.size && [...issued].every((h) => this.redirected.has(h))) return;
+    this.redirected = issued;
+    await this.sync();
   }
 
   async adopted(): Promise<void> {
@@ -191,6 +238,7 @@ export class CaddyEdge implements Edge {
   async close(): Promise<void> {
     this.closed = true;
     if (this.retry) clearTimeout(this.retry);
+    if (this.tlsCheck) clearTimeout(this.tlsCheck);
     await this.chain.catch(() => undefined);
     await this.options.tcp.close();
   }
@@ -205,7 +253,10 @@ export class CaddyEdge implements Edge {
   private async push(): Promise<void> {
     if (!this.up || this.closed) return;
     const acme = this.options.acme ? { ...this.options.acme, caRoot: this.options.acmeCaRoot !== undefined } : undefined;
-    const config = caddyConfig(this.wanted(), acme);
+    const routes = this.wanted();
+    // Only hosts still routed: a deleted service's host is not sent to https.
+    const served = new Set(routes.flatMap((r) => r.hosts));
+    const config = caddyConfig(routes, acme, { hosts: [...this.redirected].filter((h) => served.has(h)), httpsPort: this.options.httpsPort });
     const text = JSON.stringify(config);
     if (text === this.loaded) return;
     try {
@@ -224,11 +275,13 @@ export class CaddyEdge implements Edge {
   private async connect(): Promise<void> {
     if (this.closed) return;
     try {
-      const { docker, tcp: _tcp, hostsOf: _hostsOf, log: _log, retryMs: _retryMs, acme: _acme, ...container } = this.options;
+      const { docker, tcp: _tcp, hostsOf: _hostsOf, log: _log, retryMs: _retryMs, acme: _acme, tlsCheckMs: _tlsCheckMs, ...container } = this.options;
       const outcome = await ensureEdgeContainer({ docker, ...container });
       if (outcome !== 'running') this.log(`edge: container ${container.name} ${outcome} (${container.image})`);
       const running = await this.waitForAdmin();
       this.takeOver(routesOf(running));
+      // Keep redirecting what the edge redirects until the certificates were looked at again.
+      if (this.options.acme && this.redirected.size === 0) this.redirected = new Set(redirectedHostsOf(running));
       for (const network of new Set([...this.routes.values()].map((r) => r.network))) {
         if (network) await joinNetwork(docker, container.name, network);
       }
@@ -236,6 +289,7 @@ export class CaddyEdge implements Edge {
       this.up = true;
       this.problem = undefined;
       await this.sync();
+      this.scheduleTlsCheck();
     } catch (error) {
       this.markDown((error as Error).message);
     }

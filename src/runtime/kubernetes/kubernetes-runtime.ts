@@ -26,11 +26,13 @@ import {
   envSecretManifest,
   envSecretNamed,
   namespaceManifest,
+  loadBalancerAddress,
   publicServiceManifest,
   serviceManifest,
   statefulSetManifest,
   workloadKind,
   type ManifestOptions,
+  type TcpServiceType,
   type WorkloadKind,
 } from './manifests.js';
 import { kubernetesSchedule } from './cron-schedule.js';
@@ -65,6 +67,8 @@ export interface KubernetesRuntimeOptions {
   storageClassName?: string;
   /** Ingresses for public http ports (docs/edge.md#kubernetes); unset: none, NodePorts only. */
   ingress?: IngressSettings;
+  /** The Service type of public tcp ports (SLIPWAY_K8S_TCP_SERVICE_TYPE); default NodePort. */
+  tcpServiceType?: TcpServiceType;
   /** Background messages (the pod watch); no deployment to log them to. */
   log?: (message: string) => void;
 }
@@ -103,12 +107,14 @@ export class KubernetesRuntime implements Runtime {
   private closed = false;
 
   private readonly ingress: IngressSettings | undefined;
+  private readonly tcpServiceType: TcpServiceType;
 
   constructor(options: KubernetesRuntimeOptions) {
     this.cluster = new Cluster(options.kubeConfig);
     this.registry = options.registry;
     this.publicHost = options.publicHost ?? 'localhost';
     this.ingress = options.ingress;
+    this.tcpServiceType = options.tcpServiceType ?? 'NodePort';
     this.manifestOptions = options.storageClassName !== undefined ? { storageClassName: options.storageClassName } : {};
     // Background messages quote the client's errors: the kubeconfig's credentials are scrubbed.
     const log = options.log ?? (() => undefined);
@@ -296,7 +302,11 @@ export class KubernetesRuntime implements Runtime {
     }
   }
 
-  /** Public ports are NodePorts: reachable on every node's address at the allocated port. */
+  /**
+   * Public ports are NodePorts, reachable on every node's address at the allocated port; a
+   * LoadBalancer Service's ports on its address once the cluster assigned one; http ports with
+   * an Ingress on its hosts.
+   */
   async endpoints(target: ServiceTarget): Promise<Endpoint[]> {
     const service = await this.cluster.read<V1Service>({
       apiVersion: 'v1',
@@ -306,6 +316,7 @@ export class KubernetesRuntime implements Runtime {
     if (!service) return [];
     const protocols = parseProtocols(service.metadata?.annotations?.[ANNOTATION.publicPorts]);
     const hosts = await this.ingressHosts(target);
+    const balancer = loadBalancerAddress(service);
     return (service.spec?.ports ?? [])
       .filter((p) => p.nodePort !== undefined)
       .sort((a, b) => a.port - b.port)
@@ -313,6 +324,7 @@ export class KubernetesRuntime implements Runtime {
         const protocol = protocols[String(p.port)] ?? 'http';
         const byHost = protocol === 'http' ? hosts.filter((h) => h.port === p.port) : [];
         if (byHost.length > 0) return byHost.map((h) => ({ port: h.tls ? 443 : 80, protocol, host: h.host, url: `${h.tls ? 'https' : 'http'}://${h.host}` }));
+        if (balancer !== undefined) return [{ port: p.port, protocol, url: `${protocol}://${balancer}:${p.port}` }];
         return [{ port: p.nodePort!, protocol, url: `${protocol}://${this.publicHost}:${p.nodePort!}` }];
       });
   }
@@ -457,7 +469,7 @@ export class KubernetesRuntime implements Runtime {
     const internal = serviceManifest(target, spec, kind);
     if (internal) await this.cluster.apply(internal);
     else await this.cluster.delete({ apiVersion: 'v1', kind: 'Service', metadata: { name: workloadName(target.serviceId), namespace } });
-    const external = publicServiceManifest(target, spec);
+    const external = publicServiceManifest(target, spec, this.tcpServiceType);
     if (external) await this.cluster.apply(external);
     else await this.cluster.delete({ apiVersion: 'v1', kind: 'Service', metadata: { name: publicServiceName(target.serviceId), namespace } });
     await this.applyIngresses(target, spec);

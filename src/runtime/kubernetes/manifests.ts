@@ -226,11 +226,16 @@ export function serviceManifest(target: ServiceTarget, spec: RolloutSpec, kind: 
   };
 }
 
+/** The Service type of public tcp ports (SLIPWAY_K8S_TCP_SERVICE_TYPE). */
+export type TcpServiceType = 'NodePort' | 'LoadBalancer';
+
 /**
- * Public ports: a NodePort Service with only those, so private ports stay inside the cluster.
+ * Public ports: a Service with only those, so private ports stay inside the cluster. It is a
+ * NodePort Service, or a LoadBalancer when `tcpType` says so and a public port is tcp (http
+ * ports alone never ask the cloud for a load balancer: an Ingress or the NodePort serves them).
  * Null when the service has no public port.
  */
-export function publicServiceManifest(target: ServiceTarget, spec: RolloutSpec): V1Service | null {
+export function publicServiceManifest(target: ServiceTarget, spec: RolloutSpec, tcpType: TcpServiceType = 'NodePort'): V1Service | null {
   const ports = spec.ports.filter((p) => p.public);
   if (ports.length === 0) return null;
   const base = metadata(target, publicServiceName(target.serviceId));
@@ -245,9 +250,22 @@ export function publicServiceManifest(target: ServiceTarget, spec: RolloutSpec):
       },
     },
     spec: {
-      type: 'NodePort',
+      type: tcpType === 'LoadBalancer' && ports.some((p) => p.protocol === 'tcp') ? 'LoadBalancer' : 'NodePort',
       selector: selectorLabels(target.serviceId),
       ports: ports.map((p) => ({ name: `p${p.containerPort}`, port: p.containerPort, targetPort: p.containerPort, protocol: 'TCP' })),
     },
   };
+}
+
+/**
+ * Where a LoadBalancer Service is reached once the cluster assigned it an address (its
+ * status.loadBalancer.ingress: an IP, or a host name on some clouds); undefined before that,
+ * and for any other type. Ready for a URL (an IPv6 address in brackets).
+ */
+export function loadBalancerAddress(service: V1Service): string | undefined {
+  if (service.spec?.type !== 'LoadBalancer') return undefined;
+  const first = service.status?.loadBalancer?.ingress?.find((i) => i.ip || i.hostname);
+  // An IPv6 address goes in brackets in a URL.
+  if (first?.ip) return first.ip.includes(':') ? `[${first.ip}]` : first.ip;
+  return first?.hostname || undefined;
 }

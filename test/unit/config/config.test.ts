@@ -27,3 +27,15 @@ test('SLIPWAY_AUTH_FAILURES_PER_MINUTE: 20 by default, a whole number from 1', (
   assert.equal(loadConfig({ SLIPWAY_AUTH_FAILURES_PER_MINUTE: '100' }).authFailuresPerMinute, 100);
   assert.throws(() => loadConfig({ SLIPWAY_AUTH_FAILURES_PER_MINUTE: '0' }), ConfigError);
 });
+
+test('SLIPWAY_K8S_TCP_SERVICE_TYPE: NodePort by default, or LoadBalancer; anything else is refused naming it', () => {
+  assert.equal(loadConfig({}).k8sTcpServiceType, 'NodePort');
+  assert.equal(loadConfig({ SLIPWAY_K8S_TCP_SERVICE_TYPE: 'LoadBalancer' }).k8sTcpServiceType, 'LoadBalancer');
+  assert.equal(loadConfig({ SLIPWAY_K8S_TCP_SERVICE_TYPE: 'NodePort' }).k8sTcpServiceType, 'NodePort');
+  for (const bad of ['loadbalancer', 'ClusterIP', 'ExternalName']) {
+    assert.throws(
+      () => loadConfig({ SLIPWAY_K8S_TCP_SERVICE_TYPE: bad }),
+      (error: unknown) => error instanceof ConfigError && error.message.includes('SLIPWAY_K8S_TCP_SERVICE_TYPE') && error.message.includes(bad),
+    );
+  }
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { caddyConfig, routeId, routesOf, type CaddyRoute } from '../../../src/runtime/docker/caddy/caddy-config.js';
+import { caddyConfig, redirectedHostsOf, routeId, routesOf, type CaddyRoute } from '../../../src/runtime/docker/caddy/caddy-config.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- reading a JSON document back
 
@@ -41,4 +41,28 @@ test('routes read back from a loaded configuration are the routes put in', () =>
   assert.deepEqual(routesOf({ apps: { http: { servers: { other: { routes: [{ '@id': 'x' }] } } } } }), []);
   // A service id holding the separator still reads back.
   assert.deepEqual(routesOf(caddyConfig([{ ...idle, serviceId: 'a|b' }])).map((r) => r.serviceId), ['a|b']);
+});
+
+test('hosts with an issued ACME certificate redirect http to https first (308, URI kept), on the http server only; challenges excepted', () => {
+  const config = caddyConfig([web, idle], undefined, { hosts: ['shop.example.com'], httpsPort: 8443 }) as Json;
+  const http = config.apps.http.servers.slipway.routes as Json[];
+  assert.deepEqual(http.map((r) => r['@id']), ['https-redirect', routeId('svc-a', 80), routeId('svc-b', 8080), undefined]);
+  assert.deepEqual(http[0]!.match, [{ host: ['shop.example.com'], not: [{ path: ['/.well-known/acme-challenge/*'] }] }]);
+  assert.deepEqual(http[0]!.handle, [{ handler: 'static_response', headers: { Location: ['https://{http.request.host}:8443{http.request.uri}'] }, status_code: 308 }]);
+  assert.equal((config.apps.http.servers.slipway_tls.routes as Json[]).some((r) => r['@id'] === 'https-redirect'), false);
+  // Port 443 is left out of the URL; no host, no redirect route.
+  const standard = caddyConfig([web], undefined, { hosts: ['shop.example.com'], httpsPort: 443 }) as Json;
+  assert.deepEqual(standard.apps.http.servers.slipway.routes[0].handle[0].headers.Location, ['https://{http.request.host}{http.request.uri}']);
+  assert.equal(((caddyConfig([web], undefined, { hosts: [], httpsPort: 443 }) as Json).apps.http.servers.slipway.routes as Json[])[0]!['@id'], routeId('svc-b', 8080));
+  // Read back after a restart of Slipway: the redirected hosts, and the routes without the redirect.
+  const back = JSON.parse(JSON.stringify(config)) as unknown;
+  assert.deepEqual(redirectedHostsOf(back), ['shop.example.com']);
+  assert.deepEqual(routesOf(back).map((r) => r.serviceId), ['svc-a', 'svc-b']);
+  assert.deepEqual(redirectedHostsOf(caddyConfig([web])), []);
+});
+
+test("the edge logs its certificate attempts to a file next to the admin socket", () => {
+  const logs = (caddyConfig([]) as Json).logging.logs as Json;
+  assert.deepEqual(logs.slipway_tls.include, ['tls.obtain', 'tls.renew']);
+  assert.equal(logs.slipway_tls.writer.filename, '/run/slipway-edge/tls.log');
 });

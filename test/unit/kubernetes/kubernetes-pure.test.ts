@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { V1ContainerStatus, V1Deployment, V1Pod } from '@kubernetes/client-node';
-import { DRAIN_SECONDS, deploymentManifest, envSecretManifest, publicServiceManifest, statefulSetManifest, workloadKind } from '../../../src/runtime/kubernetes/manifests.js';
+import { DRAIN_SECONDS, deploymentManifest, envSecretManifest, loadBalancerAddress, publicServiceManifest, statefulSetManifest, workloadKind } from '../../../src/runtime/kubernetes/manifests.js';
 import { replacingMergePatch } from '../../../src/runtime/kubernetes/merge-patch.js';
 import { controllerRevisionTemplate, replicaSetTemplate } from '../../../src/runtime/kubernetes/previous-revision.js';
 import { ANNOTATION } from '../../../src/runtime/kubernetes/names-and-labels.js';
@@ -70,6 +70,28 @@ describe('kubernetes manifests', () => {
     assert.equal(pub.spec?.type, 'NodePort');
     assert.deepEqual(pub.spec?.ports?.map((p) => p.port), [8080]);
     assert.equal(publicServiceManifest(target, { ...spec, ports: [] }), null);
+  });
+
+  test('public tcp ports make the public Service a LoadBalancer when asked; http ports alone never do', () => {
+    const tcp = { ...spec, ports: [...spec.ports, { containerPort: 5432, public: true, protocol: 'tcp' as const }] };
+    const table: Array<[RolloutSpec, 'NodePort' | 'LoadBalancer' | undefined, string]> = [
+      [tcp, undefined, 'NodePort'],
+      [tcp, 'NodePort', 'NodePort'],
+      [tcp, 'LoadBalancer', 'LoadBalancer'],
+      [spec, 'LoadBalancer', 'NodePort'],
+    ];
+    for (const [s, type, expected] of table) assert.equal(publicServiceManifest(target, s, type)!.spec?.type, expected, `${type} with ${s.ports.length} ports`);
+    assert.deepEqual(publicServiceManifest(target, tcp, 'LoadBalancer')!.spec?.ports?.map((p) => p.port), [8080, 5432]);
+  });
+
+  test('a LoadBalancer is reached on the address the cluster assigned, once it did', () => {
+    const lb = (ingress?: Array<{ ip?: string; hostname?: string }>) => ({ spec: { type: 'LoadBalancer' }, status: { loadBalancer: ingress ? { ingress } : {} } });
+    assert.equal(loadBalancerAddress(lb()), undefined);
+    assert.equal(loadBalancerAddress(lb([])), undefined);
+    assert.equal(loadBalancerAddress(lb([{ ip: '203.0.113.7' }])), '203.0.113.7');
+    assert.equal(loadBalancerAddress(lb([{ hostname: 'abc.elb.example.com' }])), 'abc.elb.example.com');
+    assert.equal(loadBalancerAddress(lb([{ ip: '2001:db8::7' }])), '[2001:db8::7]');
+    assert.equal(loadBalancerAddress({ spec: { type: 'NodePort' }, status: { loadBalancer: { ingress: [{ ip: '203.0.113.7' }] } } }), undefined);
   });
 });
 

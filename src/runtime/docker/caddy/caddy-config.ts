@@ -1,3 +1,5 @@
+import { httpsOrigin } from '../../../domain/edge-tls.js';
+
 /**
  * The Caddy configuration Slipway wants (docs/edge.md), built from the routes it holds, and read
  * back from a running Caddy after a restart of Slipway. Pure: no I/O.
@@ -5,11 +7,14 @@
  * One HTTP server (`slipway`) on the container's port 80; one route per public http port of a
  * service, tagged `@id` `slipway|<serviceId>|<containerPort>` and matching that port's hosts;
  * its reverse_proxy lists the ready instances. A route without instances answers 503 with a
- * short page. Keys are emitted in sorted order so that two equal configurations are equal
- * strings (Caddy skips a load identical to what it runs).
+ * short page; before them, hosts with an issued ACME certificate redirect to https. Keys are
+ * emitted in sorted order so that two equal configurations are equal strings (Caddy skips a
+ * load identical to what it runs).
  */
 
-export const ADMIN_SOCKET_IN_CONTAINER = '/run/slipway-edge/admin.sock';
+/** The host directory of the admin socket, as the edge container sees it. */
+export const RUN_DIR_IN_CONTAINER = '/run/slipway-edge';
+export const ADMIN_SOCKET_IN_CONTAINER = `${RUN_DIR_IN_CONTAINER}/admin.sock`;
 
 export interface CaddyRoute {
   serviceId: string;
@@ -55,13 +60,62 @@ function ordered(routes: Iterable<CaddyRoute>): CaddyRoute[] {
   return [...routes].filter((r) => r.hosts.length > 0).sort((a, b) => (a.serviceId === b.serviceId ? a.containerPort - b.containerPort : a.serviceId < b.serviceId ? -1 : 1));
 }
 
-function serverRoutes(routes: CaddyRoute[], idPrefix: string): unknown[] {
-  const caddyRoutes: unknown[] = routes.map((route) => ({
+/** Caddy's log of its certificate attempts, in the admin socket's directory (read by tls-log.ts). */
+export const TLS_LOG_FILE = 'tls.log';
+
+/** The `logging` section of the edge's configuration that writes that file. */
+export function tlsLogConfig(dirInContainer: string): Record<string, unknown> {
+  return {
+    logs: {
+      slipway_tls: {
+        encoder: { duration_format: 'seconds', format: 'json' },
+        include: ['tls.obtain', 'tls.renew'],
+        level: 'INFO',
+        // The directory is Slipway's alone (mode 0700); the file is readable by Slipway's user though Caddy runs as root.
+        writer: { filename: `${dirInContainer}/${TLS_LOG_FILE}`, mode: '0644', output: 'file', roll_keep: 1, roll_size_mb: 1 },
+      },
+    },
+  };
+}
+
+/** Plain http of these hosts answers with a permanent redirect to https (docs/edge.md#https). */
+export interface HttpsRedirect {
+  hosts: string[];
+  /** The edge's https port on the host (SLIPWAY_EDGE_HTTPS_PORT). */
+  httpsPort: number;
+}
+
+const REDIRECT_ROUTE_ID = 'https-redirect';
+
+/**
+ * 308 (the method and body are kept) to the same host and URI on the https port. Requests for
+ * ACME http-01 challenges are left out: Caddy answers the challenges it started before any
+ * route; any other is served as before, not sent to https.
+ */
+function redirectRoute(redirect: HttpsRedirect): unknown {
+  return {
+    '@id': REDIRECT_ROUTE_ID,
+    handle: [{ handler: 'static_response', headers: { Location: [`${httpsOrigin('{http.request.host}', redirect.httpsPort)}{http.request.uri}`] }, status_code: 308 }],
+    match: [{ host: [...new Set(redirect.hosts)].sort(), not: [{ path: ['/.well-known/acme-challenge/*'] }] }],
+    terminal: true,
+  };
+}
+
+/** The hosts a running configuration redirects to https (read back after a restart of Slipway). */
+export function redirectedHostsOf(config: unknown): string[] {
+  const servers = (config as { apps?: { http?: { servers?: Record<string, { routes?: unknown[] }> } } } | null)?.apps?.http?.servers;
+  const route = (servers?.slipway?.routes ?? []).find((r) => (r as { '@id'?: unknown })['@id'] === REDIRECT_ROUTE_ID) as { match?: Array<{ host?: string[] }> } | undefined;
+  return [...(route?.match?.[0]?.host ?? [])];
+}
+
+function serverRoutes(routes: CaddyRoute[], idPrefix: string, redirect?: HttpsRedirect): unknown[] {
+  const caddyRoutes: unknown[] = redirect && redirect.hosts.length > 0 ? [redirectRoute(redirect)] : [];
+  caddyRoutes.push(...routes.map((route) => ({
     '@id': `${idPrefix}${routeId(route.serviceId, route.containerPort)}`,
     handle: [handlerFor(route)],
     match: [{ host: [...route.hosts].sort() }],
     terminal: true,
-  }));
+  })));
   caddyRoutes.push({ handle: [{ body: UNKNOWN_HOST_PAGE, handler: 'static_response', headers: { 'Content-Type': ['text/html; charset=utf-8'] }, status_code: 404 }] });
   return caddyRoutes;
 }
@@ -96,14 +150,16 @@ function tlsPolicies(routes: CaddyRoute[], acme: AcmeSettings | undefined): unkn
   return [{ issuers: [issuer], subjects }, internal];
 }
 
-export function caddyConfig(routes: Iterable<CaddyRoute>, acme?: AcmeSettings): Record<string, unknown> {
+export function caddyConfig(routes: Iterable<CaddyRoute>, acme?: AcmeSettings, redirect?: HttpsRedirect): Record<string, unknown> {
   const list = ordered(routes);
   return sortKeys({
     admin: { config: { persist: true }, listen: `unix/${ADMIN_SOCKET_IN_CONTAINER}|0666` },
+    // Caddy's certificate attempts, where Slipway reads why one failed.
+    logging: tlsLogConfig(RUN_DIR_IN_CONTAINER),
     apps: {
       http: {
         servers: {
-          slipway: { automatic_https: { disable: true }, listen: [':80'], routes: serverRoutes(list, '') },
+          slipway: { automatic_https: { disable: true }, listen: [':80'], routes: serverRoutes(list, '', redirect) },
           slipway_tls: { automatic_https: { disable_redirects: true }, listen: [':443'], routes: serverRoutes(list, 'tls:') },
         },
       },
