@@ -1,16 +1,14 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
-import { SlipwayApi } from '../../support/api-client.js';
-import { SlipwayProcess } from '../../support/slipway-process.js';
-import { REPO, launchBrowser, openPage, signIn, type WatchedPage } from './browser.js';
-import { cleanupProjects } from '../../support/docker-cleanup.js';
+import type { SlipwayApi } from '../../support/api-client.js';
+import type { SlipwayProcess } from '../../support/slipway-process.js';
+import type { WatchedPage } from './browser.js';
+import { UI_MS, assertNoBrowserErrors, closeConsole, openSignedInBrowser, startConsoleServer } from './console-session.js';
 
 /** "Clone" on the environment page (docs/teams.md#clone), in a real browser against a real `slipway server`. Nothing is deployed. */
 
 const EDGE_PORTS = '26140-26149';
-const UI_MS = 15_000;
 
 let slipway: SlipwayProcess;
 let api: SlipwayApi;
@@ -21,30 +19,19 @@ let projectId: string;
 
 describe('console: clone an environment', { timeout: 300_000 }, () => {
   before(async () => {
-    const build = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: REPO, stdio: 'inherit' });
-    assert.equal(build.status, 0, 'npm run build:web failed');
-    slipway = await SlipwayProcess.start({ edgePorts: EDGE_PORTS, name: 'console-clone' });
-    api = new SlipwayApi(slipway.url, slipway.token);
+    ({ slipway, api } = await startConsoleServer({ edgePorts: EDGE_PORTS, name: 'console-clone' }));
     projectId = (await api.createProject('shop')).id;
     const envId = (await api.createEnvironment(projectId, 'staging')).id;
     await api.createService(envId, { name: 'web', type: 'container', source: { image: { name: 'registry.test/web', tag: '1.0' } } });
-    browser = await launchBrowser();
-    main = await openPage(browser);
-    page = main.page;
-    await signIn(page, slipway.url, slipway.token, UI_MS);
+    ({ browser, main, page } = await openSignedInBrowser(slipway));
   });
 
   afterEach(() => {
     // A refused clone answers 409, which Chromium reports as a failed resource load: expected here.
-    const errors = main.errors.splice(0).filter((e) => !/status of 409/.test(e));
-    assert.deepEqual(errors, [], 'the browser console must stay free of errors');
+    assertNoBrowserErrors(main, (e) => /status of 409/.test(e));
   });
 
-  after(async () => {
-    await browser?.close();
-    await slipway?.dispose();
-    if (projectId) await cleanupProjects([projectId]);
-  });
+  after(() => closeConsole(browser, slipway, [projectId]));
 
   it('clones from the environment page: a taken name is refused, a new one opens the clone with its services', async () => {
     await page.locator('li[data-environment="staging"]').getByRole('link', { name: 'staging' }).click();

@@ -1,13 +1,24 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
-import { SlipwayApi } from '../../support/api-client.js';
+import type { SlipwayApi } from '../../support/api-client.js';
 import { testImages } from '../../support/images.js';
-import { SlipwayProcess } from '../../support/slipway-process.js';
+import type { SlipwayProcess } from '../../support/slipway-process.js';
 import { GitRepo } from '../build/git-repo.js';
-import { REPO, launchBrowser, openPage, screenshot, signIn as signInAt, type WatchedPage } from './browser.js';
-import { cleanupProjects } from '../../support/docker-cleanup.js';
+import { openPage, screenshot, signIn as signInAt, type WatchedPage } from './browser.js';
+import {
+  APP_PORT_AND_READINESS,
+  DEPLOY_MS,
+  UI_MS,
+  assertNoBrowserErrors,
+  closeConsole,
+  dropExpectedErrors,
+  launchWatchedBrowser,
+  openPlayMenu,
+  serviceRow,
+  startConsoleServer,
+  waitForServiceStatus,
+} from './console-session.js';
 
 /**
  * The web console in a real browser (Debian's Chromium) against a real `slipway server` on the real
@@ -16,9 +27,6 @@ import { cleanupProjects } from '../../support/docker-cleanup.js';
  */
 
 const EDGE_PORTS = '26000-26099';
-/** Generous deadlines for real deployments on a loaded 2-core machine; never a sleep. */
-const DEPLOY_MS = 120_000;
-const UI_MS = 15_000;
 
 let slipway: SlipwayProcess;
 let api: SlipwayApi;
@@ -31,22 +39,6 @@ let webId: string;
 /** Errors a test expects (e.g. the role probe's 403 for a viewer) are removed from this list by that test. */
 const watched: WatchedPage[] = [];
 
-function row(name: string) {
-  return page.locator(`tr[data-service="${name}"]`);
-}
-
-/** Waits until the service row shows the deployment status, without reloading the page. */
-async function waitForServiceStatus(name: string, status: string, timeout = DEPLOY_MS): Promise<void> {
-  await row(name).locator(`[data-testid="service-status"] [data-status="${status}"]`).waitFor({ timeout });
-}
-
-async function openPlay(name: string, level: 'service' | 'environment' = 'service') {
-  await page.getByRole('button', { name: `Play actions for ${level} ${name}` }).click();
-  const menu = page.getByRole('menu', { name: `Actions for ${name}` });
-  await menu.getByRole('menuitem').first().waitFor({ timeout: UI_MS });
-  return menu;
-}
-
 /** The accessible names of a Play menu's items, in order. */
 async function menuItemNames(menu: ReturnType<Page['getByRole']>): Promise<string[]> {
   return menu.getByRole('menuitem').evaluateAll((items) => items.map((i) => i.getAttribute('aria-label') ?? ''));
@@ -58,33 +50,17 @@ function signIn(p: Page, token: string): Promise<void> {
 
 describe('web console in a real browser', { timeout: 600_000 }, () => {
   before(async () => {
-    // The server serves dist/web: build the console as it is now.
-    const build = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: REPO, stdio: 'inherit' });
-    assert.equal(build.status, 0, 'npm run build:web failed');
-    slipway = await SlipwayProcess.start({ edgePorts: EDGE_PORTS, name: 'console' });
-    api = new SlipwayApi(slipway.url, slipway.token);
-    browser = await launchBrowser();
-    main = await openPage(browser);
+    ({ slipway, api } = await startConsoleServer({ edgePorts: EDGE_PORTS, name: 'console' }));
+    ({ browser, main, page } = await launchWatchedBrowser());
     watched.push(main);
-    page = main.page;
     const project = await api.createProject('shop');
     projectId = project.id;
     envId = (await api.createEnvironment(projectId, 'staging')).id;
   });
 
-  afterEach(() => {
-    for (const w of watched) {
-      const errors = w.errors.splice(0);
-      assert.deepEqual(errors, [], 'the browser console must stay free of errors');
-    }
-  });
+  afterEach(() => assertNoBrowserErrors(watched));
 
-  after(async () => {
-    await browser?.close();
-    await slipway?.dispose();
-    // The containers, networks and volumes the tests' deploys left.
-    if (projectId) await cleanupProjects([projectId]);
-  });
+  after(() => closeConsole(browser, slipway, [projectId]));
 
   it('signs in with a token; the projects page shows the environment with its statuses', async () => {
     await page.goto(`${slipway.url}/`);
@@ -93,7 +69,7 @@ describe('web console in a real browser', { timeout: 600_000 }, () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('This token is not valid.').waitFor({ timeout: UI_MS });
     // The refused token answered 401, which Chromium reports as a failed resource load.
-    main.errors.splice(0, main.errors.length, ...main.errors.filter((e) => !/status of 401/.test(e)));
+    dropExpectedErrors(main, /status of 401/);
     await signIn(page, slipway.token);
     const env = page.locator('li[data-environment="staging"]');
     await env.locator('[data-status="READY"]').waitFor({ timeout: UI_MS });
@@ -116,7 +92,7 @@ describe('web console in a real browser', { timeout: 600_000 }, () => {
     const errorText = await page.locator(`[id="${describedBy.split(' ').find((id) => id.endsWith('-error'))}"]`).textContent();
     assert.equal(errorText, 'Use lower-case letters only.');
     await screenshot(page, 'service-form-error', true);
-    main.errors.splice(0, main.errors.length, ...main.errors.filter((e) => !/status of 400/.test(e)));
+    dropExpectedErrors(main, /status of 400/);
 
     await name.fill('web');
     await page.getByRole('button', { name: 'Add port' }).click();
@@ -127,7 +103,7 @@ describe('web console in a real browser', { timeout: 600_000 }, () => {
     await page.getByLabel('Every (s)').fill('1');
     await page.getByRole('button', { name: 'Create service' }).click();
     await page.getByRole('heading', { name: 'staging', level: 1 }).waitFor({ timeout: UI_MS });
-    await waitForServiceStatus('web', 'READY', UI_MS);
+    await waitForServiceStatus(page, 'web', 'READY', UI_MS);
     const services = (await api.expect<{ items: Array<{ id: string; name: string }> }>(200, 'GET', `/environments/${envId}/services`)).items;
     webId = services.find((s) => s.name === 'web')!.id;
   });
@@ -136,23 +112,23 @@ describe('web console in a real browser', { timeout: 600_000 }, () => {
     await page.evaluate(() => {
       (window as unknown as { noReloadMarker: number }).noReloadMarker = 42;
     });
-    const menu = await openPlay('web');
+    const menu = await openPlayMenu(page, 'web', 'service');
     await menu.getByRole('menuitem', { name: 'Deploy', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Deploy web?' });
     await dialog.waitFor({ timeout: UI_MS });
     await dialog.getByRole('button', { name: 'Deploy', exact: true }).click();
-    await waitForServiceStatus('web', 'DEPLOYING');
-    await waitForServiceStatus('web', 'DEPLOYED');
+    await waitForServiceStatus(page, 'web', 'DEPLOYING');
+    await waitForServiceStatus(page, 'web', 'DEPLOYED');
     assert.equal(await page.evaluate(() => (window as unknown as { noReloadMarker?: number }).noReloadMarker), 42, 'the page was not reloaded');
     await page.locator('[data-testid="environment-status"] [data-status="DEPLOYED"]').waitFor({ timeout: UI_MS });
-    await row('web').locator('[data-testid="running-status"] [data-status="RUNNING"]').waitFor({ timeout: DEPLOY_MS });
+    await serviceRow(page, 'web').locator('[data-testid="running-status"] [data-status="RUNNING"]').waitFor({ timeout: DEPLOY_MS });
     // The endpoint is a link to the edge proxy, and it answers v1.
-    const endpoint = row('web').locator('a.endpoint');
+    const endpoint = serviceRow(page, 'web').locator('a.endpoint');
     await endpoint.waitFor({ timeout: UI_MS });
     const url = await endpoint.getAttribute('href');
     assert.match(url ?? '', /^http:\/\/127\.0\.0\.1:26\d{3}/);
     assert.equal((await (await fetch(url!)).text()).trim(), 'v1');
-    await row('web').getByText('by bootstrap').waitFor({ timeout: UI_MS });
+    await serviceRow(page, 'web').getByText('by bootstrap').waitFor({ timeout: UI_MS });
     const history = (await api.deployments(envId)).items;
     assert.equal(history[0]?.origin, 'CONSOLE');
     await screenshot(page, 'environment', true);
@@ -187,7 +163,7 @@ describe('web console in a real browser', { timeout: 600_000 }, () => {
   });
 
   it("the environment's Play menu lists the environment's actions, not those of a single service", async () => {
-    const menu = await openPlay('staging', 'environment');
+    const menu = await openPlayMenu(page, 'staging', 'environment');
     assert.deepEqual(await menuItemNames(menu), ['Deploy', 'Redeploy', 'Stop', 'Cancel', 'Deploy latest version', 'Delete']);
     const deploy = menu.getByRole('menuitem', { name: 'Deploy', exact: true });
     assert.equal(
@@ -199,7 +175,7 @@ describe('web console in a real browser', { timeout: 600_000 }, () => {
   });
 
   it('deploys another version through the searchable panel (v1 → v2)', async () => {
-    const menu = await openPlay('web');
+    const menu = await openPlayMenu(page, 'web', 'service');
     await menu.getByRole('menuitem', { name: 'Deploy other version', exact: true }).click();
     const panel = page.getByRole('dialog', { name: 'Deploy other version of web' });
     await panel.getByRole('radio', { name: /^v1\b/ }).waitFor({ timeout: UI_MS });
@@ -209,8 +185,8 @@ describe('web console in a real browser', { timeout: 600_000 }, () => {
     await screenshot(page, 'deploy-other-version');
     await panel.getByRole('button', { name: 'Deploy v2' }).click();
     await panel.waitFor({ state: 'detached', timeout: UI_MS });
-    await row('web').locator('[data-testid="deployed-version"]', { hasText: 'v2' }).waitFor({ timeout: DEPLOY_MS });
-    await waitForServiceStatus('web', 'DEPLOYED');
+    await serviceRow(page, 'web').locator('[data-testid="deployed-version"]', { hasText: 'v2' }).waitFor({ timeout: DEPLOY_MS });
+    await waitForServiceStatus(page, 'web', 'DEPLOYED');
     const service = await api.service(webId);
     assert.equal(service.deployedVersion, 'v2');
     assert.equal((await (await fetch(service.endpoints[0]!.url)).text()).trim(), 'v2');
@@ -238,30 +214,22 @@ describe('web console in a real browser', { timeout: 600_000 }, () => {
       name: 'slow',
       type: 'container',
       source: { image: { name: testImages.slowReady.name, tag: testImages.slowReady.tag } },
-      settings: {
-        env: [{ key: 'READY_DELAY', value: '600' }],
-        ports: [{ containerPort: 8080 }],
-        startTimeoutSeconds: 900,
-        healthchecks: { readiness: { type: 'http', path: '/healthz', port: 8080, periodSeconds: 1 } },
-      },
+      settings: { env: [{ key: 'READY_DELAY', value: '600' }], startTimeoutSeconds: 900, ...APP_PORT_AND_READINESS },
     });
     // Created through the API, not the console: creation is no status event, so the page is loaded again.
     await page.reload();
-    await row('slow').waitFor({ timeout: UI_MS });
-    const menu = await openPlay('slow');
+    await serviceRow(page, 'slow').waitFor({ timeout: UI_MS });
+    const menu = await openPlayMenu(page, 'slow', 'service');
     await menu.getByRole('menuitem', { name: 'Deploy', exact: true }).click();
     await page.getByRole('dialog', { name: 'Deploy slow?' }).getByRole('button', { name: 'Deploy', exact: true }).click();
-    await waitForServiceStatus('slow', 'DEPLOYING');
+    await waitForServiceStatus(page, 'slow', 'DEPLOYING');
 
     // While it runs, its deployment page follows the log live.
     const running = await api.queue(envId);
     assert.ok(running.running, 'a request runs');
     const live = await openPage(browser);
     watched.push(live);
-    await live.page.goto(`${slipway.url}/`);
-    await live.page.getByLabel('API token').fill(slipway.token);
-    await live.page.getByRole('button', { name: 'Sign in' }).click();
-    await live.page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor({ timeout: UI_MS });
+    await signIn(live.page, slipway.token);
     await live.page.goto(`${slipway.url}/deployments/${running.running.id}`);
     await live.page.getByTestId('log-state').getByText('following live').waitFor({ timeout: UI_MS });
 
@@ -270,7 +238,7 @@ describe('web console in a real browser', { timeout: 600_000 }, () => {
     await screenshot(page, 'environment-deploying', true);
     await cancel.click();
     await page.getByRole('dialog', { name: /Cancel the running deploy/ }).getByRole('button', { name: 'Cancel deployment' }).click();
-    await waitForServiceStatus('slow', 'CANCELED');
+    await waitForServiceStatus(page, 'slow', 'CANCELED');
     await cancel.waitFor({ state: 'detached', timeout: UI_MS });
     const detail = await api.deployment(running.running.id);
     assert.equal(detail.status, 'CANCELED');
@@ -285,7 +253,7 @@ describe('web console in a real browser', { timeout: 600_000 }, () => {
   it('removes a waiting request from the queue', async () => {
     // A slow deploy runs; a restart of web waits behind it and is removed from the console.
     await api.act((await api.expect<{ items: Array<{ id: string; name: string }> }>(200, 'GET', `/environments/${envId}/services`)).items.find((s) => s.name === 'slow')!.id, 'redeploy');
-    await waitForServiceStatus('slow', 'DEPLOYING');
+    await waitForServiceStatus(page, 'slow', 'DEPLOYING');
     const waiting = await api.act(webId, 'restart');
     assert.ok(waiting.position >= 1);
     const item = page.locator(`li[data-request="${waiting.requestId}"]`);
@@ -295,7 +263,7 @@ describe('web console in a real browser', { timeout: 600_000 }, () => {
     await item.waitFor({ state: 'detached', timeout: UI_MS });
     assert.equal((await api.deployment(waiting.deploymentId)).status, 'CANCELED');
     assert.equal((await api.cancel(envId)).status, 202);
-    await waitForServiceStatus('slow', 'CANCELED');
+    await waitForServiceStatus(page, 'slow', 'CANCELED');
   });
 
   it('keeps environment statuses live on the projects page (no reload)', async () => {
@@ -314,7 +282,7 @@ describe('web console in a real browser', { timeout: 600_000 }, () => {
       repo.writeApp('', 'v1');
       repo.commit('v1 of the app');
       const source = { git: { url: repo.fileUrl, branch: 'main' } };
-      const settings = { ports: [{ containerPort: 8080 }], healthchecks: { readiness: { type: 'http', path: '/healthz', port: 8080, periodSeconds: 1 } } };
+      const settings = APP_PORT_AND_READINESS;
       const a = await api.createService(gitEnvId, { name: 'api', type: 'application', source, settings });
       const b = await api.createService(gitEnvId, { name: 'worker', type: 'application', source, settings });
       const outdated = await api.expect<{ items: Array<{ id: string }> }>(200, 'GET', `/environments/${gitEnvId}/outdated-services`);
@@ -334,7 +302,7 @@ describe('web console in a real browser', { timeout: 600_000 }, () => {
       await screenshot(page, 'deploy-latest');
       await panel.getByRole('button', { name: 'Deploy 1 selected' }).click();
       await panel.waitFor({ state: 'detached', timeout: UI_MS });
-      await waitForServiceStatus('api', 'DEPLOYED', DEPLOY_MS * 2);
+      await waitForServiceStatus(page, 'api', 'DEPLOYED', DEPLOY_MS * 2);
       assert.equal((await api.service(b.id)).state, 'READY', 'the unticked service was left alone');
       const after = await api.expect<{ items: Array<{ id: string }> }>(200, 'GET', `/environments/${gitEnvId}/outdated-services`);
       assert.deepEqual(after.items.map((i) => i.id), [b.id]);
@@ -369,10 +337,7 @@ describe('web console in a real browser', { timeout: 600_000 }, () => {
   it('works on a narrow screen: the services table becomes cards', async () => {
     const narrow = await openPage(browser, { width: 390, height: 844 });
     watched.push(narrow);
-    await narrow.page.goto(`${slipway.url}/`);
-    await narrow.page.getByLabel('API token').fill(slipway.token);
-    await narrow.page.getByRole('button', { name: 'Sign in' }).click();
-    await narrow.page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor({ timeout: UI_MS });
+    await signIn(narrow.page, slipway.token);
     await narrow.page.goto(`${slipway.url}/environments/${envId}`);
     await narrow.page.locator('tr[data-service="web"]').waitFor({ timeout: UI_MS });
     const width = await narrow.page.evaluate(() => document.documentElement.scrollWidth);

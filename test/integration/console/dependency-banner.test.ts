@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { SlipwayProcess } from '../../support/slipway-process.js';
+import type { SlipwayProcess } from '../../support/slipway-process.js';
 import { SocketProxy } from '../../support/socket-proxy.js';
-import { REPO, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from './browser.js';
+import { screenshot, signIn, type WatchedPage } from './browser.js';
+import { launchWatchedBrowser, startConsoleServer } from './console-session.js';
 
 /**
  * The console says when the server's Docker Engine does not answer (from GET /readyz): a banner
@@ -24,11 +24,8 @@ let watched: WatchedPage | undefined;
 let proxy: SocketProxy | undefined;
 
 before(async () => {
-  const build = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: REPO, stdio: 'inherit' });
-  assert.equal(build.status, 0, 'npm run build:web failed');
-  server = await SlipwayProcess.start({ edgePorts: '26110-26119', name: 'console-banner', env: { DOCKER_HOST: address } });
-  browser = await launchBrowser();
-  watched = await openPage(browser);
+  ({ slipway: server } = await startConsoleServer({ edgePorts: '26110-26119', name: 'console-banner', env: { DOCKER_HOST: address } }));
+  ({ browser, main: watched } = await launchWatchedBrowser());
 });
 
 after(async () => {

@@ -1,13 +1,12 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
-import { SlipwayApi } from '../../support/api-client.js';
+import type { SlipwayApi } from '../../support/api-client.js';
 import { testImages } from '../../support/images.js';
 import { NotificationReceiver } from '../../support/notification-receiver.js';
-import { SlipwayProcess } from '../../support/slipway-process.js';
-import { cleanupProjects } from '../../support/docker-cleanup.js';
-import { REPO, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from './browser.js';
+import type { SlipwayProcess } from '../../support/slipway-process.js';
+import { screenshot, type WatchedPage } from './browser.js';
+import { DEPLOY_MS, UI_MS, assertNoBrowserErrors, closeConsole, deployWebService, openSignedInBrowser, startConsoleServer } from './console-session.js';
 
 /**
  * A project's Notifications page and the deployment page's Roll back, in Chromium against a real
@@ -17,8 +16,6 @@ import { REPO, launchBrowser, openPage, screenshot, signIn, type WatchedPage } f
  */
 
 const EDGE_PORTS = '26400-26419';
-const DEPLOY_MS = 120_000;
-const UI_MS = 15_000;
 
 let slipway: SlipwayProcess;
 let api: SlipwayApi;
@@ -32,50 +29,29 @@ let firstDeployment: string;
 
 describe('notifications and rollback in the console', { timeout: 400_000 }, () => {
   before(async () => {
-    const build = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: REPO, stdio: 'inherit' });
-    assert.equal(build.status, 0, 'npm run build:web failed');
     receiver = await NotificationReceiver.start();
-    slipway = await SlipwayProcess.start({
+    ({ slipway, api } = await startConsoleServer({
       edgePorts: EDGE_PORTS,
       name: 'console-notify',
       env: { SLIPWAY_NOTIFICATION_ALLOW_HOSTS: '127.0.0.1', SLIPWAY_NOTIFICATION_FIRST_RETRY_MS: '500' },
-    });
-    api = new SlipwayApi(slipway.url, slipway.token);
+    }));
     projectId = (await api.createProject('shop')).id;
     const envId = (await api.createEnvironment(projectId, 'staging')).id;
-    const web = await api.createService(envId, {
-      name: 'web',
-      type: 'container',
-      source: { image: { name: testImages.appV1.name, tag: 'v1' } },
-      settings: {
-        env: [{ key: 'MODE', value: 'one' }],
-        ports: [{ containerPort: 8080 }],
-        healthchecks: { readiness: { type: 'http', path: '/healthz', port: 8080, periodSeconds: 1 } },
-      },
-    });
-    webId = web.id;
-    const first = await api.waitForDeployment((await api.act(webId, 'deploy')).deploymentId, DEPLOY_MS);
-    assert.equal(first.status, 'SUCCESS');
-    firstDeployment = first.id;
+    // web runs testImages.appV1, tag v1: the version the rollback below goes back to.
+    ({ webId, deploymentId: firstDeployment } = await deployWebService(api, envId, [{ key: 'MODE', value: 'one' }]));
     await api.patchService(webId, { source: { image: { name: testImages.appV2.name, tag: 'v2' } }, settings: { env: [{ key: 'MODE', value: 'two' }] } });
     assert.equal((await api.waitForDeployment((await api.act(webId, 'redeploy')).deploymentId, DEPLOY_MS)).status, 'SUCCESS');
-    browser = await launchBrowser();
-    main = await openPage(browser);
-    page = main.page;
-    await signIn(page, slipway.url, slipway.token, UI_MS);
+    ({ browser, main, page } = await openSignedInBrowser(slipway));
   });
 
   afterEach(() => {
-    const errors = main.errors.splice(0);
     // A refused form answers 400 on purpose: the browser logs the failed request, which is no page error.
-    assert.deepEqual(errors.filter((e) => !/status of 400/.test(e)), [], 'the browser console must stay free of errors');
+    assertNoBrowserErrors(main, (e) => /status of 400/.test(e));
   });
 
   after(async () => {
-    await browser?.close();
-    await slipway?.dispose();
+    await closeConsole(browser, slipway, [projectId]);
     await receiver?.close();
-    if (projectId) await cleanupProjects([projectId]);
   });
 
   it('adds a notification (a mistake explained next to its field), shows its delivery with each try, deletes it', async () => {

@@ -1,12 +1,22 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
-import { SlipwayApi } from '../../support/api-client.js';
+import type { SlipwayApi } from '../../support/api-client.js';
 import { testImages } from '../../support/images.js';
-import { SlipwayProcess } from '../../support/slipway-process.js';
-import { REPO, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from './browser.js';
-import { cleanupProjects } from '../../support/docker-cleanup.js';
+import type { SlipwayProcess } from '../../support/slipway-process.js';
+import { screenshot, type WatchedPage } from './browser.js';
+import {
+  DEPLOY_MS,
+  UI_MS,
+  assertNoBrowserErrors,
+  closeConsole,
+  deployWebService,
+  openPlayMenu,
+  openSignedInBrowser,
+  serviceRow,
+  startConsoleServer,
+  waitForServiceStatus,
+} from './console-session.js';
 
 /**
  * Pending changes in the console (docs/actions.md#pending-changes), in a real browser against a
@@ -17,9 +27,6 @@ import { cleanupProjects } from '../../support/docker-cleanup.js';
  */
 
 const EDGE_PORTS = '26110-26129';
-/** Generous deadlines for real deployments on a loaded 2-core machine; never a sleep. */
-const DEPLOY_MS = 120_000;
-const UI_MS = 15_000;
 
 let slipway: SlipwayProcess;
 let api: SlipwayApi;
@@ -29,17 +36,6 @@ let page: Page;
 let projectId: string;
 let envId: string;
 let webId: string;
-
-function row(name: string) {
-  return page.locator(`tr[data-service="${name}"]`);
-}
-
-async function openPlay(name: string, level: 'service' | 'environment') {
-  await page.getByRole('button', { name: `Play actions for ${level} ${name}` }).click();
-  const menu = page.getByRole('menu', { name: `Actions for ${name}` });
-  await menu.getByRole('menuitem').first().waitFor({ timeout: UI_MS });
-  return menu;
-}
 
 /** The Redeploy confirmation's line for one service: its version and its changes. */
 async function planLine(dialog: ReturnType<Page['getByRole']>, service: string): Promise<{ version: string; changes: string }> {
@@ -51,53 +47,36 @@ async function planLine(dialog: ReturnType<Page['getByRole']>, service: string):
   };
 }
 
+/** Opens the Redeploy confirmation of a service or an environment from its Play menu. */
+async function openRedeploy(name: string, level: 'service' | 'environment') {
+  const menu = await openPlayMenu(page, name, level);
+  await menu.getByRole('menuitem', { name: 'Redeploy', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: `Redeploy ${name}?` });
+  await dialog.waitFor({ timeout: UI_MS });
+  return dialog;
+}
+
 describe('pending changes in the console', { timeout: 400_000 }, () => {
   before(async () => {
-    // The server serves dist/web: build the console as it is now.
-    const build = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: REPO, stdio: 'inherit' });
-    assert.equal(build.status, 0, 'npm run build:web failed');
-    slipway = await SlipwayProcess.start({ edgePorts: EDGE_PORTS, name: 'console-pending' });
-    api = new SlipwayApi(slipway.url, slipway.token);
+    ({ slipway, api } = await startConsoleServer({ edgePorts: EDGE_PORTS, name: 'console-pending' }));
     projectId = (await api.createProject('shop')).id;
     envId = (await api.createEnvironment(projectId, 'staging')).id;
-    const web = await api.createService(envId, {
-      name: 'web',
-      type: 'container',
-      source: { image: { name: testImages.appV1.name, tag: testImages.appV1.tag } },
-      settings: {
-        env: [{ key: 'GREETING', value: 'hello' }],
-        ports: [{ containerPort: 8080 }],
-        healthchecks: { readiness: { type: 'http', path: '/healthz', port: 8080, periodSeconds: 1 } },
-      },
-    });
-    webId = web.id;
-    const deployed = await api.waitForDeployment((await api.act(webId, 'deploy')).deploymentId, DEPLOY_MS);
-    assert.equal(deployed.status, 'SUCCESS');
-    browser = await launchBrowser();
-    main = await openPage(browser);
-    page = main.page;
-    await signIn(page, slipway.url, slipway.token, UI_MS);
+    ({ webId } = await deployWebService(api, envId, [{ key: 'GREETING', value: 'hello' }]));
+    ({ browser, main, page } = await openSignedInBrowser(slipway));
   });
 
-  afterEach(() => {
-    const errors = main.errors.splice(0);
-    assert.deepEqual(errors, [], 'the browser console must stay free of errors');
-  });
+  afterEach(() => assertNoBrowserErrors(main));
 
-  after(async () => {
-    await browser?.close();
-    await slipway?.dispose();
-    if (projectId) await cleanupProjects([projectId]);
-  });
+  after(() => closeConsole(browser, slipway, [projectId]));
 
   it('a deployed service with an edited env var shows the Pending changes badge naming the field', async () => {
     await page.goto(`${slipway.url}/environments/${envId}`);
-    await row('web').locator('[data-testid="service-status"] [data-status="DEPLOYED"]').waitFor({ timeout: UI_MS });
-    assert.equal(await row('web').getByTestId('pending-changes').count(), 0, 'no badge while the deployed spec is current');
+    await waitForServiceStatus(page, 'web', 'DEPLOYED', UI_MS);
+    assert.equal(await serviceRow(page, 'web').getByTestId('pending-changes').count(), 0, 'no badge while the deployed spec is current');
 
     await api.patchService(webId, { settings: { env: [{ key: 'GREETING', value: 'hello again' }] } });
     await page.reload();
-    const badge = row('web').getByTestId('pending-changes');
+    const badge = serviceRow(page, 'web').getByTestId('pending-changes');
     await badge.waitFor({ timeout: UI_MS });
     assert.match((await badge.getAttribute('title')) ?? '', /Pending changes: env\b/);
     // The fields are in its accessible name (its text, part of it visually hidden), not only in the tooltip.
@@ -107,20 +86,14 @@ describe('pending changes in the console', { timeout: 400_000 }, () => {
   });
 
   it("the environment's Redeploy confirmation lists each service with its version and its changes", async () => {
-    const menu = await openPlay('staging', 'environment');
-    await menu.getByRole('menuitem', { name: 'Redeploy', exact: true }).click();
-    const dialog = page.getByRole('dialog', { name: 'Redeploy staging?' });
-    await dialog.waitFor({ timeout: UI_MS });
+    const dialog = await openRedeploy('staging', 'environment');
     assert.deepEqual(await planLine(dialog, 'web'), { version: testImages.appV1.tag, changes: 'changes: env' });
     await dialog.getByRole('button', { name: 'Back' }).click();
     await dialog.waitFor({ state: 'detached', timeout: UI_MS });
   });
 
   it("the service's Redeploy confirmation lists its version and changes; once redeployed the badge is gone", async () => {
-    const menu = await openPlay('web', 'service');
-    await menu.getByRole('menuitem', { name: 'Redeploy', exact: true }).click();
-    const dialog = page.getByRole('dialog', { name: 'Redeploy web?' });
-    await dialog.waitFor({ timeout: UI_MS });
+    const dialog = await openRedeploy('web', 'service');
     assert.deepEqual(await planLine(dialog, 'web'), { version: testImages.appV1.tag, changes: 'changes: env' });
     await screenshot(page, 'redeploy-pending-changes');
 
@@ -130,8 +103,8 @@ describe('pending changes in the console', { timeout: 400_000 }, () => {
     const redeploy = (await api.deployments(envId)).items.find((d) => !before.includes(d.id));
     assert.ok(redeploy, 'the Redeploy was sent');
     assert.equal((await api.waitForDeployment(redeploy.id, DEPLOY_MS)).status, 'SUCCESS');
-    await row('web').locator('[data-testid="service-status"] [data-status="DEPLOYED"]').waitFor({ timeout: UI_MS });
-    await row('web').getByTestId('pending-changes').waitFor({ state: 'detached', timeout: UI_MS });
+    await waitForServiceStatus(page, 'web', 'DEPLOYED', UI_MS);
+    await serviceRow(page, 'web').getByTestId('pending-changes').waitFor({ state: 'detached', timeout: UI_MS });
     const service = (await api.service(webId)) as unknown as { pendingChanges?: boolean };
     assert.equal(service.pendingChanges, false);
   });

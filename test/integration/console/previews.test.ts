@@ -1,12 +1,11 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { SlipwayApi } from '../../support/api-client.js';
-import { SlipwayProcess } from '../../support/slipway-process.js';
-import { REPO, launchBrowser, openPage, signIn, type WatchedPage } from './browser.js';
-import { cleanupProjects } from '../../support/docker-cleanup.js';
+import type { SlipwayApi } from '../../support/api-client.js';
+import type { SlipwayProcess } from '../../support/slipway-process.js';
+import type { WatchedPage } from './browser.js';
+import { UI_MS, assertNoBrowserErrors, closeConsole, openSignedInBrowser, startConsoleServer } from './console-session.js';
 
 /**
  * Previews in the console's project list (docs/teams.md#preview-environments), in a real browser
@@ -16,7 +15,6 @@ import { cleanupProjects } from '../../support/docker-cleanup.js';
  */
 
 const EDGE_PORTS = '26600-26609';
-const UI_MS = 15_000;
 
 let slipway: SlipwayProcess;
 let api: SlipwayApi;
@@ -27,10 +25,7 @@ let projectId: string;
 
 describe('console: previews under their project', { timeout: 300_000 }, () => {
   before(async () => {
-    const build = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: REPO, stdio: 'inherit' });
-    assert.equal(build.status, 0, 'npm run build:web failed');
-    slipway = await SlipwayProcess.start({ edgePorts: EDGE_PORTS, name: 'console-previews' });
-    api = new SlipwayApi(slipway.url, slipway.token);
+    ({ slipway, api } = await startConsoleServer({ edgePorts: EDGE_PORTS, name: 'console-previews' }));
     const project = await api.expect<{ id: string; webhookSecret: string }>(201, 'POST', '/projects', { name: 'shop' });
     projectId = project.id;
     const blueprint = await api.createEnvironment(projectId, 'staging');
@@ -53,21 +48,12 @@ describe('console: previews under their project', { timeout: 300_000 }, () => {
       body,
     });
     assert.equal(res.status, 202, await res.text());
-    browser = await launchBrowser();
-    main = await openPage(browser);
-    page = main.page;
-    await signIn(page, slipway.url, slipway.token, UI_MS);
+    ({ browser, main, page } = await openSignedInBrowser(slipway));
   });
 
-  afterEach(() => {
-    assert.deepEqual(main.errors.splice(0), [], 'the browser console must stay free of errors');
-  });
+  afterEach(() => assertNoBrowserErrors(main));
 
-  after(async () => {
-    await browser?.close();
-    await slipway?.dispose();
-    if (projectId) await cleanupProjects([projectId]);
-  });
+  after(() => closeConsole(browser, slipway, [projectId]));
 
   it('lists the preview in the Previews group with its pull request; a deleted blueprint shows as a problem', async () => {
     const previews = page.getByLabel('Previews of shop');

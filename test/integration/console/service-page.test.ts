@@ -1,12 +1,11 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
-import { SlipwayApi } from '../../support/api-client.js';
+import type { SlipwayApi } from '../../support/api-client.js';
 import { testImages } from '../../support/images.js';
-import { SlipwayProcess } from '../../support/slipway-process.js';
-import { cleanupProjects } from '../../support/docker-cleanup.js';
-import { REPO, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from './browser.js';
+import type { SlipwayProcess } from '../../support/slipway-process.js';
+import { openPage, screenshot, signIn, type WatchedPage } from './browser.js';
+import { DEPLOY_MS, UI_MS, assertNoBrowserErrors, closeConsole, openSignedInBrowser, startConsoleServer } from './console-session.js';
 
 /**
  * A service's page in Chromium against a real `slipway server` on Docker: an app printing a
@@ -16,8 +15,6 @@ import { REPO, launchBrowser, openPage, screenshot, signIn, type WatchedPage } f
  */
 
 const EDGE_PORTS = '26540-26559';
-const DEPLOY_MS = 120_000;
-const UI_MS = 15_000;
 /** A numbered line a second; every fifth one also on stderr. */
 const PRINTER = 'i=0; while true; do i=$((i+1)); echo "tick $i"; [ $((i % 5)) -eq 0 ] && echo "fifth $i" >&2; sleep 1; done';
 
@@ -40,10 +37,7 @@ async function lastTick(p: Page): Promise<number> {
 
 describe('the service page in the console', { timeout: 400_000 }, () => {
   before(async () => {
-    const build = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: REPO, stdio: 'inherit' });
-    assert.equal(build.status, 0, 'npm run build:web failed');
-    slipway = await SlipwayProcess.start({ edgePorts: EDGE_PORTS, name: 'console-service-page', env: { SLIPWAY_METRICS_INTERVAL_SECONDS: '1' } });
-    api = new SlipwayApi(slipway.url, slipway.token);
+    ({ slipway, api } = await startConsoleServer({ edgePorts: EDGE_PORTS, name: 'console-service-page', env: { SLIPWAY_METRICS_INTERVAL_SECONDS: '1' } }));
     projectId = (await api.createProject('watch')).id;
     envId = (await api.createEnvironment(projectId, 'staging')).id;
     printerId = (
@@ -57,25 +51,17 @@ describe('the service page in the console', { timeout: 400_000 }, () => {
     databaseId = (await api.createService(envId, { name: 'cache', type: 'database', source: { engine: 'redis', version: '7', image: { name: testImages.redis.name, tag: testImages.redis.tag } } })).id;
     const deployed = await api.waitForDeployment((await api.act(printerId, 'deploy')).deploymentId, DEPLOY_MS);
     assert.equal(deployed.status, 'SUCCESS', deployed.message ?? '');
-    browser = await launchBrowser();
-    main = await openPage(browser);
-    page = main.page;
-    await signIn(page, slipway.url, slipway.token, UI_MS);
+    ({ browser, main, page } = await openSignedInBrowser(slipway));
   });
 
   afterEach(() => {
     // Reading the environment once it is deleted answers 404 on purpose (that is how the page learns it), and so do
     // its services, deployments or queue read in the same refresh: the browser logs those loads, they are no page error.
     const gone = `status of 404 (Not Found) (${slipway.url}/api/v1/environments/${envId}`;
-    const errors = main.errors.splice(0).filter((e) => !(e.includes(gone) && /\/environments\/[^/?]+(\/(services|deployments|queue|status|actions)(\?[^)]*)?)?\)$/.test(e)));
-    assert.deepEqual(errors, [], 'the browser console must stay free of errors');
+    assertNoBrowserErrors(main, (e) => e.includes(gone) && /\/environments\/[^/?]+(\/(services|deployments|queue|status|actions)(\?[^)]*)?)?\)$/.test(e));
   });
 
-  after(async () => {
-    await browser?.close();
-    await slipway?.dispose();
-    if (projectId) await cleanupProjects([projectId]);
-  });
+  after(() => closeConsole(browser, slipway, [projectId]));
 
   it('opens from the environment page and shows the instance, its live lines and CPU and memory charts', async () => {
     await page.goto(`${slipway.url}/environments/${envId}`);

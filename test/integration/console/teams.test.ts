@@ -1,11 +1,10 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { SlipwayApi } from '../../support/api-client.js';
-import { SlipwayProcess } from '../../support/slipway-process.js';
-import { cleanupProjects } from '../../support/docker-cleanup.js';
-import { REPO, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from './browser.js';
+import type { SlipwayProcess } from '../../support/slipway-process.js';
+import { openPage, screenshot, signIn, type WatchedPage } from './browser.js';
+import { UI_MS, assertNoBrowserErrors, closeConsole, openSignedInBrowser, startConsoleServer } from './console-session.js';
 
 /**
  * Variables of a project and an environment, a service's effective env, the audit log page and a
@@ -15,7 +14,6 @@ import { REPO, launchBrowser, openPage, screenshot, signIn, type WatchedPage } f
  */
 
 const EDGE_PORTS = '26860-26869';
-const UI_MS = 15_000;
 const SECRET = 'project-secret-value-1';
 
 let slipway: SlipwayProcess;
@@ -56,10 +54,8 @@ async function fillVariable(scope: Page | ReturnType<Page['locator']>, key: stri
 
 describe('console: variables, effective env, audit log, project-limited tokens', { timeout: 300_000 }, () => {
   before(async () => {
-    const build = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: REPO, stdio: 'inherit' });
-    assert.equal(build.status, 0, 'npm run build:web failed');
-    slipway = await SlipwayProcess.start({ edgePorts: EDGE_PORTS, name: 'console-teams' });
-    const bootstrap = new SlipwayApi(slipway.url, slipway.token);
+    let bootstrap: SlipwayApi;
+    ({ slipway, api: bootstrap } = await startConsoleServer({ edgePorts: EDGE_PORTS, name: 'console-teams' }));
     // Signed in as a named admin, so that the audit log names who did it.
     const alice = await bootstrap.expect<{ token: string }>(201, 'POST', '/tokens', { name: 'alice', role: 'admin' });
     api = new SlipwayApi(slipway.url, alice.token);
@@ -75,22 +71,13 @@ describe('console: variables, effective env, audit log, project-limited tokens',
         settings: { env: [{ key: 'LOG_LEVEL', value: 'warn' }] },
       })
     ).id;
-    browser = await launchBrowser();
-    main = await openPage(browser);
+    ({ browser, main, page } = await openSignedInBrowser(slipway, alice.token));
     watched.push(main);
-    page = main.page;
-    await signIn(page, slipway.url, alice.token, UI_MS);
   });
 
-  afterEach(() => {
-    for (const w of watched) assert.deepEqual(w.errors.splice(0), [], 'the browser console must stay free of errors');
-  });
+  afterEach(() => assertNoBrowserErrors(watched));
 
-  after(async () => {
-    await browser?.close();
-    await slipway?.dispose();
-    await cleanupProjects([shopId, otherId].filter(Boolean));
-  });
+  after(() => closeConsole(browser, slipway, [shopId, otherId]));
 
   it('edits the project scope: a bad name is told next to its field before sending; a secret is never shown back', async () => {
     await page.getByRole('link', { name: 'Variables of shop' }).click();

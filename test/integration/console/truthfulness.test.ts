@@ -1,12 +1,11 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
-import { SlipwayApi } from '../../support/api-client.js';
+import type { SlipwayApi } from '../../support/api-client.js';
 import { testImages } from '../../support/images.js';
-import { SlipwayProcess } from '../../support/slipway-process.js';
-import { cleanupProjects } from '../../support/docker-cleanup.js';
-import { REPO, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from './browser.js';
+import type { SlipwayProcess } from '../../support/slipway-process.js';
+import { screenshot, type WatchedPage } from './browser.js';
+import { APP_PORT_AND_READINESS, DEPLOY_MS, UI_MS, assertNoBrowserErrors, closeConsole, openSignedInBrowser, serviceRow, startConsoleServer } from './console-session.js';
 
 /**
  * The console says what is true without a reload (docs/README.md, the web console): a request
@@ -17,8 +16,6 @@ import { REPO, launchBrowser, openPage, screenshot, signIn, type WatchedPage } f
  */
 
 const EDGE_PORTS = '26760-26779';
-const DEPLOY_MS = 120_000;
-const UI_MS = 15_000;
 
 let slipway: SlipwayProcess;
 let api: SlipwayApi;
@@ -33,10 +30,6 @@ let brokenId: string;
 
 const appSource = { image: { name: testImages.appV1.name, tag: testImages.appV1.tag } };
 
-function row(name: string) {
-  return page.locator(`tr[data-service="${name}"]`);
-}
-
 async function openEnvironment(): Promise<void> {
   await page.goto(`${slipway.url}/environments/${envId}`);
   await page.getByRole('heading', { name: 'staging', level: 1 }).waitFor({ timeout: UI_MS });
@@ -49,10 +42,7 @@ function focusedLabel(): Promise<string | null> {
 
 describe('the console tells the truth', { timeout: 600_000 }, () => {
   before(async () => {
-    const build = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: REPO, stdio: 'inherit' });
-    assert.equal(build.status, 0, 'npm run build:web failed');
-    slipway = await SlipwayProcess.start({ edgePorts: EDGE_PORTS, name: 'console-truth' });
-    api = new SlipwayApi(slipway.url, slipway.token);
+    ({ slipway, api } = await startConsoleServer({ edgePorts: EDGE_PORTS, name: 'console-truth' }));
     projectId = (await api.createProject('truth')).id;
     envId = (await api.createEnvironment(projectId, 'staging')).id;
     webId = (await api.createService(envId, { name: 'web', type: 'container', source: appSource, settings: { memoryMb: 32 } })).id;
@@ -61,32 +51,16 @@ describe('the console tells the truth', { timeout: 600_000 }, () => {
         name: 'slow',
         type: 'container',
         source: { image: { name: testImages.slowReady.name, tag: testImages.slowReady.tag } },
-        settings: {
-          memoryMb: 32,
-          env: [{ key: 'READY_DELAY', value: '600' }],
-          ports: [{ containerPort: 8080 }],
-          startTimeoutSeconds: 900,
-          healthchecks: { readiness: { type: 'http', path: '/healthz', port: 8080, periodSeconds: 1 } },
-        },
+        settings: { memoryMb: 32, env: [{ key: 'READY_DELAY', value: '600' }], startTimeoutSeconds: 900, ...APP_PORT_AND_READINESS },
       })
     ).id;
     brokenId = (await api.createService(envId, { name: 'broken', type: 'container', source: { image: { name: testImages.appV1.name, tag: 'no-such-tag' } } })).id;
-    browser = await launchBrowser();
-    main = await openPage(browser);
-    page = main.page;
-    await signIn(page, slipway.url, slipway.token, UI_MS);
+    ({ browser, main, page } = await openSignedInBrowser(slipway));
   });
 
-  afterEach(() => {
-    const errors = main.errors.splice(0);
-    assert.deepEqual(errors, [], 'the browser console must stay free of errors');
-  });
+  afterEach(() => assertNoBrowserErrors(main));
 
-  after(async () => {
-    await browser?.close();
-    await slipway?.dispose();
-    if (projectId) await cleanupProjects([projectId]);
-  });
+  after(() => closeConsole(browser, slipway, [projectId]));
 
   it('shows a request queued elsewhere without a reload, naming its service, and toasts how requests ended', async () => {
     await openEnvironment();
@@ -167,7 +141,7 @@ describe('the console tells the truth', { timeout: 600_000 }, () => {
     assert.deepEqual([last?.status, last?.exitCode], ['FAILED', 3]);
 
     await openEnvironment();
-    const running = row('nightly').getByTestId('running-status');
+    const running = serviceRow(page, 'nightly').getByTestId('running-status');
     await running.getByTestId('cron-summary').waitFor({ timeout: UI_MS });
     assert.equal(await running.getByTestId('cron-schedule').textContent(), 'Runs */2 * * * * *');
     assert.match((await running.getByTestId('cron-last-run').textContent()) ?? '', /^Last run .+ Failed exit 3$/i);
