@@ -358,6 +358,7 @@ export class KubernetesRuntime implements Runtime {
     this.podWatch = null;
     this.watching = false;
     this.listeners.clear();
+    this.cluster.close();
   }
 
   // --- rollouts -----------------------------------------------------------------------------
