@@ -1,5 +1,6 @@
 import { KubernetesObjectApi, PatchStrategy, Watch, type KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
+import { keepAliveConfig, SharedAgent } from '../../src/runtime/kubernetes/keep-alive.js';
 import { deploymentRolloutState } from '../../src/runtime/kubernetes/rollout-status.js';
 
 /**
@@ -11,14 +12,16 @@ import { deploymentRolloutState } from '../../src/runtime/kubernetes/rollout-sta
  * clean-up of other kinds, no status kept anywhere.
  */
 export async function directDeploy(config: KubeConfig, environments: V1Deployment[][], maxParallel: number, timeoutMs: number): Promise<void> {
-  const objects = KubernetesObjectApi.makeApiClient(config);
+  // Connections reused as Slipway's client reuses them (keep-alive.ts), so the floor does not pay a TLS handshake per apply.
+  const shared = new SharedAgent();
+  const objects = KubernetesObjectApi.makeApiClient(keepAliveConfig(config, shared));
   const watch = new Watch(config);
   await Promise.all(
     environments.map(async (deployments) => {
       const limit = pLimit(maxParallel);
       await Promise.all(deployments.map((d) => limit(() => applyAndWait(objects, watch, d, timeoutMs))));
     }),
-  );
+  ).finally(() => shared.close());
 }
 
 type Applied = V1Deployment & { metadata: { name: string; namespace: string } };
