@@ -281,7 +281,7 @@ export async function kubernetesScale(): Promise<Omit<BenchResult, 'durationMs'>
       `Test control plane (scripts/k8s/up.sh) with ${NODES} KWOK nodes of the bench's own (tainted; the bench namespaces place their pods there). KWOK makes a pod Ready within about 1 s of jitter; the controller-manager, scheduler, KWOK and etcd share the machine with the bench.`,
       `Services: ${IMAGE.name}:${IMAGE.tag} resolved to its digest, 1 instance, no ports, cpu ${SETTINGS.cpu}m, memory ${SETTINGS.memoryMb} MiB; environment maxParallelDeploys ${DEFAULT_ENVIRONMENT_SETTINGS.maxParallelDeploys} (the default) for Slipway and the script. SQLite store; default engine options; Kubernetes runtime as the server wires it (KubernetesRuntimes).`,
       'Direct script: per Deployment a server-side apply and a watch until the rollout is done (as kubectl rollout status judges it), same client library; its namespaces are deleted (and waited for) before Slipway deploys.',
-      `API requests: every HTTPS request this process sent to the API server while measured (reads are GETs, watches included; writes are the rest). No-op figures are per redeploy, averaged over ${RUNS} runs after 1 warm-up.`,
+      `API requests: every HTTPS request this process sent to the API server while measured (reads are GETs, watches included; writes are the rest). No-op figures are per redeploy, averaged over ${RUNS} runs after 1 warm-up; they include what the engine reads in the background meanwhile (pod lists of the running-state monitor, usage sampling), listed by kind.`,
       m.cleanupNote,
     ],
   };
