@@ -1,5 +1,5 @@
 /**
- * `npm run bench` runs every benchmark; `npm run bench -- engine|rollout|api|proxy|build|observe|events` (one or
+ * `npm run bench` runs every benchmark; `npm run bench -- engine|rollout|api|proxy|build|observe|events|kubernetes` (one or
  * more) runs those. Each prints a table (what, measured, target, verdict); all of them are
  * written to bench/results/latest.json. Figures never fail the run: the exit code is 1 only
  * when a benchmark broke (threw), 2 on a bad argument.
@@ -12,6 +12,7 @@ import { apiLoad } from './api-load.js';
 import { buildBench } from './build.js';
 import { engineOverhead } from './engine-overhead.js';
 import { eventStreamBench } from './event-stream.js';
+import { kubernetesScale } from './kubernetes-scale.js';
 import { observeBench } from './observe.js';
 import { proxyMicro } from './proxy-micro.js';
 import { rolloutVsDocker } from './rollout.js';
@@ -27,6 +28,7 @@ const SECTIONS: Record<string, { title: string; run: Section }> = {
   build: { title: 'Commit to serving (git build)', run: buildBench },
   observe: { title: 'Observing what runs', run: observeBench },
   events: { title: 'Event stream fan-out', run: eventStreamBench },
+  kubernetes: { title: 'Kubernetes at scale (KWOK)', run: kubernetesScale },
 };
 
 const asked = process.argv.slice(2).filter((a) => a !== '--');

@@ -1,5 +1,6 @@
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, Watch, type KubernetesObject } from '@kubernetes/client-node';
 import { errorMessage } from '../../domain/errors.js';
+import { keepAliveConfig, SharedAgent } from './keep-alive.js';
 import { FIELD_MANAGER } from './names-and-labels.js';
 
 /** apiVersion, kind and (namespace, name): what places an object on the API server. */
@@ -37,9 +38,17 @@ export class Cluster {
   readonly objects: KubernetesObjectApi;
   readonly watcher: Watch;
 
+  private readonly agent = new SharedAgent();
+
   constructor(readonly config: KubeConfig) {
-    this.objects = KubernetesObjectApi.makeApiClient(config);
+    // Requests reuse connections (keep-alive.ts); watches hold one each anyway.
+    this.objects = KubernetesObjectApi.makeApiClient(keepAliveConfig(config, this.agent));
     this.watcher = new Watch(config);
+  }
+
+  /** Closes the idle connections to the API server. */
+  close(): void {
+    this.agent.close();
   }
 
   /** Server-side apply: the body is the whole intent of Slipway's field manager for the object. */

@@ -53,9 +53,9 @@ import {
 import { lastExitReasons, runningStateFromPods } from './observe.js';
 import { instanceFromPod, usageFromPodMetrics, type PodMetrics } from './pod-instances.js';
 import { openPodLogs } from './pod-logs.js';
-import { deploymentRolloutState, statefulSetRolloutState } from './rollout-status.js';
 import { findRevision, type Revision } from './previous-revision.js';
 import { resolveImageReference, type DigestResolver } from './resolve-image.js';
+import { workloadSpecHash, workloadSpecHashes } from './running-spec-hash.js';
 import { waitForRollout, workloadRef, type WaitOutcome } from './wait-rollout.js';
 
 export interface KubernetesRuntimeOptions {
@@ -136,12 +136,18 @@ export class KubernetesRuntime implements Runtime {
 
   async runningSpecHash(target: ServiceTarget): Promise<string | null> {
     const found = await this.findWorkload(target);
-    if (!found) return null;
-    const { kind, object } = found;
-    if ((object.spec?.replicas ?? 0) === 0) return null;
-    const state = kind === 'Deployment' ? deploymentRolloutState(object as V1Deployment) : statefulSetRolloutState(object as V1StatefulSet);
-    if (state.state !== 'done') return null;
-    return object.spec?.template?.metadata?.annotations?.[ANNOTATION.specHash] ?? null;
+    return found ? workloadSpecHash(found.kind, found.object) : null;
+  }
+
+  /** Every service's at once: two lists of the namespace (Deployments, StatefulSets), not a read per service. */
+  async runningSpecHashes(env: EnvironmentTarget): Promise<Map<string, string | null>> {
+    const namespace = namespaceName(env.environmentId);
+    const selector = labelSelector({ [LABEL.managedBy]: MANAGED_BY });
+    const [deployments, statefulSets] = await Promise.all([
+      this.cluster.list<V1Deployment>('apps/v1', 'Deployment', namespace, selector),
+      this.cluster.list<V1StatefulSet>('apps/v1', 'StatefulSet', namespace, selector),
+    ]);
+    return workloadSpecHashes(deployments.items, statefulSets.items);
   }
 
   async deploy(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
@@ -364,6 +370,7 @@ export class KubernetesRuntime implements Runtime {
     this.podWatch = null;
     this.watching = false;
     this.listeners.clear();
+    this.cluster.close();
   }
 
   // --- rollouts -----------------------------------------------------------------------------

@@ -74,6 +74,10 @@ export class KubernetesRuntimes implements Runtime {
     return this.on(target.environmentId, undefined, (runtime) => runtime.runningSpecHash(target));
   }
 
+  async runningSpecHashes(env: EnvironmentTarget): Promise<Map<string, string | null>> {
+    return this.on(env.environmentId, undefined, (runtime) => runtime.runningSpecHashes(env));
+  }
+
   async deploy(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
     return this.on(target.environmentId, ctx, (runtime, scrubbed) => runtime.deploy(target, spec, scrubbed));
   }

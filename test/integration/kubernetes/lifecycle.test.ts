@@ -47,6 +47,9 @@ describe('kubernetes runtime: every action of a service through the real Engine'
     assert.equal((await f.run(env, 'REDEPLOY', { serviceId: web })).status, 'SUCCESS');
     assert.deepEqual(f.lastPath(web, mark), ['QUEUED', 'DEPLOYING', 'DEPLOYED']);
     assert.equal((await f.deployment(web))!.metadata?.generation, generation);
+    // The whole environment's hashes in one look (what a redeploy reads) agree with the service's own.
+    assert.equal((await f.runtime.runningSpecHashes(await f.target(web))).get(web), hash);
+    assert.equal(await f.runtime.runningSpecHash(await f.target(web)), hash);
 
     // Restart: the restartedAt annotation, every pod replaced, gated on the rollout.
     const podsBefore = new Set((await f.pods(web)).map((p) => p.metadata!.name));
