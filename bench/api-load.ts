@@ -8,7 +8,6 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +15,7 @@ import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { seedEnvironments } from './support/bulk-seed.js';
+import { freePort } from './support/free-port.js';
 import { ms, verdict, type BenchResult, type Row } from './support/report.js';
 
 const PROJECTS = 10;
@@ -43,14 +43,6 @@ async function serverCommand(): Promise<{ args: string[]; how: string }> {
   }
   if (existsSync(entry)) return { args: [entry], how: 'compiled with tsc, run with plain node' };
   return { args: ['--import', 'tsx', join(repo, 'bench', 'support', 'api-server.ts')], how: 'run through tsx (compiling failed), which adds its loader to the RSS' };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function memoryOf(pid: number): { rssMb: number; peakMb: number } {

@@ -9,11 +9,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './support/free-port.js';
 import { ms, verdict, type BenchResult, type Row } from './support/report.js';
 
 const CLIENTS = Number(process.env.BENCH_EVENTS_CLIENTS ?? 1000);
@@ -21,14 +21,6 @@ const ENVIRONMENTS = Number(process.env.BENCH_EVENTS_ENVIRONMENTS ?? 100);
 const SERVICES = Number(process.env.BENCH_EVENTS_SERVICES ?? 10);
 const TOKEN = 'bench-events-token-0123456789abcdef';
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Per client: the time it read each event, in order, and how many deployments it saw end. */
 interface Client {

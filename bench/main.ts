@@ -1,5 +1,5 @@
 /**
- * `npm run bench` runs every benchmark; `npm run bench -- engine|rollout|api|proxy|build|observe|events|kubernetes` (one or
+ * `npm run bench` runs every benchmark; `npm run bench -- engine|rollout|api|edge|build|observe|events|kubernetes` (one or
  * more) runs those. Each prints a table (what, measured, target, verdict); all of them are
  * written to bench/results/latest.json. Figures never fail the run: the exit code is 1 only
  * when a benchmark broke (threw), 2 on a bad argument.
@@ -10,11 +10,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apiLoad } from './api-load.js';
 import { buildBench } from './build.js';
+import { edgeBench } from './edge.js';
 import { engineOverhead } from './engine-overhead.js';
 import { eventStreamBench } from './event-stream.js';
 import { kubernetesScale } from './kubernetes-scale.js';
 import { observeBench } from './observe.js';
-import { proxyMicro } from './proxy-micro.js';
 import { rolloutVsDocker } from './rollout.js';
 import { printTable, type BenchResult } from './support/report.js';
 
@@ -24,7 +24,7 @@ const SECTIONS: Record<string, { title: string; run: Section }> = {
   engine: { title: 'Engine overhead', run: engineOverhead },
   rollout: { title: 'Rollout against the raw engine', run: rolloutVsDocker },
   api: { title: 'API under load', run: apiLoad },
-  proxy: { title: 'Edge proxy micro-benchmark', run: proxyMicro },
+  edge: { title: 'The edge under load', run: edgeBench },
   build: { title: 'Commit to serving (git build)', run: buildBench },
   observe: { title: 'Observing what runs', run: observeBench },
   events: { title: 'Event stream fan-out', run: eventStreamBench },
