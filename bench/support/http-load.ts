@@ -10,6 +10,11 @@ export interface LoadFigures {
   total: number;
   /** Requests that got no answer (connection errors and timeouts). */
   errors: number;
+  /**
+   * Of the errors, those on a reused keep-alive connection closed before any answer: browsers,
+   * curl and Go's client send such a request again by themselves (Node's does not).
+   */
+  reusedUnanswered: number;
   /** Of the errors, those that timed out (10 s). */
   timeouts: number;
   non2xx: number;
@@ -51,7 +56,7 @@ function percentile(sorted: number[], p: number): number {
 export async function underLoad(options: LoadOptions, during: () => Promise<void>): Promise<LoadFigures> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
   const latencies: number[] = [];
-  const counts = { errors: 0, timeouts: 0, non2xx: 0 };
+  const counts = { errors: 0, timeouts: 0, non2xx: 0, reusedUnanswered: 0 };
   const reasons = new Map<string, number>();
   const reason = (what: string): void => void reasons.set(what, (reasons.get(what) ?? 0) + 1);
   const start = performance.now();
@@ -62,6 +67,7 @@ export async function underLoad(options: LoadOptions, during: () => Promise<void
     new Promise((resolve) => {
       const sent = performance.now();
       let settled = false;
+      let headersCame = false;
       const settle = (outcome: 'answered' | 'error' | 'timeout', status = 0, why = ''): void => {
         if (settled) return;
         settled = true;
@@ -83,6 +89,7 @@ export async function underLoad(options: LoadOptions, during: () => Promise<void
         resolve();
       };
       const req = http.get(options.url, { agent, headers: options.host ? { host: options.host } : {}, timeout: TIMEOUT_MS }, (res) => {
+        headersCame = true;
         res.resume();
         res.on('end', () => settle('answered', res.statusCode ?? 0));
         res.on('error', (error: NodeJS.ErrnoException) => settle('error', 0, error.code ?? error.message));
@@ -91,7 +98,10 @@ export async function underLoad(options: LoadOptions, during: () => Promise<void
         settle('timeout');
         req.destroy();
       });
-      req.on('error', (error: NodeJS.ErrnoException) => settle('error', 0, error.code ?? error.message));
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (!settled && !headersCame && req.reusedSocket) counts.reusedUnanswered++;
+        settle('error', 0, error.code ?? error.message);
+      });
     });
   const client = async (): Promise<void> => {
     while (running) {
@@ -119,6 +129,7 @@ export async function underLoad(options: LoadOptions, during: () => Promise<void
     total: sorted.length + counts.errors,
     errors: counts.errors,
     timeouts: counts.timeouts,
+    reusedUnanswered: counts.reusedUnanswered,
     non2xx: counts.non2xx,
     reasons: [...reasons].sort((a, b) => b[1] - a[1]),
     failed: counts.errors + counts.non2xx,
@@ -132,6 +143,7 @@ export const sleep = (milliseconds: number): Promise<void> => new Promise((resol
 /** One line of figures for a table row. */
 export function describeLoad(f: LoadFigures): string {
   const why = f.reasons.map(([what, n]) => `${what} ×${n}`).join(', ');
-  const failed = f.failed === 0 ? '0 failed' : `${f.failed} failed (${f.errors} errors of which ${f.timeouts} timeouts, ${f.non2xx} non-2xx: ${why})`;
+  const reused = f.reusedUnanswered > 0 ? `, ${f.reusedUnanswered} of them on a reused connection before any answer` : '';
+  const failed = f.failed === 0 ? '0 failed' : `${f.failed} failed (${f.errors} errors${reused}, ${f.timeouts} timeouts, ${f.non2xx} non-2xx: ${why})`;
   return `${Math.round(f.requestsPerSecond)} req/s, p50 ${ms(f.p50)}, p99 ${ms(f.p99)}, ${f.total} requests in ${f.seconds.toFixed(1)} s, ${failed}`;
 }
