@@ -17,7 +17,7 @@ import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { EdgeProxy } from '../../src/runtime/docker/edge-proxy.js';
 import { testImages } from '../support/images.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
-import { cleanup, context, docker, eventually, hostPortRange, memoryHostPorts, rolloutSpec, runId, target } from './docker-runtime-fixture.js';
+import { cleanup, context, docker, eventually, hostPortRange, memoryHostPorts, ownedByThisRun, rolloutSpec, runId, target } from './docker-runtime-fixture.js';
 
 const EDGE_NAME = `${runId}-edge-acme`;
 const DOMAIN = 'shop.example.com';
@@ -68,7 +68,7 @@ describe('Caddy edge with ACME', () => {
     });
     await edge.start();
     assert.equal(edge.status().available, true, edge.status().message);
-    runtime = new DockerRuntime({ proxy: edge, hostPorts: memoryHostPorts(), hostPortRange: range, drainTimeoutMs: 2000, stopTimeoutSeconds: 1 });
+    runtime = new DockerRuntime({ owns: ownedByThisRun, proxy: edge, hostPorts: memoryHostPorts(), hostPortRange: range, drainTimeoutMs: 2000, stopTimeoutSeconds: 1 });
     await runtime.start();
   });
 

@@ -19,7 +19,7 @@ import { EdgeProxy } from '../../src/runtime/docker/edge-proxy.js';
 import type { ServiceTarget } from '../../src/runtime/runtime.js';
 import { EdgeClient } from '../support/edge-client.js';
 import { testImages } from '../support/images.js';
-import { cleanup, containersOf, context, docker, eventually, hostPortRange, memoryHostPorts, rolloutSpec, runId, target } from './docker-runtime-fixture.js';
+import { cleanup, containersOf, context, docker, eventually, hostPortRange, memoryHostPorts, ownedByThisRun, rolloutSpec, runId, target } from './docker-runtime-fixture.js';
 
 const EDGE_NAME = `${runId}-edge`;
 describe('Caddy edge', () => {
@@ -51,7 +51,7 @@ describe('Caddy edge', () => {
       retryMs: 500,
     });
   const newRuntime = (e: CaddyEdge): DockerRuntime =>
-    new DockerRuntime({ proxy: e, hostPorts, publicHost: '127.0.0.1', hostPortRange: range, drainTimeoutMs: 5000, stopTimeoutSeconds: 2 });
+    new DockerRuntime({ owns: ownedByThisRun, proxy: e, hostPorts, publicHost: '127.0.0.1', hostPortRange: range, drainTimeoutMs: 5000, stopTimeoutSeconds: 2 });
 
   before(async () => {
     runDir = await mkdtemp(join(tmpdir(), 'sw-edge-'));

@@ -27,6 +27,14 @@ export function target(serviceName: string, environment = 'env'): ServiceTarget 
   };
 }
 
+/**
+ * The services of this run (target() names them after runId): other runs share the Docker
+ * Engine, and a runtime's start() adopts what it owns (routes it, joins its networks).
+ */
+export async function ownedByThisRun(serviceId: string): Promise<boolean> {
+  return serviceId.startsWith(`${runId}-`);
+}
+
 /** A host-port allocator like the store's (lowest free port of the range), in memory. */
 export function memoryHostPorts(): HostPortAllocator {
   const rows: Array<{ serviceId: string; containerPort: number; hostPort: number }> = [];
