@@ -164,7 +164,7 @@ describeOnEachBackend('notifications', (s) => {
     receiver.answer();
     const events = new EventBus();
     const startedAt = Date.now();
-    startNotifications(s.store, events);
+    const notifications = startNotifications(s.store, events);
     const at = (ms: number) => new Date(startedAt + ms).toISOString();
     const publish = (instances: Array<{ id: string; restarts: number; startedAt: string }>) =>
       events.publish({
@@ -189,7 +189,9 @@ describeOnEachBackend('notifications', (s) => {
       { id: 'old', restarts: 2, startedAt: at(-3_600_000) },
       { id: 'new', restarts: 1, startedAt: at(1000) },
     ]);
-    await new Promise((r) => setTimeout(r, 300));
+    // close() waits for the events being queued: whatever the second look queued is stored by then.
+    await notifications.close();
+    running.splice(running.indexOf(notifications), 1);
     assert.equal((await s.store.listDeliveries(notification.id, 10)).length, 1);
   });
 });
