@@ -14,6 +14,12 @@ interface CpuReading {
   at: number;
 }
 
+/** The reading CPU is compared with, and the figure last computed from it. */
+interface LastReading {
+  reading: CpuReading;
+  cpuPercent: number | null;
+}
+
 /** A reading not renewed for this long is of a container gone (or no longer sampled). */
 const FORGET_AFTER_MS = 10 * 60_000;
 
@@ -30,7 +36,7 @@ const CONCURRENCY = 8;
  * the first reading of a container has no CPU figure yet.
  */
 export class ContainerStats {
-  private readonly last = new Map<string, CpuReading>();
+  private readonly last = new Map<string, LastReading>();
   private lastPruneMs = Date.now();
 
   constructor(private readonly docker: Docker) {}
@@ -56,18 +62,24 @@ export class ContainerStats {
     const now = Date.now();
     if (now - this.lastPruneMs < 60_000) return;
     this.lastPruneMs = now;
-    for (const [id, reading] of this.last) if (now - reading.at > FORGET_AFTER_MS) this.last.delete(id);
+    for (const [id, last] of this.last) if (now - last.reading.at > FORGET_AFTER_MS) this.last.delete(id);
   }
 
   private async readOne(id: string): Promise<InstanceUsage> {
     // one-shot is in the Engine API since 1.41; dockerode's types do not list it.
     const stats = (await this.docker.getContainer(id).stats({ stream: false, 'one-shot': true } as { stream: false })) as unknown as StatsAnswer;
     const cpu: CpuReading = { container: stats.cpu_stats?.cpu_usage?.total_usage ?? 0, system: stats.cpu_stats?.system_cpu_usage ?? 0, at: Date.now() };
-    const before = this.last.get(id);
+    const last = this.last.get(id);
+    // The engine samples a container about once a second and answers every caller in between
+    // with that sample: two callers at once (the sampler and a page) get the same counters, and
+    // the second must not turn "no change" into "no figure". The same sample, the same figure.
+    if (last && cpu.system === last.reading.system) return { instanceId: id, cpuPercent: last.cpuPercent, ...memoryOf(stats) };
+    const percent = cpuPercent(last?.reading, cpu, stats.cpu_stats?.online_cpus ?? 1);
     // Readings close together compare with the same older one: the engine's CPU counters move
     // in ticks, and a delta of a few milliseconds says nothing.
-    if (!before || cpu.at - before.at >= MIN_INTERVAL_MS) this.last.set(id, cpu);
-    return { instanceId: id, cpuPercent: cpuPercent(before, cpu, stats.cpu_stats?.online_cpus ?? 1), ...memoryOf(stats) };
+    if (!last || cpu.at - last.reading.at >= MIN_INTERVAL_MS) this.last.set(id, { reading: cpu, cpuPercent: percent });
+    else last.cpuPercent = percent;
+    return { instanceId: id, cpuPercent: percent, ...memoryOf(stats) };
   }
 }
 
