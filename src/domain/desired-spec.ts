@@ -25,6 +25,17 @@ export function imageToPull(service: Service, version: string): { name: string; 
 }
 
 /**
+ * The digest the service's deployed version was deployed by, when the registry did not resolve
+ * that same tag now (the runtime fell back to `name:tag`). A redeploy during a registry outage
+ * then keeps what runs instead of rolling out by tag: whether the tag moved cannot be known.
+ */
+export function deployedDigestFor(service: Service, image: { name: string; tag: string }, version: string, resolved: string): string | undefined {
+  if (resolved !== `${image.name}:${image.tag}` || service.deployedVersion !== version) return undefined;
+  const deployed = service.deployedSpec?.rollout?.image;
+  return deployed?.startsWith(`${image.name}@`) ? deployed : undefined;
+}
+
+/**
  * What the service should run (docs/actions.md): hashed to decide whether a redeploy changes
  * anything. Its env: the injected connections, then the shared variables that reach it
  * (variables.ts), then its own.

@@ -1,4 +1,4 @@
-import { imageToPull, versionToDeploy, type PlannedService, type Service } from '../../domain/index.js';
+import { deployedDigestFor, imageToPull, versionToDeploy, type PlannedService, type Service } from '../../domain/index.js';
 import type { OperationContext } from '../../runtime/runtime.js';
 import type { BuiltImage } from '../builder.js';
 import { gitSourceOf } from '../run/builds.js';
@@ -22,7 +22,10 @@ export async function imageToRun(
     return { image, resolved: built.localImageId };
   }
   op.log('info', `resolving image ${image.name}:${image.tag}`);
-  return { image, resolved: await ctx.resolveImage(image, op) };
+  const resolved = await ctx.resolveImage(image, op);
+  const kept = deployedDigestFor(service, image, version, resolved);
+  if (kept) op.log('warn', `keeping ${kept}, the digest ${image.name}:${image.tag} was deployed by (the registry did not answer)`);
+  return { image, resolved: kept ?? resolved };
 }
 
 /** The image a deployed version of the service runs: built from git (named by the builder), or pulled by tag. */

@@ -44,6 +44,31 @@ describe('engine: service actions', () => {
     assert.equal(await f.status(web), 'DEPLOYED');
   });
 
+  test('Redeploy while the registry does not answer keeps the digest deployed: still no changes', async () => {
+    const env = await f.environment();
+    const web = await f.container(env, 'web');
+    const original = f.runtime.resolveImage.bind(f.runtime);
+    // A runtime that resolves by digest, then falls back to the tag (as kubernetes does when the registry is down).
+    let registryUp = true;
+    f.runtime.resolveImage = async (image) => {
+      await original(image);
+      return registryUp ? `${image.name}@sha256:${'a'.repeat(64)}` : `${image.name}:${image.tag}`;
+    };
+    try {
+      await f.finished((await f.engine.submit(action(env, 'DEPLOY', { serviceId: web }))).deploymentId);
+      const deploysBefore = f.runtime.callsOf('deploy').length;
+      registryUp = false;
+      const redeploy = await f.engine.submit(action(env, 'REDEPLOY', { serviceId: web }));
+      assert.equal((await f.finished(redeploy.deploymentId)).status, 'SUCCESS');
+      assert.equal(f.runtime.callsOf('deploy').length, deploysBefore, 'no rollout by tag');
+      const detail = (await f.store.getDeploymentDetail(redeploy.deploymentId))!;
+      assert.equal(detail.stages[0]!.services[0]!.steps.find((s) => s.name === 'DEPLOY')!.message, 'no changes');
+      assert.match((await f.store.getService(web))!.deployedSpec?.rollout?.image ?? '', /@sha256:a{64}$/);
+    } finally {
+      f.runtime.resolveImage = original;
+    }
+  });
+
   test('an environment Redeploy without changes reads what runs once for the environment, not per service', async () => {
     const env = await f.environment();
     for (const name of ['a', 'b', 'c']) await f.container(env, name);
