@@ -80,6 +80,8 @@ const RESTART_MANAGER = 'slipway-restart';
 const UNDO_MANAGER = 'slipway-rollback';
 /** How long recovery waits for the previous revision to serve again (it ends the service either way). */
 const SETTLE_WAIT_MS = 120_000;
+/** A cluster found without metrics.k8s.io is not asked again for this long (metrics-server may come later). */
+const METRICS_RECHECK_MS = 60_000;
 
 type Workload = V1Deployment | V1StatefulSet;
 
@@ -94,6 +96,8 @@ export class KubernetesRuntime implements Runtime {
   /** The cluster's nodes pull what is built. */
   readonly builtImages = 'registry' as const;
   readonly cluster: Cluster;
+  /** When metrics.k8s.io was last found not served; undefined: served, or not asked yet. */
+  private metricsNotServedAt: number | undefined;
   private readonly registry: DigestResolver | undefined;
   private readonly publicHost: string;
   private readonly manifestOptions: ManifestOptions;
@@ -540,14 +544,18 @@ export class KubernetesRuntime implements Runtime {
 
   /** From metrics.k8s.io when the cluster serves it (metrics-server); else available: false. */
   async usage(target: ServiceTarget): Promise<UsageReading> {
+    // The sampler asks for every service every 15 s: without metrics-server, once a minute is enough.
+    if (this.metricsNotServedAt !== undefined && Date.now() - this.metricsNotServedAt < METRICS_RECHECK_MS) return { available: false, instances: [] };
     const namespace = namespaceName(target.environmentId);
     let metrics: PodMetrics[];
     try {
       metrics = (await this.cluster.list<PodMetrics & { apiVersion?: string; kind?: string }>('metrics.k8s.io/v1beta1', 'PodMetrics', namespace, labelSelector(selectorLabels(target.serviceId)))).items;
     } catch (error) {
-      if (isNotServed(error)) return { available: false, instances: [] };
-      throw error;
+      if (!isNotServed(error)) throw error;
+      this.metricsNotServedAt = Date.now();
+      return { available: false, instances: [] };
     }
+    this.metricsNotServedAt = undefined;
     const pods = await this.pods(target);
     return { available: true, instances: metrics.map((m) => usageFromPodMetrics(m, pods.find((p) => p.metadata?.name === m.metadata?.name))) };
   }

@@ -38,6 +38,20 @@ describe('kubernetes runtime: what runs', () => {
 
     const usage = await f.runtime.usage(await f.target(web));
     assert.deepEqual(usage, { available: false, instances: [] });
+    // Found not served, the API is not asked again at every sample.
+    const cluster = f.runtime.cluster;
+    const list = cluster.list;
+    const listed: string[] = [];
+    cluster.list = function (this: typeof cluster, ...args: Parameters<typeof list>) {
+      listed.push(args[0]);
+      return list.apply(this, args);
+    } as typeof list;
+    try {
+      assert.deepEqual(await f.runtime.usage(await f.target(web)), { available: false, instances: [] });
+    } finally {
+      cluster.list = list;
+    }
+    assert.deepEqual(listed.filter((v) => v.startsWith('metrics.k8s.io')), []);
     await f.engine.sampler.sampleNow();
     const metrics = await f.engine.metrics(web, new Date(Date.now() - 3600_000).toISOString());
     assert.equal(metrics.available, false);
