@@ -25,6 +25,8 @@ const BACKENDS = (process.env.BENCH_API_BACKENDS ?? 'sqlite,postgres').split(','
 const SERVICES_PER_ENVIRONMENT = 10;
 const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 10);
 const DURATION_S = Number(process.env.BENCH_API_DURATION_S ?? 10);
+/** Extra node flags for the server process (e.g. a V8 heap setting to compare). */
+const SERVER_NODE_FLAGS = (process.env.BENCH_API_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
 const WARMUP_S = 2;
 const SECRET_KEY = 'bench-api-key';
 const TOKEN = 'bench-api-token-0123456789abcdef';
@@ -136,7 +138,7 @@ async function measureBackend(backend: 'sqlite' | 'postgres'): Promise<Measured>
     const url = `http://127.0.0.1:${port}`;
     const logPath = join(dir, 'server.log');
     const logFd = openSync(logPath, 'a');
-    child = spawn(process.execPath, args, {
+    child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...args], {
       cwd: repo,
       stdio: ['ignore', logFd, logFd],
       env: {
