@@ -9,20 +9,34 @@ import { READY_DIR } from './caddy-config.js';
  */
 export class ReadyFiles {
   private readonly dir: string;
+  /** One change at a time, in the order asked: an instance retired just after it was admitted ends unmarked. */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(runDir: string) {
     this.dir = join(runDir, READY_DIR);
   }
 
-  async mark(dial: string): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o755 });
-    await writeFile(this.pathOf(dial), '');
+  mark(dial: string): Promise<void> {
+    const path = this.pathOf(dial);
+    return this.enqueue(async () => {
+      await mkdir(this.dir, { recursive: true, mode: 0o755 });
+      await writeFile(path, '');
+    });
   }
 
-  async unmark(dial: string): Promise<void> {
-    await unlink(this.pathOf(dial)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
+  unmark(dial: string): Promise<void> {
+    const path = this.pathOf(dial);
+    return this.enqueue(() =>
+      unlink(path).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      }),
+    );
+  }
+
+  private enqueue(change: () => Promise<void>): Promise<void> {
+    const done = this.queue.then(change);
+    this.queue = done.catch(() => undefined);
+    return done;
   }
 
   /** The upstreams marked ready now. */
