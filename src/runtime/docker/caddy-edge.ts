@@ -6,7 +6,9 @@ import type { Endpoint, TlsState } from '../runtime.js';
 import { probeTls } from './caddy/tls-probe.js';
 import { readAcmeFailures } from './caddy/tls-log.js';
 import { CaddyAdmin } from './caddy/caddy-admin.js';
-import { acmeHosts, caddyConfig, redirectedHostsOf, routesOf, type CaddyRoute } from './caddy/caddy-config.js';
+import { acmeHosts, caddyConfig, HEALTH_INTERVAL_MS, redirectedHostsOf, routesOf, type CaddyRoute } from './caddy/caddy-config.js';
+import { ReadyFiles } from './caddy/ready-files.js';
+import { edgeSlots } from './names-and-labels.js';
 import { adminSocketPath, ensureEdgeContainer, joinNetwork, leaveNetwork, type EdgeContainerOptions } from './caddy/edge-container.js';
 import type { Edge } from './edge.js';
 import type { EdgeProxy, ProxyBackend, ProxyRoute } from './edge-proxy.js';
@@ -14,9 +16,11 @@ import type { EdgeProxy, ProxyBackend, ProxyRoute } from './edge-proxy.js';
 /**
  * The Docker runtime's edge (docs/edge.md): Caddy in its own container, configured through its
  * admin API. Public http ports are routed by host name on the edge's http port; the edge keeps
- * serving while Slipway is stopped, restarted or upgraded. Slipway holds the routes it wants
- * and loads the whole configuration after every change (Caddy switches without dropping
- * connections and skips a load equal to what it runs).
+ * serving while Slipway is stopped, restarted or upgraded. Each route lists the service's edge
+ * slots, and an instance joins or leaves it by its file in the ready directory (ReadyFiles),
+ * which Caddy's health checks read: a rolling redeploy changes no configuration. The whole
+ * configuration is loaded only when the routes themselves change (a service's first ready
+ * instance or last one, its hosts, its instance count), since a load can drop a request.
  *
  * After a restart of Slipway it carries on from the routes Caddy runs (read back at start):
  * the instances the runtime finds ready again keep their traffic without a gap, and the ones
@@ -39,9 +43,11 @@ export interface CaddyEdgeOptions extends Omit<EdgeContainerOptions, 'docker'> {
   log?: (message: string, level?: 'info' | 'warn') => void;
 }
 
-interface HeldRoute extends Omit<CaddyRoute, 'upstreams'> {
+interface HeldRoute extends Omit<CaddyRoute, 'upstreams' | 'serving'> {
   network?: string;
-  /** Backend id → host:port, in the order added. */
+  /** host:port of the service's edge slots: from its instance count, or as read back from Caddy. */
+  slots: string[];
+  /** Backend id → the host:port Caddy dials for it, in the order added. */
   backends: Map<string, string>;
 }
 
@@ -50,12 +56,17 @@ const UNCLAIMED = 'unclaimed:';
 const DRAIN_POLL_MS = 100;
 const TLS_RECHECK_MS = 3000;
 
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 function key(serviceId: string, containerPort: number): string {
   return JSON.stringify([serviceId, containerPort]);
 }
 
 export class CaddyEdge implements Edge {
   private readonly admin: CaddyAdmin;
+  private readonly ready: ReadyFiles;
   private readonly routes = new Map<string, HeldRoute>();
   private readonly tcpKeys = new Set<string>();
   private readonly log: (message: string, level?: 'info' | 'warn') => void;
@@ -75,6 +86,7 @@ export class CaddyEdge implements Edge {
 
   constructor(private readonly options: CaddyEdgeOptions) {
     this.admin = new CaddyAdmin(adminSocketPath(options.runDir));
+    this.ready = new ReadyFiles(options.runDir);
     this.log = options.log ?? (() => undefined);
   }
 
@@ -100,19 +112,25 @@ export class CaddyEdge implements Edge {
     }
     if (this.tcpKeys.delete(k)) await this.options.tcp.closeRoutes(route.serviceId);
     const hosts = await this.options.hostsOf(route.serviceId, route.containerPort);
+    const slots = route.instances === undefined ? undefined : edgeSlots(route.serviceId, route.instances).map((slot) => `${slot}:${route.containerPort}`);
     const held = this.routes.get(k);
     if (held) {
       held.hosts = hosts;
       held.network = route.network ?? held.network;
+      held.slots = slots ?? held.slots;
     } else {
-      this.routes.set(k, { serviceId: route.serviceId, containerPort: route.containerPort, hosts, network: route.network, backends: new Map() });
+      this.routes.set(k, { serviceId: route.serviceId, containerPort: route.containerPort, hosts, network: route.network, slots: slots ?? [], backends: new Map() });
     }
     if (this.up && route.network) await joinNetwork(this.options.docker, this.options.name, route.network);
     await this.sync();
   }
 
   async closeRoutes(serviceId: string): Promise<void> {
-    for (const [k, r] of this.routes) if (r.serviceId === serviceId) this.routes.delete(k);
+    for (const [k, r] of this.routes) {
+      if (r.serviceId !== serviceId) continue;
+      this.routes.delete(k);
+      for (const dial of r.backends.values()) await this.ready.unmark(dial).catch(() => undefined);
+    }
     for (const k of this.tcpKeys) if ((JSON.parse(k) as [string, number])[0] === serviceId) this.tcpKeys.delete(k);
     await this.options.tcp.closeRoutes(serviceId);
     await this.sync();
@@ -123,13 +141,17 @@ export class CaddyEdge implements Edge {
     if (this.tcpKeys.has(k)) return this.options.tcp.addBackend(serviceId, containerPort, backend);
     let held = this.routes.get(k);
     if (!held) {
-      held = { serviceId, containerPort, hosts: [], backends: new Map() };
+      held = { serviceId, containerPort, hosts: [], slots: [], backends: new Map() };
       this.routes.set(k, held);
     }
-    const dial = `${backend.host}:${backend.port}`;
+    // By its edge slot when it has one (no configuration load), else by its address.
+    const dial = `${backend.slot ?? backend.host}:${backend.port}`;
     held.backends.delete(UNCLAIMED + dial);
     held.backends.set(backend.id, dial);
-    void this.sync().catch(() => undefined);
+    void this.ready
+      .mark(dial)
+      .then(() => this.sync())
+      .catch((error: unknown) => this.log(`edge: cannot mark ${dial} ready: ${(error as Error).message}`, 'warn'));
   }
 
   async drainBackend(serviceId: string, containerPort: number, backendId: string, timeoutMs = 10_000): Promise<void> {
@@ -138,15 +160,21 @@ export class CaddyEdge implements Edge {
     const held = this.routes.get(k);
     const dial = held?.backends.get(backendId);
     if (!held || dial === undefined) return;
-    held.backends.delete(backendId);
-    await this.sync();
-    // Out of the route: wait until the requests Caddy still has in flight to it ended.
+    await this.ready.unmark(dial);
     const deadline = Date.now() + timeoutMs;
-    while (this.up && Date.now() < deadline) {
-      const inFlight = await this.admin.inFlight().catch(() => new Map<string, number>());
-      if ((inFlight.get(dial) ?? 0) === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    if (this.up) {
+      // Caddy's next health check takes it out (one may be under way with the file still there).
+      await sleep(Math.min(2 * HEALTH_INTERVAL_MS, timeoutMs));
+      // Out of the route: wait until the requests Caddy still has in flight to it ended.
+      while (this.up && Date.now() < deadline) {
+        const inFlight = await this.admin.inFlight().catch(() => new Map<string, number>());
+        if ((inFlight.get(dial) ?? 0) === 0) break;
+        await sleep(DRAIN_POLL_MS);
+      }
     }
+    if (held.backends.get(backendId) === dial) held.backends.delete(backendId);
+    // A load only when the route changes: its last instance gone (503), or an address that was no slot.
+    await this.sync();
   }
 
   /**
@@ -224,7 +252,11 @@ export class CaddyEdge implements Edge {
 
   async adopted(): Promise<void> {
     for (const held of this.routes.values()) {
-      for (const id of [...held.backends.keys()]) if (id.startsWith(UNCLAIMED)) held.backends.delete(id);
+      for (const [id, dial] of [...held.backends]) {
+        if (!id.startsWith(UNCLAIMED)) continue;
+        held.backends.delete(id);
+        await this.ready.unmark(dial).catch(() => undefined);
+      }
     }
     await this.sync();
   }
@@ -269,7 +301,13 @@ export class CaddyEdge implements Edge {
   }
 
   private wanted(): CaddyRoute[] {
-    return [...this.routes.values()].map((r) => ({ serviceId: r.serviceId, containerPort: r.containerPort, hosts: r.hosts, upstreams: [...new Set(r.backends.values())] }));
+    return [...this.routes.values()].map((r) => ({
+      serviceId: r.serviceId,
+      containerPort: r.containerPort,
+      hosts: r.hosts,
+      upstreams: [...new Set([...r.slots, ...r.backends.values()])],
+      serving: r.backends.size > 0,
+    }));
   }
 
   private async connect(): Promise<void> {
@@ -279,7 +317,7 @@ export class CaddyEdge implements Edge {
       const outcome = await ensureEdgeContainer({ docker, ...container });
       if (outcome !== 'running') this.log(`edge: container ${container.name} ${outcome} (${container.image})`);
       const running = await this.waitForAdmin();
-      this.takeOver(routesOf(running));
+      this.takeOver(routesOf(running), await this.ready.list());
       // Keep redirecting what the edge redirects until the certificates were looked at again.
       if (this.options.acme && this.redirected.size === 0) this.redirected = new Set(redirectedHostsOf(running));
       for (const network of new Set([...this.routes.values()].map((r) => r.network))) {
@@ -295,12 +333,16 @@ export class CaddyEdge implements Edge {
     }
   }
 
-  /** Routes Caddy runs that Slipway does not hold yet (a restart of Slipway): held as they are. */
-  private takeOver(running: CaddyRoute[]): void {
+  /**
+   * Routes Caddy runs that Slipway does not hold yet (a restart of Slipway): held as they are,
+   * their upstreams marked ready standing for instances until the runtime claims them.
+   */
+  private takeOver(running: CaddyRoute[], ready: Set<string>): void {
     for (const r of running) {
       const k = key(r.serviceId, r.containerPort);
       if (this.routes.has(k) || this.tcpKeys.has(k)) continue;
-      this.routes.set(k, { serviceId: r.serviceId, containerPort: r.containerPort, hosts: r.hosts, backends: new Map(r.upstreams.map((dial) => [UNCLAIMED + dial, dial])) });
+      const backends = new Map(r.upstreams.filter((dial) => ready.has(dial)).map((dial) => [UNCLAIMED + dial, dial]));
+      this.routes.set(k, { serviceId: r.serviceId, containerPort: r.containerPort, hosts: r.hosts, slots: r.upstreams, backends });
     }
   }
 

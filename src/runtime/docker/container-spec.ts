@@ -7,7 +7,7 @@ import { LABEL, containerName, networkName, serviceLabels, volumeName } from './
  * that recreate a container exactly as an earlier inspect saw it (for rollback).
  */
 
-export function containerCreateOptions(target: ServiceTarget, spec: RolloutSpec, index: number): Docker.ContainerCreateOptions {
+export function containerCreateOptions(target: ServiceTarget, spec: RolloutSpec, index: number, edgeSlot?: string): Docker.ContainerCreateOptions {
   const network = networkName(target.environmentId);
   const labels: Record<string, string> = {
     ...serviceLabels(target),
@@ -17,6 +17,7 @@ export function containerCreateOptions(target: ServiceTarget, spec: RolloutSpec,
     [LABEL.ports]: JSON.stringify(spec.ports),
     [LABEL.healthchecks]: JSON.stringify(spec.healthchecks),
     [LABEL.startTimeout]: String(startTimeoutSeconds(spec)),
+    ...(edgeSlot ? { [LABEL.edgeSlot]: edgeSlot } : {}),
   };
   const exposed: Record<string, object> = {};
   for (const port of spec.ports) exposed[`${port.containerPort}/tcp`] = {};
@@ -41,7 +42,7 @@ export function containerCreateOptions(target: ServiceTarget, spec: RolloutSpec,
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
     },
     NetworkingConfig: {
-      EndpointsConfig: { [network]: { Aliases: [target.serviceName] } },
+      EndpointsConfig: { [network]: { Aliases: edgeSlot ? [target.serviceName, edgeSlot] : [target.serviceName] } },
     },
   };
 }

@@ -163,7 +163,7 @@ export class DockerRuntime implements Runtime {
     return this.connection.call(async () => {
       await this.ensureNetwork(target, ctx);
       await this.ensureVolumes(target, spec);
-      await this.ensureRoutes(target.serviceId, spec.ports, networkName(target.environmentId), (message) => ctx.log('warn', message));
+      await this.ensureRoutes(target.serviceId, spec.ports, networkName(target.environmentId), (message) => ctx.log('warn', message), spec.instances);
       await rollout(this.parts, target, spec, ctx);
     });
   }
@@ -363,14 +363,14 @@ export class DockerRuntime implements Runtime {
    * Listens on each public port's host port. A host port another program holds is given up
    * for another one of the range, recorded, so endpoints() shows it and later deploys use it.
    */
-  private async ensureRoutes(serviceId: string, ports: PortSetting[], network: string, warn: (message: string) => void = this.log): Promise<void> {
+  private async ensureRoutes(serviceId: string, ports: PortSetting[], network: string, warn: (message: string) => void = this.log, instances?: number): Promise<void> {
     const publicPorts = ports.filter((p) => p.public);
     for (const port of publicPorts) {
       const unavailable: number[] = [];
       let hostPort = await this.hostPorts.allocateHostPort(serviceId, port.containerPort, this.range);
       for (;;) {
         try {
-          await this.proxy.openRoute({ serviceId, containerPort: port.containerPort, hostPort, protocol: port.protocol, network });
+          await this.proxy.openRoute({ serviceId, containerPort: port.containerPort, hostPort, protocol: port.protocol, network, ...(instances !== undefined ? { instances } : {}) });
           break;
         } catch (error) {
           if (!(error instanceof HostPortTakenError) || unavailable.length >= MAX_TAKEN_HOST_PORTS) throw error;
@@ -399,7 +399,8 @@ export class DockerRuntime implements Runtime {
     for (const port of instance.labels.ports.filter((p) => p.public)) {
       try {
         if (instance.ready && instance.ip) {
-          this.proxy.addBackend(serviceId, port.containerPort, { id: instance.id, host: instance.ip, port: port.containerPort });
+          const slot = instance.labels.edgeSlot;
+          this.proxy.addBackend(serviceId, port.containerPort, { id: instance.id, host: instance.ip, port: port.containerPort, ...(slot ? { slot } : {}) });
         } else {
           void this.proxy.drainBackend(serviceId, port.containerPort, instance.id).catch(() => undefined);
         }

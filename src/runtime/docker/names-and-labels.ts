@@ -21,7 +21,23 @@ export const LABEL = {
   /** JSON of { readiness?, liveness? } probes. */
   healthchecks: 'slipway.healthchecks',
   startTimeout: 'slipway.start-timeout-seconds',
+  /** The instance's edge slot: a network alias the edge dials (edgeSlot below). */
+  edgeSlot: 'slipway.edge-slot',
 } as const;
+
+/**
+ * A stable name the edge dials for instance `index` of a service (docs/edge.md#routing-and-draining):
+ * two per index, `a` and `b`, so that a new instance takes the one its predecessor does not hold
+ * and the edge's list of upstreams stays the same through a rolling redeploy.
+ */
+export function edgeSlot(serviceId: string, index: number, generation: 'a' | 'b'): string {
+  return `sw-${serviceId}-${index}-${generation}`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+}
+
+/** Every slot of a service of `instances` instances. */
+export function edgeSlots(serviceId: string, instances: number): string[] {
+  return Array.from({ length: Math.max(0, instances) }, (_, index) => [edgeSlot(serviceId, index, 'a'), edgeSlot(serviceId, index, 'b')]).flat();
+}
 
 export function networkName(environmentId: string): string {
   return `slipway-${environmentId}`;
@@ -68,6 +84,8 @@ export interface InstanceLabels {
   ports: PortSetting[];
   healthchecks: { readiness?: Probe; liveness?: Probe };
   startTimeoutSeconds: number;
+  /** Absent on instances created before edge slots existed: the edge dials their address. */
+  edgeSlot?: string;
 }
 
 export function readInstanceLabels(labels: Record<string, string> | undefined): InstanceLabels | null {
@@ -83,6 +101,7 @@ export function readInstanceLabels(labels: Record<string, string> | undefined): 
     ports: parseJson<PortSetting[]>(l[LABEL.ports], []),
     healthchecks: parseJson<{ readiness?: Probe; liveness?: Probe }>(l[LABEL.healthchecks], {}),
     startTimeoutSeconds: Number.parseInt(l[LABEL.startTimeout] ?? '300', 10) || 300,
+    ...(l[LABEL.edgeSlot] ? { edgeSlot: l[LABEL.edgeSlot] } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import { RolloutCanceledError, type OperationContext, type RolloutSpec, type Ser
 import { containerCreateOptions, recreateOptions, startTimeoutSeconds } from './container-spec.js';
 import { instanceIp } from './instance-ip.js';
 import { admit, createAndStart, inspectOrNull, listInstances, retire, type RuntimeParts } from './instances.js';
-import { readInstanceLabels } from './names-and-labels.js';
+import { edgeSlot, readInstanceLabels } from './names-and-labels.js';
 import { waitUntilReady } from './wait-ready.js';
 
 /**
@@ -29,11 +29,14 @@ export async function rollout(parts: RuntimeParts, target: ServiceTarget, spec: 
   const wanted = Math.max(0, spec.instances);
   ctx.log('info', `rolling out ${spec.version}: ${old.length} instance(s) now, ${wanted} wanted${stopFirst ? ' (stop-first: the service has storage)' : ''}`);
 
+  // The edge slot the old instance of this index does not hold (docs/edge.md#routing-and-draining).
+  const held = new Set(old.map((info) => readInstanceLabels(info.Config.Labels)?.edgeSlot));
+  const slotFor = (index: number): string => edgeSlot(target.serviceId, index, held.has(edgeSlot(target.serviceId, index, 'a')) ? 'b' : 'a');
   const created: string[] = [];
   const removed: Docker.ContainerInspectInfo[] = [];
   const startNew = async (index: number, signal: AbortSignal = ctx.signal): Promise<void> => {
     signal.throwIfAborted();
-    const id = await createAndStart(docker, containerCreateOptions(target, spec, index));
+    const id = await createAndStart(docker, containerCreateOptions(target, spec, index, slotFor(index)));
     created.push(id);
     ctx.log('info', `instance ${index + 1} (${spec.version}) started as ${id.slice(0, 12)}; waiting until it is ready`);
     const info = await waitUntilReady(docker, id, {

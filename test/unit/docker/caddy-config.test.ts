@@ -4,8 +4,8 @@ import { caddyConfig, redirectedHostsOf, routeId, routesOf, type CaddyRoute } fr
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- reading a JSON document back
 
-const web: CaddyRoute = { serviceId: 'svc-b', containerPort: 8080, hosts: ['web-prod-shop.localhost', 'shop.example.com'], upstreams: ['10.0.0.3:8080', '10.0.0.2:8080'] };
-const idle: CaddyRoute = { serviceId: 'svc-a', containerPort: 80, hosts: ['api-prod-shop.localhost'], upstreams: [] };
+const web: CaddyRoute = { serviceId: 'svc-b', containerPort: 8080, hosts: ['web-prod-shop.localhost', 'shop.example.com'], upstreams: ['10.0.0.3:8080', '10.0.0.2:8080'], serving: true };
+const idle: CaddyRoute = { serviceId: 'svc-a', containerPort: 80, hosts: ['api-prod-shop.localhost'], upstreams: [], serving: false };
 
 test('one route per service port, matched by its hosts; upstreams and hosts sorted', () => {
   const routes = (caddyConfig([web, idle]) as Json).apps.http.servers.slipway.routes as Json[];
@@ -21,6 +21,26 @@ test('a route without instances answers 503; an unknown host 404', () => {
   assert.deepEqual(routes[0]!.handle[0].headers['Retry-After'], ['5']);
   assert.equal(routes.at(-1)!.handle[0].status_code, 404);
   assert.equal(routes.at(-1)!.match, undefined);
+});
+
+test('upstreams are health-checked against the ready directory, through a server on the loopback only', () => {
+  const config = caddyConfig([web]) as Json;
+  const proxy = config.apps.http.servers.slipway.routes[0].handle[0];
+  const active = proxy.health_checks.active;
+  const health = config.apps.http.servers.slipway_health;
+  assert.deepEqual(health.listen, [active.upstream]);
+  assert.match(active.upstream, /^127\.0\.0\.1:\d+$/);
+  assert.deepEqual(active.headers['X-Slipway-Upstream'], ['{http.reverse_proxy.active.target_upstream}']);
+  // 200 exactly when the file named after the upstream is in the ready directory; else 503.
+  assert.deepEqual(health.routes[0].match, [{ file: { root: '/run/slipway-edge/ready', try_files: ['/{http.request.header.X-Slipway-Upstream}'] } }]);
+  assert.equal(health.routes[0].handle[0].status_code, 200);
+  assert.equal(health.routes[1].handle[0].status_code, 503);
+});
+
+test('a route with slots but no ready instance answers 503 without trying them', () => {
+  const stopped = { ...web, upstreams: ['sw-svc-b-0-a:8080', 'sw-svc-b-0-b:8080'], serving: false };
+  const routes = (caddyConfig([stopped]) as Json).apps.http.servers.slipway.routes as Json[];
+  assert.equal(routes[0]!.handle[0].status_code, 503);
 });
 
 test('the same routes in another order are the same document', () => {

@@ -6,22 +6,35 @@ import { httpsOrigin } from '../../../domain/edge-tls.js';
  *
  * One HTTP server (`slipway`) on the container's port 80; one route per public http port of a
  * service, tagged `@id` `slipway|<serviceId>|<containerPort>` and matching that port's hosts;
- * its reverse_proxy lists the ready instances. A route without instances answers 503 with a
- * short page; before them, hosts with an issued ACME certificate redirect to https. Keys are
- * emitted in sorted order so that two equal configurations are equal strings (Caddy skips a
- * load identical to what it runs).
+ * its reverse_proxy lists the service's edge slots (stable names its instances take, see
+ * names-and-labels.ts), and Caddy sends traffic only to the slots whose health check passes:
+ * a check asks the edge's own `slipway_health` server (on the container's loopback) whether a
+ * file named after the slot is in the ready directory, which Slipway fills and empties. So an
+ * instance joins and leaves its route without a configuration load (docs/edge.md#routing-and-draining).
+ * A route without a ready instance answers 503 with a short page; before them, hosts with an
+ * issued ACME certificate redirect to https. Keys are emitted in sorted order so that two
+ * equal configurations are equal strings (Slipway skips a load identical to what Caddy runs).
  */
 
 /** The host directory of the admin socket, as the edge container sees it. */
 export const RUN_DIR_IN_CONTAINER = '/run/slipway-edge';
 export const ADMIN_SOCKET_IN_CONTAINER = `${RUN_DIR_IN_CONTAINER}/admin.sock`;
+/** The directory, in the run directory, of one empty file per ready upstream (named `host:port`). */
+export const READY_DIR = 'ready';
+/** How often Caddy checks each upstream's file: the longest an instance waits to join or leave. */
+export const HEALTH_INTERVAL_MS = 500;
+/** Where the health server listens, inside the edge container only. */
+const HEALTH_LISTEN = '127.0.0.1:2020';
+const UPSTREAM_HEADER = 'X-Slipway-Upstream';
 
 export interface CaddyRoute {
   serviceId: string;
   containerPort: number;
   hosts: string[];
-  /** host:port of each ready instance (emitted sorted: the same set is the same config). */
+  /** host:port Caddy may dial (edge slots, or addresses); emitted sorted: the same set is the same config. */
   upstreams: string[];
+  /** Whether some instance is ready: false answers 503 without trying the upstreams. */
+  serving: boolean;
 }
 
 const ROUTE_ID_PREFIX = 'slipway|';
@@ -44,14 +57,41 @@ const UNAVAILABLE_PAGE =
 const UNKNOWN_HOST_PAGE = '<!doctype html><title>404 Not Found</title><h1>Not found</h1><p>No service is published on this host name.</p>\n';
 
 function handlerFor(route: CaddyRoute): Record<string, unknown> {
-  if (route.upstreams.length === 0) {
+  if (!route.serving || route.upstreams.length === 0) {
     return { body: UNAVAILABLE_PAGE, handler: 'static_response', headers: { 'Content-Type': ['text/html; charset=utf-8'], 'Retry-After': ['5'] }, status_code: 503 };
   }
   return {
     handler: 'reverse_proxy',
-    // A request whose instance cannot be dialled (removed meanwhile) is tried on another one.
+    // Each upstream's health is its file in the ready directory, asked of slipway_health.
+    health_checks: {
+      active: {
+        expect_status: 200,
+        headers: { [UPSTREAM_HEADER]: ['{http.reverse_proxy.active.target_upstream}'] },
+        interval: `${HEALTH_INTERVAL_MS}ms`,
+        timeout: '1s',
+        upstream: HEALTH_LISTEN,
+        uri: '/',
+      },
+    },
+    // A request whose instance cannot be dialled (a slot without instance, just after a load) is tried on another one.
     load_balancing: { retries: 3, selection_policy: { policy: 'round_robin' }, try_duration: '5s', try_interval: '100ms' },
-    upstreams: [...route.upstreams].sort().map((dial) => ({ dial })),
+    upstreams: [...new Set(route.upstreams)].sort().map((dial) => ({ dial })),
+  };
+}
+
+/** 200 when the upstream named in the header has its file in the ready directory, else 503. */
+function healthServer(): Record<string, unknown> {
+  return {
+    automatic_https: { disable: true },
+    listen: [HEALTH_LISTEN],
+    routes: [
+      {
+        handle: [{ handler: 'static_response', status_code: 200 }],
+        match: [{ file: { root: `${RUN_DIR_IN_CONTAINER}/${READY_DIR}`, try_files: [`/{http.request.header.${UPSTREAM_HEADER}}`] } }],
+        terminal: true,
+      },
+      { handle: [{ handler: 'static_response', status_code: 503 }] },
+    ],
   };
 }
 
@@ -161,6 +201,7 @@ export function caddyConfig(routes: Iterable<CaddyRoute>, acme?: AcmeSettings, r
         servers: {
           slipway: { automatic_https: { disable: true }, listen: [':80'], routes: serverRoutes(list, '', redirect) },
           slipway_tls: { automatic_https: { disable_redirects: true }, listen: [':443'], routes: serverRoutes(list, 'tls:') },
+          slipway_health: healthServer(),
         },
       },
       // The CA's root is read over the admin API (GET /pki/ca/local), never installed anywhere.
@@ -175,12 +216,12 @@ export function routesOf(config: unknown): CaddyRoute[] {
   const servers = (config as { apps?: { http?: { servers?: Record<string, { routes?: unknown[] }> } } } | null)?.apps?.http?.servers;
   const found: CaddyRoute[] = [];
   for (const raw of servers?.slipway?.routes ?? []) {
-    const r = raw as { '@id'?: unknown; match?: Array<{ host?: string[] }>; handle?: Array<{ upstreams?: Array<{ dial?: string }> }> };
+    const r = raw as { '@id'?: unknown; match?: Array<{ host?: string[] }>; handle?: Array<{ handler?: string; upstreams?: Array<{ dial?: string }> }> };
     const id = parseRouteId(r['@id']);
     if (!id) continue;
     const hosts = r.match?.[0]?.host ?? [];
     const upstreams = (r.handle?.[0]?.upstreams ?? []).map((u) => u.dial).filter((d): d is string => typeof d === 'string');
-    found.push({ ...id, hosts: [...hosts], upstreams });
+    found.push({ ...id, hosts: [...hosts], upstreams, serving: r.handle?.[0]?.handler === 'reverse_proxy' });
   }
   return found;
 }
