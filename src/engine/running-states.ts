@@ -16,6 +16,9 @@ const NOT_OBSERVED: RunningState = { status: 'UNKNOWN', instances: [] };
 export class RunningStates {
   private readonly states = new Map<string, RunningState>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** Per service, the number of the observation its state comes from: observations are numbered as they start. */
+  private readonly appliedObservation = new Map<string, number>();
+  private observations = 0;
   private readonly unwatch: Array<() => void> = [];
   private sweepTimer: NodeJS.Timeout | undefined;
 
@@ -41,6 +44,7 @@ export class RunningStates {
 
   /** Observes one service now and publishes its running state if it changed. */
   async refresh(serviceId: string): Promise<RunningState | undefined> {
+    const observation = ++this.observations;
     const resolved = await this.runtimes.forService(serviceId);
     if (!resolved) {
       this.forget(serviceId);
@@ -48,6 +52,10 @@ export class RunningStates {
     }
     const { runtime, target, projectId } = resolved;
     const state = await observeSafely(runtime.observe.bind(runtime), target);
+    // One started earlier that ends later saw an older runtime: it must not undo a newer one
+    // (a sweep that saw an instance starting, ending after the deploy's own look at it ready).
+    if ((this.appliedObservation.get(serviceId) ?? 0) > observation) return this.states.get(serviceId);
+    this.appliedObservation.set(serviceId, observation);
     const before = this.states.get(serviceId);
     this.states.set(serviceId, state);
     if (JSON.stringify(before) !== JSON.stringify(state)) {
@@ -64,6 +72,7 @@ export class RunningStates {
 
   forget(serviceId: string): void {
     this.states.delete(serviceId);
+    this.appliedObservation.delete(serviceId);
   }
 
   /** Debounced refresh, for bursts of runtime events. */

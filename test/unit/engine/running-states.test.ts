@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import pino from 'pino';
+import type { RunningState } from '../../../src/domain/index.js';
+import { EventBus } from '../../../src/engine/events.js';
+import type { RuntimeResolver } from '../../../src/engine/runtime-resolver.js';
+import { RunningStates } from '../../../src/engine/running-states.js';
+import type { Runtime } from '../../../src/runtime/runtime.js';
+import type { Store } from '../../../src/store/store.js';
+
+const STARTING: RunningState = { status: 'STARTING', instances: [] };
+const RUNNING: RunningState = { status: 'RUNNING', instances: [] };
+
+test('an observation that started earlier but ended later does not replace a newer one', async () => {
+  // The runtime answers each observe() when the test says so, in any order.
+  const answers: Array<(state: RunningState) => void> = [];
+  const runtime = { observe: () => new Promise<RunningState>((resolve) => answers.push(resolve)) } as unknown as Runtime;
+  const resolver = { forService: async () => ({ runtime, target: { environmentId: 'env' }, projectId: 'p' }) } as unknown as RuntimeResolver;
+  const states = new RunningStates({} as Store, resolver, new EventBus(), pino({ level: 'silent' }));
+  const service = { id: 'svc', status: 'DEPLOYED' } as const;
+
+  const sweep = states.refresh('svc'); // saw the instance starting…
+  const afterDeploy = states.refresh('svc'); // …the deploy's own look, later, saw it ready
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(answers.length, 2);
+  answers[1]!(RUNNING);
+  await afterDeploy;
+  answers[0]!(STARTING);
+  await sweep;
+  assert.equal(states.get(service).status, 'RUNNING');
+
+  // A later observation still applies.
+  const next = states.refresh('svc');
+  await new Promise((resolve) => setImmediate(resolve));
+  answers[2]!(STARTING);
+  await next;
+  assert.equal(states.get(service).status, 'STARTING');
+});
