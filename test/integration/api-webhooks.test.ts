@@ -72,6 +72,12 @@ describe('POST /webhooks/git/{projectId}', () => {
     assert.equal(h.cp.submits[0]!.action, 'DEPLOY_VERSION');
     assert.equal(h.cp.submits[0]!.version, COMMIT);
     assert.equal(h.cp.submits[0]!.origin, 'GIT');
+    // In the audit log as the webhook's act: the service, the field it set, never its value.
+    const audit = await h.store.listAudit({ resourceId: serviceId, tokenName: 'webhook' }, { limit: 5 });
+    assert.deepEqual(
+      audit.items.map((e) => [e.action, e.resourceType, e.projectId, e.fields, e.method, e.path, e.statusCode]),
+      [['deploy', 'service', projectId, ['version'], 'POST', `${V}/webhooks/git/${projectId}`, 202]],
+    );
   });
 
   test('a bad signature is 401 before the body is read as JSON (a huge malformed body), and nothing changes', async () => {

@@ -10,6 +10,7 @@ import { WebhookBody, WebhookHeaders, WebhookProjectParams, webhookResponses } f
 import { deliveryKeys, hasSignature, parsePush, payloadOf, providerOf, verifySignature, type Provider } from '../webhooks/push-event.js';
 import { parsePullRequest, type PullRequestDelivery } from '../webhooks/pull-request-event.js';
 import { handlePullRequest } from '../webhooks/preview-environments.js';
+import { auditWebhookAct } from '../webhooks/webhook-audit.js';
 
 /**
  * Bodies are read as bytes and never parsed before a signature verifies. On the project's own
@@ -161,7 +162,8 @@ async function act(
     if (parsed.kind === 'ignored') return reply.code(200).send({ ignored: true, reason: parsed.reason, items: [] });
 
     const items = [];
-    for (const service of await matchingServices(deps, projectIds, parsed.event.repositoryUrls, parsed.event.branch)) {
+    const path = webhookPath(request);
+    for (const { service, projectId } of await matchingServices(deps, projectIds, parsed.event.repositoryUrls, parsed.event.branch)) {
       // A stopped service stays stopped; services without auto-deploy only list the push.
       if (!service.settings.autoDeploy || service.status === 'STOPPED' || service.status === 'DELETED') continue;
       const result = await deps.controlPlane.submit({
@@ -174,6 +176,7 @@ async function act(
         queue: true,
       });
       items.push({ serviceId: service.id, ...result });
+      await auditWebhookAct(deps.store, { projectId, action: 'deploy', resourceType: 'service', resourceId: service.id, fields: ['version'], path, statusCode: 202 });
     }
     return reply.code(202).send({ commit: parsed.event.commit, branch: parsed.event.branch, items });
   } catch (error) {
@@ -192,7 +195,7 @@ async function actOnPullRequest(
   delivery: PullRequestDelivery,
   projectIds: readonly string[],
 ): Promise<FastifyReply> {
-  const path = (request.url.split('?')[0] ?? '').slice(0, 512);
+  const path = webhookPath(request);
   const previews = [];
   for (const projectId of projectIds) previews.push(await handlePullRequest({ deps, provider, path, delivery }, projectId));
   if (previews.every((p) => p.did === 'nothing')) {
@@ -202,16 +205,21 @@ async function actOnPullRequest(
 }
 
 /** Git services of these projects following one of these repository URLs (normalised) on this branch. */
-async function matchingServices(deps: ApiDeps, projectIds: readonly string[], urls: readonly string[], branch: string): Promise<Service[]> {
+/** The webhook's path as the audit log keeps it (no query, bounded). */
+function webhookPath(request: FastifyRequest): string {
+  return (request.url.split('?')[0] ?? '').slice(0, 512);
+}
+
+async function matchingServices(deps: ApiDeps, projectIds: readonly string[], urls: readonly string[], branch: string): Promise<Array<{ service: Service; projectId: string }>> {
   const wanted = new Set(urls.map(normalizeRepositoryUrl).filter((u): u is string => u !== null));
-  const out: Service[] = [];
+  const out: Array<{ service: Service; projectId: string }> = [];
   for (const projectId of projectIds) {
     for (const environment of await deps.store.listEnvironments(projectId)) {
       for (const service of await deps.store.listServices(environment.id)) {
         const source = codeSource(service);
         if (!source || !isGitSource(source) || source.git.branch !== branch) continue;
         const url = normalizeRepositoryUrl(source.git.url);
-        if (url !== null && wanted.has(url)) out.push(service);
+        if (url !== null && wanted.has(url)) out.push({ service, projectId });
       }
     }
   }

@@ -19,6 +19,7 @@ import { cloneEnvironment } from '../environment-clone.js';
 import { previewsProblem } from '../project-previews.js';
 import type { PullRequestDelivery } from './pull-request-event.js';
 import type { Provider } from './push-event.js';
+import { auditWebhookAct } from './webhook-audit.js';
 
 /**
  * Preview environments (docs/teams.md#preview-environments): a verified pull request event acted
@@ -212,16 +213,13 @@ async function deleteEnvironment(request: PreviewRequest, environment: Environme
   return result.deploymentId;
 }
 
-async function audit(request: PreviewRequest, projectId: string, action: string, environmentId: string | null, statusCode: number): Promise<void> {
-  await request.deps.store.recordAudit({
-    tokenId: null,
-    tokenName: 'webhook',
+function audit(request: PreviewRequest, projectId: string, action: string, environmentId: string | null, statusCode: number): Promise<void> {
+  return auditWebhookAct(request.deps.store, {
+    projectId,
     action,
     resourceType: 'environment',
     resourceId: environmentId,
-    projectId,
     fields: ['pullRequest', 'headCommit'],
-    method: 'POST',
     path: request.path,
     statusCode,
   });
