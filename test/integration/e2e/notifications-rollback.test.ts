@@ -93,7 +93,8 @@ test('a delivery whose first try failed is delivered after Slipway is killed and
     const received = receiver.received.find((r) => r.headers['x-slipway-event'] === 'service.crashed');
     return received;
   }, 60_000).catch(async (error: unknown) => {
-    // Intermittent under load, cause not found yet: say what the server saw.
+    // On a timeout, say what the server saw (once a crash soon after start was taken for the
+    // first sight of the instance; the notifier now compares with a baseline taken before).
     t.diagnostic(`running state: ${JSON.stringify((await slipway.api.service(web.id)).runningState)}`);
     t.diagnostic(`deliveries: ${JSON.stringify(await deliveries(notification.id))}`);
     for (const r of slipway.server.records.filter((x) => (x.level ?? 0) >= 40).slice(-20)) t.diagnostic(JSON.stringify(r).slice(0, 600));
