@@ -7,14 +7,16 @@ import { after, before, test } from 'node:test';
 import type { ServiceView } from '../../support/api-client.js';
 import { SocketProxy } from '../../support/socket-proxy.js';
 import { GitRepo } from '../build/git-repo.js';
+import { testKubeconfig } from '../kubernetes/fixture.js';
 import { appService, cleanupEnvironments, edgePorts, endpointOf, eventually, httpGet, startSlipway, uniqueName, type Slipway } from './helpers.js';
 
 /**
  * Slipway started while its Docker Engine does not answer (DOCKER_HOST names a socket nobody
  * listens on) stays up and says so: in its log, in /readyz (503 naming the address and the
  * fix), in a deploy's error; reads of a docker service answer 200 with UNKNOWN and no
- * endpoints. Then the socket appears (a proxy to the real engine): Slipway connects on its own,
- * logs it once, and the same deploy succeeds.
+ * endpoints; a kubernetes environment keeps working (the test control plane). Then the socket
+ * appears (a proxy to the real engine): Slipway connects on its own, logs it once, and the same
+ * deploy succeeds.
  */
 
 const DOCKER_SOCKET = '/var/run/docker.sock';
@@ -36,7 +38,7 @@ function gitApp(name: string) {
 }
 
 before(async () => {
-  slipway = await startSlipway({ edgePorts: edgePorts(23), name: 'missing-docker', env: { DOCKER_HOST: address } });
+  slipway = await startSlipway({ edgePorts: edgePorts(23), name: 'missing-docker', env: { DOCKER_HOST: address, SLIPWAY_KUBECONFIG: testKubeconfig() } });
 });
 
 after(async () => {
@@ -82,6 +84,15 @@ test('without Docker the server serves and says why; once Docker answers it conn
   assert.deepEqual(failed.endpoints, []);
   const list = await api.expect<{ items: ServiceView[] }>(200, 'GET', `/environments/${environment.id}/services`);
   assert.equal(list.items[0]?.runningState.status, 'UNKNOWN');
+
+  // A kubernetes environment does not need the Docker Engine: it deploys meanwhile.
+  const cluster = await api.expect<{ id: string }>(201, 'POST', `/projects/${project.id}/environments`, { name: 'cluster', runtime: 'kubernetes' });
+  const onCluster = await api.createService(cluster.id, appService('web', { public: false }));
+  const clusterDeploy = await api.waitForDeployment((await api.act(onCluster.id, 'deploy')).deploymentId, 90_000);
+  assert.equal(clusterDeploy.status, 'SUCCESS', JSON.stringify(clusterDeploy));
+  assert.equal((await api.service(onCluster.id)).state, 'DEPLOYED');
+  await api.expect(202, 'DELETE', `/environments/${cluster.id}`);
+  await eventually('the kubernetes environment to be deleted', async () => (await api.call('GET', `/environments/${cluster.id}`)).status === 404, 90_000);
   assert.ok(!server.exited);
 
   // A git application: its image build needs the engine, and says so.
