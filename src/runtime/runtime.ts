@@ -297,6 +297,13 @@ export interface Runtime {
   observe(target: ServiceTarget): Promise<RunningState>;
 
   /**
+   * observe() for several services of one environment from one listing of it (the periodic
+   * sweep's way: one request per environment, not one per service). Optional; throws when the
+   * runtime does not answer.
+   */
+  observeEnvironment?(env: EnvironmentTarget, serviceIds: readonly string[]): Promise<Map<string, RunningState>>;
+
+  /**
    * The service's instances in detail, runs of a job going on included. Optional (see above);
    * throws when the runtime does not answer.
    */

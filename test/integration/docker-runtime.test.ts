@@ -103,6 +103,10 @@ describe('DockerRuntime', () => {
     assert.equal(state.status, 'RUNNING');
     assert.equal(state.instances.length, 2);
     assert.ok(state.instances.every((i) => i.ready && i.version === 'v1' && i.restarts === 0 && i.startedAt !== null));
+    // The same from one list of the environment; a service without containers is STOPPED.
+    const observed = await runtime.observeEnvironment(web, [web.serviceId, 'no-such-service']);
+    assert.deepEqual(observed.get(web.serviceId), state);
+    assert.deepEqual(observed.get('no-such-service'), { status: 'STOPPED', instances: [] });
 
     // Labels, limits, and the network alias other services use.
     const [first] = await containersOf(web.serviceId);

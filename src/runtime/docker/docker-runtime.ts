@@ -28,7 +28,7 @@ import { InstanceMonitor, type TrackedInstance } from './instance-monitor.js';
 import { runJobContainer } from './job-run.js';
 import { inspectOrNull, listInstances, retire, type RuntimeParts } from './instances.js';
 import { LABEL, environmentLabels, managedFilter, networkName, readInstanceLabels, serviceFilter, serviceLabels, volumeName } from './names-and-labels.js';
-import { observeService } from './observe.js';
+import { observeEnvironment, observeService } from './observe.js';
 import { resolveImage } from './resolve-image.js';
 import { rollout } from './rollout.js';
 import { environmentSpecHashes, specHashOfRunning } from './running-spec-hashes.js';
@@ -234,6 +234,10 @@ export class DockerRuntime implements Runtime {
 
   observe(target: ServiceTarget): Promise<RunningState> {
     return observeService(this.docker, this.monitor, target.serviceId);
+  }
+
+  observeEnvironment(env: EnvironmentTarget, serviceIds: readonly string[]): Promise<Map<string, RunningState>> {
+    return this.connection.call(() => observeEnvironment(this.docker, this.monitor, env.environmentId, serviceIds));
   }
 
   instances(target: ServiceTarget): Promise<InstanceDetail[]> {

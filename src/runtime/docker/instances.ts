@@ -19,7 +19,12 @@ export interface RuntimeParts {
 /** Every container of the service, running or not, ordered by instance index then age. */
 export async function listInstances(docker: Docker, serviceId: string): Promise<Docker.ContainerInfo[]> {
   const containers = await docker.listContainers({ all: true, filters: serviceFilter(serviceId) });
-  return containers.sort((a, b) => indexOf(a) - indexOf(b) || a.Created - b.Created);
+  return containers.sort(byInstanceOrder);
+}
+
+/** Instance index, then age: the order instances are listed in. */
+export function byInstanceOrder(a: Docker.ContainerInfo, b: Docker.ContainerInfo): number {
+  return indexOf(a) - indexOf(b) || a.Created - b.Created;
 }
 
 function indexOf(info: Docker.ContainerInfo): number {

@@ -1,9 +1,9 @@
 import type Docker from 'dockerode';
 import type { InstanceState, RunningState, RunningStatus } from '../../domain/statuses.js';
-import { inspectOrNull, listInstances } from './instances.js';
+import { byInstanceOrder, inspectOrNull, listInstances } from './instances.js';
 import { exitCodeBeforeRestart } from './last-exit-code.js';
 import type { InstanceMonitor } from './instance-monitor.js';
-import { readInstanceLabels } from './names-and-labels.js';
+import { LABEL, readInstanceLabels } from './names-and-labels.js';
 
 /** Docker's "never" for FinishedAt. */
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -22,13 +22,30 @@ function exitReason(state: Docker.ContainerInspectInfo['State']): string {
  * (the engine did not answer).
  */
 export async function observeService(docker: Docker, monitor: InstanceMonitor, serviceId: string): Promise<RunningState> {
-  let infos: Docker.ContainerInspectInfo[];
   try {
-    const containers = await listInstances(docker, serviceId);
-    infos = (await Promise.all(containers.map((c) => inspectOrNull(docker, c.Id)))).filter((i): i is Docker.ContainerInspectInfo => i !== null);
+    return await observeContainers(docker, monitor, await listInstances(docker, serviceId));
   } catch {
     return { status: 'UNKNOWN', instances: [] };
   }
+}
+
+/**
+ * observeService for the given services of one environment, from one list of its containers;
+ * throws when the engine does not answer that list.
+ */
+export async function observeEnvironment(docker: Docker, monitor: InstanceMonitor, environmentId: string, serviceIds: readonly string[]): Promise<Map<string, RunningState>> {
+  const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL.managed}=true`, `${LABEL.environment}=${environmentId}`] } });
+  const states = new Map<string, RunningState>();
+  for (const serviceId of serviceIds) {
+    const own = containers.filter((c) => c.Labels[LABEL.service] === serviceId).sort(byInstanceOrder);
+    states.set(serviceId, await observeContainers(docker, monitor, own).catch((): RunningState => ({ status: 'UNKNOWN', instances: [] })));
+  }
+  return states;
+}
+
+/** The running state of one service's containers (a list of the engine's, in instance order). */
+async function observeContainers(docker: Docker, monitor: InstanceMonitor, containers: readonly Docker.ContainerInfo[]): Promise<RunningState> {
+  const infos = (await Promise.all(containers.map((c) => inspectOrNull(docker, c.Id)))).filter((i): i is Docker.ContainerInspectInfo => i !== null);
   if (infos.length === 0) return { status: 'STOPPED', instances: [] };
 
   // A container the engine restarted shows the new run's ExitCode (0): the failed run's is in the events.

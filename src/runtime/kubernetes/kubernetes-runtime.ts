@@ -312,6 +312,12 @@ export class KubernetesRuntime implements Runtime {
     }
   }
 
+  /** observe() of several services from one list of the namespace's pods. */
+  async observeEnvironment(env: EnvironmentTarget, serviceIds: readonly string[]): Promise<Map<string, RunningState>> {
+    const { items } = await this.cluster.list<V1Pod>('v1', 'Pod', namespaceName(env.environmentId), labelSelector({ [LABEL.managedBy]: MANAGED_BY }));
+    return new Map(serviceIds.map((id) => [id, runningStateFromPods(items.filter((pod) => pod.metadata?.labels?.[LABEL.service] === id))]));
+  }
+
   /**
    * Public ports are NodePorts, reachable on every node's address at the allocated port; a
    * LoadBalancer Service's ports on its address once the cluster assigned one; http ports with

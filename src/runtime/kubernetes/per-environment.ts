@@ -115,6 +115,10 @@ export class KubernetesRuntimes implements Runtime {
     this.byEnvironment.delete(env.environmentId);
   }
 
+  observeEnvironment(env: EnvironmentTarget, serviceIds: readonly string[]): Promise<Map<string, RunningState>> {
+    return this.on(env.environmentId, undefined, (runtime) => runtime.observeEnvironment(env, serviceIds));
+  }
+
   async observe(target: ServiceTarget): Promise<RunningState> {
     try {
       return await this.on(target.environmentId, undefined, (runtime) => runtime.observe(target));

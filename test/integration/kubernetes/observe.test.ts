@@ -36,6 +36,13 @@ describe('kubernetes runtime: what runs', () => {
       assert.equal(instance.cpuPercent, undefined, 'no CPU figure without metrics.k8s.io');
     }
 
+    // The running state from one list of the namespace's pods is the same as the service's own.
+    const target = await f.target(web);
+    const observed = await f.runtime.observeEnvironment(target, [web, 'no-such-service']);
+    assert.deepEqual(observed.get(web), await f.runtime.observe(target));
+    assert.equal(observed.get(web)?.instances.length, 2);
+    assert.deepEqual(observed.get('no-such-service'), { status: 'STOPPED', instances: [] });
+
     const usage = await f.runtime.usage(await f.target(web));
     assert.deepEqual(usage, { available: false, instances: [] });
     // Found not served, the API is not asked again at every sample.

@@ -36,3 +36,35 @@ test('an observation that started earlier but ended later does not replace a new
   await next;
   assert.equal(states.get(service).status, 'STARTING');
 });
+
+test('the sweep observes an environment at once where the runtime can, each other service alone', async () => {
+  const calls: string[] = [];
+  const grouped = {
+    observe: async (target: { serviceId: string }) => (calls.push(`observe ${target.serviceId}`), RUNNING),
+    observeEnvironment: async (env: { environmentId: string }, ids: readonly string[]) => {
+      calls.push(`environment ${env.environmentId}: ${[...ids].sort().join(',')}`);
+      return new Map(ids.map((id) => [id, id === 'b' ? STARTING : RUNNING]));
+    },
+  } as unknown as Runtime;
+  const single = { observe: async (target: { serviceId: string }) => (calls.push(`observe ${target.serviceId}`), RUNNING) } as unknown as Runtime;
+  const where: Record<string, { runtime: Runtime; environmentId: string }> = {
+    a: { runtime: grouped, environmentId: 'e1' },
+    b: { runtime: grouped, environmentId: 'e1' },
+    c: { runtime: grouped, environmentId: 'e2' },
+    d: { runtime: single, environmentId: 'e3' },
+  };
+  const resolver = {
+    forService: async (id: string) => ({ runtime: where[id]!.runtime, target: { serviceId: id, environmentId: where[id]!.environmentId }, projectId: 'p' }),
+  } as unknown as RuntimeResolver;
+  const states = new RunningStates({} as Store, resolver, new EventBus(), pino({ level: 'silent' }));
+  for (const id of Object.keys(where)) await states.refresh(id);
+  calls.length = 0;
+
+  await states.sweep();
+  // The service without observeEnvironment is refreshed on its own, after a short debounce.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.deepEqual(calls.sort(), ['environment e1: a,b', 'environment e2: c', 'observe d']);
+  assert.equal(states.get({ id: 'b', status: 'DEPLOYED' }).status, 'STARTING');
+  assert.equal(states.get({ id: 'a', status: 'DEPLOYED' }).status, 'RUNNING');
+  states.stop();
+});
