@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './support/free-port.js';
-import { connectBenchClient, type BenchClient } from './support/sse-bench-client.js';
+import { connectBenchClient, forEachReadTime, type BenchClient } from './support/sse-bench-client.js';
 import { ms, verdict, type BenchResult, type Row } from './support/report.js';
 
 const CLIENTS = Number(process.env.BENCH_EVENTS_CLIENTS ?? 1000);
@@ -37,7 +37,7 @@ function endedDeployments(client: BenchClient): number {
   return ended;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
+function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
@@ -86,8 +86,8 @@ export async function eventStreamBench(): Promise<Omit<BenchResult, 'durationMs'
     while (steady < 5) {
       if (performance.now() - deployStart > 600_000) throw new Error('the clients did not get every deployment end within 10 minutes');
       await new Promise((r) => setTimeout(r, 200));
-      const count = clients[0]!.times.length;
-      const done = endedDeployments(parsing[0]!) >= environmentIds.length && clients.every((c) => c.times.length === count);
+      const count = clients[0]!.events;
+      const done = endedDeployments(parsing[0]!) >= environmentIds.length && clients.every((c) => c.events === count);
       steady = done && count === last ? steady + 1 : 0;
       last = count;
     }
@@ -105,10 +105,11 @@ export async function eventStreamBench(): Promise<Omit<BenchResult, 'durationMs'
     // The parsing clients read exactly what was published, in the order it was: event by event.
     const faithful = parsing.filter((c) => c.frames!.length === events.length && c.frames!.every((f, i) => f.event === events[i]![0] && f.data === events[i]![1])).length;
     const cpuMs = (usage: NodeJS.CpuUsage): string => ms((usage.user + usage.system) / 1000);
-    const complete = clients.filter((c) => c.times.length === published.length).length;
-    const delays: number[] = [];
-    for (const { times } of clients) times.forEach((at, i) => delays.push(at - published[i]!));
-    delays.sort((a, b) => a - b);
+    const complete = clients.filter((c) => c.events === published.length).length;
+    const delays = new Float64Array(clients.reduce((n, c) => n + c.events, 0));
+    let d = 0;
+    for (const client of clients) forEachReadTime(client, (at, i) => (delays[d++] = at - published[i]!));
+    delays.sort();
     const p99 = percentile(delays, 99);
     const rows: Row[] = [
       {
