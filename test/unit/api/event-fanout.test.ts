@@ -118,3 +118,29 @@ test('a closed stream leaves its audience; the last one unsubscribes from the bu
   await nextTurn();
   assert.equal(b.batches.length, 1, 'nothing for a closed stream');
 });
+
+test('after a batch that took more CPU time to write than the bound, the next one waits that long instead', () => {
+  const bus = new EventBus();
+  let clock = 0;
+  let cpu = 0;
+  const client = recordingStream();
+  // Writing a batch costs 50 ms of CPU time here (as 1,000s of clients would).
+  client.stream.sendShared = (frames) => {
+    cpu += 50;
+    client.batches.push(frames);
+  };
+  const fanout = new EventFanout(bus, () => clock, () => cpu);
+  fanout.add(client.stream, audienceOf(null, {}));
+  bus.publish(event('p', 1));
+  clock += MAX_BATCH_WAIT_MS;
+  bus.publish(event('p', 2));
+  assert.equal(client.batches.length, 1, 'the first batch at the bound');
+  bus.publish(event('p', 3));
+  clock += MAX_BATCH_WAIT_MS;
+  bus.publish(event('p', 4));
+  assert.equal(client.batches.length, 1, 'the next waits as long as the last took');
+  clock += 50 - MAX_BATCH_WAIT_MS;
+  bus.publish(event('p', 5));
+  assert.equal(client.batches.length, 2);
+  fanout.close();
+});
