@@ -3,11 +3,12 @@
  * little: a thousand of them share the cores with the server they measure. Each one notes the
  * time it read each event and nothing else: it works on the bytes as they come, counting the
  * ends of data frames (`}\n\n`: every event's data is a JSON object, and comments such as
- * `: heartbeat` end otherwise) with one native search per chunk; no decoding, no string
- * building, no regular expression per frame. A few of them also parse every frame, so that the
+ * `: heartbeat` end otherwise) with native searches; no decoding, no string building, no
+ * regular expression per frame. A few of them also parse every frame, so that the
  * benchmark can compare what they read with what the server published, event by event.
  */
 import http from 'node:http';
+import net from 'node:net';
 
 /**
  * What one client read. The time of each event is kept per chunk read (the time, and how many
@@ -25,16 +26,34 @@ export interface BenchClient {
   readonly frames: Array<{ event: string; data: string }> | null;
 }
 
-const FRAME_END = Buffer.from('}\n\n');
+const NEWLINE = 0x0a;
+const CLOSING_BRACE = 0x7d;
 
-/** How many `}\n\n` end in this chunk, with the last bytes of the previous one (a frame end may straddle two chunks). */
-function frameEnds(tail: Buffer, chunk: Buffer): number {
+/**
+ * Counts the frame ends (`}\n\n`) in a chunk: one native search per newline, which is some
+ * four times cheaper than searching for the three bytes (measured: 37 against 129 ns a frame).
+ * `before` holds the last two bytes of the previous chunk (-1 when none), for a frame end
+ * that straddles two chunks; the answer's `before` is this chunk's.
+ */
+function frameEnds(before: [number, number], chunk: Buffer): number {
   let count = 0;
-  if (tail.length > 0) {
-    const seam = Buffer.concat([tail, chunk.subarray(0, FRAME_END.length - 1)]);
-    for (let i = seam.indexOf(FRAME_END); i >= 0; i = seam.indexOf(FRAME_END, i + 1)) count++;
+  const [b1, b2] = before;
+  const c0 = chunk[0] ?? -1;
+  const c1 = chunk[1] ?? -1;
+  if ((b1 === CLOSING_BRACE && b2 === NEWLINE && c0 === NEWLINE) || (b2 === CLOSING_BRACE && c0 === NEWLINE && c1 === NEWLINE)) count++;
+  for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, i + 1)) {
+    if (chunk[i + 1] === NEWLINE && chunk[i - 1] === CLOSING_BRACE) {
+      count++;
+      i++;
+    }
   }
-  for (let i = chunk.indexOf(FRAME_END); i >= 0; i = chunk.indexOf(FRAME_END, i + FRAME_END.length)) count++;
+  if (chunk.length >= 2) {
+    before[0] = chunk[chunk.length - 2]!;
+    before[1] = chunk[chunk.length - 1]!;
+  } else if (chunk.length === 1) {
+    before[0] = b2;
+    before[1] = c0;
+  }
   return count;
 }
 
@@ -64,29 +83,62 @@ function parseFrames(text: string, frames: Array<{ event: string; data: string }
   return text.slice(start);
 }
 
-/** Connects one client to `path`; resolves once the server answered 200. */
-export function connectBenchClient(port: number, path: string, token: string, parse: boolean): Promise<{ client: BenchClient; request: http.ClientRequest }> {
+/** Counts the events a chunk ended and notes when. */
+function note(client: BenchClient, before: [number, number], chunk: Buffer): void {
+  const at = performance.timeOrigin + performance.now();
+  const ended = frameEnds(before, chunk);
+  if (ended > 0) {
+    client.readAt.push(at);
+    client.readCount.push(ended);
+    client.events += ended;
+  }
+}
+
+/**
+ * Connects one client to `path`; resolves once the server answered 200. A parsing client is an
+ * http.get that decodes the chunked body. A counting one is a bare socket that counts frame ends
+ * in the bytes as they come, chunk framing included: the framing (hex sizes and CRLFs) never
+ * forms `}\n\n`, and a frame split across two HTTP chunks would be counted short, which the
+ * benchmark reports (every client must count every event), never long. It saves the HTTP
+ * parser and a stream per read, most of what a read cost the clients' process.
+ */
+export function connectBenchClient(port: number, path: string, token: string, parse: boolean): Promise<{ client: BenchClient; close: () => void }> {
   const client: BenchClient = { events: 0, readAt: [], readCount: [], frames: parse ? [] : null };
+  const before: [number, number] = [-1, -1];
+  if (!parse) {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port });
+      socket.write(`GET ${path} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nauthorization: Bearer ${token}\r\naccept: text/event-stream\r\n\r\n`);
+      let head: Buffer | null = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        if (head === null) return note(client, before, chunk);
+        head = Buffer.concat([head, chunk]);
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const status = head.subarray(0, head.indexOf('\r\n')).toString('latin1');
+        if (!/^HTTP\/1\.1 200 /.test(status)) {
+          socket.destroy();
+          return reject(new Error(`GET ${path} answered ${status}`));
+        }
+        const rest = head.subarray(end + 4);
+        head = null;
+        resolve({ client, close: () => socket.destroy() });
+        if (rest.length > 0) note(client, before, rest);
+      });
+      socket.on('error', reject);
+    });
+  }
   return new Promise((resolve, reject) => {
     const request = http.get({ host: '127.0.0.1', port, path, agent: false, headers: { authorization: `Bearer ${token}` } }, (response) => {
       if (response.statusCode !== 200) return reject(new Error(`GET ${path} answered ${response.statusCode}`));
-      const { readAt, readCount, frames } = client;
-      let tail = Buffer.alloc(0);
+      const frames = client.frames!;
       let text = '';
       const decoder = new TextDecoder();
       response.on('data', (chunk: Buffer) => {
-        const at = performance.timeOrigin + performance.now();
-        const ended = frameEnds(tail, chunk);
-        if (ended > 0) {
-          readAt.push(at);
-          readCount.push(ended);
-          client.events += ended;
-        }
-        const keep = FRAME_END.length - 1;
-        tail = chunk.length >= keep ? Buffer.from(chunk.subarray(chunk.length - keep)) : Buffer.concat([tail, chunk]).subarray(-keep);
-        if (frames) text = parseFrames(text + decoder.decode(chunk, { stream: true }), frames);
+        note(client, before, chunk);
+        text = parseFrames(text + decoder.decode(chunk, { stream: true }), frames);
       });
-      resolve({ client, request });
+      resolve({ client, close: () => request.destroy() });
     });
     request.on('error', reject);
   });
