@@ -83,6 +83,8 @@ function parseFrames(text: string, frames: Array<{ event: string; data: string }
   return text.slice(start);
 }
 
+const READ_BUFFER = Buffer.alloc(64 * 1024);
+
 /** Counts the events a chunk ended and notes when. */
 function note(client: BenchClient, before: [number, number], chunk: Buffer): void {
   const at = performance.timeOrigin + performance.now();
@@ -107,24 +109,38 @@ export function connectBenchClient(port: number, path: string, token: string, pa
   const before: [number, number] = [-1, -1];
   if (!parse) {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: '127.0.0.1', port });
-      socket.write(`GET ${path} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nauthorization: Bearer ${token}\r\naccept: text/event-stream\r\n\r\n`);
       let head: Buffer | null = Buffer.alloc(0);
-      socket.on('data', (chunk: Buffer) => {
-        if (head === null) return note(client, before, chunk);
-        head = Buffer.concat([head, chunk]);
-        const end = head.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const status = head.subarray(0, head.indexOf('\r\n')).toString('latin1');
-        if (!/^HTTP\/1\.1 200 /.test(status)) {
-          socket.destroy();
-          return reject(new Error(`GET ${path} answered ${status}`));
-        }
-        const rest = head.subarray(end + 4);
-        head = null;
-        resolve({ client, close: () => socket.destroy() });
-        if (rest.length > 0) note(client, before, rest);
+      const socket = net.connect({
+        host: '127.0.0.1',
+        port,
+        // Reads land in one buffer shared by all counting clients (each read is handled before
+        // the next), instead of a new buffer and a stream push per read.
+        onread: {
+          buffer: READ_BUFFER,
+          callback: (size: number, buffer: Uint8Array): boolean => {
+            const chunk = Buffer.from(buffer.buffer, buffer.byteOffset, size);
+            if (head === null) {
+              note(client, before, chunk);
+              return true;
+            }
+            head = Buffer.concat([head, chunk]);
+            const end = head.indexOf('\r\n\r\n');
+            if (end < 0) return true;
+            const status = head.subarray(0, head.indexOf('\r\n')).toString('latin1');
+            if (!/^HTTP\/1\.1 200 /.test(status)) {
+              socket.destroy();
+              reject(new Error(`GET ${path} answered ${status}`));
+              return false;
+            }
+            const rest = head.subarray(end + 4);
+            head = null;
+            resolve({ client, close: () => socket.destroy() });
+            if (rest.length > 0) note(client, before, rest);
+            return true;
+          },
+        },
       });
+      socket.write(`GET ${path} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nauthorization: Bearer ${token}\r\naccept: text/event-stream\r\n\r\n`);
       socket.on('error', reject);
     });
   }
