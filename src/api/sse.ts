@@ -53,10 +53,11 @@ export class SharedFrames {
 }
 
 /**
- * The bytes a stream may have written and not yet sent before it is cut. A client that reads
- * more slowly than events come would otherwise make the server hold an ever longer queue for
- * it; cut, it reconnects (an EventSource does so by itself; a log follower resumes with
- * Last-Event-ID). 4 MiB is some 20,000 status events behind.
+ * The bytes a stream fed with shared frames (`GET /events`) may have written and not yet sent
+ * before it is cut. A client that reads more slowly than events come would otherwise make the
+ * server hold an ever longer queue for it; cut, it reconnects (an EventSource does so by
+ * itself). 4 MiB is some 20,000 status events behind. Only sendShared checks it: a log follower
+ * catching up on a long log is written its backlog in one go and must not be cut for that.
  */
 export const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
 
@@ -102,9 +103,7 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): E
   const flush = (): void => {
     const frames = pending;
     pending = '';
-    if (closed || frames === '') return;
-    raw.write(frames);
-    checkBacklog();
+    if (!closed && frames !== '') raw.write(frames);
   };
   const queue = (frame: string): void => {
     if (pending === '') setImmediate(flush);

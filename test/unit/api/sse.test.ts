@@ -88,3 +88,12 @@ test('a stream whose client lets more than MAX_UNSENT_BYTES pile up is cut, and 
   assert.equal(closed, 1);
   assert.equal(writes.at(-1), '<destroyed>');
 });
+
+test('frames a stream sends itself are not cut for a backlog (a log follower catching up writes it in one go)', async () => {
+  const { raw, writes, stream } = fakeStream({ chunked: true });
+  raw.writableLength = MAX_UNSENT_BYTES * 10;
+  stream.send('log', { line: 1 }, 1);
+  await nextTurn();
+  assert.equal(stream.closed, false);
+  assert.deepEqual(writes.slice(1), ['event: log\nid: 1\ndata: {"line":1}\n\n']);
+});
