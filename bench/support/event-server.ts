@@ -4,8 +4,9 @@
  * engine's own work), on SQLite in BENCH_EVENTS_DIR, with ENVIRONMENTS × SERVICES container
  * services. Prints one JSON line `{ "environmentIds": [...] }` once it listens. On SIGUSR2 it
  * writes the time (performance.timeOrigin + performance.now(), ms) at which each event was
- * published, in order, to `<dir>/published.json`: every client receives the same events in the
- * same order, so the n-th event a client reads was published at the n-th time.
+ * published and the event (its type and JSON), in order, and the CPU time it spent since it
+ * listened, to `<dir>/published.json`: every client receives the same events in the same
+ * order, so the n-th event a client reads was published at the n-th time.
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import pino from 'pino';
 import { DEFAULT_ENVIRONMENT_SETTINGS, DEFAULT_SERVICE_SETTINGS } from '../../src/domain/index.js';
 import { buildServer } from '../../src/api/server.js';
 import { Engine } from '../../src/engine/engine.js';
+import type { SlipwayEvent } from '../../src/engine/events.js';
 import { createStore } from '../../src/store/create-store.js';
 import { InstantRuntime } from './instant-runtime.js';
 
@@ -39,12 +41,18 @@ for (let e = 0; e < environments; e++) {
 const engine = new Engine(store, { docker: new InstantRuntime() }, pino({ level: 'silent' }));
 await engine.start();
 const published: number[] = [];
-engine.events.subscribe(() => published.push(performance.timeOrigin + performance.now()));
+const events: SlipwayEvent[] = [];
+engine.events.subscribe((event) => {
+  published.push(performance.timeOrigin + performance.now());
+  events.push(event);
+});
 const server = await buildServer({ store, controlPlane: engine, listImageTags: async () => [], logger: false, bootstrapToken: process.env.BENCH_EVENTS_TOKEN!, consoleDir: false });
 await server.listen({ host: '127.0.0.1', port: Number(process.env.BENCH_EVENTS_PORT) });
+// The CPU the server spends from here on: serving the clients and the deploys, not the seeding.
+const cpuAtListen = process.cpuUsage();
 process.on('SIGUSR2', () => {
   // Written whole, then renamed: the benchmark never reads half a file.
-  writeFileSync(join(dir, 'published.json.part'), JSON.stringify(published));
+  writeFileSync(join(dir, 'published.json.part'), JSON.stringify({ published, events: events.map((e) => [e.type, JSON.stringify(e)]), cpu: process.cpuUsage(cpuAtListen) }));
   renameSync(join(dir, 'published.json.part'), join(dir, 'published.json'));
 });
 process.on('SIGTERM', () => {

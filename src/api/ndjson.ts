@@ -33,6 +33,7 @@ export async function streamNdjson<T>(request: FastifyRequest, reply: FastifyRep
       return controller.signal.aborted;
     },
     send: () => undefined,
+    sendShared: () => undefined,
     comment: () => undefined,
     close: () => {
       raw.end();

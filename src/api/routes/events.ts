@@ -1,12 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import type { Api, ApiDeps } from '../context.js';
 import { EventStream, Id, Obj, errorResponses } from '../schemas/common.js';
-import { reaches } from '../project-access.js';
+import { EventFanout, audienceOf } from '../event-fanout.js';
 import { openEventStream } from '../sse.js';
 
 const HEARTBEAT_MS = 15_000;
 
 export function eventRoutes(app: Api, { controlPlane }: ApiDeps): void {
+  const fanout = new EventFanout(controlPlane.events);
+  app.addHook('onClose', async () => fanout.close());
   app.get(
     '/events',
     {
@@ -23,22 +25,11 @@ export function eventRoutes(app: Api, { controlPlane }: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      const { projectId, environmentId } = request.query;
-      const token = request.token;
       const stream = openEventStream(request, reply);
-      const unsubscribe = controlPlane.events.subscribe((event) => {
-        // A token limited to projects never hears of the others (docs/teams.md#project-limited-tokens).
-        if (!reaches(token, event.projectId)) return;
-        if (projectId && event.projectId !== projectId) return;
-        if (environmentId && event.environmentId !== environmentId) return;
-        stream.send(event.type, event);
-      });
+      fanout.add(stream, audienceOf(request.token, request.query));
       const heartbeat = setInterval(() => stream.comment('heartbeat'), HEARTBEAT_MS);
       heartbeat.unref();
-      stream.onClose(() => {
-        unsubscribe();
-        clearInterval(heartbeat);
-      });
+      stream.onClose(() => clearInterval(heartbeat));
       return reply;
     },
   );
