@@ -61,7 +61,16 @@ export class SharedFrames {
  */
 export const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
 
-export function openEventStream(request: FastifyRequest, reply: FastifyReply): EventStream {
+/** An event stream this process writes to its client. */
+export interface ClientEventStream extends EventStream {
+  /**
+   * Resolves once what was sent has mostly left for the client (or the stream closed): a
+   * writer of a long backlog waits on it between batches, so a slow client paces the reading.
+   */
+  drained(): Promise<void>;
+}
+
+export function openEventStream(request: FastifyRequest, reply: FastifyReply): ClientEventStream {
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, {
@@ -109,7 +118,7 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): E
     if (pending === '') setImmediate(flush);
     pending += frame;
   };
-  const stream: EventStream = {
+  const stream: ClientEventStream = {
     get closed() {
       return closed;
     },
@@ -134,6 +143,19 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): E
     },
     comment(text) {
       if (!closed) queue(`: ${text.replace(/\n/g, ' ')}\n\n`);
+    },
+    async drained() {
+      flush();
+      if (closed || !raw.writableNeedDrain) return;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          raw.off('drain', done);
+          raw.off('close', done);
+          resolve();
+        };
+        raw.on('drain', done);
+        raw.on('close', done);
+      });
     },
     close() {
       if (closed) return;

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { ActionNotAvailableError, EnvironmentBusyError } from '../../src/engine/control-plane.js';
 import { DomainError } from '../../src/domain/index.js';
 import { SseClient, bearer, startHarness, type Harness } from './api-harness.js';
@@ -693,6 +693,47 @@ describe('streams (real socket)', () => {
     const client = new SseClient(`${base}${V}/events`, {});
     await client.until(() => client.ended, 'the refusal');
     assert.equal(client.statusCode, 401);
+  });
+
+  test('log follow reads a long backlog no faster than the client takes it', async () => {
+    const { deployment } = await h.store.enqueue({
+      environmentId: envId,
+      request: { action: 'RESTART', level: 'service', serviceIds: [containerServiceId], versions: {} },
+      origin: 'API',
+      triggeredBy: 'test',
+    });
+    // 40,000 lines of 1 KB: 80 batches, far more than the loopback's socket buffers hold.
+    const message = 'x'.repeat(1000);
+    for (let chunk = 0; chunk < 8; chunk++) {
+      const ts = new Date().toISOString();
+      await h.store.appendLogs(deployment.id, Array.from({ length: 5000 }, () => ({ ts, serviceId: containerServiceId, step: 'RESTART', level: 'info' as const, message })));
+    }
+    const readLogs = h.store.readLogs.bind(h.store);
+    let batchesRead = 0;
+    h.store.readLogs = async (...args) => {
+      batchesRead++;
+      return readLogs(...args);
+    };
+    // A client that sends its request and never reads the answer.
+    const { hostname, port } = new URL(base);
+    const socket = connect({ host: hostname, port: Number(port) });
+    try {
+      socket.pause();
+      socket.write(`GET ${V}/deployments/${deployment.id}/logs?follow=true HTTP/1.1\r\nHost: x\r\nAuthorization: ${bearer(h.tokens.viewer).authorization}\r\n\r\n`);
+      // Until the server stops reading (nothing more for 1 s), bounded in time.
+      const deadline = Date.now() + 30_000;
+      let seen = -1;
+      while ((batchesRead === 0 || batchesRead !== seen) && Date.now() < deadline) {
+        seen = batchesRead;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      assert.ok(batchesRead > 0, 'the follow started');
+      assert.ok(batchesRead < 40, `the server read ${batchesRead} of 81 batches for a client that reads nothing`);
+    } finally {
+      socket.destroy();
+      h.store.readLogs = readLogs;
+      await h.store.removeWaiting(deployment.id);
+    }
   });
 
   test('log follow streams existing lines, then new ones, and ends when the deployment finishes', async () => {

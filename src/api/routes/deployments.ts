@@ -126,6 +126,8 @@ export function deploymentRoutes(app: Api, { store, controlPlane }: ApiDeps): vo
               for (const line of lines) stream.send('log', presentLogLine(line), line.seq);
               if (lines.length > 0) lastSeq = lines[lines.length - 1]!.seq;
               if (lines.length < FOLLOW_BATCH) break;
+              // A long backlog is read no faster than the client takes it: memory stays bounded.
+              await stream.drained();
             }
             if (finished) {
               stream.send('end', { status: current?.status ?? null, message: current?.message ?? null });
