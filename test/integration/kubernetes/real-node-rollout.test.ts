@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ANNOTATION } from '../../../src/runtime/kubernetes/names-and-labels.js';
 import { APP_IMAGE, type KubeFixture } from './fixture.js';
@@ -120,5 +121,33 @@ describe('kubernetes on a real node: rollouts', () => {
 
     assert.equal((await f.run(env, 'REDEPLOY', { serviceId: web }, 180_000)).status, 'SUCCESS');
     await answers(url, 'v1'); // Redeploy brings it back on the same endpoint
+  });
+
+  test('a tcp port: the NodePort Slipway reports carries a raw TCP exchange from this machine', async () => {
+    const env = await realEnvironment(f, 'tcp');
+    const app = await f.container(env, 'tcpapp', webSettings({ ports: [{ containerPort: 8080, public: true, protocol: 'tcp' }] }));
+    assert.equal((await f.run(env, 'DEPLOY', { serviceId: app }, 180_000)).status, 'SUCCESS');
+    const [endpoint] = await f.engine.endpoints(app);
+    assert.ok(endpoint, 'the service reports an endpoint');
+    assert.equal(endpoint.protocol, 'tcp');
+    const { hostname, port } = new URL(endpoint.url);
+    assert.equal(hostname, '127.0.0.1');
+    // Plain bytes over the socket (the app happens to speak HTTP/1.0 on it).
+    const exchange = (): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = connect({ host: hostname, port: Number(port) });
+        const chunks: Buffer[] = [];
+        socket.setTimeout(3000, () => socket.destroy(new Error('no answer within 3 s')));
+        socket.on('connect', () => socket.write('GET / HTTP/1.0\r\n\r\n'));
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+        socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+        socket.on('error', reject);
+      });
+    let last = '';
+    // kube-proxy programs the NodePort a moment after the Service appears (bounded: 30 s).
+    await f.until(`${endpoint.url} to answer`, async () => {
+      last = await exchange().catch((error: unknown) => String(error));
+      return /\r\n\r\nv1\s*$/.test(last);
+    }, 30_000).catch((error: unknown) => assert.fail(`${(error as Error).message}; last: ${JSON.stringify(last.slice(-200))}`));
   });
 });
