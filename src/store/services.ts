@@ -16,7 +16,7 @@ import { conflict, notFound, nowIso, type StoreContext } from './context.js';
 import type { ServicesTable } from './database.js';
 import { parseJson, toNumber } from './dialect.js';
 import { hasClearGitCredentials, sealGitUrl, unsealGitUrl } from './git-url-credentials.js';
-import type { DeployedState, NewService, ServicePatch } from './store.js';
+import type { DeployedState, NewService, ServicePatch, ServiceState } from './store.js';
 
 /** How many lost compare-and-set races setServiceStatus tolerates before giving up. */
 const MAX_STATUS_ATTEMPTS = 20;
@@ -93,6 +93,17 @@ export class ServicesRepository {
       .orderBy('name')
       .execute();
     return rows.map((r) => this.toService(r));
+  }
+
+  async listServiceStates(environmentId: string): Promise<ServiceState[]> {
+    const rows = await this.ctx.db
+      .selectFrom('services')
+      .select(['id', 'status', 'skip_environment_actions'])
+      .where('environment_id', '=', environmentId)
+      .orderBy('created_at')
+      .orderBy('name')
+      .execute();
+    return rows.map((r) => ({ id: r.id, status: r.status as DeploymentStatus, skipEnvironmentActions: Boolean(r.skip_environment_actions) }));
   }
 
   async getService(id: string): Promise<Service | undefined> {

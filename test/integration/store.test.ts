@@ -245,6 +245,21 @@ for (const [name, open] of backends) {
       assert.deepEqual((await store.getService(created.id))?.deployedSpec, deployed);
     });
 
+    it("lists an environment's service states (id, status, skipped by environment actions) in listServices' order", async () => {
+      const env = await environment('states');
+      const b = await service(env.id, 'b');
+      const a = await service(env.id, 'a');
+      await store.updateService(a.id, { skipEnvironmentActions: true });
+      await store.setServiceStatus(b.id, 'QUEUED');
+      const states = await store.listServiceStates(env.id);
+      assert.deepEqual(
+        states,
+        (await store.listServices(env.id)).map((s) => ({ id: s.id, status: s.status, skipEnvironmentActions: s.skipEnvironmentActions })),
+      );
+      assert.deepEqual(states.map((s) => [s.status, s.skipEnvironmentActions]).sort(), [['QUEUED', false], ['READY', true]]);
+      assert.deepEqual(await store.listServiceStates((await environment('empty-states')).id), []);
+    });
+
     it('refuses an illegal status transition and allows a legal one', async () => {
       const env = await environment('transitions');
       const svc = await service(env.id, 'svc');
