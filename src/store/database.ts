@@ -71,6 +71,8 @@ export interface ServicesTable {
   deployed_spec_hash: string | null;
   /** The DeployedSpec as JSON, encrypted whole (it holds secret values): see secrets.ts. */
   deployed_spec: string | null;
+  /** deployedSpecDigest of the deployed spec (src/domain/deployed-spec.ts), in clear. */
+  deployed_spec_digest: string | null;
   stage_id: string | null;
   skip_environment_actions: DbBool;
   created_at: string;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Selectable, Updateable } from 'kysely';
 import {
   canTransition,
+  deployedSpecDigest,
   DomainError,
   type DeployedSpec,
   type DeploymentStatus,
@@ -43,6 +44,7 @@ export class ServicesRepository {
       targetVersion: null,
       deployedSpecHash: null,
       deployedSpec: null,
+      deployedSpecDigest: null,
       stageId: null,
       skipEnvironmentActions: false,
       createdAt: now,
@@ -64,6 +66,7 @@ export class ServicesRepository {
           target_version: null,
           deployed_spec_hash: null,
           deployed_spec: null,
+          deployed_spec_digest: null,
           stage_id: null,
           skip_environment_actions: this.ctx.flavor.bool(false),
           created_at: now,
@@ -213,6 +216,7 @@ export class ServicesRepository {
         deployed_version: state.deployedVersion,
         deployed_spec_hash: state.deployedSpecHash,
         deployed_spec: state.deployedSpec && this.ctx.secrets.encrypt(JSON.stringify(state.deployedSpec), deployedSpecContext(id)),
+        deployed_spec_digest: deployedSpecDigest(state.deployedSpec),
         updated_at: nowIso(this.ctx),
       })
       .where('id', '=', id)
@@ -261,6 +265,12 @@ export class ServicesRepository {
   }
 
   private toService(row: Selectable<ServicesTable>): Service {
+    const sealedSpec = row.deployed_spec;
+    const secrets = this.ctx.secrets;
+    // Decrypted and parsed when first read: the engine's redeploy without changes compares
+    // digests (recordsDeploy) and never reads it. An accessor of the object itself, so that
+    // spreads, JSON and comparisons (which read it) carry it like any other field.
+    let deployedSpec: DeployedSpec | null | undefined;
     return {
       id: row.id,
       environmentId: row.environment_id,
@@ -272,7 +282,15 @@ export class ServicesRepository {
       deployedVersion: row.deployed_version,
       targetVersion: row.target_version,
       deployedSpecHash: row.deployed_spec_hash,
-      deployedSpec: row.deployed_spec === null ? null : parseJson<DeployedSpec>(this.ctx.secrets.decrypt(row.deployed_spec, deployedSpecContext(row.id))),
+      get deployedSpec(): DeployedSpec | null {
+        // undefined: not read yet (null is a known "none").
+        if (deployedSpec === undefined) deployedSpec = sealedSpec === null ? null : parseJson<DeployedSpec>(secrets.decrypt(sealedSpec, deployedSpecContext(row.id)));
+        return deployedSpec;
+      },
+      set deployedSpec(value: DeployedSpec | null) {
+        deployedSpec = value;
+      },
+      deployedSpecDigest: row.deployed_spec_digest,
       stageId: row.stage_id,
       skipEnvironmentActions: Boolean(row.skip_environment_actions),
       createdAt: row.created_at,
