@@ -1,5 +1,5 @@
+import { createHash } from 'node:crypto';
 import type { DeployedRollout, DeployedSpec, EnvVar, Service } from './model.js';
-import { canonicalDigest } from './spec-hash.js';
 
 /** What a deploy of this service (as read when its deployment started, with the shared variables that reached it) applies. */
 export function deployedSpecOf(service: Pick<Service, 'source' | 'settings'>, rollout?: DeployedRollout, variables: readonly EnvVar[] = []): DeployedSpec {
@@ -25,10 +25,13 @@ export interface DeployedState {
 
 /**
  * The digest of a deployed spec, stored beside it when it is recorded: a redeploy without
- * changes compares digests instead of reading the spec back. Key order does not matter.
+ * changes compares digests instead of reading the spec back. Its JSON as built, not canonical
+ * JSON (2.5 times slower): specs are built by deployedSpecOf from what the store parsed, so an
+ * equal spec comes in the same key order, and one that did not would only be recorded once
+ * more. A JSON round trip keeps the digest (the spec read back from the store digests alike).
  */
 export function deployedSpecDigest(spec: DeployedSpec | null): string | null {
-  return spec === null ? null : canonicalDigest(spec);
+  return spec === null ? null : createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 32);
 }
 
 /**

@@ -30,11 +30,6 @@ export function canonicalJson(value: unknown): string {
   return out + '}';
 }
 
-/** A short hex digest of a value's canonical JSON: equal values digest alike whatever their key order. */
-export function canonicalDigest(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 32);
-}
-
 export function specHash(spec: DesiredSpec): string {
-  return canonicalDigest(spec);
+  return createHash('sha256').update(canonicalJson(spec)).digest('hex').slice(0, 32);
 }
