@@ -65,7 +65,6 @@ export class ServicesRepository {
           deployed_version: null,
           target_version: null,
           deployed_spec_hash: null,
-          deployed_spec: null,
           deployed_spec_digest: null,
           stage_id: null,
           skip_environment_actions: this.ctx.flavor.bool(false),
@@ -78,7 +77,7 @@ export class ServicesRepository {
   }
 
   async listServicesOfType(type: ServiceType): Promise<Service[]> {
-    const rows = await this.ctx.db.selectFrom('services').selectAll().where('type', '=', type).orderBy('created_at').execute();
+    const rows = await this.selectServices().where('services.type', '=', type).orderBy('services.created_at').execute();
     return rows.map((r) => this.toService(r));
   }
 
@@ -88,12 +87,10 @@ export class ServicesRepository {
   }
 
   async listServices(environmentId: string): Promise<Service[]> {
-    const rows = await this.ctx.db
-      .selectFrom('services')
-      .selectAll()
-      .where('environment_id', '=', environmentId)
-      .orderBy('created_at')
-      .orderBy('name')
+    const rows = await this.selectServices()
+      .where('services.environment_id', '=', environmentId)
+      .orderBy('services.created_at')
+      .orderBy('services.name')
       .execute();
     return rows.map((r) => this.toService(r));
   }
@@ -110,7 +107,7 @@ export class ServicesRepository {
   }
 
   async getService(id: string): Promise<Service | undefined> {
-    const row = await this.ctx.db.selectFrom('services').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.selectServices().where('services.id', '=', id).executeTakeFirst();
     return row && this.toService(row);
   }
 
@@ -209,18 +206,25 @@ export class ServicesRepository {
     return rows.map((row) => row.id);
   }
 
+  /** The service's deployed version, hash and digest, and its spec in its own table, together. */
   async setDeployedState(id: string, state: DeployedState): Promise<void> {
-    await this.ctx.db
-      .updateTable('services')
-      .set({
-        deployed_version: state.deployedVersion,
-        deployed_spec_hash: state.deployedSpecHash,
-        deployed_spec: state.deployedSpec && this.ctx.secrets.encrypt(JSON.stringify(state.deployedSpec), deployedSpecContext(id)),
-        deployed_spec_digest: deployedSpecDigest(state.deployedSpec),
-        updated_at: nowIso(this.ctx),
-      })
-      .where('id', '=', id)
-      .execute();
+    const spec = state.deployedSpec && this.ctx.secrets.encrypt(JSON.stringify(state.deployedSpec), deployedSpecContext(id));
+    await this.ctx.db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('services')
+        .set({
+          deployed_version: state.deployedVersion,
+          deployed_spec_hash: state.deployedSpecHash,
+          deployed_spec_digest: deployedSpecDigest(state.deployedSpec),
+          updated_at: nowIso(this.ctx),
+        })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      // No such service: nothing to keep (as an update of no row).
+      if (toNumber(updated.numUpdatedRows) === 0) return;
+      if (spec === null) await trx.deleteFrom('service_deployed_specs').where('service_id', '=', id).execute();
+      else await trx.insertInto('service_deployed_specs').values({ service_id: id, spec }).onConflict((oc) => oc.column('service_id').doUpdateSet({ spec })).execute();
+    });
   }
 
   async setTargetVersion(id: string, version: string | null): Promise<void> {
@@ -264,7 +268,16 @@ export class ServicesRepository {
     };
   }
 
-  private toService(row: Selectable<ServicesTable>): Service {
+  /** Services with their sealed deployed spec (decrypted only when read: toService). */
+  private selectServices() {
+    return this.ctx.db
+      .selectFrom('services')
+      .leftJoin('service_deployed_specs', 'service_deployed_specs.service_id', 'services.id')
+      .selectAll('services')
+      .select('service_deployed_specs.spec as deployed_spec');
+  }
+
+  private toService(row: Selectable<ServicesTable> & { deployed_spec: string | null }): Service {
     const sealedSpec = row.deployed_spec;
     const secrets = this.ctx.secrets;
     // Decrypted and parsed when first read: the engine's redeploy without changes compares
