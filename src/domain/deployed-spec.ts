@@ -1,5 +1,5 @@
+import { createHash } from 'node:crypto';
 import type { DeployedRollout, DeployedSpec, EnvVar, Service } from './model.js';
-import { canonicalJson } from './spec-hash.js';
 
 /** What a deploy of this service (as read when its deployment started, with the shared variables that reached it) applies. */
 export function deployedSpecOf(service: Pick<Service, 'source' | 'settings'>, rollout?: DeployedRollout, variables: readonly EnvVar[] = []): DeployedSpec {
@@ -24,14 +24,25 @@ export interface DeployedState {
 }
 
 /**
- * Whether the service already records exactly this deploy (a redeploy without changes): then
- * there is nothing to write. Key order does not matter, the specs are compared as canonical JSON.
+ * The digest of a deployed spec, stored beside it when it is recorded: a redeploy without
+ * changes compares digests instead of reading the spec back. Its JSON as built, not canonical
+ * JSON (2.5 times slower): specs are built by deployedSpecOf from what the store parsed, so an
+ * equal spec comes in the same key order, and one that did not would only be recorded once
+ * more. A JSON round trip keeps the digest (the spec read back from the store digests alike).
  */
-export function recordsDeploy(service: DeployedState, deployed: DeployedState): boolean {
+export function deployedSpecDigest(spec: DeployedSpec | null): string | null {
+  return spec === null ? null : createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 32);
+}
+
+/**
+ * Whether the service already records exactly this deploy (a redeploy without changes): then
+ * there is nothing to write. A service recorded before Slipway kept digests has none: it is
+ * written once more, with its digest.
+ */
+export function recordsDeploy(service: Pick<Service, 'deployedVersion' | 'deployedSpecHash' | 'deployedSpecDigest'>, deployed: DeployedState): boolean {
   return (
     service.deployedVersion === deployed.deployedVersion &&
     service.deployedSpecHash === deployed.deployedSpecHash &&
-    // The same key order (both built by deployedSpecOf) is the usual case: compared cheaply first.
-    (JSON.stringify(service.deployedSpec) === JSON.stringify(deployed.deployedSpec) || canonicalJson(service.deployedSpec) === canonicalJson(deployed.deployedSpec))
+    service.deployedSpecDigest === deployedSpecDigest(deployed.deployedSpec)
   );
 }

@@ -136,6 +136,8 @@ export interface ServiceBase {
   deployedSpecHash: string | null;
   /** What the last successful deploy applied; null before the first one (or one Slipway did not keep). */
   deployedSpec: DeployedSpec | null;
+  /** deployedSpecDigest of deployedSpec (deployed-spec.ts); null without one, or one recorded before digests were kept. */
+  deployedSpecDigest: string | null;
   /** User-defined stage; null puts the service in its type's default stage. */
   stageId: string | null;
   /** Left out of environment-level actions. */

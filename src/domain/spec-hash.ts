@@ -1,16 +1,33 @@
 import { createHash } from 'node:crypto';
 import type { DesiredSpec } from './model.js';
 
-/** JSON with object keys sorted, so that equal specs always serialise alike. */
+/**
+ * JSON with object keys sorted, so that equal specs always serialise alike. Undefined object
+ * fields are left out; an undefined array element leaves its place empty. Built in one pass
+ * without intermediate arrays: every deploy hashes a spec per service.
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      // JSON.stringify(undefined) is undefined: the element's place stays empty.
+      out += canonicalJson(value[i]) ?? '';
+    }
+    return out + ']';
   }
-  return JSON.stringify(value);
+  const record = value as Record<string, unknown>;
+  // The default sort compares UTF-16 code units, as < does on strings.
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  for (const key of keys) {
+    const field = record[key];
+    if (field === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += JSON.stringify(key) + ':' + canonicalJson(field);
+  }
+  return out + '}';
 }
 
 export function specHash(spec: DesiredSpec): string {

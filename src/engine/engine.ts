@@ -18,7 +18,7 @@ import {
   type Service,
 } from '../domain/index.js';
 import type { Endpoint, InstanceLogLine, Runtime } from '../runtime/runtime.js';
-import type { Deployment, MetricPoint, Store } from '../store/store.js';
+import type { Deployment, MetricPoint, ServiceState, Store } from '../store/store.js';
 import type { Builder } from './builder.js';
 import {
   ActionNotAvailableError,
@@ -60,8 +60,11 @@ interface Scope {
   request: RequestedAction;
   /** A service-level action's service. */
   service?: Service;
-  /** An environment-level action's services that environment actions include. */
-  included?: Service[];
+  /**
+   * An environment-level action's services that environment actions include: their statuses
+   * only, the run reads the services themselves once it holds the environment.
+   */
+  included?: ServiceState[];
 }
 
 /**
@@ -215,7 +218,7 @@ export class Engine implements ControlPlane {
       const versions = input.version !== undefined ? { [service.id]: input.version } : {};
       return { request: { action: input.action, level: 'service', serviceIds: [service.id], versions, keepData: input.keepData }, service };
     }
-    const services = await this.store.listServices(input.environmentId);
+    const services = await this.store.listServiceStates(input.environmentId);
     const serviceIds = input.serviceIds ?? [];
     const known = new Set(services.map((s) => s.id));
     const unknown = serviceIds.find((id) => !known.has(id));
@@ -271,7 +274,7 @@ export class Engine implements ControlPlane {
 
   async environmentActions(environmentId: string): Promise<ActionAvailability[]> {
     if (!(await this.store.getEnvironment(environmentId))) throw new DomainError('NOT_FOUND', 'environment not found');
-    const services = (await this.store.listServices(environmentId)).filter((s) => !s.skipEnvironmentActions);
+    const services = (await this.store.listServiceStates(environmentId)).filter((s) => !s.skipEnvironmentActions);
     return environmentActions(services, await this.runningViewOf(environmentId));
   }
 

@@ -69,12 +69,19 @@ export interface ServicesTable {
   deployed_version: string | null;
   target_version: string | null;
   deployed_spec_hash: string | null;
-  /** The DeployedSpec as JSON, encrypted whole (it holds secret values): see secrets.ts. */
-  deployed_spec: string | null;
+  /** deployedSpecDigest of the deployed spec (src/domain/deployed-spec.ts), in clear. */
+  deployed_spec_digest: string | null;
   stage_id: string | null;
   skip_environment_actions: DbBool;
   created_at: string;
   updated_at: string;
+}
+
+/** What a service's last deploy applied, kept apart from its row (which every status move rewrites). */
+export interface ServiceDeployedSpecsTable {
+  service_id: string;
+  /** The DeployedSpec as JSON, encrypted whole (it holds secret values): see secrets.ts. */
+  spec: string;
 }
 
 export interface HostPortsTable {
@@ -119,7 +126,7 @@ export interface DeploymentServicesTable {
   status: string;
   /** Once the service's deploy succeeded here: the version it deployed (migration 0007). */
   deployed_version: ColumnType<string | null, string | null | undefined, string | null>;
-  /** And the DeployedSpec, its ciphertext copied from services.deployed_spec (bound to the service). */
+  /** And the DeployedSpec, its ciphertext copied from service_deployed_specs.spec (bound to the service). */
   deployed_spec: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
@@ -274,6 +281,7 @@ export interface Database {
   environments: EnvironmentsTable;
   stages: StagesTable;
   services: ServicesTable;
+  service_deployed_specs: ServiceDeployedSpecsTable;
   host_ports: HostPortsTable;
   deployments: DeploymentsTable;
   deployment_services: DeploymentServicesTable;

@@ -179,11 +179,11 @@ export class DeploymentsRepository {
    * deployment puts back.
    */
   async setDeploymentServiceStatus(deploymentId: string, serviceId: string, status: DeploymentStatus): Promise<void> {
-    const deployed = (column: 'deployed_version' | 'deployed_spec') =>
-      this.ctx.db.selectFrom('services').select(column).where('id', '=', serviceId);
+    const deployedVersion = this.ctx.db.selectFrom('services').select('deployed_version').where('id', '=', serviceId);
+    const deployedSpec = this.ctx.db.selectFrom('service_deployed_specs').select('spec').where('service_id', '=', serviceId);
     await this.ctx.db
       .updateTable('deployment_services')
-      .set(status === 'DEPLOYED' ? { status, deployed_version: deployed('deployed_version'), deployed_spec: deployed('deployed_spec') } : { status })
+      .set(status === 'DEPLOYED' ? { status, deployed_version: deployedVersion, deployed_spec: deployedSpec } : { status })
       .where('deployment_id', '=', deploymentId)
       .where('service_id', '=', serviceId)
       .execute();

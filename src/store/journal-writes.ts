@@ -74,7 +74,7 @@ export class JournalWritesRepository {
             ? {
                 status,
                 deployed_version: eb.selectFrom('services').select('services.deployed_version').whereRef('services.id', '=', 'deployment_services.service_id'),
-                deployed_spec: eb.selectFrom('services').select('services.deployed_spec').whereRef('services.id', '=', 'deployment_services.service_id'),
+                deployed_spec: eb.selectFrom('service_deployed_specs').select('service_deployed_specs.spec').whereRef('service_deployed_specs.service_id', '=', 'deployment_services.service_id'),
               }
             : { status },
         )

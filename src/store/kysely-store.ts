@@ -62,6 +62,7 @@ import type {
   Page,
   Role,
   ServicePatch,
+  ServiceState,
   Store,
   Token,
   VariableOwner,
@@ -203,6 +204,9 @@ export class KyselyStore implements Store {
 
   listServices(environmentId: string): Promise<Service[]> {
     return this.services.listServices(environmentId);
+  }
+  listServiceStates(environmentId: string): Promise<ServiceState[]> {
+    return this.services.listServiceStates(environmentId);
   }
   getService(id: string): Promise<Service | undefined> {
     return this.services.getService(id);

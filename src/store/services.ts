@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Selectable, Updateable } from 'kysely';
 import {
   canTransition,
+  deployedSpecDigest,
   DomainError,
   type DeployedSpec,
   type DeploymentStatus,
@@ -16,7 +17,7 @@ import { conflict, notFound, nowIso, type StoreContext } from './context.js';
 import type { ServicesTable } from './database.js';
 import { parseJson, toNumber } from './dialect.js';
 import { hasClearGitCredentials, sealGitUrl, unsealGitUrl } from './git-url-credentials.js';
-import type { DeployedState, NewService, ServicePatch } from './store.js';
+import type { DeployedState, NewService, ServicePatch, ServiceState } from './store.js';
 
 /** How many lost compare-and-set races setServiceStatus tolerates before giving up. */
 const MAX_STATUS_ATTEMPTS = 20;
@@ -43,6 +44,7 @@ export class ServicesRepository {
       targetVersion: null,
       deployedSpecHash: null,
       deployedSpec: null,
+      deployedSpecDigest: null,
       stageId: null,
       skipEnvironmentActions: false,
       createdAt: now,
@@ -63,7 +65,7 @@ export class ServicesRepository {
           deployed_version: null,
           target_version: null,
           deployed_spec_hash: null,
-          deployed_spec: null,
+          deployed_spec_digest: null,
           stage_id: null,
           skip_environment_actions: this.ctx.flavor.bool(false),
           created_at: now,
@@ -75,7 +77,7 @@ export class ServicesRepository {
   }
 
   async listServicesOfType(type: ServiceType): Promise<Service[]> {
-    const rows = await this.ctx.db.selectFrom('services').selectAll().where('type', '=', type).orderBy('created_at').execute();
+    const rows = await this.selectServices().where('services.type', '=', type).orderBy('services.created_at').execute();
     return rows.map((r) => this.toService(r));
   }
 
@@ -85,18 +87,27 @@ export class ServicesRepository {
   }
 
   async listServices(environmentId: string): Promise<Service[]> {
-    const rows = await this.ctx.db
-      .selectFrom('services')
-      .selectAll()
-      .where('environment_id', '=', environmentId)
-      .orderBy('created_at')
-      .orderBy('name')
+    const rows = await this.selectServices()
+      .where('services.environment_id', '=', environmentId)
+      .orderBy('services.created_at')
+      .orderBy('services.name')
       .execute();
     return rows.map((r) => this.toService(r));
   }
 
+  async listServiceStates(environmentId: string): Promise<ServiceState[]> {
+    const rows = await this.ctx.db
+      .selectFrom('services')
+      .select(['id', 'status', 'skip_environment_actions'])
+      .where('environment_id', '=', environmentId)
+      .orderBy('created_at')
+      .orderBy('name')
+      .execute();
+    return rows.map((r) => ({ id: r.id, status: r.status as DeploymentStatus, skipEnvironmentActions: Boolean(r.skip_environment_actions) }));
+  }
+
   async getService(id: string): Promise<Service | undefined> {
-    const row = await this.ctx.db.selectFrom('services').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.selectServices().where('services.id', '=', id).executeTakeFirst();
     return row && this.toService(row);
   }
 
@@ -195,17 +206,25 @@ export class ServicesRepository {
     return rows.map((row) => row.id);
   }
 
+  /** The service's deployed version, hash and digest, and its spec in its own table, together. */
   async setDeployedState(id: string, state: DeployedState): Promise<void> {
-    await this.ctx.db
-      .updateTable('services')
-      .set({
-        deployed_version: state.deployedVersion,
-        deployed_spec_hash: state.deployedSpecHash,
-        deployed_spec: state.deployedSpec && this.ctx.secrets.encrypt(JSON.stringify(state.deployedSpec), deployedSpecContext(id)),
-        updated_at: nowIso(this.ctx),
-      })
-      .where('id', '=', id)
-      .execute();
+    const spec = state.deployedSpec && this.ctx.secrets.encrypt(JSON.stringify(state.deployedSpec), deployedSpecContext(id));
+    await this.ctx.db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('services')
+        .set({
+          deployed_version: state.deployedVersion,
+          deployed_spec_hash: state.deployedSpecHash,
+          deployed_spec_digest: deployedSpecDigest(state.deployedSpec),
+          updated_at: nowIso(this.ctx),
+        })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      // No such service: nothing to keep (as an update of no row).
+      if (toNumber(updated.numUpdatedRows) === 0) return;
+      if (spec === null) await trx.deleteFrom('service_deployed_specs').where('service_id', '=', id).execute();
+      else await trx.insertInto('service_deployed_specs').values({ service_id: id, spec }).onConflict((oc) => oc.column('service_id').doUpdateSet({ spec })).execute();
+    });
   }
 
   async setTargetVersion(id: string, version: string | null): Promise<void> {
@@ -249,7 +268,22 @@ export class ServicesRepository {
     };
   }
 
-  private toService(row: Selectable<ServicesTable>): Service {
+  /** Services with their sealed deployed spec (decrypted only when read: toService). */
+  private selectServices() {
+    return this.ctx.db
+      .selectFrom('services')
+      .leftJoin('service_deployed_specs', 'service_deployed_specs.service_id', 'services.id')
+      .selectAll('services')
+      .select('service_deployed_specs.spec as deployed_spec');
+  }
+
+  private toService(row: Selectable<ServicesTable> & { deployed_spec: string | null }): Service {
+    const sealedSpec = row.deployed_spec;
+    const secrets = this.ctx.secrets;
+    // Decrypted and parsed when first read: the engine's redeploy without changes compares
+    // digests (recordsDeploy) and never reads it. An accessor of the object itself, so that
+    // spreads, JSON and comparisons (which read it) carry it like any other field.
+    let deployedSpec: DeployedSpec | null | undefined;
     return {
       id: row.id,
       environmentId: row.environment_id,
@@ -261,7 +295,15 @@ export class ServicesRepository {
       deployedVersion: row.deployed_version,
       targetVersion: row.target_version,
       deployedSpecHash: row.deployed_spec_hash,
-      deployedSpec: row.deployed_spec === null ? null : parseJson<DeployedSpec>(this.ctx.secrets.decrypt(row.deployed_spec, deployedSpecContext(row.id))),
+      get deployedSpec(): DeployedSpec | null {
+        // undefined: not read yet (null is a known "none").
+        if (deployedSpec === undefined) deployedSpec = sealedSpec === null ? null : parseJson<DeployedSpec>(secrets.decrypt(sealedSpec, deployedSpecContext(row.id)));
+        return deployedSpec;
+      },
+      set deployedSpec(value: DeployedSpec | null) {
+        deployedSpec = value;
+      },
+      deployedSpecDigest: row.deployed_spec_digest,
       stageId: row.stage_id,
       skipEnvironmentActions: Boolean(row.skip_environment_actions),
       createdAt: row.created_at,

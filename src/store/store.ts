@@ -259,9 +259,17 @@ export interface StageStore {
   deleteStage(id: string): Promise<void>;
 }
 
+/** What a request's availability is judged on (src/domain/actions.ts). */
+export type ServiceState = Pick<Service, 'id' | 'status' | 'skipEnvironmentActions'>;
+
 export interface ServiceStore {
   createService(input: NewService): Promise<Service>;
   listServices(environmentId: string): Promise<Service[]>;
+  /**
+   * The environment's services as an action's availability sees them (id, status, whether
+   * environment actions skip them), in listServices' order: no JSON column is read.
+   */
+  listServiceStates(environmentId: string): Promise<ServiceState[]>;
   /** The ids of every service not READY (every service that was ever acted on), in one query: what the running states observe at start. */
   serviceIdsNotReady(): Promise<string[]>;
   /** Every service of one type, across environments (e.g. the jobs a scheduler looks after). */

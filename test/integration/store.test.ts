@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   DEFAULT_ENVIRONMENT_SETTINGS,
   DEFAULT_SERVICE_SETTINGS,
+  deployedSpecDigest,
   deployedSpecOf,
   DomainError,
   type RequestedAction,
@@ -243,6 +244,28 @@ for (const [name, open] of backends) {
       // Editing the settings leaves what was deployed as it was.
       await store.updateService(created.id, { settings: settingsWithSecret('edited-later') });
       assert.deepEqual((await store.getService(created.id))?.deployedSpec, deployed);
+      // Its digest is kept beside it (what a redeploy without changes compares), and goes with it.
+      assert.equal((await store.getService(created.id))?.deployedSpecDigest, deployedSpecDigest(deployed));
+      assert.equal((await store.listServices(env.id))[0]?.deployedSpecDigest, deployedSpecDigest(deployed));
+      await store.setDeployedState(created.id, { deployedVersion: 'v1', deployedSpecHash: 'h1', deployedSpec: null });
+      const cleared = await store.getService(created.id);
+      assert.equal(cleared?.deployedSpec, null);
+      assert.equal(cleared?.deployedSpecDigest, null);
+    });
+
+    it("lists an environment's service states (id, status, skipped by environment actions) in listServices' order", async () => {
+      const env = await environment('states');
+      const b = await service(env.id, 'b');
+      const a = await service(env.id, 'a');
+      await store.updateService(a.id, { skipEnvironmentActions: true });
+      await store.setServiceStatus(b.id, 'QUEUED');
+      const states = await store.listServiceStates(env.id);
+      assert.deepEqual(
+        states,
+        (await store.listServices(env.id)).map((s) => ({ id: s.id, status: s.status, skipEnvironmentActions: s.skipEnvironmentActions })),
+      );
+      assert.deepEqual(states.map((s) => [s.status, s.skipEnvironmentActions]).sort(), [['QUEUED', false], ['READY', true]]);
+      assert.deepEqual(await store.listServiceStates((await environment('empty-states')).id), []);
     });
 
     it('refuses an illegal status transition and allows a legal one', async () => {

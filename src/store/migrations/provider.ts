@@ -10,6 +10,8 @@ import { teamsMigration } from './0005-teams.js';
 import { serviceMetricsMigration } from './0006-service-metrics.js';
 import { notificationsRollbackMigration } from './0007-notifications-rollback.js';
 import { previewsMigration } from './0008-previews.js';
+import { deployedSpecDigestMigration } from './0009-deployed-spec-digest.js';
+import { serviceDeployedSpecsMigration } from './0010-service-deployed-specs.js';
 
 /** Migrations are compiled in, not read from a folder, so the built package carries them. */
 class StaticMigrationProvider implements MigrationProvider {
@@ -25,6 +27,8 @@ class StaticMigrationProvider implements MigrationProvider {
       '0006-service-metrics': serviceMetricsMigration(),
       '0007-notifications-rollback': notificationsRollbackMigration(this.flavor),
       '0008-previews': previewsMigration(this.flavor),
+      '0009-deployed-spec-digest': deployedSpecDigestMigration(),
+      '0010-service-deployed-specs': serviceDeployedSpecsMigration(),
     };
   }
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { specHash, type DesiredSpec, type Probe } from '../../../src/domain/index.js';
+import { canonicalJson, specHash, type DesiredSpec, type Probe } from '../../../src/domain/index.js';
 
 const readiness: Probe = {
   type: 'http',
@@ -175,4 +175,12 @@ test('property: replacing any single field by a different value changes the hash
     }),
     { numRuns: 500 },
   );
+});
+
+test('canonical JSON and the hash stay what earlier versions computed (running services compare against them)', () => {
+  // Computed by the implementation this one replaced: a change here would roll every service at its next redeploy.
+  assert.equal(specHash(base()), 'afbe087a191b793241551be1a2305717');
+  const tricky = { b: [1, undefined, null, 'x', { z: undefined, y: [true, { é: -0 }] }], a: undefined, 'a"b': 'q"\n', A: 1.5e300, '': {} };
+  assert.equal(canonicalJson(tricky), '{"":{},"A":1.5e+300,"a\\"b":"q\\"\\n","b":[1,,null,"x",{"y":[true,{"é":0}]}]}');
+  assert.equal(canonicalJson([undefined]), '[]');
 });

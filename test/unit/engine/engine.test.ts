@@ -69,6 +69,36 @@ describe('engine: service actions', () => {
     }
   });
 
+  test('Redeploy without changes leaves the recorded deploy as it is; after a settings edit it records the new one', async () => {
+    const env = await f.environment();
+    const web = await f.container(env, 'web');
+    await f.finished((await f.engine.submit(action(env, 'DEPLOY', { serviceId: web }))).deploymentId);
+    const recorded = (await f.store.getService(web))!;
+    assert.ok(recorded.deployedSpecDigest, 'the deploy recorded its spec digest');
+    const writes: string[] = [];
+    const setDeployedState = f.store.setDeployedState.bind(f.store);
+    f.store.setDeployedState = async (id, state) => {
+      writes.push(id);
+      return setDeployedState(id, state);
+    };
+    try {
+      await f.finished((await f.engine.submit(action(env, 'REDEPLOY', { serviceId: web }))).deploymentId);
+      assert.deepEqual(writes, [], 'nothing to record: the service records this very deploy');
+      // Domains are not part of the spec hash: nothing to roll out, but a new deploy to record.
+      await f.store.updateService(web, { settings: { ...recorded.settings, domains: [{ host: 'web.example.test' }] } });
+      const deploysBefore = f.runtime.callsOf('deploy').length;
+      await f.finished((await f.engine.submit(action(env, 'REDEPLOY', { serviceId: web }))).deploymentId);
+      assert.equal(f.runtime.callsOf('deploy').length, deploysBefore, 'no rollout');
+      assert.deepEqual(writes, [web], 'the edited settings are recorded');
+    } finally {
+      f.store.setDeployedState = setDeployedState;
+    }
+    const after = (await f.store.getService(web))!;
+    assert.notEqual(after.deployedSpecDigest, recorded.deployedSpecDigest);
+    assert.deepEqual(after.deployedSpec?.settings.domains, [{ host: 'web.example.test' }]);
+    assert.equal(await f.status(web), 'DEPLOYED');
+  });
+
   test('an environment Redeploy without changes reads what runs once for the environment, not per service', async () => {
     const env = await f.environment();
     for (const name of ['a', 'b', 'c']) await f.container(env, name);

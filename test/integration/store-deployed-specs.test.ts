@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import SqliteDatabase from 'better-sqlite3';
+import { DEFAULT_ENVIRONMENT_SETTINGS, DEFAULT_SERVICE_SETTINGS, deployedSpecDigest, deployedSpecOf } from '../../src/domain/index.js';
+import { describeOnEachBackend, type StoreBackend } from './store-backends.js';
+
+/**
+ * Deployed specs live in their own table (migration 0010), out of the services row that every
+ * status move rewrites; on SQLite and PostgreSQL.
+ */
+
+/** Runs a statement that writes, bypassing the store (the backends' rawRows reads SQLite read-only). */
+async function rawWrite(backend: StoreBackend, sql: string): Promise<void> {
+  if (backend.name === 'postgres') {
+    await backend.rawRows(sql);
+    return;
+  }
+  const db = new SqliteDatabase(join(backend.dataDir, 'slipway.db'));
+  try {
+    db.exec(sql);
+  } finally {
+    db.close();
+  }
+}
+
+describeOnEachBackend('deployed specs table', (s) => {
+  async function deployedService(name: string) {
+    const project = await s.store.createProject({ name: `specs-${name}-${s.backend.name}` });
+    const env = await s.store.createEnvironment({ projectId: project.id, name: 'e', runtime: 'docker', settings: DEFAULT_ENVIRONMENT_SETTINGS });
+    const service = await s.store.createService({
+      environmentId: env.id,
+      name,
+      type: 'container',
+      source: { image: { name: 'busybox', tag: 'v1' } },
+      settings: { ...DEFAULT_SERVICE_SETTINGS, env: [{ key: 'TOKEN', value: `secret-of-${name}`, secret: true }] },
+    });
+    const spec = deployedSpecOf(service);
+    await s.store.setDeployedState(service.id, { deployedVersion: 'v1', deployedSpecHash: 'h1', deployedSpec: spec });
+    return { env, service, spec };
+  }
+
+  it('keeps the spec apart from the service row, encrypted, and drops it with the service', async () => {
+    const { env, service, spec } = await deployedService('apart');
+    const [row] = await s.backend.rawRows('select * from services where id = $1', [service.id]);
+    assert.ok(row && !('deployed_spec' in row), 'the services row has no spec column');
+    const specs = await s.backend.rawRows('select spec from service_deployed_specs where service_id = $1', [service.id]);
+    assert.equal(specs.length, 1);
+    assert.ok(!JSON.stringify(specs).includes('secret-of-apart'), 'stored encrypted');
+    assert.deepEqual((await s.store.listServices(env.id))[0]!.deployedSpec, spec);
+
+    await s.store.setDeployedState(service.id, { deployedVersion: 'v1', deployedSpecHash: 'h1', deployedSpec: null });
+    assert.equal((await s.store.getService(service.id))!.deployedSpec, null);
+    assert.equal((await s.backend.rawRows('select spec from service_deployed_specs where service_id = $1', [service.id])).length, 0);
+
+    await s.store.setDeployedState(service.id, { deployedVersion: 'v2', deployedSpecHash: 'h2', deployedSpec: spec });
+    await s.store.deleteService(service.id);
+    assert.equal((await s.backend.rawRows('select spec from service_deployed_specs where service_id = $1', [service.id])).length, 0);
+    // A service that no longer exists records nothing, and does not fail.
+    await s.store.setDeployedState(service.id, { deployedVersion: 'v3', deployedSpecHash: 'h3', deployedSpec: spec });
+    assert.equal((await s.backend.rawRows('select spec from service_deployed_specs where service_id = $1', [service.id])).length, 0);
+  });
+
+  it('migration 0010 moves the specs a services row held into their table', async () => {
+    const { service, spec } = await deployedService('migrated');
+    const plain = await s.store.createService({
+      environmentId: service.environmentId,
+      name: 'never-deployed',
+      type: 'container',
+      source: { image: { name: 'busybox', tag: 'v1' } },
+      settings: DEFAULT_SERVICE_SETTINGS,
+    });
+    // Back to the layout before 0010: the ciphertext in the services row, the migration not run.
+    await rawWrite(s.backend, 'alter table services add column deployed_spec text');
+    await rawWrite(s.backend, 'update services set deployed_spec = (select spec from service_deployed_specs where service_deployed_specs.service_id = services.id)');
+    await rawWrite(s.backend, 'drop table service_deployed_specs');
+    await rawWrite(s.backend, "delete from kysely_migration where name = '0010-service-deployed-specs'");
+
+    const reopened = await s.backend.openStore();
+    const migrated = (await reopened.getService(service.id))!;
+    assert.deepEqual(migrated.deployedSpec, spec);
+    assert.equal(migrated.deployedSpecDigest, deployedSpecDigest(spec));
+    assert.equal((await reopened.getService(plain.id))!.deployedSpec, null);
+    const [row] = await s.backend.rawRows('select * from services where id = $1', [service.id]);
+    assert.ok(row && !('deployed_spec' in row), 'the column is gone');
+  });
+});
