@@ -6,7 +6,7 @@ import type { Endpoint, TlsState } from '../runtime.js';
 import { probeTls } from './caddy/tls-probe.js';
 import { readAcmeFailures } from './caddy/tls-log.js';
 import { CaddyAdmin } from './caddy/caddy-admin.js';
-import { acmeHosts, caddyConfig, HEALTH_INTERVAL_MS, redirectedHostsOf, routesOf, type CaddyRoute } from './caddy/caddy-config.js';
+import { acmeHosts, caddyConfig, LEAVE_AFTER_MS, redirectedHostsOf, routesOf, type CaddyRoute } from './caddy/caddy-config.js';
 import { ReadyFiles } from './caddy/ready-files.js';
 import { edgeSlots } from './names-and-labels.js';
 import { adminSocketPath, ensureEdgeContainer, joinNetwork, leaveNetwork, type EdgeContainerOptions } from './caddy/edge-container.js';
@@ -163,8 +163,8 @@ export class CaddyEdge implements Edge {
     await this.ready.unmark(dial);
     const deadline = Date.now() + timeoutMs;
     if (this.up) {
-      // Caddy's next health check takes it out (one may be under way with the file still there).
-      await sleep(Math.min(2 * HEALTH_INTERVAL_MS, timeoutMs));
+      // Caddy's health checks take it out (LEAVE_AFTER_MS).
+      await sleep(Math.min(LEAVE_AFTER_MS, timeoutMs));
       // Out of the route: wait until the requests Caddy still has in flight to it ended.
       while (this.up && Date.now() < deadline) {
         const inFlight = await this.admin.inFlight().catch(() => new Map<string, number>());

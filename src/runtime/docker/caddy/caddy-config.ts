@@ -21,8 +21,15 @@ export const RUN_DIR_IN_CONTAINER = '/run/slipway-edge';
 export const ADMIN_SOCKET_IN_CONTAINER = `${RUN_DIR_IN_CONTAINER}/admin.sock`;
 /** The directory, in the run directory, of one empty file per ready upstream (named `host:port`). */
 export const READY_DIR = 'ready';
-/** How often Caddy checks each upstream's file: the longest an instance waits to join or leave. */
-export const HEALTH_INTERVAL_MS = 500;
+/** How often Caddy checks each upstream's file. */
+export const HEALTH_INTERVAL_MS = 300;
+/**
+ * Failed checks in a row that take an upstream out. One is not enough: a configuration load
+ * restarts the health server too, and the checks under way at that instant fail.
+ */
+export const HEALTH_FAILS = 3;
+/** How long an upstream whose file went away may still be sent requests: its checks failing in a row, and one more under way. */
+export const LEAVE_AFTER_MS = (HEALTH_FAILS + 1) * HEALTH_INTERVAL_MS;
 /** Where the health server listens, inside the edge container only. */
 const HEALTH_LISTEN = '127.0.0.1:2020';
 const UPSTREAM_HEADER = 'X-Slipway-Upstream';
@@ -62,16 +69,23 @@ function handlerFor(route: CaddyRoute): Record<string, unknown> {
   }
   return {
     handler: 'reverse_proxy',
-    // Each upstream's health is its file in the ready directory, asked of slipway_health.
     health_checks: {
+      // Each upstream's health is its file in the ready directory, asked of slipway_health; a
+      // new connection per check, so a load's restart of that server fails only the checks
+      // under way at that instant.
       active: {
         expect_status: 200,
-        headers: { [UPSTREAM_HEADER]: ['{http.reverse_proxy.active.target_upstream}'] },
+        fails: HEALTH_FAILS,
+        headers: { Connection: ['close'], [UPSTREAM_HEADER]: ['{http.reverse_proxy.active.target_upstream}'] },
         interval: `${HEALTH_INTERVAL_MS}ms`,
+        passes: 1,
         timeout: '1s',
         upstream: HEALTH_LISTEN,
         uri: '/',
       },
+      // Just after a load every upstream counts as healthy until checked: a slot no instance
+      // holds fails to dial, and is then left out for a while (and the request tried elsewhere).
+      passive: { fail_duration: '2s', max_fails: 1 },
     },
     // A request whose instance cannot be dialled (a slot without instance, just after a load) is tried on another one.
     load_balancing: { retries: 3, selection_policy: { policy: 'round_robin' }, try_duration: '5s', try_interval: '100ms' },
