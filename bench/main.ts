@@ -1,5 +1,5 @@
 /**
- * `npm run bench` runs every benchmark; `npm run bench -- engine|rollout|api|edge|build|observe|events|kubernetes` (one or
+ * `npm run bench` runs every benchmark; `npm run bench -- engine|rollout|api|edge|build|observe|events|kubernetes|environments` (one or
  * more) runs those. Each prints a table (what, measured, target, verdict); all of them are
  * written to bench/results/latest.json. Figures never fail the run: the exit code is 1 only
  * when a benchmark broke (threw), 2 on a bad argument.
@@ -14,6 +14,7 @@ import { edgeBench } from './edge.js';
 import { engineOverhead } from './engine-overhead.js';
 import { eventStreamBench } from './event-stream.js';
 import { kubernetesScale } from './kubernetes-scale.js';
+import { manyEnvironmentsBench } from './many-environments.js';
 import { observeBench } from './observe.js';
 import { rolloutVsDocker } from './rollout.js';
 import { printTable, type BenchResult } from './support/report.js';
@@ -29,6 +30,7 @@ const SECTIONS: Record<string, { title: string; run: Section }> = {
   observe: { title: 'Observing what runs', run: observeBench },
   events: { title: 'Event stream fan-out', run: eventStreamBench },
   kubernetes: { title: 'Kubernetes at scale (KWOK)', run: kubernetesScale },
+  environments: { title: 'Many environments at once', run: manyEnvironmentsBench },
 };
 
 const asked = process.argv.slice(2).filter((a) => a !== '--');

@@ -1,0 +1,86 @@
+/**
+ * Many environments at once: ENVIRONMENTS environments of SERVICES container services each
+ * deploy at the same time (one request each) on the instant stub runtime, against the time one
+ * such environment takes when it deploys alone. With no global lock the engine works on them
+ * side by side, and the total stays close to one environment's time; a lock shared by all of
+ * them would make it about ENVIRONMENTS times as long.
+ *
+ * Alone: ALONE_RUNS environments deployed one after the other (after a warm-up), the longest
+ * counts. Together: a first deploy of all the others at once, from the first request to the
+ * last deployment's end.
+ */
+import { DEFAULT_ENVIRONMENT_SETTINGS, DEFAULT_SERVICE_SETTINGS } from '../src/domain/index.js';
+import { APP_PORT, testImages } from '../test/support/images.js';
+import { benchEngine, runActions, type BenchEngine } from './support/bench-engine.js';
+import { ms, verdict, type BenchResult, type Row } from './support/report.js';
+
+const ENVIRONMENTS = Number(process.env.BENCH_MANY_ENVIRONMENTS ?? 100);
+const SERVICES = Number(process.env.BENCH_MANY_SERVICES ?? 10);
+const ALONE_RUNS = 3;
+const TARGET_RATIO = 1.3;
+
+async function createEnvironments(bench: BenchEngine, count: number, prefix: string): Promise<string[]> {
+  const project = await bench.store.createProject({ name: `${prefix}-${Date.now().toString(36)}` });
+  const ids: string[] = [];
+  for (let e = 0; e < count; e++) {
+    const environment = await bench.store.createEnvironment({ projectId: project.id, name: `env-${e}`, runtime: 'docker', settings: DEFAULT_ENVIRONMENT_SETTINGS });
+    for (let s = 0; s < SERVICES; s++) {
+      await bench.store.createService({
+        environmentId: environment.id,
+        name: `svc-${s}`,
+        type: 'container',
+        source: { image: { name: testImages.appV1.name, tag: testImages.appV1.tag } },
+        settings: { ...DEFAULT_SERVICE_SETTINGS, ports: [{ containerPort: APP_PORT, public: false, protocol: 'http' }] },
+      });
+    }
+    ids.push(environment.id);
+  }
+  return ids;
+}
+
+/** Deploys these environments at once; the time from the first request to the last end. */
+async function deployAll(bench: BenchEngine, environmentIds: readonly string[]): Promise<{ totalMs: number; longestOwnMs: number }> {
+  const ended = await runActions(bench, environmentIds, 'DEPLOY', 600_000);
+  const failed = ended.find((r) => r.status !== 'SUCCESS');
+  if (failed) throw new Error(`a deploy ended ${failed.status}: ${failed.message}`);
+  const totalMs = Math.max(...ended.map((r) => r.endedAt)) - Math.min(...ended.map((r) => r.startedAt));
+  return { totalMs, longestOwnMs: Math.max(...ended.map((r) => r.endedAt - r.startedAt)) };
+}
+
+export async function manyEnvironmentsBench(): Promise<Omit<BenchResult, 'durationMs'>> {
+  const bench = await benchEngine('instant');
+  try {
+    const alone = await createEnvironments(bench, ALONE_RUNS + 1, 'alone');
+    const together = await createEnvironments(bench, ENVIRONMENTS, 'together');
+    const aloneMs: number[] = [];
+    for (const [run, id] of alone.entries()) {
+      const { totalMs } = await deployAll(bench, [id]);
+      if (run > 0) aloneMs.push(totalMs); // run 0 warms up
+    }
+    const longestAlone = Math.max(...aloneMs);
+    const cpuBefore = process.cpuUsage();
+    const all = await deployAll(bench, together);
+    const cpu = process.cpuUsage(cpuBefore);
+    const ratio = all.totalMs / longestAlone;
+    const rows: Row[] = [
+      { what: `one environment of ${SERVICES} services deploying alone (longest of ${ALONE_RUNS})`, measured: `${ms(longestAlone)} (runs: ${aloneMs.map((v) => ms(v)).join(', ')})`, target: '', verdict: 'info', value: longestAlone, unit: 'ms' },
+      { what: `${ENVIRONMENTS} environments deploying at once: first request → last end`, measured: ms(all.totalMs), target: '', verdict: 'info', value: all.totalMs, unit: 'ms' },
+      { what: 'ratio: all at once / one alone', measured: ratio.toFixed(2), target: `≤ ${TARGET_RATIO}`, verdict: verdict(ratio <= TARGET_RATIO), value: ratio },
+      { what: 'slowest environment of the lot, request → end', measured: ms(all.longestOwnMs), target: '', verdict: 'info', value: all.longestOwnMs, unit: 'ms' },
+      { what: 'process CPU while all deployed', measured: ms((cpu.user + cpu.system) / 1000), target: '', verdict: 'info', value: (cpu.user + cpu.system) / 1000, unit: 'ms' },
+      // Under 1: the wall time is the CPU work itself, nothing waited on a lock meanwhile.
+      { what: 'wall time / process CPU while all deployed', measured: (all.totalMs / ((cpu.user + cpu.system) / 1000)).toFixed(2), target: '', verdict: 'info' },
+    ];
+    return {
+      name: 'environments',
+      title: 'Many environments at once',
+      rows,
+      notes: [
+        `Engine in this process on a fresh SQLite store, instant stub runtime (every runtime call answers at once), ${ENVIRONMENTS} environments × ${SERVICES} container services, first deploys, one request per environment (BENCH_MANY_ENVIRONMENTS, BENCH_MANY_SERVICES).`,
+        'A global lock would make the ratio about the number of environments; CPU shared by all of them (2 cores here, the engine on one) makes it grow with the work however the engine is organised.',
+      ],
+    };
+  } finally {
+    await bench.close();
+  }
+}
