@@ -87,6 +87,8 @@ export class DockerRuntime implements Runtime {
   /** The engine's host name (docker info), asked once: every instance's node. */
   private hostName: Promise<string | null> | undefined;
   private events: NodeJS.ReadableStream | null = null;
+  /** A getEvents call is on its way (startEvents). */
+  private eventsOpening = false;
   private eventsRetry: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -428,10 +430,14 @@ export class DockerRuntime implements Runtime {
   /** One Docker event stream for Slipway's containers: pokes the monitor and tells watchers. */
   private startEvents(): void {
     // While the engine is away, the connection's retries bring the stream back (adopt).
-    if (this.events || this.closed || !this.connection.available) return;
+    // One stream at a time: a second one asked while the first is on its way would be left
+    // open after close() (and keep the process alive).
+    if (this.events || this.eventsOpening || this.closed || !this.connection.available) return;
+    this.eventsOpening = true;
     const filters = { type: ['container' as const], label: managedFilter.label };
     this.docker.getEvents({ filters }).then(
       (stream) => {
+        this.eventsOpening = false;
         if (this.closed) return void (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
         this.events = stream;
         let buffer = '';
@@ -454,6 +460,7 @@ export class DockerRuntime implements Runtime {
         stream.on('error', reconnect);
       },
       (error: unknown) => {
+        this.eventsOpening = false;
         if (isConnectionError(error)) return this.connection.lost(error);
         this.log(`docker events: ${(error as Error).message}`);
         this.scheduleEventsRetry();
