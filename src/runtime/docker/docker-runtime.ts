@@ -347,7 +347,8 @@ export class DockerRuntime implements Runtime {
       }
       const info = await inspectOrNull(this.docker, c.Id);
       if (!info) continue;
-      this.monitor.track(c.Id, labels, { ready: false, ip: instanceIp(info, labels.environmentId), startedAt: info.State.StartedAt });
+      // A rollout running meanwhile may have admitted it (ready) during that inspect: keep that.
+      if (!this.monitor.get(c.Id)) this.monitor.track(c.Id, labels, { ready: false, ip: instanceIp(info, labels.environmentId), startedAt: info.State.StartedAt });
       checks.push(this.monitor.checkNow(c.Id));
     }
     await Promise.all(checks);
