@@ -66,6 +66,11 @@ describe('console: previews under their project', { timeout: 300_000 }, () => {
 
     const staging = (await api.expect<{ items: Array<{ id: string; name: string }> }>(200, 'GET', `/projects/${projectId}/environments`)).items.find((e) => e.name === 'staging')!;
     await api.expect(202, 'DELETE', `/environments/${staging.id}`);
+    // The Delete is queued: the page is read again once it is done (bounded: 60 s).
+    for (const deadline = Date.now() + 60_000; (await api.call('GET', `/environments/${staging.id}`)).status !== 404; ) {
+      assert.ok(Date.now() < deadline, 'the blueprint environment was not deleted within 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
     await page.reload();
     await page.getByText(/Previews: the blueprint environment .* was deleted/).waitFor({ timeout: UI_MS });
   });
