@@ -148,6 +148,8 @@ async function measureBackend(backend: 'sqlite' | 'postgres'): Promise<Measured>
         SLIPWAY_BOOTSTRAP_TOKEN: TOKEN,
         SLIPWAY_HOST: '127.0.0.1',
         SLIPWAY_PORT: String(port),
+        // The status API alone is measured: no edge container.
+        SLIPWAY_EDGE: 'in-process',
         SLIPWAY_DATABASE_URL: databaseUrl,
         SLIPWAY_LOG_LEVEL: process.env.BENCH_API_LOG_LEVEL ?? 'info',
       },

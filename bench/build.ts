@@ -193,6 +193,8 @@ export async function buildBench(): Promise<Omit<BenchResult, 'durationMs'>> {
     SLIPWAY_REGISTRY: REGISTRY,
     SLIPWAY_BOOTSTRAP_TOKEN: 'bench-token',
     SLIPWAY_EDGE_PORTS: EDGE_PORTS,
+    // Measured against a container published by hand: the public port is a host port.
+    SLIPWAY_EDGE: 'in-process',
     SLIPWAY_PUBLIC_HOST: '127.0.0.1',
   });
   const slipway = await startSlipway(config, pino({ level: 'warn' }));

@@ -1,6 +1,6 @@
 /**
  * The edge under load (docs/edge.md), for each edge Slipway has on Docker: the in-process Node
- * proxy (EdgeProxy, the default) and Caddy in its own container (CaddyEdge, with the test Caddy
+ * proxy (EdgeProxy, SLIPWAY_EDGE=in-process) and Caddy in its own container (CaddyEdge, with the test Caddy
  * image; skipped with a line saying so when that image is not built). On the real Docker
  * runtime, 3 instances of the test app with a public http port; 10 clients from this process
  * (bench/support/http-load.ts):

@@ -103,23 +103,26 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
   if (relay) await engine.events.relayThrough(relay);
   // Before the engine publishes the running states it observes at start: crashes are told by comparison with them.
   notifications.subscribe();
+  const close = async (): Promise<void> => {
+    await server.close();
+    // The deployments the engine lets finish still notify.
+    await engine.close();
+    await notifications.close();
+    await relay?.close();
+    await proxy.close();
+    await store.close();
+  };
   await engine.start();
-  await server.listen({ port: config.port, host: config.host });
+  try {
+    await server.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    // A port already taken: nothing may keep running (the edge's retries, the engine) in a process that failed to start.
+    await close().catch((closeError: unknown) => logger.warn({ err: closeError }, 'closing after a failed start'));
+    throw error;
+  }
   const address = server.server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   notifications.start(`http://${host}:${address.port}`);
   logger.info({ url: `http://${host}:${address.port}`, database: config.databaseUrl ? 'postgresql' : 'sqlite' }, 'Slipway is listening');
-  return {
-    url: `http://${host}:${address.port}`,
-    engine,
-    close: async () => {
-      await server.close();
-      // The deployments the engine lets finish still notify.
-      await engine.close();
-      await notifications.close();
-      await relay?.close();
-      await proxy.close();
-      await store.close();
-    },
-  };
+  return { url: `http://${host}:${address.port}`, engine, close };
 }

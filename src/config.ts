@@ -23,8 +23,8 @@ export interface Config {
   /** The Service type of public tcp ports on Kubernetes (SLIPWAY_K8S_TCP_SERVICE_TYPE). */
   k8sTcpServiceType: 'NodePort' | 'LoadBalancer';
   /**
-   * The Caddy edge (docs/edge.md); unset while SLIPWAY_EDGE_IMAGE is unset: public ports are
-   * then served by the in-process proxy on host ports of edgePorts.
+   * The Caddy edge (docs/edge.md), the default; unset with SLIPWAY_EDGE=in-process: every public
+   * port is then served by the in-process proxy on host ports of edgePorts.
    */
   edge?: {
     image: string;
@@ -90,6 +90,19 @@ function tcpServiceType(env: NodeJS.ProcessEnv): (typeof TCP_SERVICE_TYPES)[numb
   return found;
 }
 
+const EDGE_KINDS = ['caddy', 'in-process'] as const;
+
+/** SLIPWAY_EDGE: Caddy in its own container (the default), or the proxy inside the Slipway process. */
+function edgeKind(env: NodeJS.ProcessEnv): (typeof EDGE_KINDS)[number] {
+  const raw = env.SLIPWAY_EDGE || 'caddy';
+  const found = EDGE_KINDS.find((k) => k === raw);
+  if (!found) throw new ConfigError(`SLIPWAY_EDGE must be caddy or in-process, got "${raw}"`);
+  if (found === 'in-process' && env.SLIPWAY_EDGE_IMAGE) {
+    throw new ConfigError('SLIPWAY_EDGE_IMAGE is set but SLIPWAY_EDGE=in-process runs no edge image: unset one of them');
+  }
+  return found;
+}
+
 function publicUrl(env: NodeJS.ProcessEnv): string | undefined {
   const raw = env.SLIPWAY_PUBLIC_URL;
   if (!raw) return undefined;
@@ -141,21 +154,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : undefined,
     k8sTcpServiceType: tcpServiceType(env),
-    edge: env.SLIPWAY_EDGE_IMAGE
-      ? {
-          image: env.SLIPWAY_EDGE_IMAGE,
-          container: env.SLIPWAY_EDGE_CONTAINER || 'slipway-edge',
-          httpPort: integer(env, 'SLIPWAY_EDGE_HTTP_PORT', 80, 1, 65535),
-          httpsPort: integer(env, 'SLIPWAY_EDGE_HTTPS_PORT', 443, 1, 65535),
-          appsDomain: (env.SLIPWAY_APPS_DOMAIN || 'localhost').toLowerCase(),
-          acme: env.SLIPWAY_ACME_EMAIL
-            ? {
-                email: env.SLIPWAY_ACME_EMAIL,
-                directory: env.SLIPWAY_ACME_DIRECTORY || 'https://acme-v02.api.letsencrypt.org/directory',
-                ...(env.SLIPWAY_ACME_CA_ROOT ? { caRootFile: resolve(env.SLIPWAY_ACME_CA_ROOT) } : {}),
-              }
-            : undefined,
-        }
-      : undefined,
+    edge:
+      edgeKind(env) === 'caddy'
+        ? {
+            image: env.SLIPWAY_EDGE_IMAGE || 'caddy:2',
+            container: env.SLIPWAY_EDGE_CONTAINER || 'slipway-edge',
+            httpPort: integer(env, 'SLIPWAY_EDGE_HTTP_PORT', 80, 1, 65535),
+            httpsPort: integer(env, 'SLIPWAY_EDGE_HTTPS_PORT', 443, 1, 65535),
+            appsDomain: (env.SLIPWAY_APPS_DOMAIN || 'localhost').toLowerCase(),
+            acme: env.SLIPWAY_ACME_EMAIL
+              ? {
+                  email: env.SLIPWAY_ACME_EMAIL,
+                  directory: env.SLIPWAY_ACME_DIRECTORY || 'https://acme-v02.api.letsencrypt.org/directory',
+                  ...(env.SLIPWAY_ACME_CA_ROOT ? { caRootFile: resolve(env.SLIPWAY_ACME_CA_ROOT) } : {}),
+                }
+              : undefined,
+          }
+        : undefined,
   };
 }

@@ -195,7 +195,7 @@ describe('Caddy edge', () => {
       await down.start();
       const status = down.status();
       assert.equal(status.available, false);
-      assert.match(status.message ?? '', /cannot pull the edge image .*no-such-tag \(SLIPWAY_EDGE_IMAGE\)/);
+      assert.match(status.message ?? '', /cannot pull the edge image .*no-such-tag \(set SLIPWAY_EDGE_IMAGE .*or SLIPWAY_EDGE=in-process\)/);
       assert.match(logs.join('\n'), /edge down: cannot pull/);
       // Routes opened meanwhile are kept for when it comes up; nothing throws.
       await down.openRoute({ serviceId: 'x', containerPort: 80, hostPort: 1, protocol: 'http' });

@@ -138,6 +138,8 @@ export class SlipwayProcess {
       SLIPWAY_BOOTSTRAP_TOKEN: options.bootstrapToken,
       SLIPWAY_SECRET_KEY: options.secretKey,
       SLIPWAY_EDGE_PORTS: options.edgePorts,
+      // Tests reach public ports on their own port ranges; the Caddy edge is opted into where tested.
+      SLIPWAY_EDGE: 'in-process',
       SLIPWAY_LEASE_SECONDS: String(options.leaseSeconds),
       SLIPWAY_LOG_LEVEL: process.env.SLIPWAY_TEST_LOG_LEVEL ?? 'info',
       ...(options.env ?? {}),

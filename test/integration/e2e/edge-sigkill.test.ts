@@ -29,6 +29,7 @@ before(async () => {
     edgePorts: edgePorts(41),
     name: 'edge-sigkill',
     env: {
+      SLIPWAY_EDGE: 'caddy',
       SLIPWAY_EDGE_IMAGE: testImages.caddy.ref,
       SLIPWAY_EDGE_CONTAINER: EDGE_NAME,
       SLIPWAY_EDGE_HTTP_PORT: String(HTTP_PORT),

@@ -39,3 +39,18 @@ test('SLIPWAY_K8S_TCP_SERVICE_TYPE: NodePort by default, or LoadBalancer; anythi
     );
   }
 });
+
+test('SLIPWAY_EDGE: Caddy from caddy:2 by default, in-process on request, anything else refused', () => {
+  const byDefault = loadConfig({});
+  assert.equal(byDefault.edge?.image, 'caddy:2');
+  assert.equal(byDefault.edge?.container, 'slipway-edge');
+  assert.deepEqual([byDefault.edge?.httpPort, byDefault.edge?.httpsPort], [80, 443]);
+  assert.equal(loadConfig({ SLIPWAY_EDGE_IMAGE: 'registry.example/caddy:2.11' }).edge?.image, 'registry.example/caddy:2.11');
+  assert.equal(loadConfig({ SLIPWAY_EDGE: 'in-process' }).edge, undefined);
+  assert.throws(
+    () => loadConfig({ SLIPWAY_EDGE: 'nginx' }),
+    (error: unknown) => error instanceof ConfigError && /SLIPWAY_EDGE must be caddy or in-process, got "nginx"/.test(error.message),
+  );
+  // An image with the in-process proxy is a contradiction, not silently ignored.
+  assert.throws(() => loadConfig({ SLIPWAY_EDGE: 'in-process', SLIPWAY_EDGE_IMAGE: 'caddy:2' }), /SLIPWAY_EDGE_IMAGE is set/);
+});
