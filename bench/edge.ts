@@ -139,8 +139,7 @@ async function caddySetup(docker: Docker, target: ServiceTarget, runDir: string)
         bindHost: '127.0.0.1',
         runDir,
         hostsOf: async (serviceId) => (serviceId === target.serviceId ? [host] : []),
-        tcp: new EdgeProxy({ bindHost: '127.0.0.1' }),
-        log: verbose,
+          log: verbose,
       });
       await edge.start();
       if (!edge.status().available) throw new Error(`the Caddy edge did not come up: ${edge.status().message}`);

@@ -14,7 +14,6 @@ import type { TLSSocket } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { CaddyEdge } from '../../src/runtime/docker/caddy-edge.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
-import { EdgeProxy } from '../../src/runtime/docker/edge-proxy.js';
 import { testImages } from '../support/images.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
 import { cleanup, context, docker, eventually, hostPortRange, memoryHostPorts, ownedByThisRun, rolloutSpec, runId, target } from './docker-runtime-fixture.js';
@@ -64,7 +63,6 @@ describe('Caddy edge with ACME', () => {
       // Only this test's services: the runtime also finds the containers of other tests running on the engine.
       hostsOf: async (serviceId) => (serviceId === target('shop').serviceId ? [DOMAIN] : serviceId === target('blocked').serviceId ? [BLOCKED] : []),
       tlsCheckMs: 500,
-      tcp: new EdgeProxy({ bindHost: '127.0.0.1' }),
     });
     await edge.start();
     assert.equal(edge.status().available, true, edge.status().message);

@@ -15,7 +15,6 @@ import { CaddyAdmin } from '../../src/runtime/docker/caddy/caddy-admin.js';
 import { adminSocketPath } from '../../src/runtime/docker/caddy/edge-container.js';
 import { CaddyEdge } from '../../src/runtime/docker/caddy-edge.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
-import { EdgeProxy } from '../../src/runtime/docker/edge-proxy.js';
 import type { ServiceTarget } from '../../src/runtime/runtime.js';
 import { EdgeClient } from '../support/edge-client.js';
 import { testImages } from '../support/images.js';
@@ -47,7 +46,6 @@ describe('Caddy edge', () => {
       bindHost: '127.0.0.1',
       runDir,
       hostsOf: async (serviceId) => (hosts.has(serviceId) ? [hosts.get(serviceId)!] : []),
-      tcp: new EdgeProxy({ bindHost: '127.0.0.1' }),
       retryMs: 500,
     });
   const newRuntime = (e: CaddyEdge): DockerRuntime =>
@@ -187,7 +185,6 @@ describe('Caddy edge', () => {
       bindHost: '127.0.0.1',
       runDir: join(runDir, 'down'),
       hostsOf: async () => ['x.localhost'],
-      tcp: new EdgeProxy({ bindHost: '127.0.0.1' }),
       retryMs: 100,
       log: (message) => logs.push(message),
     });

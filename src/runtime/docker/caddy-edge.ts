@@ -11,7 +11,7 @@ import { ReadyFiles } from './caddy/ready-files.js';
 import { edgeSlots } from './names-and-labels.js';
 import { adminSocketPath, ensureEdgeContainer, joinNetwork, leaveNetwork, type EdgeContainerOptions } from './caddy/edge-container.js';
 import type { Edge } from './edge.js';
-import type { EdgeProxy, ProxyBackend, ProxyRoute } from './edge-proxy.js';
+import type { ProxyBackend, ProxyRoute } from './edge-proxy.js';
 
 /**
  * The Docker runtime's edge (docs/edge.md): Caddy in its own container, configured through its
@@ -26,14 +26,12 @@ import type { EdgeProxy, ProxyBackend, ProxyRoute } from './edge-proxy.js';
  * the instances the runtime finds ready again keep their traffic without a gap, and the ones
  * nobody claims go when the runtime says it adopted everything (adopted()).
  *
- * tcp ports stay with the in-process proxy given as `tcp` (routed on their host ports).
+ * It carries http only: tcp ports are published by Docker on the instances (tcpPorts).
  */
 export interface CaddyEdgeOptions extends Omit<EdgeContainerOptions, 'docker'> {
   docker: Docker;
   /** The host names of a public http port (docs/edge.md#host-names). */
   hostsOf(serviceId: string, containerPort: number): Promise<string[]>;
-  /** Serves the tcp ports. */
-  tcp: EdgeProxy;
   /** ACME instead of the internal CA for hosts outside localhost (SLIPWAY_ACME_*). */
   acme?: { email: string; directory: string };
   /** How often a down edge is tried again; default 5 s. */
@@ -65,10 +63,10 @@ function key(serviceId: string, containerPort: number): string {
 }
 
 export class CaddyEdge implements Edge {
+  readonly tcpPorts = 'published' as const;
   private readonly admin: CaddyAdmin;
   private readonly ready: ReadyFiles;
   private readonly routes = new Map<string, HeldRoute>();
-  private readonly tcpKeys = new Set<string>();
   private readonly log: (message: string, level?: 'info' | 'warn') => void;
   private up = false;
   private problem: string | undefined = 'not started yet';
@@ -105,12 +103,7 @@ export class CaddyEdge implements Edge {
 
   async openRoute(route: ProxyRoute): Promise<void> {
     const k = key(route.serviceId, route.containerPort);
-    if (route.protocol === 'tcp') {
-      this.tcpKeys.add(k);
-      if (this.routes.delete(k)) await this.sync();
-      return this.options.tcp.openRoute(route);
-    }
-    if (this.tcpKeys.delete(k)) await this.options.tcp.closeRoutes(route.serviceId);
+    if (route.protocol === 'tcp') throw new Error(`the Caddy edge routes http only: tcp port ${route.containerPort} is published by Docker`);
     const hosts = await this.options.hostsOf(route.serviceId, route.containerPort);
     const slots = route.instances === undefined ? undefined : edgeSlots(route.serviceId, route.instances).map((slot) => `${slot}:${route.containerPort}`);
     const held = this.routes.get(k);
@@ -131,14 +124,11 @@ export class CaddyEdge implements Edge {
       this.routes.delete(k);
       for (const dial of r.backends.values()) await this.ready.unmark(dial).catch(() => undefined);
     }
-    for (const k of this.tcpKeys) if ((JSON.parse(k) as [string, number])[0] === serviceId) this.tcpKeys.delete(k);
-    await this.options.tcp.closeRoutes(serviceId);
     await this.sync();
   }
 
   addBackend(serviceId: string, containerPort: number, backend: ProxyBackend): void {
     const k = key(serviceId, containerPort);
-    if (this.tcpKeys.has(k)) return this.options.tcp.addBackend(serviceId, containerPort, backend);
     let held = this.routes.get(k);
     if (!held) {
       held = { serviceId, containerPort, hosts: [], slots: [], backends: new Map() };
@@ -156,7 +146,6 @@ export class CaddyEdge implements Edge {
 
   async drainBackend(serviceId: string, containerPort: number, backendId: string, timeoutMs = 10_000): Promise<void> {
     const k = key(serviceId, containerPort);
-    if (this.tcpKeys.has(k)) return this.options.tcp.drainBackend(serviceId, containerPort, backendId, timeoutMs);
     const held = this.routes.get(k);
     const dial = held?.backends.get(backendId);
     if (!held || dial === undefined) return;
@@ -183,7 +172,6 @@ export class CaddyEdge implements Edge {
    */
   endpointsOf(serviceId: string, containerPort: number): Promise<Endpoint[]> | undefined {
     const k = key(serviceId, containerPort);
-    if (this.tcpKeys.has(k)) return undefined;
     const hosts = this.routes.get(k)?.hosts ?? [];
     return Promise.all(
       hosts.map(async (host): Promise<Endpoint> => {
@@ -272,7 +260,6 @@ export class CaddyEdge implements Edge {
     if (this.retry) clearTimeout(this.retry);
     if (this.tlsCheck) clearTimeout(this.tlsCheck);
     await this.chain.catch(() => undefined);
-    await this.options.tcp.close();
   }
 
   /** Loads the configuration of the routes held now, after the loads queued before. */
@@ -313,7 +300,7 @@ export class CaddyEdge implements Edge {
   private async connect(): Promise<void> {
     if (this.closed) return;
     try {
-      const { docker, tcp: _tcp, hostsOf: _hostsOf, log: _log, retryMs: _retryMs, acme: _acme, tlsCheckMs: _tlsCheckMs, ...container } = this.options;
+      const { docker, hostsOf: _hostsOf, log: _log, retryMs: _retryMs, acme: _acme, tlsCheckMs: _tlsCheckMs, ...container } = this.options;
       const outcome = await ensureEdgeContainer({ docker, ...container });
       if (outcome !== 'running') this.log(`edge: container ${container.name} ${outcome} (${container.image})`);
       const running = await this.waitForAdmin();
@@ -340,7 +327,7 @@ export class CaddyEdge implements Edge {
   private takeOver(running: CaddyRoute[], ready: Set<string>): void {
     for (const r of running) {
       const k = key(r.serviceId, r.containerPort);
-      if (this.routes.has(k) || this.tcpKeys.has(k)) continue;
+      if (this.routes.has(k)) continue;
       const backends = new Map(r.upstreams.filter((dial) => ready.has(dial)).map((dial) => [UNCLAIMED + dial, dial]));
       this.routes.set(k, { serviceId: r.serviceId, containerPort: r.containerPort, hosts: r.hosts, slots: r.upstreams, backends });
     }

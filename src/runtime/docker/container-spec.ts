@@ -7,7 +7,13 @@ import { LABEL, containerName, networkName, serviceLabels, volumeName } from './
  * that recreate a container exactly as an earlier inspect saw it (for rollback).
  */
 
-export function containerCreateOptions(target: ServiceTarget, spec: RolloutSpec, index: number, edgeSlot?: string): Docker.ContainerCreateOptions {
+export function containerCreateOptions(
+  target: ServiceTarget,
+  spec: RolloutSpec,
+  index: number,
+  placement: { edgeSlot?: string; publishedPorts?: ReadonlyMap<number, number> } = {},
+): Docker.ContainerCreateOptions {
+  const { edgeSlot, publishedPorts = new Map<number, number>() } = placement;
   const network = networkName(target.environmentId);
   const labels: Record<string, string> = {
     ...serviceLabels(target),
@@ -21,6 +27,9 @@ export function containerCreateOptions(target: ServiceTarget, spec: RolloutSpec,
   };
   const exposed: Record<string, object> = {};
   for (const port of spec.ports) exposed[`${port.containerPort}/tcp`] = {};
+  // Public tcp ports Docker publishes itself (docs/edge.md#tcp-ports): container port → host port.
+  const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const [containerPort, hostPort] of publishedPorts) bindings[`${containerPort}/tcp`] = [{ HostIp: '', HostPort: String(hostPort) }];
   return {
     name: containerName(target, index),
     Image: spec.image,
@@ -30,6 +39,7 @@ export function containerCreateOptions(target: ServiceTarget, spec: RolloutSpec,
     ExposedPorts: exposed,
     HostConfig: {
       NetworkMode: network,
+      ...(publishedPorts.size > 0 ? { PortBindings: bindings } : {}),
       // The engine brings a crashed instance back; observe() reports the restarts.
       RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
       // An init process as PID 1 (docker run --init): the app gets SIGTERM on stop and its

@@ -22,6 +22,7 @@ import { ContainerStats } from './container-stats.js';
 import { DockerConnection, isConnectionError } from './docker-connection.js';
 import type { Edge } from './edge.js';
 import { HostPortTakenError } from './edge-proxy.js';
+import { hostPortFree } from './host-port-free.js';
 import { instanceIp, isNotFound } from './instance-ip.js';
 import { instanceDetails, observedContainers } from './instance-details.js';
 import { InstanceMonitor, type TrackedInstance } from './instance-monitor.js';
@@ -163,11 +164,22 @@ export class DockerRuntime implements Runtime {
 
   deploy(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
     return this.connection.call(async () => {
+      const tcp = spec.ports.find((p) => this.isPublished(p));
+      if (tcp && spec.instances > 1) {
+        throw new Error(
+          `public tcp port ${tcp.containerPort} is published by Docker on one container, so the service runs one instance: set instances to 1 (${spec.instances} asked), or make the port private`,
+        );
+      }
       await this.ensureNetwork(target, ctx);
       await this.ensureVolumes(target, spec);
-      await this.ensureRoutes(target.serviceId, spec.ports, networkName(target.environmentId), (message) => ctx.log('warn', message), spec.instances);
-      await rollout(this.parts, target, spec, ctx);
+      const published = await this.ensureRoutes(target.serviceId, spec.ports, networkName(target.environmentId), (message) => ctx.log('warn', message), spec.instances);
+      await rollout(this.parts, target, spec, ctx, published);
     });
+  }
+
+  /** A public tcp port that Docker publishes on the instance rather than the edge carrying it (Caddy edge). */
+  private isPublished(port: PortSetting): boolean {
+    return port.public && port.protocol === 'tcp' && this.proxy.tcpPorts === 'published';
   }
 
   runJob(target: ServiceTarget, spec: JobSpec, ctx: OperationContext): Promise<JobResult> {
@@ -297,7 +309,8 @@ export class DockerRuntime implements Runtime {
     const endpoints: Endpoint[] = [];
     for (const { containerPort, hostPort } of allocated.sort((a, b) => a.containerPort - b.containerPort)) {
       const protocol = ports.find((p) => p.containerPort === containerPort)?.protocol ?? 'http';
-      const byHost = await this.proxy.endpointsOf?.(target.serviceId, containerPort);
+      const port = ports.find((p) => p.containerPort === containerPort);
+      const byHost = port && this.isPublished(port) ? undefined : await this.proxy.endpointsOf?.(target.serviceId, containerPort);
       if (byHost) {
         endpoints.push(...byHost);
         continue;
@@ -340,6 +353,10 @@ export class DockerRuntime implements Runtime {
       } catch (error) {
         this.log(`start: cannot route the public ports of service ${labels.serviceId}: ${(error as Error).message}`);
       }
+      // Deployed while the in-process proxy carried tcp: Docker publishes it from the next deploy on.
+      for (const port of labels.ports.filter((p) => this.isPublished(p) && !(c.Ports ?? []).some((b) => b.PrivatePort === p.containerPort && b.PublicPort))) {
+        if (c.State === 'running') this.log(`start: public tcp port ${port.containerPort} of service ${labels.serviceId} is not published by Docker yet: redeploy the service to publish it`, 'warn');
+      }
       // Back after an outage: instances still tracked keep their readiness (and their traffic).
       if (this.monitor.get(c.Id)) {
         checks.push(this.monitor.checkNow(c.Id));
@@ -367,17 +384,32 @@ export class DockerRuntime implements Runtime {
   }
 
   /**
-   * Listens on each public port's host port. A host port another program holds is given up
-   * for another one of the range, recorded, so endpoints() shows it and later deploys use it.
+   * Gives each public port its host port: the edge listens on it (or routes it by host name),
+   * or, for a tcp port Docker publishes, it is checked free unless an instance of the service
+   * already holds it. A host port another program holds is given up for another one of the
+   * range, recorded, so endpoints() shows it and later deploys use it. Returns the host ports
+   * Docker is to publish (container port → host port).
    */
-  private async ensureRoutes(serviceId: string, ports: PortSetting[], network: string, warn: (message: string) => void = this.log, instances?: number): Promise<void> {
+  private async ensureRoutes(
+    serviceId: string,
+    ports: PortSetting[],
+    network: string,
+    warn: (message: string) => void = this.log,
+    instances?: number,
+  ): Promise<Map<number, number>> {
     const publicPorts = ports.filter((p) => p.public);
+    const published = new Map<number, number>();
     for (const port of publicPorts) {
       const unavailable: number[] = [];
       let hostPort = await this.hostPorts.allocateHostPort(serviceId, port.containerPort, this.range);
       for (;;) {
         try {
-          await this.proxy.openRoute({ serviceId, containerPort: port.containerPort, hostPort, protocol: port.protocol, network, ...(instances !== undefined ? { instances } : {}) });
+          if (this.isPublished(port)) {
+            await this.ensurePublishable(serviceId, hostPort);
+            published.set(port.containerPort, hostPort);
+          } else {
+            await this.proxy.openRoute({ serviceId, containerPort: port.containerPort, hostPort, protocol: port.protocol, network, ...(instances !== undefined ? { instances } : {}) });
+          }
           break;
         } catch (error) {
           if (!(error instanceof HostPortTakenError) || unavailable.length >= MAX_TAKEN_HOST_PORTS) throw error;
@@ -391,6 +423,14 @@ export class DockerRuntime implements Runtime {
     const known = this.routed.get(serviceId) ?? [];
     const merged = [...publicPorts, ...known.filter((k) => !publicPorts.some((p) => p.containerPort === k.containerPort))];
     this.routed.set(serviceId, merged);
+    return published;
+  }
+
+  /** The host port is this service's to publish: an instance of it holds it already, or nothing does. */
+  private async ensurePublishable(serviceId: string, hostPort: number): Promise<void> {
+    const holders = await listInstances(this.docker, serviceId);
+    if (holders.some((c) => (c.Ports ?? []).some((p) => p.PublicPort === hostPort))) return;
+    if (!(await hostPortFree(hostPort))) throw new HostPortTakenError(hostPort, `host port ${hostPort} is taken by another program`);
   }
 
   private async ensureVolumes(target: ServiceTarget, spec: RolloutSpec): Promise<void> {
@@ -400,10 +440,10 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  /** Only ready instances take traffic: the proxy follows the monitor's view. */
+  /** Only ready instances take traffic: the edge follows the monitor's view (ports Docker publishes are the instance's own). */
   private onReadyChange(instance: TrackedInstance): void {
     const { serviceId } = instance.labels;
-    for (const port of instance.labels.ports.filter((p) => p.public)) {
+    for (const port of instance.labels.ports.filter((p) => p.public && !this.isPublished(p))) {
       try {
         if (instance.ready && instance.ip) {
           const slot = instance.labels.edgeSlot;

@@ -50,6 +50,7 @@ function portKey(serviceId: string, containerPort: number): string {
 }
 
 export class EdgeProxy {
+  readonly tcpPorts = 'proxied' as const;
   private readonly bindHost: string;
   private readonly pools = new Map<string, { serviceId: string; pool: BackendPool }>();
   private readonly routes = new Map<string, OpenRoute>();

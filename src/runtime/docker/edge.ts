@@ -7,6 +7,12 @@ import type { ProxyBackend, ProxyRoute } from './edge-proxy/types.js';
  * container, outliving the Slipway process) and the in-process EdgeProxy.
  */
 export interface Edge {
+  /**
+   * Who carries tcp ports: this edge on their host ports ('proxied'), or Docker, which publishes
+   * them on the instance itself ('published': one container per host port, so a service with
+   * one is replaced stop-first and runs one instance).
+   */
+  readonly tcpPorts: 'proxied' | 'published';
   /** Opens (or updates) the public route of a service port. Idempotent. */
   openRoute(route: ProxyRoute): Promise<void>;
   /** Removes every public route of the service and forgets its backends. */

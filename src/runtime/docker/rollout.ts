@@ -11,23 +11,32 @@ import { waitUntilReady } from './wait-ready.js';
  *
  * Rolling (the default): for i = 1…max(old, new): start new #i, wait until it is ready, admit
  * it to the proxy, then drain and remove old #i. Ready instances never drop below what ran
- * before, and at most one extra container exists. With storage: stop-first (every old instance
- * goes, then the new ones start), because instances share their volumes.
+ * before, and at most one extra container exists. Stop-first (every old instance goes, then the
+ * new ones start) with storage, because instances share their volumes, and with a public tcp
+ * port Docker publishes, because one host port is held by one container.
  *
  * Every old container is inspected before anything is touched, so that on failure or
  * cancellation the new instances are removed and each old instance already removed is
  * recreated exactly (same image id, env, labels, mounts, aliases) and admitted again once ready.
  */
-export async function rollout(parts: RuntimeParts, target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
+export async function rollout(
+  parts: RuntimeParts,
+  target: ServiceTarget,
+  spec: RolloutSpec,
+  ctx: OperationContext,
+  /** Public tcp ports Docker publishes on the instances: container port → host port. */
+  publishedPorts: ReadonlyMap<number, number> = new Map(),
+): Promise<void> {
   const { docker } = parts;
   const old: Docker.ContainerInspectInfo[] = [];
   for (const c of await listInstances(docker, target.serviceId)) {
     const info = await inspectOrNull(docker, c.Id);
     if (info) old.push(info);
   }
-  const stopFirst = spec.storage.length > 0;
+  const stopFirstBecause = spec.storage.length > 0 ? 'the service has storage' : publishedPorts.size > 0 ? 'its public tcp port is published on one container' : null;
+  const stopFirst = stopFirstBecause !== null;
   const wanted = Math.max(0, spec.instances);
-  ctx.log('info', `rolling out ${spec.version}: ${old.length} instance(s) now, ${wanted} wanted${stopFirst ? ' (stop-first: the service has storage)' : ''}`);
+  ctx.log('info', `rolling out ${spec.version}: ${old.length} instance(s) now, ${wanted} wanted${stopFirst ? ` (stop-first: ${stopFirstBecause})` : ''}`);
 
   // The edge slot the old instance of this index does not hold (docs/edge.md#routing-and-draining).
   const held = new Set(old.map((info) => readInstanceLabels(info.Config.Labels)?.edgeSlot));
@@ -36,7 +45,7 @@ export async function rollout(parts: RuntimeParts, target: ServiceTarget, spec: 
   const removed: Docker.ContainerInspectInfo[] = [];
   const startNew = async (index: number, signal: AbortSignal = ctx.signal): Promise<void> => {
     signal.throwIfAborted();
-    const id = await createAndStart(docker, containerCreateOptions(target, spec, index, slotFor(index)));
+    const id = await createAndStart(docker, containerCreateOptions(target, spec, index, { edgeSlot: slotFor(index), publishedPorts }));
     created.push(id);
     ctx.log('info', `instance ${index + 1} (${spec.version}) started as ${id.slice(0, 12)}; waiting until it is ready`);
     const info = await waitUntilReady(docker, id, {

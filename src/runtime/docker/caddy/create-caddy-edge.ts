@@ -6,7 +6,6 @@ import type { Logger } from 'pino';
 import { servedHosts } from '../../../domain/edge-hosts.js';
 import type { Store } from '../../../store/store.js';
 import { CaddyEdge } from '../caddy-edge.js';
-import { EdgeProxy } from '../edge-proxy.js';
 
 /** The server's Caddy edge (docs/edge.md): host names from the store, its admin socket under the data dir. */
 export async function createCaddyEdge(
@@ -26,7 +25,6 @@ export async function createCaddyEdge(
     httpPort: edge.httpPort,
     httpsPort: edge.httpsPort,
     runDir: join(dataDir, 'edge'),
-    tcp: new EdgeProxy(),
     log: (message, level = 'info') => logger[level](message),
     hostsOf: async (serviceId, containerPort) => {
       const service = await store.getService(serviceId);
