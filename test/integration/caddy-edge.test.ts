@@ -164,12 +164,21 @@ describe('Caddy edge', () => {
     assert.deepEqual(await edgeGet(httpPort, hostOf(web)), { status: 200, body: 'v1' });
   });
 
-  it('answers 503 with a page for a stopped service, 404 once it is deleted', async () => {
+  it('answers 503 with a page for a stopped service and serves it again once deployed, loading no configuration; 404 once it is deleted', async () => {
     const web = target('web');
+    const admin = new CaddyAdmin(adminSocketPath(runDir));
+    const configured = await admin.config();
     await runtime.stop(web, context());
-    const stopped = await edgeGet(httpPort, hostOf(web));
-    assert.equal(stopped.status, 503);
+    const stopped = await eventually('the 503 page', async () => {
+      const answer = await edgeGet(httpPort, hostOf(web));
+      return answer.status === 503 ? answer : undefined;
+    });
     assert.match(stopped.body, /Service unavailable/);
+    assert.deepEqual(await admin.config(), configured, 'stopped by its ready files, not a load');
+    await runtime.deploy(web, rolloutSpec(v1, 'v1'), context());
+    await eventually('served again', async () => (await edgeGet(httpPort, hostOf(web))).body === 'v1');
+    // Its last instance gone and its first one back came and went by ready files only.
+    assert.deepEqual(await admin.config(), configured);
     await runtime.delete(web, { keepData: false }, context());
     assert.equal((await edgeGet(httpPort, hostOf(web))).status, 404);
   });

@@ -19,8 +19,8 @@ import type { ProxyBackend, ProxyRoute } from './edge-proxy.js';
  * serving while Slipway is stopped, restarted or upgraded. Each route lists the service's edge
  * slots, and an instance joins or leaves it by its file in the ready directory (ReadyFiles),
  * which Caddy's health checks read: a rolling redeploy changes no configuration. The whole
- * configuration is loaded only when the routes themselves change (a service's first ready
- * instance or last one, its hosts, its instance count), since a load can drop a request.
+ * configuration is loaded only when the routes themselves change (a service's hosts, its
+ * instance count, a certificate issued), since a load can drop a request.
  *
  * After a restart of Slipway it carries on from the routes Caddy runs (read back at start):
  * the instances the runtime finds ready again keep their traffic without a gap, and the ones
@@ -41,7 +41,7 @@ export interface CaddyEdgeOptions extends Omit<EdgeContainerOptions, 'docker'> {
   log?: (message: string, level?: 'info' | 'warn') => void;
 }
 
-interface HeldRoute extends Omit<CaddyRoute, 'upstreams' | 'serving'> {
+interface HeldRoute extends Omit<CaddyRoute, 'upstreams'> {
   network?: string;
   /** host:port of the service's edge slots: from its instance count, or as read back from Caddy. */
   slots: string[];
@@ -162,7 +162,7 @@ export class CaddyEdge implements Edge {
       }
     }
     if (held.backends.get(backendId) === dial) held.backends.delete(backendId);
-    // A load only when the route changes: its last instance gone (503), or an address that was no slot.
+    // A load only when the route changes: an address that was no slot (an instance from before slots).
     await this.sync();
   }
 
@@ -293,7 +293,6 @@ export class CaddyEdge implements Edge {
       containerPort: r.containerPort,
       hosts: r.hosts,
       upstreams: [...new Set([...r.slots, ...r.backends.values()])],
-      serving: r.backends.size > 0,
     }));
   }
 

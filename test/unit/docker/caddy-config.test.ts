@@ -4,8 +4,8 @@ import { caddyConfig, redirectedHostsOf, routeId, routesOf, type CaddyRoute } fr
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- reading a JSON document back
 
-const web: CaddyRoute = { serviceId: 'svc-b', containerPort: 8080, hosts: ['web-prod-shop.localhost', 'shop.example.com'], upstreams: ['10.0.0.3:8080', '10.0.0.2:8080'], serving: true };
-const idle: CaddyRoute = { serviceId: 'svc-a', containerPort: 80, hosts: ['api-prod-shop.localhost'], upstreams: [], serving: false };
+const web: CaddyRoute = { serviceId: 'svc-b', containerPort: 8080, hosts: ['web-prod-shop.localhost', 'shop.example.com'], upstreams: ['10.0.0.3:8080', '10.0.0.2:8080'] };
+const idle: CaddyRoute = { serviceId: 'svc-a', containerPort: 80, hosts: ['api-prod-shop.localhost'], upstreams: [] };
 
 test('one route per service port, matched by its hosts; upstreams and hosts sorted', () => {
   const routes = (caddyConfig([web, idle]) as Json).apps.http.servers.slipway.routes as Json[];
@@ -37,10 +37,20 @@ test('upstreams are health-checked against the ready directory, through a server
   assert.equal(health.routes[1].handle[0].status_code, 503);
 });
 
-test('a route with slots but no ready instance answers 503 without trying them', () => {
-  const stopped = { ...web, upstreams: ['sw-svc-b-0-a:8080', 'sw-svc-b-0-b:8080'], serving: false };
-  const routes = (caddyConfig([stopped]) as Json).apps.http.servers.slipway.routes as Json[];
-  assert.equal(routes[0]!.handle[0].status_code, 503);
+test('a route keeps its slots whether or not an instance is ready: the 503 page comes from the error routes', () => {
+  const slotted = { ...web, upstreams: ['sw-svc-b-0-a:8080', 'sw-svc-b-0-b:8080'] };
+  const config = caddyConfig([slotted]) as Json;
+  const proxy = config.apps.http.servers.slipway.routes[0].handle[0];
+  assert.equal(proxy.handler, 'reverse_proxy');
+  // No upstream passing its checks: reverse_proxy gives up after 3 tries 100 ms apart, with 503.
+  assert.equal(proxy.load_balancing.retries, 3);
+  assert.equal(proxy.load_balancing.try_interval, '100ms');
+  for (const server of ['slipway', 'slipway_tls']) {
+    const [route] = config.apps.http.servers[server].errors.routes as Json[];
+    assert.deepEqual(route!.match, [{ expression: '{http.error.status_code} == 503' }]);
+    assert.equal(route!.handle[0].status_code, 503);
+    assert.match(route!.handle[0].body, /Service unavailable/);
+  }
 });
 
 test('the same routes in another order are the same document', () => {

@@ -11,8 +11,9 @@ import { httpsOrigin } from '../../../domain/edge-tls.js';
  * a check asks the edge's own `slipway_health` server (on the container's loopback) whether a
  * file named after the slot is in the ready directory, which Slipway fills and empties. So an
  * instance joins and leaves its route without a configuration load (docs/edge.md#routing-and-draining).
- * A route without a ready instance answers 503 with a short page; before them, hosts with an
- * issued ACME certificate redirect to https. Keys are emitted in sorted order so that two
+ * A route whose slots are all out (stopped, starting) answers 503 with a short page from the
+ * server's error routes, so a service's first ready instance or its last one loads nothing
+ * either; before the routes, hosts with an issued ACME certificate redirect to https. Keys are emitted in sorted order so that two
  * equal configurations are equal strings (Slipway skips a load identical to what Caddy runs).
  */
 
@@ -40,8 +41,6 @@ export interface CaddyRoute {
   hosts: string[];
   /** host:port Caddy may dial (edge slots, or addresses); emitted sorted: the same set is the same config. */
   upstreams: string[];
-  /** Whether some instance is ready: false answers 503 without trying the upstreams. */
-  serving: boolean;
 }
 
 const ROUTE_ID_PREFIX = 'slipway|';
@@ -63,10 +62,13 @@ const UNAVAILABLE_PAGE =
   '<!doctype html><title>503 Service Unavailable</title><h1>Service unavailable</h1><p>This service has no running instance right now (stopped, or starting). Try again shortly.</p>\n';
 const UNKNOWN_HOST_PAGE = '<!doctype html><title>404 Not Found</title><h1>Not found</h1><p>No service is published on this host name.</p>\n';
 
+const UNAVAILABLE_RESPONSE = { body: UNAVAILABLE_PAGE, handler: 'static_response', headers: { 'Content-Type': ['text/html; charset=utf-8'], 'Retry-After': ['5'] }, status_code: 503 };
+
+/** The page of a 503, which reverse_proxy answers when no upstream of the route passes its checks. */
+const ERROR_ROUTES = { routes: [{ handle: [UNAVAILABLE_RESPONSE], match: [{ expression: '{http.error.status_code} == 503' }] }] };
+
 function handlerFor(route: CaddyRoute): Record<string, unknown> {
-  if (!route.serving || route.upstreams.length === 0) {
-    return { body: UNAVAILABLE_PAGE, handler: 'static_response', headers: { 'Content-Type': ['text/html; charset=utf-8'], 'Retry-After': ['5'] }, status_code: 503 };
-  }
+  if (route.upstreams.length === 0) return UNAVAILABLE_RESPONSE;
   return {
     handler: 'reverse_proxy',
     health_checks: {
@@ -87,7 +89,8 @@ function handlerFor(route: CaddyRoute): Record<string, unknown> {
       // holds fails to dial, and is then left out for a while (and the request tried elsewhere).
       passive: { fail_duration: '2s', max_fails: 1 },
     },
-    // A request whose instance cannot be dialled (a slot without instance, just after a load) is tried on another one.
+    // A request whose instance cannot be dialled (a slot without instance, just after a load) is
+    // tried on another one; with none passing its checks (stopped), the 503 comes after 3 tries.
     load_balancing: { retries: 3, selection_policy: { policy: 'round_robin' }, try_duration: '5s', try_interval: '100ms' },
     upstreams: [...new Set(route.upstreams)].sort().map((dial) => ({ dial })),
   };
@@ -213,8 +216,8 @@ export function caddyConfig(routes: Iterable<CaddyRoute>, acme?: AcmeSettings, r
     apps: {
       http: {
         servers: {
-          slipway: { automatic_https: { disable: true }, listen: [':80'], routes: serverRoutes(list, '', redirect) },
-          slipway_tls: { automatic_https: { disable_redirects: true }, listen: [':443'], routes: serverRoutes(list, 'tls:') },
+          slipway: { automatic_https: { disable: true }, errors: ERROR_ROUTES, listen: [':80'], routes: serverRoutes(list, '', redirect) },
+          slipway_tls: { automatic_https: { disable_redirects: true }, errors: ERROR_ROUTES, listen: [':443'], routes: serverRoutes(list, 'tls:') },
           slipway_health: healthServer(),
         },
       },
@@ -235,7 +238,7 @@ export function routesOf(config: unknown): CaddyRoute[] {
     if (!id) continue;
     const hosts = r.match?.[0]?.host ?? [];
     const upstreams = (r.handle?.[0]?.upstreams ?? []).map((u) => u.dial).filter((d): d is string => typeof d === 'string');
-    found.push({ ...id, hosts: [...hosts], upstreams, serving: r.handle?.[0]?.handler === 'reverse_proxy' });
+    found.push({ ...id, hosts: [...hosts], upstreams });
   }
   return found;
 }
