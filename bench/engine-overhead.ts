@@ -10,6 +10,7 @@ import { DEFAULT_ENVIRONMENT_SETTINGS, DEFAULT_SERVICE_SETTINGS, type Probe } fr
 import { testImages, APP_PORT } from '../test/support/images.js';
 import { benchEngine, runActions, type BenchEngine } from './support/bench-engine.js';
 import { removeEnvironmentResources } from './support/docker-cleanup.js';
+import { CpuProfile } from './support/cpu-profile.js';
 import { ms, verdict, type BenchResult, type Row } from './support/report.js';
 import { elapsedMs, median, runsList } from './support/stats.js';
 
@@ -20,6 +21,8 @@ const INSTANT_ENVIRONMENTS = Number(process.env.BENCH_ENGINE_ENVIRONMENTS ?? 10)
 const RUNTIMES = (process.env.BENCH_ENGINE_RUNTIMES ?? 'instant,docker').split(',');
 const RUNS = Number(process.env.BENCH_ENGINE_RUNS ?? 5);
 const PROFILE_RUNS = 2;
+/** A directory: the measured redeploys (not the warm-up, not the timed-call runs) are CPU-profiled into it. */
+const CPU_PROF_DIR = process.env.BENCH_ENGINE_CPU_PROF;
 
 const READINESS: Probe = { type: 'http', path: '/healthz', port: APP_PORT, initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 };
 
@@ -106,8 +109,14 @@ async function measure(kind: 'docker' | 'instant'): Promise<Measured> {
     const cpuMs: number[] = [];
     // Run 0 warms up (JIT, connection pools) and is not counted. The last PROFILE_RUNS run with
     // every call timed (which costs a little) and only feed the breakdown.
+    let cpuProfile: CpuProfile | undefined;
     for (let run = 0; run <= RUNS + PROFILE_RUNS; run++) {
       const profiling = run > RUNS;
+      if (CPU_PROF_DIR && run === 1) cpuProfile = await CpuProfile.start(CPU_PROF_DIR);
+      if (cpuProfile && profiling) {
+        process.stdout.write(`CPU profile of redeploys 1–${RUNS}: ${await cpuProfile.stop(`engine-${kind}`)}\n`);
+        cpuProfile = undefined;
+      }
       bench.times.enabled = profiling;
       const cpuBefore = process.cpuUsage();
       const ended = await runActions(bench, environmentIds, 'REDEPLOY', 120_000);

@@ -84,6 +84,15 @@ export interface ServiceDeployedSpecsTable {
   spec: string;
 }
 
+/** Every spec a service was deployed with, by its digest: what deployments' records name (migration 0011). */
+export interface DeployedSpecsTable {
+  service_id: string;
+  /** deployedSpecDigest of the spec, as services.deployed_spec_digest. */
+  digest: string;
+  /** The DeployedSpec as JSON, encrypted whole and bound to the service, as service_deployed_specs.spec. */
+  spec: string;
+}
+
 export interface HostPortsTable {
   service_id: string;
   container_port: number;
@@ -126,7 +135,9 @@ export interface DeploymentServicesTable {
   status: string;
   /** Once the service's deploy succeeded here: the version it deployed (migration 0007). */
   deployed_version: ColumnType<string | null, string | null | undefined, string | null>;
-  /** And the DeployedSpec, its ciphertext copied from service_deployed_specs.spec (bound to the service). */
+  /** And its DeployedSpec: the digest of a row of deployed_specs (since migration 0011)… */
+  deployed_spec_digest: ColumnType<string | null, string | null | undefined, string | null>;
+  /** …or, in records written before, the ciphertext copied from service_deployed_specs.spec (bound to the service). */
   deployed_spec: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
@@ -282,6 +293,7 @@ export interface Database {
   stages: StagesTable;
   services: ServicesTable;
   service_deployed_specs: ServiceDeployedSpecsTable;
+  deployed_specs: DeployedSpecsTable;
   host_ports: HostPortsTable;
   deployments: DeploymentsTable;
   deployment_services: DeploymentServicesTable;

@@ -174,16 +174,16 @@ export class DeploymentsRepository {
   }
 
   /**
-   * A service that ends DEPLOYED here has its deploy's version and spec copied beside it (a
-   * deploy writes them to the service before it moves to DEPLOYED): what a rollback to this
-   * deployment puts back.
+   * A service that ends DEPLOYED here has its deploy's version and spec digest copied beside it
+   * (a deploy writes them to the service before it moves to DEPLOYED; the spec is in
+   * deployed_specs by that digest): what a rollback to this deployment puts back.
    */
   async setDeploymentServiceStatus(deploymentId: string, serviceId: string, status: DeploymentStatus): Promise<void> {
     const deployedVersion = this.ctx.db.selectFrom('services').select('deployed_version').where('id', '=', serviceId);
-    const deployedSpec = this.ctx.db.selectFrom('service_deployed_specs').select('spec').where('service_id', '=', serviceId);
+    const deployedSpecDigest = this.ctx.db.selectFrom('services').select('deployed_spec_digest').where('id', '=', serviceId);
     await this.ctx.db
       .updateTable('deployment_services')
-      .set(status === 'DEPLOYED' ? { status, deployed_version: deployedVersion, deployed_spec: deployedSpec } : { status })
+      .set(status === 'DEPLOYED' ? { status, deployed_version: deployedVersion, deployed_spec_digest: deployedSpecDigest } : { status })
       .where('deployment_id', '=', deploymentId)
       .where('service_id', '=', serviceId)
       .execute();
@@ -227,7 +227,12 @@ export class DeploymentsRepository {
   async deployedServicesOf(deploymentId: string): Promise<DeployedServiceRecord[]> {
     const rows = await this.ctx.db
       .selectFrom('deployment_services')
-      .select(['service_id', 'name', 'type', 'deployed_version', 'deployed_spec'])
+      .leftJoin('deployed_specs', (join) =>
+        join.onRef('deployed_specs.service_id', '=', 'deployment_services.service_id').onRef('deployed_specs.digest', '=', 'deployment_services.deployed_spec_digest'),
+      )
+      .select(['deployment_services.service_id', 'name', 'type', 'deployed_version'])
+      // Records written before migration 0011 hold a copy of the spec; later ones name it by digest.
+      .select((eb) => eb.fn.coalesce('deployment_services.deployed_spec', 'deployed_specs.spec').as('deployed_spec'))
       .where('deployment_id', '=', deploymentId)
       .where('status', '=', 'DEPLOYED')
       .orderBy('ordinal')

@@ -66,7 +66,8 @@ export class JournalWritesRepository {
     }
     for (const group of groupBy(moved, (m) => m.to)) {
       const status = group[0]!.to;
-      // DEPLOYED keeps what the service deployed beside the record (what a rollback puts back).
+      // DEPLOYED keeps what the service deployed beside the record (what a rollback puts back):
+      // its version, and its spec by digest (the spec itself is in deployed_specs once).
       await trx
         .updateTable('deployment_services')
         .set((eb) =>
@@ -74,7 +75,7 @@ export class JournalWritesRepository {
             ? {
                 status,
                 deployed_version: eb.selectFrom('services').select('services.deployed_version').whereRef('services.id', '=', 'deployment_services.service_id'),
-                deployed_spec: eb.selectFrom('service_deployed_specs').select('service_deployed_specs.spec').whereRef('service_deployed_specs.service_id', '=', 'deployment_services.service_id'),
+                deployed_spec_digest: eb.selectFrom('services').select('services.deployed_spec_digest').whereRef('services.id', '=', 'deployment_services.service_id'),
               }
             : { status },
         )

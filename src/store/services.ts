@@ -209,21 +209,27 @@ export class ServicesRepository {
   /** The service's deployed version, hash and digest, and its spec in its own table, together. */
   async setDeployedState(id: string, state: DeployedState): Promise<void> {
     const spec = state.deployedSpec && this.ctx.secrets.encrypt(JSON.stringify(state.deployedSpec), deployedSpecContext(id));
+    const digest = deployedSpecDigest(state.deployedSpec);
     await this.ctx.db.transaction().execute(async (trx) => {
       const updated = await trx
         .updateTable('services')
         .set({
           deployed_version: state.deployedVersion,
           deployed_spec_hash: state.deployedSpecHash,
-          deployed_spec_digest: deployedSpecDigest(state.deployedSpec),
+          deployed_spec_digest: digest,
           updated_at: nowIso(this.ctx),
         })
         .where('id', '=', id)
         .executeTakeFirst();
       // No such service: nothing to keep (as an update of no row).
       if (toNumber(updated.numUpdatedRows) === 0) return;
-      if (spec === null) await trx.deleteFrom('service_deployed_specs').where('service_id', '=', id).execute();
-      else await trx.insertInto('service_deployed_specs').values({ service_id: id, spec }).onConflict((oc) => oc.column('service_id').doUpdateSet({ spec })).execute();
+      if (spec === null) {
+        await trx.deleteFrom('service_deployed_specs').where('service_id', '=', id).execute();
+        return;
+      }
+      await trx.insertInto('service_deployed_specs').values({ service_id: id, spec }).onConflict((oc) => oc.column('service_id').doUpdateSet({ spec })).execute();
+      // Kept by digest as well: the records of the deployments that deploy it name it so.
+      await trx.insertInto('deployed_specs').values({ service_id: id, digest: digest!, spec }).onConflict((oc) => oc.columns(['service_id', 'digest']).doNothing()).execute();
     });
   }
 

@@ -7,7 +7,8 @@ import { describeOnEachBackend, type StoreBackend } from './store-backends.js';
 
 /**
  * Deployed specs live in their own table (migration 0010), out of the services row that every
- * status move rewrites; on SQLite and PostgreSQL.
+ * status move rewrites, and each once by digest (migration 0011), which deployments' records
+ * name; on SQLite and PostgreSQL.
  */
 
 /** Runs a statement that writes, bypassing the store (the backends' rawRows reads SQLite read-only). */
@@ -70,11 +71,13 @@ describeOnEachBackend('deployed specs table', (s) => {
       source: { image: { name: 'busybox', tag: 'v1' } },
       settings: DEFAULT_SERVICE_SETTINGS,
     });
-    // Back to the layout before 0010: the ciphertext in the services row, the migration not run.
+    // Back to the layout before 0010: the ciphertext in the services row, neither 0010 nor 0011 run.
+    await rawWrite(s.backend, 'drop table deployed_specs');
+    await rawWrite(s.backend, 'alter table deployment_services drop column deployed_spec_digest');
     await rawWrite(s.backend, 'alter table services add column deployed_spec text');
     await rawWrite(s.backend, 'update services set deployed_spec = (select spec from service_deployed_specs where service_deployed_specs.service_id = services.id)');
     await rawWrite(s.backend, 'drop table service_deployed_specs');
-    await rawWrite(s.backend, "delete from kysely_migration where name = '0010-service-deployed-specs'");
+    await rawWrite(s.backend, "delete from kysely_migration where name in ('0010-service-deployed-specs', '0011-deployed-spec-history')");
 
     const reopened = await s.backend.openStore();
     const migrated = (await reopened.getService(service.id))!;
@@ -83,5 +86,33 @@ describeOnEachBackend('deployed specs table', (s) => {
     assert.equal((await reopened.getService(plain.id))!.deployedSpec, null);
     const [row] = await s.backend.rawRows('select * from services where id = $1', [service.id]);
     assert.ok(row && !('deployed_spec' in row), 'the column is gone');
+    // 0011: the current spec is kept by its digest too.
+    const byDigest = await s.backend.rawRows('select digest from deployed_specs where service_id = $1', [service.id]);
+    assert.deepEqual(byDigest.map((r) => r['digest']), [deployedSpecDigest(spec)]);
+    assert.equal((await s.backend.rawRows('select digest from deployed_specs where service_id = $1', [plain.id])).length, 0);
+  });
+
+  it("a deployment's record names the spec by digest; records holding a copy (before 0011) still read", async () => {
+    const { env, service, spec } = await deployedService('history');
+    const { deployment: first } = await s.store.enqueue({ environmentId: env.id, request: { action: 'DEPLOY', level: 'environment', serviceIds: [], versions: {} }, origin: 'API', triggeredBy: 'tester' });
+    await s.store.recordDeploymentServices(first.id, [{ serviceId: service.id, name: service.name, type: service.type, stageName: 'applications', stageOrder: 500, version: 'v1', status: 'DEPLOYING' }]);
+    await s.store.setDeploymentServiceStatus(first.id, service.id, 'DEPLOYED');
+    const [record] = await s.backend.rawRows('select deployed_spec, deployed_spec_digest from deployment_services where deployment_id = $1', [first.id]);
+    assert.deepEqual(record, { deployed_spec: null, deployed_spec_digest: deployedSpecDigest(spec) }, 'no copy of the spec, its digest');
+
+    // A later deploy with another spec: the first deployment still reads the spec it deployed.
+    const other = deployedSpecOf({ ...service, settings: { ...service.settings, instances: 3 } });
+    await s.store.setDeployedState(service.id, { deployedVersion: 'v2', deployedSpecHash: 'h2', deployedSpec: other });
+    assert.deepEqual(await s.store.deployedServicesOf(first.id), [{ serviceId: service.id, name: service.name, type: 'container', version: 'v1', spec }]);
+    assert.equal((await s.backend.rawRows('select digest from deployed_specs where service_id = $1', [service.id])).length, 2);
+
+    // A record written before 0011: the ciphertext copied into it, no digest.
+    const [current] = await s.backend.rawRows('select spec from service_deployed_specs where service_id = $1', [service.id]);
+    await rawWrite(s.backend, `update deployment_services set deployed_spec = '${String(current!['spec'])}', deployed_spec_digest = null where deployment_id = '${first.id}'`);
+    assert.deepEqual((await s.store.deployedServicesOf(first.id))[0]!.spec, other);
+
+    // The specs go with their service.
+    await s.store.deleteService(service.id);
+    assert.equal((await s.backend.rawRows('select digest from deployed_specs where service_id = $1', [service.id])).length, 0);
   });
 });

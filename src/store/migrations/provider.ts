@@ -12,6 +12,7 @@ import { notificationsRollbackMigration } from './0007-notifications-rollback.js
 import { previewsMigration } from './0008-previews.js';
 import { deployedSpecDigestMigration } from './0009-deployed-spec-digest.js';
 import { serviceDeployedSpecsMigration } from './0010-service-deployed-specs.js';
+import { deployedSpecHistoryMigration } from './0011-deployed-spec-history.js';
 
 /** Migrations are compiled in, not read from a folder, so the built package carries them. */
 class StaticMigrationProvider implements MigrationProvider {
@@ -29,6 +30,7 @@ class StaticMigrationProvider implements MigrationProvider {
       '0008-previews': previewsMigration(this.flavor),
       '0009-deployed-spec-digest': deployedSpecDigestMigration(),
       '0010-service-deployed-specs': serviceDeployedSpecsMigration(),
+      '0011-deployed-spec-history': deployedSpecHistoryMigration(),
     };
   }
 }
