@@ -73,6 +73,7 @@ describe('kubernetes on a real node: rollouts', () => {
 
     await useImage(web, `${REGISTRY}/slipway-test/never-ready`, 'v1');
     const load = sendRequests(url, (body) => body === 'v1');
+    const ready = sampleReadyPods(f, web);
     const started = Date.now();
     const redeploy = await f.run(env, 'REDEPLOY', { serviceId: web }, 180_000);
     const tookMs = Date.now() - started;
@@ -82,7 +83,10 @@ describe('kubernetes on a real node: rollouts', () => {
       return d?.status?.updatedReplicas === 2 && d.status.availableReplicas === 2 && (d.status.replicas ?? 0) === 2;
     });
     const stats = await load.stop();
-    t.diagnostic(`judged in ${Math.round(tookMs / 1000)} s; ${stats.ok} requests ok, ${stats.failed} failed ${JSON.stringify(stats.failures.slice(0, 3))}`);
+    const samples = await ready.stop();
+    t.diagnostic(`judged in ${Math.round(tookMs / 1000)} s; ${stats.ok} requests ok, ${stats.failed} failed ${JSON.stringify(stats.failures.slice(0, 3))}; ready pods ${Math.min(...samples)}..${Math.max(...samples)}`);
+    // The old pods never leave: the new one is added beside them (maxUnavailable 0) and removed by the undo.
+    assert.ok(Math.min(...samples) >= 2, `ready pods dropped below 2: ${samples.join(',')}`);
     assert.equal(redeploy.status, 'ERROR');
     assert.equal(await f.status(web), 'DEPLOYMENT_ERROR');
     const message = (await f.store.getService(web))!.statusMessage ?? '';
