@@ -93,6 +93,7 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     git: { headCommit: (source) => git.headCommit(source), listCommits: (source, limit) => git.listCommits(source, limit) },
     dependencies: () => (edge ? [docker.status(), edge.status()] : [docker.status()]),
     buildRegistry: Boolean(config.registry),
+    dockerPublishesTcp: Boolean(config.edge),
     appsDomain: config.edge?.appsDomain ?? config.k8sIngress?.appsDomain ?? 'localhost',
     notificationPolicy: notifications.policy,
   });

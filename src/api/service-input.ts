@@ -45,6 +45,8 @@ export interface ServiceInputOptions {
   buildRegistry?: boolean;
   /** SLIPWAY_APPS_DOMAIN: custom domains under it are refused (the generated hosts live there). Default localhost. */
   appsDomain?: string;
+  /** Docker publishes public tcp ports on the instance (docs/edge.md#tcp-ports): a docker service with one runs one instance. */
+  dockerPublishesTcp?: boolean;
 }
 
 /**
@@ -80,12 +82,26 @@ function sourceProblems(typed: TypedSource, field: string, runtime: RuntimeKind)
 }
 
 /** What this server can give the services created or edited through it. */
-export function serviceInputOptions(deps: { controlPlane: { managedDatabasesConfigured(): boolean }; buildRegistry?: boolean; appsDomain?: string }): ServiceInputOptions {
+export function serviceInputOptions(deps: {
+  controlPlane: { managedDatabasesConfigured(): boolean };
+  buildRegistry?: boolean;
+  appsDomain?: string;
+  dockerPublishesTcp?: boolean;
+}): ServiceInputOptions {
   return {
     managedDatabases: deps.controlPlane.managedDatabasesConfigured(),
     ...(deps.buildRegistry !== undefined ? { buildRegistry: deps.buildRegistry } : {}),
     ...(deps.appsDomain !== undefined ? { appsDomain: deps.appsDomain } : {}),
+    ...(deps.dockerPublishesTcp !== undefined ? { dockerPublishesTcp: deps.dockerPublishesTcp } : {}),
   };
+}
+
+/** One host port is published by one container: a docker service with a public tcp port runs one instance. */
+function publishedTcpProblems(settings: ServiceSettings, runtime: RuntimeKind, options: ServiceInputOptions, field: string): FieldError[] {
+  if (runtime !== 'docker' || !options.dockerPublishesTcp || settings.instances <= 1) return [];
+  const tcp = settings.ports.find((p) => p.public && p.protocol === 'tcp');
+  if (!tcp) return [];
+  return [{ field: `${field}/instances`, message: `public tcp port ${tcp.containerPort} is published by Docker on one container, so this service runs 1 instance: set instances to 1, or make the port private` }];
 }
 
 /** A git service on a runtime that pulls every image, with no registry to push its build to, could never deploy. */
@@ -186,6 +202,7 @@ export function newServiceFromBody(environment: Pick<Environment, 'id' | 'runtim
     ...managedDatabaseProblems(typed, null, options, 'body/source'),
     ...buildRegistryProblems(typed, environment.runtime, options, 'body/source'),
     ...settingsProblems(settings, 'body/settings', options.appsDomain),
+    ...publishedTcpProblems(settings, environment.runtime, options, 'body/settings'),
   ];
   settings.env = resolveEnv(settings.env, [], 'body/settings', problems);
   if (problems.length > 0) throw validationFailed(problems);
@@ -221,6 +238,7 @@ export function servicePatchFromBody(service: Service, body: PatchServiceBodyT, 
     const settings = mergeSettings(service.settings, body.settings);
     settings.env = resolveEnv(settings.env, service.settings.env, 'body/settings', problems);
     problems.push(...settingsProblems(settings, 'body/settings', options.appsDomain));
+    problems.push(...publishedTcpProblems(settings, runtime, options, 'body/settings'));
     patch.settings = settings;
   }
   if (problems.length > 0) throw validationFailed(problems);

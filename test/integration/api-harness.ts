@@ -136,7 +136,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { bootstrapToken?: string; withTokens?: boolean; git?: GitLookup; buildRegistry?: boolean } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { bootstrapToken?: string; withTokens?: boolean; git?: GitLookup; buildRegistry?: boolean; dockerPublishesTcp?: boolean } = {},
+): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-api-'));
   const store = await createStore({ dataDir: dir, secretKey: 'api-test-key' });
   const cp = new TestControlPlane(store);
@@ -149,6 +151,7 @@ export async function startHarness(options: { bootstrapToken?: string; withToken
     ...(options.bootstrapToken ? { bootstrapToken: options.bootstrapToken } : {}),
     ...(options.git ? { git: options.git } : {}),
     ...(options.buildRegistry !== undefined ? { buildRegistry: options.buildRegistry } : {}),
+    ...(options.dockerPublishesTcp !== undefined ? { dockerPublishesTcp: options.dockerPublishesTcp } : {}),
   });
   const tokens = { admin: '', deployer: '', viewer: '' };
   if (options.withTokens !== false) {

@@ -162,14 +162,15 @@ export class DockerRuntime implements Runtime {
     return this.connection.call(() => environmentSpecHashes(this.docker, env.environmentId));
   }
 
-  deploy(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
+  async deploy(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
+    // The API refuses such settings; a service saved while the in-process edge carried tcp may still have them.
+    const tcp = spec.ports.find((p) => this.isPublished(p));
+    if (tcp && spec.instances > 1) {
+      throw new Error(
+        `public tcp port ${tcp.containerPort} is published by Docker on one container, so the service runs one instance: set instances to 1 (${spec.instances} asked), or make the port private`,
+      );
+    }
     return this.connection.call(async () => {
-      const tcp = spec.ports.find((p) => this.isPublished(p));
-      if (tcp && spec.instances > 1) {
-        throw new Error(
-          `public tcp port ${tcp.containerPort} is published by Docker on one container, so the service runs one instance: set instances to 1 (${spec.instances} asked), or make the port private`,
-        );
-      }
       await this.ensureNetwork(target, ctx);
       await this.ensureVolumes(target, spec);
       const published = await this.ensureRoutes(target.serviceId, spec.ports, networkName(target.environmentId), (message) => ctx.log('warn', message), spec.instances);

@@ -10,7 +10,7 @@ import { runAction } from './run-action.js';
  * With the Caddy edge, a public tcp port is published by Docker on the instance itself
  * (docs/edge.md#tcp-ports), so it answers while the Slipway process is gone. One host port is
  * held by one container: a Redeploy is stop-first on the same host port, and two instances
- * are refused with the reason. A host port another program holds is skipped for another.
+ * are refused with the reason (the runtime's own refusal: test/unit/docker/published-tcp-instances.test.ts). A host port another program holds is skipped for another.
  */
 
 const docker = new Docker();
@@ -99,13 +99,10 @@ test('a public tcp port is published by Docker: it answers while Slipway is kill
   assert.equal(await rawGet(port), 'v2');
 });
 
-test('two instances with a public tcp port Docker publishes: the deploy fails and says why', async () => {
-  const service = await slipway.api.createService(environmentId, tcpService('pair', 2));
-  const outcome = await runAction(slipway, service.id, () => slipway.api.act(service.id, 'deploy'));
-  assert.equal(outcome.detail.status, 'ERROR');
-  const view = await slipway.api.service(service.id);
-  assert.equal(view.state, 'DEPLOYMENT_ERROR');
-  assert.match(await logOf(outcome.accepted.deploymentId), /public tcp port 8080 is published by Docker on one container.*set instances to 1 \(2 asked\)/);
+test('two instances with a public tcp port Docker publishes are refused, naming the field', async () => {
+  const refused = await slipway.api.call('POST', `/environments/${environmentId}/services`, tcpService('pair', 2));
+  assert.equal(refused.status, 400);
+  assert.match(JSON.stringify(refused.body), /body\/settings\/instances.*public tcp port 8080 is published by Docker on one container/);
 });
 
 test('a host port another program listens on is skipped: the service is published on another one', async (t) => {
