@@ -5,8 +5,7 @@ import Docker from 'dockerode';
 import { CaddyAdmin } from '../../../src/runtime/docker/caddy/caddy-admin.js';
 import { adminSocketPath } from '../../../src/runtime/docker/caddy/edge-container.js';
 import { EdgeClient } from '../../support/edge-client.js';
-import { testImages } from '../../support/images.js';
-import { allContainers, appService, cleanupEnvironments, connect, edgePorts, eventually, startSlipway, uniqueName, type Slipway } from './helpers.js';
+import { allContainers, appService, caddyEdgeEnv, cleanupEnvironments, connect, edgePorts, eventually, removeEdge, startSlipway, uniqueName, type Slipway } from './helpers.js';
 import { runAction } from './run-action.js';
 
 /**
@@ -28,13 +27,7 @@ before(async () => {
   slipway = await startSlipway({
     edgePorts: edgePorts(41),
     name: 'edge-sigkill',
-    env: {
-      SLIPWAY_EDGE: 'caddy',
-      SLIPWAY_EDGE_IMAGE: testImages.caddy.ref,
-      SLIPWAY_EDGE_CONTAINER: EDGE_NAME,
-      SLIPWAY_EDGE_HTTP_PORT: String(HTTP_PORT),
-      SLIPWAY_EDGE_HTTPS_PORT: String(HTTP_PORT + 1),
-    },
+    env: caddyEdgeEnv(EDGE_NAME, HTTP_PORT),
   });
   dataDir = slipway.server.options.dataDir;
 });
@@ -44,8 +37,7 @@ after(async () => {
   slipway?.events.close();
   await slipway?.server.dispose();
   await cleanupEnvironments(environments);
-  await docker.getContainer(EDGE_NAME).remove({ force: true }).catch(() => undefined);
-  for (const volume of [`${EDGE_NAME}-data`, `${EDGE_NAME}-config`]) await docker.getVolume(volume).remove().catch(() => undefined);
+  await removeEdge(EDGE_NAME);
 });
 
 test('SIGKILL the server while two services are used through the edge: 0 failed requests; the new server changes nothing', async () => {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { connect as tcpConnect, createServer, type Server } from 'node:net';
 import { after, before, test } from 'node:test';
 import Docker from 'dockerode';
-import { APP_PORT, testImages } from '../../support/images.js';
-import { appService, cleanupEnvironments, connect, edgePorts, startSlipway, uniqueName, type Slipway } from './helpers.js';
+import { APP_PORT } from '../../support/images.js';
+import { appService, caddyEdgeEnv, cleanupEnvironments, connect, edgePorts, removeEdge, startSlipway, uniqueName, type Slipway } from './helpers.js';
 import { runAction } from './run-action.js';
 
 /**
@@ -53,13 +53,7 @@ before(async () => {
   slipway = await startSlipway({
     edgePorts: RANGE,
     name: 'edge-tcp',
-    env: {
-      SLIPWAY_EDGE: 'caddy',
-      SLIPWAY_EDGE_IMAGE: testImages.caddy.ref,
-      SLIPWAY_EDGE_CONTAINER: EDGE_NAME,
-      SLIPWAY_EDGE_HTTP_PORT: String(HTTP_PORT),
-      SLIPWAY_EDGE_HTTPS_PORT: String(HTTP_PORT + 1),
-    },
+    env: caddyEdgeEnv(EDGE_NAME, HTTP_PORT),
   });
   const project = await slipway.api.createProject(uniqueName('tcp'));
   environmentId = (await slipway.api.createEnvironment(project.id, 'prod')).id;
@@ -70,8 +64,7 @@ after(async () => {
   slipway?.events.close();
   await slipway?.server.dispose();
   await cleanupEnvironments(environments);
-  await docker.getContainer(EDGE_NAME).remove({ force: true }).catch(() => undefined);
-  for (const volume of [`${EDGE_NAME}-data`, `${EDGE_NAME}-config`]) await docker.getVolume(volume).remove().catch(() => undefined);
+  await removeEdge(EDGE_NAME);
 });
 
 test('a public tcp port is published by Docker: it answers while Slipway is killed, and a Redeploy keeps its host port', async () => {

@@ -15,6 +15,23 @@ import { SseClient } from '../../support/sse-client.js';
 
 export const docker = new Docker();
 
+/** The env of a test server that runs the Caddy edge from the test image, in its own container on its own ports. */
+export function caddyEdgeEnv(container: string, httpPort: number): Record<string, string> {
+  return {
+    SLIPWAY_EDGE: 'caddy',
+    SLIPWAY_EDGE_IMAGE: testImages.caddy.ref,
+    SLIPWAY_EDGE_CONTAINER: container,
+    SLIPWAY_EDGE_HTTP_PORT: String(httpPort),
+    SLIPWAY_EDGE_HTTPS_PORT: String(httpPort + 1),
+  };
+}
+
+/** Removes a test edge container and its volumes (the edge outlives the server by design). */
+export async function removeEdge(container: string): Promise<void> {
+  await docker.getContainer(container).remove({ force: true }).catch(() => undefined);
+  for (const volume of [`${container}-data`, `${container}-config`]) await docker.getVolume(volume).remove().catch(() => undefined);
+}
+
 /** Each e2e file owns one block of 100 edge ports (by its index), so files never collide. */
 export function edgePorts(fileIndex: number): string {
   const from = 21000 + fileIndex * 100;
