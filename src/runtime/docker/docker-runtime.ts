@@ -309,8 +309,8 @@ export class DockerRuntime implements Runtime {
     const allocated = await this.hostPorts.listHostPorts(target.serviceId);
     const endpoints: Endpoint[] = [];
     for (const { containerPort, hostPort } of allocated.sort((a, b) => a.containerPort - b.containerPort)) {
-      const protocol = ports.find((p) => p.containerPort === containerPort)?.protocol ?? 'http';
       const port = ports.find((p) => p.containerPort === containerPort);
+      const protocol = port?.protocol ?? 'http';
       const byHost = port && this.isPublished(port) ? undefined : await this.proxy.endpointsOf?.(target.serviceId, containerPort);
       if (byHost) {
         endpoints.push(...byHost);
