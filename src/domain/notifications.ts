@@ -74,9 +74,12 @@ export interface InstanceCrash {
  * What a service's running state was when watching began, as far as a later state tells, for
  * a service not seen since then: an instance whose current run started after `since` and that
  * has restarted had one restart fewer. Compared with `state` (crashedInstances), that restart
- * is a crash, not a first sight; instances started before `since` compare equal.
+ * is a crash, not a first sight; instances started before `since` compare equal. Null when the
+ * state cannot tell: the runtime did not answer (UNKNOWN), or an instance is not running now
+ * (exited, or being restarted), so when it last started says nothing; a later state will.
  */
-export function baselineSince(state: RunningState, since: string): RunningState {
+export function baselineSince(state: RunningState, since: string): RunningState | null {
+  if (state.status === 'UNKNOWN' || state.instances.some((i) => i.startedAt === null)) return null;
   return {
     ...state,
     instances: state.instances.map((i) => (i.restarts > 0 && i.startedAt !== null && Date.parse(i.startedAt) > Date.parse(since) ? { ...i, restarts: i.restarts - 1 } : i)),

@@ -86,9 +86,13 @@ export class Notifier {
   }
 
   private async runningChanged(projectId: string, environmentId: string, serviceId: string, state: RunningState): Promise<void> {
+    // The runtime did not answer: nothing learnt; the last state seen stays the one compared with.
+    if (state.status === 'UNKNOWN') return;
     // First seen since start: its first observation may come after a crash (a restarted
-    // process observes each service once, and an instance can die before that).
+    // process observes each service once, and an instance can die before that). A first state
+    // that cannot tell (an instance being restarted) is not kept: the next one is compared.
     const before = this.lastSeen.get(serviceId) ?? baselineSince(state, this.watchingSince);
+    if (!before) return;
     this.lastSeen.set(serviceId, state);
     const crashes = crashedInstances(before, state);
     if (crashes.length === 0) return;

@@ -35,7 +35,19 @@ test('crashes: more restarts, or running then exited; the exit and the restart a
 test('first seen after watching began: a restart since then is a crash, one from before is not', () => {
   const since = '2024-01-01T00:00:30Z';
   const later = state(instance({ id: 'a', restarts: 1, startedAt: '2024-01-01T00:01:00Z' }), instance({ id: 'b', restarts: 3, startedAt: '2024-01-01T00:00:00Z' }), instance({ id: 'c', restarts: 0, startedAt: '2024-01-01T00:01:00Z' }));
-  assert.deepEqual(crashedInstances(baselineSince(later, since), later).map((c) => [c.instance.id, c.crashNumber]), [['a', 1]]);
+  assert.deepEqual(crashedInstances(baselineSince(later, since)!, later).map((c) => [c.instance.id, c.crashNumber]), [['a', 1]]);
   const exited = state(instance({ id: 'a', restarts: 1, startedAt: null, lastExitCode: 1 }));
-  assert.deepEqual(crashedInstances(baselineSince(exited, since), exited), [], 'not running now: its start time says nothing');
+  assert.equal(baselineSince(exited, since), null, 'not running now: its start time says nothing');
+  assert.equal(baselineSince({ status: 'UNKNOWN', instances: [] }, since), null, 'the runtime did not answer');
+});
+
+test('a first sight while the instance is being restarted is no baseline: the state after it is, and the restart is a crash', () => {
+  const since = '2024-01-01T00:00:30Z';
+  // Seen first between the kill and Docker's restart, then running again after it.
+  const restarting = state(instance({ id: 'a', restarts: 1, startedAt: null, lastExitCode: 137 }));
+  const restarted = state(instance({ id: 'a', restarts: 1, startedAt: '2024-01-01T00:01:00Z', lastExitCode: 137 }));
+  assert.equal(baselineSince(restarting, since), null);
+  assert.deepEqual(crashedInstances(baselineSince(restarted, since)!, restarted).map((c) => [c.instance.id, c.crashNumber]), [['a', 1]]);
+  // Had the restarting state been taken as the baseline, the crash would be lost.
+  assert.deepEqual(crashedInstances(restarting, restarted), []);
 });
