@@ -17,7 +17,7 @@ import { CaddyEdge } from '../../src/runtime/docker/caddy-edge.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import type { ServiceTarget } from '../../src/runtime/runtime.js';
 import { EdgeClient } from '../support/edge-client.js';
-import { testImages } from '../support/images.js';
+import { APP_PORT, testImages } from '../support/images.js';
 import { cleanup, containersOf, context, docker, eventually, hostPortRange, memoryHostPorts, ownedByThisRun, rolloutSpec, runId, target } from './docker-runtime-fixture.js';
 
 const EDGE_NAME = `${runId}-edge`;
@@ -181,6 +181,19 @@ describe('Caddy edge', () => {
     assert.deepEqual(await admin.config(), configured);
     await runtime.delete(web, { keepData: false }, context());
     assert.equal((await edgeGet(httpPort, hostOf(web))).status, 404);
+  });
+
+  it('a port turned from http to tcp leaves Caddy and is published by Docker on its host port', async () => {
+    const svc = target('switch');
+    hosts.set(svc.serviceId, hostOf(svc));
+    await runtime.deploy(svc, rolloutSpec(v1, 'v1'), context());
+    await eventually('served by its host name', async () => (await edgeGet(httpPort, hostOf(svc))).body === 'v1');
+    await runtime.deploy(svc, rolloutSpec(v1, 'v1-tcp', { ports: [{ containerPort: APP_PORT, public: true, protocol: 'tcp' }] }), context());
+    assert.equal((await edgeGet(httpPort, hostOf(svc))).status, 404, 'its host name is no longer routed');
+    const [endpoint] = await runtime.endpoints(svc);
+    assert.equal(endpoint?.protocol, 'tcp');
+    assert.equal(await (await fetch(`http://127.0.0.1:${endpoint!.port}/`)).text(), 'v1', 'the published port answers');
+    await runtime.delete(svc, { keepData: false }, context());
   });
 
   it('an edge image that cannot be pulled leaves the edge down, saying so, and is tried again', async () => {

@@ -127,6 +127,14 @@ export class CaddyEdge implements Edge {
     await this.sync();
   }
 
+  async closeRoute(serviceId: string, containerPort: number): Promise<void> {
+    const held = this.routes.get(key(serviceId, containerPort));
+    if (!held) return;
+    this.routes.delete(key(serviceId, containerPort));
+    for (const dial of held.backends.values()) await this.ready.unmark(dial).catch(() => undefined);
+    await this.sync();
+  }
+
   addBackend(serviceId: string, containerPort: number, backend: ProxyBackend): void {
     const k = key(serviceId, containerPort);
     let held = this.routes.get(k);

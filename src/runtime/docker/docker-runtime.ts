@@ -406,6 +406,8 @@ export class DockerRuntime implements Runtime {
       for (;;) {
         try {
           if (this.isPublished(port)) {
+            // Served by host name while it was an http port: that route goes.
+            await this.proxy.closeRoute?.(serviceId, port.containerPort);
             await this.ensurePublishable(serviceId, hostPort);
             published.set(port.containerPort, hostPort);
           } else {

@@ -80,7 +80,7 @@ export class EdgeProxy {
       }
     }
     if (existing) {
-      await this.closeRoute(key);
+      await this.closeListener(key);
       // Another call may have opened this service port meanwhile: decide again.
       return this.openRoute(route);
     }
@@ -105,7 +105,7 @@ export class EdgeProxy {
    */
   async closeRoutes(serviceId: string): Promise<void> {
     const keys = [...this.routes].filter(([, r]) => r.route.serviceId === serviceId).map(([key]) => key);
-    await Promise.all(keys.map((key) => this.closeRoute(key)));
+    await Promise.all(keys.map((key) => this.closeListener(key)));
     for (const [key, { serviceId: owner, pool }] of this.pools) {
       if (owner !== serviceId) continue;
       pool.dispose();
@@ -137,7 +137,7 @@ export class EdgeProxy {
   /** Closes every listener and every connection; pending drains resolve. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.routes.keys()].map((key) => this.closeRoute(key)));
+    await Promise.all([...this.routes.keys()].map((key) => this.closeListener(key)));
     for (const { pool } of this.pools.values()) pool.dispose();
     this.pools.clear();
   }
@@ -152,7 +152,7 @@ export class EdgeProxy {
     return entry.pool;
   }
 
-  private async closeRoute(key: string): Promise<void> {
+  private async closeListener(key: string): Promise<void> {
     const entry = this.routes.get(key);
     if (!entry) return;
     this.routes.delete(key);

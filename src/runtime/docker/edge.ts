@@ -17,6 +17,8 @@ export interface Edge {
   openRoute(route: ProxyRoute): Promise<void>;
   /** Removes every public route of the service and forgets its backends. */
   closeRoutes(serviceId: string): Promise<void>;
+  /** Removes the route of one port (an http port that became a tcp port Docker publishes); nothing when it has none. */
+  closeRoute?(serviceId: string, containerPort: number): Promise<void>;
   /** Sends the service port's traffic to this ready instance too, from now on. */
   addBackend(serviceId: string, containerPort: number, backend: ProxyBackend): void;
   /** Takes the instance out of the route; resolves once its in-flight requests ended (or timeoutMs). */
