@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CaddyAdmin } from '../../src/runtime/docker/caddy/caddy-admin.js';
@@ -229,6 +230,36 @@ describe('Caddy edge', () => {
       await docker.getContainer(`${EDGE_NAME}-down`).remove({ force: true }).catch(() => undefined);
       for (const volume of [`${EDGE_NAME}-down-data`, `${EDGE_NAME}-down-config`]) await docker.getVolume(volume).remove().catch(() => undefined);
       await docker.getImage(`${testImages.caddy.name}:no-such-tag`).remove().catch(() => undefined);
+    }
+  });
+
+  it('an edge port another program holds leaves the edge down, naming the setting; freed, the edge comes up', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(httpPort + 4, '127.0.0.1', resolve));
+    const name = `${EDGE_NAME}-port`;
+    const blocked = new CaddyEdge({
+      docker,
+      image: testImages.caddy.ref,
+      name,
+      httpPort: httpPort + 4,
+      httpsPort: httpPort + 5,
+      bindHost: '127.0.0.1',
+      runDir: join(runDir, 'port'),
+      hostsOf: async () => [],
+      retryMs: 100,
+    });
+    try {
+      await blocked.start();
+      const status = blocked.status();
+      assert.equal(status.available, false);
+      assert.match(status.message ?? '', new RegExp(`cannot start the edge container ${name} on host ports ${httpPort + 4} and ${httpPort + 5} \\(SLIPWAY_EDGE_HTTP_PORT, SLIPWAY_EDGE_HTTPS_PORT\\)`));
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+      await eventually('the edge up once the port is free', async () => blocked.status().available, 30_000);
+    } finally {
+      taken.close();
+      await blocked.close();
+      await docker.getContainer(name).remove({ force: true }).catch(() => undefined);
+      for (const volume of [`${name}-data`, `${name}-config`]) await docker.getVolume(volume).remove().catch(() => undefined);
     }
   });
 

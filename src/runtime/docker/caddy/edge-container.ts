@@ -41,7 +41,7 @@ export async function ensureEdgeContainer(o: EdgeContainerOptions): Promise<'run
   const existing = await inspect(o.docker, o.name);
   if (existing && matches(existing, o)) {
     if (existing.State.Running) return 'running';
-    await o.docker.getContainer(existing.Id).start();
+    await startEdge(o, o.docker.getContainer(existing.Id));
     return 'started';
   }
   await ensureImage(o.docker, o.image);
@@ -61,8 +61,19 @@ export async function ensureEdgeContainer(o: EdgeContainerOptions): Promise<'run
       Binds: [`${o.runDir}:${MOUNT}`, `${o.name}-data:/data`, `${o.name}-config:/config`],
     },
   });
-  await container.start();
+  await startEdge(o, container);
   return 'created';
+}
+
+/** Starts the edge container; a failure (most often a host port another program holds) names the settings that choose them. */
+async function startEdge(o: EdgeContainerOptions, container: Docker.Container): Promise<void> {
+  try {
+    await container.start();
+  } catch (error) {
+    throw new Error(
+      `cannot start the edge container ${o.name} on host ports ${o.httpPort} and ${o.httpsPort} (SLIPWAY_EDGE_HTTP_PORT, SLIPWAY_EDGE_HTTPS_PORT): ${(error as Error).message}`,
+    );
+  }
 }
 
 function matches(info: Docker.ContainerInspectInfo, o: EdgeContainerOptions): boolean {
