@@ -53,6 +53,17 @@ function memoryOf(pid: number): { rssMb: number; peakMb: number } {
   return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
 }
 
+/**
+ * CPU time the process has used, user + system, in ms (fields 14 and 15 of /proc/<pid>/stat,
+ * in clock ticks of 10 ms: CLK_TCK is 100 on Linux).
+ */
+function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces: count from the parenthesis that closes it.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -97,6 +108,8 @@ interface Measured {
   result: autocannon.Result;
   idle: { rssMb: number; peakMb: number };
   after: { rssMb: number; peakMb: number };
+  /** The server's CPU time (user + system) over the timed load, not the warm-up. */
+  serverCpuMs: number;
   populateMs: number;
   environments: number;
   how: string;
@@ -167,12 +180,14 @@ async function measureBackend(backend: 'sqlite' | 'postgres'): Promise<Measured>
     const idle = memoryOf(pid);
 
     await load(url, ids, WARMUP_S);
+    const cpuBefore = cpuMsOf(pid);
     const result = await load(url, ids, DURATION_S);
+    const serverCpuMs = cpuMsOf(pid) - cpuBefore;
     const after = memoryOf(pid);
     if (result.errors > 0 || result.non2xx > 0 || result.timeouts > 0) {
       throw new Error(`the load run on ${backend} had ${result.errors} errors, ${result.non2xx} non-2xx answers, ${result.timeouts} timeouts`);
     }
-    return { backend, result, idle, after, populateMs, environments: ids.length, how };
+    return { backend, result, idle, after, serverCpuMs, populateMs, environments: ids.length, how };
   } finally {
     if (child) await stopServer(child);
     rmSync(dir, { recursive: true, force: true });
@@ -199,6 +214,15 @@ function backendRows(m: Measured, sqliteP99: number | undefined): Row[] {
       verdict: m.backend === 'sqlite' ? verdict(p99 < 5) : sqliteP99 === undefined ? 'info' : verdict(p99 <= 1.5 * sqliteP99),
       value: p99,
       unit: 'ms',
+    },
+    {
+      // Steadier than requests/s on a shared machine: what the server spends, whoever else runs.
+      what: `${m.backend}: server CPU time per request, not a target`,
+      measured: `${(m.serverCpuMs * 1000 / result.requests.total).toFixed(0)} µs (${ms(m.serverCpuMs)} over ${result.requests.total} requests)`,
+      target: '',
+      verdict: 'info',
+      value: (m.serverCpuMs * 1000) / result.requests.total,
+      unit: 'µs',
     },
     {
       what: `${m.backend}: control-plane RSS after the load`,

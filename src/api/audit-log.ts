@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditEvent, Store } from '../store/store.js';
+import { changesSomething } from './changing-methods.js';
 import { projectOfRequest } from './project-access.js';
 
 /**
@@ -19,21 +20,19 @@ declare module 'fastify' {
   }
 }
 
-const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
 /** Install before project-access.ts: the body's field names are read before a refusal there. */
 export function installAuditLog(app: FastifyInstance, store: Store): void {
   app.decorateRequest('createdId', null);
   app.decorateRequest('auditFields', null);
   app.addHook('preValidation', async (request) => {
-    if (request.token && CHANGES.has(request.method)) request.auditFields = fieldNames(request.body);
+    if (request.token && changesSomething(request.method)) request.auditFields = fieldNames(request.body);
   });
   app.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode === 201 && typeof payload === 'string' && CHANGES.has(request.method)) request.createdId = createdIdOf(payload);
+    if (reply.statusCode === 201 && typeof payload === 'string' && changesSomething(request.method)) request.createdId = createdIdOf(payload);
     return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
-    if (!request.token || !CHANGES.has(request.method) || request.is404) return;
+    if (!request.token || !changesSomething(request.method) || request.is404) return;
     try {
       // Refused before it was traced (a role too weak): its project is looked up now.
       request.projectId ??= await projectOfRequest(store, request);

@@ -34,6 +34,7 @@ import { notificationRoutes } from './routes/notifications.js';
 import { rollbackRoutes } from './routes/rollback.js';
 import { installStreamRevocation } from './stream-revocation.js';
 import { installValidation } from './validation.js';
+import { RequestLog } from './request-log.js';
 
 import type { DependencyStatus } from '../runtime/dependency-status.js';
 import { AddressPolicy } from '../notifications/address-policy.js';
@@ -83,7 +84,7 @@ function isJson(text: string): boolean {
 /** The HTTP API v1 (docs/api.md), built but not listening: the caller listens. */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const fastify = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger.child({ component: 'api' }, { redact: REDACT }) } : { logger: false }),
+    ...(deps.logger ? { loggerInstance: deps.logger.child({ component: 'api' }, { redact: REDACT }), logController: new RequestLog() } : { logger: false }),
     bodyLimit: BODY_LIMIT,
     // Ids in paths are checked by the schemas; a trailing slash is the same route.
     routerOptions: { ignoreTrailingSlash: true },

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Environment, EnvironmentPreview, EnvironmentSettings, RuntimeKind, Stage } from '../domain/index.js';
 import { parseJson } from './dialect.js';
+import { compiledOnce } from './compiled-once.js';
 import { conflict, notFound, nowIso, type StoreContext } from './context.js';
 import type { EnvironmentsTable } from './database.js';
 import type { Selectable, Updateable } from 'kysely';
+
+const environmentById = compiledOnce((db, id: string) => db.selectFrom('environments').selectAll().where('id', '=', id));
 
 /** Environments and their user-defined stages. */
 export class EnvironmentsRepository {
@@ -56,7 +59,7 @@ export class EnvironmentsRepository {
   }
 
   async getEnvironment(id: string): Promise<Environment | undefined> {
-    const row = await this.ctx.db.selectFrom('environments').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = await environmentById(this.ctx, id);
     return row && toEnvironment(this.ctx, row);
   }
 

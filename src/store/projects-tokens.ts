@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'no
 import { promisify } from 'node:util';
 import type { Project, ProjectPreviews } from '../domain/index.js';
 import { parseJson, toNumber } from './dialect.js';
+import { compiledOnce } from './compiled-once.js';
 import { conflict, notFound, nowIso, type StoreContext } from './context.js';
 import type { Role, Token } from './store.js';
 
@@ -37,6 +38,9 @@ async function matchesSlowHash(secret: string, stored: string): Promise<boolean>
   const actual = await scryptAsync(secret, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
   return timingSafeEqual(actual, expected);
 }
+
+const tokenByHash = compiledOnce((db, hash: string) => db.selectFrom('tokens').select(['id', 'name', 'role', 'created_at', 'projects']).where('token_hash', '=', hash));
+const tokenById = compiledOnce((db, id: string) => db.selectFrom('tokens').select(['id', 'name', 'role', 'created_at', 'projects']).where('id', '=', id));
 
 function toProject(r: { id: string; name: string; created_at: string; previews: unknown }): Project {
   const previews = r.previews === null || r.previews === undefined ? undefined : parseJson<ProjectPreviews>(r.previews);
@@ -154,16 +158,17 @@ export class ProjectsTokensRepository {
 
   async authenticate(secret: string): Promise<Token | undefined> {
     const fast = hashToken(secret);
-    const tokens = this.ctx.db.selectFrom('tokens').select(['id', 'name', 'role', 'created_at', 'projects']);
-    const r = await tokens.where('token_hash', '=', fast).executeTakeFirst();
-    if (r) return toToken(r);
-    // Verified before: the row must still exist (it may have been revoked since).
+    // Verified before against a slow-hashed row (whose hash never changes): that row, if it
+    // still exists (it may have been revoked since). Asked first, so that a client on the
+    // bootstrap token costs one statement per request, as one on a generated token does.
     const cachedId = this.verified.get(fast);
     if (cachedId !== undefined) {
-      const cached = await tokens.where('id', '=', cachedId).executeTakeFirst();
+      const [cached] = await tokenById(this.ctx, cachedId);
       if (cached) return toToken(cached);
       this.verified.delete(fast);
     }
+    const [r] = await tokenByHash(this.ctx, fast);
+    if (r) return toToken(r);
     // The slow-hashed tokens (the bootstrap token, if any): few, each checked with scrypt.
     const slow = await this.ctx.db
       .selectFrom('tokens')

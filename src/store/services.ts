@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Selectable, Updateable } from 'kysely';
+import type { Kysely, Selectable, Updateable } from 'kysely';
 import {
   canTransition,
   deployedSpecDigest,
@@ -13,8 +13,9 @@ import {
   typedSource,
   type TypedSource,
 } from '../domain/index.js';
+import { compiledOnce } from './compiled-once.js';
 import { conflict, notFound, nowIso, type StoreContext } from './context.js';
-import type { ServicesTable } from './database.js';
+import type { Database, ServicesTable } from './database.js';
 import { parseJson, toNumber } from './dialect.js';
 import { hasClearGitCredentials, sealGitUrl, unsealGitUrl } from './git-url-credentials.js';
 import type { DeployedState, NewService, ServicePatch, ServiceState } from './store.js';
@@ -87,11 +88,7 @@ export class ServicesRepository {
   }
 
   async listServices(environmentId: string): Promise<Service[]> {
-    const rows = await this.selectServices()
-      .where('services.environment_id', '=', environmentId)
-      .orderBy('services.created_at')
-      .orderBy('services.name')
-      .execute();
+    const rows = await servicesOfEnvironment(this.ctx, environmentId);
     return rows.map((r) => this.toService(r));
   }
 
@@ -276,11 +273,7 @@ export class ServicesRepository {
 
   /** Services with their sealed deployed spec (decrypted only when read: toService). */
   private selectServices() {
-    return this.ctx.db
-      .selectFrom('services')
-      .leftJoin('service_deployed_specs', 'service_deployed_specs.service_id', 'services.id')
-      .selectAll('services')
-      .select('service_deployed_specs.spec as deployed_spec');
+    return selectServices(this.ctx.db);
   }
 
   private toService(row: Selectable<ServicesTable> & { deployed_spec: string | null }): Service {
@@ -317,6 +310,18 @@ export class ServicesRepository {
     };
   }
 }
+
+function selectServices(db: Kysely<Database>) {
+  return db
+    .selectFrom('services')
+    .leftJoin('service_deployed_specs', 'service_deployed_specs.service_id', 'services.id')
+    .selectAll('services')
+    .select('service_deployed_specs.spec as deployed_spec');
+}
+
+const servicesOfEnvironment = compiledOnce((db, environmentId: string) =>
+  selectServices(db).where('services.environment_id', '=', environmentId).orderBy('services.created_at').orderBy('services.name'),
+);
 
 /**
  * A service's type with its source, refused when they disagree: a row written by hand or by a

@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Environment, EnvVar, ScopedVariables } from '../domain/index.js';
+import { compiledOnce } from './compiled-once.js';
 import type { StoreContext } from './context.js';
 import type { VariableOwner } from './store.js';
+
+/** An environment's variables and its project's, in one statement (each list in its order). */
+const scopedRows = compiledOnce((db, projectId: string, environmentId: string) =>
+  db
+    .selectFrom('variables')
+    .select(['project_id', 'key', 'value', 'secret'])
+    .where((eb) => eb.or([eb('project_id', '=', projectId), eb('environment_id', '=', environmentId)]))
+    .orderBy('position'),
+);
 
 /**
  * Variables shared by a project or an environment (docs/teams.md#variables). Secret values are
@@ -16,10 +26,12 @@ export class VariablesRepository {
     const rows = await ('projectId' in owner ? query.where('project_id', '=', owner.projectId) : query.where('environment_id', '=', owner.environmentId))
       .orderBy('position')
       .execute();
-    return rows.map((r) => {
-      const secret = Boolean(r.secret);
-      return { key: r.key, value: secret ? this.ctx.secrets.decrypt(r.value, secretContext(owner, r.key)) : r.value, secret };
-    });
+    return rows.map((r) => this.toVariable(owner, r));
+  }
+
+  private toVariable(owner: VariableOwner, r: { key: string; value: string; secret: unknown }): EnvVar {
+    const secret = Boolean(r.secret);
+    return { key: r.key, value: secret ? this.ctx.secrets.decrypt(r.value, secretContext(owner, r.key)) : r.value, secret };
   }
 
   /** One transaction: a reader sees the old list or the new one, never a mix. */
@@ -46,7 +58,13 @@ export class VariablesRepository {
   }
 
   async scopedVariables(environment: Pick<Environment, 'id' | 'projectId'>): Promise<ScopedVariables> {
-    const [project, own] = await Promise.all([this.listVariables({ projectId: environment.projectId }), this.listVariables({ environmentId: environment.id })]);
+    const rows = await scopedRows(this.ctx, environment.projectId, environment.id);
+    const project: EnvVar[] = [];
+    const own: EnvVar[] = [];
+    for (const r of rows) {
+      if (r.project_id !== null) project.push(this.toVariable({ projectId: environment.projectId }, r));
+      else own.push(this.toVariable({ environmentId: environment.id }, r));
+    }
     return { project, environment: own };
   }
 }

@@ -47,3 +47,36 @@ test('request logs hold neither bodies nor the Authorization header; a 500 is lo
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a request is one info line once answered (method, url, status, time); its arrival is logged at debug', async () => {
+  const linesAt = async (level: 'info' | 'debug'): Promise<Array<Record<string, unknown>>> => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-api-log-'));
+    const store = await createStore({ dataDir: dir, secretKey: 'k' });
+    const app = await buildServer({ store, controlPlane: new TestControlPlane(store), listImageTags: async () => [], logger: pino({ level }, sink), bootstrapToken: 'tok-very-secret-1' });
+    try {
+      lines.length = 0;
+      const answer = await app.inject({ method: 'GET', url: '/api/v1/projects', headers: bearer('tok-very-secret-1') });
+      assert.equal(answer.statusCode, 200);
+      return lines.join('').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    } finally {
+      await app.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+  const info = await linesAt('info');
+  assert.deepEqual(info.map((l) => l.msg), ['request completed']);
+  const [line] = info;
+  assert.deepEqual(line?.req, { method: 'GET', url: '/api/v1/projects', host: 'localhost:80', remoteAddress: '127.0.0.1' });
+  assert.deepEqual(line?.res, { statusCode: 200 });
+  assert.equal(typeof line?.responseTime, 'number');
+  const debug = await linesAt('debug');
+  assert.deepEqual(debug.map((l) => `${l.level} ${l.msg}`), ['20 incoming request', '30 request completed']);
+});

@@ -114,7 +114,9 @@ export function environmentRoutes(app: Api, { store, controlPlane }: ApiDeps): v
     },
     async (request) => {
       const env = await requireEnvironment(store, request.params.id);
-      return presentEnvironmentStatus(env, await store.listServices(env.id), controlPlane, await store.scopedVariables(env));
+      // Together: on PostgreSQL they are two round trips, on two pooled connections.
+      const [services, variables] = await Promise.all([store.listServices(env.id), store.scopedVariables(env)]);
+      return presentEnvironmentStatus(env, services, controlPlane, variables);
     },
   );
 
