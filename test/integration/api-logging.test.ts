@@ -9,7 +9,8 @@ import { buildServer } from '../../src/api/server.js';
 import { createStore } from '../../src/store/create-store.js';
 import { TestControlPlane, bearer } from './api-harness.js';
 
-test('request logs hold neither bodies nor the Authorization header; a 500 is logged, not answered', async () => {
+/** A server logging to memory at `level`, on a store of its own. */
+async function loggingServer(level: 'info' | 'debug') {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -20,7 +21,21 @@ test('request logs hold neither bodies nor the Authorization header; a 500 is lo
   const dir = await mkdtemp(join(tmpdir(), 'slipway-api-log-'));
   const store = await createStore({ dataDir: dir, secretKey: 'k' });
   const cp = new TestControlPlane(store);
-  const app = await buildServer({ store, controlPlane: cp, listImageTags: async () => [], logger: pino({ level: 'info' }, sink), bootstrapToken: 'tok-very-secret-1' });
+  const app = await buildServer({ store, controlPlane: cp, listImageTags: async () => [], logger: pino({ level }, sink), bootstrapToken: 'tok-very-secret-1' });
+  return {
+    app,
+    cp,
+    lines,
+    async close() {
+      await app.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+test('request logs hold neither bodies nor the Authorization header; a 500 is logged, not answered', async () => {
+  const { app, cp, lines, close } = await loggingServer('info');
   try {
     const admin = bearer('tok-very-secret-1');
     const p = await app.inject({ method: 'POST', url: '/api/v1/projects', headers: admin, payload: { name: 'logs' } });
@@ -42,33 +57,20 @@ test('request logs hold neither bodies nor the Authorization header; a 500 is lo
     assert.ok(!log.includes('tok-very-secret-1'), 'no token in the logs');
     assert.ok(!log.includes('body-secret-42'), 'no body in the logs');
   } finally {
-    await app.close();
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
+    await close();
   }
 });
 
 test('a request is one info line once answered (method, url, status, time); its arrival is logged at debug', async () => {
   const linesAt = async (level: 'info' | 'debug'): Promise<Array<Record<string, unknown>>> => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const dir = await mkdtemp(join(tmpdir(), 'slipway-api-log-'));
-    const store = await createStore({ dataDir: dir, secretKey: 'k' });
-    const app = await buildServer({ store, controlPlane: new TestControlPlane(store), listImageTags: async () => [], logger: pino({ level }, sink), bootstrapToken: 'tok-very-secret-1' });
+    const { app, lines, close } = await loggingServer(level);
     try {
       lines.length = 0;
       const answer = await app.inject({ method: 'GET', url: '/api/v1/projects', headers: bearer('tok-very-secret-1') });
       assert.equal(answer.statusCode, 200);
       return lines.join('').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
     } finally {
-      await app.close();
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
+      await close();
     }
   };
   const info = await linesAt('info');
