@@ -15,15 +15,12 @@ export const containerLike: KindHandler = {
     runStep(ctx.journal, planned.service.id, STEP_SHAPES.deploy, { signal: ctx.signal, canceledMessage: 'canceled: the previous version keeps serving' }, async (op) => {
       const { service } = planned;
       const version = built?.commit ?? requireVersion(service, planned.version);
-      const target = serviceTarget(ctx.project, ctx.environment, service);
-      // What runs now is read while the image is resolved: the two are independent.
-      const running = ctx.runningSpecHash(target);
-      running.catch(() => undefined); // awaited below; a failed resolve leaves it unread
       const { resolved } = await imageToRun(ctx, service, built, version, op);
       const rollout = rolloutOf(planned, desiredSpec(service, resolved, planned.injectedEnv, planned.variables), version);
+      const target = serviceTarget(ctx.project, ctx.environment, service);
       // Kept as deployed: Restart hands exactly this to the runtime again.
       const deployed = { deployedVersion: version, deployedSpecHash: rollout.specHash, deployedSpec: deployedSpecOf(service, rollout, planned.variables) };
-      if ((await running) === rollout.specHash) {
+      if ((await ctx.runningSpecHash(target)) === rollout.specHash) {
         // A redeploy without changes touches no instance, not even a restart.
         op.log('info', 'no changes: the running instances already run this spec');
         if (!recordsDeploy(service, deployed)) await ctx.store.setDeployedState(service.id, deployed);
