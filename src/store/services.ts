@@ -78,7 +78,7 @@ export class ServicesRepository {
   }
 
   async listServicesOfType(type: ServiceType): Promise<Service[]> {
-    const rows = await this.selectServices().where('services.type', '=', type).orderBy('services.created_at').execute();
+    const rows = await selectServices(this.ctx.db).where('services.type', '=', type).orderBy('services.created_at').execute();
     return rows.map((r) => this.toService(r));
   }
 
@@ -104,7 +104,7 @@ export class ServicesRepository {
   }
 
   async getService(id: string): Promise<Service | undefined> {
-    const row = await this.selectServices().where('services.id', '=', id).executeTakeFirst();
+    const row = await selectServices(this.ctx.db).where('services.id', '=', id).executeTakeFirst();
     return row && this.toService(row);
   }
 
@@ -271,11 +271,6 @@ export class ServicesRepository {
     };
   }
 
-  /** Services with their sealed deployed spec (decrypted only when read: toService). */
-  private selectServices() {
-    return selectServices(this.ctx.db);
-  }
-
   private toService(row: Selectable<ServicesTable> & { deployed_spec: string | null }): Service {
     const sealedSpec = row.deployed_spec;
     const secrets = this.ctx.secrets;
@@ -311,6 +306,7 @@ export class ServicesRepository {
   }
 }
 
+/** Services with their sealed deployed spec (decrypted only when read: toService). */
 function selectServices(db: Kysely<Database>) {
   return db
     .selectFrom('services')
