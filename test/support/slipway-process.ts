@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { newTestEdge, removeTestEdge, testEdgeEnv, type TestEdge } from './test-edge.js';
 
 /**
  * A real Slipway server (`node --import tsx src/cli/main.ts server`) run as a child process, for
- * end-to-end tests: its own temp data dir (or a shared PostgreSQL), port 0, a short lease, and
- * the edge-port range the test file owns. It can be SIGKILLed, stopped, and started again on the
- * same data dir.
+ * end-to-end tests: its own temp data dir (or a shared PostgreSQL), port 0, a short lease, its
+ * own Caddy edge (test/support/test-edge.ts), and the edge-port range the test file owns for
+ * published tcp ports. It can be SIGKILLed, stopped, and started again on the same data dir and
+ * edge; dispose() removes both.
  */
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -28,6 +30,8 @@ export interface SlipwayProcessOptions {
   leaseSeconds?: number;
   /** Shared by processes on one PostgreSQL: they must all decrypt the same secrets. */
   secretKey?: string;
+  /** Unset: a new edge of its own, removed by dispose(). */
+  edge?: TestEdge;
   /** Extra environment variables. */
   env?: Record<string, string>;
   /** Shown in diagnostics. */
@@ -66,9 +70,9 @@ export class SlipwayProcess {
   private recordListeners = new Set<(record: LogRecord) => void>();
 
   private constructor(
-    readonly options: Required<Pick<SlipwayProcessOptions, 'edgePorts' | 'dataDir' | 'bootstrapToken' | 'leaseSeconds' | 'secretKey'>> &
+    readonly options: Required<Pick<SlipwayProcessOptions, 'edgePorts' | 'dataDir' | 'bootstrapToken' | 'leaseSeconds' | 'secretKey' | 'edge'>> &
       SlipwayProcessOptions,
-    private readonly ownsDataDir: boolean,
+    private readonly owns: { dataDir: boolean; edge: boolean },
     readonly child: ChildProcess,
     public url = '',
   ) {
@@ -116,19 +120,20 @@ export class SlipwayProcess {
 
   /** Starts a server and resolves once it logged "Slipway is listening". */
   static async start(options: SlipwayProcessOptions): Promise<SlipwayProcess> {
-    const ownsDataDir = options.dataDir === undefined;
+    const owns = { dataDir: options.dataDir === undefined, edge: options.edge === undefined };
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'slipway-e2e-')));
     const full = {
       ...options,
       dataDir,
+      edge: options.edge ?? (await newTestEdge()),
       bootstrapToken: options.bootstrapToken ?? 'e2e-bootstrap-token',
       leaseSeconds: options.leaseSeconds ?? 2,
       secretKey: options.secretKey ?? 'e2e-secret-key',
     };
-    return SlipwayProcess.spawn(full, ownsDataDir);
+    return SlipwayProcess.spawn(full, owns);
   }
 
-  private static async spawn(options: SlipwayProcess['options'], ownsDataDir: boolean): Promise<SlipwayProcess> {
+  private static async spawn(options: SlipwayProcess['options'], owns: SlipwayProcess['owns']): Promise<SlipwayProcess> {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       SLIPWAY_PORT: '0',
@@ -138,8 +143,7 @@ export class SlipwayProcess {
       SLIPWAY_BOOTSTRAP_TOKEN: options.bootstrapToken,
       SLIPWAY_SECRET_KEY: options.secretKey,
       SLIPWAY_EDGE_PORTS: options.edgePorts,
-      // Tests reach public ports on their own port ranges; the Caddy edge is opted into where tested.
-      SLIPWAY_EDGE: 'in-process',
+      ...testEdgeEnv(options.edge),
       SLIPWAY_LEASE_SECONDS: String(options.leaseSeconds),
       SLIPWAY_LOG_LEVEL: process.env.SLIPWAY_TEST_LOG_LEVEL ?? 'info',
       ...(options.env ?? {}),
@@ -147,7 +151,7 @@ export class SlipwayProcess {
     if (options.databaseUrl) env.SLIPWAY_DATABASE_URL = options.databaseUrl;
     else delete env.SLIPWAY_DATABASE_URL;
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'server'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const server = new SlipwayProcess(options, ownsDataDir, child);
+    const server = new SlipwayProcess(options, owns, child);
     options.onSpawn?.(server);
     try {
       const record = await server.waitForRecord((r) => r.msg === 'Slipway is listening', START_TIMEOUT_MS);
@@ -212,12 +216,18 @@ export class SlipwayProcess {
   /** A new server on the same data dir (and database); this one must have exited. */
   async restart(): Promise<SlipwayProcess> {
     if (!this.exited) throw new Error('restart(): the previous process still runs; kill() or stop() it first');
-    return SlipwayProcess.spawn(this.options, this.ownsDataDir);
+    return SlipwayProcess.spawn(this.options, this.owns);
   }
 
-  /** Kills the process if it still runs and removes the temp data dir it created. */
+  /** Its edge: the Caddy container and the host ports that serve its apps by host name. */
+  get edge(): TestEdge {
+    return this.options.edge;
+  }
+
+  /** Kills the process if it still runs and removes the temp data dir and the edge it created. */
   async dispose(): Promise<void> {
     await this.kill();
-    if (this.ownsDataDir) await rm(this.options.dataDir, { recursive: true, force: true });
+    if (this.owns.edge) await removeTestEdge(this.options.edge.container);
+    if (this.owns.dataDir) await rm(this.options.dataDir, { recursive: true, force: true });
   }
 }

@@ -2,6 +2,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import type { SlipwayApi } from '../../support/api-client.js';
+import { getApp } from '../../support/app-client.js';
 import { testImages } from '../../support/images.js';
 import type { SlipwayProcess } from '../../support/slipway-process.js';
 import { GitRepo } from '../build/git-repo.js';
@@ -122,12 +123,12 @@ describe('web console in a real browser', { timeout: 600_000 }, () => {
     assert.equal(await page.evaluate(() => (window as unknown as { noReloadMarker?: number }).noReloadMarker), 42, 'the page was not reloaded');
     await page.locator('[data-testid="environment-status"] [data-status="DEPLOYED"]').waitFor({ timeout: UI_MS });
     await serviceRow(page, 'web').locator('[data-testid="running-status"] [data-status="RUNNING"]').waitFor({ timeout: DEPLOY_MS });
-    // The endpoint is a link to the edge proxy, and it answers v1.
+    // The endpoint is a link to the service's host name on the edge, and it answers v1.
     const endpoint = serviceRow(page, 'web').locator('a.endpoint');
     await endpoint.waitFor({ timeout: UI_MS });
     const url = await endpoint.getAttribute('href');
-    assert.match(url ?? '', /^http:\/\/127\.0\.0\.1:26\d{3}/);
-    assert.equal((await (await fetch(url!)).text()).trim(), 'v1');
+    assert.match(url ?? '', /^https?:\/\/web-[a-z0-9-]+\.localhost:\d+$/);
+    assert.equal((await getApp(url!)).body.trim(), 'v1');
     await serviceRow(page, 'web').getByText('by bootstrap').waitFor({ timeout: UI_MS });
     const history = (await api.deployments(envId)).items;
     assert.equal(history[0]?.origin, 'CONSOLE');
@@ -189,7 +190,7 @@ describe('web console in a real browser', { timeout: 600_000 }, () => {
     await waitForServiceStatus(page, 'web', 'DEPLOYED');
     const service = await api.service(webId);
     assert.equal(service.deployedVersion, 'v2');
-    assert.equal((await (await fetch(service.endpoints[0]!.url)).text()).trim(), 'v2');
+    assert.equal((await getApp(service.endpoints[0]!.url)).body.trim(), 'v2');
   });
 
   it('opens a deployment from the history: its timeline and its logs', async () => {

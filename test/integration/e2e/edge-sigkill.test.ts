@@ -5,7 +5,7 @@ import Docker from 'dockerode';
 import { CaddyAdmin } from '../../../src/runtime/docker/caddy/caddy-admin.js';
 import { adminSocketPath } from '../../../src/runtime/docker/caddy/edge-container.js';
 import { EdgeClient } from '../../support/edge-client.js';
-import { allContainers, appService, caddyEdgeEnv, cleanupEnvironments, connect, edgePorts, eventually, removeEdge, startSlipway, uniqueName, type Slipway } from './helpers.js';
+import { allContainers, appService, cleanupEnvironments, connect, edgePorts, eventually, startSlipway, uniqueName, type Slipway } from './helpers.js';
 import { runAction } from './run-action.js';
 
 /**
@@ -16,28 +16,25 @@ import { runAction } from './run-action.js';
  */
 
 const docker = new Docker();
-const EDGE_NAME = uniqueName('sw-test-edge');
-const HTTP_PORT = 21000 + 40 * 100;
 let slipway: Slipway;
 let dataDir = '';
 const environments = new Set<string>();
-const client = new EdgeClient(HTTP_PORT);
+let client: EdgeClient;
 
 before(async () => {
   slipway = await startSlipway({
     edgePorts: edgePorts(41),
     name: 'edge-sigkill',
-    env: caddyEdgeEnv(EDGE_NAME, HTTP_PORT),
   });
+  client = new EdgeClient(slipway.server.edge.httpPort);
   dataDir = slipway.server.options.dataDir;
 });
 
 after(async () => {
-  client.close();
+  client?.close();
   slipway?.events.close();
   await slipway?.server.dispose();
   await cleanupEnvironments(environments);
-  await removeEdge(EDGE_NAME);
 });
 
 test('SIGKILL the server while two services are used through the edge: 0 failed requests; the new server changes nothing', async () => {
@@ -52,14 +49,14 @@ test('SIGKILL the server while two services are used through the edge: 0 failed 
     assert.equal(outcome.detail.status, 'SUCCESS');
     const endpoint = await eventually(`the endpoint of ${name}`, async () => (await slipway.api.service(service.id)).endpoints[0]);
     assert.equal(endpoint.host, `${name}-prod-${project.name}.localhost`);
-    assert.match(endpoint.url, new RegExp(`^(http://${endpoint.host}:${HTTP_PORT}|https://${endpoint.host}:${HTTP_PORT + 1})$`));
+    assert.match(endpoint.url, new RegExp(`^(http://${endpoint.host}:${slipway.server.edge.httpPort}|https://${endpoint.host}:${slipway.server.edge.httpsPort})$`));
     hosts.push(endpoint.host!);
     ids.push(service.id);
   }
   await eventually('both hosts answer', async () => (await Promise.all(hosts.map((h) => client.get(h)))).every((r) => r.body === 'v1'));
   const admin = new CaddyAdmin(adminSocketPath(join(dataDir, 'edge')));
   const configBefore = await admin.config();
-  const edgeBefore = (await docker.getContainer(EDGE_NAME).inspect()).Id;
+  const edgeBefore = (await docker.getContainer(slipway.server.edge.container).inspect()).Id;
   const instancesBefore = (await Promise.all(ids.map((id) => allContainers(id)))).flat().map((c) => c.Id).sort();
 
   const loads = hosts.map((h) => client.hammer(h));
@@ -77,6 +74,6 @@ test('SIGKILL the server while two services are used through the edge: 0 failed 
   assert.deepEqual(stats.map((s) => s.failed), [[], []]);
   loads.forEach((l, i) => assert.ok(l.answered() > whileDown[i]! + 100, `requests answered while the server was down: ${l.answered() - whileDown[i]!}`));
   assert.deepEqual(await admin.config(), configBefore);
-  assert.equal((await docker.getContainer(EDGE_NAME).inspect()).Id, edgeBefore);
+  assert.equal((await docker.getContainer(slipway.server.edge.container).inspect()).Id, edgeBefore);
   assert.deepEqual((await Promise.all(ids.map((id) => allContainers(id)))).flat().map((c) => c.Id).sort(), instancesBefore);
 });

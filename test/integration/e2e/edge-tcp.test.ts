@@ -3,7 +3,7 @@ import { connect as tcpConnect, createServer, type Server } from 'node:net';
 import { after, before, test } from 'node:test';
 import Docker from 'dockerode';
 import { APP_PORT } from '../../support/images.js';
-import { appService, caddyEdgeEnv, cleanupEnvironments, connect, edgePorts, removeEdge, startSlipway, uniqueName, type Slipway } from './helpers.js';
+import { appService, cleanupEnvironments, connect, edgePorts, startSlipway, uniqueName, type Slipway } from './helpers.js';
 import { runAction } from './run-action.js';
 
 /**
@@ -14,10 +14,8 @@ import { runAction } from './run-action.js';
  */
 
 const docker = new Docker();
-const EDGE_NAME = uniqueName('sw-test-edge-tcp');
 const RANGE = edgePorts(44);
 const RANGE_FROM = Number(RANGE.split('-')[0]);
-const HTTP_PORT = 21000 + 45 * 100;
 let slipway: Slipway;
 const environments = new Set<string>();
 let environmentId = '';
@@ -53,7 +51,6 @@ before(async () => {
   slipway = await startSlipway({
     edgePorts: RANGE,
     name: 'edge-tcp',
-    env: caddyEdgeEnv(EDGE_NAME, HTTP_PORT),
   });
   const project = await slipway.api.createProject(uniqueName('tcp'));
   environmentId = (await slipway.api.createEnvironment(project.id, 'prod')).id;
@@ -64,7 +61,6 @@ after(async () => {
   slipway?.events.close();
   await slipway?.server.dispose();
   await cleanupEnvironments(environments);
-  await removeEdge(EDGE_NAME);
 });
 
 test('a public tcp port is published by Docker: it answers while Slipway is killed, and a Redeploy keeps its host port', async () => {

@@ -5,6 +5,7 @@ import { APP_PORT, testImages } from '../../support/images.js';
 import { SlipwayApi } from '../../support/api-client.js';
 import { SlipwayProcess, type SlipwayProcessOptions } from '../../support/slipway-process.js';
 import { SseClient } from '../../support/sse-client.js';
+import { getApp } from '../../support/app-client.js';
 
 /**
  * Shared pieces of the end-to-end tests: a Slipway process with its API and event stream,
@@ -14,23 +15,6 @@ import { SseClient } from '../../support/sse-client.js';
  */
 
 export const docker = new Docker();
-
-/** The env of a test server that runs the Caddy edge from the test image, in its own container on its own ports. */
-export function caddyEdgeEnv(container: string, httpPort: number): Record<string, string> {
-  return {
-    SLIPWAY_EDGE: 'caddy',
-    SLIPWAY_EDGE_IMAGE: testImages.caddy.ref,
-    SLIPWAY_EDGE_CONTAINER: container,
-    SLIPWAY_EDGE_HTTP_PORT: String(httpPort),
-    SLIPWAY_EDGE_HTTPS_PORT: String(httpPort + 1),
-  };
-}
-
-/** Removes a test edge container and its volumes (the edge outlives the server by design). */
-export async function removeEdge(container: string): Promise<void> {
-  await docker.getContainer(container).remove({ force: true }).catch(() => undefined);
-  for (const volume of [`${container}-data`, `${container}-config`]) await docker.getVolume(volume).remove().catch(() => undefined);
-}
 
 /** Each e2e file owns one block of 100 edge ports (by its index), so files never collide. */
 export function edgePorts(fileIndex: number): string {
@@ -101,12 +85,11 @@ export async function startTimes(serviceId: string): Promise<Map<string, string>
   return out;
 }
 
-/** GET a URL; the body when 2xx, else throws. */
+/** GET a deployed app's URL (test/support/app-client.ts); the body when 2xx, else throws. */
 export async function httpGet(url: string, timeoutMs = 5000): Promise<string> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${url} answered ${response.status}: ${text.slice(0, 200)}`);
-  return text;
+  const { status, body } = await getApp(url, timeoutMs);
+  if (status < 200 || status > 299) throw new Error(`${url} answered ${status}: ${body.slice(0, 200)}`);
+  return body;
 }
 
 /** Polls until check returns a value other than undefined/false, or throws after the deadline with the last error. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { getApp } from '../../support/app-client.js';
 import { appService, cleanupEnvironments, edgePorts, endpointOf, httpGet, runningContainers, allContainers, startSlipway, startTimes, uniqueName, type Slipway } from './helpers.js';
 import { runAction, stepsOf } from './run-action.js';
 
@@ -121,7 +122,9 @@ test('Stop: STOP_QUEUED → STOPPING → STOPPED, no container left, Stop no lon
   const stop = (await slipway.api.serviceActions(serviceId)).find((a) => a.action === 'STOP');
   assert.equal(stop?.available, false);
   assert.ok(stop?.reason && stop.reason.length > 0, 'a reason');
-  await assert.rejects(httpGet(endpoint, 2000), 'nothing answers on the endpoint');
+  const stopped = await getApp(endpoint, 5000);
+  assert.equal(stopped.status, 503, 'the host of a stopped service answers 503');
+  assert.match(stopped.body, /no running instance right now/, 'with a page that says why');
 });
 
 test('Delete: the service is gone (404) and no container is left', async () => {

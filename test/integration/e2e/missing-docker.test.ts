@@ -63,10 +63,13 @@ test('without Docker the server serves and says why; once Docker answers it conn
   const body = (await notReady.json()) as { error: { code: string; message: string; details: Array<{ name: string; address: string }> } };
   assert.equal(body.error.code, 'UPSTREAM_UNAVAILABLE');
   assert.match(body.error.message, /DOCKER_HOST/);
+  // The edge runs on that engine too, so it is down with it.
   assert.deepEqual(
-    body.error.details.map((d) => [d.name, d.address]),
-    [['docker', address]],
+    body.error.details.map((d) => d.name),
+    ['docker', 'edge'],
   );
+  assert.equal(body.error.details[0]?.address, address);
+  assert.match(body.error.details[1]?.address ?? '', new RegExp(`^container ${server.edge.container} `));
 
   // The API serves; a docker deploy ends in error naming the address.
   const project = await api.createProject(uniqueName('nodocker'));

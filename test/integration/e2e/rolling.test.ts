@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { getApp } from '../../support/app-client.js';
 import { allContainers, appService, cleanupEnvironments, docker, edgePorts, endpointOf, httpGet, runningContainers, startSlipway, uniqueName, type Slipway } from './helpers.js';
 import { runAction } from './run-action.js';
 
@@ -29,12 +30,11 @@ function hammer(url: string) {
   const done = (async () => {
     while (running) {
       try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
-        const body = await response.text();
-        if (response.status === 200 && body === 'v1') stats.ok++;
+        const { status, body } = await getApp(url);
+        if (status === 200 && body === 'v1') stats.ok++;
         else {
           stats.failed++;
-          stats.failures.push(`${response.status} ${body.slice(0, 80)}`);
+          stats.failures.push(`${status} ${body.slice(0, 80)}`);
         }
       } catch (error) {
         stats.failed++;

@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import Docker from 'dockerode';
+import { testImages } from './images.js';
+
+/**
+ * The Caddy edge of a test server: the test Caddy image in a container of its own, on host
+ * ports of its own, so servers of different tests never share routes. The edge outlives its
+ * server by design (docs/edge.md), so the test removes it (removeTestEdge).
+ */
+export interface TestEdge {
+  container: string;
+  httpPort: number;
+  httpsPort: number;
+}
+
+const docker = new Docker();
+
+/** A port nothing on 127.0.0.1 listens on right now (the kernel's pick). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A new edge identity: a unique container name and two free host ports. */
+export async function newTestEdge(): Promise<TestEdge> {
+  return { container: `slipway-test-edge-${randomBytes(4).toString('hex')}`, httpPort: await freePort(), httpsPort: await freePort() };
+}
+
+/** The server env that runs this edge. */
+export function testEdgeEnv(edge: TestEdge): Record<string, string> {
+  return {
+    SLIPWAY_EDGE_IMAGE: testImages.caddy.ref,
+    SLIPWAY_EDGE_CONTAINER: edge.container,
+    SLIPWAY_EDGE_HTTP_PORT: String(edge.httpPort),
+    SLIPWAY_EDGE_HTTPS_PORT: String(edge.httpsPort),
+  };
+}
+
+/** Removes a test edge container and its volumes; nothing when it is gone already. */
+export async function removeTestEdge(container: string): Promise<void> {
+  await docker.getContainer(container).remove({ force: true }).catch(() => undefined);
+  for (const volume of [`${container}-data`, `${container}-config`]) await docker.getVolume(volume).remove().catch(() => undefined);
+}
