@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { benchEdge, type BenchEdge } from './support/bench-edge.js';
 import { seedEnvironments } from './support/bulk-seed.js';
 import { freePort } from './support/free-port.js';
 import { ms, verdict, type BenchResult, type Row } from './support/report.js';
@@ -138,6 +139,7 @@ async function measureBackend(backend: 'sqlite' | 'postgres'): Promise<Measured>
   const postgres = backend === 'postgres' ? await scratchPostgres() : undefined;
   const databaseUrl = postgres?.url ?? '';
   let child: ChildProcess | undefined;
+  let edge: BenchEdge | undefined;
   try {
     const populateStart = performance.now();
     const ids = await seedEnvironments(
@@ -151,6 +153,9 @@ async function measureBackend(backend: 'sqlite' | 'postgres'): Promise<Measured>
     const url = `http://127.0.0.1:${port}`;
     const logPath = join(dir, 'server.log');
     const logFd = openSync(logPath, 'a');
+    // Slipway always runs its edge: the status API alone is measured, but an idle Caddy
+    // container of its own (test image, own ports) stands beside the server as in production.
+    edge = await benchEdge(`slipway-bench-api-edge-${process.pid}-${backend}`);
     child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...args], {
       cwd: repo,
       stdio: ['ignore', logFd, logFd],
@@ -161,8 +166,7 @@ async function measureBackend(backend: 'sqlite' | 'postgres'): Promise<Measured>
         SLIPWAY_BOOTSTRAP_TOKEN: TOKEN,
         SLIPWAY_HOST: '127.0.0.1',
         SLIPWAY_PORT: String(port),
-        // The status API alone is measured: no edge container.
-        SLIPWAY_EDGE: 'in-process',
+        ...edge.env,
         SLIPWAY_DATABASE_URL: databaseUrl,
         SLIPWAY_LOG_LEVEL: process.env.BENCH_API_LOG_LEVEL ?? 'info',
       },
@@ -190,6 +194,7 @@ async function measureBackend(backend: 'sqlite' | 'postgres'): Promise<Measured>
     return { backend, result, idle, after, serverCpuMs, populateMs, environments: ids.length, how };
   } finally {
     if (child) await stopServer(child);
+    await edge?.remove();
     rmSync(dir, { recursive: true, force: true });
     await postgres?.drop();
   }

@@ -20,19 +20,22 @@
  * - Both sides run the same container: the hand side's `docker run` gets the service's CPU and
  *   memory limits and what Slipway sets on every instance (init process, restart policy, log
  *   rotation), as bench/rollout.ts does; without them the hand side ran a different, unlimited
- *   container. What stays Slipway's own: the environment's network and the edge proxy in front.
+ *   container. What stays Slipway's own: the environment's network and the edge in front (Caddy,
+ *   the test image in a container of this run, reached by the service's host name on 127.0.0.1).
  * - Both sides poll their URL every POLL_MS; Slipway's deployment must also have ended SUCCESS.
  * - One warm-up round (not counted) creates the environment's network, warms the JIT, the
  *   registry and the layer cache; the order of the sides alternates round by round.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { startSlipway, type RunningSlipway } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { GitRepo } from '../test/integration/build/git-repo.js';
+import { benchEdge } from './support/bench-edge.js';
 import { ms, verdict, type BenchResult, type Row } from './support/report.js';
 import { median, runsList } from './support/stats.js';
 
@@ -57,14 +60,22 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 12
   }
 }
 
-/** Whether url answers body now (not yet listening, refused, another body: false). */
-async function serves(url: string, body: string): Promise<boolean> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-    return response.ok && (await response.text()) === body;
-  } catch {
-    return false;
-  }
+/**
+ * Whether 127.0.0.1:port answers body now for this host name (not yet listening, refused, another
+ * body: false). By address and Host header, as the edge's host names need no DNS.
+ */
+function serves(port: number, host: string, body: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', headers: { host }, timeout: 1000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve(res.statusCode === 200 && text === body));
+      res.on('error', () => resolve(false));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', () => resolve(false));
+  });
 }
 
 const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -96,7 +107,7 @@ async function byHand(repo: GitRepo, version: string, tag: string): Promise<Hand
     done('push');
     sh('docker', ['run', '-d', '--name', name, '-p', `127.0.0.1:${HAND_PORT}:8080`, ...SAME_CONTAINER, image]);
     done('run');
-    await until('the hand-run app', () => serves(`http://127.0.0.1:${HAND_PORT}/`, version));
+    await until('the hand-run app', () => serves(HAND_PORT, `127.0.0.1:${HAND_PORT}`, version));
     done('ready');
     return { total: performance.now() - start, phases };
   } finally {
@@ -112,7 +123,11 @@ interface Step {
 }
 
 class SlipwayClient {
-  constructor(private readonly slipway: RunningSlipway) {}
+  constructor(
+    private readonly slipway: RunningSlipway,
+    /** The edge's http port on 127.0.0.1. */
+    private readonly edgePort: number,
+  ) {}
 
   async api<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await fetch(`${this.slipway.url}/api/v1${path}`, {
@@ -152,18 +167,18 @@ class SlipwayClient {
 
   /**
    * Deploys `sha` to the service; ms from the request until the deployment ended SUCCESS and
-   * the service's endpoint answers `version`.
+   * the edge answers `version` for the service's host name.
    */
   async deployUntilServing(serviceId: string, sha: string, version: string): Promise<{ ms: number; deploymentId: string }> {
     const start = performance.now();
     const { deploymentId } = await this.api<{ deploymentId: string }>('POST', `/services/${serviceId}/deploy`, { version: sha });
-    let url: string | undefined;
+    let host: string | undefined;
     let ended = false;
     // Both conditions checked at once, so that a poll here costs about what the hand side's does.
     await until('Slipway serving the new version', async () => {
-      url ??= (await this.api<{ endpoints: Array<{ url: string }> }>('GET', `/services/${serviceId}`)).endpoints[0]?.url;
-      if (url === undefined) return false;
-      const [done, answers] = await Promise.all([ended || this.succeeded(deploymentId), serves(url, version)]);
+      host ??= (await this.api<{ endpoints: Array<{ host?: string }> }>('GET', `/services/${serviceId}`)).endpoints[0]?.host;
+      if (host === undefined) return false;
+      const [done, answers] = await Promise.all([ended || this.succeeded(deploymentId), serves(this.edgePort, host, version)]);
       ended = done;
       return done && answers;
     });
@@ -184,6 +199,7 @@ function stepSummary(all: Step[][]): string {
 
 export async function buildBench(): Promise<Omit<BenchResult, 'durationMs'>> {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-bench-build-'));
+  const edge = await benchEdge(`slipway-bench-build-edge-${process.pid}`);
   const config = loadConfig({
     ...process.env,
     SLIPWAY_DATABASE_URL: '',
@@ -193,12 +209,15 @@ export async function buildBench(): Promise<Omit<BenchResult, 'durationMs'>> {
     SLIPWAY_REGISTRY: REGISTRY,
     SLIPWAY_BOOTSTRAP_TOKEN: 'bench-token',
     SLIPWAY_EDGE_PORTS: EDGE_PORTS,
-    // Measured against a container published by hand: the public port is a host port.
-    SLIPWAY_EDGE: 'in-process',
+    ...edge.env,
+    SLIPWAY_APPS_DOMAIN: 'localhost',
     SLIPWAY_PUBLIC_HOST: '127.0.0.1',
   });
-  const slipway = await startSlipway(config, pino({ level: 'warn' }));
-  const client = new SlipwayClient(slipway);
+  const slipway = await startSlipway(config, pino({ level: 'warn' })).catch(async (error: unknown) => {
+    await edge.remove();
+    throw error;
+  });
+  const client = new SlipwayClient(slipway, edge.httpPort);
   const repo = new GitRepo();
   const run = Date.now().toString(36);
   let environmentId = '';
@@ -313,7 +332,7 @@ export async function buildBench(): Promise<Omit<BenchResult, 'durationMs'>> {
       notes: [
         `${ROUNDS} rounds after 1 warm-up; medians. Each round: the hand side and Slipway into a new service (alternating which goes first), then a rolling deploy of a new commit to one long-lived service and a redeploy of that same commit.`,
         'The verdict row compares Slipway deploying into a new service with the hand side, which starts from nothing too; the rolling row adds what a rolling replacement requires (docs/actions.md#rolling-replacement) when an instance already runs (the old one drained, stopped and removed after the new one is ready).',
-        `App: busybox httpd FROM scratch, ~2 MB context, http readiness on /healthz (period 1 s); registry ${REGISTRY}; Slipway on SQLite in this process, with its edge proxy; both sides poll their URL every ${POLL_MS} ms; every round builds new content (no full-cache builds). The hand side runs \`docker run -p … ${SAME_CONTAINER.join(' ')}\` (the same limits and options as Slipway's instance).`,
+        `App: busybox httpd FROM scratch, ~2 MB context, http readiness on /healthz (period 1 s); registry ${REGISTRY}; Slipway on SQLite in this process, with its Caddy edge (the test image, own container and ports; polled by host name on 127.0.0.1); both sides poll their URL every ${POLL_MS} ms; every round builds new content (no full-cache builds). The hand side runs \`docker run -p … ${SAME_CONTAINER.join(' ')}\` (the same limits and options as Slipway's instance).`,
         'Step rows: durations of the deployment steps recorded by Slipway (QUEUEING, GIT_CLONE, BUILD, PUSH, DEPLOY).',
       ],
     };
@@ -323,6 +342,7 @@ export async function buildBench(): Promise<Omit<BenchResult, 'durationMs'>> {
       if (d) await client.waitEnded(d.deploymentId).catch(() => undefined);
     }
     await slipway.close();
+    await edge.remove();
     repo.dispose();
     rmSync(dataDir, { recursive: true, force: true });
   }

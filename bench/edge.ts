@@ -1,18 +1,18 @@
 /**
- * The edge under load (docs/edge.md), for each edge Slipway has on Docker: the in-process Node
- * proxy (EdgeProxy, SLIPWAY_EDGE=in-process) and Caddy in its own container (CaddyEdge, with the test Caddy
- * image; skipped with a line saying so when that image is not built). On the real Docker
- * runtime, 3 instances of the test app with a public http port; 10 clients from this process
- * (bench/support/http-load.ts):
+ * The edge under load (docs/edge.md): Caddy in its own container (CaddyEdge, with the test Caddy
+ * image; skipped with a line saying so when that image is not built). The in-process Node proxy
+ * measured beside it until it was removed is gone; its figures stay in docs/performance.md. On
+ * the real Docker runtime, 3 instances of the test app with a public http port; 10 clients from
+ * this process (bench/support/http-load.ts):
  *
  * 1. straight to one instance (its container IP, as the rollout bench polls it), then through
  *    the edge: requests/s, p50/p99;
  * 2. through the edge while a rolling redeploy replaces all 3 instances (v1 → v2): failed
  *    requests (errors, timeouts, non-2xx);
- * 3. through the edge while the control plane goes away and comes back: the runtime (and the
- *    edge client: for the in-process proxy that is the proxy itself) is closed under load, a
- *    new one is started 5 s later, and the load runs 5 s more. An in-process stand-in for
- *    SIGKILL; the real one is test/integration/e2e/edge-sigkill.test.ts.
+ * 3. through the edge while the control plane goes away and comes back: the runtime and its
+ *    edge client are closed under load (the edge container stays), a new one is started 5 s
+ *    later, and the load runs 5 s more. An in-process stand-in for SIGKILL; the real one is
+ *    test/integration/e2e/edge-sigkill.test.ts.
  *
  * Each phase lasts BENCH_EDGE_SECONDS (default 10; phase 2 longer if the redeploy is not done
  * by then). Everything created (containers, network, the Caddy container and its volumes, a
@@ -28,7 +28,6 @@ import { specHash, type DesiredSpec } from '../src/domain/index.js';
 import { CaddyEdge } from '../src/runtime/docker/caddy-edge.js';
 import { DockerRuntime, type HostPortAllocator } from '../src/runtime/docker/docker-runtime.js';
 import type { Edge } from '../src/runtime/docker/edge.js';
-import { EdgeProxy } from '../src/runtime/docker/edge-proxy.js';
 import { LABEL, networkName } from '../src/runtime/docker/names-and-labels.js';
 import type { OperationContext, RolloutSpec, ServiceTarget } from '../src/runtime/runtime.js';
 import { APP_PORT, testImages } from '../test/support/images.js';
@@ -47,8 +46,8 @@ const AWAY_SECONDS = 5;
 const BACK_SECONDS = 5;
 const P99_TARGET_MS = 5;
 
-type EdgeKind = 'proxy' | 'caddy';
-const LABELS: Record<EdgeKind, string> = { proxy: 'in-process proxy', caddy: 'Caddy' };
+/** Row names start with it, as when two edges were measured: results stay comparable. */
+const LABEL_OF_EDGE = 'Caddy';
 
 /** BENCH_EDGE_VERBOSE=1 prints the runtime's and the edge's messages and the deploy logs. */
 const verbose = (message: string): void => {
@@ -80,7 +79,7 @@ interface ControlPlane {
 /** Where the bench sends its load through the edge, and how to start a control plane for it. */
 interface EdgeSetup {
   url(): Promise<string>;
-  host?: string;
+  host: string;
   start(): Promise<ControlPlane>;
   /** Removes what outlives a control plane (the Caddy container). */
   dispose(): Promise<void>;
@@ -88,34 +87,7 @@ interface EdgeSetup {
 
 function runtimeOf(docker: Docker, edge: Edge, hostPorts: HostPortAllocator, range: { from: number; to: number }, target: ServiceTarget): DockerRuntime {
   // Only this bench's service: other runs share the Docker Engine, and start() adopts what it owns.
-  return new DockerRuntime({ docker, proxy: edge, hostPorts, publicHost: '127.0.0.1', hostPortRange: range, owns: async (id) => id === target.serviceId, log: verbose });
-}
-
-async function proxySetup(docker: Docker, target: ServiceTarget): Promise<EdgeSetup> {
-  const hostPorts = memoryHostPorts();
-  const first = await freePort();
-  const range = { from: first, to: first };
-  return {
-    url: async () => {
-      const [allocated] = await hostPorts.listHostPorts(target.serviceId);
-      if (!allocated) throw new Error('no host port was allocated for the service');
-      return `http://127.0.0.1:${allocated.hostPort}/`;
-    },
-    start: async () => {
-      const proxy = new EdgeProxy({ bindHost: '127.0.0.1' });
-      const runtime = runtimeOf(docker, proxy, hostPorts, range, target);
-      await runtime.start();
-      return {
-        runtime,
-        // The proxy lives in the Slipway process: a control plane gone takes it along.
-        close: async () => {
-          await runtime.close();
-          await proxy.close();
-        },
-      };
-    },
-    dispose: async () => undefined,
-  };
+  return new DockerRuntime({ docker, edge, hostPorts, publicHost: '127.0.0.1', hostPortRange: range, owns: async (id) => id === target.serviceId, log: verbose });
 }
 
 async function caddySetup(docker: Docker, target: ServiceTarget, runDir: string): Promise<EdgeSetup> {
@@ -139,7 +111,7 @@ async function caddySetup(docker: Docker, target: ServiceTarget, runDir: string)
         bindHost: '127.0.0.1',
         runDir,
         hostsOf: async (serviceId) => (serviceId === target.serviceId ? [host] : []),
-          log: verbose,
+        log: verbose,
       });
       await edge.start();
       if (!edge.status().available) throw new Error(`the Caddy edge did not come up: ${edge.status().message}`);
@@ -204,18 +176,18 @@ function row(what: string, f: LoadFigures, target: string, met: boolean | undefi
   return { what, measured, target, verdict: verdict(met), value: failures ? f.failed : f.p99, unit: failures ? 'failed requests' : 'ms' };
 }
 
-async function measureEdge(docker: Docker, kind: EdgeKind, projectId: string, runDir: string): Promise<Row[]> {
-  const label = LABELS[kind];
+async function measureEdge(docker: Docker, projectId: string, runDir: string): Promise<Row[]> {
+  const label = LABEL_OF_EDGE;
   const target: ServiceTarget = {
     projectId,
     projectName: 'bench',
-    environmentId: `${projectId}-${kind}`,
-    environmentName: kind,
-    serviceId: `${projectId}-${kind}-web`,
+    environmentId: `${projectId}-caddy`,
+    environmentName: 'caddy',
+    serviceId: `${projectId}-caddy-web`,
     serviceName: 'web',
     serviceType: 'container',
   };
-  const setup = kind === 'proxy' ? await proxySetup(docker, target) : await caddySetup(docker, target, runDir);
+  const setup = await caddySetup(docker, target, runDir);
   let plane: ControlPlane | undefined;
   try {
     plane = await setup.start();
@@ -223,7 +195,7 @@ async function measureEdge(docker: Docker, kind: EdgeKind, projectId: string, ru
     const v2 = await plane.runtime.resolveImage(testImages.appV2, quiet());
     await plane.runtime.deploy(target, spec(v1, 'v1'), quiet());
     const url = await setup.url();
-    const load = { url, connections: CONNECTIONS, ...(setup.host ? { host: setup.host } : {}) };
+    const load = { url, connections: CONNECTIONS, host: setup.host };
     await waitServing(url, setup.host, 'v1');
     const rows: Row[] = [];
 
@@ -286,26 +258,21 @@ export async function edgeBench(): Promise<Omit<BenchResult, 'durationMs'>> {
   const notes: string[] = [];
   let error: string | undefined;
   try {
-    for (const kind of ['proxy', 'caddy'] as const) {
-      if (kind === 'caddy' && !(await caddyImagePresent(docker))) {
-        notes.push(`Caddy skipped: the test image ${testImages.caddy.ref} is not built (scripts/services/caddy-image.sh builds it).`);
-        continue;
-      }
-      // A half that breaks is reported as such; the other half's rows are kept.
-      try {
-        rows.push(...(await measureEdge(docker, kind, projectId, runDir)));
-      } catch (e) {
-        error = `${error ? `${error}\n` : ''}${LABELS[kind]}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
-      }
+    if (await caddyImagePresent(docker)) {
+      rows.push(...(await measureEdge(docker, projectId, runDir)));
+    } else {
+      notes.push(`Caddy skipped: the test image ${testImages.caddy.ref} is not built (scripts/services/caddy-image.sh builds it).`);
     }
+  } catch (e) {
+    error = `${LABEL_OF_EDGE}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
   } finally {
     await rm(runDir, { recursive: true, force: true });
   }
   notes.unshift(
-    `The real Docker runtime, ${INSTANCES} instances of ${testImages.appV1.ref} (busybox httpd) with a public http port; ${CONNECTIONS} clients in this process, each sending GETs one after the other over a keep-alive connection (bench/support/http-load.ts), sharing the cores with the edge and Docker, and for the in-process proxy its event loop. Each phase ${SECONDS} s (BENCH_EDGE_SECONDS).`,
+    `The real Docker runtime, ${INSTANCES} instances of ${testImages.appV1.ref} (busybox httpd) with a public http port; ${CONNECTIONS} clients in this process, each sending GETs one after the other over a keep-alive connection (bench/support/http-load.ts), sharing the cores with the edge and Docker. Each phase ${SECONDS} s (BENCH_EDGE_SECONDS).`,
     '"Straight to one instance" goes to the container IP on the environment network, bypassing the edge; the app closes the connection after each answer, so there every request opens a new one (through the edge, the clients keep theirs).',
     'Failed = connection errors (timeouts included) + non-2xx answers. Errors on a reused keep-alive connection closed before any answer are counted apart: browsers, curl and Go\'s client would send those again by themselves. A client waits 10 ms after a failed request before the next, so while nothing answers the count is about 100 per second per client: the longest time without an answer says how long the outage was.',
-    `Control plane away: an in-process stand-in for SIGKILL. After ${LEAD_SECONDS} s of load the runtime and its edge client are closed (for the in-process proxy that is the proxy itself, which is what a dead Slipway means for it; Caddy's container stays), a new runtime and edge are started ${AWAY_SECONDS} s later and the load runs ${BACK_SECONDS} s more. The real SIGKILL of the server is test/integration/e2e/edge-sigkill.test.ts.`,
+    `Control plane away: an in-process stand-in for SIGKILL. After ${LEAD_SECONDS} s of load the runtime and its edge client are closed (Caddy's container stays), a new runtime and edge are started ${AWAY_SECONDS} s later and the load runs ${BACK_SECONDS} s more. The real SIGKILL of the server is test/integration/e2e/edge-sigkill.test.ts.`,
   );
   return { name: 'edge', title: 'The edge under load', rows, notes, ...(error ? { error } : {}) };
 }

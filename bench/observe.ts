@@ -21,12 +21,12 @@ import { MetricsSampler } from '../src/engine/observe/metrics-sampler.js';
 import { serviceLogs } from '../src/engine/observe/service-observation.js';
 import { RuntimeResolver } from '../src/engine/runtime-resolver.js';
 import { DockerRuntime } from '../src/runtime/docker/docker-runtime.js';
-import { EdgeProxy } from '../src/runtime/docker/edge-proxy.js';
 import { LABEL } from '../src/runtime/docker/names-and-labels.js';
 import { createStore } from '../src/store/create-store.js';
 import type { Store } from '../src/store/store.js';
 import { testImages } from '../test/support/images.js';
 import { removeEnvironmentResources } from './support/docker-cleanup.js';
+import { NoPublicPortsEdge } from './support/no-public-ports-edge.js';
 import { ms, type BenchResult, type Row } from './support/report.js';
 import { median } from './support/stats.js';
 
@@ -53,9 +53,9 @@ async function setup(): Promise<Setup> {
   const dir = mkdtempSync(join(tmpdir(), 'slipway-bench-observe-'));
   const store = await createStore({ dataDir: dir, secretKey: 'bench-key' });
   const docker = new Docker();
-  const proxy = new EdgeProxy({ bindHost: '127.0.0.1' });
-  // start() is not called: it would adopt other runs' containers on this shared engine.
-  const runtime = new DockerRuntime({ docker, proxy, hostPorts: store });
+  // start() is not called: it would adopt other runs' containers on this shared engine. The
+  // instances have no network, let alone a public port: no edge container.
+  const runtime = new DockerRuntime({ docker, edge: new NoPublicPortsEdge(), hostPorts: store });
   const resolver = new RuntimeResolver(store, { docker: runtime });
   const project = await store.createProject({ name: `bench-observe-${Date.now().toString(36)}` });
   const environment = await store.createEnvironment({ projectId: project.id, name: 'bench', runtime: 'docker', settings: DEFAULT_ENVIRONMENT_SETTINGS });
@@ -69,7 +69,6 @@ async function setup(): Promise<Setup> {
     close: async () => {
       await removeEnvironmentResources(docker, environment.id);
       await runtime.close();
-      await proxy.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

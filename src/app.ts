@@ -11,7 +11,6 @@ import { RegistryClient } from './build/registry-client.js';
 import type { Config } from './config.js';
 import { Engine } from './engine/engine.js';
 import { DockerRuntime } from './runtime/docker/docker-runtime.js';
-import { EdgeProxy } from './runtime/docker/edge-proxy.js';
 import { createCaddyEdge } from './runtime/docker/caddy/create-caddy-edge.js';
 import { Notifications } from './notifications/index.js';
 import { KubernetesRuntimes } from './runtime/kubernetes/per-environment.js';
@@ -34,13 +33,12 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
   const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, secretKey: config.secretKey });
   // One engine client: image builds and the docker runtime share its connection (and its outage message).
   const dockerClient = new Docker();
-  const edge = config.edge ? await createCaddyEdge(config.edge, config.dataDir, dockerClient, store, logger.child({ component: 'edge' })) : undefined;
-  const proxy = edge ?? new EdgeProxy();
+  const edge = await createCaddyEdge(config.edge, config.dataDir, dockerClient, store, logger.child({ component: 'edge' }));
   // The edge first: it takes over the routes Caddy runs before the runtime adopts its instances.
-  await edge?.start();
+  await edge.start();
   const docker = new DockerRuntime({
     docker: dockerClient,
-    proxy,
+    edge,
     hostPorts: store,
     publicHost: config.publicHost,
     hostPortRange: config.edgePorts,
@@ -91,10 +89,10 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     bootstrapToken: config.bootstrapToken,
     authFailureLimits: { maxFailures: config.authFailuresPerMinute },
     git: { headCommit: (source) => git.headCommit(source), listCommits: (source, limit) => git.listCommits(source, limit) },
-    dependencies: () => (edge ? [docker.status(), edge.status()] : [docker.status()]),
+    dependencies: () => [docker.status(), edge.status()],
     buildRegistry: Boolean(config.registry),
-    dockerPublishesTcp: Boolean(config.edge),
-    appsDomain: config.edge?.appsDomain ?? config.k8sIngress?.appsDomain ?? 'localhost',
+    dockerPublishesTcp: true,
+    appsDomain: config.edge.appsDomain,
     notificationPolicy: notifications.policy,
   });
   // Processes sharing PostgreSQL show each other's events; SQLite has one process.
@@ -110,7 +108,7 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     await engine.close();
     await notifications.close();
     await relay?.close();
-    await proxy.close();
+    await edge.close();
     await store.close();
   };
   await engine.start();

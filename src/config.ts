@@ -16,17 +16,14 @@ export interface Config {
   registryTokenHosts: string[];
   /** Host name put in service endpoint URLs. */
   publicHost: string;
-  /** Host ports the edge proxy gives to public service ports. */
+  /** Host ports Docker publishes public tcp ports on (SLIPWAY_EDGE_PORTS). */
   edgePorts: { from: number; to: number };
   /** Ingresses for kubernetes environments (docs/edge.md#kubernetes); unset unless SLIPWAY_K8S_INGRESS_CLASS or SLIPWAY_K8S_CLUSTER_ISSUER is set. */
   k8sIngress?: { appsDomain: string; className?: string; clusterIssuer?: string };
   /** The Service type of public tcp ports on Kubernetes (SLIPWAY_K8S_TCP_SERVICE_TYPE). */
   k8sTcpServiceType: 'NodePort' | 'LoadBalancer';
-  /**
-   * The Caddy edge (docs/edge.md), the default; unset with SLIPWAY_EDGE=in-process: every public
-   * port is then served by the in-process proxy on host ports of edgePorts.
-   */
-  edge?: {
+  /** The Caddy edge (docs/edge.md): public http ports of Docker services, by host name. */
+  edge: {
     image: string;
     container: string;
     httpPort: number;
@@ -90,17 +87,18 @@ function tcpServiceType(env: NodeJS.ProcessEnv): (typeof TCP_SERVICE_TYPES)[numb
   return found;
 }
 
-const EDGE_KINDS = ['caddy', 'in-process'] as const;
-
-/** SLIPWAY_EDGE: Caddy in its own container (the default), or the proxy inside the Slipway process. */
-function edgeKind(env: NodeJS.ProcessEnv): (typeof EDGE_KINDS)[number] {
-  const raw = env.SLIPWAY_EDGE || 'caddy';
-  const found = EDGE_KINDS.find((k) => k === raw);
-  if (!found) throw new ConfigError(`SLIPWAY_EDGE must be caddy or in-process, got "${raw}"`);
-  if (found === 'in-process' && env.SLIPWAY_EDGE_IMAGE) {
-    throw new ConfigError('SLIPWAY_EDGE_IMAGE is set but SLIPWAY_EDGE=in-process runs no edge image: unset one of them');
-  }
-  return found;
+/**
+ * SLIPWAY_EDGE once chose the in-process Node proxy; the edge is always Caddy now. A setting
+ * other than caddy is refused rather than ignored: the server it was written for published
+ * http ports on host ports, which no longer happens.
+ */
+function checkEdgeKind(env: NodeJS.ProcessEnv): void {
+  const raw = env.SLIPWAY_EDGE;
+  if (raw === undefined || raw === '' || raw === 'caddy') return;
+  throw new ConfigError(
+    `SLIPWAY_EDGE=${raw}: the in-process edge proxy was removed; the edge is Caddy in its own container (docs/edge.md). ` +
+      'Unset SLIPWAY_EDGE, and set SLIPWAY_EDGE_IMAGE (default caddy:2) and SLIPWAY_EDGE_HTTP_PORT / SLIPWAY_EDGE_HTTPS_PORT (default 80 / 443) as needed',
+  );
 }
 
 function publicUrl(env: NodeJS.ProcessEnv): string | undefined {
@@ -115,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('SLIPWAY_DATABASE_URL must be a postgres:// URL (leave it unset for SQLite)');
   }
+  checkEdgeKind(env);
   const port = integer(env, 'SLIPWAY_PORT', 8080, 0, 65535);
   const edgePorts = range(env, 'SLIPWAY_EDGE_PORTS', { from: 20000, to: 29999 });
   // The edge would hand the API's own port to a service, whose deploys would then fail.
@@ -154,22 +153,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : undefined,
     k8sTcpServiceType: tcpServiceType(env),
-    edge:
-      edgeKind(env) === 'caddy'
+    edge: {
+      image: env.SLIPWAY_EDGE_IMAGE || 'caddy:2',
+      container: env.SLIPWAY_EDGE_CONTAINER || 'slipway-edge',
+      httpPort: integer(env, 'SLIPWAY_EDGE_HTTP_PORT', 80, 1, 65535),
+      httpsPort: integer(env, 'SLIPWAY_EDGE_HTTPS_PORT', 443, 1, 65535),
+      appsDomain: (env.SLIPWAY_APPS_DOMAIN || 'localhost').toLowerCase(),
+      acme: env.SLIPWAY_ACME_EMAIL
         ? {
-            image: env.SLIPWAY_EDGE_IMAGE || 'caddy:2',
-            container: env.SLIPWAY_EDGE_CONTAINER || 'slipway-edge',
-            httpPort: integer(env, 'SLIPWAY_EDGE_HTTP_PORT', 80, 1, 65535),
-            httpsPort: integer(env, 'SLIPWAY_EDGE_HTTPS_PORT', 443, 1, 65535),
-            appsDomain: (env.SLIPWAY_APPS_DOMAIN || 'localhost').toLowerCase(),
-            acme: env.SLIPWAY_ACME_EMAIL
-              ? {
-                  email: env.SLIPWAY_ACME_EMAIL,
-                  directory: env.SLIPWAY_ACME_DIRECTORY || 'https://acme-v02.api.letsencrypt.org/directory',
-                  ...(env.SLIPWAY_ACME_CA_ROOT ? { caRootFile: resolve(env.SLIPWAY_ACME_CA_ROOT) } : {}),
-                }
-              : undefined,
+            email: env.SLIPWAY_ACME_EMAIL,
+            directory: env.SLIPWAY_ACME_DIRECTORY || 'https://acme-v02.api.letsencrypt.org/directory',
+            ...(env.SLIPWAY_ACME_CA_ROOT ? { caRootFile: resolve(env.SLIPWAY_ACME_CA_ROOT) } : {}),
           }
         : undefined,
+    },
   };
 }

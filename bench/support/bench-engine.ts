@@ -9,11 +9,11 @@ import { Engine } from '../../src/engine/engine.js';
 import type { SlipwayEvent } from '../../src/engine/events.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
-import { EdgeProxy } from '../../src/runtime/docker/edge-proxy.js';
 import { createStore } from '../../src/store/create-store.js';
 import type { Store } from '../../src/store/store.js';
 import { CallTimes, timeDockerCalls, timed } from './call-times.js';
 import { InstantRuntime } from './instant-runtime.js';
+import { NoPublicPortsEdge } from './no-public-ports-edge.js';
 import { timeSqliteStatements } from './sqlite-times.js';
 
 /**
@@ -22,10 +22,11 @@ import { timeSqliteStatements } from './sqlite-times.js';
  * runtime call, Docker Engine API call, store call and SQLite statement is timed into `times`
  * while `times.enabled`.
  *
- * One departure from app.ts: the Docker runtime's start() (which adopts every Slipway
- * container already on the engine) is skipped, because the Docker Engine here is shared with
- * other people's test runs and adopting their containers would probe, route and possibly
- * restart them. The event stream (watch) still runs as in production.
+ * Two departures from app.ts. The services of these benchmarks have private ports only, so
+ * the Docker runtime runs without an edge container (NoPublicPortsEdge). And its start() (which
+ * adopts every Slipway container already on the engine) is skipped, because the Docker Engine
+ * here is shared with other people's test runs and adopting their containers would probe,
+ * route and possibly restart them. The event stream (watch) still runs as in production.
  */
 export interface BenchEngine {
   store: Store;
@@ -45,12 +46,10 @@ export async function benchEngine(kind: 'docker' | 'instant'): Promise<BenchEngi
   const store = timed(rawStore, 'store', times);
   let runtime: Runtime;
   let docker: Docker | undefined;
-  let proxy: EdgeProxy | undefined;
   if (kind === 'docker') {
     docker = new Docker();
     timeDockerCalls(docker, times);
-    proxy = new EdgeProxy({ bindHost: '127.0.0.1' });
-    runtime = timed<Runtime>(new DockerRuntime({ docker, proxy, hostPorts: rawStore }), 'runtime', times, { start: async () => undefined });
+    runtime = timed<Runtime>(new DockerRuntime({ docker, edge: new NoPublicPortsEdge(), hostPorts: rawStore }), 'runtime', times, { start: async () => undefined });
   } else {
     runtime = timed<Runtime>(new InstantRuntime(), 'runtime', times);
   }
@@ -66,7 +65,6 @@ export async function benchEngine(kind: 'docker' | 'instant'): Promise<BenchEngi
     close: async () => {
       events.close();
       await engine.close();
-      await proxy?.close();
       await rawStore.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -3,8 +3,8 @@ import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 
 /**
- * A CPU profile of part of this process (the inspector's profiler), for benchmarks that run
- * in-process, where `node --cpu-prof` would also profile the set-up. Written as a
+ * A CPU profile of part of this process (the inspector's profiler), for benchmarks whose
+ * subject runs in the benchmark's own process, where `node --cpu-prof` would also profile the set-up. Written as a
  * .cpuprofile file (Chrome DevTools, speedscope) into `dir`.
  */
 export class CpuProfile {

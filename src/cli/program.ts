@@ -25,7 +25,7 @@ export function buildProgram(out: Out): Command {
     .showHelpAfterError('(slipway --help lists the commands)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
-  program.command('server').description('start the control plane (API, engine, edge proxy); configured by SLIPWAY_* environment variables');
+  program.command('server').description('start the control plane (API, engine, edge); configured by SLIPWAY_* environment variables');
   const session = makeSession(() => program.opts<{ context?: string }>(), out);
   contextCommands(program, session);
   readCommands(program, session);

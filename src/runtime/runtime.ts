@@ -331,7 +331,7 @@ export interface Runtime {
    */
   watch(listener: (serviceId: string) => void): () => void;
 
-  /** Starts background work (proxy, watchers) and picks up instances left from a previous run. */
+  /** Starts background work (watchers) and picks up instances left from a previous run. */
   start(): Promise<void>;
 
   /** Stops background work; leaves the services running. */

@@ -2,10 +2,10 @@ import { DomainError } from '../domain/index.js';
 import type { StoreContext } from './context.js';
 
 /**
- * One stable host port per (service, container port), for the edge proxy. Allocation picks
- * the lowest free port of the range; the unique index on host_port settles races between
- * processes (the loser retries with the next free one). A port found taken by another program
- * when the proxy binds it is given up for another (reallocateHostPort).
+ * One stable host port per (service, container port): the port Docker publishes a public tcp
+ * port on. Allocation picks the lowest free port of the range; the unique index on host_port
+ * settles races between processes (the loser retries with the next free one). A port found
+ * taken by another program before Docker publishes it is given up for another (reallocateHostPort).
  */
 export class HostPortsRepository {
   constructor(private readonly ctx: StoreContext) {}

@@ -318,7 +318,7 @@ export interface AuditFilter {
   resourceId?: string;
 }
 
-/** Edge proxy ports: one stable host port per (service, container port). */
+/** Host ports of public ports (SLIPWAY_EDGE_PORTS): one stable host port per (service, container port). */
 export interface HostPortStore {
   allocateHostPort(serviceId: string, containerPort: number, range: { from: number; to: number }): Promise<number>;
   /** The allocated port is taken by another program: another port of the range, none of `unavailable`, recorded instead. */

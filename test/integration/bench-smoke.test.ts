@@ -41,7 +41,7 @@ describe('benchmarks at a tiny size', () => {
     assert.equal(all.verdict, 'met', all.measured);
   });
 
-  test('edge: both edges, 1 s per phase', async () => {
+  test('edge: Caddy, 1 s per phase', async () => {
     await runTiny({ BENCH_EDGE_SECONDS: '1' }, async () => (await import('../../bench/edge.js')).edgeBench);
   });
 

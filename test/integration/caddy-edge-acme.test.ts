@@ -66,7 +66,7 @@ describe('Caddy edge with ACME', () => {
     });
     await edge.start();
     assert.equal(edge.status().available, true, edge.status().message);
-    runtime = new DockerRuntime({ owns: ownedByThisRun, proxy: edge, hostPorts: memoryHostPorts(), hostPortRange: range, drainTimeoutMs: 2000, stopTimeoutSeconds: 1 });
+    runtime = new DockerRuntime({ owns: ownedByThisRun, edge, hostPorts: memoryHostPorts(), hostPortRange: range, drainTimeoutMs: 2000, stopTimeoutSeconds: 1 });
     await runtime.start();
   });
 

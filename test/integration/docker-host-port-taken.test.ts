@@ -5,22 +5,22 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_ENVIRONMENT_SETTINGS, DEFAULT_SERVICE_SETTINGS } from '../../src/domain/index.js';
-import { EdgeProxy } from '../../src/runtime/docker/edge-proxy.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { createStore } from '../../src/store/create-store.js';
 import type { Store } from '../../src/store/store.js';
-import { testImages } from '../support/images.js';
-import { cleanup, context, get, hostPortRange, rolloutSpec, target } from './docker-runtime-fixture.js';
+import { APP_PORT, testImages } from '../support/images.js';
+import { cleanup, containersOf, context, get, hostPortRange, rolloutSpec, target } from './docker-runtime-fixture.js';
+import { startTestEdge, type TestEdge } from './docker-test-edge.js';
 
 /**
- * A host port taken by another program when the edge proxy binds it (docs/runtimes.md#docker): the deploy
- * moves the public port to another port of the range and records it, instead of failing now
- * and at every later deploy.
+ * A host port taken by another program when Docker is to publish a public tcp port on it
+ * (docs/runtimes.md#docker): the deploy moves the port to another port of the range and records
+ * it, instead of failing now and at every later deploy.
  */
 
 let dir: string;
 let store: Store;
-let proxy: EdgeProxy;
+let edge: TestEdge;
 let runtime: DockerRuntime;
 let squatter: net.Server | undefined;
 const range = hostPortRange();
@@ -28,15 +28,16 @@ const range = hostPortRange();
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'slipway-port-taken-'));
   store = await createStore({ dataDir: dir, secretKey: 'port-taken-key' });
-  proxy = new EdgeProxy({ bindHost: '127.0.0.1' });
-  runtime = new DockerRuntime({ proxy, hostPorts: store, publicHost: '127.0.0.1', hostPortRange: range, drainTimeoutMs: 2000, stopTimeoutSeconds: 2 });
+  edge = await startTestEdge(range.to + 1000);
+  runtime = new DockerRuntime({ edge: edge.edge, hostPorts: store, publicHost: '127.0.0.1', hostPortRange: range, drainTimeoutMs: 2000, stopTimeoutSeconds: 2 });
   await runtime.start();
 });
 
 after(async () => {
   await new Promise<void>((resolve) => (squatter ? squatter.close(() => resolve()) : resolve()));
   await runtime?.close();
-  await proxy?.close();
+  // The edge container first: a network it is on cannot be removed.
+  await edge?.remove();
   await cleanup();
   await store?.close();
   await rm(dir, { recursive: true, force: true });
@@ -62,17 +63,28 @@ test('a deploy whose allocated host port is taken by another program publishes o
   const web = { ...target('web'), serviceId: service.id };
   const image = await runtime.resolveImage(testImages.appV1, context());
   const ctx = context();
-  await runtime.deploy(web, rolloutSpec(image, 'v1'), ctx);
+  // A public tcp port (the app speaks http, which a tcp port carries as any other bytes).
+  const tcp = { ports: [{ containerPort: APP_PORT, public: true, protocol: 'tcp' as const }] };
+  await runtime.deploy(web, rolloutSpec(image, 'v1', tcp), ctx);
 
   const [endpoint] = await runtime.endpoints(web);
   assert.ok(endpoint, 'the service has an endpoint');
+  assert.equal(endpoint.protocol, 'tcp');
   assert.notEqual(endpoint.port, range.from);
   assert.ok(endpoint.port > range.from && endpoint.port <= range.to, `port ${endpoint.port} is in the range`);
-  assert.equal(await get(`${endpoint.url}/`), 'v1');
+  assert.equal(endpoint.url, `tcp://127.0.0.1:${endpoint.port}`);
+  // Docker publishes it on the instance itself, and it answers there.
+  const [container] = await containersOf(service.id);
+  // One binding per address family (0.0.0.0 and ::), both the same port.
+  const published = new Set((container!.Ports ?? []).filter((p) => p.PublicPort).map((p) => `${p.PrivatePort}->${p.PublicPort}`));
+  assert.deepEqual([...published], [`${APP_PORT}->${endpoint.port}`]);
+  assert.equal(await get(`http://127.0.0.1:${endpoint.port}/`), 'v1');
   assert.deepEqual((await store.listHostPorts(service.id)).map((p) => p.hostPort), [endpoint.port], 'the new port is recorded');
   assert.ok(ctx.lines.some((l) => l.level === 'warn' && l.message.includes(`host port ${range.from} is taken`)), JSON.stringify(ctx.lines));
 
   // A later deploy keeps the new port.
-  await runtime.deploy(web, rolloutSpec(image, 'v1', { env: { GREETING: 'again' } }), context());
-  assert.equal((await runtime.endpoints(web))[0]?.port, endpoint.port);
+  await runtime.deploy(web, rolloutSpec(image, 'v1', { ...tcp, env: { GREETING: 'again' } }), context());
+  const [again] = await runtime.endpoints(web);
+  assert.equal(again?.port, endpoint.port);
+  assert.equal(await get(`http://127.0.0.1:${endpoint.port}/env.txt`), 'again');
 });

@@ -1,31 +1,37 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EdgeProxy } from '../../src/runtime/docker/edge-proxy.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { RolloutCanceledError, type ServiceTarget } from '../../src/runtime/runtime.js';
-import { APP_PORT, testImages } from '../support/images.js';
-import { cleanup, containersOf, context, docker, eventually, get, hostPortRange, memoryHostPorts, rolloutSpec, target, versionsOf } from './docker-runtime-fixture.js';
+import { testImages } from '../support/images.js';
+import { cleanup, containersOf, context, docker, eventually, hostPortRange, memoryHostPorts, rolloutSpec, target, versionsOf } from './docker-runtime-fixture.js';
+import { startTestEdge, type TestEdge } from './docker-test-edge.js';
 
-/** Rolling replacement, restart, cancellation, scaling and a control-plane restart, against the real engine. */
+/**
+ * Rolling replacement, restart, cancellation, scaling and a control-plane restart, against the
+ * real engine, public http ports served by a Caddy edge of the test's own (docker-test-edge.ts).
+ */
 describe('DockerRuntime rollouts', () => {
   const hostPorts = memoryHostPorts();
   const range = hostPortRange();
-  let proxy: EdgeProxy;
+  let edge: TestEdge;
   let runtime: DockerRuntime;
   let v1 = '';
   let v2 = '';
+  const newRuntime = (): DockerRuntime =>
+    new DockerRuntime({ edge: edge.edge, hostPorts, publicHost: '127.0.0.1', hostPortRange: range, drainTimeoutMs: 5000, stopTimeoutSeconds: 2 });
 
   before(async () => {
-    proxy = new EdgeProxy({ bindHost: '127.0.0.1' });
-    runtime = new DockerRuntime({ proxy, hostPorts, publicHost: '127.0.0.1', hostPortRange: range, drainTimeoutMs: 5000, stopTimeoutSeconds: 2 });
+    edge = await startTestEdge(range.to + 1000);
+    runtime = newRuntime();
     await runtime.start();
     v1 = await runtime.resolveImage(testImages.appV1, context());
     v2 = await runtime.resolveImage(testImages.appV2, context());
   });
 
   after(async () => {
-    await runtime.close();
-    await proxy.close();
+    await runtime?.close();
+    // The edge container first: a network it is on cannot be removed.
+    await edge?.remove();
     await cleanup();
   });
 
@@ -55,11 +61,11 @@ describe('DockerRuntime rollouts', () => {
 
     const spec = rolloutSpec(v2, 'v2', { instances: 3 });
     const lifecycle = await recordLifecycle(web.serviceId);
-    // Proxy backends (the instances taking traffic) checked at every step of the rollout, and
-    // ready instances as observe() reports them, sampled while it runs.
-    const backendCounts: number[] = [];
+    // The instances in the edge's route (marked ready for it) read at every step of the
+    // rollout, and ready instances as observe() reports them, sampled while it runs.
+    const backendReads: Array<Promise<number>> = [];
     const readyCounts: number[] = [];
-    const ctx = context(() => backendCounts.push(proxy.backends(web.serviceId, APP_PORT).length));
+    const ctx = context(() => backendReads.push(edge.readyUpstreams(web.serviceId)));
     let rolling = true;
     const poller = (async () => {
       while (rolling) {
@@ -77,8 +83,9 @@ describe('DockerRuntime rollouts', () => {
     await eventually('three destroy events', async () => lifecycle.sequence.filter((e) => e.action === 'destroy').length === 3);
     lifecycle.stop();
 
+    const backendCounts = await Promise.all(backendReads);
     assert.ok(backendCounts.length >= 9, `checked at ${backendCounts.length} steps`);
-    assert.ok(Math.min(...backendCounts) >= 3, `proxy backends: ${backendCounts.join(',')}`);
+    assert.ok(Math.min(...backendCounts) >= 3, `instances in the edge's route: ${backendCounts.join(',')}`);
     assert.ok(readyCounts.length > 0 && Math.min(...readyCounts) >= 3, `ready instances: ${readyCounts.join(',')}`);
     let containers = 3;
     let most = 3;
@@ -90,7 +97,7 @@ describe('DockerRuntime rollouts', () => {
     assert.deepEqual(await versionsOf(web.serviceId), ['v2', 'v2', 'v2']);
     assert.equal(await runtime.runningSpecHash(web), spec.specHash);
     const [endpoint] = await runtime.endpoints(web);
-    assert.equal(await get(endpoint!.url), 'v2');
+    assert.equal(await edge.get(endpoint!), 'v2');
   });
 
   it('serves every request during a rolling replacement (zero downtime)', async () => {
@@ -100,11 +107,11 @@ describe('DockerRuntime rollouts', () => {
     let ok = 0;
     const failures: string[] = [];
     const seen = new Set<string>();
-    // Four clients sending requests back to back (keep-alive connections included).
+    // Four clients sending requests back to back through the edge (keep-alive connections included).
     const clients = Array.from({ length: 4 }, async () => {
       while (running) {
         try {
-          const body = await get(endpoint!.url);
+          const body = await edge.get(endpoint!);
           seen.add(body);
           ok++;
         } catch (error) {
@@ -159,34 +166,40 @@ describe('DockerRuntime rollouts', () => {
     const state = await runtime.observe(web);
     assert.equal(state.status, 'RUNNING');
     assert.ok(state.instances.every((i) => i.ready && i.version === 'v1'));
-    assert.equal(proxy.backends(web.serviceId, APP_PORT).length, 3);
+    await eventually('the 3 instances in the route', async () => (await edge.readyUpstreams(web.serviceId)) === 3);
     const [endpoint] = await runtime.endpoints(web);
-    for (let i = 0; i < 6; i++) assert.equal(await get(endpoint!.url), 'v1');
+    for (let i = 0; i < 6; i++) assert.equal(await edge.get(endpoint!), 'v1');
   });
 
   it('scales up and down', async () => {
     const web = target('roll');
     await runtime.deploy(web, rolloutSpec(v1, 'v1', { instances: 4 }), context());
     assert.deepEqual(await versionsOf(web.serviceId), ['v1', 'v1', 'v1', 'v1']);
-    assert.equal(proxy.backends(web.serviceId, APP_PORT).length, 4);
+    await eventually('4 instances in the route', async () => (await edge.readyUpstreams(web.serviceId)) === 4);
     await runtime.deploy(web, rolloutSpec(v2, 'v2', { instances: 1 }), context());
     assert.deepEqual(await versionsOf(web.serviceId), ['v2']);
-    assert.equal(proxy.backends(web.serviceId, APP_PORT).length, 1);
+    // The instances that went were drained before the deploy ended.
+    assert.equal(await edge.readyUpstreams(web.serviceId), 1);
     assert.equal((await runtime.observe(web)).instances.length, 1);
+    const [endpoint] = await runtime.endpoints(web);
+    await eventually('v2 alone answers', async () => (await edge.get(endpoint!)) === 'v2');
+    for (let i = 0; i < 6; i++) assert.equal(await edge.get(endpoint!), 'v2');
   });
 
-  it('a restarted control plane picks up the running instances and keeps serving them', async () => {
+  it('a restarted control plane picks up the running instances; the edge serves them throughout', async () => {
     const web = target('roll');
     const [endpoint] = await runtime.endpoints(web);
     const ids = (await containersOf(web.serviceId)).map((c) => c.Id);
     await runtime.close();
-    await proxy.close();
-    await assert.rejects(get(endpoint!.url));
+    await edge.edge.close();
+    // Slipway away: the edge container keeps serving.
+    assert.equal(await edge.get(endpoint!), 'v2');
 
-    proxy = new EdgeProxy({ bindHost: '127.0.0.1' });
-    runtime = new DockerRuntime({ proxy, hostPorts, publicHost: '127.0.0.1', hostPortRange: range, drainTimeoutMs: 5000, stopTimeoutSeconds: 2 });
+    await edge.reconnect();
+    runtime = newRuntime();
     await runtime.start();
-    assert.equal(await get(endpoint!.url), 'v2');
+    assert.equal(await edge.get(endpoint!), 'v2');
+    assert.equal(await edge.readyUpstreams(web.serviceId), 1);
     assert.deepEqual((await containersOf(web.serviceId)).map((c) => c.Id), ids);
     assert.equal((await runtime.observe(web)).status, 'RUNNING');
 

@@ -1,9 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EdgeProxy } from '../../src/runtime/docker/edge-proxy.js';
+import http from 'node:http';
+import { CaddyAdmin } from '../../src/runtime/docker/caddy/caddy-admin.js';
+import { adminSocketPath } from '../../src/runtime/docker/caddy/edge-container.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { ImageNotFoundError } from '../../src/runtime/docker/resolve-image.js';
-import { RolloutFailedError } from '../../src/runtime/runtime.js';
+import { RolloutFailedError, type Endpoint } from '../../src/runtime/runtime.js';
 import { APP_PORT, testImages } from '../support/images.js';
 import {
   cleanup,
@@ -11,7 +13,6 @@ import {
   context,
   docker,
   eventually,
-  get,
   hostPortRange,
   memoryHostPorts,
   rolloutSpec,
@@ -19,29 +20,37 @@ import {
   target,
   versionsOf,
 } from './docker-runtime-fixture.js';
+import { startTestEdge, type TestEdge } from './docker-test-edge.js';
 
 /** A push's or pull's progress stream read to its end; an error in it fails. */
 function followed(stream: NodeJS.ReadableStream): Promise<void> {
   return new Promise((resolve, reject) => docker.modem.followProgress(stream, (error: Error | null, events: Array<{ error?: string }>) => (error ? reject(error) : events.find((e) => e.error) ? reject(new Error(events.find((e) => e.error)!.error)) : resolve())));
 }
 
-/** Deploying, observing, failing, stopping and deleting against the real Docker Engine. */
+/**
+ * Deploying, observing, failing, stopping and deleting against the real Docker Engine, public
+ * http ports served by a Caddy edge of the test's own (docker-test-edge.ts).
+ */
 describe('DockerRuntime', () => {
   const hostPorts = memoryHostPorts();
-  let proxy: EdgeProxy;
+  const range = hostPortRange();
+  let edge: TestEdge;
   let runtime: DockerRuntime;
   const images: Record<string, string> = {};
+  /** The first answer through the edge after a deploy from no ready instance: Caddy's next health check (300 ms) lets it in. */
+  const served = (endpoint: Endpoint, path = '/'): Promise<string> => eventually(`${endpoint.host}${path} served`, () => edge.get(endpoint, path), 5000);
 
   before(async () => {
-    proxy = new EdgeProxy({ bindHost: '127.0.0.1' });
-    runtime = new DockerRuntime({ proxy, hostPorts, publicHost: '127.0.0.1', hostPortRange: hostPortRange(), drainTimeoutMs: 5000, stopTimeoutSeconds: 2 });
+    edge = await startTestEdge(range.to + 1000);
+    runtime = new DockerRuntime({ edge: edge.edge, hostPorts, publicHost: '127.0.0.1', hostPortRange: range, drainTimeoutMs: 8000, stopTimeoutSeconds: 2 });
     await runtime.start();
     for (const [key, image] of Object.entries(testImages)) images[key] = await runtime.resolveImage(image, context());
   });
 
   after(async () => {
-    await runtime.close();
-    await proxy.close();
+    await runtime?.close();
+    // The edge container first: a network it is on cannot be removed.
+    await edge?.remove();
     await cleanup();
   });
 
@@ -82,7 +91,7 @@ describe('DockerRuntime', () => {
     }
   });
 
-  it('deploys from nothing to ready instances reachable through the edge proxy and by service name', async () => {
+  it('deploys from nothing to ready instances reachable through the edge by host name and by service name', async () => {
     const web = target('web');
     const spec = rolloutSpec(images.appV1!, 'v1', { instances: 2, env: { GREETING: 'hello' } });
     await runtime.deploy(web, spec, context());
@@ -90,9 +99,16 @@ describe('DockerRuntime', () => {
     const [endpoint] = await runtime.endpoints(web);
     assert.ok(endpoint);
     assert.equal(endpoint.protocol, 'http');
-    assert.equal(endpoint.url, `http://127.0.0.1:${endpoint.port}`);
-    assert.equal(await get(`${endpoint.url}/`), 'v1');
-    assert.equal(await get(`${endpoint.url}/env.txt`), 'hello');
+    assert.equal(endpoint.host, edge.hostOf(web.serviceId));
+    // https once the edge's CA issued its certificate (caddy-edge.test.ts), plain http before.
+    const host = edge.hostOf(web.serviceId);
+    assert.ok([`http://${host}:${edge.httpPort}`, `https://${host}:${edge.httpPort + 1}`].includes(endpoint.url), endpoint.url);
+    // The edge is told of each instance as the monitor admits it (a file written just after).
+    await eventually('both instances in the route', async () => (await edge.readyUpstreams(web.serviceId)) === 2);
+    assert.equal(await served(endpoint), 'v1');
+    assert.equal(await edge.get(endpoint, '/env.txt'), 'hello');
+    // Nothing listens for it on a host port: http goes through the edge only.
+    assert.deepEqual((await containersOf(web.serviceId)).flatMap((c) => (c.Ports ?? []).filter((p) => p.PublicPort)), []);
 
     assert.equal(await runtime.runningSpecHash(web), spec.specHash);
     // The same, for the whole environment in one list: a service without containers is absent.
@@ -159,9 +175,10 @@ describe('DockerRuntime', () => {
       (error: unknown) => error instanceof RolloutFailedError && /not ready within 3 s/.test(error.message),
     );
     assert.deepEqual((await containersOf(web.serviceId)).map((c) => c.Id).sort(), before);
-    assert.equal(await get(`${endpoint!.url}/`), 'v1');
+    assert.equal(await edge.get(endpoint!), 'v1');
     assert.equal((await runtime.observe(web)).status, 'RUNNING');
-    assert.equal(proxy.backends(web.serviceId, APP_PORT).length, 2);
+    // The instances that never became ready never joined the route: the 2 of v1 are all it has.
+    assert.equal(await edge.readyUpstreams(web.serviceId), 2);
   });
 
   it('fails a rollout whose instance crashes, and leaves nothing behind', async () => {
@@ -198,7 +215,7 @@ describe('DockerRuntime', () => {
     await runtime.deploy(slow, rolloutSpec(images.slowReady!, 'v1', { env: { READY_DELAY: '3' } }), ctx);
     assert.ok(Date.now() - started >= 3000, 'not ready before the app serves');
     const [endpoint] = await runtime.endpoints(slow);
-    assert.equal(await get(endpoint!.url), 'v1');
+    assert.equal(await served(endpoint!), 'v1');
     await runtime.delete(slow, { keepData: false }, context());
   });
 
@@ -222,7 +239,7 @@ describe('DockerRuntime', () => {
 
     await runtime.deploy(db, spec, context());
     const [endpoint] = await runtime.endpoints(db);
-    assert.equal(await get(`${endpoint!.url}/data/file.txt`), 'kept');
+    assert.equal(await served(endpoint!, '/data/file.txt'), 'kept');
 
     // Stop-first with storage: a failed rollout recreates the old instance on the same volume.
     const v1Id = (await containersOf(db.serviceId))[0]!.Id;
@@ -234,14 +251,14 @@ describe('DockerRuntime', () => {
     assert.equal(restored.length, 1);
     assert.notEqual(restored[0]!.Id, v1Id);
     assert.equal(restored[0]!.Labels['slipway.spec-hash'], spec.specHash);
-    assert.equal(await get(`${endpoint!.url}/data/file.txt`), 'kept');
+    assert.equal(await served(endpoint!, '/data/file.txt'), 'kept');
 
     await runtime.delete(db, { keepData: false }, context());
     assert.deepEqual(await containersOf(db.serviceId), []);
     assert.deepEqual(await volumes(), []);
     assert.deepEqual(await runtime.endpoints(db), []);
     assert.deepEqual(await hostPorts.listHostPorts(db.serviceId), []);
-    await assert.rejects(get(`${endpoint!.url}/`));
+    assert.equal((await edge.request(endpoint!.host!)).status, 404, 'its host name is no longer routed');
   });
 
   it('reports ERROR for an instance that keeps crashing after it was ready', async () => {
@@ -274,23 +291,77 @@ describe('DockerRuntime', () => {
       rolloutSpec(images.appV1!, 'v1', { healthchecks: { readiness: { ...probe, failureThreshold: 1 }, liveness: { ...probe, failureThreshold: 3 } } }),
       context(),
     );
-    assert.equal(proxy.backends(live.serviceId, APP_PORT).length, 1);
+    const [endpoint] = await runtime.endpoints(live);
+    await eventually('in the route', async () => (await edge.readyUpstreams(live.serviceId)) === 1);
+    assert.equal(await served(endpoint!), 'v1');
     const [container] = await containersOf(live.serviceId);
     const exec = await docker.getContainer(container!.Id).exec({ Cmd: ['rm', '/www/healthz'] });
     (await exec.start({ hijack: true, stdin: false })).resume();
 
-    await eventually('drained and ERROR', async () => proxy.backends(live.serviceId, APP_PORT).length === 0 && (await runtime.observe(live)).status === 'ERROR');
+    await eventually('drained and ERROR', async () => (await edge.readyUpstreams(live.serviceId)) === 0 && (await runtime.observe(live)).status === 'ERROR');
+    // Out of the route although it still answers /: the edge says so with its 503 page.
+    await eventually('503 through the edge', async () => (await edge.request(endpoint!.host!)).status === 503, 5000);
     // The entrypoint writes /www/healthz again when the liveness restart starts it anew.
     const state = await eventually('restarted and ready again', async () => {
       const s = await runtime.observe(live);
       return s.status === 'RUNNING' && (s.instances[0]?.restarts ?? 0) >= 1 && s;
     });
     assert.equal(state.instances[0]?.id, container!.Id);
-    assert.equal(proxy.backends(live.serviceId, APP_PORT).length, 1);
+    await eventually('back in the route', async () => (await edge.readyUpstreams(live.serviceId)) === 1);
+    assert.equal(await served(endpoint!), 'v1');
     await runtime.delete(live, { keepData: false }, context());
   });
 
-  it('deleteEnvironment removes the network', async () => {
+  it('stop drains an instance through the edge: a request in flight is answered, new ones get 503; one longer than the drain timeout is cut', async () => {
+    const svc = target('drain');
+    // busybox httpd with a CGI script that answers "slow" after ?N seconds.
+    const cgi = '#!/bin/sh\nsleep ${QUERY_STRING:-1}\nprintf "Content-Type: text/plain\\r\\n\\r\\nslow"\n';
+    const serve = `mkdir -p /www/cgi-bin && printf '${cgi}' > /www/cgi-bin/slow && busybox chmod +x /www/cgi-bin/slow && printf ok > /www/healthz && printf v1 > /www/index.html && exec httpd -f -p ${APP_PORT} -h /www`;
+    const spec = rolloutSpec(images.appV1!, 'v1', { command: ['sh', '-c', serve] });
+    const admin = new CaddyAdmin(adminSocketPath(edge.runDir));
+    const inFlight = async (): Promise<boolean> => [...(await admin.inFlight()).values()].some((n) => n > 0);
+    /** A slow GET through the edge on a connection of its own and without a client timeout: what it got, once it settles. */
+    const slowGet = (host: string, seconds: number): { result: () => string | undefined; settled: Promise<void> } => {
+      let result: string | undefined;
+      const settled = new Promise<void>((resolve) => {
+        const req = http.get({ host: '127.0.0.1', port: edge.httpPort, path: `/cgi-bin/slow?${seconds}`, headers: { host }, agent: false }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => resolve(void (result = `${res.statusCode} ${body}`)));
+          res.on('error', (error) => resolve(void (result = error.message)));
+        });
+        req.on('error', (error) => resolve(void (result = error.message)));
+      });
+      return { result: () => result, settled };
+    };
+
+    await runtime.deploy(svc, spec, context());
+    const [endpoint] = await runtime.endpoints(svc);
+    const host = endpoint!.host!;
+    assert.equal(await served(endpoint!), 'v1');
+    const slow = slowGet(host, 4);
+    await eventually('the slow request in flight', inFlight);
+    const stopped = runtime.stop(svc, context());
+    // Out of the route at once: a new request is not sent to it (the edge's 503) while the slow one is still under way.
+    await eventually('503 for a new request', async () => (await edge.request(host)).status === 503, 10_000);
+    assert.equal(slow.result(), undefined, 'the slow request was still under way when new ones were refused');
+    await stopped;
+    assert.equal(slow.result(), '200 slow', 'the request in flight was answered before the instance was removed');
+
+    // A request longer than the drain timeout (8 s here) does not hold the stop: it is cut.
+    await runtime.deploy(svc, spec, context());
+    assert.equal(await served(endpoint!), 'v1');
+    const endless = slowGet(host, 60);
+    await eventually('the endless request in flight', inFlight);
+    await runtime.stop(svc, context());
+    await endless.settled;
+    assert.notEqual(endless.result(), '200 slow');
+    assert.deepEqual(await containersOf(svc.serviceId), []);
+    await runtime.delete(svc, { keepData: false }, context());
+  });
+
+  it('deleteEnvironment takes the edge off the network and removes it', async () => {
     const web = target('web');
     await runtime.delete(web, { keepData: false }, context());
     await runtime.deleteEnvironment(web, context());

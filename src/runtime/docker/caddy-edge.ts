@@ -10,8 +10,7 @@ import { acmeHosts, caddyConfig, LEAVE_AFTER_MS, redirectedHostsOf, routesOf, ty
 import { ReadyFiles } from './caddy/ready-files.js';
 import { edgeSlots } from './names-and-labels.js';
 import { adminSocketPath, ensureEdgeContainer, joinNetwork, leaveNetwork, type EdgeContainerOptions } from './caddy/edge-container.js';
-import type { Edge } from './edge.js';
-import type { ProxyBackend, ProxyRoute } from './edge-proxy.js';
+import type { Edge, EdgeBackend, EdgeRoute } from './edge.js';
 
 /**
  * The Docker runtime's edge (docs/edge.md): Caddy in its own container, configured through its
@@ -26,7 +25,7 @@ import type { ProxyBackend, ProxyRoute } from './edge-proxy.js';
  * the instances the runtime finds ready again keep their traffic without a gap, and the ones
  * nobody claims go when the runtime says it adopted everything (adopted()).
  *
- * It carries http only: tcp ports are published by Docker on the instances (tcpPorts).
+ * It carries http only: tcp ports are published by Docker on the instances.
  */
 export interface CaddyEdgeOptions extends Omit<EdgeContainerOptions, 'docker'> {
   docker: Docker;
@@ -63,7 +62,6 @@ function key(serviceId: string, containerPort: number): string {
 }
 
 export class CaddyEdge implements Edge {
-  readonly tcpPorts = 'published' as const;
   private readonly admin: CaddyAdmin;
   private readonly ready: ReadyFiles;
   private readonly routes = new Map<string, HeldRoute>();
@@ -101,9 +99,8 @@ export class CaddyEdge implements Edge {
     return this.up ? { name: 'edge', available: true, address } : { name: 'edge', available: false, address, message: this.problem ?? 'not started' };
   }
 
-  async openRoute(route: ProxyRoute): Promise<void> {
+  async openRoute(route: EdgeRoute): Promise<void> {
     const k = key(route.serviceId, route.containerPort);
-    if (route.protocol === 'tcp') throw new Error(`the Caddy edge routes http only: tcp port ${route.containerPort} is published by Docker`);
     const hosts = await this.options.hostsOf(route.serviceId, route.containerPort);
     const slots = route.instances === undefined ? undefined : edgeSlots(route.serviceId, route.instances).map((slot) => `${slot}:${route.containerPort}`);
     const held = this.routes.get(k);
@@ -135,7 +132,7 @@ export class CaddyEdge implements Edge {
     await this.sync();
   }
 
-  addBackend(serviceId: string, containerPort: number, backend: ProxyBackend): void {
+  addBackend(serviceId: string, containerPort: number, backend: EdgeBackend): void {
     const k = key(serviceId, containerPort);
     let held = this.routes.get(k);
     if (!held) {
@@ -178,7 +175,7 @@ export class CaddyEdge implements Edge {
    * One endpoint per host of the port: https once its certificate is issued, else http, with
    * the certificate's state (probed, remembered a few seconds).
    */
-  endpointsOf(serviceId: string, containerPort: number): Promise<Endpoint[]> | undefined {
+  endpointsOf(serviceId: string, containerPort: number): Promise<Endpoint[]> {
     const k = key(serviceId, containerPort);
     const hosts = this.routes.get(k)?.hosts ?? [];
     return Promise.all(

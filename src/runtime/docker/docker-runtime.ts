@@ -21,8 +21,7 @@ import { openContainerLogs } from './container-logs.js';
 import { ContainerStats } from './container-stats.js';
 import { DockerConnection, isConnectionError } from './docker-connection.js';
 import type { Edge } from './edge.js';
-import { HostPortTakenError } from './edge-proxy.js';
-import { hostPortFree } from './host-port-free.js';
+import { HostPortTakenError, hostPortFree } from './host-port-free.js';
 import { instanceIp, isNotFound } from './instance-ip.js';
 import { instanceDetails, observedContainers } from './instance-details.js';
 import { InstanceMonitor, type TrackedInstance } from './instance-monitor.js';
@@ -42,8 +41,8 @@ const MAX_TAKEN_HOST_PORTS = 10;
 export interface DockerRuntimeOptions {
   /** The engine; default: dockerode's default, which follows DOCKER_HOST or /var/run/docker.sock. */
   docker?: Docker;
-  /** Routes public ports to ready instances (docs/edge.md). Owned by the caller (close() leaves it open). */
-  proxy: Edge;
+  /** Routes public http ports to ready instances (docs/edge.md). Owned by the caller (close() leaves it open). */
+  edge: Edge;
   /** One stable host port per (service, container port). */
   hostPorts: HostPortAllocator;
   /** Host name in endpoint URLs; default localhost. */
@@ -65,14 +64,15 @@ export interface DockerRuntimeOptions {
 
 /**
  * The `docker` runtime (docs/runtimes.md#docker): one machine's Docker Engine, an environment per
- * user-defined network, instances as labelled containers, public ports behind Slipway's edge proxy.
+ * user-defined network, instances as labelled containers, public http ports behind the edge
+ * (docs/edge.md), public tcp ports published by Docker.
  * The moves are in rollout.ts / instances.ts; readiness after a rollout in instance-monitor.ts.
  */
 export class DockerRuntime implements Runtime {
   /** The builder builds into this same Docker Engine. */
   readonly builtImages = 'local-engine' as const;
   private readonly docker: Docker;
-  private readonly proxy: Edge;
+  private readonly edge: Edge;
   private readonly hostPorts: HostPortAllocator;
   private readonly publicHost: string;
   private readonly range: { from: number; to: number };
@@ -95,7 +95,7 @@ export class DockerRuntime implements Runtime {
 
   constructor(options: DockerRuntimeOptions) {
     this.docker = options.docker ?? new Docker();
-    this.proxy = options.proxy;
+    this.edge = options.edge;
     this.hostPorts = options.hostPorts;
     this.publicHost = options.publicHost ?? 'localhost';
     this.range = options.hostPortRange ?? { from: 20000, to: 29999 };
@@ -110,7 +110,7 @@ export class DockerRuntime implements Runtime {
     });
     this.parts = {
       docker: this.docker,
-      proxy: this.proxy,
+      edge: this.edge,
       monitor: this.monitor,
       drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
       stopTimeoutSeconds: options.stopTimeoutSeconds ?? 10,
@@ -163,7 +163,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async deploy(target: ServiceTarget, spec: RolloutSpec, ctx: OperationContext): Promise<void> {
-    // The API refuses such settings; a service saved while the in-process edge carried tcp may still have them.
+    // The API refuses such settings; a service saved by a version whose in-process proxy carried tcp may still have them.
     const tcp = spec.ports.find((p) => this.isPublished(p));
     if (tcp && spec.instances > 1) {
       throw new Error(
@@ -178,9 +178,9 @@ export class DockerRuntime implements Runtime {
     });
   }
 
-  /** A public tcp port that Docker publishes on the instance rather than the edge carrying it (Caddy edge). */
+  /** A public tcp port: Docker publishes it on the instance (the edge carries http only). */
   private isPublished(port: PortSetting): boolean {
-    return port.public && port.protocol === 'tcp' && this.proxy.tcpPorts === 'published';
+    return port.public && port.protocol === 'tcp';
   }
 
   runJob(target: ServiceTarget, spec: JobSpec, ctx: OperationContext): Promise<JobResult> {
@@ -231,14 +231,14 @@ export class DockerRuntime implements Runtime {
         ctx.log('info', `removed volume ${volume.Name}`);
       }
     }
-    await this.proxy.closeRoutes(target.serviceId);
+    await this.edge.closeRoutes(target.serviceId);
     this.routed.delete(target.serviceId);
     await this.hostPorts.releaseHostPorts(target.serviceId);
   }
 
   async deleteEnvironment(env: EnvironmentTarget, ctx: OperationContext): Promise<void> {
     const name = networkName(env.environmentId);
-    await this.proxy.leaveNetwork?.(name);
+    await this.edge.leaveNetwork(name);
     try {
       await this.connection.call(() => this.docker.getNetwork(name).remove());
       ctx.log('info', `removed network ${name}`);
@@ -310,13 +310,11 @@ export class DockerRuntime implements Runtime {
     const endpoints: Endpoint[] = [];
     for (const { containerPort, hostPort } of allocated.sort((a, b) => a.containerPort - b.containerPort)) {
       const port = ports.find((p) => p.containerPort === containerPort);
-      const protocol = port?.protocol ?? 'http';
-      const byHost = port && this.isPublished(port) ? undefined : await this.proxy.endpointsOf?.(target.serviceId, containerPort);
-      if (byHost) {
-        endpoints.push(...byHost);
+      if (port && this.isPublished(port)) {
+        endpoints.push({ port: hostPort, protocol: 'tcp', url: `tcp://${this.publicHost}:${hostPort}` });
         continue;
       }
-      endpoints.push({ port: hostPort, protocol, url: `${protocol === 'http' ? 'http' : 'tcp'}://${this.publicHost}:${hostPort}` });
+      endpoints.push(...(await this.edge.endpointsOf(target.serviceId, containerPort)));
     }
     return endpoints;
   }
@@ -340,7 +338,7 @@ export class DockerRuntime implements Runtime {
 
   /**
    * Picks up the instances a previous control plane left: opens their public routes, and
-   * puts into the proxy those that pass their readiness check now; the monitor keeps at it.
+   * puts into the edge those that pass their readiness check now; the monitor keeps at it.
    */
   private async adopt(): Promise<void> {
     this.startEvents();
@@ -354,7 +352,7 @@ export class DockerRuntime implements Runtime {
       } catch (error) {
         this.log(`start: cannot route the public ports of service ${labels.serviceId}: ${(error as Error).message}`);
       }
-      // Deployed while the in-process proxy carried tcp: Docker publishes it from the next deploy on.
+      // Deployed by a version whose in-process proxy carried tcp: Docker publishes it from the next deploy on.
       for (const port of labels.ports.filter((p) => this.isPublished(p) && !(c.Ports ?? []).some((b) => b.PrivatePort === p.containerPort && b.PublicPort))) {
         if (c.State === 'running') this.log(`start: public tcp port ${port.containerPort} of service ${labels.serviceId} is not published by Docker yet: redeploy the service to publish it`, 'warn');
       }
@@ -370,7 +368,7 @@ export class DockerRuntime implements Runtime {
       checks.push(this.monitor.checkNow(c.Id));
     }
     await Promise.all(checks);
-    await this.proxy.adopted?.();
+    await this.edge.adopted();
   }
 
   async close(): Promise<void> {
@@ -385,8 +383,8 @@ export class DockerRuntime implements Runtime {
   }
 
   /**
-   * Gives each public port its host port: the edge listens on it (or routes it by host name),
-   * or, for a tcp port Docker publishes, it is checked free unless an instance of the service
+   * Gives each public port its host port. An http port is routed by the edge under its host
+   * names; a tcp port, which Docker publishes, is checked free unless an instance of the service
    * already holds it. A host port another program holds is given up for another one of the
    * range, recorded, so endpoints() shows it and later deploys use it. Returns the host ports
    * Docker is to publish (container port → host port).
@@ -407,11 +405,11 @@ export class DockerRuntime implements Runtime {
         try {
           if (this.isPublished(port)) {
             // Served by host name while it was an http port: that route goes.
-            await this.proxy.closeRoute?.(serviceId, port.containerPort);
+            await this.edge.closeRoute(serviceId, port.containerPort);
             await this.ensurePublishable(serviceId, hostPort);
             published.set(port.containerPort, hostPort);
           } else {
-            await this.proxy.openRoute({ serviceId, containerPort: port.containerPort, hostPort, protocol: port.protocol, network, ...(instances !== undefined ? { instances } : {}) });
+            await this.edge.openRoute({ serviceId, containerPort: port.containerPort, network, ...(instances !== undefined ? { instances } : {}) });
           }
           break;
         } catch (error) {
@@ -443,19 +441,19 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  /** Only ready instances take traffic: the edge follows the monitor's view (ports Docker publishes are the instance's own). */
+  /** Only ready instances take traffic: the edge follows the monitor's view (tcp ports Docker publishes are the instance's own). */
   private onReadyChange(instance: TrackedInstance): void {
     const { serviceId } = instance.labels;
     for (const port of instance.labels.ports.filter((p) => p.public && !this.isPublished(p))) {
       try {
         if (instance.ready && instance.ip) {
           const slot = instance.labels.edgeSlot;
-          this.proxy.addBackend(serviceId, port.containerPort, { id: instance.id, host: instance.ip, port: port.containerPort, ...(slot ? { slot } : {}) });
+          this.edge.addBackend(serviceId, port.containerPort, { id: instance.id, host: instance.ip, port: port.containerPort, ...(slot ? { slot } : {}) });
         } else {
-          void this.proxy.drainBackend(serviceId, port.containerPort, instance.id).catch(() => undefined);
+          void this.edge.drainBackend(serviceId, port.containerPort, instance.id).catch(() => undefined);
         }
       } catch (error) {
-        this.log(`proxy: ${(error as Error).message}`);
+        this.log(`edge: ${(error as Error).message}`);
       }
     }
     this.notify(serviceId);

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { networkName } from './names-and-labels.js';
 
-/** The instance's address on its environment network (where probes and the proxy reach it). */
+/** The instance's address on its environment network (where probes and the edge reach it). */
 export function instanceIp(info: Docker.ContainerInspectInfo, environmentId: string): string | null {
   const networks = info.NetworkSettings.Networks ?? {};
   const ip = networks[networkName(environmentId)]?.IPAddress ?? Object.values(networks)[0]?.IPAddress;

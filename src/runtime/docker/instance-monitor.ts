@@ -7,7 +7,7 @@ import { runProbe } from './probes.js';
 /**
  * Keeps watching the instances a rollout (or start()) handed over: re-probes readiness and
  * liveness on their periods, reports readiness changes (the runtime then adds the instance to
- * the edge proxy or drains it), and restarts an instance whose liveness probe failed
+ * the edge or drains it), and restarts an instance whose liveness probe failed
  * failureThreshold times in a row. Without a readiness probe, running for 5 s counts as ready.
  */
 

@@ -8,7 +8,7 @@ import { LABEL, readInstanceLabels, serviceFilter, type InstanceLabels } from '.
 
 export interface RuntimeParts {
   docker: Docker;
-  proxy: Edge;
+  edge: Edge;
   monitor: InstanceMonitor;
   /** How long a retired instance's in-flight requests may take before it is removed anyway. */
   drainTimeoutMs: number;
@@ -59,21 +59,21 @@ export async function createAndStart(docker: Docker, options: Docker.ContainerCr
   return container.id;
 }
 
-/** Hands a ready instance to the monitor, which puts it into the edge proxy (see DockerRuntime.onReadyChange). */
+/** Hands a ready instance to the monitor, which puts it into the edge (see DockerRuntime.onReadyChange). */
 export function admit(parts: RuntimeParts, info: Docker.ContainerInspectInfo, ip: string | null): void {
   parts.monitor.track(info.Id, labelsOf(info), { ready: true, ip, startedAt: info.State.StartedAt });
 }
 
 /**
- * Takes an instance out: no more readiness tracking, drained from every public port (in-flight
+ * Takes an instance out: no more readiness tracking, drained from every public http port (in-flight
  * requests finish), then stopped (SIGTERM, then SIGKILL after stopTimeoutSeconds) and removed.
  * Named volumes stay; anonymous ones go with the container.
  */
 export async function retire(parts: RuntimeParts, id: string, labels: InstanceLabels | null): Promise<void> {
   parts.monitor.forget(id);
-  const ports = (labels?.ports ?? []).filter((p) => p.public);
+  const ports = (labels?.ports ?? []).filter((p) => p.public && p.protocol === 'http');
   if (labels) {
-    await Promise.all(ports.map((p) => parts.proxy.drainBackend(labels.serviceId, p.containerPort, id, parts.drainTimeoutMs)));
+    await Promise.all(ports.map((p) => parts.edge.drainBackend(labels.serviceId, p.containerPort, id, parts.drainTimeoutMs)));
   }
   await removeContainer(parts, id);
 }

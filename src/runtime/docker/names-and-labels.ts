@@ -16,7 +16,7 @@ export const LABEL = {
   instance: 'slipway.instance',
   specHash: 'slipway.spec-hash',
   version: 'slipway.version',
-  /** JSON of the service's ports (PortSetting[]), for the proxy routes and probes. */
+  /** JSON of the service's ports (PortSetting[]), for the edge routes and probes. */
   ports: 'slipway.ports',
   /** JSON of { readiness?, liveness? } probes. */
   healthchecks: 'slipway.healthchecks',

@@ -10,7 +10,7 @@ import { waitUntilReady } from './wait-ready.js';
  * Deploy and restart on Docker: replace a service's instances by ones running `spec`.
  *
  * Rolling (the default): for i = 1…max(old, new): start new #i, wait until it is ready, admit
- * it to the proxy, then drain and remove old #i. Ready instances never drop below what ran
+ * it to the edge, then drain and remove old #i. Ready instances never drop below what ran
  * before, and at most one extra container exists. Stop-first (every old instance goes, then the
  * new ones start) with storage, because instances share their volumes, and with a public tcp
  * port Docker publishes, because one host port is held by one container.

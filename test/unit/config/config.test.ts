@@ -40,17 +40,22 @@ test('SLIPWAY_K8S_TCP_SERVICE_TYPE: NodePort by default, or LoadBalancer; anythi
   }
 });
 
-test('SLIPWAY_EDGE: Caddy from caddy:2 by default, in-process on request, anything else refused', () => {
+test('the edge is Caddy from caddy:2 by default; SLIPWAY_EDGE=in-process (or anything but caddy) is refused, saying the proxy was removed', () => {
   const byDefault = loadConfig({});
-  assert.equal(byDefault.edge?.image, 'caddy:2');
-  assert.equal(byDefault.edge?.container, 'slipway-edge');
-  assert.deepEqual([byDefault.edge?.httpPort, byDefault.edge?.httpsPort], [80, 443]);
-  assert.equal(loadConfig({ SLIPWAY_EDGE_IMAGE: 'registry.example/caddy:2.11' }).edge?.image, 'registry.example/caddy:2.11');
-  assert.equal(loadConfig({ SLIPWAY_EDGE: 'in-process' }).edge, undefined);
-  assert.throws(
-    () => loadConfig({ SLIPWAY_EDGE: 'nginx' }),
-    (error: unknown) => error instanceof ConfigError && /SLIPWAY_EDGE must be caddy or in-process, got "nginx"/.test(error.message),
-  );
-  // An image with the in-process proxy is a contradiction, not silently ignored.
-  assert.throws(() => loadConfig({ SLIPWAY_EDGE: 'in-process', SLIPWAY_EDGE_IMAGE: 'caddy:2' }), /SLIPWAY_EDGE_IMAGE is set/);
+  assert.equal(byDefault.edge.image, 'caddy:2');
+  assert.equal(byDefault.edge.container, 'slipway-edge');
+  assert.deepEqual([byDefault.edge.httpPort, byDefault.edge.httpsPort], [80, 443]);
+  assert.equal(loadConfig({ SLIPWAY_EDGE_IMAGE: 'registry.example/caddy:2.11' }).edge.image, 'registry.example/caddy:2.11');
+  assert.equal(loadConfig({ SLIPWAY_EDGE: 'caddy' }).edge.image, 'caddy:2');
+  assert.equal(loadConfig({ SLIPWAY_EDGE: '' }).edge.image, 'caddy:2');
+  for (const setting of ['in-process', 'nginx']) {
+    assert.throws(
+      () => loadConfig({ SLIPWAY_EDGE: setting }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.message.includes(`SLIPWAY_EDGE=${setting}`) &&
+        /in-process edge proxy was removed; the edge is Caddy/.test(error.message) &&
+        ['SLIPWAY_EDGE_IMAGE', 'SLIPWAY_EDGE_HTTP_PORT', 'SLIPWAY_EDGE_HTTPS_PORT'].every((name) => error.message.includes(name)),
+    );
+  }
 });

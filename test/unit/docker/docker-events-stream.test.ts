@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import type Docker from 'dockerode';
 import { DockerRuntime } from '../../../src/runtime/docker/docker-runtime.js';
-import type { EdgeProxy } from '../../../src/runtime/docker/edge-proxy.js';
+import type { Edge } from '../../../src/runtime/docker/edge.js';
 import type { HostPortAllocator } from '../../../src/runtime/docker/docker-runtime.js';
 
 test('the Docker events stream is opened once however often it is asked for, and closed with the runtime', async () => {
@@ -19,7 +19,7 @@ test('the Docker events stream is opened once however often it is asked for, and
         answer = () => resolve(stream);
       }),
   } as unknown as Docker;
-  const runtime = new DockerRuntime({ docker, proxy: {} as EdgeProxy, hostPorts: {} as HostPortAllocator });
+  const runtime = new DockerRuntime({ docker, edge: {} as Edge, hostPorts: {} as HostPortAllocator });
   // The engine's own watch and the start's adopt both ask for it while the first call is on its way.
   runtime.watch(() => undefined);
   runtime.watch(() => undefined);

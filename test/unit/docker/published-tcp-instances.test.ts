@@ -37,7 +37,7 @@ const engine = new Proxy({}, { get: (_target, name) => (name === 'modem' ? {} : 
 const context = { signal: new AbortController().signal, log: () => undefined };
 
 test('a service saved with 2 instances and a public tcp port Docker publishes fails its deploy, saying why, before touching the engine', async () => {
-  const runtime = new DockerRuntime({ docker: engine, proxy: { tcpPorts: 'published' } as Edge, hostPorts: {} as HostPortAllocator });
+  const runtime = new DockerRuntime({ docker: engine, edge: {} as Edge, hostPorts: {} as HostPortAllocator });
   await assert.rejects(runtime.deploy(target, spec(2, 'tcp'), context), /public tcp port 5432 is published by Docker on one container.*set instances to 1 \(2 asked\)/);
   assert.deepEqual(calls, []);
 });

@@ -9,7 +9,7 @@ import { CaddyEdge } from '../caddy-edge.js';
 
 /** The server's Caddy edge (docs/edge.md): host names from the store, its admin socket under the data dir. */
 export async function createCaddyEdge(
-  edge: NonNullable<Config['edge']>,
+  edge: Config['edge'],
   dataDir: string,
   docker: Docker,
   store: Pick<Store, 'getService' | 'getEnvironment' | 'getProject'>,

@@ -106,7 +106,7 @@ async function ensureImage(docker: Docker, image: string): Promise<void> {
     const stream = await docker.pull(image);
     await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
   } catch (error) {
-    throw new Error(`cannot pull the edge image ${image} (set SLIPWAY_EDGE_IMAGE to one this engine can pull, or SLIPWAY_EDGE=in-process): ${(error as Error).message}`);
+    throw new Error(`cannot pull the edge image ${image} (set SLIPWAY_EDGE_IMAGE to one this engine can pull): ${(error as Error).message}`);
   }
 }
 
