@@ -91,7 +91,6 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     git: { headCommit: (source) => git.headCommit(source), listCommits: (source, limit) => git.listCommits(source, limit) },
     dependencies: () => [docker.status(), edge.status()],
     buildRegistry: Boolean(config.registry),
-    dockerPublishesTcp: true,
     appsDomain: config.edge.appsDomain,
     notificationPolicy: notifications.policy,
   });

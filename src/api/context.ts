@@ -35,8 +35,6 @@ export interface ApiDeps {
   buildRegistry?: boolean;
   /** SLIPWAY_APPS_DOMAIN: custom domains under it are refused (docs/edge.md#host-names). Default localhost. */
   appsDomain?: string;
-  /** Docker publishes public tcp ports on one container (the Caddy edge): such docker services run one instance. */
-  dockerPublishesTcp?: boolean;
   /** Where notifications may be sent. */
   notificationPolicy: AddressPolicy;
 }

@@ -60,8 +60,6 @@ export interface ServerDeps {
   buildRegistry?: boolean;
   /** SLIPWAY_APPS_DOMAIN (docs/edge.md#host-names). */
   appsDomain?: string;
-  /** Docker publishes public tcp ports itself (the Caddy edge, docs/edge.md#tcp-ports). */
-  dockerPublishesTcp?: boolean;
   /** Where notifications may be sent (SLIPWAY_NOTIFICATION_ALLOW_HOSTS); unset: the default refusals. */
   notificationPolicy?: AddressPolicy;
 }
@@ -129,7 +127,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ...(deps.dependencies ? { dependencies: deps.dependencies } : {}),
     ...(deps.buildRegistry !== undefined ? { buildRegistry: deps.buildRegistry } : {}),
     ...(deps.appsDomain !== undefined ? { appsDomain: deps.appsDomain } : {}),
-    ...(deps.dockerPublishesTcp !== undefined ? { dockerPublishesTcp: deps.dockerPublishesTcp } : {}),
     notificationPolicy: deps.notificationPolicy ?? new AddressPolicy(),
   };
 

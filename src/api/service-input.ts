@@ -45,8 +45,6 @@ export interface ServiceInputOptions {
   buildRegistry?: boolean;
   /** SLIPWAY_APPS_DOMAIN: custom domains under it are refused (the generated hosts live there). Default localhost. */
   appsDomain?: string;
-  /** Docker publishes public tcp ports on the instance (docs/edge.md#tcp-ports): a docker service with one runs one instance. */
-  dockerPublishesTcp?: boolean;
 }
 
 /**
@@ -86,19 +84,17 @@ export function serviceInputOptions(deps: {
   controlPlane: { managedDatabasesConfigured(): boolean };
   buildRegistry?: boolean;
   appsDomain?: string;
-  dockerPublishesTcp?: boolean;
 }): ServiceInputOptions {
   return {
     managedDatabases: deps.controlPlane.managedDatabasesConfigured(),
     ...(deps.buildRegistry !== undefined ? { buildRegistry: deps.buildRegistry } : {}),
     ...(deps.appsDomain !== undefined ? { appsDomain: deps.appsDomain } : {}),
-    ...(deps.dockerPublishesTcp !== undefined ? { dockerPublishesTcp: deps.dockerPublishesTcp } : {}),
   };
 }
 
 /** One host port is published by one container: a docker service with a public tcp port runs one instance. */
 function publishedTcpProblems(settings: ServiceSettings, runtime: RuntimeKind, options: ServiceInputOptions, field: string): FieldError[] {
-  if (runtime !== 'docker' || !options.dockerPublishesTcp || settings.instances <= 1) return [];
+  if (runtime !== 'docker' || settings.instances <= 1) return [];
   const tcp = settings.ports.find((p) => p.public && p.protocol === 'tcp');
   if (!tcp) return [];
   return [{ field: `${field}/instances`, message: `public tcp port ${tcp.containerPort} is published by Docker on one container, so this service runs 1 instance: set instances to 1, or make the port private` }];

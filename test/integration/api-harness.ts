@@ -137,7 +137,7 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: { bootstrapToken?: string; withTokens?: boolean; git?: GitLookup; buildRegistry?: boolean; dockerPublishesTcp?: boolean } = {},
+  options: { bootstrapToken?: string; withTokens?: boolean; git?: GitLookup; buildRegistry?: boolean } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-api-'));
   const store = await createStore({ dataDir: dir, secretKey: 'api-test-key' });
@@ -151,7 +151,6 @@ export async function startHarness(
     ...(options.bootstrapToken ? { bootstrapToken: options.bootstrapToken } : {}),
     ...(options.git ? { git: options.git } : {}),
     ...(options.buildRegistry !== undefined ? { buildRegistry: options.buildRegistry } : {}),
-    ...(options.dockerPublishesTcp !== undefined ? { dockerPublishesTcp: options.dockerPublishesTcp } : {}),
   });
   const tokens = { admin: '', deployer: '', viewer: '' };
   if (options.withTokens !== false) {

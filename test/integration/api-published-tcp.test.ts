@@ -21,7 +21,7 @@ describe('API: a docker service with a public tcp port Docker publishes runs one
   const post = (url: string, payload: object) => h.app.inject({ method: 'POST', url: `${V}${url}`, headers: admin(), payload });
 
   before(async () => {
-    h = await startHarness({ dockerPublishesTcp: true });
+    h = await startHarness();
     const project = (await post('/projects', { name: 'shop' })).json<{ id: string }>();
     dockerEnv = (await post(`/projects/${project.id}/environments`, { name: 'prod' })).json<{ id: string }>().id;
   });
@@ -47,17 +47,5 @@ describe('API: a docker service with a public tcp port Docker publishes runs one
     const res = await h.app.inject({ method: 'PATCH', url: `${V}/services/${created.id}`, headers: admin(), payload: { settings: { instances: 2 } } });
     assert.equal(res.statusCode, 400, res.body);
     assert.match(res.body, /body\/settings\/instances/);
-  });
-
-  test('without Docker publishing (the in-process edge) 2 instances are accepted', async () => {
-    const other = await startHarness({ dockerPublishesTcp: false });
-    try {
-      const project = (await other.app.inject({ method: 'POST', url: `${V}/projects`, headers: bearer(other.tokens.admin), payload: { name: 'shop' } })).json<{ id: string }>();
-      const env = (await other.app.inject({ method: 'POST', url: `${V}/projects/${project.id}/environments`, headers: bearer(other.tokens.admin), payload: { name: 'prod' } })).json<{ id: string }>();
-      const res = await other.app.inject({ method: 'POST', url: `${V}/environments/${env.id}/services`, headers: bearer(other.tokens.admin), payload: service('pair', 2, 'tcp') });
-      assert.equal(res.statusCode, 201, res.body);
-    } finally {
-      await other.close();
-    }
   });
 });

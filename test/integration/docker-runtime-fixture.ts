@@ -127,7 +127,7 @@ export async function versionsOf(serviceId: string): Promise<string[]> {
   return (await containersOf(serviceId)).map((c) => c.Labels['slipway.version'] ?? '?').sort();
 }
 
-/** GET through the edge proxy; the body, or throws. */
+/** GET of a port Docker publishes on 127.0.0.1; the body, or throws. */
 export async function get(url: string): Promise<string> {
   const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
   if (!response.ok) throw new Error(`${url} answered ${response.status}`);
