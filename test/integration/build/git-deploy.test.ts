@@ -82,7 +82,7 @@ before(async () => {
 
 after(async () => {
   await slipway?.events.close();
-  await slipway?.server.stop();
+  await slipway?.server.dispose();
   await cleanupEnvironments(environments);
   repo?.dispose();
 });

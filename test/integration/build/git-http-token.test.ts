@@ -53,7 +53,7 @@ before(async () => {
 
 after(async () => {
   await slipway?.events.close();
-  await slipway?.server.stop();
+  await slipway?.server.dispose();
   await http?.close();
   await cleanupEnvironments(environments);
   repo?.dispose();

@@ -102,8 +102,8 @@ after(async () => {
   const steps: Array<() => Promise<unknown> | unknown> = [
     () => withKey?.events.close(),
     () => withoutKey?.events.close(),
-    () => withKey?.server.stop(),
-    () => withoutKey?.server.stop(),
+    () => withKey?.server.dispose(),
+    () => withoutKey?.server.dispose(),
     () => sshd?.dispose(),
     () => cleanupEnvironments(environments),
     () => repo?.dispose(),
