@@ -6,7 +6,9 @@
  * this process (bench/support/http-load.ts):
  *
  * 1. straight to one instance (its container IP, as the rollout bench polls it), then through
- *    the edge: requests/s, p50/p99;
+ *    the edge: requests/s, p50/p99; the same with an app that keeps its connections open
+ *    (Caddy's `respond`, from the test Caddy image), where the p99 target is judged, and once
+ *    more to the edge container's IP, which leaves out Docker's port forwarding;
  * 2. through the edge while a rolling redeploy replaces all 3 instances (v1 → v2): failed
  *    requests (errors, timeouts, non-2xx);
  * 3. through the edge while the control plane goes away and comes back: the runtime and its
@@ -56,11 +58,14 @@ const verbose = (message: string): void => {
 /** Nothing cancels a deploy here; its log goes to verbose(). */
 const quiet = (): OperationContext => ({ signal: new AbortController().signal, log: (_level, message) => verbose(message) });
 
-function spec(image: string, version: string): RolloutSpec {
+function spec(image: string, version: string, command?: string[]): RolloutSpec {
   const desired: DesiredSpec = {
     image,
+    ...(command ? { command } : {}),
     instances: INSTANCES,
-    cpu: 250,
+    // Both cores: a CPU quota would throttle a busy instance for the rest of each 100 ms CFS
+    // period, and those pauses, not the edge, would make the tail.
+    cpu: 2000,
     memoryMb: 64,
     env: {},
     ports: [{ containerPort: APP_PORT, public: true, protocol: 'http' }],
@@ -79,28 +84,35 @@ interface ControlPlane {
 /** Where the bench sends its load through the edge, and how to start a control plane for it. */
 interface EdgeSetup {
   url(): Promise<string>;
-  host: string;
+  /** The host name the edge serves a service of the bench under. */
+  hostOf(target: ServiceTarget): string;
+  /** The edge container. */
+  containerName: string;
   start(): Promise<ControlPlane>;
   /** Removes what outlives a control plane (the Caddy container). */
   dispose(): Promise<void>;
 }
 
-function runtimeOf(docker: Docker, edge: Edge, hostPorts: HostPortAllocator, range: { from: number; to: number }, target: ServiceTarget): DockerRuntime {
-  // Only this bench's service: other runs share the Docker Engine, and start() adopts what it owns.
-  return new DockerRuntime({ docker, edge, hostPorts, publicHost: '127.0.0.1', hostPortRange: range, owns: async (id) => id === target.serviceId, log: verbose });
+function runtimeOf(docker: Docker, edge: Edge, hostPorts: HostPortAllocator, range: { from: number; to: number }, targets: ServiceTarget[]): DockerRuntime {
+  // Only this bench's services: other runs share the Docker Engine, and start() adopts what it owns.
+  const owned = new Set(targets.map((t) => t.serviceId));
+  return new DockerRuntime({ docker, edge, hostPorts, publicHost: '127.0.0.1', hostPortRange: range, owns: async (id) => owned.has(id), log: verbose });
 }
 
-async function caddySetup(docker: Docker, target: ServiceTarget, runDir: string): Promise<EdgeSetup> {
+async function caddySetup(docker: Docker, targets: ServiceTarget[], runDir: string): Promise<EdgeSetup> {
   const hostPorts = memoryHostPorts();
+  // The runtime records a host port for each public port, http ones included, though only tcp
+  // ports (none here) are published on theirs: one per service of the bench.
   const first = await freePort();
-  const range = { from: first, to: first };
+  const range = { from: first, to: first + targets.length - 1 };
   const httpPort = await freePort();
   const httpsPort = await freePort();
   const name = `slipway-bench-edge-${process.pid}`;
-  const host = `${target.serviceName}-${target.environmentName}-${target.projectName}.localhost`;
+  const hostOf = (target: ServiceTarget): string => `${target.serviceName}-${target.environmentName}-${target.projectName}.localhost`;
   return {
     url: async () => `http://127.0.0.1:${httpPort}/`,
-    host,
+    hostOf,
+    containerName: name,
     start: async () => {
       const edge = new CaddyEdge({
         docker,
@@ -110,12 +122,12 @@ async function caddySetup(docker: Docker, target: ServiceTarget, runDir: string)
         httpsPort,
         bindHost: '127.0.0.1',
         runDir,
-        hostsOf: async (serviceId) => (serviceId === target.serviceId ? [host] : []),
+        hostsOf: async (serviceId) => targets.filter((t) => t.serviceId === serviceId).map(hostOf),
         log: verbose,
       });
       await edge.start();
       if (!edge.status().available) throw new Error(`the Caddy edge did not come up: ${edge.status().message}`);
-      const runtime = runtimeOf(docker, edge, hostPorts, range, target);
+      const runtime = runtimeOf(docker, edge, hostPorts, range, targets);
       await runtime.start();
       return {
         runtime,
@@ -128,6 +140,13 @@ async function caddySetup(docker: Docker, target: ServiceTarget, runDir: string)
     },
     dispose: () => removeEdgeContainer(docker, name),
   };
+}
+
+async function containerIp(docker: Docker, name: string, network: string): Promise<string> {
+  const info = await docker.getContainer(name).inspect();
+  const ip = info.NetworkSettings.Networks[network]?.IPAddress;
+  if (!ip) throw new Error(`${name} has no address on ${network}`);
+  return ip;
 }
 
 /** The container IP of one running instance, on the environment's network. */
@@ -178,16 +197,18 @@ function row(what: string, f: LoadFigures, target: string, met: boolean | undefi
 
 async function measureEdge(docker: Docker, projectId: string, runDir: string): Promise<Row[]> {
   const label = LABEL_OF_EDGE;
-  const target: ServiceTarget = {
+  const serviceOf = (name: string): ServiceTarget => ({
     projectId,
     projectName: 'bench',
     environmentId: `${projectId}-caddy`,
     environmentName: 'caddy',
-    serviceId: `${projectId}-caddy-web`,
-    serviceName: 'web',
+    serviceId: `${projectId}-caddy-${name}`,
+    serviceName: name,
     serviceType: 'container',
-  };
-  const setup = await caddySetup(docker, target, runDir);
+  });
+  const target = serviceOf('web');
+  const keptAlive = serviceOf('kept');
+  const setup = await caddySetup(docker, [target, keptAlive], runDir);
   let plane: ControlPlane | undefined;
   try {
     plane = await setup.start();
@@ -195,15 +216,28 @@ async function measureEdge(docker: Docker, projectId: string, runDir: string): P
     const v2 = await plane.runtime.resolveImage(testImages.appV2, quiet());
     await plane.runtime.deploy(target, spec(v1, 'v1'), quiet());
     const url = await setup.url();
-    const load = { url, connections: CONNECTIONS, host: setup.host };
-    await waitServing(url, setup.host, 'v1');
+    const load = { url, connections: CONNECTIONS, host: setup.hostOf(target) };
+    await waitServing(url, load.host, 'v1');
     const rows: Row[] = [];
 
-    // 1. Straight to one instance, then through the edge.
+    // 1. Straight to one instance, then through the edge: the test app (a new connection and a
+    // forked httpd per request), then an app that keeps its connections (Caddy's `respond`), which
+    // leaves the edge's own cost.
     const direct = await underLoad({ url: await oneInstanceUrl(docker, target), connections: CONNECTIONS }, () => sleep(SECONDS * 1000));
     rows.push(row(`${label}: straight to one instance (container IP)`, direct, '', undefined));
     const through = await underLoad(load, () => sleep(SECONDS * 1000));
-    rows.push(row(`${label}: through the edge (${INSTANCES} instances)`, through, `p99 < ${P99_TARGET_MS} ms`, through.p99 < P99_TARGET_MS));
+    rows.push(row(`${label}: through the edge (${INSTANCES} instances)`, through, 'context: the app closes each connection', undefined));
+    const caddy = await plane.runtime.resolveImage(testImages.caddy, quiet());
+    await plane.runtime.deploy(keptAlive, spec(caddy, 'v1', ['caddy', 'respond', '--listen', `:${APP_PORT}`, 'v1']), quiet());
+    const keptLoad = { url, connections: CONNECTIONS, host: setup.hostOf(keptAlive) };
+    await waitServing(url, keptLoad.host, 'v1');
+    const keptDirect = await underLoad({ url: await oneInstanceUrl(docker, keptAlive), connections: CONNECTIONS }, () => sleep(SECONDS * 1000));
+    rows.push(row(`${label}: straight to one instance of a keep-alive app (container IP)`, keptDirect, '', undefined));
+    const keptThrough = await underLoad(keptLoad, () => sleep(SECONDS * 1000));
+    rows.push(row(`${label}: through the edge to a keep-alive app (${INSTANCES} instances)`, keptThrough, `p99 < ${P99_TARGET_MS} ms`, keptThrough.p99 < P99_TARGET_MS));
+    const edgeIp = await containerIp(docker, setup.containerName, networkName(target.environmentId));
+    const keptByIp = await underLoad({ url: `http://${edgeIp}:80/`, connections: CONNECTIONS, host: keptLoad.host }, () => sleep(SECONDS * 1000));
+    rows.push(row(`${label}: the same, to the edge container's IP (no Docker port forwarding)`, keptByIp, '', undefined));
 
     // 2. A rolling redeploy of all instances under load.
     let deployMs = 0;
@@ -270,7 +304,8 @@ export async function edgeBench(): Promise<Omit<BenchResult, 'durationMs'>> {
   }
   notes.unshift(
     `The real Docker runtime, ${INSTANCES} instances of ${testImages.appV1.ref} (busybox httpd) with a public http port; ${CONNECTIONS} clients in this process, each sending GETs one after the other over a keep-alive connection (bench/support/http-load.ts), sharing the cores with the edge and Docker. Each phase ${SECONDS} s (BENCH_EDGE_SECONDS).`,
-    '"Straight to one instance" goes to the container IP on the environment network, bypassing the edge; the app closes the connection after each answer, so there every request opens a new one (through the edge, the clients keep theirs).',
+    '"Straight to one instance" goes to the container IP on the environment network, bypassing the edge; the test app closes the connection after each answer, so there every request opens a new one (through the edge, the clients keep theirs, and Caddy dials the app anew each time).',
+    `The keep-alive app is the test Caddy image running \`caddy respond\` (${INSTANCES} instances, answering "v1"): its connections stay open, so the edge rows with it show the edge's own cost; the p99 target is judged there. Every app may use both cores (no CPU quota, which would pause a busy instance for the rest of each 100 ms period).`,
     'Failed = connection errors (timeouts included) + non-2xx answers. Errors on a reused keep-alive connection closed before any answer are counted apart: browsers, curl and Go\'s client would send those again by themselves. A client waits 10 ms after a failed request before the next, so while nothing answers the count is about 100 per second per client: the longest time without an answer says how long the outage was.',
     `Control plane away: an in-process stand-in for SIGKILL. After ${LEAD_SECONDS} s of load the runtime and its edge client are closed (Caddy's container stays), a new runtime and edge are started ${AWAY_SECONDS} s later and the load runs ${BACK_SECONDS} s more. The real SIGKILL of the server is test/integration/e2e/edge-sigkill.test.ts.`,
   );
