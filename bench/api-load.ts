@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { benchEdge, type BenchEdge } from './support/bench-edge.js';
+import { newTestEdge, removeTestEdge, testEdgeEnv, type TestEdge } from '../test/support/test-edge.js';
 import { seedEnvironments } from './support/bulk-seed.js';
 import { freePort } from './support/free-port.js';
 import { ms, verdict, type BenchResult, type Row } from './support/report.js';
@@ -139,7 +139,7 @@ async function measureBackend(backend: 'sqlite' | 'postgres'): Promise<Measured>
   const postgres = backend === 'postgres' ? await scratchPostgres() : undefined;
   const databaseUrl = postgres?.url ?? '';
   let child: ChildProcess | undefined;
-  let edge: BenchEdge | undefined;
+  let edge: TestEdge | undefined;
   try {
     const populateStart = performance.now();
     const ids = await seedEnvironments(
@@ -155,7 +155,7 @@ async function measureBackend(backend: 'sqlite' | 'postgres'): Promise<Measured>
     const logFd = openSync(logPath, 'a');
     // Slipway always runs its edge: the status API alone is measured, but an idle Caddy
     // container of its own (test image, own ports) stands beside the server as in production.
-    edge = await benchEdge(`slipway-bench-api-edge-${process.pid}-${backend}`);
+    edge = await newTestEdge(`slipway-bench-api-edge-${process.pid}-${backend}`);
     child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...args], {
       cwd: repo,
       stdio: ['ignore', logFd, logFd],
@@ -166,7 +166,7 @@ async function measureBackend(backend: 'sqlite' | 'postgres'): Promise<Measured>
         SLIPWAY_BOOTSTRAP_TOKEN: TOKEN,
         SLIPWAY_HOST: '127.0.0.1',
         SLIPWAY_PORT: String(port),
-        ...edge.env,
+        ...testEdgeEnv(edge),
         SLIPWAY_DATABASE_URL: databaseUrl,
         SLIPWAY_LOG_LEVEL: process.env.BENCH_API_LOG_LEVEL ?? 'info',
       },
@@ -194,7 +194,7 @@ async function measureBackend(backend: 'sqlite' | 'postgres'): Promise<Measured>
     return { backend, result, idle, after, serverCpuMs, populateMs, environments: ids.length, how };
   } finally {
     if (child) await stopServer(child);
-    await edge?.remove();
+    if (edge) await removeTestEdge(edge.container);
     rmSync(dir, { recursive: true, force: true });
     await postgres?.drop();
   }

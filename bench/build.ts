@@ -35,7 +35,7 @@ import pino from 'pino';
 import { startSlipway, type RunningSlipway } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { GitRepo } from '../test/integration/build/git-repo.js';
-import { benchEdge } from './support/bench-edge.js';
+import { newTestEdge, removeTestEdge, testEdgeEnv } from '../test/support/test-edge.js';
 import { ms, verdict, type BenchResult, type Row } from './support/report.js';
 import { median, runsList } from './support/stats.js';
 
@@ -199,7 +199,7 @@ function stepSummary(all: Step[][]): string {
 
 export async function buildBench(): Promise<Omit<BenchResult, 'durationMs'>> {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-bench-build-'));
-  const edge = await benchEdge(`slipway-bench-build-edge-${process.pid}`);
+  const edge = await newTestEdge(`slipway-bench-build-edge-${process.pid}`);
   const config = loadConfig({
     ...process.env,
     SLIPWAY_DATABASE_URL: '',
@@ -209,12 +209,12 @@ export async function buildBench(): Promise<Omit<BenchResult, 'durationMs'>> {
     SLIPWAY_REGISTRY: REGISTRY,
     SLIPWAY_BOOTSTRAP_TOKEN: 'bench-token',
     SLIPWAY_EDGE_PORTS: EDGE_PORTS,
-    ...edge.env,
+    ...testEdgeEnv(edge),
     SLIPWAY_APPS_DOMAIN: 'localhost',
     SLIPWAY_PUBLIC_HOST: '127.0.0.1',
   });
   const slipway = await startSlipway(config, pino({ level: 'warn' })).catch(async (error: unknown) => {
-    await edge.remove();
+    await removeTestEdge(edge.container);
     throw error;
   });
   const client = new SlipwayClient(slipway, edge.httpPort);
@@ -342,7 +342,7 @@ export async function buildBench(): Promise<Omit<BenchResult, 'durationMs'>> {
       if (d) await client.waitEnded(d.deploymentId).catch(() => undefined);
     }
     await slipway.close();
-    await edge.remove();
+    await removeTestEdge(edge.container);
     repo.dispose();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -34,7 +34,8 @@ import { LABEL, networkName } from '../src/runtime/docker/names-and-labels.js';
 import type { OperationContext, RolloutSpec, ServiceTarget } from '../src/runtime/runtime.js';
 import { APP_PORT, testImages } from '../test/support/images.js';
 import { memoryHostPorts } from '../test/integration/docker-runtime-fixture.js';
-import { removeEdgeContainer, removeEnvironmentResources } from './support/docker-cleanup.js';
+import { removeEnvironmentResources } from './support/docker-cleanup.js';
+import { removeTestEdge } from '../test/support/test-edge.js';
 import { freePort } from './support/free-port.js';
 import { describeLoad, sleep, underLoad, type LoadFigures } from './support/http-load.js';
 import { ms, verdict, type BenchResult, type Row } from './support/report.js';
@@ -138,7 +139,7 @@ async function caddySetup(docker: Docker, targets: ServiceTarget[], runDir: stri
         },
       };
     },
-    dispose: () => removeEdgeContainer(docker, name),
+    dispose: () => removeTestEdge(name),
   };
 }
 

@@ -18,20 +18,3 @@ export async function removeEnvironmentResources(docker: Docker, environmentId: 
     .catch(() => undefined);
   return containers.length;
 }
-
-/**
- * Removes a Caddy edge container a benchmark started (docs/edge.md) and its two volumes. The
- * edge outlives the runtime on purpose, so nothing else removes it.
- */
-export async function removeEdgeContainer(docker: Docker, name: string): Promise<void> {
-  await docker
-    .getContainer(name)
-    .remove({ force: true, v: true })
-    .catch(() => undefined);
-  for (const volume of [`${name}-data`, `${name}-config`]) {
-    await docker
-      .getVolume(volume)
-      .remove()
-      .catch(() => undefined);
-  }
-}

@@ -7,6 +7,7 @@ import { edgeSlots } from '../../src/runtime/docker/names-and-labels.js';
 import type { Endpoint } from '../../src/runtime/runtime.js';
 import { EdgeClient } from '../support/edge-client.js';
 import { APP_PORT, testImages } from '../support/images.js';
+import { removeTestEdge } from '../support/test-edge.js';
 import { docker, runId } from './docker-runtime-fixture.js';
 
 /**
@@ -87,8 +88,7 @@ export async function startTestEdge(httpPort: number, suffix = 'edge'): Promise<
     async remove() {
       await handle.edge.close();
       client.close();
-      await docker.getContainer(name).remove({ force: true }).catch(() => undefined);
-      for (const volume of [`${name}-data`, `${name}-config`]) await docker.getVolume(volume).remove().catch(() => undefined);
+      await removeTestEdge(name);
       await rm(runDir, { recursive: true, force: true });
     },
   };

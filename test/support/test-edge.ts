@@ -4,9 +4,9 @@ import Docker from 'dockerode';
 import { testImages } from './images.js';
 
 /**
- * The Caddy edge of a test server: the test Caddy image in a container of its own, on host
- * ports of its own, so servers of different tests never share routes. The edge outlives its
- * server by design (docs/edge.md), so the test removes it (removeTestEdge).
+ * The Caddy edge of a test or benchmark server: the test Caddy image (nothing can be pulled
+ * here) in a container of its own, on host ports of its own, so two servers never share routes.
+ * The edge outlives its server by design (docs/edge.md), so its owner removes it (removeTestEdge).
  */
 export interface TestEdge {
   container: string;
@@ -28,9 +28,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A new edge identity: a unique container name and two free host ports. */
-export async function newTestEdge(): Promise<TestEdge> {
-  return { container: `slipway-test-edge-${randomBytes(4).toString('hex')}`, httpPort: await freePort(), httpsPort: await freePort() };
+/** A new edge identity: a container name (default unique) and two free host ports. */
+export async function newTestEdge(container = `slipway-test-edge-${randomBytes(4).toString('hex')}`): Promise<TestEdge> {
+  return { container, httpPort: await freePort(), httpsPort: await freePort() };
 }
 
 /** The server env that runs this edge. */
