@@ -16,7 +16,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { newTestEdge, removeTestEdge, testEdgeEnv, type TestEdge } from '../test/support/test-edge.js';
 import { seedEnvironments } from './support/bulk-seed.js';
-import { freePort } from './support/free-port.js';
+import { freePort } from '../test/support/free-port.js';
 import { ms, verdict, type BenchResult, type Row } from './support/report.js';
 
 const PROJECTS = 10;

@@ -36,7 +36,7 @@ import { APP_PORT, testImages } from '../test/support/images.js';
 import { memoryHostPorts } from '../test/integration/docker-runtime-fixture.js';
 import { removeEnvironmentResources } from './support/docker-cleanup.js';
 import { removeTestEdge } from '../test/support/test-edge.js';
-import { freePort } from './support/free-port.js';
+import { freePort } from '../test/support/free-port.js';
 import { describeLoad, sleep, underLoad, type LoadFigures } from './support/http-load.js';
 import { ms, verdict, type BenchResult, type Row } from './support/report.js';
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './support/free-port.js';
+import { freePort } from '../test/support/free-port.js';
 import { connectBenchClient, forEachReadTime, type BenchClient } from './support/sse-bench-client.js';
 import { ms, verdict, type BenchResult, type Row } from './support/report.js';
 

@@ -30,8 +30,6 @@ export interface SlipwayProcessOptions {
   leaseSeconds?: number;
   /** Shared by processes on one PostgreSQL: they must all decrypt the same secrets. */
   secretKey?: string;
-  /** Unset: a new edge of its own, removed by dispose(). */
-  edge?: TestEdge;
   /** Extra environment variables. */
   env?: Record<string, string>;
   /** Shown in diagnostics. */
@@ -70,9 +68,9 @@ export class SlipwayProcess {
   private recordListeners = new Set<(record: LogRecord) => void>();
 
   private constructor(
-    readonly options: Required<Pick<SlipwayProcessOptions, 'edgePorts' | 'dataDir' | 'bootstrapToken' | 'leaseSeconds' | 'secretKey' | 'edge'>> &
-      SlipwayProcessOptions,
-    private readonly owns: { dataDir: boolean; edge: boolean },
+    readonly options: Required<Pick<SlipwayProcessOptions, 'edgePorts' | 'dataDir' | 'bootstrapToken' | 'leaseSeconds' | 'secretKey'>> &
+      SlipwayProcessOptions & { edge: TestEdge },
+    private readonly ownsDataDir: boolean,
     readonly child: ChildProcess,
     public url = '',
   ) {
@@ -120,20 +118,20 @@ export class SlipwayProcess {
 
   /** Starts a server and resolves once it logged "Slipway is listening". */
   static async start(options: SlipwayProcessOptions): Promise<SlipwayProcess> {
-    const owns = { dataDir: options.dataDir === undefined, edge: options.edge === undefined };
+    const ownsDataDir = options.dataDir === undefined;
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'slipway-e2e-')));
     const full = {
       ...options,
       dataDir,
-      edge: options.edge ?? (await newTestEdge()),
+      edge: await newTestEdge(),
       bootstrapToken: options.bootstrapToken ?? 'e2e-bootstrap-token',
       leaseSeconds: options.leaseSeconds ?? 2,
       secretKey: options.secretKey ?? 'e2e-secret-key',
     };
-    return SlipwayProcess.spawn(full, owns);
+    return SlipwayProcess.spawn(full, ownsDataDir);
   }
 
-  private static async spawn(options: SlipwayProcess['options'], owns: SlipwayProcess['owns']): Promise<SlipwayProcess> {
+  private static async spawn(options: SlipwayProcess['options'], ownsDataDir: boolean): Promise<SlipwayProcess> {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       SLIPWAY_PORT: '0',
@@ -151,7 +149,7 @@ export class SlipwayProcess {
     if (options.databaseUrl) env.SLIPWAY_DATABASE_URL = options.databaseUrl;
     else delete env.SLIPWAY_DATABASE_URL;
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'server'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const server = new SlipwayProcess(options, owns, child);
+    const server = new SlipwayProcess(options, ownsDataDir, child);
     options.onSpawn?.(server);
     try {
       const record = await server.waitForRecord((r) => r.msg === 'Slipway is listening', START_TIMEOUT_MS);
@@ -216,7 +214,7 @@ export class SlipwayProcess {
   /** A new server on the same data dir (and database); this one must have exited. */
   async restart(): Promise<SlipwayProcess> {
     if (!this.exited) throw new Error('restart(): the previous process still runs; kill() or stop() it first');
-    return SlipwayProcess.spawn(this.options, this.owns);
+    return SlipwayProcess.spawn(this.options, this.ownsDataDir);
   }
 
   /** Its edge: the Caddy container and the host ports that serve its apps by host name. */
@@ -227,7 +225,7 @@ export class SlipwayProcess {
   /** Kills the process if it still runs and removes the temp data dir and the edge it created. */
   async dispose(): Promise<void> {
     await this.kill();
-    if (this.owns.edge) await removeTestEdge(this.options.edge.container);
-    if (this.owns.dataDir) await rm(this.options.dataDir, { recursive: true, force: true });
+    await removeTestEdge(this.options.edge.container);
+    if (this.ownsDataDir) await rm(this.options.dataDir, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import Docker from 'dockerode';
+import { freePort } from './free-port.js';
 import { testImages } from './images.js';
 
 /**
@@ -15,18 +15,6 @@ export interface TestEdge {
 }
 
 const docker = new Docker();
-
-/** A port nothing on 127.0.0.1 listens on right now (the kernel's pick). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A new edge identity: a container name (default unique) and two free host ports. */
 export async function newTestEdge(container = `slipway-test-edge-${randomBytes(4).toString('hex')}`): Promise<TestEdge> {

@@ -1,8 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../support/free-port.js';
 
 /**
  * A real OpenSSH server (Debian's openssh-server) for the ssh git remote tests: a child
@@ -28,18 +28,6 @@ export function generateKeyPair(dir: string, name: string): { privateKeyFile: st
     privateKey: readFileSync(privateKeyFile, 'utf8'),
     publicKey: readFileSync(`${privateKeyFile}.pub`, 'utf8').trim(),
   };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 export class SshServer {
