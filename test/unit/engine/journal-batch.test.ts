@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DomainError } from '../../../src/domain/index.js';
-import { JournalBatch } from '../../../src/engine/run/journal-batch.js';
+import { JournalBatch, SETTLE_SLICE } from '../../../src/engine/run/journal-batch.js';
 import type { JournalWrites, JournalWritten } from '../../../src/store/store.js';
 
 /** A store that records each writeJournal call and answers as told. */
@@ -71,4 +71,24 @@ test('a failed batch fails every write in it, and the next batch still runs', as
   await assert.rejects(b, /database is locked/);
   fail = false;
   assert.equal(await batch.move({ deploymentId: 'd', serviceId: 's', from: 'QUEUED', to: 'DEPLOYING', message: null }), true);
+});
+
+test('a large batch settles its writers in the order asked, SETTLE_SLICE per turn of the event loop', async () => {
+  const batch = new JournalBatch(recordingStore(() => ({ notMoved: [], missingSteps: [], stepIds: [] })));
+  const count = SETTLE_SLICE * 2 + 3;
+  const settled: number[] = [];
+  const writes = Array.from({ length: count }, (_, i) => batch.finishStep({ stepId: String(i), status: 'SUCCESS' }).then(() => settled.push(i)));
+  // An observer that runs once per turn of the event loop sees how many writers each turn settled.
+  const seen: number[] = [];
+  let observing = true;
+  const observe = (): void => {
+    seen.push(settled.length);
+    if (observing) setImmediate(observe);
+  };
+  setImmediate(observe);
+  await Promise.all(writes);
+  observing = false;
+  assert.deepEqual(settled, Array.from({ length: count }, (_, i) => i));
+  assert.ok(seen.includes(SETTLE_SLICE), `a turn ended after the first ${SETTLE_SLICE} writers: saw ${JSON.stringify(seen)}`);
+  assert.ok(seen.includes(SETTLE_SLICE * 2), `and after the next ${SETTLE_SLICE}: saw ${JSON.stringify(seen)}`);
 });
