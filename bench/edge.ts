@@ -94,18 +94,15 @@ interface EdgeSetup {
   dispose(): Promise<void>;
 }
 
-function runtimeOf(docker: Docker, edge: Edge, hostPorts: HostPortAllocator, range: { from: number; to: number }, targets: ServiceTarget[]): DockerRuntime {
+function runtimeOf(docker: Docker, edge: Edge, hostPorts: HostPortAllocator, targets: ServiceTarget[]): DockerRuntime {
   // Only this bench's services: other runs share the Docker Engine, and start() adopts what it owns.
   const owned = new Set(targets.map((t) => t.serviceId));
-  return new DockerRuntime({ docker, edge, hostPorts, publicHost: '127.0.0.1', hostPortRange: range, owns: async (id) => owned.has(id), log: verbose });
+  return new DockerRuntime({ docker, edge, hostPorts, publicHost: '127.0.0.1', owns: async (id) => owned.has(id), log: verbose });
 }
 
 async function caddySetup(docker: Docker, targets: ServiceTarget[], runDir: string): Promise<EdgeSetup> {
+  // Only public tcp ports take a host port, and the bench's services have none.
   const hostPorts = memoryHostPorts();
-  // The runtime records a host port for each public port, http ones included, though only tcp
-  // ports (none here) are published on theirs: one per service of the bench.
-  const first = await freePort();
-  const range = { from: first, to: first + targets.length - 1 };
   const httpPort = await freePort();
   const httpsPort = await freePort();
   const name = `slipway-bench-edge-${process.pid}`;
@@ -128,7 +125,7 @@ async function caddySetup(docker: Docker, targets: ServiceTarget[], runDir: stri
       });
       await edge.start();
       if (!edge.status().available) throw new Error(`the Caddy edge did not come up: ${edge.status().message}`);
-      const runtime = runtimeOf(docker, edge, hostPorts, range, targets);
+      const runtime = runtimeOf(docker, edge, hostPorts, targets);
       await runtime.start();
       return {
         runtime,

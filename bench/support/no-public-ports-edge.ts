@@ -20,6 +20,10 @@ export class NoPublicPortsEdge implements Edge {
 
   async drainBackend(): Promise<void> {}
 
+  routedPorts(): number[] {
+    return [];
+  }
+
   async endpointsOf(): Promise<Endpoint[]> {
     return [];
   }

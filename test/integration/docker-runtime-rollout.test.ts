@@ -209,5 +209,17 @@ describe('DockerRuntime rollouts', () => {
     await eventually('watch reports the stop', async () => changes.includes(web.serviceId));
     unsubscribe();
     assert.equal((await runtime.observe(web)).status, 'STOPPED');
+
+    // Restarted again with the service stopped: no instance says which ports it has, the route
+    // the edge holds does; its endpoint stays, answered by the edge.
+    await runtime.close();
+    await edge.edge.close();
+    await edge.reconnect();
+    runtime = newRuntime();
+    await runtime.start();
+    assert.deepEqual(await runtime.endpoints(web), [endpoint]);
+    assert.equal((await edge.request(endpoint!.host!)).status, 503);
+    // Public http ports never take a host port: only tcp ports, which Docker publishes, do.
+    assert.deepEqual(await hostPorts.listHostPorts(web.serviceId), []);
   });
 });

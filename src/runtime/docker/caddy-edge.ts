@@ -171,6 +171,12 @@ export class CaddyEdge implements Edge {
     await this.sync();
   }
 
+  routedPorts(serviceId: string): number[] {
+    const ports: number[] = [];
+    for (const route of this.routes.values()) if (route.serviceId === serviceId) ports.push(route.containerPort);
+    return ports.sort((a, b) => a - b);
+  }
+
   /**
    * One endpoint per host of the port: https once its certificate is issued, else http, with
    * the certificate's state (probed, remembered a few seconds).

@@ -304,19 +304,23 @@ export class DockerRuntime implements Runtime {
     let ports = this.routed.get(target.serviceId);
     if (!ports) {
       const containers = await listInstances(this.docker, target.serviceId).catch(() => []);
-      ports = readInstanceLabels(containers[0]?.Labels)?.ports.filter((p) => p.public) ?? [];
+      ports = readInstanceLabels(containers[0]?.Labels)?.ports.filter((p) => p.public);
     }
-    const allocated = await this.hostPorts.listHostPorts(target.serviceId);
-    const endpoints: Endpoint[] = [];
-    for (const { containerPort, hostPort } of allocated.sort((a, b) => a.containerPort - b.containerPort)) {
-      const port = ports.find((p) => p.containerPort === containerPort);
-      if (port && this.isPublished(port)) {
-        endpoints.push({ port: hostPort, protocol: 'tcp', url: `tcp://${this.publicHost}:${hostPort}` });
-        continue;
+    const byPort: Array<{ containerPort: number; endpoints: Endpoint[] }> = [];
+    // Public http ports: known from the instances, else (a service stopped before this process
+    // started) from the routes the edge still holds for it.
+    const httpPorts = ports ? ports.filter((p) => !this.isPublished(p)).map((p) => p.containerPort) : this.edge.routedPorts(target.serviceId);
+    for (const containerPort of httpPorts) byPort.push({ containerPort, endpoints: await this.edge.endpointsOf(target.serviceId, containerPort) });
+    // Public tcp ports: on the host port recorded for each.
+    const published = ports?.filter((p) => this.isPublished(p)) ?? [];
+    if (published.length > 0) {
+      const allocated = await this.hostPorts.listHostPorts(target.serviceId);
+      for (const { containerPort, hostPort } of allocated) {
+        if (!published.some((p) => p.containerPort === containerPort)) continue;
+        byPort.push({ containerPort, endpoints: [{ port: hostPort, protocol: 'tcp', url: `tcp://${this.publicHost}:${hostPort}` }] });
       }
-      endpoints.push(...(await this.edge.endpointsOf(target.serviceId, containerPort)));
     }
-    return endpoints;
+    return byPort.sort((a, b) => a.containerPort - b.containerPort).flatMap((p) => p.endpoints);
   }
 
   watch(listener: (serviceId: string) => void): () => void {
@@ -383,9 +387,9 @@ export class DockerRuntime implements Runtime {
   }
 
   /**
-   * Gives each public port its host port. An http port is routed by the edge under its host
-   * names; a tcp port, which Docker publishes, is checked free unless an instance of the service
-   * already holds it. A host port another program holds is given up for another one of the
+   * Routes each public http port through the edge under its host names, and gives each public
+   * tcp port, which Docker publishes, its host port: checked free unless an instance of the
+   * service already holds it. A host port another program holds is given up for another one of the
    * range, recorded, so endpoints() shows it and later deploys use it. Returns the host ports
    * Docker is to publish (container port → host port).
    */
@@ -399,18 +403,18 @@ export class DockerRuntime implements Runtime {
     const publicPorts = ports.filter((p) => p.public);
     const published = new Map<number, number>();
     for (const port of publicPorts) {
+      if (!this.isPublished(port)) {
+        await this.edge.openRoute({ serviceId, containerPort: port.containerPort, network, ...(instances !== undefined ? { instances } : {}) });
+        continue;
+      }
+      // Served by host name while it was an http port: that route goes.
+      await this.edge.closeRoute(serviceId, port.containerPort);
       const unavailable: number[] = [];
       let hostPort = await this.hostPorts.allocateHostPort(serviceId, port.containerPort, this.range);
       for (;;) {
         try {
-          if (this.isPublished(port)) {
-            // Served by host name while it was an http port: that route goes.
-            await this.edge.closeRoute(serviceId, port.containerPort);
-            await this.ensurePublishable(serviceId, hostPort);
-            published.set(port.containerPort, hostPort);
-          } else {
-            await this.edge.openRoute({ serviceId, containerPort: port.containerPort, network, ...(instances !== undefined ? { instances } : {}) });
-          }
+          await this.ensurePublishable(serviceId, hostPort);
+          published.set(port.containerPort, hostPort);
           break;
         } catch (error) {
           if (!(error instanceof HostPortTakenError) || unavailable.length >= MAX_TAKEN_HOST_PORTS) throw error;

@@ -38,6 +38,8 @@ export interface Edge {
   addBackend(serviceId: string, containerPort: number, backend: EdgeBackend): void;
   /** Takes the instance out of the route; resolves once its in-flight requests ended (or timeoutMs). */
   drainBackend(serviceId: string, containerPort: number, backendId: string, timeoutMs?: number): Promise<void>;
+  /** The service's http ports the edge holds a route for (a stopped service's too), ascending. */
+  routedPorts(serviceId: string): number[];
   /** The addresses of a public http port: one per host name it is served under. */
   endpointsOf(serviceId: string, containerPort: number): Promise<Endpoint[]>;
   /** The runtime picked up every running instance after a start: backends nobody claimed go. */
