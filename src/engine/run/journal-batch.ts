@@ -102,8 +102,10 @@ export class JournalBatch {
     }
     const outcome: BatchOutcome = { notMoved: new Set(written.notMoved), missingSteps: new Set(written.missingSteps), stepIds: written.stepIds };
     for (let i = 0; i < writers.length; i += SETTLE_SLICE) {
-      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       for (const writer of writers.slice(i, i + SETTLE_SLICE)) writer.settle(outcome);
+      // After the last slice too: the next batch is stored once this one is done, and it should
+      // hold what the last slice's writers ask for next, not leave that to a batch of its own.
+      if (writers.length > SETTLE_SLICE) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 }
