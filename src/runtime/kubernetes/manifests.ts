@@ -110,8 +110,13 @@ export function envSecretNamed(target: ServiceTarget, spec: Pick<RolloutSpec, 'e
   };
 }
 
-/** How long a pod with ports keeps serving after it was told to stop (see container). */
-export const DRAIN_SECONDS = 5;
+/**
+ * How long a pod with ports keeps serving after it was told to stop (see container). It covers
+ * the endpoint's removal reaching every kube-proxy: on the test node, kube-proxy alone took up
+ * to 5 s to program a change while a full test run went on, and a 5 s pause let a Restart's
+ * request be refused.
+ */
+export const DRAIN_SECONDS = 10;
 
 function container(spec: RolloutSpec, envSecret: string | undefined): V1Container {
   const readiness = probe(spec.healthchecks.readiness);
@@ -147,7 +152,8 @@ export function podTemplate(target: ServiceTarget, spec: RolloutSpec): V1PodTemp
       // No service-link variables: the environment is exactly the service's settings.
       enableServiceLinks: false,
       automountServiceAccountToken: false,
-      terminationGracePeriodSeconds: 10,
+      // The pause, then as long again for the process to stop on SIGTERM.
+      terminationGracePeriodSeconds: DRAIN_SECONDS * 2,
     },
   };
 }
