@@ -35,12 +35,3 @@ export class SocketProxy {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
-
-/** A TCP port nothing listens on: bound by the system on 127.0.0.1, then released. */
-export async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}

@@ -4,7 +4,8 @@ import { after, test } from 'node:test';
 import pg from 'pg';
 import { SlipwayApi } from '../../support/api-client.js';
 import { SlipwayProcess } from '../../support/slipway-process.js';
-import { SocketProxy, closedPort } from '../../support/socket-proxy.js';
+import { freePort } from '../../support/free-port.js';
+import { SocketProxy } from '../../support/socket-proxy.js';
 import { edgePorts } from './helpers.js';
 
 /**
@@ -47,7 +48,8 @@ test('an unreachable PostgreSQL is retried, logged with the password masked, and
     await c.query(`CREATE ROLE ${ROLE} LOGIN PASSWORD '${PASSWORD}'`);
     await c.query(`CREATE DATABASE ${DATABASE} OWNER ${ROLE}`);
   });
-  const port = await closedPort();
+  // Nothing listens here until the test's proxy does.
+  const port = await freePort();
   const databaseUrl = `postgres://${ROLE}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
   const masked = `postgres://${ROLE}:****@127.0.0.1:${port}/${DATABASE}`;
 

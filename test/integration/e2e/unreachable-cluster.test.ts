@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { ServiceView } from '../../support/api-client.js';
-import { closedPort } from '../../support/socket-proxy.js';
+import { freePort } from '../../support/free-port.js';
 import { appService, edgePorts, eventually, startSlipway, uniqueName, type Slipway } from './helpers.js';
 
 /**
@@ -39,7 +39,8 @@ test('an unreachable cluster shows UNKNOWN and no endpoints, never 500; creating
   const environment = await api.expect<{ id: string }>(201, 'POST', `/projects/${project.id}/environments`, {
     name: 'k',
     runtime: 'kubernetes',
-    settings: { kubeconfig: unreachableKubeconfig(await closedPort()) },
+    // A port the system just released: nothing listens there.
+    settings: { kubeconfig: unreachableKubeconfig(await freePort()) },
   });
 
   // Creation: 201 with the row, or a refusal (not 500) that created nothing.
