@@ -36,8 +36,10 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
   const edge = await createCaddyEdge(config.edge, config.dataDir, dockerClient, store, logger.child({ component: 'edge' }));
   // The edge first: it takes over the routes Caddy runs before the runtime adopts its instances.
   await edge.start();
+  const registry = new RegistryClient({ tokenHosts: config.registryTokenHosts });
   const docker = new DockerRuntime({
     docker: dockerClient,
+    registry,
     edge,
     hostPorts: store,
     publicHost: config.publicHost,
@@ -45,7 +47,6 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     owns: async (serviceId) => (await store.getService(serviceId)) !== undefined,
     log: (message, level = 'info') => logger[level]({ component: 'docker' }, message),
   });
-  const registry = new RegistryClient({ tokenHosts: config.registryTokenHosts });
   const git = new GitClient({
     cacheDir: join(config.dataDir, 'git-cache'),
     allowFileUrls: true,

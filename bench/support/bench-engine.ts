@@ -8,6 +8,7 @@ import type { SubmitInput } from '../../src/engine/control-plane.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { SlipwayEvent } from '../../src/engine/events.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
+import { RegistryClient } from '../../src/build/registry-client.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { createStore } from '../../src/store/create-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -49,7 +50,7 @@ export async function benchEngine(kind: 'docker' | 'instant'): Promise<BenchEngi
   if (kind === 'docker') {
     docker = new Docker();
     timeDockerCalls(docker, times);
-    runtime = timed<Runtime>(new DockerRuntime({ docker, edge: new NoPublicPortsEdge(), hostPorts: rawStore }), 'runtime', times, { start: async () => undefined });
+    runtime = timed<Runtime>(new DockerRuntime({ docker, edge: new NoPublicPortsEdge(), hostPorts: rawStore, registry: timed(new RegistryClient(), 'registry', times) }), 'runtime', times, { start: async () => undefined });
   } else {
     runtime = timed<Runtime>(new InstantRuntime(), 'runtime', times);
   }

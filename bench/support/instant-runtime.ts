@@ -18,6 +18,11 @@ export class InstantRuntime implements Runtime {
     return `sha256:instant-${image.name}:${image.tag}`;
   }
 
+  /** As on Docker when the local image is current: known without a pull. */
+  async currentImage(image: { name: string; tag: string }): Promise<string> {
+    return this.resolveImage(image);
+  }
+
   async runningSpecHash(target: ServiceTarget): Promise<string | null> {
     return this.hashes.get(target.serviceId)?.hash ?? null;
   }

@@ -212,6 +212,11 @@ export interface LogSource {
   lines: AsyncIterable<InstanceLogLine>;
 }
 
+/** What the server's registry client offers runtimes (src/build/registry-client.ts): the digest a tag points at now. */
+export interface DigestResolver {
+  manifestDigest(imageName: string, tag: string, signal?: AbortSignal): Promise<string>;
+}
+
 export interface Runtime {
   /** Where this runtime takes the images Slipway builds from (see BuiltImageSource). */
   readonly builtImages: BuiltImageSource;
@@ -247,6 +252,14 @@ export interface Runtime {
    * to it (a digest or an image id), which goes into the spec hash.
    */
   resolveImage(image: { name: string; tag: string }, ctx: OperationContext): Promise<string>;
+
+  /**
+   * What resolveImage would return, when that is known without a pull: the runtime already has
+   * the image the tag names in its registry now (or never pulls, as on Kubernetes). Null when
+   * only a pull can tell. Optional: without it, every deploy of a service takes one of the
+   * environment's deploy slots, even one that changes nothing (docs/queue-and-cancel.md).
+   */
+  currentImage?(image: { name: string; tag: string }, ctx: OperationContext): Promise<string | null>;
 
   /**
    * The host name the other services of the environment reach this service by (the service

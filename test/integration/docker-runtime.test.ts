@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { RegistryClient } from '../../src/build/registry-client.js';
 import { CaddyAdmin } from '../../src/runtime/docker/caddy/caddy-admin.js';
 import { adminSocketPath } from '../../src/runtime/docker/caddy/edge-container.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
@@ -60,8 +61,16 @@ describe('DockerRuntime', () => {
     await assert.rejects(runtime.resolveImage({ name: testImages.appV1.name, tag: 'no-such-tag' }, context()), ImageNotFoundError);
   });
 
-  it('pulls a tag only when the registry serves something else for it: a moved tag is pulled, an unchanged one is not', async () => {
-    const name = `${testImages.appV1.name.replace(/\/[^/]+$/, '')}/moving`;
+  // The registry is asked through the engine, or by the server's registry client when the runtime has one.
+  for (const asked of ['the engine', 'the registry client'] as const) {
+    it(`pulls a tag only when the registry serves something else for it (asked through ${asked}): a moved tag is pulled, an unchanged one is not`, async () => {
+      const resolver = asked === 'the engine' ? runtime : new DockerRuntime({ edge: edge.edge, hostPorts, registry: new RegistryClient() });
+      await movingTag(resolver, `moving-${asked === 'the engine' ? 'engine' : 'client'}`);
+    });
+  }
+
+  async function movingTag(resolver: DockerRuntime, repository: string): Promise<void> {
+    const name = `${testImages.appV1.name.replace(/\/[^/]+$/, '')}/${repository}`;
     const tag = runId;
     const ref = `${name}:${tag}`;
     const pushAs = async (source: string): Promise<void> => {
@@ -73,23 +82,26 @@ describe('DockerRuntime', () => {
     try {
       await pushAs(images.appV1!);
       const first = context();
-      assert.equal(await runtime.resolveImage({ name, tag }, first), images.appV1);
+      assert.equal(await resolver.currentImage({ name, tag }, context()), null, 'not here yet: only a pull can tell');
+      assert.equal(await resolver.resolveImage({ name, tag }, first), images.appV1);
       assert.ok(first.lines.some((l) => l.message === `pulling ${ref}`), 'not here yet: pulled');
+      assert.equal(await resolver.currentImage({ name, tag }, context()), images.appV1, 'now current: known without a pull');
       const again = context();
-      assert.equal(await runtime.resolveImage({ name, tag }, again), images.appV1);
+      assert.equal(await resolver.resolveImage({ name, tag }, again), images.appV1);
       assert.ok(!again.lines.some((l) => l.message.startsWith('pulling')), JSON.stringify(again.lines));
       assert.ok(again.lines.some((l) => l.message.startsWith(`${ref} is up to date (sha256:`)), JSON.stringify(again.lines));
       // The tag moves to v2 in the registry while this engine still has v1 under it: the next resolve pulls.
       await docker.getImage(images.appV2!).tag({ repo: name, tag });
       await followed(await docker.getImage(ref).push({ authconfig: { serveraddress: name.split('/')[0]! } }));
       await docker.getImage(images.appV1!).tag({ repo: name, tag });
+      assert.equal(await resolver.currentImage({ name, tag }, context()), null, 'moved: only a pull can tell');
       const moved = context();
-      assert.equal(await runtime.resolveImage({ name, tag }, moved), images.appV2);
+      assert.equal(await resolver.resolveImage({ name, tag }, moved), images.appV2);
       assert.ok(moved.lines.some((l) => l.message === `pulling ${ref}`), JSON.stringify(moved.lines));
     } finally {
       await docker.getImage(ref).remove().catch(() => undefined);
     }
-  });
+  }
 
   it('deploys from nothing to ready instances reachable through the edge by host name and by service name', async () => {
     const web = target('web');

@@ -67,6 +67,18 @@ export class FakeRuntime implements Runtime {
     return `sha256:${image.name}:${image.tag}`;
   }
 
+  /** Set by knowCurrentImages(): without it, as a runtime that can tell an image only by pulling it. */
+  currentImage?: (image: { name: string; tag: string }) => Promise<string | null>;
+
+  /** From now on, images are known without a pull (as on Docker when the local image is current). */
+  knowCurrentImages(): this {
+    this.currentImage = async (image) => {
+      this.record('currentImage', `${image.name}:${image.tag}`);
+      return `sha256:${image.name}:${image.tag}`;
+    };
+    return this;
+  }
+
   async runningSpecHash(target: ServiceTarget): Promise<string | null> {
     return this.running.get(target.serviceId)?.specHash ?? null;
   }

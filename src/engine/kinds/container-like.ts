@@ -1,4 +1,4 @@
-import { deployedSpecOf, desiredSpec, recordsDeploy, secretEnvKeys, specHash, type DeployedRollout, type DesiredSpec, type PlannedService } from '../../domain/index.js';
+import { deployedDigestFor, deployedSpecOf, desiredSpec, recordsDeploy, secretEnvKeys, specHash, type DeployedRollout, type DesiredSpec, type PlannedService } from '../../domain/index.js';
 import type { OperationContext } from '../../runtime/runtime.js';
 import { serviceTarget } from '../service-target.js';
 import { deployedVersionOf, imageOf, imageToRun, requireVersion } from './images.js';
@@ -47,6 +47,17 @@ export const containerLike: KindHandler = {
     runStep(ctx.journal, service.id, STEP_SHAPES.delete, UNCANCELABLE, (op) =>
       ctx.runtime.delete(serviceTarget(ctx.project, ctx.environment, service), { keepData: ctx.keepData }, op),
     ),
+
+  // The check deploy makes before rolling out, with the image only if known without a pull.
+  deployChangesNothing: async (ctx, planned, op) => {
+    const { service } = planned;
+    const version = requireVersion(service, planned.version);
+    const image = imageOf(ctx, service, version);
+    const [current, running] = await Promise.all([ctx.currentImage(image, op), ctx.runningSpecHash(serviceTarget(ctx.project, ctx.environment, service))]);
+    if (current === null || running === null) return false;
+    const resolved = deployedDigestFor(service, image, version, current) ?? current;
+    return running === rolloutOf(planned, desiredSpec(service, resolved, planned.injectedEnv, planned.variables), version).specHash;
+  },
 };
 
 /**

@@ -1,5 +1,5 @@
 import type { Environment, PlannedService, Project } from '../../domain/index.js';
-import type { Runtime } from '../../runtime/runtime.js';
+import type { OperationContext, Runtime } from '../../runtime/runtime.js';
 import type { ServiceStore } from '../../store/store.js';
 import type { Builder, BuiltImage } from '../builder.js';
 import type { Schedules } from '../schedules.js';
@@ -33,6 +33,8 @@ export interface KindContext {
   runningSpecHash: Runtime['runningSpecHash'];
   /** The runtime's resolveImage, shared by the deployment's services (one pull per image). */
   resolveImage: Runtime['resolveImage'];
+  /** The runtime's currentImage (null without one), shared likewise: resolveImage asks it first. */
+  currentImage: (image: { name: string; tag: string }, ctx: OperationContext) => Promise<string | null>;
   /** Names the images of git services; without it their deploys end BUILD_ERROR. */
   builder?: Builder;
   /** Where the runtime's cron schedules run (in the runtime, or in Slipway's scheduler). */
@@ -50,4 +52,9 @@ export interface KindHandler {
   /** `planned.service` is the service as deployed: edits made since wait for a Redeploy. */
   restart(ctx: KindContext, planned: PlannedService): Promise<KindOutcome>;
   delete(ctx: KindContext, planned: PlannedService): Promise<KindOutcome>;
+  /**
+   * Optional: true when a deploy of the service would change nothing, told without pulling an
+   * image or touching an instance. Such a deploy takes none of the stage's deploy slots.
+   */
+  deployChangesNothing?(ctx: KindContext, planned: PlannedService, op: OperationContext): Promise<boolean>;
 }

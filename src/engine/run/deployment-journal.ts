@@ -11,6 +11,7 @@ import {
   type StepStatus,
   redact,
 } from '../../domain/index.js';
+import type { OperationContext } from '../../runtime/runtime.js';
 import type { Deployment, DeploymentRecordStore, ServiceStore } from '../../store/store.js';
 
 /** The part of the store a journal writes to. */
@@ -153,6 +154,11 @@ export class DeploymentJournal {
   /** A line of the deployment's log, secrets redacted; settles once it is stored (batched: log-batch.ts). */
   log(serviceId: string | null, step: StepName | null, level: LogLevel, message: string): Promise<void> {
     return this.logs.add({ ts: new Date().toISOString(), serviceId, step, level, message: redact(message, this.secrets) });
+  }
+
+  /** Work of the whole deployment rather than one service's (preparing the environment): its lines go to the deployment's log. */
+  deploymentOperation(signal: AbortSignal): OperationContext {
+    return { signal, log: (level, message) => void this.log(null, 'DEPLOY', level, message) };
   }
 
   /** Waits until every status write and log line queued so far has landed. */

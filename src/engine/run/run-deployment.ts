@@ -184,6 +184,7 @@ function runnableStages(run: Run, queueing: Map<string, StepHandle>, commits: Ma
     firstError,
     builtImages: runtime.builtImages,
   });
+  const currentImage = memoize(async (image: Image, op: OperationContext) => (await runtime.currentImage?.(image, op)) ?? null, imageKey);
   const context = {
     store: deps.store,
     runtime,
@@ -195,8 +196,9 @@ function runnableStages(run: Run, queueing: Map<string, StepHandle>, commits: Ma
     forceSignal: signals.force,
     keepData: run.deployment.request.keepData ?? false,
     runningSpecHash: specHashSnapshot(runtime, environmentTarget(run.project, environment)),
+    currentImage,
     // Services of one deployment often share an image: pull and resolve each once.
-    resolveImage: memoize((image: { name: string; tag: string }, op: OperationContext) => runtime.resolveImage(image, op), (image) => `${image.name}:${image.tag}`),
+    resolveImage: memoize(async (image: Image, op: OperationContext) => (await currentImage(image, op)) ?? runtime.resolveImage(image, op), imageKey),
     managedPollMs: deps.managedPollMs ?? 15_000,
     schedules: schedulesOf(runtime, deps.scheduler),
     ...(deps.builder ? { builder: deps.builder } : {}),
@@ -214,16 +216,20 @@ function runnableStages(run: Run, queueing: Map<string, StepHandle>, commits: Ma
   return { runnable, builds };
 }
 
+type Image = { name: string; tag: string };
+
+const imageKey = (image: Image): string => `${image.name}:${image.tag}`;
+
 /** Creates what the environment needs before a deploy's services (a network, a namespace). */
 async function prepareEnvironment({ plan, runtime, project, environment, journal, signals }: Run): Promise<void> {
   if (plan.operation !== 'deploy' || plan.stages.length === 0) return;
-  const log: OperationContext['log'] = (level, message) => void journal.log(null, 'DEPLOY', level, message);
+  const op = journal.deploymentOperation(signals.cancel);
   try {
-    await runtime.prepareEnvironment(environmentTarget(project, environment), { signal: signals.cancel, log });
+    await runtime.prepareEnvironment(environmentTarget(project, environment), op);
   } catch (err) {
     // An unreachable runtime (cluster, Docker Engine) is not a crash of the deployment: each
     // service's deploy prepares the environment again and ends in error with the reason.
-    log('error', `cannot prepare the environment: ${errorMessage(err)}`);
+    op.log('error', `cannot prepare the environment: ${errorMessage(err)}`);
   }
 }
 

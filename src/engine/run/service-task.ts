@@ -12,7 +12,8 @@ const CANCELABLE_WHILE_RUNNING: readonly DeploymentStatus[] = ['QUEUED', 'BUILDI
 /**
  * One planned service's part of a deployment, as a stage task: its QUEUEING step ends when its
  * stage comes, then its kind's handler does the operation. A deploy of a git service first
- * waits for its own image (docs/build.md).
+ * waits for its own image (docs/build.md). A deploy that its handler can tell changes nothing
+ * takes no deploy slot.
  */
 export function serviceTask(
   ctx: KindContext & { runningStates: RunningStates },
@@ -29,8 +30,18 @@ export function serviceTask(
     if (operation === 'restart') return handler.restart(ctx, { ...planned, service: serviceAsDeployed(service) });
     return handler[operation](ctx, planned);
   };
+  const changesNothing = handler.deployChangesNothing;
+  // Asked at once (it only reads), and only where the runtime can tell without a pull.
+  const needsSlot =
+    operation === 'deploy' && !build && changesNothing && ctx.runtime.currentImage
+      ? changesNothing(ctx, planned, ctx.journal.deploymentOperation(ctx.signal)).then(
+          (unchanged) => !unchanged,
+          () => true,
+        )
+      : undefined;
   return {
     name: service.name,
+    ...(needsSlot ? { needsSlot } : {}),
     run: async () => {
       build?.claim();
       // The QUEUEING step ends in the same batch of writes as the first move of the work.

@@ -2,9 +2,10 @@ import pLimit from 'p-limit';
 
 /**
  * Runs an environment action's services stage by stage (docs/queue-and-cancel.md): stages one after another,
- * services of a stage in parallel up to a bound. First error: the services of that stage
- * already running finish, nothing else starts, and every service that never started is
- * skipped with the reason. A canceled request skips what has not started likewise.
+ * services of a stage in parallel up to a bound (a task that needs no slot is not counted).
+ * First error: the services of that stage already running finish, nothing else starts, and
+ * every service that never started is skipped with the reason. A canceled request skips what
+ * has not started likewise.
  */
 
 export type TaskOutcome = 'succeeded' | 'failed' | 'canceled';
@@ -12,6 +13,11 @@ export type TaskOutcome = 'succeeded' | 'failed' | 'canceled';
 export interface StageTask {
   /** Names the service in skip reasons. */
   name: string;
+  /**
+   * Optional: false lets the task run without waiting for a slot when its stage comes (a deploy
+   * that changes nothing). Without it, the task takes a slot.
+   */
+  needsSlot?: Promise<boolean>;
   run(): Promise<TaskOutcome>;
   /** Ends a service that never started (it stays untouched on the runtime). */
   skip(reason: string): Promise<void>;
@@ -63,24 +69,26 @@ export async function runStages(
 
   for (const stage of stages) {
     const limit = pLimit(Math.max(1, options.maxParallel));
+    const start = async (task: StageTask): Promise<void> => {
+      if (stopped()) {
+        if (!firstError.failure) anyCanceled = true;
+        return task.skip(skipReason());
+      }
+      let outcome: TaskOutcome;
+      try {
+        outcome = await task.run();
+      } catch {
+        // A task reports its own errors; one that throws anyway counts as failed.
+        outcome = 'failed';
+      }
+      if (outcome === 'failed') firstError.fail(stage.name, task.name);
+      if (outcome === 'canceled') anyCanceled = true;
+    };
     await Promise.all(
-      stage.tasks.map((task) =>
-        limit(async () => {
-          if (stopped()) {
-            if (!firstError.failure) anyCanceled = true;
-            return task.skip(skipReason());
-          }
-          let outcome: TaskOutcome;
-          try {
-            outcome = await task.run();
-          } catch {
-            // A task reports its own errors; one that throws anyway counts as failed.
-            outcome = 'failed';
-          }
-          if (outcome === 'failed') firstError.fail(stage.name, task.name);
-          if (outcome === 'canceled') anyCanceled = true;
-        }),
-      ),
+      stage.tasks.map(async (task) => {
+        if (task.needsSlot && !stopped() && !(await task.needsSlot)) return start(task);
+        return limit(() => start(task));
+      }),
     );
   }
   if (firstError.failure) return { outcome: 'failed', firstFailure: firstError.failure };

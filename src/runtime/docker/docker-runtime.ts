@@ -3,6 +3,7 @@ import type { PortSetting } from '../../domain/model.js';
 import type { RunningState } from '../../domain/statuses.js';
 import type { Store } from '../../store/store.js';
 import type {
+  DigestResolver,
   Endpoint,
   EnvironmentTarget,
   InstanceDetail,
@@ -29,7 +30,7 @@ import { runJobContainer } from './job-run.js';
 import { inspectOrNull, listInstances, retire, type RuntimeParts } from './instances.js';
 import { LABEL, environmentLabels, managedFilter, networkName, readInstanceLabels, serviceFilter, serviceLabels, volumeName } from './names-and-labels.js';
 import { observeEnvironment, observeService } from './observe.js';
-import { resolveImage } from './resolve-image.js';
+import { currentImage, resolveImage } from './resolve-image.js';
 import { rollout } from './rollout.js';
 import { environmentSpecHashes, specHashOfRunning } from './running-spec-hashes.js';
 
@@ -58,6 +59,8 @@ export interface DockerRuntimeOptions {
    * Slipway installations may share the engine. Default: every Slipway container.
    */
   owns?: (serviceId: string) => Promise<boolean>;
+  /** Asks registries which digest a tag points at (the server's registry client); without it, the engine is asked. */
+  registry?: DigestResolver;
   /** Background messages (monitor, event stream, start(), the engine's connection); no deployment to log them to. */
   log?: (message: string, level?: 'info' | 'warn') => void;
 }
@@ -81,6 +84,7 @@ export class DockerRuntime implements Runtime {
   private readonly log: (message: string, level?: 'info' | 'warn') => void;
   private readonly connection: DockerConnection;
   private readonly owns: (serviceId: string) => Promise<boolean>;
+  private readonly registry: DigestResolver | undefined;
   private readonly listeners = new Set<(serviceId: string) => void>();
   /** Public ports routed per service: endpoints() reports them with their protocol. */
   private readonly routed = new Map<string, PortSetting[]>();
@@ -101,6 +105,7 @@ export class DockerRuntime implements Runtime {
     this.range = options.hostPortRange ?? { from: 20000, to: 29999 };
     this.log = options.log ?? (() => undefined);
     this.owns = options.owns ?? (async () => true);
+    this.registry = options.registry;
     this.monitor = new InstanceMonitor(this.docker, {
       onReadyChange: (instance) => this.onReadyChange(instance),
       // While the engine is away its checks fail every period: the outage is logged once instead.
@@ -151,7 +156,11 @@ export class DockerRuntime implements Runtime {
   }
 
   resolveImage(image: { name: string; tag: string }, ctx: OperationContext): Promise<string> {
-    return this.connection.call(() => resolveImage(this.docker, image, ctx));
+    return this.connection.call(() => resolveImage(this.docker, image, ctx, this.registry));
+  }
+
+  currentImage(image: { name: string; tag: string }, ctx: OperationContext): Promise<string | null> {
+    return this.connection.call(() => currentImage(this.docker, image, ctx, this.registry));
   }
 
   async runningSpecHash(target: ServiceTarget): Promise<string | null> {

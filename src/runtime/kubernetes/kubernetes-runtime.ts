@@ -4,6 +4,7 @@ import type { RunningState } from '../../domain/statuses.js';
 import {
   RolloutCanceledError,
   RolloutFailedError,
+  type DigestResolver,
   type Endpoint,
   type EnvironmentTarget,
   type InstanceDetail,
@@ -54,7 +55,7 @@ import { lastExitReasons, runningStateFromPods } from './observe.js';
 import { instanceFromPod, usageFromPodMetrics, type PodMetrics } from './pod-instances.js';
 import { openPodLogs } from './pod-logs.js';
 import { findRevision, type Revision } from './previous-revision.js';
-import { resolveImageReference, type DigestResolver } from './resolve-image.js';
+import { resolveImageReference } from './resolve-image.js';
 import { workloadSpecHash, workloadSpecHashes } from './running-spec-hash.js';
 import { waitForRollout, workloadRef, type WaitOutcome } from './wait-rollout.js';
 
@@ -136,6 +137,11 @@ export class KubernetesRuntime implements Runtime {
 
   resolveImage(image: { name: string; tag: string }, ctx: OperationContext): Promise<string> {
     return resolveImageReference(this.registry, image, ctx);
+  }
+
+  /** The cluster pulls, never Slipway: resolving is always without a pull. */
+  currentImage(image: { name: string; tag: string }, ctx: OperationContext): Promise<string | null> {
+    return this.resolveImage(image, ctx);
   }
 
   async runningSpecHash(target: ServiceTarget): Promise<string | null> {

@@ -66,6 +66,11 @@ export class KubernetesRuntimes implements Runtime {
     return resolveImageReference(this.options.registry, image, ctx);
   }
 
+  /** The cluster pulls, never Slipway: resolving is always without a pull. */
+  currentImage(image: { name: string; tag: string }, ctx: OperationContext): Promise<string | null> {
+    return this.resolveImage(image, ctx);
+  }
+
   serviceHost(target: ServiceTarget): string {
     return workloadName(target.serviceId);
   }

@@ -1,9 +1,4 @@
-import type { OperationContext } from '../runtime.js';
-
-/** What the registry client offers that the runtime needs (src/build/registry-client.ts). */
-export interface DigestResolver {
-  manifestDigest(imageName: string, tag: string, signal?: AbortSignal): Promise<string>;
-}
+import type { DigestResolver, OperationContext } from '../runtime.js';
 
 /**
  * The cluster pulls images itself, so Slipway cannot pull to learn an image id: the reference

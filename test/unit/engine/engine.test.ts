@@ -247,6 +247,70 @@ describe('engine: environment actions and stages', () => {
   });
 });
 
+describe('engine: deploys that change nothing take no deploy slot', () => {
+  let f: EngineFixture;
+  before(async () => (f = await EngineFixture.create()));
+  after(async () => f.close());
+
+  /** Six services deployed, then `changed` of them edited: their next deploy is a rollout. */
+  async function sixDeployed(fixture: EngineFixture, changed: string[]): Promise<string> {
+    const env = await fixture.environment(`slots-${Math.random().toString(36).slice(2, 8)}`);
+    const ids = new Map<string, string>();
+    for (const n of ['s1', 's2', 's3', 's4', 's5', 's6']) ids.set(n, await fixture.container(env, n));
+    assert.equal((await fixture.finished((await fixture.engine.submit(action(env, 'DEPLOY'))).deploymentId)).status, 'SUCCESS');
+    for (const n of changed) {
+      const service = (await fixture.store.getService(ids.get(n)!))!;
+      await fixture.store.updateService(service.id, { settings: { ...service.settings, env: [{ key: 'EDITED', value: n, secret: false }] } });
+    }
+    return env;
+  }
+
+  /** Statuses of the deployment's services by name, once `ready` holds for them. */
+  async function statusesWhen(fixture: EngineFixture, deploymentId: string, what: string, ready: (byName: Map<string, string>) => boolean): Promise<Map<string, string>> {
+    let byName = new Map<string, string>();
+    await fixture.until(what, async () => {
+      const detail = await fixture.store.getDeploymentDetail(deploymentId);
+      byName = new Map((detail?.stages[0]?.services ?? []).map((s) => [s.name, s.status]));
+      return ready(byName);
+    });
+    return byName;
+  }
+
+  test('with the image known without a pull, unchanged services finish while the changed ones hold every slot', async () => {
+    f.runtime.knowCurrentImages();
+    const env = await sixDeployed(f, ['s1', 's2', 's3', 's4', 's5']);
+    const holds = ['s1', 's2', 's3', 's4', 's5'].map((n) => f.runtime.hold(n));
+    const deploysBefore = f.runtime.callsOf('deploy').length;
+    const redeploy = await f.engine.submit(action(env, 'REDEPLOY'));
+    const seen = await statusesWhen(f, redeploy.deploymentId, 's6 DEPLOYED while 4 roll out', (s) => s.get('s6') === 'DEPLOYED' && [...s.values()].filter((v) => v === 'DEPLOYING').length === 4);
+    // The bound still holds for the changed ones: the fifth waits for a slot.
+    assert.deepEqual([...seen.values()].sort(), ['DEPLOYED', 'DEPLOYING', 'DEPLOYING', 'DEPLOYING', 'DEPLOYING', 'QUEUED']);
+    for (const h of holds) h.release();
+    assert.equal((await f.finished(redeploy.deploymentId)).status, 'SUCCESS');
+    assert.equal(f.runtime.callsOf('deploy').length - deploysBefore, 5, 'one rollout per changed service, none for s6');
+    const detail = (await f.store.getDeploymentDetail(redeploy.deploymentId))!;
+    const s6 = detail.stages[0]!.services.find((s) => s.name === 's6')!;
+    assert.equal(s6.steps.find((step) => step.name === 'DEPLOY')!.message, 'no changes');
+    assert.equal(f.runtime.callsOf('resolveImage').length, 0, 'nothing pulled: the image was current');
+  });
+
+  test('a runtime that can tell an image only by pulling it: unchanged services wait for a slot like the others', async () => {
+    const plain = await EngineFixture.create();
+    try {
+      const env = await sixDeployed(plain, ['s1', 's2', 's3', 's4']);
+      const holds = ['s1', 's2', 's3', 's4'].map((n) => plain.runtime.hold(n));
+      const redeploy = await plain.engine.submit(action(env, 'REDEPLOY'));
+      const seen = await statusesWhen(plain, redeploy.deploymentId, '4 rollouts', (s) => [...s.values()].filter((v) => v === 'DEPLOYING').length === 4);
+      assert.equal(seen.get('s5'), 'QUEUED');
+      assert.equal(seen.get('s6'), 'QUEUED');
+      for (const h of holds) h.release();
+      assert.equal((await plain.finished(redeploy.deploymentId)).status, 'SUCCESS');
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
 describe('engine: the queue', () => {
   let f: EngineFixture;
   before(async () => (f = await EngineFixture.create()));
