@@ -16,7 +16,7 @@ export const containerLike: KindHandler = {
       const { service } = planned;
       const version = built?.commit ?? requireVersion(service, planned.version);
       const { resolved } = await imageToRun(ctx, service, built, version, op);
-      const rollout = rolloutOf(planned, desiredSpec(service, resolved, planned.injectedEnv, planned.variables), version);
+      const rollout = rolloutFor(planned, resolved, version);
       const target = serviceTarget(ctx.project, ctx.environment, service);
       // Kept as deployed: Restart hands exactly this to the runtime again.
       const deployed = { deployedVersion: version, deployedSpecHash: rollout.specHash, deployedSpec: deployedSpecOf(service, rollout, planned.variables) };
@@ -56,7 +56,7 @@ export const containerLike: KindHandler = {
     const [current, running] = await Promise.all([ctx.currentImage(image, op), ctx.runningSpecHash(serviceTarget(ctx.project, ctx.environment, service))]);
     if (current === null || running === null) return false;
     const resolved = deployedDigestFor(service, image, version, current) ?? current;
-    return running === rolloutOf(planned, desiredSpec(service, resolved, planned.injectedEnv, planned.variables), version).specHash;
+    return running === rolloutFor(planned, resolved, version).specHash;
   },
 };
 
@@ -70,6 +70,17 @@ async function rolloutFromSettings(ctx: KindContext, planned: PlannedService, op
   const version = requireVersion(service, deployedVersionOf(planned), 'deployed version to restart');
   const resolved = await ctx.resolveImage(imageOf(ctx, service, version), op);
   return rolloutOf(planned, desiredSpec(service, resolved, planned.injectedEnv, planned.variables), version);
+}
+
+/** The rollout deployChangesNothing made, kept for the deploy after it: hashing the spec is the costly part. */
+const checkedRollouts = new WeakMap<PlannedService, { resolved: string; rollout: DeployedRollout }>();
+
+function rolloutFor(planned: PlannedService, resolved: string, version: string): DeployedRollout {
+  const checked = checkedRollouts.get(planned);
+  if (checked?.resolved === resolved && checked.rollout.version === version) return checked.rollout;
+  const rollout = rolloutOf(planned, desiredSpec(planned.service, resolved, planned.injectedEnv, planned.variables), version);
+  checkedRollouts.set(planned, { resolved, rollout });
+  return rollout;
 }
 
 /** The spec handed to the runtime: the desired spec with its hash, version and secret keys. */
