@@ -25,7 +25,7 @@ import { environmentTarget, serviceTarget } from '../service-target.js';
 import { BuildSet, commitsToBuild, gitSecretValues } from './builds.js';
 import { DeploymentJournal, publishDeploymentStatus, type StepHandle } from './deployment-journal.js';
 import { endInterrupted, finish, removeDeleted } from './deployment-endings.js';
-import { serviceTask } from './service-task.js';
+import { serviceTask, startSlotChecks, type ServiceTaskContext } from './service-task.js';
 import { specHashSnapshot } from './spec-hash-snapshot.js';
 import { FirstError, runStages, type RunnableStage, type StagesOutcome } from './stage-runner.js';
 
@@ -150,6 +150,10 @@ function recordServices(
 
 async function execute(run: Run, onServicesQueued: () => void): Promise<void> {
   const { deps, plan, journal, signals } = run;
+  const context = kindContext(run);
+  // Whether each deploy needs a slot: the checks only read, so they start first and their
+  // registry and runtime reads overlap the queueing.
+  const slotChecks = startSlotChecks(context, plan);
   // Every service moves to its queued status first: the API answers a request that started at
   // once only after this (docs/queue-and-cancel.md), so a read right after never shows the old status.
   const steps = await journal.queueAll(plannedServices(plan).map((p) => p.service.id), queuedStatusOf(plan.operation));
@@ -163,7 +167,7 @@ async function execute(run: Run, onServicesQueued: () => void): Promise<void> {
   if (resolved.size > 0) await recordServices(deps, run.deployment, plan, () => queuedStatusOf(plan.operation), resolved);
 
   const firstError = new FirstError();
-  const stages = runnableStages(run, queueing, commits, firstError);
+  const stages = runnableStages(run, context, { queueing, commits, slotChecks }, firstError);
   await prepareEnvironment(run);
   const result = await runStages(stages.runnable, { maxParallel: run.environment.settings.maxParallelDeploys, signal: signals.cancel, firstError });
   await stages.builds.settled();
@@ -172,20 +176,11 @@ async function execute(run: Run, onServicesQueued: () => void): Promise<void> {
   await finishWith(run, result);
 }
 
-/** The plan's stages as stage tasks; each git service's build starts now (builds do not wait for stages). */
-function runnableStages(run: Run, queueing: Map<string, StepHandle>, commits: Map<string, string | Error>, firstError: FirstError) {
+/** What every service task of the deployment shares (src/engine/kinds/kind.ts). */
+function kindContext(run: Run): ServiceTaskContext {
   const { deps, runtime, journal, signals, environment } = run;
-  const builds = new BuildSet({
-    builder: deps.builder,
-    journal,
-    project: run.project,
-    signal: signals.cancel,
-    maxParallelBuilds: environment.settings.maxParallelBuilds,
-    firstError,
-    builtImages: runtime.builtImages,
-  });
   const currentImage = memoize(async (image: Image, op: OperationContext) => (await runtime.currentImage?.(image, op)) ?? null, imageKey);
-  const context = {
+  return {
     store: deps.store,
     runtime,
     journal,
@@ -204,13 +199,32 @@ function runnableStages(run: Run, queueing: Map<string, StepHandle>, commits: Ma
     ...(deps.builder ? { builder: deps.builder } : {}),
     ...(deps.managedDatabases ? { managedDatabases: deps.managedDatabases } : {}),
   };
+}
+
+/** The plan's stages as stage tasks; each git service's build starts now (builds do not wait for stages). */
+function runnableStages(
+  run: Run,
+  context: ServiceTaskContext,
+  { queueing, commits, slotChecks }: { queueing: Map<string, StepHandle>; commits: Map<string, string | Error>; slotChecks: Map<string, Promise<boolean>> },
+  firstError: FirstError,
+) {
+  const { deps, runtime, journal, signals, environment } = run;
+  const builds = new BuildSet({
+    builder: deps.builder,
+    journal,
+    project: run.project,
+    signal: signals.cancel,
+    maxParallelBuilds: environment.settings.maxParallelBuilds,
+    firstError,
+    builtImages: runtime.builtImages,
+  });
   const runnable: RunnableStage[] = run.plan.stages.map((stage) => ({
     name: stage.name,
     tasks: stage.services.map((planned) => {
       const step = queueing.get(planned.service.id)!;
       const commit = commits.get(planned.service.id);
       if (commit !== undefined) builds.start(planned.service, stage.name, commit, step);
-      return serviceTask(context, planned, run.plan.operation, step, builds.get(planned.service.id));
+      return serviceTask(context, planned, run.plan.operation, step, builds.get(planned.service.id), slotChecks.get(planned.service.id));
     }),
   }));
   return { runnable, builds };

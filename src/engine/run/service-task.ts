@@ -1,4 +1,4 @@
-import { serviceAsDeployed, type DeploymentStatus, type PlannedService, type ServiceOperation } from '../../domain/index.js';
+import { plannedServices, serviceAsDeployed, type DeploymentPlan, type DeploymentStatus, type PlannedService, type ServiceOperation } from '../../domain/index.js';
 import type { BuiltImage } from '../builder.js';
 import { KIND_HANDLERS, type KindContext, type KindOutcome } from '../kinds/index.js';
 import type { RunningStates } from '../running-states.js';
@@ -6,21 +6,24 @@ import type { BuildHandle } from './builds.js';
 import type { StepHandle } from './deployment-journal.js';
 import type { StageTask } from './stage-runner.js';
 
+/** What a service task needs: its kind's context, and the running states it refreshes after its work. */
+export type ServiceTaskContext = KindContext & { runningStates: RunningStates };
+
 /** The in-progress statuses from which a service is CANCELING when the request is canceled. */
 const CANCELABLE_WHILE_RUNNING: readonly DeploymentStatus[] = ['QUEUED', 'BUILDING', 'DEPLOYING', 'EXECUTING'];
 
 /**
  * One planned service's part of a deployment, as a stage task: its QUEUEING step ends when its
  * stage comes, then its kind's handler does the operation. A deploy of a git service first
- * waits for its own image (docs/build.md). A deploy that its handler can tell changes nothing
- * takes no deploy slot.
+ * waits for its own image (docs/build.md). `needsSlot` comes from startSlotChecks.
  */
 export function serviceTask(
-  ctx: KindContext & { runningStates: RunningStates },
+  ctx: ServiceTaskContext,
   planned: PlannedService,
   operation: ServiceOperation,
   queueing: StepHandle,
   build: BuildHandle | undefined,
+  needsSlot: Promise<boolean> | undefined,
 ): StageTask {
   const { service } = planned;
   const handler = KIND_HANDLERS[planned.kind];
@@ -30,15 +33,6 @@ export function serviceTask(
     if (operation === 'restart') return handler.restart(ctx, { ...planned, service: serviceAsDeployed(service) });
     return handler[operation](ctx, planned);
   };
-  const changesNothing = handler.deployChangesNothing;
-  // Asked at once (it only reads), and only where the runtime can tell without a pull.
-  const needsSlot =
-    operation === 'deploy' && !build && changesNothing && ctx.runtime.currentImage
-      ? changesNothing(ctx, planned, ctx.journal.deploymentOperation(ctx.signal)).then(
-          (unchanged) => !unchanged,
-          () => true,
-        )
-      : undefined;
   return {
     name: service.name,
     ...(needsSlot ? { needsSlot } : {}),
@@ -59,6 +53,29 @@ export function serviceTask(
       await ctx.journal.moveService(service.id, 'CANCELED', reason);
     },
   };
+}
+
+/**
+ * Whether each service of a deploy needs a deploy slot, asked of its kind's handler where the
+ * handler and the runtime can tell without a pull, by service id. A git service's build decides
+ * its image: it takes a slot. A check that fails counts as "needs a slot".
+ */
+export function startSlotChecks(ctx: KindContext, plan: DeploymentPlan): Map<string, Promise<boolean>> {
+  const checks = new Map<string, Promise<boolean>>();
+  if (plan.operation !== 'deploy' || !ctx.runtime.currentImage) return checks;
+  const op = ctx.journal.deploymentOperation(ctx.signal);
+  for (const planned of plannedServices(plan)) {
+    const changesNothing = KIND_HANDLERS[planned.kind].deployChangesNothing;
+    if (!changesNothing || planned.builds) continue;
+    checks.set(
+      planned.service.id,
+      changesNothing(ctx, planned, op).then(
+        (unchanged) => !unchanged,
+        () => true,
+      ),
+    );
+  }
+  return checks;
 }
 
 /** A deploy: CANCELING as soon as Cancel comes; a git service's deploy waits for its image first. */
