@@ -23,9 +23,31 @@ let store: Store;
 let edge: TestEdge;
 let runtime: DockerRuntime;
 let squatter: net.Server | undefined;
-const range = hostPortRange();
+let range: { from: number; to: number };
+
+/**
+ * A range whose first port (the one the store hands out first) a plain server of this test
+ * holds. The ranges lie in the kernel's ephemeral ports, so that port may already be in use
+ * on the machine: then another range is tried.
+ */
+async function rangeWithFirstPortHeld(): Promise<{ range: { from: number; to: number }; squatter: net.Server }> {
+  for (let attempt = 1; ; attempt++) {
+    const candidate = hostPortRange();
+    const server = net.createServer((socket) => socket.end('not slipway'));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: '127.0.0.1', port: candidate.from }, () => resolve());
+      });
+      return { range: candidate, squatter: server };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 20) throw error;
+    }
+  }
+}
 
 before(async () => {
+  ({ range, squatter } = await rangeWithFirstPortHeld());
   dir = await mkdtemp(join(tmpdir(), 'slipway-port-taken-'));
   store = await createStore({ dataDir: dir, secretKey: 'port-taken-key' });
   edge = await startTestEdge(range.to + 1000);
@@ -53,13 +75,7 @@ test('a deploy whose allocated host port is taken by another program publishes o
     source: { image: testImages.appV1 },
     settings: DEFAULT_SERVICE_SETTINGS,
   });
-  // The port the store would hand out first, held by a plain server before the deploy.
-  squatter = net.createServer((socket) => socket.end('not slipway'));
-  await new Promise<void>((resolve, reject) => {
-    squatter!.once('error', reject);
-    squatter!.listen({ host: '127.0.0.1', port: range.from }, () => resolve());
-  });
-
+  // The port the store would hand out first is held by the test's plain server (before()).
   const web = { ...target('web'), serviceId: service.id };
   const image = await runtime.resolveImage(testImages.appV1, context());
   const ctx = context();
