@@ -29,9 +29,9 @@ const READINESS: Probe = { type: 'http', path: '/healthz', port: APP_PORT, initi
 interface Phases {
   /** Submit until the last service was marked QUEUED (done one service after another). */
   queueing: number;
-  /** Last QUEUED until the first service started its work (DEPLOYING). */
+  /** Last QUEUED until the first service moved on (DEPLOYING, or straight to DEPLOYED when unchanged). */
   toFirstTask: number;
-  /** First DEPLOYING until the last DEPLOYED: the services' own work, maxParallelDeploys at a time. */
+  /** That first move until the last DEPLOYED: the services' own work. */
   tasks: number;
   /** Last DEPLOYED until the deployment ended. */
   finishing: number;
@@ -60,12 +60,13 @@ function phasesOf(bench: BenchEngine, ids: string[], startedAt: number, endedAt:
     return pick === 'first' ? Math.min(...hits) : Math.max(...hits);
   };
   const lastQueued = at('QUEUED', 'last');
-  const firstDeploying = at('DEPLOYING', 'first');
+  // A service known unchanged goes QUEUED → DEPLOYED without DEPLOYING (docs/actions.md).
+  const firstMove = Math.min(...[at('DEPLOYING', 'first'), at('DEPLOYED', 'first')].filter((t) => !Number.isNaN(t)));
   const lastDeployed = at('DEPLOYED', 'last');
   return {
     queueing: lastQueued - startedAt,
-    toFirstTask: firstDeploying - lastQueued,
-    tasks: lastDeployed - firstDeploying,
+    toFirstTask: firstMove - lastQueued,
+    tasks: lastDeployed - firstMove,
     finishing: endedAt - lastDeployed,
   };
 }

@@ -11,8 +11,10 @@ import { runStep, STEP_SHAPES, UNCANCELABLE, type StepDone } from './step.js';
  * replaces the instances with the spec deployed, Stop and Delete are one runtime call each.
  */
 export const containerLike: KindHandler = {
-  deploy: (ctx, planned, built) =>
-    runStep(ctx.journal, planned.service.id, STEP_SHAPES.deploy, { signal: ctx.signal, canceledMessage: 'canceled: the previous version keeps serving' }, async (op) => {
+  deploy: async (ctx, planned, built) => {
+    // Known before any work (image and running spec read once per request): no DEPLOYING then.
+    const straight = built === undefined && (await changesNothing(ctx, planned, ctx.journal.deploymentOperation(ctx.signal)).catch(() => false));
+    return runStep(ctx.journal, planned.service.id, STEP_SHAPES.deploy, { signal: ctx.signal, canceledMessage: 'canceled: the previous version keeps serving', straight }, async (op) => {
       const { service } = planned;
       const version = built?.commit ?? requireVersion(service, planned.version);
       const { resolved } = await imageToRun(ctx, service, built, version, op);
@@ -27,11 +29,15 @@ export const containerLike: KindHandler = {
         return { message: 'no changes', serviceMessage: 'no changes', unchanged: true } satisfies StepDone;
       }
       ctx.signal.throwIfAborted();
+      // The check read the same image and snapshot, so it cannot have said "unchanged" here;
+      // were that ever wrong, a rollout still shows DEPLOYING.
+      if (straight) await ctx.journal.moveService(service.id, STEP_SHAPES.deploy.during);
       op.log('info', `rolling out ${version} to ${rollout.instances} instance(s)`);
       await ctx.runtime.deploy(target, rollout, op);
       await ctx.store.setDeployedState(service.id, deployed);
       return `deployed ${version}`;
-    }),
+    });
+  },
 
   stop: (ctx, { service }) =>
     runStep(ctx.journal, service.id, STEP_SHAPES.stop, UNCANCELABLE, (op) => ctx.runtime.stop(serviceTarget(ctx.project, ctx.environment, service), op)),
@@ -48,17 +54,19 @@ export const containerLike: KindHandler = {
       ctx.runtime.delete(serviceTarget(ctx.project, ctx.environment, service), { keepData: ctx.keepData }, op),
     ),
 
-  // The check deploy makes before rolling out, with the image only if known without a pull.
-  deployChangesNothing: async (ctx, planned, op) => {
-    const { service } = planned;
-    const version = requireVersion(service, planned.version);
-    const image = imageOf(ctx, service, version);
-    const [current, running] = await Promise.all([ctx.currentImage(image, op), ctx.runningSpecHash(serviceTarget(ctx.project, ctx.environment, service))]);
-    if (current === null || running === null) return false;
-    const resolved = deployedDigestFor(service, image, version, current) ?? current;
-    return running === rolloutFor(planned, resolved, version).specHash;
-  },
+  deployChangesNothing: (ctx, planned, op) => changesNothing(ctx, planned, op),
 };
+
+/** The check deploy makes before rolling out, with the image only if known without a pull. */
+async function changesNothing(ctx: KindContext, planned: PlannedService, op: OperationContext): Promise<boolean> {
+  const { service } = planned;
+  const version = requireVersion(service, planned.version);
+  const image = imageOf(ctx, service, version);
+  const [current, running] = await Promise.all([ctx.currentImage(image, op), ctx.runningSpecHash(serviceTarget(ctx.project, ctx.environment, service))]);
+  if (current === null || running === null) return false;
+  const resolved = deployedDigestFor(service, image, version, current) ?? current;
+  return running === rolloutFor(planned, resolved, version).specHash;
+}
 
 /**
  * The fallback for a service deployed before Slipway kept the spec it rolled out (migration

@@ -49,6 +49,12 @@ export interface StepOptions {
    * the runtime said the rollout was canceled). Without it, an abort is an error like any other.
    */
   canceledMessage?: string;
+  /**
+   * The work is known to change nothing before it begins (a redeploy without changes): the
+   * service does not pass through the in-progress status, it goes straight from its queued
+   * status to the done one (docs/statuses.md). The step is recorded all the same.
+   */
+  straight?: boolean;
 }
 
 const NEVER_ABORTED = new AbortController().signal;
@@ -63,7 +69,7 @@ export async function runStep(
   options: StepOptions,
   work: (op: OperationContext) => Promise<StepDone | string | void>,
 ): Promise<KindOutcome> {
-  const step = await begin(journal, serviceId, shape);
+  const step = options.straight ? await journal.startStep(serviceId, shape.name) : await begin(journal, serviceId, shape);
   const op: OperationContext = { signal: options.signal, log: (level, message) => void journal.log(serviceId, shape.name, level, message) };
   try {
     const result = await work(op);

@@ -44,6 +44,38 @@ describe('engine: service actions', () => {
     assert.equal(await f.status(web), 'DEPLOYED');
   });
 
+  test('Redeploy without changes, the image known without a pull: QUEUED straight to DEPLOYED, never DEPLOYING', async () => {
+    const known = await EngineFixture.create();
+    try {
+      known.runtime.knowCurrentImages();
+      const env = await known.environment();
+      const web = await known.container(env, 'web');
+      await known.finished((await known.engine.submit(action(env, 'DEPLOY', { serviceId: web }))).deploymentId);
+      assert.deepEqual(known.statusPath(web), ['QUEUED', 'DEPLOYING', 'DEPLOYED'], 'a first deploy rolls out');
+      const redeploy = await known.engine.submit(action(env, 'REDEPLOY', { serviceId: web }));
+      assert.equal((await known.finished(redeploy.deploymentId)).status, 'SUCCESS');
+      assert.deepEqual(known.statusPath(web).slice(3), ['QUEUED', 'DEPLOYED']);
+      const detail = (await known.store.getDeploymentDetail(redeploy.deploymentId))!;
+      const steps = detail.stages[0]!.services[0]!.steps.map((s) => `${s.name}:${s.status}:${s.message ?? ''}`);
+      assert.deepEqual(steps, ['QUEUEING:SUCCESS:', 'DEPLOY:SUCCESS:no changes']);
+      assert.equal((await known.store.getService(web))!.statusMessage, 'no changes');
+    } finally {
+      await known.close();
+    }
+  });
+
+  test('Redeploy without changes when only a pull can tell the image: DEPLOYING while it resolves, then "no changes"', async () => {
+    const env = await f.environment();
+    const web = await f.container(env, 'web');
+    await f.finished((await f.engine.submit(action(env, 'DEPLOY', { serviceId: web }))).deploymentId);
+    const resolvesBefore = f.runtime.callsOf('resolveImage').length;
+    const redeploy = await f.engine.submit(action(env, 'REDEPLOY', { serviceId: web }));
+    assert.equal((await f.finished(redeploy.deploymentId)).status, 'SUCCESS');
+    assert.equal(f.runtime.callsOf('resolveImage').length - resolvesBefore, 1, 'the image was resolved (pulled) again');
+    assert.deepEqual(f.statusPath(web).slice(3), ['QUEUED', 'DEPLOYING', 'DEPLOYED']);
+    assert.equal((await f.store.getService(web))!.statusMessage, 'no changes');
+  });
+
   test('Redeploy while the registry does not answer keeps the digest deployed: still no changes', async () => {
     const env = await f.environment();
     const web = await f.container(env, 'web');
