@@ -86,7 +86,7 @@ export class JournalWritesRepository {
     return moves.map((m) => m.serviceId).filter((id) => !done.has(id));
   }
 
-  /** Starts the steps, one insert per (name, message); their ids in the order asked. */
+  /** Starts the steps (or records them ended), one insert per (name, message, status); their ids in the order asked. */
   private async startSteps(trx: Kysely<Database>, starts: JournalWrites['startSteps'], startedAt: string): Promise<string[]> {
     const ids = new Array<string>(starts.length);
     const indexed = starts.map((start, index) => ({ ...start, index }));
@@ -95,13 +95,14 @@ export class JournalWritesRepository {
     const rounds = groupBy(indexed, (s) => {
       const round = seen.get(s.serviceId) ?? 0;
       seen.set(s.serviceId, round + 1);
-      return JSON.stringify([round, s.name, s.message ?? null]);
+      return JSON.stringify([round, s.name, s.message ?? null, s.status ?? 'RUNNING']);
     });
     for (const group of rounds) {
-      const { name, message } = group[0]!;
+      const { name, message, status } = group[0]!;
+      const ended = status === undefined ? { ended_at: null, duration_ms: null } : { ended_at: startedAt, duration_ms: 0 };
       const rows = await trx
         .insertInto('deployment_steps')
-        .values(group.map((s) => ({ deployment_id: s.deploymentId, service_id: s.serviceId, name, status: 'RUNNING', started_at: startedAt, ended_at: null, duration_ms: null, message: message ?? null })))
+        .values(group.map((s) => ({ deployment_id: s.deploymentId, service_id: s.serviceId, name, status: status ?? 'RUNNING', started_at: startedAt, ...ended, message: message ?? null })))
         .returning(['id', 'service_id'])
         .execute();
       const byService = new Map(rows.map((row) => [String(row.service_id), String(toNumber(row.id))]));

@@ -369,7 +369,8 @@ export interface JournalWrites {
   finishSteps: Array<{ stepId: string; status: StepStatus; message?: string | null }>;
   /** Services to move from the status their writer knows (checked against the transition table). */
   moves: Array<{ deploymentId: string; serviceId: string; from: DeploymentStatus; to: DeploymentStatus; message: string | null }>;
-  startSteps: Array<{ deploymentId: string; serviceId: string; name: StepName; message?: string }>;
+  /** Steps to open (RUNNING); with `status`, a step whose work is already done, recorded ended (duration 0). */
+  startSteps: Array<{ deploymentId: string; serviceId: string; name: StepName; message?: string | null; status?: Exclude<StepStatus, 'RUNNING'> }>;
 }
 
 export interface JournalWritten {

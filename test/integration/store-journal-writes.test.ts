@@ -85,6 +85,24 @@ describeOnEachBackend('journal writes', (s) => {
     assert.deepEqual([step.status, step.message], ['SUCCESS', 'no changes']);
   });
 
+  it('records a step already ended with the move straight to DEPLOYED, in one call', async () => {
+    const project = await s.store.createProject({ name: 'journal-straight' });
+    const one = await runningDeployment(s.store, project.id, 'one', ['a']);
+    const [a] = one.ids as [string];
+    const queueing = await s.store.startSteps(one.deploymentId, [a], 'QUEUEING');
+    const written = await s.store.writeJournal({
+      finishSteps: [{ stepId: queueing.get(a)!, status: 'SUCCESS' }],
+      moves: [{ deploymentId: one.deploymentId, serviceId: a, from: 'QUEUED', to: 'DEPLOYED', message: 'no changes' }],
+      startSteps: [{ deploymentId: one.deploymentId, serviceId: a, name: 'DEPLOY', status: 'SUCCESS', message: 'no changes' }],
+    });
+    assert.deepEqual(written.notMoved, []);
+    assert.equal(written.stepIds.length, 1);
+    const recorded = (await s.store.getDeploymentDetail(one.deploymentId))!.stages[0]!.services[0]!;
+    assert.equal(recorded.status, 'DEPLOYED');
+    const deploy = recorded.steps.find((st) => st.name === 'DEPLOY')!;
+    assert.deepEqual([deploy.status, deploy.message, deploy.durationMs], ['SUCCESS', 'no changes', 0]);
+  });
+
   it('refuses a move the transition table forbids, writing nothing of the call', async () => {
     const project = await s.store.createProject({ name: 'journal-refused' });
     const one = await runningDeployment(s.store, project.id, 'one', ['a']);

@@ -1,4 +1,4 @@
-import { errorMessage, type DeploymentStatus, type StepName } from '../../domain/index.js';
+import { errorMessage, type DeploymentStatus, type StepName, type StepStatus } from '../../domain/index.js';
 import { RolloutCanceledError, type OperationContext } from '../../runtime/runtime.js';
 import type { DeploymentJournal, StepHandle } from '../run/deployment-journal.js';
 import type { KindOutcome } from './kind.js';
@@ -52,7 +52,8 @@ export interface StepOptions {
   /**
    * The work is known to change nothing before it begins (a redeploy without changes): the
    * service does not pass through the in-progress status, it goes straight from its queued
-   * status to the done one (docs/statuses.md). The step is recorded all the same.
+   * status to the done one (docs/statuses.md). The step is recorded once the work is done,
+   * already ended, in the same batch of writes as that move.
    */
   straight?: boolean;
 }
@@ -69,19 +70,21 @@ export async function runStep(
   options: StepOptions,
   work: (op: OperationContext) => Promise<StepDone | string | void>,
 ): Promise<KindOutcome> {
-  const step = options.straight ? await journal.startStep(serviceId, shape.name) : await begin(journal, serviceId, shape);
+  const step = options.straight ? undefined : await begin(journal, serviceId, shape);
+  const end = (status: Exclude<StepStatus, 'RUNNING'>, message: string | null): Promise<void> =>
+    step ? step.finish(status, message) : journal.recordStep(serviceId, shape.name, status, message);
   const op: OperationContext = { signal: options.signal, log: (level, message) => void journal.log(serviceId, shape.name, level, message) };
   try {
     const result = await work(op);
     const done: StepDone = typeof result === 'string' ? { message: result } : (result ?? {});
     // Both in the same batch of writes (src/engine/run/journal-batch.ts).
-    await Promise.all([step.finish('SUCCESS', done.message ?? null), journal.moveService(serviceId, shape.done, done.serviceMessage ?? null)]);
+    await Promise.all([end('SUCCESS', done.message ?? null), journal.moveService(serviceId, shape.done, done.serviceMessage ?? null)]);
     return done.unchanged ? 'unchanged' : 'succeeded';
   } catch (err) {
     const canceled = canceledMessage(err, options);
     const message = canceled ?? errorMessage(err);
     await journal.log(serviceId, shape.name, canceled ? 'warn' : 'error', message);
-    await step.finish(canceled ? 'CANCELED' : 'ERROR', message);
+    await end(canceled ? 'CANCELED' : 'ERROR', message);
     await journal.moveService(serviceId, canceled ? 'CANCELED' : shape.failed, message);
     return canceled ? 'canceled' : 'failed';
   }

@@ -144,6 +144,11 @@ export class DeploymentJournal {
     return this.stepHandle(await this.batch.startStep({ deploymentId: this.deployment.id, serviceId, name, ...(message !== undefined ? { message } : {}) }));
   }
 
+  /** A step whose work is already done, recorded ended in one write (runStep's straight path). */
+  async recordStep(serviceId: string, name: StepName, status: Exclude<StepStatus, 'RUNNING'>, message: string | null): Promise<void> {
+    await this.batch.startStep({ deploymentId: this.deployment.id, serviceId, name, status, message: message === null ? null : redact(message, this.secrets) });
+  }
+
   private stepHandle(stepId: string): StepHandle {
     return {
       finish: (status, finishMessage) =>
