@@ -112,6 +112,7 @@ export class DockerRuntime implements Runtime {
       log: (message) => {
         if (this.connection.available) this.log(message);
       },
+      eventsLive: () => this.events !== null,
     });
     this.parts = {
       docker: this.docker,
@@ -495,6 +496,8 @@ export class DockerRuntime implements Runtime {
         this.eventsOpening = false;
         if (this.closed) return void (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
         this.events = stream;
+        // What happened while no stream was open is only learnt by looking.
+        this.monitor.resync();
         let buffer = '';
         stream.on('data', (chunk: Buffer) => {
           buffer += chunk.toString('utf8');

@@ -9,10 +9,16 @@ import { runProbe } from './probes.js';
  * liveness on their periods, reports readiness changes (the runtime then adds the instance to
  * the edge or drains it), and restarts an instance whose liveness probe failed
  * failureThreshold times in a row. Without a readiness probe, running for 5 s counts as ready.
+ *
+ * Whether the process still runs, restarted, or has a new IP is read by inspecting the
+ * container. While Docker's event stream is live, an event pokes the instance (checkNow) and
+ * the ticks only probe, inspecting again every RECHECK_MS in case an event was missed: 500
+ * instances are not 250 inspects a second on the engine.
  */
 
 export const NO_PROBE_READY_AFTER_MS = 5000;
 const DEFAULT_TICK_MS = 2000;
+export const RECHECK_MS = 30_000;
 
 export interface TrackedInstance {
   id: string;
@@ -29,6 +35,9 @@ interface State extends TrackedInstance {
   /** Docker's State.StartedAt last seen; a new value means the process started again. */
   startedAt: string | null;
   runningSinceMs: number | null;
+  /** When the container was last inspected; forced again by `stale`. */
+  inspectedAtMs: number;
+  stale: boolean;
   nextReadinessMs: number;
   nextLivenessMs: number;
   timer: NodeJS.Timeout | null;
@@ -40,6 +49,8 @@ export interface MonitorCallbacks {
   /** Readiness of a tracked instance changed (also called once by track() with ready=true). */
   onReadyChange(instance: TrackedInstance): void;
   log?(message: string): void;
+  /** Whether Docker's events about these containers reach checkNow now; without it, every tick inspects. */
+  eventsLive?(): boolean;
 }
 
 export class InstanceMonitor {
@@ -69,6 +80,8 @@ export class InstanceMonitor {
       livenessFailures: 0,
       startedAt: initial.startedAt,
       runningSinceMs: initial.startedAt ? Date.parse(initial.startedAt) || now : null,
+      inspectedAtMs: 0,
+      stale: true,
       nextReadinessMs: now,
       nextLivenessMs: now + (labels.healthchecks.liveness?.initialDelaySeconds ?? 0) * 1000,
       timer: null,
@@ -98,14 +111,23 @@ export class InstanceMonitor {
     return [...this.instances.values()].filter((s) => serviceId === undefined || s.labels.serviceId === serviceId).map(snapshot);
   }
 
-  /** Checks the instance now (Docker said something happened to it); resolves when checked. */
+  /** Checks the instance now, inspecting it (Docker said something happened to it); resolves when checked. */
   async checkNow(id: string): Promise<void> {
     const state = this.instances.get(id);
     if (!state) return;
+    state.stale = true;
+    // A check under way may have gone by what it knew before: check again once it is done.
+    await state.ticking;
+    if (state.forgotten) return;
     if (state.timer) clearTimeout(state.timer);
     state.timer = null;
     state.nextReadinessMs = Math.min(state.nextReadinessMs, Date.now());
     await this.tick(state);
+  }
+
+  /** Every instance is inspected at its next tick (events may have been missed: the stream was reopened). */
+  resync(): void {
+    for (const state of this.instances.values()) state.stale = true;
   }
 
   close(): void {
@@ -124,7 +146,7 @@ export class InstanceMonitor {
   }
 
   private tick(state: State): Promise<void> {
-    // One check at a time per instance; a poke during a check waits for it.
+    // One check at a time per instance (checkNow waits for one under way, then checks again).
     if (!state.ticking) {
       state.ticking = this.check(state)
         .catch((error: unknown) => this.callbacks.log?.(`monitor: checking ${state.id.slice(0, 12)} failed: ${(error as Error).message}`))
@@ -137,44 +159,14 @@ export class InstanceMonitor {
   }
 
   private async check(state: State): Promise<void> {
-    let info: Docker.ContainerInspectInfo;
-    try {
-      info = await this.docker.getContainer(state.id).inspect();
-    } catch (error) {
-      if (isNotFound(error)) {
-        this.setReady(state, false);
-        this.forget(state.id);
-        return;
-      }
-      throw error;
-    }
-    if (state.forgotten) return;
     const now = Date.now();
-    const running = info.State.Running && !info.State.Restarting;
-    if (!running) {
-      state.runningSinceMs = null;
-      this.setReady(state, false);
-      return;
-    }
-    if (info.State.StartedAt !== state.startedAt) {
-      // The process started again (restart policy, or our liveness restart): ready only once it proves it.
-      state.startedAt = info.State.StartedAt;
-      state.runningSinceMs = Date.parse(info.State.StartedAt) || now;
-      state.readinessFailures = 0;
-      state.livenessFailures = 0;
-      state.nextReadinessMs = state.runningSinceMs + (state.labels.healthchecks.readiness?.initialDelaySeconds ?? 0) * 1000;
-      state.nextLivenessMs = state.runningSinceMs + (state.labels.healthchecks.liveness?.initialDelaySeconds ?? 0) * 1000;
-      this.setReady(state, false);
-    }
-    const ip = instanceIp(info, state.labels.environmentId);
-    if (ip !== state.ip) {
-      state.ip = ip;
-      if (state.ready) this.callbacks.onReadyChange(snapshot(state));
-    }
+    const inspect = state.stale || !(this.callbacks.eventsLive?.() ?? false) || now - state.inspectedAtMs >= RECHECK_MS;
+    if (inspect && !(await this.inspect(state, now))) return;
+    if (state.runningSinceMs === null) return this.setReady(state, false);
 
     const { readiness, liveness } = state.labels.healthchecks;
     if (!readiness) {
-      this.setReady(state, state.runningSinceMs !== null && now - state.runningSinceMs >= NO_PROBE_READY_AFTER_MS);
+      this.setReady(state, now - state.runningSinceMs >= NO_PROBE_READY_AFTER_MS);
     } else if (now >= state.nextReadinessMs) {
       state.nextReadinessMs = now + periodMs(readiness);
       const ok = await runProbe(this.docker, readiness, { containerId: state.id, ip: state.ip });
@@ -200,6 +192,48 @@ export class InstanceMonitor {
         await this.docker.getContainer(state.id).restart({ t: 10 });
       }
     }
+  }
+
+  /**
+   * Reads whether the process runs, since when, and at which IP. False when there is nothing
+   * left to check: the container is gone (forgotten) or was forgotten meanwhile.
+   */
+  private async inspect(state: State, now: number): Promise<boolean> {
+    state.stale = false;
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await this.docker.getContainer(state.id).inspect();
+    } catch (error) {
+      state.stale = true;
+      if (isNotFound(error)) {
+        this.setReady(state, false);
+        this.forget(state.id);
+        return false;
+      }
+      throw error;
+    }
+    if (state.forgotten) return false;
+    state.inspectedAtMs = now;
+    if (!info.State.Running || info.State.Restarting) {
+      state.runningSinceMs = null;
+      return true;
+    }
+    if (info.State.StartedAt !== state.startedAt || state.runningSinceMs === null) {
+      // The process started again (restart policy, or our liveness restart): ready only once it proves it.
+      state.startedAt = info.State.StartedAt;
+      state.runningSinceMs = Date.parse(info.State.StartedAt) || now;
+      state.readinessFailures = 0;
+      state.livenessFailures = 0;
+      state.nextReadinessMs = state.runningSinceMs + (state.labels.healthchecks.readiness?.initialDelaySeconds ?? 0) * 1000;
+      state.nextLivenessMs = state.runningSinceMs + (state.labels.healthchecks.liveness?.initialDelaySeconds ?? 0) * 1000;
+      this.setReady(state, false);
+    }
+    const ip = instanceIp(info, state.labels.environmentId);
+    if (ip !== state.ip) {
+      state.ip = ip;
+      if (state.ready) this.callbacks.onReadyChange(snapshot(state));
+    }
+    return true;
   }
 
   private setReady(state: State, ready: boolean): void {
