@@ -18,7 +18,7 @@ import { runProbe } from './probes.js';
 
 export const NO_PROBE_READY_AFTER_MS = 5000;
 const DEFAULT_TICK_MS = 2000;
-export const RECHECK_MS = 30_000;
+const RECHECK_MS = 30_000;
 
 export interface TrackedInstance {
   id: string;
