@@ -11,9 +11,9 @@ import { runStep, STEP_SHAPES, UNCANCELABLE, type StepDone } from './step.js';
  * replaces the instances with the spec deployed, Stop and Delete are one runtime call each.
  */
 export const containerLike: KindHandler = {
-  deploy: async (ctx, planned, built) => {
-    // Known before any work (image and running spec read once per request): no DEPLOYING then.
-    const straight = built === undefined && (await changesNothing(ctx, planned, ctx.journal.deploymentOperation(ctx.signal)).catch(() => false));
+  deploy: (ctx, planned, built, unchanged = false) => {
+    // Known unchanged before any work (the request's slot check): no DEPLOYING then.
+    const straight = built === undefined && unchanged;
     return runStep(ctx.journal, planned.service.id, STEP_SHAPES.deploy, { signal: ctx.signal, canceledMessage: 'canceled: the previous version keeps serving', straight }, async (op) => {
       const { service } = planned;
       const version = built?.commit ?? requireVersion(service, planned.version);
@@ -29,8 +29,8 @@ export const containerLike: KindHandler = {
         return { message: 'no changes', serviceMessage: 'no changes', unchanged: true } satisfies StepDone;
       }
       ctx.signal.throwIfAborted();
-      // The check read the same image and snapshot, so it cannot have said "unchanged" here;
-      // were that ever wrong, a rollout still shows DEPLOYING.
+      // The slot check read the same image and snapshot, so it cannot have said "unchanged"
+      // here; were that ever wrong, a rollout still shows DEPLOYING.
       if (straight) await ctx.journal.moveService(service.id, STEP_SHAPES.deploy.during);
       op.log('info', `rolling out ${version} to ${rollout.instances} instance(s)`);
       await ctx.runtime.deploy(target, rollout, op);
@@ -54,19 +54,17 @@ export const containerLike: KindHandler = {
       ctx.runtime.delete(serviceTarget(ctx.project, ctx.environment, service), { keepData: ctx.keepData }, op),
     ),
 
-  deployChangesNothing: (ctx, planned, op) => changesNothing(ctx, planned, op),
+  // The check deploy makes before rolling out, with the image only if known without a pull.
+  deployChangesNothing: async (ctx, planned, op) => {
+    const { service } = planned;
+    const version = requireVersion(service, planned.version);
+    const image = imageOf(ctx, service, version);
+    const [current, running] = await Promise.all([ctx.currentImage(image, op), ctx.runningSpecHash(serviceTarget(ctx.project, ctx.environment, service))]);
+    if (current === null || running === null) return false;
+    const resolved = deployedDigestFor(service, image, version, current) ?? current;
+    return running === rolloutFor(planned, resolved, version).specHash;
+  },
 };
-
-/** The check deploy makes before rolling out, with the image only if known without a pull. */
-async function changesNothing(ctx: KindContext, planned: PlannedService, op: OperationContext): Promise<boolean> {
-  const { service } = planned;
-  const version = requireVersion(service, planned.version);
-  const image = imageOf(ctx, service, version);
-  const [current, running] = await Promise.all([ctx.currentImage(image, op), ctx.runningSpecHash(serviceTarget(ctx.project, ctx.environment, service))]);
-  if (current === null || running === null) return false;
-  const resolved = deployedDigestFor(service, image, version, current) ?? current;
-  return running === rolloutFor(planned, resolved, version).specHash;
-}
 
 /**
  * The fallback for a service deployed before Slipway kept the spec it rolled out (migration

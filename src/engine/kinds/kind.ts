@@ -46,8 +46,11 @@ export interface KindContext {
 }
 
 export interface KindHandler {
-  /** Deploy or Redeploy; `built` is the image just built for a git service. */
-  deploy(ctx: KindContext, planned: PlannedService, built: BuiltImage | undefined): Promise<KindOutcome>;
+  /**
+   * Deploy or Redeploy; `built` is the image just built for a git service. `unchanged`: this
+   * handler's deployChangesNothing already said so for this request (no in-progress status then).
+   */
+  deploy(ctx: KindContext, planned: PlannedService, built: BuiltImage | undefined, unchanged?: boolean): Promise<KindOutcome>;
   stop(ctx: KindContext, planned: PlannedService): Promise<KindOutcome>;
   /** `planned.service` is the service as deployed: edits made since wait for a Redeploy. */
   restart(ctx: KindContext, planned: PlannedService): Promise<KindOutcome>;

@@ -28,7 +28,8 @@ export function serviceTask(
   const { service } = planned;
   const handler = KIND_HANDLERS[planned.kind];
   const run = (): Promise<KindOutcome> => {
-    if (operation === 'deploy') return deployAfterBuild(ctx, planned, build, (built) => handler.deploy(ctx, planned, built));
+    // A slot check that said "no slot needed" said the deploy changes nothing.
+    if (operation === 'deploy') return deployAfterBuild(ctx, planned, build, async (built) => handler.deploy(ctx, planned, built, needsSlot !== undefined && !(await needsSlot)));
     // Restart runs what is deployed now: settings and source edited since wait for a Redeploy.
     if (operation === 'restart') return handler.restart(ctx, { ...planned, service: serviceAsDeployed(service) });
     return handler[operation](ctx, planned);
