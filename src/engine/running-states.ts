@@ -9,10 +9,11 @@ const NOTHING_RUNS: RunningState = { status: 'STOPPED', instances: [] };
 const NOT_OBSERVED: RunningState = { status: 'UNKNOWN', instances: [] };
 
 /**
- * The running status of every service as last observed from its runtime (docs/statuses.md#running-status), kept in
- * memory so reads never wait on the runtime. Refreshed when the runtime reports a change,
- * after every action, and by a periodic sweep of the services seen so far: an environment at a
- * time where the runtime can observe one at once (one listing, not one per service).
+ * The running status of every service as last observed from its runtime
+ * (docs/statuses.md#running-status), kept in memory so reads never wait on the runtime.
+ * Refreshed when the runtime reports a change, after every action (before the service's move to
+ * its result), and by a periodic sweep of the services seen so far: an environment at a time
+ * where the runtime can observe one at once (one listing, not one per service).
  */
 export class RunningStates {
   private readonly states = new Map<string, RunningState>();

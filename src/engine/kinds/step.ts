@@ -77,6 +77,8 @@ export async function runStep(
   try {
     const result = await work(op);
     const done: StepDone = typeof result === 'string' ? { message: result } : (result ?? {});
+    // Looked at before the move: whoever sees the service DEPLOYED (STOPPED…) sees what runs now.
+    if (!done.unchanged) await journal.observeRunning(serviceId);
     // Both in the same batch of writes (src/engine/run/journal-batch.ts).
     await Promise.all([end('SUCCESS', done.message ?? null), journal.moveService(serviceId, shape.done, done.serviceMessage ?? null)]);
     return done.unchanged ? 'unchanged' : 'succeeded';
@@ -85,6 +87,7 @@ export async function runStep(
     const message = canceled ?? errorMessage(err);
     await journal.log(serviceId, shape.name, canceled ? 'warn' : 'error', message);
     await end(canceled ? 'CANCELED' : 'ERROR', message);
+    await journal.observeRunning(serviceId);
     await journal.moveService(serviceId, canceled ? 'CANCELED' : shape.failed, message);
     return canceled ? 'canceled' : 'failed';
   }

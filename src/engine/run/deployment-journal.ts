@@ -122,6 +122,11 @@ export class DeploymentJournal {
     return new Map(serviceIds.map((id) => [id, this.stepHandle(steps.get(id)!)]));
   }
 
+  /** Observes the service's running state again, the runtime having just been acted on; never throws. */
+  async observeRunning(serviceId: string): Promise<void> {
+    await this.runningStates.refresh(serviceId).catch(() => undefined);
+  }
+
   /** Moves a service to a status, in the store, in this deployment's record and on the event stream. */
   moveService(serviceId: string, status: DeploymentStatus, message: string | null = null): Promise<void> {
     return this.serialised(serviceId, async () => {

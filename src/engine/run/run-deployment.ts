@@ -17,6 +17,7 @@ import {
 } from '../../domain/index.js';
 import type { OperationContext, Runtime } from '../../runtime/runtime.js';
 import type { Deployment } from '../../store/store.js';
+import type { KindContext } from '../kinds/index.js';
 import { memoize } from '../memoize.js';
 import { randomSecret } from '../random-secret.js';
 import { schedulesOf } from '../schedules.js';
@@ -25,7 +26,7 @@ import { environmentTarget, serviceTarget } from '../service-target.js';
 import { BuildSet, commitsToBuild, gitSecretValues } from './builds.js';
 import { DeploymentJournal, publishDeploymentStatus, type StepHandle } from './deployment-journal.js';
 import { endInterrupted, finish, removeDeleted } from './deployment-endings.js';
-import { serviceTask, startSlotChecks, type ServiceTaskContext } from './service-task.js';
+import { serviceTask, startSlotChecks } from './service-task.js';
 import { specHashSnapshot } from './spec-hash-snapshot.js';
 import { FirstError, runStages, type RunnableStage, type StagesOutcome } from './stage-runner.js';
 
@@ -177,14 +178,13 @@ async function execute(run: Run, onServicesQueued: () => void): Promise<void> {
 }
 
 /** What every service task of the deployment shares (src/engine/kinds/kind.ts). */
-function kindContext(run: Run): ServiceTaskContext {
+function kindContext(run: Run): KindContext {
   const { deps, runtime, journal, signals, environment } = run;
   const currentImage = memoize(async (image: Image, op: OperationContext) => (await runtime.currentImage?.(image, op)) ?? null, imageKey);
   return {
     store: deps.store,
     runtime,
     journal,
-    runningStates: deps.runningStates,
     project: run.project,
     environment,
     signal: signals.cancel,
@@ -204,7 +204,7 @@ function kindContext(run: Run): ServiceTaskContext {
 /** The plan's stages as stage tasks; each git service's build starts now (builds do not wait for stages). */
 function runnableStages(
   run: Run,
-  context: ServiceTaskContext,
+  context: KindContext,
   { queueing, commits, slotChecks }: { queueing: Map<string, StepHandle>; commits: Map<string, string | Error>; slotChecks: Map<string, Promise<boolean>> },
   firstError: FirstError,
 ) {

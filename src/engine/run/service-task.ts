@@ -1,13 +1,9 @@
 import { plannedServices, serviceAsDeployed, type DeploymentPlan, type DeploymentStatus, type PlannedService, type ServiceOperation } from '../../domain/index.js';
 import type { BuiltImage } from '../builder.js';
 import { KIND_HANDLERS, type KindContext, type KindOutcome } from '../kinds/index.js';
-import type { RunningStates } from '../running-states.js';
 import type { BuildHandle } from './builds.js';
 import type { StepHandle } from './deployment-journal.js';
 import type { StageTask } from './stage-runner.js';
-
-/** What a service task needs: its kind's context, and the running states it refreshes after its work. */
-export type ServiceTaskContext = KindContext & { runningStates: RunningStates };
 
 /** The in-progress statuses from which a service is CANCELING when the request is canceled. */
 const CANCELABLE_WHILE_RUNNING: readonly DeploymentStatus[] = ['QUEUED', 'BUILDING', 'DEPLOYING', 'EXECUTING'];
@@ -18,7 +14,7 @@ const CANCELABLE_WHILE_RUNNING: readonly DeploymentStatus[] = ['QUEUED', 'BUILDI
  * waits for its own image (docs/build.md). `needsSlot` comes from startSlotChecks.
  */
 export function serviceTask(
-  ctx: ServiceTaskContext,
+  ctx: KindContext,
   planned: PlannedService,
   operation: ServiceOperation,
   queueing: StepHandle,
@@ -41,9 +37,7 @@ export function serviceTask(
       build?.claim();
       // The QUEUEING step ends in the same batch of writes as the first move of the work.
       const [, outcome] = await Promise.all([queueing.finish('SUCCESS'), run()]);
-      if (outcome === 'unchanged') return 'succeeded';
-      await ctx.runningStates.refresh(service.id).catch(() => undefined);
-      return outcome;
+      return outcome === 'unchanged' ? 'succeeded' : outcome;
     },
     skip: async (reason) => {
       // A build still running is being stopped: let it end before the service does.

@@ -204,6 +204,23 @@ describe('engine: service actions', () => {
     assert.equal((await f.store.getService(web))!.deployedVersion, 'v2');
   });
 
+  test('whoever sees a service DEPLOYED or STOPPED sees what runs then: its running state was observed before the move', async () => {
+    const env = await f.environment();
+    const web = await f.container(env, 'web');
+    // The running state the engine serves at the moment each status is announced.
+    const seen: string[] = [];
+    const unsubscribe = f.engine.events.subscribe((e) => {
+      if (e.type === 'service.status' && e.serviceId === web) seen.push(`${e.status}:${f.engine.runningState({ id: web, status: e.status }).status}`);
+    });
+    try {
+      await f.finished((await f.engine.submit(action(env, 'DEPLOY', { serviceId: web }))).deploymentId);
+      await f.finished((await f.engine.submit(action(env, 'STOP', { serviceId: web }))).deploymentId);
+    } finally {
+      unsubscribe();
+    }
+    assert.deepEqual(seen.filter((s) => s.startsWith('DEPLOYED') || s.startsWith('STOPPED')), ['DEPLOYED:RUNNING', 'STOPPED:STOPPED']);
+  });
+
   test('Delete removes the service from the store and its history stays', async () => {
     const env = await f.environment();
     const web = await f.container(env, 'web');
