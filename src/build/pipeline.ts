@@ -98,9 +98,8 @@ export class BuildPipeline implements Builder {
   /** "image already built" (docs/build.md#steps): the BUILD step is recorded as skipped. */
   private async alreadyBuilt(name: string, commit: string, reporter: BuildReporter): Promise<boolean> {
     if (!(await this.options.images.exists(name, commit, reporter.signal))) return false;
-    const step = await reporter.startStep('BUILD');
     reporter.log('BUILD', 'info', `image already built: ${name}:${commit}`);
-    await step.finish('SKIPPED', 'image already built');
+    await reporter.skipStep('BUILD', 'image already built');
     return true;
   }
 

@@ -20,7 +20,10 @@ export interface BuildJob {
 /** Where a build writes its steps and output; aborting the signal stops the build at once. */
 export interface BuildReporter {
   signal: AbortSignal;
+  /** A step of work begins: the service shows BUILDING from the first one on. */
   startStep(step: BuildStep, message?: string): Promise<StepHandle>;
+  /** A step with no work to do ("image already built"), recorded SKIPPED; the service stays as it is. */
+  skipStep(step: BuildStep, message: string): Promise<void>;
   log(step: BuildStep, level: LogLevel, message: string): void;
 }
 

@@ -12,8 +12,8 @@ import { runStep, STEP_SHAPES, UNCANCELABLE, type StepDone } from './step.js';
  */
 export const containerLike: KindHandler = {
   deploy: (ctx, planned, built, unchanged = false) => {
-    // Known unchanged before any work (the request's slot check): no DEPLOYING then.
-    const straight = built === undefined && unchanged;
+    // Known unchanged before any work (deployChangesNothing): no DEPLOYING then.
+    const straight = unchanged;
     return runStep(ctx.journal, planned.service.id, STEP_SHAPES.deploy, { signal: ctx.signal, canceledMessage: 'canceled: the previous version keeps serving', straight }, async (op) => {
       const { service } = planned;
       const version = built?.commit ?? requireVersion(service, planned.version);
@@ -55,10 +55,10 @@ export const containerLike: KindHandler = {
     ),
 
   // The check deploy makes before rolling out, with the image only if known without a pull.
-  deployChangesNothing: async (ctx, planned, op) => {
+  deployChangesNothing: async (ctx, planned, op, built) => {
     const { service } = planned;
-    const version = requireVersion(service, planned.version);
-    const image = imageOf(ctx, service, version);
+    const version = built?.commit ?? requireVersion(service, planned.version);
+    const image = built ? { name: built.name, tag: built.tag } : imageOf(ctx, service, version);
     const [current, running] = await Promise.all([ctx.currentImage(image, op), ctx.runningSpecHash(serviceTarget(ctx.project, ctx.environment, service))]);
     if (current === null || running === null) return false;
     const resolved = deployedDigestFor(service, image, version, current) ?? current;

@@ -47,8 +47,9 @@ export interface KindContext {
 
 export interface KindHandler {
   /**
-   * Deploy or Redeploy; `built` is the image just built for a git service. `unchanged`: this
-   * handler's deployChangesNothing already said so for this request (no in-progress status then).
+   * Deploy or Redeploy; `built` is the image built for a git service (or found already built).
+   * `unchanged`: this handler's deployChangesNothing already said so for this request (no
+   * in-progress status then).
    */
   deploy(ctx: KindContext, planned: PlannedService, built: BuiltImage | undefined, unchanged?: boolean): Promise<KindOutcome>;
   stop(ctx: KindContext, planned: PlannedService): Promise<KindOutcome>;
@@ -57,7 +58,8 @@ export interface KindHandler {
   delete(ctx: KindContext, planned: PlannedService): Promise<KindOutcome>;
   /**
    * Optional: true when a deploy of the service would change nothing, told without pulling an
-   * image or touching an instance. Such a deploy takes none of the stage's deploy slots.
+   * image or touching an instance. Such a deploy takes none of the stage's deploy slots. With
+   * `built`, of that image (a git service whose commit was already built).
    */
-  deployChangesNothing?(ctx: KindContext, planned: PlannedService, op: OperationContext): Promise<boolean>;
+  deployChangesNothing?(ctx: KindContext, planned: PlannedService, op: OperationContext, built?: BuiltImage): Promise<boolean>;
 }

@@ -104,8 +104,9 @@ export class BuildSet {
   private async run(service: Service, stageName: string, commit: string | Error, queueing: StepHandle, signal: AbortSignal): Promise<BuildResult> {
     const { journal, builder, project } = this.options;
     if (signal.aborted) return { ok: false, canceled: true, message: `build not started: ${errorMessage(signal.reason)}` };
-    await queueing.finish('SUCCESS');
-    await journal.moveService(service.id, 'BUILDING');
+    // The service shows BUILDING once there is work to do: a commit already built has none (docs/build.md).
+    let building: Promise<unknown> | undefined;
+    const startBuilding = (): Promise<unknown> => (building ??= Promise.all([queueing.finish('SUCCESS'), journal.moveService(service.id, 'BUILDING')]));
     const onCancel = (): void => void journal.moveServiceIf(service.id, ['BUILDING'], 'CANCELING');
     this.options.signal.addEventListener('abort', onCancel, { once: true });
     try {
@@ -120,7 +121,11 @@ export class BuildSet {
         { deploymentId: journal.deployment.id, projectName: project.name, serviceName: service.name, source: git, commit },
         {
           signal,
-          startStep: (step, message) => journal.startStep(service.id, step, message),
+          startStep: async (step, message) => {
+            await startBuilding();
+            return journal.startStep(service.id, step, message);
+          },
+          skipStep: (step, message) => journal.recordStep(service.id, step, 'SKIPPED', message),
           log: (step, level, message) => void journal.log(service.id, step, level, message),
         },
       );
@@ -133,6 +138,7 @@ export class BuildSet {
       }
       const message = `build failed: ${errorMessage(error)}`;
       await journal.log(service.id, 'BUILD', 'error', message);
+      await startBuilding();
       await journal.moveService(service.id, 'BUILD_ERROR', message);
       this.options.firstError.fail(stageName, service.name);
       return { ok: false, canceled: false, message };

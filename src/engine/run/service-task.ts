@@ -23,9 +23,16 @@ export function serviceTask(
 ): StageTask {
   const { service } = planned;
   const handler = KIND_HANDLERS[planned.kind];
-  const run = (): Promise<KindOutcome> => {
+  /** Whether the deploy is known to change nothing before it begins (then no in-progress status). */
+  const knownUnchanged = async (built: BuiltImage | undefined): Promise<boolean> => {
     // A slot check that said "no slot needed" said the deploy changes nothing.
-    if (operation === 'deploy') return deployAfterBuild(ctx, planned, build, async (built) => handler.deploy(ctx, planned, built, needsSlot !== undefined && !(await needsSlot)));
+    if (!built) return needsSlot !== undefined && !(await needsSlot);
+    // A commit already built (no local image id: nothing was built now) may be what runs.
+    if (built.localImageId || !handler.deployChangesNothing || !ctx.runtime.currentImage) return false;
+    return handler.deployChangesNothing(ctx, planned, ctx.journal.deploymentOperation(ctx.signal), built).catch(() => false);
+  };
+  const run = (): Promise<KindOutcome> => {
+    if (operation === 'deploy') return deployAfterBuild(ctx, planned, build, async (built) => handler.deploy(ctx, planned, built, await knownUnchanged(built)));
     // Restart runs what is deployed now: settings and source edited since wait for a Redeploy.
     if (operation === 'restart') return handler.restart(ctx, { ...planned, service: serviceAsDeployed(service) });
     return handler[operation](ctx, planned);

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { testRegistry } from '../../support/images.js';
 import type { DeploymentDetailView, StepView } from '../../support/api-client.js';
 import { cleanupEnvironments, docker, edgePorts, endpointOf, eventually, httpGet, startSlipway, uniqueName, type Slipway } from '../e2e/helpers.js';
+import { runAction } from '../e2e/run-action.js';
 import { BROKEN_DOCKERFILE, GitRepo, SLOW_DOCKERFILE } from './git-repo.js';
 
 /**
@@ -108,12 +109,16 @@ describe('git services on docker with a registry', () => {
     assert.ok(logs.some((l) => l.startsWith('BUILD info') && /Step \d\/\d : COPY www/.test(l)), 'build output is streamed into the log');
   });
 
-  it('a second deploy of the same commit skips the build: "image already built"', async () => {
-    const { deploymentId } = await slipway.api.act(web, 'redeploy');
-    const detail = await slipway.api.waitForDeployment(deploymentId);
+  it('a second deploy of the same commit skips the build: "image already built", QUEUED straight to DEPLOYED', async () => {
+    const { accepted, detail, path } = await runAction(slipway, web, () => slipway.api.act(web, 'redeploy'));
+    const { deploymentId } = accepted;
     assert.equal(detail.status, 'SUCCESS');
     const build = steps(detail, web).find((s) => s.name === 'BUILD');
     assert.equal(build?.message, 'image already built');
+    assert.equal(build?.status, 'SKIPPED');
+    // Nothing to build and the image already runs: neither BUILDING nor DEPLOYING.
+    assert.deepEqual(path, ['QUEUED', 'DEPLOYED']);
+    assert.equal(steps(detail, web).find((s) => s.name === 'DEPLOY')?.message, 'no changes');
     assert.ok(!steps(detail, web).some((s) => s.name === 'GIT_CLONE' || s.name === 'PUSH'));
     assert.ok((await allLogs(deploymentId)).some((l) => l.includes('image already built')));
   });

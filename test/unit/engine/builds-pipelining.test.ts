@@ -24,6 +24,8 @@ const HEAD = 'a'.repeat(40);
 class FakeBuilder implements Builder {
   readonly started: string[] = [];
   readonly stopped: string[] = [];
+  /** Commits whose image exists already: their builds record BUILD skipped and do no work, as the real pipeline does. */
+  readonly alreadyBuilt = new Set<string>();
   private readonly pending = new Map<string, { release: () => void; fail: (message: string) => void }>();
   private readonly waiters: Array<() => void> = [];
 
@@ -35,22 +37,31 @@ class FakeBuilder implements Builder {
     return { name: `slipway/${projectName}-${serviceName}`, tag: commit };
   }
 
-  build(job: BuildJob, reporter: BuildReporter): Promise<BuiltImage> {
+  async build(job: BuildJob, reporter: BuildReporter): Promise<BuiltImage> {
+    if (this.alreadyBuilt.has(job.commit)) {
+      await reporter.skipStep('BUILD', 'image already built');
+      return { ...this.imageOf(job.projectName, job.serviceName, job.commit), commit: job.commit };
+    }
+    // Like the real pipeline, a build with work to do opens its step: the service is BUILDING from then on.
+    const step = await reporter.startStep('BUILD');
     this.started.push(job.serviceName);
     for (const w of this.waiters.splice(0)) w();
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
         this.stopped.push(job.serviceName);
+        void step.finish('CANCELED');
         reject(reporter.signal.reason);
       };
       reporter.signal.addEventListener('abort', onAbort, { once: true });
       this.pending.set(job.serviceName, {
         release: () => {
           reporter.signal.removeEventListener('abort', onAbort);
+          void step.finish('SUCCESS');
           resolve({ ...this.imageOf(job.projectName, job.serviceName, job.commit), commit: job.commit });
         },
         fail: (message) => {
           reporter.signal.removeEventListener('abort', onAbort);
+          void step.finish('ERROR', message);
           reporter.log('BUILD', 'error', message);
           reject(new Error(message));
         },
@@ -198,5 +209,46 @@ describe('builds pipelined with stages', () => {
     assert.equal(await t.status(a), 'CANCELED');
     assert.equal(await t.status(b), 'CANCELED');
     assert.deepEqual(t.runtime.callsOf('deploy'), []);
+  });
+});
+
+describe('a commit already built', () => {
+  /** Deploys app "a" once (its build released), then returns what the redeploy needs. */
+  async function deployedOnce() {
+    const t = await setup();
+    t.runtime.knowCurrentImages();
+    const a = await t.app('a');
+    const path: string[] = [];
+    t.engine.events.subscribe((e) => {
+      if (e.type === 'service.status' && e.serviceId === a) path.push(e.status);
+    });
+    const first = await t.engine.submit({ environmentId: t.envId, serviceId: a, action: 'DEPLOY', origin: 'API', triggeredBy: 't', queue: true });
+    await t.builder.waitStarted('a');
+    t.builder.release('a');
+    assert.equal((await t.finished(first.deploymentId)).status, 'SUCCESS');
+    assert.deepEqual(path.splice(0), ['QUEUED', 'BUILDING', 'DEPLOYING', 'DEPLOYED'], 'a build with work shows BUILDING');
+    t.builder.alreadyBuilt.add(HEAD);
+    const redeploy = async () => {
+      const { deploymentId } = await t.engine.submit({ environmentId: t.envId, serviceId: a, action: 'REDEPLOY', origin: 'API', triggeredBy: 't', queue: true });
+      assert.equal((await t.finished(deploymentId)).status, 'SUCCESS');
+      const detail = (await t.store.getDeploymentDetail(deploymentId))!;
+      return detail.stages.flatMap((s) => s.services)[0]!.steps.map((s) => `${s.name}:${s.status}:${s.message ?? ''}`);
+    };
+    return { t, a, path, redeploy };
+  }
+
+  it('a Redeploy that changes nothing goes QUEUED straight to DEPLOYED: no BUILDING, no DEPLOYING; BUILD recorded skipped', async () => {
+    const { t, path, redeploy } = await deployedOnce();
+    const deploysBefore = t.runtime.callsOf('deploy').length;
+    assert.deepEqual(await redeploy(), ['QUEUEING:SUCCESS:', 'BUILD:SKIPPED:image already built', 'DEPLOY:SUCCESS:no changes']);
+    assert.deepEqual(path, ['QUEUED', 'DEPLOYED']);
+    assert.equal(t.runtime.callsOf('deploy').length, deploysBefore, 'no instance touched');
+  });
+
+  it('with its settings edited, the Redeploy rolls out: QUEUED, DEPLOYING, DEPLOYED (still no BUILDING)', async () => {
+    const { t, a, path, redeploy } = await deployedOnce();
+    await t.store.updateService(a, { settings: { ...DEFAULT_SERVICE_SETTINGS, instances: 2 } });
+    assert.deepEqual(await redeploy(), ['QUEUEING:SUCCESS:', 'BUILD:SKIPPED:image already built', `DEPLOY:SUCCESS:deployed ${HEAD}`]);
+    assert.deepEqual(path, ['QUEUED', 'DEPLOYING', 'DEPLOYED']);
   });
 });
