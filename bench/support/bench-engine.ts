@@ -39,7 +39,7 @@ export interface BenchEngine {
   close(): Promise<void>;
 }
 
-export async function benchEngine(kind: 'docker' | 'instant'): Promise<BenchEngine> {
+export async function benchEngine(kind: 'docker' | 'instant', instant: { rolloutMs?: number } = {}): Promise<BenchEngine> {
   const dir = mkdtempSync(join(tmpdir(), 'slipway-bench-'));
   const times = new CallTimes();
   timeSqliteStatements(times);
@@ -52,7 +52,7 @@ export async function benchEngine(kind: 'docker' | 'instant'): Promise<BenchEngi
     timeDockerCalls(docker, times);
     runtime = timed<Runtime>(new DockerRuntime({ docker, edge: new NoPublicPortsEdge(), hostPorts: rawStore, registry: timed(new RegistryClient(), 'registry', times) }), 'runtime', times, { start: async () => undefined });
   } else {
-    runtime = timed<Runtime>(new InstantRuntime(), 'runtime', times);
+    runtime = timed<Runtime>(new InstantRuntime(instant), 'runtime', times);
   }
   const engine = new Engine(store, { docker: runtime }, pino({ level: 'silent' }));
   await engine.start();

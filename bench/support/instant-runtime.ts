@@ -6,11 +6,16 @@ import type { Endpoint, EnvironmentTarget, JobResult, RolloutSpec, Runtime, Serv
  * microtask. With it, a benchmark measures the engine alone (queue, stage runner, store
  * writes, events). It remembers the spec hash each service "runs", so a redeploy without
  * changes takes the engine's no-op path exactly as it would on Docker.
+ *
+ * `rolloutMs` makes each rollout wait that long, doing nothing meanwhile, as a real runtime
+ * waits for its instances: time spent waiting, not working.
  */
 export class InstantRuntime implements Runtime {
   /** As the docker runtime. */
   readonly builtImages = 'local-engine' as const;
   private readonly hashes = new Map<string, { hash: string; instances: number; version: string }>();
+
+  constructor(private readonly options: { rolloutMs?: number } = {}) {}
 
   async prepareEnvironment(_env: EnvironmentTarget): Promise<void> {}
 
@@ -28,6 +33,7 @@ export class InstantRuntime implements Runtime {
   }
 
   async deploy(target: ServiceTarget, spec: RolloutSpec): Promise<void> {
+    if (this.options.rolloutMs) await new Promise((resolve) => setTimeout(resolve, this.options.rolloutMs));
     this.hashes.set(target.serviceId, { hash: spec.specHash, instances: spec.instances, version: spec.version });
   }
 

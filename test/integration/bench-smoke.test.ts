@@ -54,6 +54,6 @@ describe('benchmarks at a tiny size', () => {
   });
 
   test('environments: 3 environments at once against one alone', async () => {
-    await runTiny({ BENCH_MANY_ENVIRONMENTS: '3', BENCH_MANY_SERVICES: '2' }, async () => (await import('../../bench/many-environments.js')).manyEnvironmentsBench);
+    await runTiny({ BENCH_MANY_ENVIRONMENTS: '3', BENCH_MANY_SERVICES: '2', BENCH_MANY_ROLLOUT_MS: '20' }, async () => (await import('../../bench/many-environments.js')).manyEnvironmentsBench);
   });
 });
