@@ -49,11 +49,16 @@ export interface EngineOptions {
   pollMs: number;
   /** How often running states of known services are observed again. */
   sweepMs: number;
+  /**
+   * How long a service's move to its result (DEPLOYED, STOPPED…) waits for the look at what
+   * runs just before it: a runtime that does not answer must not hold the service's status.
+   */
+  observeWaitMs: number;
   /** How often CPU and memory of running instances are sampled (docs/api.md#metrics); 0: never. */
   metricsIntervalMs: number;
 }
 
-export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { leaseMs: 15_000, pollMs: 500, sweepMs: 15_000, metricsIntervalMs: DEFAULT_SAMPLER_OPTIONS.intervalMs };
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { leaseMs: 15_000, pollMs: 500, sweepMs: 15_000, observeWaitMs: 10_000, metricsIntervalMs: DEFAULT_SAMPLER_OPTIONS.intervalMs };
 
 /** A request as asked, with the services its availability is judged on (read once per request). */
 interface Scope {
@@ -99,7 +104,7 @@ export class Engine implements ControlPlane {
   ) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
     this.runtimes = new RuntimeResolver(store, runtimes);
-    this.runningStates = new RunningStates(store, this.runtimes, this.events, logger);
+    this.runningStates = new RunningStates(store, this.runtimes, this.events, logger, { waitMs: this.options.observeWaitMs });
     this.scheduler = new CronScheduler(store, logger, this.events);
     this.journalBatch = new JournalBatch(store);
     this.worker = new QueueWorker(() => this.deps(), { owner: this.workerId, leaseMs: this.options.leaseMs }, logger);

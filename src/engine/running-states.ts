@@ -32,6 +32,7 @@ export class RunningStates {
     private readonly runtimes: RuntimeResolver,
     private readonly events: EventBus,
     private readonly logger: Logger,
+    private readonly options: { waitMs: number },
   ) {}
 
   get(service: Pick<Service, 'id' | 'status'>): RunningState {
@@ -59,6 +60,19 @@ export class RunningStates {
     this.placement.set(serviceId, { runtime, target, projectId });
     const state = await observeSafely(runtime.observe.bind(runtime), target);
     return this.apply(serviceId, projectId, target.environmentId, state, observation);
+  }
+
+  /**
+   * refresh, waited for at most options.waitMs and never throwing: a runtime that does not
+   * answer holds nobody up (its answer, when it comes, is still kept unless a newer one was).
+   */
+  async refreshWithin(serviceId: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.waitMs);
+    });
+    await Promise.race([this.refresh(serviceId).then(() => undefined, () => undefined), waited]);
+    clearTimeout(timer);
   }
 
   /** Keeps a state observed, and publishes it if it changed; unless a newer observation was kept already. */

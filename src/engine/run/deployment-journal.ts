@@ -122,9 +122,9 @@ export class DeploymentJournal {
     return new Map(serviceIds.map((id) => [id, this.stepHandle(steps.get(id)!)]));
   }
 
-  /** Observes the service's running state again, the runtime having just been acted on; never throws. */
-  async observeRunning(serviceId: string): Promise<void> {
-    await this.runningStates.refresh(serviceId).catch(() => undefined);
+  /** Observes the service's running state again, the runtime having just been acted on; never throws, waits a bounded time. */
+  observeRunning(serviceId: string): Promise<void> {
+    return this.runningStates.refreshWithin(serviceId);
   }
 
   /** Moves a service to a status, in the store, in this deployment's record and on the event stream. */

@@ -221,6 +221,20 @@ describe('engine: service actions', () => {
     assert.deepEqual(seen.filter((s) => s.startsWith('DEPLOYED') || s.startsWith('STOPPED')), ['DEPLOYED:RUNNING', 'STOPPED:STOPPED']);
   });
 
+  test('a runtime that never answers the look at what runs does not hold the service: DEPLOYED after observeWaitMs', async () => {
+    const silent = await EngineFixture.create({ observeWaitMs: 100 });
+    try {
+      silent.runtime.observe = () => new Promise(() => undefined);
+      const env = await silent.environment();
+      const web = await silent.container(env, 'web');
+      const done = await silent.finished((await silent.engine.submit(action(env, 'DEPLOY', { serviceId: web }))).deploymentId);
+      assert.equal(done.status, 'SUCCESS');
+      assert.deepEqual(silent.statusPath(web), ['QUEUED', 'DEPLOYING', 'DEPLOYED']);
+    } finally {
+      await silent.close();
+    }
+  });
+
   test('Delete removes the service from the store and its history stays', async () => {
     const env = await f.environment();
     const web = await f.container(env, 'web');

@@ -16,7 +16,7 @@ test('an observation that started earlier but ended later does not replace a new
   const answers: Array<(state: RunningState) => void> = [];
   const runtime = { observe: () => new Promise<RunningState>((resolve) => answers.push(resolve)) } as unknown as Runtime;
   const resolver = { forService: async () => ({ runtime, target: { environmentId: 'env' }, projectId: 'p' }) } as unknown as RuntimeResolver;
-  const states = new RunningStates({} as Store, resolver, new EventBus(), pino({ level: 'silent' }));
+  const states = new RunningStates({} as Store, resolver, new EventBus(), pino({ level: 'silent' }), { waitMs: 1000 });
   const service = { id: 'svc', status: 'DEPLOYED' } as const;
 
   const sweep = states.refresh('svc'); // saw the instance starting…
@@ -56,7 +56,7 @@ test('the sweep observes an environment at once where the runtime can, each othe
   const resolver = {
     forService: async (id: string) => ({ runtime: where[id]!.runtime, target: { serviceId: id, environmentId: where[id]!.environmentId }, projectId: 'p' }),
   } as unknown as RuntimeResolver;
-  const states = new RunningStates({} as Store, resolver, new EventBus(), pino({ level: 'silent' }));
+  const states = new RunningStates({} as Store, resolver, new EventBus(), pino({ level: 'silent' }), { waitMs: 1000 });
   for (const id of Object.keys(where)) await states.refresh(id);
   calls.length = 0;
 
