@@ -11,10 +11,9 @@ import { runStep, STEP_SHAPES, UNCANCELABLE, type StepDone } from './step.js';
  * replaces the instances with the spec deployed, Stop and Delete are one runtime call each.
  */
 export const containerLike: KindHandler = {
-  deploy: (ctx, planned, built, unchanged = false) => {
-    // Known unchanged before any work (deployChangesNothing): no DEPLOYING then.
-    const straight = unchanged;
-    return runStep(ctx.journal, planned.service.id, STEP_SHAPES.deploy, { signal: ctx.signal, canceledMessage: 'canceled: the previous version keeps serving', straight }, async (op) => {
+  // `unchanged`: deployChangesNothing said so before any work, so no DEPLOYING then.
+  deploy: (ctx, planned, built, unchanged = false) =>
+    runStep(ctx.journal, planned.service.id, STEP_SHAPES.deploy, { signal: ctx.signal, canceledMessage: 'canceled: the previous version keeps serving', straight: unchanged }, async (op) => {
       const { service } = planned;
       const version = built?.commit ?? requireVersion(service, planned.version);
       const { resolved } = await imageToRun(ctx, service, built, version, op);
@@ -29,15 +28,14 @@ export const containerLike: KindHandler = {
         return { message: 'no changes', serviceMessage: 'no changes', unchanged: true } satisfies StepDone;
       }
       ctx.signal.throwIfAborted();
-      // The slot check read the same image and snapshot, so it cannot have said "unchanged"
-      // here; were that ever wrong, a rollout still shows DEPLOYING.
-      if (straight) await ctx.journal.moveService(service.id, STEP_SHAPES.deploy.during);
+      // deployChangesNothing read the same image and snapshot, so it cannot have said
+      // "unchanged" here; were that ever wrong, a rollout still shows DEPLOYING.
+      if (unchanged) await ctx.journal.moveService(service.id, STEP_SHAPES.deploy.during);
       op.log('info', `rolling out ${version} to ${rollout.instances} instance(s)`);
       await ctx.runtime.deploy(target, rollout, op);
       await ctx.store.setDeployedState(service.id, deployed);
       return `deployed ${version}`;
-    });
-  },
+    }),
 
   stop: (ctx, { service }) =>
     runStep(ctx.journal, service.id, STEP_SHAPES.stop, UNCANCELABLE, (op) => ctx.runtime.stop(serviceTarget(ctx.project, ctx.environment, service), op)),

@@ -28,7 +28,7 @@ export function serviceTask(
     // A slot check that said "no slot needed" said the deploy changes nothing.
     if (!built) return needsSlot !== undefined && !(await needsSlot);
     // A commit already built (no local image id: nothing was built now) may be what runs.
-    if (built.localImageId || !handler.deployChangesNothing || !ctx.runtime.currentImage) return false;
+    if (built.localImageId || !handler.deployChangesNothing) return false;
     return handler.deployChangesNothing(ctx, planned, ctx.journal.deploymentOperation(ctx.signal), built).catch(() => false);
   };
   const run = (): Promise<KindOutcome> => {
