@@ -10,7 +10,7 @@
 # server enables both admission plugins): every pod of that namespace then selects the node
 # and tolerates its taint, without Slipway knowing. kwok manages only nodes annotated
 # kwok.x-k8s.io/node=fake.
-# Needs root, containerd + runc (docker.io), containernetworking-plugins, iptables.
+# Needs root, containerd + runc (docker.io), containernetworking-plugins, iptables, conntrack.
 
 NODE_NAME="${SLIPWAY_K8S_REAL_NODE_NAME:-slipway-real-node}"
 NODE_DIR="$K8S_RUN/node"
@@ -33,6 +33,8 @@ node_up() {
   command -v containerd >/dev/null && command -v runc >/dev/null || need+=(containerd runc)
   [ -x "$CNI_BIN/bridge" ] && [ -x "$CNI_BIN/host-local" ] && [ -x "$CNI_BIN/loopback" ] || need+=(containernetworking-plugins)
   command -v iptables >/dev/null || need+=(iptables)
+  # The real-node tests clear connections kube-proxy refused before a NodePort was routed.
+  command -v conntrack >/dev/null || need+=(conntrack)
   if [ "${#need[@]}" -gt 0 ]; then
     log "installing ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive

@@ -1,4 +1,5 @@
 import { KubeConfig, type V1Namespace, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { spawnSync } from 'node:child_process';
 import { RegistryClient } from '../../../src/build/registry-client.js';
 import type { Probe, ServiceSettings } from '../../../src/domain/index.js';
 import type { Cluster } from '../../../src/runtime/kubernetes/cluster.js';
@@ -77,10 +78,31 @@ export interface LoadStats {
 }
 
 /**
+ * Forgets the connections to 127.0.0.1:`port` that were never translated to a pod. Until
+ * kube-proxy routes a new Service's NodePort to ready pods, it rejects a SYN to that port (ICMP
+ * port unreachable), and conntrack keeps the refused attempt, untranslated, for 120 s
+ * (SYN_SENT). A later connection from the same source port to the same NodePort follows that
+ * entry past kube-proxy's DNAT to 127.0.0.1:`port`, where nothing listens, and is refused.
+ * The rollout tests poll a new NodePort until it answers, then load it with a new connection
+ * per request: without this, 2 of 23 runs of the never-ready test under load failed with 2
+ * ECONNREFUSED each, every one on a source port refused 5–8 s before (tcpdump, `conntrack -E`).
+ */
+export function forgetRefusedAttempts(port: number): void {
+  const args = ['-D', '-p', 'tcp', '--orig-dst', '127.0.0.1', '--orig-port-dst', String(port), '--reply-src', '127.0.0.1'];
+  const result = spawnSync('conntrack', args, { encoding: 'utf8', timeout: 10_000 });
+  // Exit 1 with "0 flow entries have been deleted" when there was nothing to forget.
+  if (result.error || (result.status !== 0 && !/\b0 flow entries/.test(result.stderr))) {
+    throw new Error(`conntrack ${args.join(' ')}: ${result.error?.message ?? result.stderr.trim()} (scripts/k8s/node.sh installs conntrack)`);
+  }
+}
+
+/**
  * A client sending GETs one after another until stopped, or until `maxRequests` or
- * `maxMs` (bounded either way); counts what failed (not 200, or a body not accepted).
+ * `maxMs` (bounded either way); counts what failed (not 200, or a body not accepted). The
+ * NodePort must answer already: the attempts kube-proxy refused before are forgotten first.
  */
 export function sendRequests(url: string, accept: (body: string) => boolean, limits = { maxRequests: 20_000, maxMs: 180_000, pauseMs: 5 }) {
+  forgetRefusedAttempts(Number(new URL(url).port));
   const stats: LoadStats = { ok: 0, failed: 0, failures: [], bodies: new Set() };
   let running = true;
   const until = Date.now() + limits.maxMs;
@@ -93,17 +115,15 @@ export function sendRequests(url: string, accept: (body: string) => boolean, lim
         if (response.status === 200 && accept(body)) stats.ok++;
         else {
           stats.failed++;
-          stats.failures.push(`${response.status} ${body.slice(0, 80)}`);
+          stats.failures.push(`${new Date().toISOString()} ${response.status} ${body.slice(0, 80)}`);
         }
       } catch (error) {
         stats.failed++;
-        stats.failures.push(String((error as Error).cause ?? (error as Error).message));
+        // When it failed, to line it up with the cluster's events and a packet capture.
+        stats.failures.push(`${new Date().toISOString()} ${String((error as Error).cause ?? (error as Error).message)}`);
       }
-      // The test app closes every connection, so each request is a new one. Unpaced (about 500
-      // a second) the client soon reuses source ports whose earlier connection the pod may
-      // still hold in TIME_WAIT, which a SYN can meet with a reset: 2 ECONNREFUSED in 5,282
-      // were seen once that way (the likely cause; not proven). A short pause keeps the port
-      // churn well below that; the ready pods are sampled beside it.
+      // The test app closes every connection, so each request is a new one; a short pause keeps
+      // the client from taking a core the pods and the ready-pod sampler beside it need.
       await new Promise((resolve) => setTimeout(resolve, limits.pauseMs));
     }
   })();
