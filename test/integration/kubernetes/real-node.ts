@@ -87,7 +87,7 @@ export interface LoadStats {
  * per request: without this, 2 of 23 runs of the never-ready test under load failed with 2
  * ECONNREFUSED each, every one on a source port refused 5–8 s before (tcpdump, `conntrack -E`).
  */
-export function forgetRefusedAttempts(port: number): void {
+function forgetRefusedAttempts(port: number): void {
   const args = ['-D', '-p', 'tcp', '--orig-dst', '127.0.0.1', '--orig-port-dst', String(port), '--reply-src', '127.0.0.1'];
   const result = spawnSync('conntrack', args, { encoding: 'utf8', timeout: 10_000 });
   // Exit 1 with "0 flow entries have been deleted" when there was nothing to forget.
@@ -106,6 +106,11 @@ export function sendRequests(url: string, accept: (body: string) => boolean, lim
   const stats: LoadStats = { ok: 0, failed: 0, failures: [], bodies: new Set() };
   let running = true;
   const until = Date.now() + limits.maxMs;
+  // Each failure carries its time, to line it up with the cluster's events or a packet capture.
+  const fail = (reason: string): void => {
+    stats.failed++;
+    stats.failures.push(`${new Date().toISOString()} ${reason}`);
+  };
   const done = (async () => {
     while (running && stats.ok + stats.failed < limits.maxRequests && Date.now() < until) {
       try {
@@ -113,17 +118,12 @@ export function sendRequests(url: string, accept: (body: string) => boolean, lim
         const body = await response.text();
         stats.bodies.add(body);
         if (response.status === 200 && accept(body)) stats.ok++;
-        else {
-          stats.failed++;
-          stats.failures.push(`${new Date().toISOString()} ${response.status} ${body.slice(0, 80)}`);
-        }
+        else fail(`${response.status} ${body.slice(0, 80)}`);
       } catch (error) {
-        stats.failed++;
-        // When it failed, to line it up with the cluster's events and a packet capture.
-        stats.failures.push(`${new Date().toISOString()} ${String((error as Error).cause ?? (error as Error).message)}`);
+        fail(String((error as Error).cause ?? (error as Error).message));
       }
       // The test app closes every connection, so each request is a new one; a short pause keeps
-      // the client from taking a core the pods and the ready-pod sampler beside it need.
+      // the load light beside the pods and the ready-pod sampler on these 2 cores.
       await new Promise((resolve) => setTimeout(resolve, limits.pauseMs));
     }
   })();
