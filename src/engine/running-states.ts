@@ -5,6 +5,13 @@ import type { EventBus } from './events.js';
 import type { EnvironmentTarget, Runtime, ServiceTarget } from '../runtime/runtime.js';
 import type { RuntimeResolver } from './runtime-resolver.js';
 
+/** Where a service runs: what observing it needs. */
+export interface ServicePlacement {
+  runtime: Runtime;
+  target: ServiceTarget;
+  projectId: string;
+}
+
 const NOTHING_RUNS: RunningState = { status: 'STOPPED', instances: [] };
 const NOT_OBSERVED: RunningState = { status: 'UNKNOWN', instances: [] };
 
@@ -22,7 +29,7 @@ export class RunningStates {
   private readonly appliedObservation = new Map<string, number>();
   private observations = 0;
   /** Where each service seen so far runs, for the sweep to group them by environment. */
-  private readonly placement = new Map<string, { runtime: Runtime; target: ServiceTarget; projectId: string }>();
+  private readonly placement = new Map<string, ServicePlacement>();
   private readonly unwatch: Array<() => void> = [];
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping = false;
@@ -48,10 +55,13 @@ export class RunningStates {
     return ids;
   }
 
-  /** Observes one service now and publishes its running state if it changed. */
-  async refresh(serviceId: string): Promise<RunningState | undefined> {
+  /**
+   * Observes one service now and publishes its running state if it changed. `placed`: where it
+   * runs, when the caller knows (a running deployment); else it is looked up in the store.
+   */
+  async refresh(serviceId: string, placed?: ServicePlacement): Promise<RunningState | undefined> {
     const observation = ++this.observations;
-    const resolved = await this.runtimes.forService(serviceId);
+    const resolved = placed ?? (await this.runtimes.forService(serviceId));
     if (!resolved) {
       this.forget(serviceId);
       return undefined;
@@ -66,12 +76,12 @@ export class RunningStates {
    * refresh, waited for at most options.waitMs and never throwing: a runtime that does not
    * answer holds nobody up (its answer, when it comes, is still kept unless a newer one was).
    */
-  async refreshWithin(serviceId: string): Promise<void> {
+  async refreshWithin(serviceId: string, placed?: ServicePlacement): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.options.waitMs);
     });
-    await Promise.race([this.refresh(serviceId).then(() => undefined, () => undefined), waited]);
+    await Promise.race([this.refresh(serviceId, placed).then(() => undefined, () => undefined), waited]);
     clearTimeout(timer);
   }
 

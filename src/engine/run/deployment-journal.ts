@@ -17,7 +17,7 @@ import type { Deployment, DeploymentRecordStore, ServiceStore } from '../../stor
 /** The part of the store a journal writes to. */
 export type JournalStore = Pick<ServiceStore, 'moveServicesStatus' | 'setServiceStatus' | 'listServices'> & DeploymentRecordStore;
 import type { EventBus } from '../events.js';
-import type { RunningStates } from '../running-states.js';
+import type { RunningStates, ServicePlacement } from '../running-states.js';
 import type { JournalBatch } from './journal-batch.js';
 import { LogBatch } from './log-batch.js';
 
@@ -49,6 +49,8 @@ export class DeploymentJournal {
     readonly projectId: string,
     private readonly secrets: readonly string[],
     environmentServices: readonly Service[],
+    /** Where the deployment's services run: observing one after an action reads nothing from the store. */
+    private readonly placementOf: (serviceId: string) => ServicePlacement | undefined,
   ) {
     this.statuses = new Map(environmentServices.map((s) => [s.id, s.status]));
     this.environmentStatus = environmentStatus([...this.statuses.values()]);
@@ -124,7 +126,7 @@ export class DeploymentJournal {
 
   /** Observes the service's running state again, the runtime having just been acted on; never throws, waits a bounded time. */
   observeRunning(serviceId: string): Promise<void> {
-    return this.runningStates.refreshWithin(serviceId);
+    return this.runningStates.refreshWithin(serviceId, this.placementOf(serviceId));
   }
 
   /** Moves a service to a status, in the store, in this deployment's record and on the event stream. */

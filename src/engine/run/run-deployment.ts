@@ -102,7 +102,12 @@ async function prepare(deps: RunnerDeps, deployment: Deployment, project: Projec
   await recordServices(deps, deployment, plan, (p) => p.service.status);
   // All the environment's secrets: the databases' passwords and the shared secret variables reach other services' env.
   const secrets = [...secretValues(services), ...secretVariableValues(variables), ...gitSecretValues(plannedServices(plan).map((p) => p.service))];
-  const journal = new DeploymentJournal(store, deps.journalBatch, deps.events, deps.runningStates, deployment, project.id, secrets, services);
+  const byId = new Map(services.map((s) => [s.id, s]));
+  const placementOf = (serviceId: string) => {
+    const service = byId.get(serviceId);
+    return service && { runtime, target: serviceTarget(project, environment, service), projectId: project.id };
+  };
+  const journal = new DeploymentJournal(store, deps.journalBatch, deps.events, deps.runningStates, deployment, project.id, secrets, services, placementOf);
   return { deps, deployment, project, environment, runtime, plan, journal, signals };
 }
 

@@ -221,6 +221,29 @@ describe('engine: service actions', () => {
     assert.deepEqual(seen.filter((s) => s.startsWith('DEPLOYED') || s.startsWith('STOPPED')), ['DEPLOYED:RUNNING', 'STOPPED:STOPPED']);
   });
 
+  test('the look at what runs after each action reads no service from the store: the deployment knows where they run', async () => {
+    const env = await f.environment();
+    const ids: string[] = [];
+    for (const name of ['a', 'b', 'c']) ids.push(await f.container(env, name));
+    const store = f.store;
+    const getService = store.getService;
+    let reads = 0;
+    store.getService = (id) => {
+      reads++;
+      return getService.call(store, id);
+    };
+    const observed = (): string[] => ids.map((id) => f.engine.runningState({ id, status: 'DEPLOYED' }).status);
+    try {
+      await f.finished((await f.engine.submit(action(env, 'DEPLOY'))).deploymentId);
+      assert.deepEqual(observed(), ['RUNNING', 'RUNNING', 'RUNNING']);
+      await f.finished((await f.engine.submit(action(env, 'STOP'))).deploymentId);
+      assert.deepEqual(observed(), ['STOPPED', 'STOPPED', 'STOPPED']);
+    } finally {
+      store.getService = getService;
+    }
+    assert.equal(reads, 0);
+  });
+
   test('a runtime that never answers the look at what runs does not hold the service: DEPLOYED after observeWaitMs', async () => {
     const silent = await EngineFixture.create({ observeWaitMs: 100 });
     try {
