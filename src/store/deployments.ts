@@ -9,7 +9,7 @@ import { DomainError } from '../domain/index.js';
 import { notFound, nowIso, type StoreContext } from './context.js';
 import { toDeployment } from './deployment-row.js';
 import { parseJson, toNumber } from './dialect.js';
-import { deployedSpecContext } from './services.js';
+import { deployedSpecContext } from './deployed-states.js';
 import { stageStatus } from './stage-status.js';
 import type { DeployedServiceRecord, Deployment, DeploymentDetail, DeploymentServiceRecord, Page } from './store.js';
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { canTransition, DomainError, type DeploymentStatus } from '../domain/index.js';
 import { nowIso, type StoreContext } from './context.js';
 import type { Database } from './database.js';
+import { writeDeployedStates } from './deployed-states.js';
 import { toNumber } from './dialect.js';
 import type { JournalWrites, JournalWritten } from './store.js';
 
@@ -17,9 +18,11 @@ export class JournalWritesRepository {
     for (const move of writes.moves) {
       if (!canTransition(move.from, move.to)) throw new DomainError('ILLEGAL_TRANSITION', `a service cannot go from ${move.from} to ${move.to}`);
     }
-    if (writes.moves.length + writes.finishSteps.length + writes.startSteps.length === 0) return { notMoved: [], missingSteps: [], stepIds: [] };
+    if (writes.deployedStates.length + writes.moves.length + writes.finishSteps.length + writes.startSteps.length === 0) return { notMoved: [], missingSteps: [], stepIds: [] };
     return this.ctx.db.transaction().execute(async (trx) => {
       const now = nowIso(this.ctx);
+      // Before the moves: a move to DEPLOYED copies what the service deployed into the deployment's record.
+      await writeDeployedStates(trx, this.ctx, writes.deployedStates);
       const missingSteps = await this.finishSteps(trx, writes.finishSteps, now);
       const notMoved = await this.moveServices(trx, writes.moves, now);
       const stepIds = await this.startSteps(trx, writes.startSteps, now);

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import {
   canTransition,
-  deployedSpecDigest,
   DomainError,
   type DeployedSpec,
   type DeploymentStatus,
@@ -15,6 +14,7 @@ import {
 } from '../domain/index.js';
 import { compiledOnce } from './compiled-once.js';
 import { conflict, notFound, nowIso, type StoreContext } from './context.js';
+import { deployedSpecContext, writeDeployedStates } from './deployed-states.js';
 import type { Database, ServicesTable } from './database.js';
 import { parseJson, toNumber } from './dialect.js';
 import { hasClearGitCredentials, sealGitUrl, unsealGitUrl } from './git-url-credentials.js';
@@ -205,29 +205,7 @@ export class ServicesRepository {
 
   /** The service's deployed version, hash and digest, and its spec in its own table, together. */
   async setDeployedState(id: string, state: DeployedState): Promise<void> {
-    const spec = state.deployedSpec && this.ctx.secrets.encrypt(JSON.stringify(state.deployedSpec), deployedSpecContext(id));
-    const digest = deployedSpecDigest(state.deployedSpec);
-    await this.ctx.db.transaction().execute(async (trx) => {
-      const updated = await trx
-        .updateTable('services')
-        .set({
-          deployed_version: state.deployedVersion,
-          deployed_spec_hash: state.deployedSpecHash,
-          deployed_spec_digest: digest,
-          updated_at: nowIso(this.ctx),
-        })
-        .where('id', '=', id)
-        .executeTakeFirst();
-      // No such service: nothing to keep (as an update of no row).
-      if (toNumber(updated.numUpdatedRows) === 0) return;
-      if (spec === null) {
-        await trx.deleteFrom('service_deployed_specs').where('service_id', '=', id).execute();
-        return;
-      }
-      await trx.insertInto('service_deployed_specs').values({ service_id: id, spec }).onConflict((oc) => oc.column('service_id').doUpdateSet({ spec })).execute();
-      // Kept by digest as well: the records of the deployments that deploy it name it so.
-      await trx.insertInto('deployed_specs').values({ service_id: id, digest: digest!, spec }).onConflict((oc) => oc.columns(['service_id', 'digest']).doNothing()).execute();
-    });
+    await this.ctx.db.transaction().execute((trx) => writeDeployedStates(trx, this.ctx, [{ serviceId: id, state }]));
   }
 
   async setTargetVersion(id: string, version: string | null): Promise<void> {
@@ -328,11 +306,6 @@ function agreeing(serviceId: string, type: string, source: ServiceSource): Typed
   // The source itself stays out of the message: it may hold git credentials.
   if (!typed) throw new Error(`service ${serviceId}: its source is not one a service of type ${type} takes`);
   return typed;
-}
-
-/** The deployed spec holds secret env values (the service's and its databases'): encrypted whole. */
-export function deployedSpecContext(serviceId: string): string {
-  return `service:${serviceId}:deployed-spec`;
 }
 
 /** Binds a secret's ciphertext to its service: copied to another row, it does not decrypt. */

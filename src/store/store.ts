@@ -365,6 +365,8 @@ export interface QueueStore {
 
 /** Writes of running deployments applied together (DeploymentRecordStore.writeJournal). */
 export interface JournalWrites {
+  /** Deploys to record on their services (setDeployedState), written first. */
+  deployedStates: Array<{ serviceId: string; state: DeployedState }>;
   /** Steps to end; `message` undefined keeps the one the step started with. */
   finishSteps: Array<{ stepId: string; status: StepStatus; message?: string | null }>;
   /** Services to move from the status their writer knows (checked against the transition table). */

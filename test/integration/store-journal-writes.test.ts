@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { it } from 'node:test';
-import { DEFAULT_ENVIRONMENT_SETTINGS, DEFAULT_SERVICE_SETTINGS, DomainError } from '../../src/domain/index.js';
+import { DEFAULT_ENVIRONMENT_SETTINGS, DEFAULT_SERVICE_SETTINGS, deployedSpecOf, DomainError } from '../../src/domain/index.js';
 import type { Store } from '../../src/store/store.js';
 import { describeOnEachBackend } from './store-backends.js';
 
@@ -34,6 +35,7 @@ describeOnEachBackend('journal writes', (s) => {
     const c = two.ids[0]!;
 
     const first = await s.store.writeJournal({
+      deployedStates: [],
       finishSteps: one.ids.map((id) => ({ stepId: queueing.get(id)!, status: 'SUCCESS' })),
       moves: [
         { deploymentId: one.deploymentId, serviceId: a, from: 'QUEUED', to: 'DEPLOYING', message: null },
@@ -70,6 +72,7 @@ describeOnEachBackend('journal writes', (s) => {
     // DEPLOYED keeps what the service deployed beside the record, as setDeploymentServiceStatus does.
     await s.store.setDeployedState(a, { deployedVersion: 'v1', deployedSpecHash: 'h', deployedSpec: null });
     const second = await s.store.writeJournal({
+      deployedStates: [],
       finishSteps: [
         { stepId: first.stepIds[0]!, status: 'SUCCESS', message: 'no changes' },
         { stepId: '999999999', status: 'SUCCESS' },
@@ -91,6 +94,7 @@ describeOnEachBackend('journal writes', (s) => {
     const [a] = one.ids as [string];
     const queueing = await s.store.startSteps(one.deploymentId, [a], 'QUEUEING');
     const written = await s.store.writeJournal({
+      deployedStates: [],
       finishSteps: [{ stepId: queueing.get(a)!, status: 'SUCCESS' }],
       moves: [{ deploymentId: one.deploymentId, serviceId: a, from: 'QUEUED', to: 'DEPLOYED', message: 'no changes' }],
       startSteps: [{ deploymentId: one.deploymentId, serviceId: a, name: 'DEPLOY', status: 'SUCCESS', message: 'no changes' }],
@@ -103,6 +107,39 @@ describeOnEachBackend('journal writes', (s) => {
     assert.deepEqual([deploy.status, deploy.message, deploy.durationMs], ['SUCCESS', 'no changes', 0]);
   });
 
+  it('records deploys on their services before the moves of the same call: the DEPLOYED record names what was deployed', async () => {
+    const project = await s.store.createProject({ name: 'journal-deployed' });
+    const one = await runningDeployment(s.store, project.id, 'one', ['a', 'b']);
+    const [a, b] = one.ids as [string, string];
+    const service = (await s.store.getService(a))!;
+    const v1 = deployedSpecOf(service);
+    const v2 = deployedSpecOf({ source: service.source, settings: { ...service.settings, env: [{ key: 'SECRET', value: 'hunter2', secret: true }] } });
+    const written = await s.store.writeJournal({
+      deployedStates: [
+        { serviceId: a, state: { deployedVersion: 'v1', deployedSpecHash: 'h1', deployedSpec: v1 } },
+        { serviceId: b, state: { deployedVersion: 'v1', deployedSpecHash: null, deployedSpec: null } },
+        // Deleted meanwhile: skipped, as an update of no row.
+        { serviceId: randomUUID(), state: { deployedVersion: 'v1', deployedSpecHash: 'h1', deployedSpec: v1 } },
+        // The same service again in the same call: the later write is what it keeps.
+        { serviceId: a, state: { deployedVersion: 'v2', deployedSpecHash: 'h2', deployedSpec: v2 } },
+      ],
+      finishSteps: [],
+      moves: [
+        { deploymentId: one.deploymentId, serviceId: a, from: 'QUEUED', to: 'DEPLOYED', message: null },
+        { deploymentId: one.deploymentId, serviceId: b, from: 'QUEUED', to: 'DEPLOYED', message: null },
+      ],
+      startSteps: [],
+    });
+    assert.deepEqual(written.notMoved, []);
+    const after = (await s.store.getService(a))!;
+    assert.deepEqual([after.deployedVersion, after.deployedSpecHash, after.deployedSpec], ['v2', 'h2', v2]);
+    assert.deepEqual([(await s.store.getService(b))!.deployedVersion, (await s.store.getService(b))!.deployedSpec], ['v1', null]);
+    assert.deepEqual(await s.store.deployedServicesOf(one.deploymentId), [
+      { serviceId: a, name: 'a', type: 'container', version: 'v2', spec: v2 },
+      { serviceId: b, name: 'b', type: 'container', version: 'v1', spec: null },
+    ]);
+  });
+
   it('refuses a move the transition table forbids, writing nothing of the call', async () => {
     const project = await s.store.createProject({ name: 'journal-refused' });
     const one = await runningDeployment(s.store, project.id, 'one', ['a']);
@@ -110,6 +147,7 @@ describeOnEachBackend('journal writes', (s) => {
     const steps = await s.store.startSteps(one.deploymentId, [a], 'QUEUEING');
     await assert.rejects(
       s.store.writeJournal({
+        deployedStates: [],
         finishSteps: [{ stepId: steps.get(a)!, status: 'SUCCESS' }],
         moves: [{ deploymentId: one.deploymentId, serviceId: a, from: 'QUEUED', to: 'RESTARTED', message: null }],
         startSteps: [],

@@ -30,7 +30,7 @@ export const SETTLE_SLICE = 25;
  * writers per turn of the event loop. One per engine.
  */
 export class JournalBatch {
-  private writes: JournalWrites = { moves: [], finishSteps: [], startSteps: [] };
+  private writes: JournalWrites = emptyWrites();
   private writers: Writer[] = [];
   private scheduled = false;
   private written: Promise<void> = Promise.resolve();
@@ -41,6 +41,12 @@ export class JournalBatch {
   move(write: JournalWrites['moves'][number]): Promise<boolean> {
     this.writes.moves.push(write);
     return this.add((outcome) => !outcome.notMoved.has(write.serviceId));
+  }
+
+  /** What a deploy leaves on its service (ServiceStore.setDeployedState); nothing when the service no longer exists. */
+  recordDeployed(write: JournalWrites['deployedStates'][number]): Promise<void> {
+    this.writes.deployedStates.push(write);
+    return this.add(() => undefined);
   }
 
   finishStep(write: JournalWrites['finishSteps'][number]): Promise<void> {
@@ -90,7 +96,7 @@ export class JournalBatch {
   private async flush(): Promise<void> {
     const writes = this.writes;
     const writers = this.writers;
-    this.writes = { moves: [], finishSteps: [], startSteps: [] };
+    this.writes = emptyWrites();
     this.writers = [];
     this.scheduled = false;
     let written: JournalWritten;
@@ -108,4 +114,8 @@ export class JournalBatch {
       if (writers.length > SETTLE_SLICE) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
+}
+
+function emptyWrites(): JournalWrites {
+  return { deployedStates: [], moves: [], finishSteps: [], startSteps: [] };
 }

@@ -187,7 +187,8 @@ function kindContext(run: Run): KindContext {
   const { deps, runtime, journal, signals, environment } = run;
   const currentImage = memoize(async (image: Image, op: OperationContext) => (await runtime.currentImage?.(image, op)) ?? null, imageKey);
   return {
-    store: deps.store,
+    // A deploy's record on its service joins the other services' writes of the moment (journal-batch.ts).
+    store: { setDeployedState: (serviceId, state) => deps.journalBatch.recordDeployed({ serviceId, state }) },
     runtime,
     journal,
     project: run.project,

@@ -107,11 +107,12 @@ describe('engine: service actions', () => {
     await f.finished((await f.engine.submit(action(env, 'DEPLOY', { serviceId: web }))).deploymentId);
     const recorded = (await f.store.getService(web))!;
     assert.ok(recorded.deployedSpecDigest, 'the deploy recorded its spec digest');
+    // A deploy's record joins the journal's batched writes.
     const writes: string[] = [];
-    const setDeployedState = f.store.setDeployedState.bind(f.store);
-    f.store.setDeployedState = async (id, state) => {
-      writes.push(id);
-      return setDeployedState(id, state);
+    const writeJournal = f.store.writeJournal.bind(f.store);
+    f.store.writeJournal = async (journal) => {
+      writes.push(...journal.deployedStates.map((w) => w.serviceId));
+      return writeJournal(journal);
     };
     try {
       await f.finished((await f.engine.submit(action(env, 'REDEPLOY', { serviceId: web }))).deploymentId);
@@ -123,7 +124,7 @@ describe('engine: service actions', () => {
       assert.equal(f.runtime.callsOf('deploy').length, deploysBefore, 'no rollout');
       assert.deepEqual(writes, [web], 'the edited settings are recorded');
     } finally {
-      f.store.setDeployedState = setDeployedState;
+      f.store.writeJournal = writeJournal;
     }
     const after = (await f.store.getService(web))!;
     assert.notEqual(after.deployedSpecDigest, recorded.deployedSpecDigest);

@@ -28,11 +28,13 @@ test('writes asked for in the same turn share one writeJournal call; each gets i
     batch.startStep({ deploymentId: 'd2', serviceId: 's2', name: 'DEPLOY' }),
     batch.finishStep({ stepId: '8', status: 'SUCCESS' }),
     batch.finishStep({ stepId: '9', status: 'SUCCESS' }),
+    batch.recordDeployed({ serviceId: 's1', state: { deployedVersion: 'v2', deployedSpecHash: 'h', deployedSpec: null } }),
   ]);
   assert.equal(store.calls.length, 1);
+  assert.deepEqual(store.calls[0]!.deployedStates.map((w) => w.serviceId), ['s1']);
   assert.deepEqual(
     results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as DomainError).code)),
-    [true, false, 'id-0', 'id-1', undefined, 'NOT_FOUND'],
+    [true, false, 'id-0', 'id-1', undefined, 'NOT_FOUND', undefined],
   );
   // The next turn is the next call.
   await batch.finishStep({ stepId: '8', status: 'SUCCESS' });
