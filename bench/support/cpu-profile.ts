@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 
@@ -23,6 +23,7 @@ export class CpuProfile {
   async stop(name: string): Promise<string> {
     const { profile } = await this.session.post('Profiler.stop');
     this.session.disconnect();
+    mkdirSync(this.dir, { recursive: true });
     const path = join(this.dir, `${name}-${Date.now()}.cpuprofile`);
     writeFileSync(path, JSON.stringify(profile));
     return path;
