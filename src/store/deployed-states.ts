@@ -2,13 +2,7 @@ import type { Kysely } from 'kysely';
 import { deployedSpecDigest } from '../domain/index.js';
 import { nowIso, type StoreContext } from './context.js';
 import type { Database } from './database.js';
-import type { DeployedState } from './store.js';
-
-/** What a deploy records on its service. */
-export interface DeployedStateWrite {
-  serviceId: string;
-  state: DeployedState;
-}
+import type { JournalWrites } from './store.js';
 
 /** Rows per multi-row insert: far below SQLite's and PostgreSQL's limits on parameters. */
 const ROWS_PER_INSERT = 500;
@@ -21,7 +15,7 @@ const ROWS_PER_INSERT = 500;
  * statements. A service written twice keeps the later write; a service that no longer exists
  * is skipped (as an update of no row).
  */
-export async function writeDeployedStates(trx: Kysely<Database>, ctx: StoreContext, writes: readonly DeployedStateWrite[]): Promise<void> {
+export async function writeDeployedStates(trx: Kysely<Database>, ctx: StoreContext, writes: JournalWrites['deployedStates']): Promise<void> {
   if (writes.length === 0) return;
   const now = nowIso(ctx);
   const sealed = writes.map(({ serviceId, state }) => ({

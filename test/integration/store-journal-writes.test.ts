@@ -133,7 +133,8 @@ describeOnEachBackend('journal writes', (s) => {
     assert.deepEqual(written.notMoved, []);
     const after = (await s.store.getService(a))!;
     assert.deepEqual([after.deployedVersion, after.deployedSpecHash, after.deployedSpec], ['v2', 'h2', v2]);
-    assert.deepEqual([(await s.store.getService(b))!.deployedVersion, (await s.store.getService(b))!.deployedSpec], ['v1', null]);
+    const bAfter = (await s.store.getService(b))!;
+    assert.deepEqual([bAfter.deployedVersion, bAfter.deployedSpec], ['v1', null]);
     assert.deepEqual(await s.store.deployedServicesOf(one.deploymentId), [
       { serviceId: a, name: 'a', type: 'container', version: 'v2', spec: v2 },
       { serviceId: b, name: 'b', type: 'container', version: 'v1', spec: null },
