@@ -10,6 +10,8 @@ export interface ObjectRef {
   metadata: { name: string; namespace?: string };
 }
 
+export type WatchQuery = Record<string, string | number | boolean | undefined>;
+
 export function isNotFound(error: unknown): boolean {
   return (error as { code?: number; statusCode?: number }).code === 404 || (error as { statusCode?: number }).statusCode === 404;
 }
@@ -99,15 +101,25 @@ export class Cluster {
    * Resolves at the next change of the watched collection after resourceVersion (or when the
    * watch ends, times out after maxWaitMs, or the signal aborts): the caller then reads again.
    */
-  async nextChange(path: string, query: Record<string, string | number | boolean | undefined>, signal: AbortSignal | undefined, maxWaitMs: number): Promise<void> {
-    if (signal?.aborted) return;
+  async nextChange(path: string, query: WatchQuery, signal: AbortSignal | undefined, maxWaitMs: number): Promise<void> {
+    // An ERROR event (410 Gone) is followed by the watch's end, which paces the caller.
+    await this.watchUntil(path, query, signal, maxWaitMs, (type) => (type === 'ERROR' ? undefined : true));
+  }
+
+  /**
+   * Watches the collection from resourceVersion and hands each event (its type and object) to
+   * `decide` until it returns a value, which this resolves with. Resolves undefined when the
+   * watch ends, maxWaitMs passes or the signal aborts: the caller then reads again.
+   */
+  async watchUntil<T, R>(path: string, query: WatchQuery, signal: AbortSignal | undefined, maxWaitMs: number, decide: (type: string, object: T) => R | undefined): Promise<R | undefined> {
+    if (signal?.aborted) return undefined;
     let controller: AbortController | undefined;
-    let settle: () => void = () => undefined;
-    const changed = new Promise<void>((resolve) => {
+    let settle: (value: R | undefined) => void = () => undefined;
+    const settled = new Promise<R | undefined>((resolve) => {
       settle = resolve;
     });
-    const timer = setTimeout(settle, maxWaitMs);
-    const onAbort = (): void => settle();
+    const timer = setTimeout(() => settle(undefined), maxWaitMs);
+    const onAbort = (): void => settle(undefined);
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       let endedEarly = false;
@@ -115,18 +127,23 @@ export class Cluster {
       controller = await this.watcher.watch(
         path,
         { ...query, allowWatchBookmarks: false, timeoutSeconds: Math.max(1, Math.ceil(maxWaitMs / 1000)) },
-        () => settle(),
+        (type: string, object: T) => {
+          const decided = decide(type, object);
+          if (decided !== undefined) settle(decided);
+        },
         () => {
           endedEarly = Date.now() - started < 200;
-          settle();
+          settle(undefined);
         },
       );
-      await changed;
+      const result = await settled;
       // A watch the server ends at once (e.g. 410 Gone) must not turn the caller into a busy loop.
-      if (endedEarly) await new Promise((resolve) => setTimeout(resolve, 200));
+      if (result === undefined && endedEarly) await new Promise((resolve) => setTimeout(resolve, 200));
+      return result;
     } catch {
       // The watch could not start: the caller reads again after a short pause.
       await new Promise((resolve) => setTimeout(resolve, Math.min(500, maxWaitMs)));
+      return undefined;
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);

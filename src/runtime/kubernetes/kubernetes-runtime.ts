@@ -34,6 +34,7 @@ import {
   workloadKind,
   type ManifestOptions,
   type TcpServiceType,
+  type Workload,
   type WorkloadKind,
 } from './manifests.js';
 import { kubernetesSchedule } from './cron-schedule.js';
@@ -83,8 +84,6 @@ const UNDO_MANAGER = 'slipway-rollback';
 const SETTLE_WAIT_MS = 120_000;
 /** A cluster found without metrics.k8s.io is not asked again for this long (metrics-server may come later). */
 const METRICS_RECHECK_MS = 60_000;
-
-type Workload = V1Deployment | V1StatefulSet;
 
 /**
  * The `kubernetes` runtime (docs/runtimes.md#kubernetes): a namespace per environment; a Deployment (or a
@@ -409,7 +408,7 @@ export class KubernetesRuntime implements Runtime {
     });
     if (outcome.state === 'done') {
       ctx.log('info', `rolled out ${spec.version}`);
-      await this.pruneEnvSecrets(target, kind, ctx);
+      await this.pruneEnvSecrets(target, kind, ctx, outcome.workload);
       return;
     }
     if (outcome.state === 'aborted') {
@@ -481,7 +480,9 @@ export class KubernetesRuntime implements Runtime {
     const other: WorkloadKind = kind === 'Deployment' ? 'StatefulSet' : 'Deployment';
     const namespace = namespaceName(target.environmentId);
     const name = workloadName(target.serviceId);
-    if (await this.cluster.delete(workloadRef(other, namespace, name))) {
+    // Read first: the other kind is seldom there, and a delete is a write even when it finds nothing.
+    const ref = workloadRef(other, namespace, name);
+    if ((await this.cluster.read(ref)) && (await this.cluster.delete(ref))) {
       ctx.log('info', `removed ${other} ${namespace}/${name}: the service now runs as a ${kind}`);
       await this.waitForNoPods(target, 120_000);
     }
@@ -489,12 +490,17 @@ export class KubernetesRuntime implements Runtime {
 
   private async applyServices(target: ServiceTarget, spec: RolloutSpec, kind: WorkloadKind): Promise<void> {
     const namespace = namespaceName(target.environmentId);
-    const internal = serviceManifest(target, spec, kind);
-    if (internal) await this.cluster.apply(internal);
-    else await this.cluster.delete({ apiVersion: 'v1', kind: 'Service', metadata: { name: workloadName(target.serviceId), namespace } });
-    const external = publicServiceManifest(target, spec, this.tcpServiceType);
-    if (external) await this.cluster.apply(external);
-    else await this.cluster.delete({ apiVersion: 'v1', kind: 'Service', metadata: { name: publicServiceName(target.serviceId), namespace } });
+    const wanted = [serviceManifest(target, spec, kind), publicServiceManifest(target, spec, this.tcpServiceType)].filter((s) => s !== null);
+    for (const service of wanted) await this.cluster.apply(service);
+    if (wanted.length < 2) {
+      // One list finds a Service no longer wanted, rather than a delete of each name (most never existed).
+      const keep = new Set(wanted.map((s) => s.metadata?.name));
+      const { items } = await this.cluster.list<V1Service>('v1', 'Service', namespace, labelSelector(selectorLabels(target.serviceId)));
+      for (const item of items) {
+        const name = item.metadata?.name;
+        if (name && !keep.has(name)) await this.cluster.delete({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace } });
+      }
+    }
     await this.applyIngresses(target, spec);
   }
 
@@ -522,10 +528,10 @@ export class KubernetesRuntime implements Runtime {
    * replaced or undone versions). Best effort: a leftover Secret is removed by the next
    * rollout or by Delete.
    */
-  private async pruneEnvSecrets(target: ServiceTarget, kind: WorkloadKind, ctx: OperationContext): Promise<void> {
+  private async pruneEnvSecrets(target: ServiceTarget, kind: WorkloadKind, ctx: OperationContext, rolledOut?: Workload): Promise<void> {
     const namespace = namespaceName(target.environmentId);
     try {
-      const workload = await this.cluster.read<Workload>(workloadRef(kind, namespace, workloadName(target.serviceId)));
+      const workload = rolledOut ?? (await this.cluster.read<Workload>(workloadRef(kind, namespace, workloadName(target.serviceId))));
       const used = new Set(
         (workload?.spec?.template?.spec?.containers ?? []).flatMap((c) => (c.env ?? []).flatMap((e) => (e.valueFrom?.secretKeyRef?.name ? [e.valueFrom.secretKeyRef.name] : []))),
       );

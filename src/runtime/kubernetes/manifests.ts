@@ -20,6 +20,7 @@ import {
  */
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet';
+export type Workload = V1Deployment | V1StatefulSet;
 
 /** Container databases and services with storage keep their data in PVCs: a StatefulSet. */
 export function workloadKind(target: Pick<ServiceTarget, 'serviceType'>, spec: Pick<RolloutSpec, 'storage'>): WorkloadKind {

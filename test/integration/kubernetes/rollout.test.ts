@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { V1Deployment } from '@kubernetes/client-node';
-import { ANNOTATION, workloadName } from '../../../src/runtime/kubernetes/names-and-labels.js';
+import type { V1Deployment, V1Service } from '@kubernetes/client-node';
+import { ApiRequestCounter, countApiRequests } from '../../../bench/support/api-requests.js';
+import { ANNOTATION, LABEL, workloadName } from '../../../src/runtime/kubernetes/names-and-labels.js';
 import { KubeFixture } from './fixture.js';
 
 /** KWOK's failure stage (scripts/k8s/stages/pod-never-ready.yaml) takes pods with this variable. */
@@ -50,6 +51,47 @@ describe('kubernetes runtime: rollouts through the real Deployment controller', 
     const pods = (await f.pods(web)).filter((p) => !p.metadata?.deletionTimestamp);
     assert.equal(pods.length, 3);
     for (const pod of pods) assert.deepEqual(pod.spec?.containers[0]?.env?.map((e) => ({ name: e.name, value: e.value })), [{ name: 'GREETING', value: 'hello' }]);
+  });
+
+  test('a rollout is followed with one watch of its Deployment, and Services are deleted only when they exist', async () => {
+    const env = await f.environment();
+    const web = await f.container(env, 'web', { instances: 3, startTimeoutSeconds: 60, ports: [{ containerPort: 8080, public: true, protocol: 'http' }] });
+    assert.equal((await f.run(env, 'DEPLOY', { serviceId: web })).status, 'SUCCESS');
+    const namespace = await f.namespaceOf(web);
+    const services = async () =>
+      (await f.runtime.cluster.list<V1Service>('v1', 'Service', namespace, `${LABEL.service}=${web}`)).items.map((s) => s.metadata?.name).sort();
+    assert.equal((await services()).length, 2, 'the internal and the public Service');
+
+    // Without its ports the service needs no Service: both go, in the same rolling Redeploy.
+    await f.updateSettings(web, { ports: [], env: [{ key: 'GREETING', value: 'counted', secret: false }] });
+    const counter = new ApiRequestCounter();
+    const stopCounting = countApiRequests(new URL(f.runtime.cluster.config.getCurrentCluster()!.server), counter);
+    counter.enabled = true;
+    try {
+      assert.equal((await f.run(env, 'REDEPLOY', { serviceId: web })).status, 'SUCCESS');
+    } finally {
+      stopCounting();
+    }
+    assert.deepEqual(await services(), []);
+    const counts = new Map(counter.summary().byName.map((n) => [n.name, n.count]));
+    const seen = JSON.stringify(Object.fromEntries(counts));
+    // Replacing 3 pods one at a time changes the Deployment's status many times; one watch follows them all.
+    assert.equal(counts.get('GET deployments (watch)'), 1, seen);
+    // Read before the apply (the template an undo puts back), at the wait's start, and by the env Secrets' clean-up.
+    assert.ok((counts.get('GET deployments (one)') ?? 0) <= 3, seen);
+    assert.equal(counts.get('DELETE services (one)'), 2, seen);
+
+    // Still without ports: nothing to delete, and no delete sent for an object that is not there
+    // (the Services, the StatefulSet a service with storage would run as).
+    await f.updateSettings(web, { env: [] });
+    counter.reset();
+    const countAgain = countApiRequests(new URL(f.runtime.cluster.config.getCurrentCluster()!.server), counter);
+    try {
+      assert.equal((await f.run(env, 'REDEPLOY', { serviceId: web })).status, 'SUCCESS');
+    } finally {
+      countAgain();
+    }
+    assert.deepEqual(counter.summary().byName.filter((n) => n.name.startsWith('DELETE')), []);
   });
 
   test('a rollout that never becomes ready ends DEPLOYMENT_ERROR and is undone to the previous template', async () => {
