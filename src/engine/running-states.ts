@@ -24,7 +24,9 @@ const NOT_OBSERVED: RunningState = { status: 'UNKNOWN', instances: [] };
  */
 export class RunningStates {
   private readonly states = new Map<string, RunningState>();
-  private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** Services a runtime reported changed, refreshed together when soonTimer fires. */
+  private readonly soon = new Set<string>();
+  private soonTimer: NodeJS.Timeout | undefined;
   /** Per service, the number of the observation its state comes from: observations are numbered as they start. */
   private readonly appliedObservation = new Map<string, number>();
   private observations = 0;
@@ -115,27 +117,22 @@ export class RunningStates {
   }
 
   private async observeAll(): Promise<void> {
-    const groups = new Map<string, { runtime: Runtime; env: EnvironmentTarget; projectId: string; serviceIds: string[] }>();
-    for (const serviceId of this.states.keys()) {
-      const placed = this.placement.get(serviceId);
-      if (!placed?.runtime.observeEnvironment) {
-        this.refreshSoon(serviceId);
-        continue;
-      }
-      const key = placed.target.environmentId;
-      const group = groups.get(key);
-      if (group && group.runtime === placed.runtime) group.serviceIds.push(serviceId);
-      else if (group) this.refreshSoon(serviceId);
-      else groups.set(key, { runtime: placed.runtime, env: placed.target, projectId: placed.projectId, serviceIds: [serviceId] });
-    }
-    for (const { runtime, env, projectId, serviceIds } of groups.values()) {
-      const observation = ++this.observations;
-      const observed = await runtime.observeEnvironment!(env, serviceIds).catch(() => new Map<string, RunningState>());
-      for (const serviceId of serviceIds) {
-        // Forgotten meanwhile (deleted): not brought back.
-        if (!this.placement.has(serviceId)) continue;
-        this.apply(serviceId, projectId, env.environmentId, observed.get(serviceId) ?? NOT_OBSERVED, observation);
-      }
+    const { together, alone } = groupByEnvironment([...this.states.keys()].flatMap((id) => {
+      const placed = this.placement.get(id);
+      return placed ? [{ serviceId: id, placed }] : [];
+    }));
+    for (const { serviceId } of alone) this.refreshSoon(serviceId);
+    for (const group of together) await this.observeTogether(group);
+  }
+
+  /** One look at an environment for several of its services; a service forgotten meanwhile (deleted) is not brought back. */
+  private async observeTogether({ placed, serviceIds }: EnvironmentGroup): Promise<void> {
+    const { runtime, target, projectId } = placed;
+    const observation = ++this.observations;
+    const observed = await runtime.observeEnvironment!(target, serviceIds).catch(() => new Map<string, RunningState>());
+    for (const serviceId of serviceIds) {
+      if (!this.placement.has(serviceId)) continue;
+      this.apply(serviceId, projectId, target.environmentId, observed.get(serviceId) ?? NOT_OBSERVED, observation);
     }
   }
 
@@ -145,16 +142,41 @@ export class RunningStates {
     this.placement.delete(serviceId);
   }
 
-  /** Debounced refresh, for bursts of runtime events. */
+  /**
+   * Debounced refresh, for bursts of runtime events: the services reported within 200 ms are
+   * looked up then (a deleted one is forgotten) and observed, several of one environment
+   * together where the runtime can (one listing rather than one per service).
+   */
   refreshSoon(serviceId: string): void {
-    if (this.pending.has(serviceId)) return;
-    this.pending.set(
-      serviceId,
-      setTimeout(() => {
-        this.pending.delete(serviceId);
-        this.refresh(serviceId).catch((err: unknown) => this.logger.warn({ err, serviceId }, 'running state refresh failed'));
-      }, 200),
-    );
+    this.soon.add(serviceId);
+    this.soonTimer ??= setTimeout(() => {
+      this.soonTimer = undefined;
+      const ids = [...this.soon];
+      this.soon.clear();
+      this.refreshMany(ids).catch((err: unknown) => this.logger.warn({ err }, 'running state refresh failed'));
+    }, 200);
+  }
+
+  private async refreshMany(serviceIds: readonly string[]): Promise<void> {
+    const found: PlacedService[] = [];
+    for (const serviceId of serviceIds) {
+      try {
+        const placed = await this.runtimes.forService(serviceId);
+        if (!placed) {
+          this.forget(serviceId);
+          continue;
+        }
+        this.placement.set(serviceId, placed);
+        found.push({ serviceId, placed });
+      } catch (err) {
+        this.logger.warn({ err, serviceId }, 'running state refresh failed');
+      }
+    }
+    const { together, alone } = groupByEnvironment(found);
+    await Promise.all([
+      ...together.map((group) => this.observeTogether(group)),
+      ...alone.map(({ serviceId, placed }) => this.refresh(serviceId, placed).catch((err: unknown) => this.logger.warn({ err, serviceId }, 'running state refresh failed'))),
+    ]);
   }
 
   async start(options: { sweepMs: number }): Promise<void> {
@@ -171,9 +193,34 @@ export class RunningStates {
   stop(): void {
     for (const off of this.unwatch.splice(0)) off();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    for (const timer of this.pending.values()) clearTimeout(timer);
-    this.pending.clear();
+    if (this.soonTimer) clearTimeout(this.soonTimer);
+    this.soonTimer = undefined;
+    this.soon.clear();
   }
+}
+
+interface PlacedService {
+  serviceId: string;
+  placed: ServicePlacement;
+}
+
+interface EnvironmentGroup {
+  placed: ServicePlacement;
+  serviceIds: string[];
+}
+
+/** Services whose runtime observes an environment at once, grouped by environment; the others alone. */
+function groupByEnvironment(services: readonly PlacedService[]): { together: EnvironmentGroup[]; alone: PlacedService[] } {
+  const groups = new Map<string, EnvironmentGroup>();
+  const alone: PlacedService[] = [];
+  for (const service of services) {
+    const { placed, serviceId } = service;
+    const group = placed.runtime.observeEnvironment ? groups.get(placed.target.environmentId) : undefined;
+    if (!placed.runtime.observeEnvironment || (group && group.placed.runtime !== placed.runtime)) alone.push(service);
+    else if (group) group.serviceIds.push(serviceId);
+    else groups.set(placed.target.environmentId, { placed, serviceIds: [serviceId] });
+  }
+  return { together: [...groups.values()], alone };
 }
 
 async function observeSafely(observe: (t: ServiceTarget) => Promise<RunningState>, target: ServiceTarget): Promise<RunningState> {

@@ -68,3 +68,42 @@ test('the sweep observes an environment at once where the runtime can, each othe
   assert.equal(states.get({ id: 'a', status: 'DEPLOYED' }).status, 'RUNNING');
   states.stop();
 });
+
+test('services a runtime reports changed together are observed an environment at once; a deleted one is forgotten', async () => {
+  const calls: string[] = [];
+  const grouped = {
+    observe: async (target: { serviceId: string }) => (calls.push(`observe ${target.serviceId}`), RUNNING),
+    observeEnvironment: async (env: { environmentId: string }, ids: readonly string[]) => {
+      calls.push(`environment ${env.environmentId}: ${[...ids].sort().join(',')}`);
+      return new Map(ids.map((id) => [id, STARTING]));
+    },
+  } as unknown as Runtime;
+  const single = { observe: async (target: { serviceId: string }) => (calls.push(`observe ${target.serviceId}`), RUNNING) } as unknown as Runtime;
+  const where: Record<string, { runtime: Runtime; environmentId: string } | undefined> = {
+    a: { runtime: grouped, environmentId: 'e1' },
+    b: { runtime: grouped, environmentId: 'e1' },
+    c: { runtime: grouped, environmentId: 'e2' },
+    d: { runtime: single, environmentId: 'e3' },
+    gone: { runtime: grouped, environmentId: 'e1' },
+  };
+  const resolver = {
+    forService: async (id: string) => {
+      const placed = where[id];
+      return placed ? { runtime: placed.runtime, target: { serviceId: id, environmentId: placed.environmentId }, projectId: 'p' } : undefined;
+    },
+  } as unknown as RuntimeResolver;
+  const states = new RunningStates({} as Store, resolver, new EventBus(), pino({ level: 'silent' }), { waitMs: 1000 });
+  await states.refresh('gone');
+  assert.equal(states.get({ id: 'gone', status: 'DEPLOYED' }).status, 'RUNNING');
+  where.gone = undefined;
+  calls.length = 0;
+
+  // A burst of runtime events, some for the same service more than once.
+  for (const id of ['a', 'c', 'b', 'a', 'd', 'gone', 'b']) states.refreshSoon(id);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.deepEqual(calls.sort(), ['environment e1: a,b', 'environment e2: c', 'observe d']);
+  assert.equal(states.get({ id: 'a', status: 'DEPLOYED' }).status, 'STARTING');
+  assert.equal(states.get({ id: 'd', status: 'DEPLOYED' }).status, 'RUNNING');
+  assert.equal(states.get({ id: 'gone', status: 'DEPLOYED' }).status, 'UNKNOWN', 'forgotten: no state kept');
+  states.stop();
+});
