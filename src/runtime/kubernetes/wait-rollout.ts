@@ -44,7 +44,7 @@ export async function waitForRollout(
     if (state.state !== 'progressing') return state;
     report(state.message);
     const left = deadline - Date.now();
-    if (left <= 0) return { state: 'timeout', message: `not rolled out in time: ${state.message}` };
+    if (left <= 0) return { state: 'timeout', message: `not rolled out in time: ${lastMessage}` };
     const seen = await cluster.watchUntil<Workload, { object: Workload | null }>(
       path,
       { fieldSelector: `metadata.name=${name}`, resourceVersion: object.metadata?.resourceVersion },
