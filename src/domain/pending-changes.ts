@@ -1,4 +1,4 @@
-import type { EnvVar, Service, ServiceSettings } from './model.js';
+import type { DeployedSpec, EnvVar, Service, ServiceSettings } from './model.js';
 import { canonicalJson } from './spec-hash.js';
 
 /** Whether a Redeploy would apply something, and what (docs/actions.md#pending-changes). */
@@ -28,14 +28,18 @@ export function pendingChanges(
   const deployed = service.deployedSpec;
   const pinnedElsewhere =
     service.deployedVersion !== null && service.targetVersion !== null && service.targetVersion !== service.deployedVersion;
-  if (pinnedElsewhere || (deployed && !same(service.source, deployed.source))) fields.push('source');
+  if (pinnedElsewhere || (deployed && canonicalJson(service.source) !== deployedJson(deployed, 'source', () => canonicalJson(deployed.source)))) fields.push('source');
   if (deployed) {
-    const keys = new Set([...Object.keys(service.settings), ...Object.keys(deployed.settings)]);
-    for (const key of [...keys].sort()) {
-      if (NOT_APPLIED_BY_DEPLOY.has(key)) continue;
-      if (!same(comparable(service.settings, key), comparable(deployed.settings, key))) fields.push(key);
+    // Nearly always nothing changed, and both come parsed from what the store wrote, keys in
+    // the same order: one comparison of the whole settings then tells, before one per setting.
+    if (JSON.stringify(service.settings) !== deployedJson(deployed, 'settings', () => JSON.stringify(deployed.settings))) {
+      const keys = new Set([...Object.keys(service.settings), ...Object.keys(deployed.settings)]);
+      for (const key of [...keys].sort()) {
+        if (NOT_APPLIED_BY_DEPLOY.has(key)) continue;
+        if (canonicalJson(comparable(service.settings, key)) !== canonicalJson(comparable(deployed.settings, key))) fields.push(key);
+      }
     }
-    if (!same(sortedByKey(variables), sortedByKey(deployed.variables ?? []))) fields.push('variables');
+    if (canonicalJson(sortedByKey(variables)) !== deployedJson(deployed, 'variables', () => canonicalJson(sortedByKey(deployed.variables ?? [])))) fields.push('variables');
   }
   return { pendingChanges: fields.length > 0, pendingFields: fields };
 }
@@ -51,6 +55,14 @@ function sortedByKey(env: readonly EnvVar[]): EnvVar[] {
   return [...env].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-function same(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b);
+/** The deployed side's JSON of each field compared, made once per frozen spec (the store shares those: it never changes). */
+const deployedFields = new WeakMap<DeployedSpec, Map<string, string>>();
+
+function deployedJson(spec: DeployedSpec, field: string, json: () => string): string {
+  if (!Object.isFrozen(spec)) return json();
+  let fields = deployedFields.get(spec);
+  if (!fields) deployedFields.set(spec, (fields = new Map()));
+  let made = fields.get(field);
+  if (made === undefined) fields.set(field, (made = json()));
+  return made;
 }

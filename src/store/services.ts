@@ -14,6 +14,7 @@ import {
 } from '../domain/index.js';
 import { compiledOnce } from './compiled-once.js';
 import { conflict, notFound, nowIso, type StoreContext } from './context.js';
+import { DeployedSpecCache } from './deployed-spec-cache.js';
 import { deployedSpecContext, writeDeployedStates } from './deployed-states.js';
 import type { Database, ServicesTable } from './database.js';
 import { parseJson, toNumber } from './dialect.js';
@@ -28,6 +29,8 @@ const MAX_STATUS_ATTEMPTS = 20;
  * credentials in the source column, and decrypted on read.
  */
 export class ServicesRepository {
+  private readonly deployedSpecs = new DeployedSpecCache();
+
   constructor(private readonly ctx: StoreContext) {}
 
   async createService(input: NewService): Promise<Service> {
@@ -251,10 +254,14 @@ export class ServicesRepository {
 
   private toService(row: Selectable<ServicesTable> & { deployed_spec: string | null }): Service {
     const sealedSpec = row.deployed_spec;
+    const digest = row.deployed_spec_digest;
     const secrets = this.ctx.secrets;
+    const specs = this.deployedSpecs;
+    const unsealSpec = (sealed: string): DeployedSpec => parseJson<DeployedSpec>(secrets.decrypt(sealed, deployedSpecContext(row.id)));
     // Decrypted and parsed when first read: the engine's redeploy without changes compares
     // digests (recordsDeploy) and never reads it. An accessor of the object itself, so that
-    // spreads, JSON and comparisons (which read it) carry it like any other field.
+    // spreads, JSON and comparisons (which read it) carry it like any other field. A spec with
+    // a digest (all since migration 0009) is decrypted once, then shared (deployed-spec-cache.ts).
     let deployedSpec: DeployedSpec | null | undefined;
     return {
       id: row.id,
@@ -269,13 +276,15 @@ export class ServicesRepository {
       deployedSpecHash: row.deployed_spec_hash,
       get deployedSpec(): DeployedSpec | null {
         // undefined: not read yet (null is a known "none").
-        if (deployedSpec === undefined) deployedSpec = sealedSpec === null ? null : parseJson<DeployedSpec>(secrets.decrypt(sealedSpec, deployedSpecContext(row.id)));
+        if (deployedSpec === undefined) {
+          deployedSpec = sealedSpec === null ? null : digest === null ? unsealSpec(sealedSpec) : specs.get(row.id, digest, () => unsealSpec(sealedSpec));
+        }
         return deployedSpec;
       },
       set deployedSpec(value: DeployedSpec | null) {
         deployedSpec = value;
       },
-      deployedSpecDigest: row.deployed_spec_digest,
+      deployedSpecDigest: digest,
       stageId: row.stage_id,
       skipEnvironmentActions: Boolean(row.skip_environment_actions),
       createdAt: row.created_at,

@@ -62,6 +62,22 @@ describeOnEachBackend('deployed specs table', (s) => {
     assert.equal((await s.backend.rawRows('select spec from service_deployed_specs where service_id = $1', [service.id])).length, 0);
   });
 
+  it('hands out the spec of a deploy decrypted once, frozen, and the next deploy\'s spec once it is recorded', async () => {
+    const { env, service, spec } = await deployedService('shared');
+    const first = (await s.store.getService(service.id))!.deployedSpec!;
+    assert.deepEqual(first, spec);
+    assert.equal((await s.store.listServices(env.id))[0]!.deployedSpec, first, 'the same object for every reader');
+    assert.ok(Object.isFrozen(first.settings.env[0]));
+    assert.throws(() => first.settings.env.push({ key: 'MORE', value: 'x', secret: false }), TypeError);
+
+    const next = deployedSpecOf({ ...service, settings: { ...service.settings, instances: 3 } });
+    await s.store.setDeployedState(service.id, { deployedVersion: 'v2', deployedSpecHash: 'h2', deployedSpec: next });
+    const read = (await s.store.getService(service.id))!;
+    assert.deepEqual(read.deployedSpec, next);
+    assert.equal(read.deployedSpec!.settings.instances, 3);
+    assert.equal(read.deployedSpecDigest, deployedSpecDigest(next));
+  });
+
   it('migration 0010 moves the specs a services row held into their table', async () => {
     const { service, spec } = await deployedService('migrated');
     const plain = await s.store.createService({

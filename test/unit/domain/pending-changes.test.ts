@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   DEFAULT_SERVICE_SETTINGS,
   deployedSpecOf,
+  type DeployedSpec,
   pendingChanges,
   type Service,
   type ServiceSettings,
@@ -61,6 +62,11 @@ const cases: Array<{ name: string; service: Compared; fields: string[] }> = [
     fields: [],
   },
   {
+    name: 'the settings stored in another key order only',
+    service: deployedThenEdited(image, (s) => ({ settings: Object.fromEntries(Object.entries(s.settings).reverse()) as ServiceSettings })),
+    fields: [],
+  },
+  {
     name: 'several settings and the source, sorted after source',
     service: deployedThenEdited(image, (s) => ({
       source: { image: { name: 'registry.test/web', tag: '2.0' } },
@@ -88,6 +94,28 @@ for (const c of cases) {
     assert.deepEqual(pendingChanges(c.service), { pendingChanges: c.fields.length > 0, pendingFields: c.fields });
   });
 }
+
+function deepFrozen<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const field of Object.values(value)) deepFrozen(field);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+test('pending changes against frozen deployed specs (as the store shares them): each service gets its own answer, every time', () => {
+  // One frozen spec per distinct deployed spec, shared by every case deployed with it; all
+  // cases twice, so the second round meets what the first made of each spec.
+  const shared = new Map<string, DeployedSpec>();
+  for (const c of [...cases, ...cases]) {
+    const spec = c.service.deployedSpec;
+    const key = JSON.stringify(spec);
+    if (spec && !shared.has(key)) shared.set(key, deepFrozen(structuredClone(spec)));
+    const service = { ...c.service, deployedSpec: spec && shared.get(key)! };
+    assert.deepEqual(pendingChanges(service), { pendingChanges: c.fields.length > 0, pendingFields: c.fields }, c.name);
+  }
+  assert.ok(shared.size < cases.length, 'cases share specs');
+});
 
 /** Shared variables (docs/teams.md#variables): the ones reaching the service now against the ones its last deploy got. */
 const LOG = { key: 'LOG', value: 'info', secret: false };
@@ -120,3 +148,12 @@ for (const c of variableCases) {
     assert.deepEqual(pendingChanges(c.service, c.now), { pendingChanges: c.fields.length > 0, pendingFields: c.fields });
   });
 }
+
+test('pending changes, shared variables, against one frozen deployed spec: each call compares its own variables', () => {
+  const service = { ...deployedWith([LOG]), deployedSpec: deepFrozen(deployedWith([LOG]).deployedSpec) };
+  for (let round = 0; round < 2; round++) {
+    assert.deepEqual(pendingChanges(service, [LOG]).pendingFields, []);
+    assert.deepEqual(pendingChanges(service, [{ ...LOG, value: 'debug' }]).pendingFields, ['variables']);
+    assert.deepEqual(pendingChanges({ ...service, settings: { ...settings, instances: 9 } }, [LOG]).pendingFields, ['instances']);
+  }
+});
