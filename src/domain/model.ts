@@ -138,6 +138,8 @@ export interface ServiceBase {
   deployedSpec: DeployedSpec | null;
   /** deployedSpecDigest of deployedSpec (deployed-spec.ts); null without one, or one recorded before digests were kept. */
   deployedSpecDigest: string | null;
+  /** configDigest of deployedSpec (pending-changes.ts): pending changes are known without reading the spec. Null as deployedSpecDigest, or recorded before it was kept. */
+  deployedConfigDigest: string | null;
   /** User-defined stage; null puts the service in its type's default stage. */
   stageId: string | null;
   /** Left out of environment-level actions. */

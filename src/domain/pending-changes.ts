@@ -1,4 +1,5 @@
-import type { DeployedSpec, EnvVar, Service, ServiceSettings } from './model.js';
+import { hash } from 'node:crypto';
+import type { EnvVar, Service, ServiceSettings, ServiceSource } from './model.js';
 import { canonicalJson } from './spec-hash.js';
 
 /** Whether a Redeploy would apply something, and what (docs/actions.md#pending-changes). */
@@ -21,27 +22,44 @@ const NOT_APPLIED_BY_DEPLOY: ReadonlySet<string> = new Set(['autoDeploy']);
  * version only.
  */
 export function pendingChanges(
-  service: Pick<Service, 'source' | 'settings' | 'deployedVersion' | 'targetVersion' | 'deployedSpec'>,
+  service: Pick<Service, 'source' | 'settings' | 'deployedVersion' | 'targetVersion' | 'deployedSpec'> & Partial<Pick<Service, 'deployedConfigDigest'>>,
   variables: readonly EnvVar[] = [],
 ): PendingChanges {
-  const fields: string[] = [];
-  const deployed = service.deployedSpec;
   const pinnedElsewhere =
     service.deployedVersion !== null && service.targetVersion !== null && service.targetVersion !== service.deployedVersion;
-  if (pinnedElsewhere || (deployed && canonicalJson(service.source) !== deployedJson(deployed, 'source', () => canonicalJson(deployed.source)))) fields.push('source');
+  // The same digest as the deploy recorded: nothing to name, and the deployed spec (sealed in
+  // the store) is not even read.
+  const digest = service.deployedConfigDigest;
+  if (!pinnedElsewhere && digest != null && digest === configDigest({ source: service.source, settings: service.settings, variables })) {
+    return { pendingChanges: false, pendingFields: [] };
+  }
+  const fields: string[] = [];
+  const deployed = service.deployedSpec;
+  if (pinnedElsewhere || (deployed && !same(service.source, deployed.source))) fields.push('source');
   if (deployed) {
-    // Nearly always nothing changed, and both come parsed from what the store wrote, keys in
-    // the same order: one comparison of the whole settings then tells, before one per setting.
-    if (JSON.stringify(service.settings) !== deployedJson(deployed, 'settings', () => JSON.stringify(deployed.settings))) {
-      const keys = new Set([...Object.keys(service.settings), ...Object.keys(deployed.settings)]);
-      for (const key of [...keys].sort()) {
-        if (NOT_APPLIED_BY_DEPLOY.has(key)) continue;
-        if (canonicalJson(comparable(service.settings, key)) !== canonicalJson(comparable(deployed.settings, key))) fields.push(key);
-      }
+    const keys = new Set([...Object.keys(service.settings), ...Object.keys(deployed.settings)]);
+    for (const key of [...keys].sort()) {
+      if (NOT_APPLIED_BY_DEPLOY.has(key)) continue;
+      if (!same(comparable(service.settings, key), comparable(deployed.settings, key))) fields.push(key);
     }
-    if (canonicalJson(sortedByKey(variables)) !== deployedJson(deployed, 'variables', () => canonicalJson(sortedByKey(deployed.variables ?? [])))) fields.push('variables');
+    if (!same(sortedByKey(variables), sortedByKey(deployed.variables ?? []))) fields.push('variables');
   }
   return { pendingChanges: fields.length > 0, pendingFields: fields };
+}
+
+/**
+ * The digest of what pendingChanges compares: the source, the settings a deploy applies and the
+ * shared variables reaching the service. A deploy records it beside the spec; a read of the
+ * pending changes compares it with the digest of the service as it is now, and reads the
+ * deployed spec (sealed in the store) only when they differ, to name what changed. Plain JSON,
+ * in the order the store keeps them, not canonical JSON (a few times slower): the same
+ * configuration in another order (env vars moved) only misses this shortcut, and the
+ * comparison setting by setting then finds nothing pending.
+ */
+export function configDigest(config: { source: ServiceSource; settings: ServiceSettings; variables?: readonly EnvVar[] | undefined }): string {
+  const applied: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config.settings)) if (!NOT_APPLIED_BY_DEPLOY.has(key)) applied[key] = value;
+  return hash('sha256', JSON.stringify([config.source, applied, config.variables ?? []])).slice(0, 32);
 }
 
 /** A setting's value for comparison: env vars in key order, since their order changes nothing. */
@@ -55,14 +73,6 @@ function sortedByKey(env: readonly EnvVar[]): EnvVar[] {
   return [...env].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-/** The deployed side's JSON of each field compared, made once per frozen spec (the store shares those: it never changes). */
-const deployedFields = new WeakMap<DeployedSpec, Map<string, string>>();
-
-function deployedJson(spec: DeployedSpec, field: string, json: () => string): string {
-  if (!Object.isFrozen(spec)) return json();
-  let fields = deployedFields.get(spec);
-  if (!fields) deployedFields.set(spec, (fields = new Map()));
-  let made = fields.get(field);
-  if (made === undefined) fields.set(field, (made = json()));
-  return made;
+function same(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
 }

@@ -28,8 +28,11 @@ export async function createStore(options: StoreOptions): Promise<Store> {
   }
   const ctx = { db, flavor, secrets, now: options.now ?? (() => new Date()) };
   try {
+    const services = new ServicesRepository(ctx);
     // Git URL credentials an older Slipway stored in clear are sealed now (docs/build.md#credentials).
-    await new ServicesRepository(ctx).sealStoredGitUrls();
+    await services.sealStoredGitUrls();
+    // Deploys recorded before their config digest was kept get it (pending changes without decrypting).
+    await services.recordMissingConfigDigests();
   } catch (error) {
     await db.destroy();
     throw error;

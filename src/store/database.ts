@@ -71,6 +71,8 @@ export interface ServicesTable {
   deployed_spec_hash: string | null;
   /** deployedSpecDigest of the deployed spec (src/domain/deployed-spec.ts), in clear. */
   deployed_spec_digest: string | null;
+  /** configDigest of the deployed spec (src/domain/pending-changes.ts), in clear. */
+  deployed_config_digest: string | null;
   stage_id: string | null;
   skip_environment_actions: DbBool;
   created_at: string;

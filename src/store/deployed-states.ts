@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { deployedSpecDigest } from '../domain/index.js';
+import { configDigest, deployedSpecDigest } from '../domain/index.js';
 import { nowIso, type StoreContext } from './context.js';
 import type { Database } from './database.js';
 import type { JournalWrites } from './store.js';
@@ -9,7 +9,7 @@ const ROWS_PER_INSERT = 500;
 
 /**
  * Records deploys on their services, in the caller's transaction: each service's deployed
- * version, spec hash and spec digest, its spec (sealed: it holds secret env values) in
+ * version, spec hash, spec digest and config digest, its spec (sealed: it holds secret env values) in
  * service_deployed_specs, and the spec by digest in deployed_specs, which the records of the
  * deployments that deploy it name. Many services cost one update each and a few multi-row
  * statements. A service written twice keeps the later write; a service that no longer exists
@@ -22,13 +22,14 @@ export async function writeDeployedStates(trx: Kysely<Database>, ctx: StoreConte
     serviceId,
     state,
     digest: deployedSpecDigest(state.deployedSpec),
+    config: state.deployedSpec && configDigest(state.deployedSpec),
     spec: state.deployedSpec && ctx.secrets.encrypt(JSON.stringify(state.deployedSpec), deployedSpecContext(serviceId)),
   }));
   const existing = new Set<string>();
-  for (const { serviceId, state, digest } of sealed) {
+  for (const { serviceId, state, digest, config } of sealed) {
     const updated = await trx
       .updateTable('services')
-      .set({ deployed_version: state.deployedVersion, deployed_spec_hash: state.deployedSpecHash, deployed_spec_digest: digest, updated_at: now })
+      .set({ deployed_version: state.deployedVersion, deployed_spec_hash: state.deployedSpecHash, deployed_spec_digest: digest, deployed_config_digest: config, updated_at: now })
       .where('id', '=', serviceId)
       .returning('id')
       .execute();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import {
   canTransition,
+  configDigest,
   DomainError,
   type DeployedSpec,
   type DeploymentStatus,
@@ -14,7 +15,6 @@ import {
 } from '../domain/index.js';
 import { compiledOnce } from './compiled-once.js';
 import { conflict, notFound, nowIso, type StoreContext } from './context.js';
-import { DeployedSpecCache } from './deployed-spec-cache.js';
 import { deployedSpecContext, writeDeployedStates } from './deployed-states.js';
 import type { Database, ServicesTable } from './database.js';
 import { parseJson, toNumber } from './dialect.js';
@@ -29,8 +29,6 @@ const MAX_STATUS_ATTEMPTS = 20;
  * credentials in the source column, and decrypted on read.
  */
 export class ServicesRepository {
-  private readonly deployedSpecs = new DeployedSpecCache();
-
   constructor(private readonly ctx: StoreContext) {}
 
   async createService(input: NewService): Promise<Service> {
@@ -49,6 +47,7 @@ export class ServicesRepository {
       deployedSpecHash: null,
       deployedSpec: null,
       deployedSpecDigest: null,
+      deployedConfigDigest: null,
       stageId: null,
       skipEnvironmentActions: false,
       createdAt: now,
@@ -70,6 +69,7 @@ export class ServicesRepository {
           target_version: null,
           deployed_spec_hash: null,
           deployed_spec_digest: null,
+          deployed_config_digest: null,
           stage_id: null,
           skip_environment_actions: this.ctx.flavor.bool(false),
           created_at: now,
@@ -148,6 +148,32 @@ export class ServicesRepository {
       sealed++;
     }
     return sealed;
+  }
+
+  /**
+   * Services deployed before migration 0012 get the config digest of their deployed spec (one
+   * decrypt each, once): until then a read of their pending changes decrypts the spec every
+   * time. Returns how many were given one.
+   */
+  async recordMissingConfigDigests(): Promise<number> {
+    const rows = await this.ctx.db
+      .selectFrom('services')
+      .innerJoin('service_deployed_specs', 'service_deployed_specs.service_id', 'services.id')
+      .select(['services.id', 'services.deployed_spec_digest', 'service_deployed_specs.spec'])
+      .where('services.deployed_config_digest', 'is', null)
+      .execute();
+    for (const row of rows) {
+      const spec = parseJson<DeployedSpec>(this.ctx.secrets.decrypt(row.spec, deployedSpecContext(row.id)));
+      await this.ctx.db
+        .updateTable('services')
+        .set({ deployed_config_digest: configDigest(spec) })
+        .where('id', '=', row.id)
+        // Only the deploy as read: one recorded meanwhile wrote its own digest.
+        .where((eb) => (row.deployed_spec_digest === null ? eb('deployed_spec_digest', 'is', null) : eb('deployed_spec_digest', '=', row.deployed_spec_digest)))
+        .where('deployed_config_digest', 'is', null)
+        .execute();
+    }
+    return rows.length;
   }
 
   async deleteService(id: string): Promise<void> {
@@ -254,14 +280,11 @@ export class ServicesRepository {
 
   private toService(row: Selectable<ServicesTable> & { deployed_spec: string | null }): Service {
     const sealedSpec = row.deployed_spec;
-    const digest = row.deployed_spec_digest;
     const secrets = this.ctx.secrets;
-    const specs = this.deployedSpecs;
-    const unsealSpec = (sealed: string): DeployedSpec => parseJson<DeployedSpec>(secrets.decrypt(sealed, deployedSpecContext(row.id)));
     // Decrypted and parsed when first read: the engine's redeploy without changes compares
-    // digests (recordsDeploy) and never reads it. An accessor of the object itself, so that
-    // spreads, JSON and comparisons (which read it) carry it like any other field. A spec with
-    // a digest (all since migration 0009) is decrypted once, then shared (deployed-spec-cache.ts).
+    // digests (recordsDeploy), and pending changes compare the config digest first; neither
+    // reads it. An accessor of the object itself, so that spreads, JSON and comparisons (which
+    // read it) carry it like any other field.
     let deployedSpec: DeployedSpec | null | undefined;
     return {
       id: row.id,
@@ -276,15 +299,14 @@ export class ServicesRepository {
       deployedSpecHash: row.deployed_spec_hash,
       get deployedSpec(): DeployedSpec | null {
         // undefined: not read yet (null is a known "none").
-        if (deployedSpec === undefined) {
-          deployedSpec = sealedSpec === null ? null : digest === null ? unsealSpec(sealedSpec) : specs.get(row.id, digest, () => unsealSpec(sealedSpec));
-        }
+        if (deployedSpec === undefined) deployedSpec = sealedSpec === null ? null : parseJson<DeployedSpec>(secrets.decrypt(sealedSpec, deployedSpecContext(row.id)));
         return deployedSpec;
       },
       set deployedSpec(value: DeployedSpec | null) {
         deployedSpec = value;
       },
-      deployedSpecDigest: digest,
+      deployedSpecDigest: row.deployed_spec_digest,
+      deployedConfigDigest: row.deployed_config_digest,
       stageId: row.stage_id,
       skipEnvironmentActions: Boolean(row.skip_environment_actions),
       createdAt: row.created_at,

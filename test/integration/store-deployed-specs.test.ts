@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
-import { DEFAULT_ENVIRONMENT_SETTINGS, DEFAULT_SERVICE_SETTINGS, deployedSpecDigest, deployedSpecOf } from '../../src/domain/index.js';
+import { configDigest, DEFAULT_ENVIRONMENT_SETTINGS, DEFAULT_SERVICE_SETTINGS, deployedSpecDigest, deployedSpecOf } from '../../src/domain/index.js';
 import { describeOnEachBackend, type StoreBackend } from './store-backends.js';
 
 /**
@@ -62,13 +62,9 @@ describeOnEachBackend('deployed specs table', (s) => {
     assert.equal((await s.backend.rawRows('select spec from service_deployed_specs where service_id = $1', [service.id])).length, 0);
   });
 
-  it('hands out the spec of a deploy decrypted once, frozen, and the next deploy\'s spec once it is recorded', async () => {
-    const { env, service, spec } = await deployedService('shared');
-    const first = (await s.store.getService(service.id))!.deployedSpec!;
-    assert.deepEqual(first, spec);
-    assert.equal((await s.store.listServices(env.id))[0]!.deployedSpec, first, 'the same object for every reader');
-    assert.ok(Object.isFrozen(first.settings.env[0]));
-    assert.throws(() => first.settings.env.push({ key: 'MORE', value: 'x', secret: false }), TypeError);
+  it('records the config digest of each deploy beside its spec', async () => {
+    const { service, spec } = await deployedService('digest');
+    assert.equal((await s.store.getService(service.id))!.deployedConfigDigest, configDigest(spec));
 
     const next = deployedSpecOf({ ...service, settings: { ...service.settings, instances: 3 } });
     await s.store.setDeployedState(service.id, { deployedVersion: 'v2', deployedSpecHash: 'h2', deployedSpec: next });
@@ -76,6 +72,12 @@ describeOnEachBackend('deployed specs table', (s) => {
     assert.deepEqual(read.deployedSpec, next);
     assert.equal(read.deployedSpec!.settings.instances, 3);
     assert.equal(read.deployedSpecDigest, deployedSpecDigest(next));
+    // Beside it, in clear, the digest pending changes are read from (src/domain/pending-changes.ts).
+    assert.equal(read.deployedConfigDigest, configDigest(next));
+    const [row] = await s.backend.rawRows('select deployed_config_digest from services where id = $1', [service.id]);
+    assert.equal(row?.deployed_config_digest, configDigest(next));
+    await s.store.setDeployedState(service.id, { deployedVersion: 'v2', deployedSpecHash: 'h2', deployedSpec: null });
+    assert.equal((await s.store.getService(service.id))!.deployedConfigDigest, null);
   });
 
   it('migration 0010 moves the specs a services row held into their table', async () => {
@@ -87,18 +89,21 @@ describeOnEachBackend('deployed specs table', (s) => {
       source: { image: { name: 'busybox', tag: 'v1' } },
       settings: DEFAULT_SERVICE_SETTINGS,
     });
-    // Back to the layout before 0010: the ciphertext in the services row, neither 0010 nor 0011 run.
+    // Back to the layout before 0010: the ciphertext in the services row, none of 0010 to 0012 run.
+    await rawWrite(s.backend, 'alter table services drop column deployed_config_digest');
     await rawWrite(s.backend, 'drop table deployed_specs');
     await rawWrite(s.backend, 'alter table deployment_services drop column deployed_spec_digest');
     await rawWrite(s.backend, 'alter table services add column deployed_spec text');
     await rawWrite(s.backend, 'update services set deployed_spec = (select spec from service_deployed_specs where service_deployed_specs.service_id = services.id)');
     await rawWrite(s.backend, 'drop table service_deployed_specs');
-    await rawWrite(s.backend, "delete from kysely_migration where name in ('0010-service-deployed-specs', '0011-deployed-spec-history')");
+    await rawWrite(s.backend, "delete from kysely_migration where name in ('0010-service-deployed-specs', '0011-deployed-spec-history', '0012-deployed-config-digest')");
 
     const reopened = await s.backend.openStore();
     const migrated = (await reopened.getService(service.id))!;
     assert.deepEqual(migrated.deployedSpec, spec);
     assert.equal(migrated.deployedSpecDigest, deployedSpecDigest(spec));
+    // 0012, then the store's opening, gives a deploy made before it its config digest.
+    assert.equal(migrated.deployedConfigDigest, configDigest(spec));
     assert.equal((await reopened.getService(plain.id))!.deployedSpec, null);
     const [row] = await s.backend.rawRows('select * from services where id = $1', [service.id]);
     assert.ok(row && !('deployed_spec' in row), 'the column is gone');

@@ -13,6 +13,7 @@ import { previewsMigration } from './0008-previews.js';
 import { deployedSpecDigestMigration } from './0009-deployed-spec-digest.js';
 import { serviceDeployedSpecsMigration } from './0010-service-deployed-specs.js';
 import { deployedSpecHistoryMigration } from './0011-deployed-spec-history.js';
+import { deployedConfigDigestMigration } from './0012-deployed-config-digest.js';
 
 /** Migrations are compiled in, not read from a folder, so the built package carries them. */
 class StaticMigrationProvider implements MigrationProvider {
@@ -31,6 +32,7 @@ class StaticMigrationProvider implements MigrationProvider {
       '0009-deployed-spec-digest': deployedSpecDigestMigration(),
       '0010-service-deployed-specs': serviceDeployedSpecsMigration(),
       '0011-deployed-spec-history': deployedSpecHistoryMigration(),
+      '0012-deployed-config-digest': deployedConfigDigestMigration(),
     };
   }
 }

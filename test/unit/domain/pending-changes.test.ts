@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  configDigest,
   DEFAULT_SERVICE_SETTINGS,
   deployedSpecOf,
-  type DeployedSpec,
   pendingChanges,
   type Service,
   type ServiceSettings,
@@ -95,26 +95,23 @@ for (const c of cases) {
   });
 }
 
-function deepFrozen<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const field of Object.values(value)) deepFrozen(field);
-    Object.freeze(value);
+test('pending changes with the config digest a deploy records: the same answers, and no read of the spec when the digests agree', () => {
+  const unread: string[] = [];
+  for (const c of cases) {
+    const deployed = c.service.deployedSpec;
+    if (!deployed) continue;
+    const withDigest = { ...c.service, deployedConfigDigest: configDigest(deployed) };
+    assert.deepEqual(pendingChanges(withDigest), { pendingChanges: c.fields.length > 0, pendingFields: c.fields }, c.name);
+    const pinnedElsewhere = c.service.targetVersion !== null && c.service.targetVersion !== c.service.deployedVersion;
+    if (pinnedElsewhere || configDigest(c.service) !== withDigest.deployedConfigDigest) continue;
+    // The digests agree: nothing pending, and the spec (sealed in the store) is never read.
+    const unreadable = Object.defineProperty({ ...withDigest }, 'deployedSpec', {
+      get: () => assert.fail(`${c.name}: the deployed spec was read`),
+    });
+    assert.deepEqual(pendingChanges(unreadable), { pendingChanges: false, pendingFields: [] }, c.name);
+    unread.push(c.name);
   }
-  return value;
-}
-
-test('pending changes against frozen deployed specs (as the store shares them): each service gets its own answer, every time', () => {
-  // One frozen spec per distinct deployed spec, shared by every case deployed with it; all
-  // cases twice, so the second round meets what the first made of each spec.
-  const shared = new Map<string, DeployedSpec>();
-  for (const c of [...cases, ...cases]) {
-    const spec = c.service.deployedSpec;
-    const key = JSON.stringify(spec);
-    if (spec && !shared.has(key)) shared.set(key, deepFrozen(structuredClone(spec)));
-    const service = { ...c.service, deployedSpec: spec && shared.get(key)! };
-    assert.deepEqual(pendingChanges(service), { pendingChanges: c.fields.length > 0, pendingFields: c.fields }, c.name);
-  }
-  assert.ok(shared.size < cases.length, 'cases share specs');
+  assert.deepEqual(unread, ['deployed, unchanged', 'pinned to the deployed version', 'autoDeploy acts at once: not pending']);
 });
 
 /** Shared variables (docs/teams.md#variables): the ones reaching the service now against the ones its last deploy got. */
@@ -149,11 +146,22 @@ for (const c of variableCases) {
   });
 }
 
-test('pending changes, shared variables, against one frozen deployed spec: each call compares its own variables', () => {
-  const service = { ...deployedWith([LOG]), deployedSpec: deepFrozen(deployedWith([LOG]).deployedSpec) };
-  for (let round = 0; round < 2; round++) {
-    assert.deepEqual(pendingChanges(service, [LOG]).pendingFields, []);
-    assert.deepEqual(pendingChanges(service, [{ ...LOG, value: 'debug' }]).pendingFields, ['variables']);
-    assert.deepEqual(pendingChanges({ ...service, settings: { ...settings, instances: 9 } }, [LOG]).pendingFields, ['instances']);
+test('pending changes, shared variables, with the config digest a deploy records: the same answers', () => {
+  for (const c of variableCases) {
+    const deployed = c.service.deployedSpec;
+    const service = deployed ? { ...c.service, deployedConfigDigest: configDigest(deployed) } : c.service;
+    assert.deepEqual(pendingChanges(service, c.now), { pendingChanges: c.fields.length > 0, pendingFields: c.fields }, c.name);
   }
+});
+
+test('configDigest: what a deploy applies counts, autoDeploy does not; another order is another digest (the comparison field by field then decides)', () => {
+  const base = { source: image, settings, variables: [LOG, KEY] };
+  const digest = configDigest(base);
+  assert.equal(configDigest(structuredClone(base)), digest);
+  assert.equal(configDigest({ ...base, settings: { ...settings, autoDeploy: !settings.autoDeploy } }), digest);
+  assert.notEqual(configDigest({ ...base, settings: { ...settings, instances: 7 } }), digest);
+  assert.notEqual(configDigest({ ...base, source: git }), digest);
+  assert.notEqual(configDigest({ ...base, variables: [LOG] }), digest);
+  assert.notEqual(configDigest({ ...base, settings: { ...settings, env: [settings.env[0]!, { key: 'TOKEN', value: 'other', secret: true }] } }), digest);
+  assert.notEqual(configDigest({ ...base, variables: [KEY, LOG] }), digest);
 });
