@@ -24,6 +24,8 @@ const ENVIRONMENTS_PER_PROJECT = Number(process.env.BENCH_API_ENVIRONMENTS ?? 10
 /** `sqlite,postgres` (the default), or one of them. */
 const BACKENDS = (process.env.BENCH_API_BACKENDS ?? 'sqlite,postgres').split(',') as Array<'sqlite' | 'postgres'>;
 const SERVICES_PER_ENVIRONMENT = 10;
+/** Services as after a successful deploy (a sealed deployed spec, its digests), unless `0`: never deployed. */
+const DEPLOYED = process.env.BENCH_API_DEPLOYED !== '0';
 const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 10);
 const DURATION_S = Number(process.env.BENCH_API_DURATION_S ?? 10);
 /** Extra node flags for the server process (e.g. a V8 heap setting to compare). */
@@ -144,7 +146,7 @@ async function measureBackend(backend: 'sqlite' | 'postgres'): Promise<Measured>
     const populateStart = performance.now();
     const ids = await seedEnvironments(
       { dataDir: dir, secretKey: SECRET_KEY, databaseUrl },
-      { projects: PROJECTS, environmentsPerProject: ENVIRONMENTS_PER_PROJECT, servicesPerEnvironment: SERVICES_PER_ENVIRONMENT },
+      { projects: PROJECTS, environmentsPerProject: ENVIRONMENTS_PER_PROJECT, servicesPerEnvironment: SERVICES_PER_ENVIRONMENT, deployed: DEPLOYED },
     );
     const populateMs = performance.now() - populateStart;
 
@@ -177,9 +179,12 @@ async function measureBackend(backend: 'sqlite' | 'postgres'): Promise<Measured>
 
     // The answer is what it should be before anything is timed.
     const sample = await fetch(`${url}/api/v1/environments/${ids[ids.length - 1]}/status`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    const body = (await sample.json()) as { services?: unknown[] };
+    const body = (await sample.json()) as { services?: Array<{ deployedVersion: string | null; pendingChanges: boolean }> };
     if (sample.status !== 200 || body.services?.length !== SERVICES_PER_ENVIRONMENT) {
       throw new Error(`GET /environments/{id}/status answered ${sample.status} with ${body.services?.length ?? 'no'} services`);
+    }
+    if (body.services.some((s) => s.pendingChanges || (s.deployedVersion !== null) !== DEPLOYED)) {
+      throw new Error(`the seeded services are not as meant (${DEPLOYED ? 'deployed' : 'never deployed'}, nothing pending): ${JSON.stringify(body.services)}`);
     }
     const idle = memoryOf(pid);
 
@@ -263,7 +268,7 @@ export async function apiLoad(): Promise<Omit<BenchResult, 'durationMs'>> {
     rows,
     notes: [
       `Server: src/app.ts startSlipway in its own process (${how}), SLIPWAY_LOG_LEVEL=${process.env.BENCH_API_LOG_LEVEL ?? 'info'} (every request logged, to a file), bearer token auth on every request; SQLite in a temporary directory, PostgreSQL in a database created for the run and dropped after.`,
-      `Store: ${PROJECTS} projects; one environment of ${SERVICES_PER_ENVIRONMENT} services written through the store, the others copied from it in multi-row inserts (bench/support/bulk-seed.ts).`,
+      `Store: ${PROJECTS} projects; one environment of ${SERVICES_PER_ENVIRONMENT} services written through the store, the others copied from it in multi-row inserts (bench/support/bulk-seed.ts). ${DEPLOYED ? 'Every service deployed, nothing pending: its deployed spec sealed for it, as the engine records a successful deploy (BENCH_API_DEPLOYED=0: never deployed).' : 'No service ever deployed (BENCH_API_DEPLOYED=0).'}`,
       `Load: autocannon in the benchmark process, ${CONNECTIONS} connections, a random environment id per request, after a ${WARMUP_S} s warm-up; every answer was 2xx. RSS and peak (VmHWM) from /proc/<server pid>/status.`,
       "Both processes share this machine's cores, so the load generator takes CPU from the server.",
     ],
