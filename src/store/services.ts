@@ -162,8 +162,16 @@ export class ServicesRepository {
       .select(['services.id', 'services.deployed_spec_digest', 'service_deployed_specs.spec'])
       .where('services.deployed_config_digest', 'is', null)
       .execute();
+    let recorded = 0;
     for (const row of rows) {
-      const spec = parseJson<DeployedSpec>(this.ctx.secrets.decrypt(row.spec, deployedSpecContext(row.id)));
+      let spec: DeployedSpec;
+      try {
+        spec = parseJson<DeployedSpec>(this.ctx.secrets.decrypt(row.spec, deployedSpecContext(row.id)));
+      } catch {
+        // Left as it is: a read of that spec fails as it did, and the store still opens.
+        continue;
+      }
+      recorded++;
       await this.ctx.db
         .updateTable('services')
         .set({ deployed_config_digest: configDigest(spec) })
@@ -173,7 +181,7 @@ export class ServicesRepository {
         .where('deployed_config_digest', 'is', null)
         .execute();
     }
-    return rows.length;
+    return recorded;
   }
 
   async deleteService(id: string): Promise<void> {

@@ -113,6 +113,17 @@ describeOnEachBackend('deployed specs table', (s) => {
     assert.equal((await s.backend.rawRows('select digest from deployed_specs where service_id = $1', [plain.id])).length, 0);
   });
 
+  it('a store opening gives deploys recorded without a config digest theirs, past a spec it cannot open', async () => {
+    const { service, spec } = await deployedService('backfilled');
+    const { service: broken } = await deployedService('unreadable');
+    await rawWrite(s.backend, `update services set deployed_config_digest = null where id in ('${service.id}', '${broken.id}')`);
+    await rawWrite(s.backend, `update service_deployed_specs set spec = 'not a sealed value' where service_id = '${broken.id}'`);
+
+    const reopened = await s.backend.openStore();
+    assert.equal((await reopened.getService(service.id))!.deployedConfigDigest, configDigest(spec));
+    assert.equal((await reopened.getService(broken.id))!.deployedConfigDigest, null);
+  });
+
   it("a deployment's record names the spec by digest; records holding a copy (before 0011) still read", async () => {
     const { env, service, spec } = await deployedService('history');
     const { deployment: first } = await s.store.enqueue({ environmentId: env.id, request: { action: 'DEPLOY', level: 'environment', serviceIds: [], versions: {} }, origin: 'API', triggeredBy: 'tester' });
