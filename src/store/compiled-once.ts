@@ -2,6 +2,7 @@ import { createQueryId, type Compilable, type CompiledQuery, type Kysely } from 
 import type { StoreContext } from './context.js';
 import type { Database } from './database.js';
 import type { SqlFlavor } from './dialect.js';
+import { prepareOnEachConnection } from './prepared-statements.js';
 
 /** Stands for a parameter while the query is compiled; never a value a caller passes. */
 const SLOT = '\u0000slipway-slot-';
@@ -22,6 +23,8 @@ export function compiledOnce<R, A extends string[]>(
   const compile = (db: Kysely<Database>, count: number): { query: CompiledQuery<R>; argumentAt: number[] } => {
     const slots = Array.from({ length: count }, (_, i) => `${SLOT}${i}`) as A;
     const query = build(db, ...slots).compile();
+    // On PostgreSQL, parsed and planned once per pooled connection (prepared-statements.ts).
+    prepareOnEachConnection(query.sql);
     const argumentAt = query.parameters.map((p) => slots.indexOf(p as string));
     if (argumentAt.length !== count || new Set(argumentAt).size !== count || argumentAt.includes(-1)) {
       throw new Error(`compiledOnce: the query's parameters are not its ${count} arguments, each once: ${query.sql}`);

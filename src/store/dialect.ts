@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnDataType, type RawBuilder } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
+import { withPreparedStatements } from './prepared-statements.js';
 import { withStatementCache } from './statement-cache.js';
 
 /**
@@ -74,7 +75,7 @@ export function openDatabase(options: { databaseUrl?: string; dataDir: string })
     if (!isPostgresUrl(options.databaseUrl)) {
       throw new Error('SLIPWAY_DATABASE_URL must be a postgres:// URL (leave it unset for SQLite)');
     }
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    const pool = withPreparedStatements(new pg.Pool({ connectionString: options.databaseUrl, max: 10 }));
     // An idle client losing its connection must not crash the process; the next query reconnects.
     pool.on('error', () => {});
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), flavor: postgresFlavor };
