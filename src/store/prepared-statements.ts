@@ -21,17 +21,31 @@ export function prepareOnEachConnection(sql: string): void {
  */
 export function withPreparedStatements(pool: pg.Pool): pg.Pool {
   pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    /** Texts this connection sends unnamed again: their tables changed under the prepared statement. */
+    const unprepared = new Set<string>();
     // Kysely's driver calls query(sql, parameters); everything else goes through untouched.
     client.query = ((...args: unknown[]) => {
       const [text, values] = args;
-      if (typeof text === 'string' && Array.isArray(values) && args.length === 2 && preparedTexts.has(text)) {
-        return query({ name: statementName(text), text, values });
+      if (typeof text !== 'string' || !Array.isArray(values) || args.length !== 2 || !preparedTexts.has(text) || unprepared.has(text)) {
+        return query(...args);
       }
-      return query(...args);
+      return query({ name: statementName(text), text, values }).catch((error: unknown) => {
+        // Another process sharing the database added a column (a newer Slipway's migration): a
+        // prepared `select *` may not change its columns, and fails on this connection from
+        // then on. The read goes again unnamed, and so does every later one here.
+        if (!isResultTypeChange(error)) throw error;
+        unprepared.add(text);
+        return query(text, values);
+      });
     }) as typeof client.query;
   });
   return pool;
+}
+
+function isResultTypeChange(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === '0A000' && typeof message === 'string' && message.includes('cached plan must not change result type');
 }
 
 /** A name per text: pg refuses one name for two texts on a connection. */

@@ -27,3 +27,27 @@ test('a registered SQL text is prepared once on the connection and reused; any o
     await pool.end();
   }
 });
+
+test('a prepared read whose table gained a column (another process migrated) is read again unnamed, and stays so', async () => {
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  const table = `prepared_${process.pid}_${Date.now().toString(36)}`;
+  await admin.query(`create table ${table} (id int primary key)`);
+  await admin.query(`insert into ${table} values (1)`);
+  const pool = withPreparedStatements(new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 }));
+  const client = await pool.connect();
+  try {
+    const read = `select * from ${table} where id = $1`;
+    prepareOnEachConnection(read);
+    assert.deepEqual((await client.query(read, [1])).rows, [{ id: 1 }]);
+    await admin.query(`alter table ${table} add column note text default 'added'`);
+    // Prepared, this read now fails ("cached plan must not change result type"): it is sent again unnamed.
+    assert.deepEqual((await client.query(read, [1])).rows, [{ id: 1, note: 'added' }]);
+    assert.deepEqual((await client.query(read, [1])).rows, [{ id: 1, note: 'added' }]);
+  } finally {
+    client.release();
+    await pool.end();
+    await admin.query(`drop table ${table}`);
+    await admin.end();
+  }
+});
