@@ -138,7 +138,7 @@ export interface ServiceBase {
   deployedSpec: DeployedSpec | null;
   /** deployedSpecDigest of deployedSpec (deployed-spec.ts); null without one, or one recorded before digests were kept. */
   deployedSpecDigest: string | null;
-  /** configDigest of deployedSpec (pending-changes.ts): pending changes are known without reading the spec. Null as deployedSpecDigest, or recorded before it was kept. */
+  /** configDigest of deployedSpec (pending-changes.ts): pending changes are known without reading the spec. Null without a deployed spec, or one the store could not open. */
   deployedConfigDigest: string | null;
   /** User-defined stage; null puts the service in its type's default stage. */
   stageId: string | null;

@@ -11,9 +11,9 @@ const ROWS_PER_INSERT = 500;
  * Records deploys on their services, in the caller's transaction: each service's deployed
  * version, spec hash, spec digest and config digest, its spec (sealed: it holds secret env
  * values) in service_deployed_specs, and the spec by digest in deployed_specs, which the
- * records of the deployments that deploy it name. Many services cost one update each and a few multi-row
- * statements. A service written twice keeps the later write; a service that no longer exists
- * is skipped (as an update of no row).
+ * records of the deployments that deploy it name. Many services cost one update each and a
+ * few multi-row statements. A service written twice keeps the later write; a service that no
+ * longer exists is skipped (as an update of no row).
  */
 export async function writeDeployedStates(trx: Kysely<Database>, ctx: StoreContext, writes: JournalWrites['deployedStates']): Promise<void> {
   if (writes.length === 0) return;

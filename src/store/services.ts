@@ -153,16 +153,15 @@ export class ServicesRepository {
   /**
    * Services deployed before migration 0012 get the config digest of their deployed spec (one
    * decrypt each, once): until then a read of their pending changes decrypts the spec every
-   * time. Returns how many were given one.
+   * time.
    */
-  async recordMissingConfigDigests(): Promise<number> {
+  async recordMissingConfigDigests(): Promise<void> {
     const rows = await this.ctx.db
       .selectFrom('services')
       .innerJoin('service_deployed_specs', 'service_deployed_specs.service_id', 'services.id')
       .select(['services.id', 'services.deployed_spec_digest', 'service_deployed_specs.spec'])
       .where('services.deployed_config_digest', 'is', null)
       .execute();
-    let recorded = 0;
     for (const row of rows) {
       let spec: DeployedSpec;
       try {
@@ -171,7 +170,6 @@ export class ServicesRepository {
         // Left as it is: a read of that spec fails as it did, and the store still opens.
         continue;
       }
-      recorded++;
       await this.ctx.db
         .updateTable('services')
         .set({ deployed_config_digest: configDigest(spec) })
@@ -181,7 +179,6 @@ export class ServicesRepository {
         .where('deployed_config_digest', 'is', null)
         .execute();
     }
-    return recorded;
   }
 
   async deleteService(id: string): Promise<void> {

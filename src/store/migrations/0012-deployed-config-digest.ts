@@ -3,8 +3,8 @@ import type { Kysely, Migration } from 'kysely';
 /**
  * The digest of each service's deployed configuration (configDigest), written with its spec: a
  * read of the pending changes compares digests, and decrypts the spec only when they differ.
- * Services deployed before this migration have none until their next deploy records one (their
- * pending changes are found from the spec, as before).
+ * Services deployed before this migration get theirs when a store opens
+ * (ServicesRepository.recordMissingConfigDigests).
  */
 export function deployedConfigDigestMigration(): Migration {
   return {
