@@ -7,7 +7,7 @@
  * not counted).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,23 +37,40 @@ const TOKEN = 'bench-api-token-0123456789abcdef';
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = join(repo, 'node_modules', '.cache', 'slipway-bench-build');
 
-/** Compiles src + the server entry; falls back to tsx when the compiled entry is missing. */
-async function serverCommand(): Promise<{ args: string[]; how: string }> {
-  const entry = join(buildDir, 'bench', 'support', 'api-server.js');
-  rmSync(buildDir, { recursive: true, force: true });
-  try {
-    await promisify(execFile)(join(repo, 'node_modules', '.bin', 'tsc'), ['-p', join(repo, 'bench', 'tsconfig.server.json'), '--outDir', buildDir], { cwd: repo });
-  } catch {
-    // Type errors (another part of the tree mid-edit) still emit JavaScript; only a missing entry matters.
-  }
+let compiled: Promise<boolean> | undefined;
+
+/**
+ * Compiles src and the two server entries once per run; falls back to tsx when the compiled
+ * entry is missing.
+ */
+async function serverCommand(name: 'api-server' | 'floor-server'): Promise<{ args: string[]; how: string }> {
+  compiled ??= (async () => {
+    rmSync(buildDir, { recursive: true, force: true });
+    try {
+      await promisify(execFile)(join(repo, 'node_modules', '.bin', 'tsc'), ['-p', join(repo, 'bench', 'tsconfig.server.json'), '--outDir', buildDir], { cwd: repo });
+    } catch {
+      // Type errors (another part of the tree mid-edit) still emit JavaScript; only a missing entry matters.
+    }
+    return true;
+  })();
+  await compiled;
+  const entry = join(buildDir, 'bench', 'support', `${name}.js`);
   if (existsSync(entry)) return { args: [entry], how: 'compiled with tsc, run with plain node' };
-  return { args: ['--import', 'tsx', join(repo, 'bench', 'support', 'api-server.ts')], how: 'run through tsx (compiling failed), which adds its loader to the RSS' };
+  return { args: ['--import', 'tsx', join(repo, 'bench', 'support', `${name}.ts`)], how: 'run through tsx (compiling failed), which adds its loader to the RSS' };
 }
 
-function memoryOf(pid: number): { rssMb: number; peakMb: number } {
+interface Memory {
+  rssMb: number;
+  peakMb: number;
+  /** Of the RSS, memory of the process's own (heaps, malloc) and pages of mapped files (code). */
+  anonMb: number;
+  fileMb: number;
+}
+
+function memoryOf(pid: number): Memory {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
-  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024, anonMb: kb('RssAnon') / 1024, fileMb: kb('RssFile') / 1024 };
 }
 
 /**
@@ -106,16 +123,37 @@ function load(url: string, ids: string[], seconds: number): Promise<autocannon.R
   });
 }
 
-interface Measured {
-  backend: 'sqlite' | 'postgres';
+/** One server process under the load. */
+interface UnderLoad {
   result: autocannon.Result;
-  idle: { rssMb: number; peakMb: number };
-  after: { rssMb: number; peakMb: number };
+  idle: Memory;
+  after: Memory;
   /** The server's CPU time (user + system) over the timed load, not the warm-up. */
   serverCpuMs: number;
+}
+
+interface Measured extends UnderLoad {
+  backend: 'sqlite' | 'postgres';
   populateMs: number;
   environments: number;
   how: string;
+  /** The answer sampled before the load, and the ids asked for: the floor server's load. */
+  sampleBody: string;
+  ids: string[];
+}
+
+/** The warm-up, then the timed load, against a server already answering. */
+async function loadPhase(what: string, pid: number, url: string, ids: string[]): Promise<UnderLoad> {
+  const idle = memoryOf(pid);
+  await load(url, ids, WARMUP_S);
+  const cpuBefore = cpuMsOf(pid);
+  const result = await load(url, ids, DURATION_S);
+  const serverCpuMs = cpuMsOf(pid) - cpuBefore;
+  const after = memoryOf(pid);
+  if (result.errors > 0 || result.non2xx > 0 || result.timeouts > 0) {
+    throw new Error(`the load run on ${what} had ${result.errors} errors, ${result.non2xx} non-2xx answers, ${result.timeouts} timeouts`);
+  }
+  return { result, idle, after, serverCpuMs };
 }
 
 /** A database of its own on the test PostgreSQL server for one run, dropped afterwards. */
@@ -150,7 +188,7 @@ async function measureBackend(backend: 'sqlite' | 'postgres'): Promise<Measured>
     );
     const populateMs = performance.now() - populateStart;
 
-    const { args, how } = await serverCommand();
+    const { args, how } = await serverCommand('api-server');
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const logPath = join(dir, 'server.log');
@@ -175,28 +213,19 @@ async function measureBackend(backend: 'sqlite' | 'postgres'): Promise<Measured>
     });
     closeSync(logFd);
     await waitHealthy(url, child, 120_000);
-    const pid = child.pid!;
 
     // The answer is what it should be before anything is timed.
     const sample = await fetch(`${url}/api/v1/environments/${ids[ids.length - 1]}/status`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    const body = (await sample.json()) as { services?: Array<{ deployedVersion: string | null; pendingChanges: boolean }> };
+    const sampleBody = await sample.text();
+    const body = JSON.parse(sampleBody) as { services?: Array<{ deployedVersion: string | null; pendingChanges: boolean }> };
     if (sample.status !== 200 || body.services?.length !== SERVICES_PER_ENVIRONMENT) {
       throw new Error(`GET /environments/{id}/status answered ${sample.status} with ${body.services?.length ?? 'no'} services`);
     }
     if (body.services.some((s) => s.pendingChanges || (s.deployedVersion !== null) !== DEPLOYED)) {
       throw new Error(`the seeded services are not as meant (${DEPLOYED ? 'deployed' : 'never deployed'}, nothing pending): ${JSON.stringify(body.services)}`);
     }
-    const idle = memoryOf(pid);
-
-    await load(url, ids, WARMUP_S);
-    const cpuBefore = cpuMsOf(pid);
-    const result = await load(url, ids, DURATION_S);
-    const serverCpuMs = cpuMsOf(pid) - cpuBefore;
-    const after = memoryOf(pid);
-    if (result.errors > 0 || result.non2xx > 0 || result.timeouts > 0) {
-      throw new Error(`the load run on ${backend} had ${result.errors} errors, ${result.non2xx} non-2xx answers, ${result.timeouts} timeouts`);
-    }
-    return { backend, result, idle, after, serverCpuMs, populateMs, environments: ids.length, how };
+    const measured = await loadPhase(backend, child.pid!, url, ids);
+    return { backend, ...measured, populateMs, environments: ids.length, how, sampleBody, ids };
   } finally {
     if (child) await stopServer(child);
     if (edge) await removeTestEdge(edge.container);
@@ -205,7 +234,32 @@ async function measureBackend(backend: 'sqlite' | 'postgres'): Promise<Measured>
   }
 }
 
-function backendRows(m: Measured, sqliteP99: number | undefined): Row[] {
+/**
+ * The same load against bench/support/floor-server.ts answering `body` (what Slipway answered):
+ * what this machine and this load generator allow a Node server that does nothing else.
+ */
+async function measureFloor(body: string, ids: string[]): Promise<UnderLoad> {
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-bench-floor-'));
+  let child: ChildProcess | undefined;
+  try {
+    const bodyFile = join(dir, 'status.json');
+    writeFileSync(bodyFile, body);
+    const { args } = await serverCommand('floor-server');
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    child = spawn(process.execPath, args, { cwd: repo, stdio: 'ignore', env: { ...process.env, FLOOR_BODY_FILE: bodyFile, FLOOR_PORT: String(port) } });
+    await waitHealthy(url, child, 30_000);
+    return await loadPhase('the floor server', child.pid!, url, ids);
+  } finally {
+    if (child) await stopServer(child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const cpuPerRequestUs = (m: UnderLoad): number => (m.serverCpuMs * 1000) / m.result.requests.total;
+const rss = (m: Memory): string => `${m.rssMb.toFixed(1)} MB (${m.anonMb.toFixed(1)} MB anonymous, ${m.fileMb.toFixed(1)} MB mapped files)`;
+
+function backendRows(m: Measured, sqliteP99: number | undefined, floor: UnderLoad): Row[] {
   const { result, after, idle } = m;
   const p99 = result.latency.p99;
   const rows: Row[] = [
@@ -228,15 +282,15 @@ function backendRows(m: Measured, sqliteP99: number | undefined): Row[] {
     {
       // Steadier than requests/s on a shared machine: what the server spends, whoever else runs.
       what: `${m.backend}: server CPU time per request, not a target`,
-      measured: `${(m.serverCpuMs * 1000 / result.requests.total).toFixed(0)} µs (${ms(m.serverCpuMs)} over ${result.requests.total} requests)`,
+      measured: `${cpuPerRequestUs(m).toFixed(0)} µs (${ms(m.serverCpuMs)} over ${result.requests.total} requests; ${(cpuPerRequestUs(m) / cpuPerRequestUs(floor)).toFixed(1)}× the floor server's)`,
       target: '',
       verdict: 'info',
-      value: (m.serverCpuMs * 1000) / result.requests.total,
+      value: cpuPerRequestUs(m),
       unit: 'µs',
     },
     {
       what: `${m.backend}: control-plane RSS after the load`,
-      measured: `${after.rssMb.toFixed(1)} MB (peak ${after.peakMb.toFixed(1)} MB; ${idle.rssMb.toFixed(1)} MB before the load)`,
+      measured: `${rss(after)}; peak ${after.peakMb.toFixed(1)} MB; ${idle.rssMb.toFixed(1)} MB before the load`,
       target: '< 150 MB',
       verdict: verdict(after.rssMb < 150),
       value: after.rssMb,
@@ -252,16 +306,26 @@ function backendRows(m: Measured, sqliteP99: number | undefined): Row[] {
   return rows;
 }
 
+function floorRow(floor: UnderLoad, of: Measured): Row {
+  const { result } = floor;
+  return {
+    what: `floor: a bare Fastify server answering the same bytes (${of.backend}'s answer; no token, store or log line), same load, not a target`,
+    measured: `${Math.round(result.requests.average)} req/s, p99 ${ms(result.latency.p99)}, server CPU ${cpuPerRequestUs(floor).toFixed(0)} µs per request, RSS after the load ${rss(floor.after)}`,
+    target: '',
+    verdict: 'info',
+    value: result.requests.average,
+    unit: 'req/s',
+  };
+}
+
 export async function apiLoad(): Promise<Omit<BenchResult, 'durationMs'>> {
-  const rows: Row[] = [];
-  let sqliteP99: number | undefined;
-  let how = '';
-  for (const backend of BACKENDS) {
-    const m = await measureBackend(backend);
-    if (backend === 'sqlite') sqliteP99 = m.result.latency.p99;
-    how = m.how;
-    rows.push(...backendRows(m, sqliteP99));
-  }
+  const measured: Measured[] = [];
+  for (const backend of BACKENDS) measured.push(await measureBackend(backend));
+  const first = measured[0]!;
+  const floor = await measureFloor(first.sampleBody, first.ids);
+  const sqliteP99 = measured.find((m) => m.backend === 'sqlite')?.result.latency.p99;
+  const rows: Row[] = [...measured.flatMap((m) => backendRows(m, sqliteP99, floor)), floorRow(floor, first)];
+  const how = first.how;
   return {
     name: 'api',
     title: 'API under load',
@@ -271,6 +335,7 @@ export async function apiLoad(): Promise<Omit<BenchResult, 'durationMs'>> {
       `Store: ${PROJECTS} projects; one environment of ${SERVICES_PER_ENVIRONMENT} services written through the store, the others copied from it in multi-row inserts (bench/support/bulk-seed.ts). ${DEPLOYED ? 'Every service deployed, nothing pending: its deployed spec sealed for it, as the engine records a successful deploy (BENCH_API_DEPLOYED=0: never deployed).' : 'No service ever deployed (BENCH_API_DEPLOYED=0).'}`,
       `Load: autocannon in the benchmark process, ${CONNECTIONS} connections, a random environment id per request, after a ${WARMUP_S} s warm-up; every answer was 2xx. RSS and peak (VmHWM) from /proc/<server pid>/status.`,
       "Both processes share this machine's cores, so the load generator takes CPU from the server.",
+      'Floor: bench/support/floor-server.ts in its own process, after the backends, under the same load with the same ids: Fastify answering the bytes sampled from the first backend and nothing else. Its requests/s is about what this load generator reaches on this machine at all; Slipway\'s CPU per request over the floor\'s is the part Slipway adds.',
     ],
   };
 }
