@@ -20,6 +20,7 @@ import {
 } from '../domain/index.js';
 import type { ControlPlane } from '../engine/control-plane.js';
 import type { Deployment, DeploymentDetail, LogLine, Token } from '../store/store.js';
+import type { ServiceStatusRead } from './environment-status.js';
 
 /** Store objects as the API shows them: secrets masked, internals left out. */
 
@@ -59,11 +60,11 @@ export function presentToken(t: Token) {
   return { id: t.id, name: t.name, role: t.role, createdAt: t.createdAt, ...(t.projects ? { projects: t.projects } : {}) };
 }
 
-function liveServices(services: readonly Service[]): Service[] {
+function liveServices<S extends Pick<Service, 'status'>>(services: readonly S[]): S[] {
   return services.filter((s) => s.status !== 'DELETED');
 }
 
-export function environmentStates(services: readonly Service[], controlPlane: ControlPlane) {
+export function environmentStates(services: ReadonlyArray<Pick<Service, 'id' | 'status'>>, controlPlane: ControlPlane) {
   const state = environmentStatus(services.map((s) => s.status));
   const live = liveServices(services);
   const runningState = environmentRunningStatus(live.map((s) => controlPlane.runningState(s).status));
@@ -109,18 +110,19 @@ export async function presentService(service: Service, controlPlane: ControlPlan
   };
 }
 
-export function presentEnvironmentStatus(env: Environment, services: readonly Service[], controlPlane: ControlPlane, variables: ScopedVariables = NO_VARIABLES) {
+export function presentEnvironmentStatus(env: Environment, read: readonly ServiceStatusRead[], controlPlane: ControlPlane) {
   return {
     id: env.id,
-    ...environmentStates(services, controlPlane),
-    services: services.map((s) => ({
+    ...environmentStates(read.map((r) => r.service), controlPlane),
+    services: read.map(({ service: s, pending }) => ({
       id: s.id,
       name: s.name,
       type: s.type,
       state: s.status,
       runningState: controlPlane.runningState(s),
       deployedVersion: s.deployedVersion,
-      ...pendingChanges(s, variablesReaching(s, variables)),
+      pendingChanges: pending.pendingChanges,
+      pendingFields: pending.pendingFields,
     })),
   };
 }

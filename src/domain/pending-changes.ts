@@ -25,17 +25,37 @@ export function pendingChanges(
   service: Pick<Service, 'source' | 'settings' | 'deployedVersion' | 'targetVersion' | 'deployedSpec'> & Partial<Pick<Service, 'deployedConfigDigest'>>,
   variables: readonly EnvVar[] = [],
 ): PendingChanges {
-  const pinnedElsewhere =
-    service.deployedVersion !== null && service.targetVersion !== null && service.targetVersion !== service.deployedVersion;
-  // The same digest as the deploy recorded: nothing to name, and the deployed spec (sealed in
-  // the store) is not even read.
+  return pendingChangesByDigest(service, variables) ?? pendingChangesAgainstSpec(service, variables);
+}
+
+/**
+ * What the config digest alone tells, without the deployed spec (sealed in the store): nothing
+ * pending when the service's configuration now has the digest its deploy recorded and no other
+ * version is pinned; undefined when only a comparison with the deployed spec can tell.
+ */
+export function pendingChangesByDigest(
+  service: Pick<Service, 'source' | 'settings' | 'deployedVersion' | 'targetVersion'> & Partial<Pick<Service, 'deployedConfigDigest'>>,
+  variables: readonly EnvVar[] = [],
+): PendingChanges | undefined {
   const digest = service.deployedConfigDigest;
-  if (!pinnedElsewhere && digest != null && digest === configDigest({ source: service.source, settings: service.settings, variables })) {
+  if (!pinnedElsewhere(service) && digest != null && digest === configDigest({ source: service.source, settings: service.settings, variables })) {
     return { pendingChanges: false, pendingFields: [] };
   }
+  return undefined;
+}
+
+function pinnedElsewhere(service: Pick<Service, 'deployedVersion' | 'targetVersion'>): boolean {
+  return service.deployedVersion !== null && service.targetVersion !== null && service.targetVersion !== service.deployedVersion;
+}
+
+/** Pending changes named by comparing the service with the spec it was deployed with. */
+function pendingChangesAgainstSpec(
+  service: Pick<Service, 'source' | 'settings' | 'deployedVersion' | 'targetVersion' | 'deployedSpec'>,
+  variables: readonly EnvVar[],
+): PendingChanges {
   const fields: string[] = [];
   const deployed = service.deployedSpec;
-  if (pinnedElsewhere || (deployed && !same(service.source, deployed.source))) fields.push('source');
+  if (pinnedElsewhere(service) || (deployed && !same(service.source, deployed.source))) fields.push('source');
   if (deployed) {
     const keys = new Set([...Object.keys(service.settings), ...Object.keys(deployed.settings)]);
     for (const key of [...keys].sort()) {

@@ -1,5 +1,6 @@
 import type {
   DeliveryStatus,
+  DeployedSpec,
   DeploymentRunStatus,
   DeploymentStatus,
   Environment,
@@ -63,6 +64,7 @@ import type {
   Role,
   ServicePatch,
   ServiceState,
+  ServiceSummary,
   Store,
   Token,
   VariableOwner,
@@ -204,6 +206,14 @@ export class KyselyStore implements Store {
 
   listServices(environmentId: string): Promise<Service[]> {
     return this.services.listServices(environmentId);
+  }
+
+  listServiceSummaries(environmentId: string): Promise<ServiceSummary[]> {
+    return this.services.listServiceSummaries(environmentId);
+  }
+
+  deployedSpecsOf(serviceIds: readonly string[]): Promise<Map<string, DeployedSpec>> {
+    return this.services.deployedSpecsOf(serviceIds);
   }
   listServiceStates(environmentId: string): Promise<ServiceState[]> {
     return this.services.listServiceStates(environmentId);

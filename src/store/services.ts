@@ -19,7 +19,7 @@ import { deployedSpecContext, writeDeployedStates } from './deployed-states.js';
 import type { Database, ServicesTable } from './database.js';
 import { parseJson, toNumber } from './dialect.js';
 import { hasClearGitCredentials, sealGitUrl, unsealGitUrl } from './git-url-credentials.js';
-import type { DeployedState, NewService, ServicePatch, ServiceState } from './store.js';
+import type { DeployedState, NewService, ServicePatch, ServiceState, ServiceSummary } from './store.js';
 
 /** How many lost compare-and-set races setServiceStatus tolerates before giving up. */
 const MAX_STATUS_ATTEMPTS = 20;
@@ -93,6 +93,28 @@ export class ServicesRepository {
   async listServices(environmentId: string): Promise<Service[]> {
     const rows = await servicesOfEnvironment(this.ctx, environmentId);
     return rows.map((r) => this.toService(r));
+  }
+
+  async listServiceSummaries(environmentId: string): Promise<ServiceSummary[]> {
+    const rows = await serviceSummariesOfEnvironment(this.ctx, environmentId);
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      ...this.typedSourceOf(r),
+      settings: this.settingsOf(r),
+      status: r.status as DeploymentStatus,
+      deployedVersion: r.deployed_version,
+      targetVersion: r.target_version,
+      deployedConfigDigest: r.deployed_config_digest,
+    }));
+  }
+
+  async deployedSpecsOf(serviceIds: readonly string[]): Promise<Map<string, DeployedSpec>> {
+    const specs = new Map<string, DeployedSpec>();
+    if (serviceIds.length === 0) return specs;
+    const rows = await this.ctx.db.selectFrom('service_deployed_specs').select(['service_id', 'spec']).where('service_id', 'in', [...serviceIds]).execute();
+    for (const r of rows) specs.set(r.service_id, parseJson<DeployedSpec>(this.ctx.secrets.decrypt(r.spec, deployedSpecContext(r.service_id))));
+    return specs;
   }
 
   async listServiceStates(environmentId: string): Promise<ServiceState[]> {
@@ -283,6 +305,14 @@ export class ServicesRepository {
     };
   }
 
+  private typedSourceOf(row: Pick<Selectable<ServicesTable>, 'id' | 'type' | 'source'>): TypedSource {
+    return agreeing(row.id, row.type, unsealGitUrl(parseJson<ServiceSource>(row.source), row.id, this.ctx.secrets));
+  }
+
+  private settingsOf(row: Pick<Selectable<ServicesTable>, 'id' | 'settings'>): ServiceSettings {
+    return this.unseal(parseJson<ServiceSettings>(row.settings), row.id);
+  }
+
   private toService(row: Selectable<ServicesTable> & { deployed_spec: string | null }): Service {
     const sealedSpec = row.deployed_spec;
     const secrets = this.ctx.secrets;
@@ -295,8 +325,8 @@ export class ServicesRepository {
       id: row.id,
       environmentId: row.environment_id,
       name: row.name,
-      ...agreeing(row.id, row.type, unsealGitUrl(parseJson<ServiceSource>(row.source), row.id, this.ctx.secrets)),
-      settings: this.unseal(parseJson<ServiceSettings>(row.settings), row.id),
+      ...this.typedSourceOf(row),
+      settings: this.settingsOf(row),
       status: row.status as DeploymentStatus,
       statusMessage: row.status_message,
       deployedVersion: row.deployed_version,
@@ -331,6 +361,16 @@ function selectServices(db: Kysely<Database>) {
 
 const servicesOfEnvironment = compiledOnce((db, environmentId: string) =>
   selectServices(db).where('services.environment_id', '=', environmentId).orderBy('services.created_at').orderBy('services.name'),
+);
+
+/** Only the columns a ServiceSummary needs: about half the cost of every column on SQLite. */
+const serviceSummariesOfEnvironment = compiledOnce((db, environmentId: string) =>
+  db
+    .selectFrom('services')
+    .select(['id', 'name', 'type', 'source', 'settings', 'status', 'deployed_version', 'target_version', 'deployed_config_digest'])
+    .where('environment_id', '=', environmentId)
+    .orderBy('created_at')
+    .orderBy('name'),
 );
 
 /**

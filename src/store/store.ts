@@ -20,6 +20,7 @@ import type {
   RuntimeKind,
   ScopedVariables,
   Service,
+  ServiceBase,
   ServiceSettings,
   ServiceSource,
   ServiceType,
@@ -262,6 +263,13 @@ export interface StageStore {
 /** What a request's availability is judged on (src/domain/actions.ts). */
 export type ServiceState = Pick<Service, 'id' | 'status' | 'skipEnvironmentActions'>;
 
+/**
+ * What an environment's status shows of a service (GET /environments/{id}/status), with what
+ * its pending changes are judged on first: the config digest. Not the deployed spec (sealed;
+ * deployedSpecsOf reads those a digest cannot answer for), nor timestamps.
+ */
+export type ServiceSummary = TypedSource & Pick<ServiceBase, 'id' | 'name' | 'settings' | 'status' | 'deployedVersion' | 'targetVersion' | 'deployedConfigDigest'>;
+
 export interface ServiceStore {
   createService(input: NewService): Promise<Service>;
   listServices(environmentId: string): Promise<Service[]>;
@@ -270,6 +278,15 @@ export interface ServiceStore {
    * environment actions skip them), in listServices' order: no JSON column is read.
    */
   listServiceStates(environmentId: string): Promise<ServiceState[]>;
+  /**
+   * The environment's services as its status shows them, in listServices' order: neither the
+   * deployed specs nor their table is read. A service without a deployedConfigDigest has no
+   * deployed spec the store can open: a deploy records the digest with the spec, and a store
+   * opening gives one to every spec recorded before digests were kept.
+   */
+  listServiceSummaries(environmentId: string): Promise<ServiceSummary[]>;
+  /** The deployed specs of these services, by service id; a service without one is absent. */
+  deployedSpecsOf(serviceIds: readonly string[]): Promise<Map<string, DeployedSpec>>;
   /** The ids of every service not READY (every service that was ever acted on), in one query: what the running states observe at start. */
   serviceIdsNotReady(): Promise<string[]>;
   /** Every service of one type, across environments (e.g. the jobs a scheduler looks after). */

@@ -124,6 +124,38 @@ describeOnEachBackend('deployed specs table', (s) => {
     assert.equal((await reopened.getService(broken.id))!.deployedConfigDigest, null);
   });
 
+  it('summaries of the services as their status shows them, without reading a deployed spec; the specs asked for, by id', async () => {
+    const { env, service, spec } = await deployedService('summary');
+    const plain = await s.store.createService({
+      environmentId: env.id,
+      name: 'never-deployed',
+      type: 'container',
+      source: { image: { name: 'busybox', tag: 'v1' } },
+      settings: DEFAULT_SERVICE_SETTINGS,
+    });
+    await s.store.setTargetVersion(plain.id, 'v9');
+    const full = await s.store.listServices(env.id);
+    const summaries = await s.store.listServiceSummaries(env.id);
+    // Every field the summary has, as listServices reads it (secret values decrypted), in its order.
+    assert.deepEqual(
+      summaries,
+      full.map((f) => ({ id: f.id, name: f.name, type: f.type, source: f.source, settings: f.settings, status: f.status, deployedVersion: f.deployedVersion, targetVersion: f.targetVersion, deployedConfigDigest: f.deployedConfigDigest })),
+    );
+    assert.equal(summaries[0]!.settings.env[0]!.value, 'secret-of-summary');
+    assert.equal(summaries[0]!.deployedConfigDigest, configDigest(spec));
+    assert.equal(summaries[1]!.targetVersion, 'v9');
+
+    const specs = await s.store.deployedSpecsOf([service.id, plain.id]);
+    assert.deepEqual([...specs], [[service.id, spec]], 'decrypted; a service without a spec is absent');
+    assert.equal((await s.store.deployedSpecsOf([])).size, 0);
+
+    // A spec that cannot be opened: summaries never read it, listServices' spec getter fails on it.
+    await rawWrite(s.backend, `update service_deployed_specs set spec = 'not a sealed value' where service_id = '${service.id}'`);
+    assert.deepEqual(await s.store.listServiceSummaries(env.id), summaries);
+    const [broken] = await s.store.listServices(env.id);
+    assert.throws(() => broken!.deployedSpec);
+  });
+
   it("a deployment's record names the spec by digest; records holding a copy (before 0011) still read", async () => {
     const { env, service, spec } = await deployedService('history');
     const { deployment: first } = await s.store.enqueue({ environmentId: env.id, request: { action: 'DEPLOY', level: 'environment', serviceIds: [], versions: {} }, origin: 'API', triggeredBy: 'tester' });

@@ -2,6 +2,7 @@ import type { Api, ApiDeps } from '../context.js';
 import { originOf, requireEnvironment, requireProject, triggeredBy } from '../context.js';
 import { DEFAULT_ENVIRONMENT_SETTINGS, DomainError } from '../../domain/index.js';
 import { validationFailed } from '../errors.js';
+import { readServiceStatuses } from '../environment-status.js';
 import { presentEnvironment, presentEnvironmentStatus } from '../present.js';
 import { ActionAccepted, IdParams, errorResponses } from '../schemas/common.js';
 import { EnvironmentStatusView, EnvironmentView, ListOf } from '../schemas/views.js';
@@ -114,9 +115,7 @@ export function environmentRoutes(app: Api, { store, controlPlane }: ApiDeps): v
     },
     async (request) => {
       const env = await requireEnvironment(store, request.params.id);
-      // Together: on PostgreSQL they are two round trips, on two pooled connections.
-      const [services, variables] = await Promise.all([store.listServices(env.id), store.scopedVariables(env)]);
-      return presentEnvironmentStatus(env, services, controlPlane, variables);
+      return presentEnvironmentStatus(env, await readServiceStatuses(store, env), controlPlane);
     },
   );
 
