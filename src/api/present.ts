@@ -71,7 +71,8 @@ export function environmentStates(services: ReadonlyArray<Pick<Service, 'id' | '
   return { state, runningState };
 }
 
-export function presentEnvironment(env: Environment, services: readonly Service[], controlPlane: ControlPlane) {
+/** `services`: their ids and statuses are all its derived states need (listServiceStates). */
+export function presentEnvironment(env: Environment, services: ReadonlyArray<Pick<Service, 'id' | 'status'>>, controlPlane: ControlPlane) {
   return {
     id: env.id,
     projectId: env.projectId,

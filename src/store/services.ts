@@ -118,13 +118,7 @@ export class ServicesRepository {
   }
 
   async listServiceStates(environmentId: string): Promise<ServiceState[]> {
-    const rows = await this.ctx.db
-      .selectFrom('services')
-      .select(['id', 'status', 'skip_environment_actions'])
-      .where('environment_id', '=', environmentId)
-      .orderBy('created_at')
-      .orderBy('name')
-      .execute();
+    const rows = await serviceStatesOfEnvironment(this.ctx, environmentId);
     return rows.map((r) => ({ id: r.id, status: r.status as DeploymentStatus, skipEnvironmentActions: Boolean(r.skip_environment_actions) }));
   }
 
@@ -361,6 +355,11 @@ function selectServices(db: Kysely<Database>) {
 
 const servicesOfEnvironment = compiledOnce((db, environmentId: string) =>
   selectServices(db).where('services.environment_id', '=', environmentId).orderBy('services.created_at').orderBy('services.name'),
+);
+
+/** An environment list reads this for each of its environments. */
+const serviceStatesOfEnvironment = compiledOnce((db, environmentId: string) =>
+  db.selectFrom('services').select(['id', 'status', 'skip_environment_actions']).where('environment_id', '=', environmentId).orderBy('created_at').orderBy('name'),
 );
 
 /** Only the columns a ServiceSummary needs: about half the cost of every column on SQLite. */

@@ -38,7 +38,7 @@ export function cloneRoutes(app: Api, deps: ApiDeps): void {
         { name: request.body.name, ...(request.body.runtime ? { runtime: request.body.runtime } : {}) },
         serviceInputOptions(deps),
       );
-      return reply.code(201).send(presentEnvironment(clone, await store.listServices(clone.id), controlPlane));
+      return reply.code(201).send(presentEnvironment(clone, await store.listServiceStates(clone.id), controlPlane));
     },
   );
 }

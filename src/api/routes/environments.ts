@@ -56,7 +56,7 @@ export function environmentRoutes(app: Api, { store, controlPlane }: ApiDeps): v
     async (request) => {
       const project = await requireProject(store, request.params.id);
       const envs = await store.listEnvironments(project.id);
-      const items = await Promise.all(envs.map(async (e) => presentEnvironment(e, await store.listServices(e.id), controlPlane)));
+      const items = await Promise.all(envs.map(async (e) => presentEnvironment(e, await store.listServiceStates(e.id), controlPlane)));
       return { items };
     },
   );
@@ -74,7 +74,7 @@ export function environmentRoutes(app: Api, { store, controlPlane }: ApiDeps): v
     },
     async (request) => {
       const env = await requireEnvironment(store, request.params.id);
-      return presentEnvironment(env, await store.listServices(env.id), controlPlane);
+      return presentEnvironment(env, await store.listServiceStates(env.id), controlPlane);
     },
   );
 
@@ -98,7 +98,7 @@ export function environmentRoutes(app: Api, { store, controlPlane }: ApiDeps): v
       }
       // The store refuses a name another environment of the project holds (CONFLICT).
       const updated = await store.updateEnvironment(env.id, { ...(name !== undefined ? { name } : {}), ...(settings !== undefined ? { settings } : {}) });
-      return presentEnvironment(updated, await store.listServices(updated.id), controlPlane);
+      return presentEnvironment(updated, await store.listServiceStates(updated.id), controlPlane);
     },
   );
 
