@@ -4,7 +4,8 @@
  * as `npm start` runs it), then autocannon from this process on
  * GET /api/v1/environments/{id}/status with a random environment id per request. Requests/s
  * and p99 latency; then the server process's RSS (read from /proc, so the load generator is
- * not counted).
+ * not counted). Then the same load against a bare Fastify server answering the same bytes
+ * (bench/support/floor-server.ts): the floor this machine and load generator allow.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,7 +38,7 @@ const TOKEN = 'bench-api-token-0123456789abcdef';
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = join(repo, 'node_modules', '.cache', 'slipway-bench-build');
 
-let compiled: Promise<boolean> | undefined;
+let compiled: Promise<void> | undefined;
 
 /**
  * Compiles src and the two server entries once per run; falls back to tsx when the compiled
@@ -51,7 +52,6 @@ async function serverCommand(name: 'api-server' | 'floor-server'): Promise<{ arg
     } catch {
       // Type errors (another part of the tree mid-edit) still emit JavaScript; only a missing entry matters.
     }
-    return true;
   })();
   await compiled;
   const entry = join(buildDir, 'bench', 'support', `${name}.js`);

@@ -215,6 +215,7 @@ export class KyselyStore implements Store {
   deployedSpecsOf(serviceIds: readonly string[]): Promise<Map<string, DeployedSpec>> {
     return this.services.deployedSpecsOf(serviceIds);
   }
+
   listServiceStates(environmentId: string): Promise<ServiceState[]> {
     return this.services.listServiceStates(environmentId);
   }
