@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
-import { configDigest, deployedSpecDigest } from '../domain/index.js';
+import { configDigest, deployedSpecDigest, type DeployedSpec } from '../domain/index.js';
 import { nowIso, type StoreContext } from './context.js';
 import type { Database } from './database.js';
+import { parseJson } from './dialect.js';
+import type { SecretBox } from './secrets.js';
 import type { JournalWrites } from './store.js';
 
 /** Rows per multi-row insert: far below SQLite's and PostgreSQL's limits on parameters. */
@@ -61,6 +63,11 @@ export async function writeDeployedStates(trx: Kysely<Database>, ctx: StoreConte
 /** The deployed spec holds secret env values (the service's and its databases'): encrypted whole. */
 export function deployedSpecContext(serviceId: string): string {
   return `service:${serviceId}:deployed-spec`;
+}
+
+/** A deployed spec as sealed for its service, decrypted and parsed. */
+export function openDeployedSpec(secrets: SecretBox, sealed: string, serviceId: string): DeployedSpec {
+  return parseJson<DeployedSpec>(secrets.decrypt(sealed, deployedSpecContext(serviceId)));
 }
 
 function chunks<T>(items: readonly T[]): T[][] {

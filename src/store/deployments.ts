@@ -1,5 +1,4 @@
 import type {
-  DeployedSpec,
   DeploymentStatus,
   ServiceType,
   StepName,
@@ -8,8 +7,8 @@ import type {
 import { DomainError } from '../domain/index.js';
 import { notFound, nowIso, type StoreContext } from './context.js';
 import { toDeployment } from './deployment-row.js';
-import { parseJson, toNumber } from './dialect.js';
-import { deployedSpecContext } from './deployed-states.js';
+import { toNumber } from './dialect.js';
+import { openDeployedSpec } from './deployed-states.js';
 import { stageStatus } from './stage-status.js';
 import type { DeployedServiceRecord, Deployment, DeploymentDetail, DeploymentServiceRecord, Page } from './store.js';
 
@@ -242,7 +241,7 @@ export class DeploymentsRepository {
       name: row.name,
       type: row.type as ServiceType,
       version: row.deployed_version,
-      spec: row.deployed_spec === null ? null : parseJson<DeployedSpec>(this.ctx.secrets.decrypt(row.deployed_spec, deployedSpecContext(row.service_id))),
+      spec: row.deployed_spec === null ? null : openDeployedSpec(this.ctx.secrets, row.deployed_spec, row.service_id),
     }));
   }
 

@@ -15,7 +15,7 @@ import {
 } from '../domain/index.js';
 import { compiledOnce } from './compiled-once.js';
 import { conflict, notFound, nowIso, type StoreContext } from './context.js';
-import { deployedSpecContext, writeDeployedStates } from './deployed-states.js';
+import { openDeployedSpec, writeDeployedStates } from './deployed-states.js';
 import type { Database, ServicesTable } from './database.js';
 import { parseJson, toNumber } from './dialect.js';
 import { hasClearGitCredentials, sealGitUrl, unsealGitUrl } from './git-url-credentials.js';
@@ -113,7 +113,7 @@ export class ServicesRepository {
     const specs = new Map<string, DeployedSpec>();
     if (serviceIds.length === 0) return specs;
     const rows = await this.ctx.db.selectFrom('service_deployed_specs').select(['service_id', 'spec']).where('service_id', 'in', [...serviceIds]).execute();
-    for (const r of rows) specs.set(r.service_id, parseJson<DeployedSpec>(this.ctx.secrets.decrypt(r.spec, deployedSpecContext(r.service_id))));
+    for (const r of rows) specs.set(r.service_id, openDeployedSpec(this.ctx.secrets, r.spec, r.service_id));
     return specs;
   }
 
@@ -181,7 +181,7 @@ export class ServicesRepository {
     for (const row of rows) {
       let spec: DeployedSpec;
       try {
-        spec = parseJson<DeployedSpec>(this.ctx.secrets.decrypt(row.spec, deployedSpecContext(row.id)));
+        spec = openDeployedSpec(this.ctx.secrets, row.spec, row.id);
       } catch {
         // Left as it is: a read of that spec fails as it did, and the store still opens.
         continue;
@@ -328,7 +328,7 @@ export class ServicesRepository {
       deployedSpecHash: row.deployed_spec_hash,
       get deployedSpec(): DeployedSpec | null {
         // undefined: not read yet (null is a known "none").
-        if (deployedSpec === undefined) deployedSpec = sealedSpec === null ? null : parseJson<DeployedSpec>(secrets.decrypt(sealedSpec, deployedSpecContext(row.id)));
+        if (deployedSpec === undefined) deployedSpec = sealedSpec === null ? null : openDeployedSpec(secrets, sealedSpec, row.id);
         return deployedSpec;
       },
       set deployedSpec(value: DeployedSpec | null) {
