@@ -41,6 +41,10 @@ describeOnEachBackend('deployed specs table', (s) => {
     return { env, service, spec };
   }
 
+  function neverDeployed(environmentId: string) {
+    return s.store.createService({ environmentId, name: 'never-deployed', type: 'container', source: { image: { name: 'busybox', tag: 'v1' } }, settings: DEFAULT_SERVICE_SETTINGS });
+  }
+
   it('keeps the spec apart from the service row, encrypted, and drops it with the service', async () => {
     const { env, service, spec } = await deployedService('apart');
     const [row] = await s.backend.rawRows('select * from services where id = $1', [service.id]);
@@ -82,13 +86,7 @@ describeOnEachBackend('deployed specs table', (s) => {
 
   it('migration 0010 moves the specs a services row held into their table', async () => {
     const { service, spec } = await deployedService('migrated');
-    const plain = await s.store.createService({
-      environmentId: service.environmentId,
-      name: 'never-deployed',
-      type: 'container',
-      source: { image: { name: 'busybox', tag: 'v1' } },
-      settings: DEFAULT_SERVICE_SETTINGS,
-    });
+    const plain = await neverDeployed(service.environmentId);
     // Back to the layout before 0010: the ciphertext in the services row, none of 0010 to 0012 run.
     await rawWrite(s.backend, 'alter table services drop column deployed_config_digest');
     await rawWrite(s.backend, 'drop table deployed_specs');
@@ -126,13 +124,7 @@ describeOnEachBackend('deployed specs table', (s) => {
 
   it('summaries of the services as their status shows them, without reading a deployed spec; the specs asked for, by id', async () => {
     const { env, service, spec } = await deployedService('summary');
-    const plain = await s.store.createService({
-      environmentId: env.id,
-      name: 'never-deployed',
-      type: 'container',
-      source: { image: { name: 'busybox', tag: 'v1' } },
-      settings: DEFAULT_SERVICE_SETTINGS,
-    });
+    const plain = await neverDeployed(env.id);
     await s.store.setTargetVersion(plain.id, 'v9');
     const full = await s.store.listServices(env.id);
     const summaries = await s.store.listServiceSummaries(env.id);
