@@ -16,7 +16,7 @@ import { CaddyEdge } from '../../src/runtime/docker/caddy-edge.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { testImages } from '../support/images.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
-import { cleanup, context, docker, eventually, hostPortRange, memoryHostPorts, ownedByThisRun, rolloutSpec, runId, target } from './docker-runtime-fixture.js';
+import { cleanup, context, docker, eventually, portBlock, memoryHostPorts, ownedByThisRun, rolloutSpec, runId, target } from './docker-runtime-fixture.js';
 
 const EDGE_NAME = `${runId}-edge-acme`;
 const DOMAIN = 'shop.example.com';
@@ -39,8 +39,7 @@ function plainGet(port: number, host: string, path: string): Promise<{ status: n
 }
 
 describe('Caddy edge with ACME', () => {
-  const range = hostPortRange();
-  const httpPort = range.to + 1100;
+  const { range, edgePort: httpPort } = portBlock(3);
   const httpsPort = httpPort + 1;
   let runDir = '';
   let pebble: Pebble;

@@ -19,13 +19,12 @@ import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import type { ServiceTarget } from '../../src/runtime/runtime.js';
 import { EdgeClient } from '../support/edge-client.js';
 import { APP_PORT, testImages } from '../support/images.js';
-import { cleanup, containersOf, context, docker, eventually, hostPortRange, memoryHostPorts, ownedByThisRun, rolloutSpec, runId, target } from './docker-runtime-fixture.js';
+import { cleanup, containersOf, context, docker, eventually, portBlock, memoryHostPorts, ownedByThisRun, rolloutSpec, runId, target } from './docker-runtime-fixture.js';
 
 const EDGE_NAME = `${runId}-edge`;
 describe('Caddy edge', () => {
   const hostPorts = memoryHostPorts();
-  const range = hostPortRange();
-  const httpPort = range.to + 1000;
+  const { range, edgePort: httpPort } = portBlock(2);
   const hosts = new Map<string, string>();
   let runDir = '';
   let runtime: DockerRuntime;

@@ -9,7 +9,7 @@ import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { createStore } from '../../src/store/create-store.js';
 import type { Store } from '../../src/store/store.js';
 import { APP_PORT, testImages } from '../support/images.js';
-import { cleanup, containersOf, context, get, hostPortRange, rolloutSpec, target } from './docker-runtime-fixture.js';
+import { cleanup, containersOf, context, get, portBlock, rolloutSpec, target } from './docker-runtime-fixture.js';
 import { startTestEdge, type TestEdge } from './docker-test-edge.js';
 
 /**
@@ -23,34 +23,23 @@ let store: Store;
 let edge: TestEdge;
 let runtime: DockerRuntime;
 let squatter: net.Server | undefined;
-let range: { from: number; to: number };
+const { range, edgePort } = portBlock(4);
 
-/**
- * A range whose first port (the one the store hands out first) a plain server of this test
- * holds. The ranges lie in the kernel's ephemeral ports, so that port may already be in use
- * on the machine: then another range is tried.
- */
-async function rangeWithFirstPortHeld(): Promise<{ range: { from: number; to: number }; squatter: net.Server }> {
-  for (let attempt = 1; ; attempt++) {
-    const candidate = hostPortRange();
-    const server = net.createServer((socket) => socket.end('not slipway'));
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host: '127.0.0.1', port: candidate.from }, () => resolve());
-      });
-      return { range: candidate, squatter: server };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 20) throw error;
-    }
-  }
+/** A plain server of this test holding the first port of the range (the one the store hands out first). */
+async function holdFirstPort(): Promise<net.Server> {
+  const server = net.createServer((socket) => socket.end('not slipway'));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: range.from }, () => resolve());
+  });
+  return server;
 }
 
 before(async () => {
-  ({ range, squatter } = await rangeWithFirstPortHeld());
+  squatter = await holdFirstPort();
   dir = await mkdtemp(join(tmpdir(), 'slipway-port-taken-'));
   store = await createStore({ dataDir: dir, secretKey: 'port-taken-key' });
-  edge = await startTestEdge(range.to + 1000);
+  edge = await startTestEdge(edgePort);
   runtime = new DockerRuntime({ edge: edge.edge, hostPorts: store, publicHost: '127.0.0.1', hostPortRange: range, drainTimeoutMs: 2000, stopTimeoutSeconds: 2 });
   await runtime.start();
 });

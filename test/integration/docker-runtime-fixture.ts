@@ -74,10 +74,22 @@ export function memoryHostPorts(): HostPortAllocator {
   };
 }
 
-/** A range of host ports unlikely to be in use by a parallel run or another suite. */
-export function hostPortRange(): { from: number; to: number } {
-  const from = 41000 + Math.floor(Math.random() * 400) * 50;
-  return { from, to: from + 49 };
+/** The host ports one test file owns: 50 for its services, then 10 for its edges. */
+export interface PortBlock {
+  range: { from: number; to: number };
+  /** The first of the file's 10 edge ports (http on it, https on the next). */
+  edgePort: number;
+}
+
+/**
+ * Each file that uses this fixture owns the block of 100 host ports numbered `blockIndex`
+ * from 26000, so two files never collide. The blocks lie below the kernel's ephemeral ports
+ * (32768 and up here), where an outgoing connection of any process could hold a port at the
+ * moment Docker binds it, and above the e2e files' blocks (21000–25599, e2e/helpers.ts).
+ */
+export function portBlock(blockIndex: number): PortBlock {
+  const from = 26000 + blockIndex * 100;
+  return { range: { from, to: from + 49 }, edgePort: from + 50 };
 }
 
 export interface TestContext extends OperationContext {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { RolloutCanceledError, type ServiceTarget } from '../../src/runtime/runtime.js';
 import { testImages } from '../support/images.js';
-import { cleanup, containersOf, context, docker, eventually, hostPortRange, memoryHostPorts, rolloutSpec, target, versionsOf } from './docker-runtime-fixture.js';
+import { cleanup, containersOf, context, docker, eventually, portBlock, memoryHostPorts, rolloutSpec, target, versionsOf } from './docker-runtime-fixture.js';
 import { startTestEdge, type TestEdge } from './docker-test-edge.js';
 
 /**
@@ -12,7 +12,7 @@ import { startTestEdge, type TestEdge } from './docker-test-edge.js';
  */
 describe('DockerRuntime rollouts', () => {
   const hostPorts = memoryHostPorts();
-  const range = hostPortRange();
+  const { range, edgePort } = portBlock(1);
   let edge: TestEdge;
   let runtime: DockerRuntime;
   let v1 = '';
@@ -21,7 +21,7 @@ describe('DockerRuntime rollouts', () => {
     new DockerRuntime({ edge: edge.edge, hostPorts, publicHost: '127.0.0.1', hostPortRange: range, drainTimeoutMs: 5000, stopTimeoutSeconds: 2 });
 
   before(async () => {
-    edge = await startTestEdge(range.to + 1000);
+    edge = await startTestEdge(edgePort);
     runtime = newRuntime();
     await runtime.start();
     v1 = await runtime.resolveImage(testImages.appV1, context());

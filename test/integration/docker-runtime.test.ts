@@ -14,7 +14,7 @@ import {
   context,
   docker,
   eventually,
-  hostPortRange,
+  portBlock,
   memoryHostPorts,
   rolloutSpec,
   runId,
@@ -34,7 +34,7 @@ function followed(stream: NodeJS.ReadableStream): Promise<void> {
  */
 describe('DockerRuntime', () => {
   const hostPorts = memoryHostPorts();
-  const range = hostPortRange();
+  const { range, edgePort } = portBlock(0);
   let edge: TestEdge;
   let runtime: DockerRuntime;
   const images: Record<string, string> = {};
@@ -42,7 +42,7 @@ describe('DockerRuntime', () => {
   const served = (endpoint: Endpoint, path = '/'): Promise<string> => eventually(`${endpoint.host}${path} served`, () => edge.get(endpoint, path), 5000);
 
   before(async () => {
-    edge = await startTestEdge(range.to + 1000);
+    edge = await startTestEdge(edgePort);
     runtime = new DockerRuntime({ edge: edge.edge, hostPorts, publicHost: '127.0.0.1', hostPortRange: range, drainTimeoutMs: 8000, stopTimeoutSeconds: 2 });
     await runtime.start();
     for (const [key, image] of Object.entries(testImages)) images[key] = await runtime.resolveImage(image, context());

@@ -20,7 +20,7 @@ before(async () => {
   repo = new GitRepo();
   repo.writeApp('', 'v1');
   repo.commit('v1');
-  slipway = await startSlipway({ edgePorts: edgePorts(31), name: 'clone', env: { SLIPWAY_REGISTRY: testRegistry } });
+  slipway = await startSlipway({ edgePorts: edgePorts(13), name: 'clone', env: { SLIPWAY_REGISTRY: testRegistry } });
 });
 
 after(async () => {
