@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type {
   DeploymentStatus,
   ServiceType,
@@ -5,6 +6,7 @@ import type {
   StepStatus,
 } from '../domain/index.js';
 import { DomainError } from '../domain/index.js';
+import { compiledOnce, compiledPerShape, rowsOf, slotAs } from './compiled-once.js';
 import { notFound, nowIso, type StoreContext } from './context.js';
 import { toDeployment } from './deployment-row.js';
 import { toNumber } from './dialect.js';
@@ -138,38 +140,12 @@ export class DeploymentsRepository {
   /** Records (or re-records) the services of a started deployment, keeping the order given. */
   async recordDeploymentServices(deploymentId: string, services: Array<Omit<DeploymentServiceRecord, 'steps'>>): Promise<void> {
     if (services.length === 0) return;
-    const existing = await this.ctx.db
-      .selectFrom('deployment_services')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where('deployment_id', '=', deploymentId)
-      .executeTakeFirstOrThrow();
-    const base = toNumber(existing.n as number | string | bigint);
-    await this.ctx.db
-      .insertInto('deployment_services')
-      .values(
-        services.map((s, i) => ({
-          deployment_id: deploymentId,
-          service_id: s.serviceId,
-          ordinal: base + i,
-          name: s.name,
-          type: s.type,
-          stage_name: s.stageName,
-          stage_order: s.stageOrder,
-          version: s.version,
-          status: s.status,
-        })),
-      )
-      .onConflict((oc) =>
-        oc.columns(['deployment_id', 'service_id']).doUpdateSet((eb) => ({
-          name: eb.ref('excluded.name'),
-          type: eb.ref('excluded.type'),
-          stage_name: eb.ref('excluded.stage_name'),
-          stage_order: eb.ref('excluded.stage_order'),
-          version: eb.ref('excluded.version'),
-          status: eb.ref('excluded.status'),
-        })),
-      )
-      .execute();
+    const [existing] = await servicesRecordedIn(this.ctx, deploymentId);
+    const base = toNumber(existing!.n as number | string | bigint);
+    await upsertDeploymentServices(
+      this.ctx,
+      services.flatMap((s, i) => [deploymentId, s.serviceId, base + i, s.name, s.type, s.stageName, s.stageOrder, s.version, s.status]),
+    );
   }
 
   /**
@@ -203,22 +179,10 @@ export class DeploymentsRepository {
   async startSteps(deploymentId: string, serviceIds: readonly string[], name: StepName): Promise<Map<string, string>> {
     if (serviceIds.length === 0) return new Map();
     const startedAt = nowIso(this.ctx);
-    const rows = await this.ctx.db
-      .insertInto('deployment_steps')
-      .values(
-        serviceIds.map((serviceId) => ({
-          deployment_id: deploymentId,
-          service_id: serviceId,
-          name,
-          status: 'RUNNING',
-          started_at: startedAt,
-          ended_at: null,
-          duration_ms: null,
-          message: null,
-        })),
-      )
-      .returning(['id', 'service_id'])
-      .execute();
+    const rows = await insertRunningSteps(
+      this.ctx,
+      serviceIds.flatMap((serviceId) => [deploymentId, serviceId, name, startedAt]),
+    );
     return new Map(rows.map((row) => [String(row.service_id), String(toNumber(row.id))]));
   }
 
@@ -291,3 +255,55 @@ function decodeCursor(cursor: string): number {
   if (!match?.[1]) throw new DomainError('VALIDATION_FAILED', 'the cursor is not one this server gave');
   return Number(match[1]);
 }
+
+// Every deployment records its services and opens a step per service: built and compiled once per row count.
+
+const servicesRecordedIn = compiledOnce((db, deploymentId: string) =>
+  db.selectFrom('deployment_services').select((eb) => eb.fn.countAll().as('n')).where('deployment_id', '=', deploymentId),
+);
+
+const upsertDeploymentServices = compiledPerShape((db, slots) =>
+  db
+    .insertInto('deployment_services')
+    .values(
+      rowsOf(slots, 9).map(([deployment_id, service_id, ordinal, name, type, stage_name, stage_order, version, status]) => ({
+        deployment_id,
+        service_id,
+        ordinal: slotAs<number>(ordinal),
+        name,
+        type,
+        stage_name,
+        stage_order: slotAs<number>(stage_order),
+        version,
+        status,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['deployment_id', 'service_id']).doUpdateSet((eb) => ({
+        name: eb.ref('excluded.name'),
+        type: eb.ref('excluded.type'),
+        stage_name: eb.ref('excluded.stage_name'),
+        stage_order: eb.ref('excluded.stage_order'),
+        version: eb.ref('excluded.version'),
+        status: eb.ref('excluded.status'),
+      })),
+    ),
+);
+
+const insertRunningSteps = compiledPerShape((db, slots) =>
+  db
+    .insertInto('deployment_steps')
+    .values(
+      rowsOf(slots, 4).map(([deployment_id, service_id, name, started_at]) => ({
+        deployment_id,
+        service_id,
+        name,
+        status: sql<string>`'RUNNING'`,
+        started_at,
+        ended_at: sql<null>`null`,
+        duration_ms: sql<null>`null`,
+        message: sql<null>`null`,
+      })),
+    )
+    .returning(['id', 'service_id']),
+);

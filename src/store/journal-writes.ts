@@ -1,8 +1,9 @@
-import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { canTransition, DomainError, type DeploymentStatus } from '../domain/index.js';
 import { nowIso, type StoreContext } from './context.js';
-import type { Database } from './database.js';
+import { compiledPerShape, rowsOf, slotAs } from './compiled-once.js';
 import { writeDeployedStates } from './deployed-states.js';
+import { moveStatusOf } from './services.js';
 import { toNumber } from './dialect.js';
 import type { JournalWrites, JournalWritten } from './store.js';
 
@@ -20,28 +21,25 @@ export class JournalWritesRepository {
     }
     if (writes.deployedStates.length + writes.moves.length + writes.finishSteps.length + writes.startSteps.length === 0) return { notMoved: [], missingSteps: [], stepIds: [] };
     return this.ctx.db.transaction().execute(async (trx) => {
+      const tx: Tx = { db: trx, flavor: this.ctx.flavor };
       const now = nowIso(this.ctx);
       // Before the moves: a move to DEPLOYED copies what the service deployed into the deployment's record.
       await writeDeployedStates(trx, this.ctx, writes.deployedStates);
-      const missingSteps = await this.finishSteps(trx, writes.finishSteps, now);
-      const notMoved = await this.moveServices(trx, writes.moves, now);
-      const stepIds = await this.startSteps(trx, writes.startSteps, now);
+      const missingSteps = await this.finishSteps(tx, writes.finishSteps, now);
+      const notMoved = await this.moveServices(tx, writes.moves, now);
+      const stepIds = await this.startSteps(tx, writes.startSteps, now);
       return { notMoved, missingSteps, stepIds };
     });
   }
 
   /** Ends the steps, one statement per (status, message); the ids that matched no step. */
-  private async finishSteps(trx: Kysely<Database>, finishes: JournalWrites['finishSteps'], ended: string): Promise<string[]> {
+  private async finishSteps(tx: Tx, finishes: JournalWrites['finishSteps'], ended: string): Promise<string[]> {
     const missing: string[] = [];
     for (const group of groupBy(finishes, (f) => JSON.stringify([f.status, f.message === undefined ? 0 : f.message]))) {
       const { status, message } = group[0]!;
       const ids = group.map((f) => Number(f.stepId)).filter((id) => Number.isSafeInteger(id));
-      const updated = ids.length === 0 ? [] : await trx
-        .updateTable('deployment_steps')
-        .set({ status, ended_at: ended, duration_ms: this.ctx.flavor.millisSince('started_at', ended), ...(message !== undefined ? { message } : {}) })
-        .where('id', 'in', ids)
-        .returning('id')
-        .execute();
+      const updated =
+        ids.length === 0 ? [] : message === undefined ? await endSteps(tx, [status, ended, ended, ...ids]) : await endStepsSaying(tx, [status, ended, ended, message, ...ids]);
       const found = new Set(updated.map((row) => String(toNumber(row.id))));
       missing.push(...group.map((f) => f.stepId).filter((id) => !found.has(id)));
     }
@@ -53,44 +51,25 @@ export class JournalWritesRepository {
    * (from, to, message), then the deployment's record of the services that moved, one per status.
    * Returns the services that were not in `from` (left alone: their writer decides).
    */
-  private async moveServices(trx: Kysely<Database>, moves: JournalWrites['moves'], now: string): Promise<string[]> {
+  private async moveServices(tx: Tx, moves: JournalWrites['moves'], now: string): Promise<string[]> {
     const moved: Array<{ deploymentId: string; serviceId: string; to: DeploymentStatus }> = [];
     for (const group of groupBy(moves, (m) => JSON.stringify([m.from, m.to, m.message]))) {
       const { from, to, message } = group[0]!;
-      const rows = await trx
-        .updateTable('services')
-        .set({ status: to, status_message: message, updated_at: now })
-        .where('id', 'in', group.map((m) => m.serviceId))
-        .where('status', '=', from)
-        .returning('id')
-        .execute();
+      const rows = await moveStatusOf(tx, [to, message, now, from, ...group.map((m) => m.serviceId)]);
       const hit = new Set(rows.map((row) => row.id));
       moved.push(...group.filter((m) => hit.has(m.serviceId)).map((m) => ({ deploymentId: m.deploymentId, serviceId: m.serviceId, to })));
     }
     for (const group of groupBy(moved, (m) => m.to)) {
       const status = group[0]!.to;
-      // DEPLOYED keeps what the service deployed beside the record (what a rollback puts back):
-      // its version, and its spec by digest (the spec itself is in deployed_specs once).
-      await trx
-        .updateTable('deployment_services')
-        .set((eb) =>
-          status === 'DEPLOYED'
-            ? {
-                status,
-                deployed_version: eb.selectFrom('services').select('services.deployed_version').whereRef('services.id', '=', 'deployment_services.service_id'),
-                deployed_spec_digest: eb.selectFrom('services').select('services.deployed_spec_digest').whereRef('services.id', '=', 'deployment_services.service_id'),
-              }
-            : { status },
-        )
-        .where((eb) => eb(eb.refTuple('deployment_id', 'service_id'), 'in', group.map((m) => eb.tuple(m.deploymentId, m.serviceId))))
-        .execute();
+      const pairs = group.flatMap((m) => [m.deploymentId, m.serviceId]);
+      await (status === 'DEPLOYED' ? recordDeployed(tx, pairs) : recordStatus(tx, [status, ...pairs]));
     }
     const done = new Set(moved.map((m) => m.serviceId));
     return moves.map((m) => m.serviceId).filter((id) => !done.has(id));
   }
 
   /** Starts the steps (or records them ended), one insert per (name, message, status); their ids in the order asked. */
-  private async startSteps(trx: Kysely<Database>, starts: JournalWrites['startSteps'], startedAt: string): Promise<string[]> {
+  private async startSteps(tx: Tx, starts: JournalWrites['startSteps'], startedAt: string): Promise<string[]> {
     const ids = new Array<string>(starts.length);
     const indexed = starts.map((start, index) => ({ ...start, index }));
     // The same service twice in one insert could not be told apart in what it returns: one row per service and insert.
@@ -102,18 +81,20 @@ export class JournalWritesRepository {
     });
     for (const group of rounds) {
       const { name, message, status } = group[0]!;
-      const ended = status === undefined ? { ended_at: null, duration_ms: null } : { ended_at: startedAt, duration_ms: 0 };
-      const rows = await trx
-        .insertInto('deployment_steps')
-        .values(group.map((s) => ({ deployment_id: s.deploymentId, service_id: s.serviceId, name, status: status ?? 'RUNNING', started_at: startedAt, ...ended, message: message ?? null })))
-        .returning(['id', 'service_id'])
-        .execute();
+      const [endedAt, durationMs] = status === undefined ? [null, null] : [startedAt, 0];
+      const rows = await insertSteps(
+        tx,
+        group.flatMap((s) => [s.deploymentId, s.serviceId, name, status ?? 'RUNNING', startedAt, endedAt, durationMs, message ?? null]),
+      );
       const byService = new Map(rows.map((row) => [String(row.service_id), String(toNumber(row.id))]));
       for (const s of group) ids[s.index] = byService.get(s.serviceId)!;
     }
     return ids;
   }
 }
+
+/** The transaction's database with the store's flavor: what the compiled statements run on. */
+type Tx = Pick<StoreContext, 'db' | 'flavor'>;
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
   const groups = new Map<string, T[]>();
@@ -125,3 +106,67 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
   }
   return [...groups.values()];
 }
+
+// The journal writes these for every batch of services that move: built and compiled once per
+// row or id count (compiled-once.ts), not for each batch.
+
+/** (status, ended at, ended at again for the duration, ...step ids) */
+const endSteps = compiledPerShape((db, [status, endedAt, endedAgain, ...ids], flavor) =>
+  db
+    .updateTable('deployment_steps')
+    .set({ status: status!, ended_at: endedAt!, duration_ms: flavor.millisSince('started_at', endedAgain!) })
+    .where('id', 'in', ids.map((id) => slotAs<number>(id)))
+    .returning('id'),
+);
+
+/** (status, ended at, ended at again for the duration, message, ...step ids) */
+const endStepsSaying = compiledPerShape((db, [status, endedAt, endedAgain, message, ...ids], flavor) =>
+  db
+    .updateTable('deployment_steps')
+    .set({ status: status!, ended_at: endedAt!, duration_ms: flavor.millisSince('started_at', endedAgain!), message: message! })
+    .where('id', 'in', ids.map((id) => slotAs<number>(id)))
+    .returning('id'),
+);
+
+/** (status, ...pairs of deployment id and service id) */
+const recordStatus = compiledPerShape((db, [status, ...pairs]) =>
+  db
+    .updateTable('deployment_services')
+    .set({ status: status! })
+    .where((eb) => eb(eb.refTuple('deployment_id', 'service_id'), 'in', rowsOf(pairs, 2).map(([deploymentId, serviceId]) => eb.tuple(deploymentId, serviceId)))),
+);
+
+/**
+ * (...pairs of deployment id and service id) moved to DEPLOYED, which keeps what the service
+ * deployed beside the record (what a rollback puts back): its version, and its spec by digest
+ * (the spec itself is in deployed_specs once).
+ */
+const recordDeployed = compiledPerShape((db, pairs) =>
+  db
+    .updateTable('deployment_services')
+    .set((eb) => ({
+      status: sql<string>`'DEPLOYED'`,
+      deployed_version: eb.selectFrom('services').select('services.deployed_version').whereRef('services.id', '=', 'deployment_services.service_id'),
+      deployed_spec_digest: eb.selectFrom('services').select('services.deployed_spec_digest').whereRef('services.id', '=', 'deployment_services.service_id'),
+    }))
+    .where((eb) => eb(eb.refTuple('deployment_id', 'service_id'), 'in', rowsOf(pairs, 2).map(([deploymentId, serviceId]) => eb.tuple(deploymentId, serviceId)))),
+);
+
+/** Rows of (deployment id, service id, name, status, started at, ended at, duration, message). */
+const insertSteps = compiledPerShape((db, slots) =>
+  db
+    .insertInto('deployment_steps')
+    .values(
+      rowsOf(slots, 8).map(([deployment_id, service_id, name, status, started_at, ended_at, duration_ms, message]) => ({
+        deployment_id,
+        service_id,
+        name,
+        status,
+        started_at,
+        ended_at,
+        duration_ms: slotAs<number | null>(duration_ms),
+        message,
+      })),
+    )
+    .returning(['id', 'service_id']),
+);

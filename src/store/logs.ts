@@ -1,4 +1,5 @@
 import type { LogLevel, StepName } from '../domain/index.js';
+import { compiledPerShape, rowsOf } from './compiled-once.js';
 import type { StoreContext } from './context.js';
 import { toNumber } from './dialect.js';
 import type { LogLine } from './store.js';
@@ -14,19 +15,10 @@ export class LogsRepository {
   /** Lines in one statement, numbered in this order. */
   async appendLogs(deploymentId: string, lines: ReadonlyArray<Omit<LogLine, 'seq'>>): Promise<void> {
     if (lines.length === 0) return;
-    await this.ctx.db
-      .insertInto('deployment_logs')
-      .values(
-        lines.map((line) => ({
-          deployment_id: deploymentId,
-          ts: line.ts,
-          service_id: line.serviceId,
-          step: line.step,
-          level: line.level,
-          message: line.message,
-        })),
-      )
-      .execute();
+    await insertLogLines(
+      this.ctx,
+      lines.flatMap((line) => [deploymentId, line.ts, line.serviceId, line.step, line.level, line.message]),
+    );
   }
 
   /** Lines after `afterSeq` (default: from the start), ascending, at most `limit` (default: all). */
@@ -49,3 +41,8 @@ export class LogsRepository {
     }));
   }
 }
+
+/** Every engine step writes log lines: built and compiled once per line count. */
+const insertLogLines = compiledPerShape((db, slots) =>
+  db.insertInto('deployment_logs').values(rowsOf(slots, 6).map(([deployment_id, ts, service_id, step, level, message]) => ({ deployment_id, ts, service_id, step, level, message }))),
+);

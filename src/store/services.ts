@@ -13,7 +13,7 @@ import {
   typedSource,
   type TypedSource,
 } from '../domain/index.js';
-import { compiledOnce } from './compiled-once.js';
+import { compiledOnce, compiledPerShape } from './compiled-once.js';
 import { conflict, notFound, nowIso, type StoreContext } from './context.js';
 import { openDeployedSpec, writeDeployedStates } from './deployed-states.js';
 import type { Database, ServicesTable } from './database.js';
@@ -243,13 +243,7 @@ export class ServicesRepository {
   async moveServicesStatus(ids: readonly string[], from: DeploymentStatus, to: DeploymentStatus): Promise<string[]> {
     if (!canTransition(from, to)) throw new DomainError('ILLEGAL_TRANSITION', `a service cannot go from ${from} to ${to}`);
     if (ids.length === 0) return [];
-    const rows = await this.ctx.db
-      .updateTable('services')
-      .set({ status: to, status_message: null, updated_at: nowIso(this.ctx) })
-      .where('id', 'in', ids)
-      .where('status', '=', from)
-      .returning('id')
-      .execute();
+    const rows = await moveStatusOf(this.ctx, [to, null, nowIso(this.ctx), from, ...ids]);
     return rows.map((row) => row.id);
   }
 
@@ -370,6 +364,20 @@ const serviceSummariesOfEnvironment = compiledOnce((db, environmentId: string) =
     .where('environment_id', '=', environmentId)
     .orderBy('created_at')
     .orderBy('name'),
+);
+
+/**
+ * Compare-and-set of services' status: arguments (to, message, updated at, from, ...ids); the
+ * ids of those that were in `from`. The engine's journal moves services in batches of any size:
+ * built and compiled once per id count.
+ */
+export const moveStatusOf = compiledPerShape((db, [to, message, updatedAt, from, ...ids]) =>
+  db
+    .updateTable('services')
+    .set({ status: to!, status_message: message!, updated_at: updatedAt! })
+    .where('id', 'in', ids)
+    .where('status', '=', from!)
+    .returning('id'),
 );
 
 /**
