@@ -42,8 +42,8 @@ export function compiledOnce<R, A extends string[]>(build: (db: Kysely<Database>
  * counts kept. The engine's journal writes a few such statements for every batch of services
  * that move, and building a 50-row insert took Kysely longer than SQLite took to run it.
  * `build` receives as many placeholders as the call passes arguments (rowsOf cuts them into
- * rows), and the flavor it is compiled for. Not kept prepared on PostgreSQL: a text per row count would fill the server's memory
- * with plans.
+ * rows), and the flavor it is compiled for. Not kept prepared on PostgreSQL: a text per row
+ * count would fill the server's memory with plans.
  */
 export function compiledPerShape<R>(
   build: (db: Kysely<Database>, slots: readonly string[], flavor: SqlFlavor) => Compilable<R>,

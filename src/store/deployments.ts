@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type {
   DeploymentStatus,
   ServiceType,
@@ -179,9 +178,9 @@ export class DeploymentsRepository {
   async startSteps(deploymentId: string, serviceIds: readonly string[], name: StepName): Promise<Map<string, string>> {
     if (serviceIds.length === 0) return new Map();
     const startedAt = nowIso(this.ctx);
-    const rows = await insertRunningSteps(
+    const rows = await insertSteps(
       this.ctx,
-      serviceIds.flatMap((serviceId) => [deploymentId, serviceId, name, startedAt]),
+      serviceIds.flatMap((serviceId) => [deploymentId, serviceId, name, 'RUNNING', startedAt, null, null, null]),
     );
     return new Map(rows.map((row) => [String(row.service_id), String(toNumber(row.id))]));
   }
@@ -256,7 +255,8 @@ function decodeCursor(cursor: string): number {
   return Number(match[1]);
 }
 
-// Every deployment records its services and opens a step per service: built and compiled once per row count.
+// Every deployment records its services, and the journal opens their steps in batches: built and
+// compiled once per row count (compiled-once.ts).
 
 const servicesRecordedIn = compiledOnce((db, deploymentId: string) =>
   db.selectFrom('deployment_services').select((eb) => eb.fn.countAll().as('n')).where('deployment_id', '=', deploymentId),
@@ -290,19 +290,20 @@ const upsertDeploymentServices = compiledPerShape((db, slots) =>
     ),
 );
 
-const insertRunningSteps = compiledPerShape((db, slots) =>
+/** Rows of (deployment id, service id, name, status, started at, ended at, duration, message): their ids. */
+export const insertSteps = compiledPerShape((db, slots) =>
   db
     .insertInto('deployment_steps')
     .values(
-      rowsOf(slots, 4).map(([deployment_id, service_id, name, started_at]) => ({
+      rowsOf(slots, 8).map(([deployment_id, service_id, name, status, started_at, ended_at, duration_ms, message]) => ({
         deployment_id,
         service_id,
         name,
-        status: sql<string>`'RUNNING'`,
+        status,
         started_at,
-        ended_at: sql<null>`null`,
-        duration_ms: sql<null>`null`,
-        message: sql<null>`null`,
+        ended_at,
+        duration_ms: slotAs<number | null>(duration_ms),
+        message,
       })),
     )
     .returning(['id', 'service_id']),

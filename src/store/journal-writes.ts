@@ -3,6 +3,7 @@ import { canTransition, DomainError, type DeploymentStatus } from '../domain/ind
 import { nowIso, type StoreContext } from './context.js';
 import { compiledPerShape, rowsOf, slotAs } from './compiled-once.js';
 import { writeDeployedStates } from './deployed-states.js';
+import { insertSteps } from './deployments.js';
 import { moveStatusOf } from './services.js';
 import { toNumber } from './dialect.js';
 import type { JournalWrites, JournalWritten } from './store.js';
@@ -150,23 +151,4 @@ const recordDeployed = compiledPerShape((db, pairs) =>
       deployed_spec_digest: eb.selectFrom('services').select('services.deployed_spec_digest').whereRef('services.id', '=', 'deployment_services.service_id'),
     }))
     .where((eb) => eb(eb.refTuple('deployment_id', 'service_id'), 'in', rowsOf(pairs, 2).map(([deploymentId, serviceId]) => eb.tuple(deploymentId, serviceId)))),
-);
-
-/** Rows of (deployment id, service id, name, status, started at, ended at, duration, message). */
-const insertSteps = compiledPerShape((db, slots) =>
-  db
-    .insertInto('deployment_steps')
-    .values(
-      rowsOf(slots, 8).map(([deployment_id, service_id, name, status, started_at, ended_at, duration_ms, message]) => ({
-        deployment_id,
-        service_id,
-        name,
-        status,
-        started_at,
-        ended_at,
-        duration_ms: slotAs<number | null>(duration_ms),
-        message,
-      })),
-    )
-    .returning(['id', 'service_id']),
 );
