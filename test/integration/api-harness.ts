@@ -133,6 +133,8 @@ export interface Harness {
   cp: TestControlPlane;
   tokens: { admin: string; deployer: string; viewer: string };
   imageTags: string[];
+  /** The store's directory (its SQLite file is slipway.db): tests that must bypass the store write there. */
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -164,6 +166,7 @@ export async function startHarness(
     cp,
     tokens,
     imageTags,
+    dataDir: dir,
     async close() {
       await app.close();
       await store.close();

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import SqliteDatabase from 'better-sqlite3';
 import { deployedSpecOf } from '../../src/domain/index.js';
 import { bearer, startHarness, type Harness } from './api-harness.js';
 
@@ -66,6 +68,35 @@ describe('API: pending changes', () => {
 
     await deployAsEngine(id);
     assert.deepEqual(pick((await h.app.inject({ method: 'GET', url: `${V}/services/${id}`, headers: viewer })).json()), { pendingChanges: false, pendingFields: [] });
+  });
+
+  test('an environment status reads past a deployed spec the store cannot open: 200, compared on the version only', async () => {
+    const admin = bearer(h.tokens.admin);
+    const viewer = bearer(h.tokens.viewer);
+    const created = await h.app.inject({
+      method: 'POST',
+      url: `${V}/environments/${envId}/services`,
+      headers: admin,
+      payload: { name: 'unreadable', type: 'container', source: { image: { name: 'registry.test/unreadable', tag: '1.0' } } },
+    });
+    const id = created.json().id as string;
+    await deployAsEngine(id);
+    // As a store opening leaves a deploy whose sealed spec it could not open: no config digest.
+    const sqlite = new SqliteDatabase(join(h.dataDir, 'slipway.db'));
+    try {
+      sqlite.prepare("update service_deployed_specs set spec = 'not a sealed value' where service_id = ?").run(id);
+      sqlite.prepare('update services set deployed_config_digest = null where id = ?').run(id);
+    } finally {
+      sqlite.close();
+    }
+    const statusOf = async (): Promise<{ pendingChanges: boolean; pendingFields: string[] }> => {
+      const answer = await h.app.inject({ method: 'GET', url: `${V}/environments/${envId}/status`, headers: viewer });
+      assert.equal(answer.statusCode, 200, answer.body);
+      return pick(answer.json().services.find((s: { id: string }) => s.id === id));
+    };
+    assert.deepEqual(await statusOf(), { pendingChanges: false, pendingFields: [] });
+    await h.store.setTargetVersion(id, '2.0');
+    assert.deepEqual(await statusOf(), { pendingChanges: true, pendingFields: ['source'] });
   });
 
   test('the OpenAPI document declares pendingChanges and pendingFields on the service responses', async () => {
