@@ -1,4 +1,4 @@
-import { pendingChanges, pendingChangesByDigest, variablesReaching, type Environment, type PendingChanges } from '../domain/index.js';
+import { pendingChanges, pendingChangesByDigest, variablesReaching, type DeployedSpec, type Environment, type PendingChanges } from '../domain/index.js';
 import type { ServiceSummary, Store } from '../store/store.js';
 
 export interface ServiceStatusRead {
@@ -20,9 +20,12 @@ export async function readServiceStatuses(
   // Together: on PostgreSQL they are two round trips, on two pooled connections.
   const [services, variables] = await Promise.all([store.listServiceSummaries(env.id), store.scopedVariables(env)]);
   const reaching = services.map((s) => variablesReaching(s, variables));
-  const known = services.map((s, i) =>
-    s.deployedConfigDigest === null ? pendingChanges({ ...s, deployedSpec: null }, reaching[i]) : pendingChangesByDigest(s, reaching[i]),
-  );
+  const known = services.map((s, i) => (s.deployedConfigDigest === null ? pendingChanges(withSpec(s, null), reaching[i]) : pendingChangesByDigest(s, reaching[i])));
   const specs = await store.deployedSpecsOf(services.filter((_, i) => known[i] === undefined).map((s) => s.id));
-  return services.map((service, i) => ({ service, pending: known[i] ?? pendingChanges({ ...service, deployedSpec: specs.get(service.id) ?? null }, reaching[i]) }));
+  return services.map((service, i) => ({ service, pending: known[i] ?? pendingChanges(withSpec(service, specs.get(service.id) ?? null), reaching[i]) }));
+}
+
+/** What pendingChanges compares, written out: a spread of the summary with the spec added costs Node 20 about 1 µs. */
+function withSpec(s: ServiceSummary, deployedSpec: DeployedSpec | null) {
+  return { source: s.source, settings: s.settings, deployedVersion: s.deployedVersion, targetVersion: s.targetVersion, deployedSpec };
 }
