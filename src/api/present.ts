@@ -4,10 +4,12 @@ import {
   isGitSource,
   isJobSource,
   pendingChanges,
+  pendingChangesByDigest,
   splitUrlUserinfo,
   variablesReaching,
   NO_VARIABLES,
   withUrlUserinfo,
+  type DeployedSpec,
   type Environment,
   type EnvVar,
   type GitSource,
@@ -86,6 +88,25 @@ export function presentEnvironment(env: Environment, services: ReadonlyArray<Pic
   };
 }
 
+/**
+ * The config digest answers for a service unchanged since its deploy; the others are compared
+ * with the spec they were deployed with. A spec the store cannot open (damaged in the database)
+ * counts as unknown, as in the environment's status: the service is compared on its version
+ * only, and the view still answers.
+ */
+function pendingChangesOf(service: Service, variables: readonly EnvVar[]) {
+  const { source, settings, deployedVersion, targetVersion } = service;
+  return pendingChangesByDigest(service, variables) ?? pendingChanges({ source, settings, deployedVersion, targetVersion, deployedSpec: openableSpec(service) }, variables);
+}
+
+function openableSpec(service: Service): DeployedSpec | null {
+  try {
+    return service.deployedSpec;
+  } catch {
+    return null;
+  }
+}
+
 /** `variables`: its project's and environment's, which its pending changes take into account. */
 export async function presentService(service: Service, controlPlane: ControlPlane, variables: ScopedVariables = NO_VARIABLES) {
   const runningState: RunningState = controlPlane.runningState(service);
@@ -102,7 +123,7 @@ export async function presentService(service: Service, controlPlane: ControlPlan
     deployedVersion: service.deployedVersion,
     targetVersion: service.targetVersion,
     // What a Redeploy would apply: settings, source or shared variables edited since the last deploy.
-    ...pendingChanges(service, variablesReaching(service, variables)),
+    ...pendingChangesOf(service, variablesReaching(service, variables)),
     stageId: service.stageId,
     skipEnvironmentActions: service.skipEnvironmentActions,
     endpoints: await controlPlane.endpoints(service.id),

@@ -70,7 +70,7 @@ describe('API: pending changes', () => {
     assert.deepEqual(pick((await h.app.inject({ method: 'GET', url: `${V}/services/${id}`, headers: viewer })).json()), { pendingChanges: false, pendingFields: [] });
   });
 
-  test('an environment status reads past a deployed spec the store cannot open: 200, compared on the version only', async () => {
+  test('the status and the service views read past a deployed spec the store cannot open: 200, compared on the version only', async () => {
     const admin = bearer(h.tokens.admin);
     const viewer = bearer(h.tokens.viewer);
     const created = await h.app.inject({
@@ -89,14 +89,24 @@ describe('API: pending changes', () => {
     } finally {
       sqlite.close();
     }
-    const statusOf = async (): Promise<{ pendingChanges: boolean; pendingFields: string[] }> => {
-      const answer = await h.app.inject({ method: 'GET', url: `${V}/environments/${envId}/status`, headers: viewer });
-      assert.equal(answer.statusCode, 200, answer.body);
-      return pick(answer.json().services.find((s: { id: string }) => s.id === id));
+    const get = async (url: string) => {
+      const answer = await h.app.inject({ method: 'GET', url: `${V}${url}`, headers: viewer });
+      assert.equal(answer.statusCode, 200, `${url}: ${answer.body}`);
+      return answer.json();
     };
-    assert.deepEqual(await statusOf(), { pendingChanges: false, pendingFields: [] });
+    const views = async () => {
+      const byId = (list: Array<{ id: string; pendingChanges: boolean; pendingFields: string[] }>) => list.find((s) => s.id === id)!;
+      return [
+        pick(byId((await get(`/environments/${envId}/status`)).services)),
+        pick(await get(`/services/${id}`)),
+        pick(byId((await get(`/environments/${envId}/services`)).items)),
+      ];
+    };
+    const nothing = { pendingChanges: false, pendingFields: [] };
+    assert.deepEqual(await views(), [nothing, nothing, nothing]);
     await h.store.setTargetVersion(id, '2.0');
-    assert.deepEqual(await statusOf(), { pendingChanges: true, pendingFields: ['source'] });
+    const source = { pendingChanges: true, pendingFields: ['source'] };
+    assert.deepEqual(await views(), [source, source, source]);
   });
 
   test('the OpenAPI document declares pendingChanges and pendingFields on the service responses', async () => {
