@@ -25,7 +25,7 @@ export async function readServiceStatuses(
   return services.map((service, i) => ({ service, pending: known[i] ?? pendingChanges(withSpec(service, specs.get(service.id) ?? null), reaching[i]) }));
 }
 
-/** What pendingChanges compares, written out: a spread of the summary with the spec added costs Node 20 about 1 µs. */
-function withSpec(s: ServiceSummary, deployedSpec: DeployedSpec | null) {
+/** What pendingChanges compares, written out: a spread of the service with the spec added costs Node 20 about 1 µs. */
+export function withSpec(s: Pick<ServiceSummary, 'source' | 'settings' | 'deployedVersion' | 'targetVersion'>, deployedSpec: DeployedSpec | null) {
   return { source: s.source, settings: s.settings, deployedVersion: s.deployedVersion, targetVersion: s.targetVersion, deployedSpec };
 }

@@ -22,7 +22,7 @@ import {
 } from '../domain/index.js';
 import type { ControlPlane } from '../engine/control-plane.js';
 import type { Deployment, DeploymentDetail, LogLine, Token } from '../store/store.js';
-import type { ServiceStatusRead } from './environment-status.js';
+import { withSpec, type ServiceStatusRead } from './environment-status.js';
 
 /** Store objects as the API shows them: secrets masked, internals left out. */
 
@@ -95,8 +95,7 @@ export function presentEnvironment(env: Environment, services: ReadonlyArray<Pic
  * only, and the view still answers.
  */
 function pendingChangesOf(service: Service, variables: readonly EnvVar[]) {
-  const { source, settings, deployedVersion, targetVersion } = service;
-  return pendingChangesByDigest(service, variables) ?? pendingChanges({ source, settings, deployedVersion, targetVersion, deployedSpec: openableSpec(service) }, variables);
+  return pendingChangesByDigest(service, variables) ?? pendingChanges(withSpec(service, openableSpec(service)), variables);
 }
 
 function openableSpec(service: Service): DeployedSpec | null {
