@@ -13,7 +13,8 @@ const MAX_SHAPES = 32;
 /** A value bound to a parameter. */
 export type SqlValue = string | number | null;
 
-type Ctx = Pick<StoreContext, 'db' | 'flavor'>;
+/** What a compiled statement runs on: the store's database (or a transaction of it) and its flavor. */
+export type CompiledContext = Pick<StoreContext, 'db' | 'flavor'>;
 
 interface Compiled<R> {
   query: CompiledQuery<R>;
@@ -31,7 +32,7 @@ interface Compiled<R> {
  * compiled parameters must be exactly those placeholders, each once, or the first call throws.
  * On PostgreSQL each is also kept prepared on every pooled connection (prepared-statements.ts).
  */
-export function compiledOnce<R, A extends string[]>(build: (db: Kysely<Database>, ...slots: A) => Compilable<R>): (ctx: Ctx, ...args: A) => Promise<R[]> {
+export function compiledOnce<R, A extends string[]>(build: (db: Kysely<Database>, ...slots: A) => Compilable<R>): (ctx: CompiledContext, ...args: A) => Promise<R[]> {
   const run = compiledPerShape<R>((db, slots) => build(db, ...(slots as A)), { prepareOnPostgres: true });
   return (ctx, ...args) => run(ctx, args);
 }
@@ -48,7 +49,7 @@ export function compiledOnce<R, A extends string[]>(build: (db: Kysely<Database>
 export function compiledPerShape<R>(
   build: (db: Kysely<Database>, slots: readonly string[], flavor: SqlFlavor) => Compilable<R>,
   options: { prepareOnPostgres?: boolean } = {},
-): (ctx: Ctx, args: readonly SqlValue[]) => Promise<R[]> {
+): (ctx: CompiledContext, args: readonly SqlValue[]) => Promise<R[]> {
   const compiled = new Map<string, Compiled<R>>();
   const compile = (db: Kysely<Database>, flavor: SqlFlavor, count: number): Compiled<R> => {
     const slots = Array.from({ length: count }, (_, i) => `${SLOT}${i}`);

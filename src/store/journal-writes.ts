@@ -1,7 +1,8 @@
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import { canTransition, DomainError, type DeploymentStatus } from '../domain/index.js';
 import { nowIso, type StoreContext } from './context.js';
-import { compiledPerShape, rowsOf, slotAs } from './compiled-once.js';
+import { compiledPerShape, rowsOf, slotAs, type CompiledContext } from './compiled-once.js';
+import type { Database } from './database.js';
 import { writeDeployedStates } from './deployed-states.js';
 import { insertSteps } from './deployments.js';
 import { moveStatusOf } from './services.js';
@@ -22,7 +23,7 @@ export class JournalWritesRepository {
     }
     if (writes.deployedStates.length + writes.moves.length + writes.finishSteps.length + writes.startSteps.length === 0) return { notMoved: [], missingSteps: [], stepIds: [] };
     return this.ctx.db.transaction().execute(async (trx) => {
-      const tx: Tx = { db: trx, flavor: this.ctx.flavor };
+      const tx: CompiledContext = { db: trx, flavor: this.ctx.flavor };
       const now = nowIso(this.ctx);
       // Before the moves: a move to DEPLOYED copies what the service deployed into the deployment's record.
       await writeDeployedStates(trx, this.ctx, writes.deployedStates);
@@ -34,7 +35,7 @@ export class JournalWritesRepository {
   }
 
   /** Ends the steps, one statement per (status, message); the ids that matched no step. */
-  private async finishSteps(tx: Tx, finishes: JournalWrites['finishSteps'], ended: string): Promise<string[]> {
+  private async finishSteps(tx: CompiledContext, finishes: JournalWrites['finishSteps'], ended: string): Promise<string[]> {
     const missing: string[] = [];
     for (const group of groupBy(finishes, (f) => JSON.stringify([f.status, f.message === undefined ? 0 : f.message]))) {
       const { status, message } = group[0]!;
@@ -52,7 +53,7 @@ export class JournalWritesRepository {
    * (from, to, message), then the deployment's record of the services that moved, one per status.
    * Returns the services that were not in `from` (left alone: their writer decides).
    */
-  private async moveServices(tx: Tx, moves: JournalWrites['moves'], now: string): Promise<string[]> {
+  private async moveServices(tx: CompiledContext, moves: JournalWrites['moves'], now: string): Promise<string[]> {
     const moved: Array<{ deploymentId: string; serviceId: string; to: DeploymentStatus }> = [];
     for (const group of groupBy(moves, (m) => JSON.stringify([m.from, m.to, m.message]))) {
       const { from, to, message } = group[0]!;
@@ -70,7 +71,7 @@ export class JournalWritesRepository {
   }
 
   /** Starts the steps (or records them ended), one insert per (name, message, status); their ids in the order asked. */
-  private async startSteps(tx: Tx, starts: JournalWrites['startSteps'], startedAt: string): Promise<string[]> {
+  private async startSteps(tx: CompiledContext, starts: JournalWrites['startSteps'], startedAt: string): Promise<string[]> {
     const ids = new Array<string>(starts.length);
     // Wrapped, not spread with the index added: that costs Node 20 about 1 µs per step.
     const indexed = starts.map((start, index) => ({ start, index }));
@@ -95,9 +96,6 @@ export class JournalWritesRepository {
   }
 }
 
-/** The transaction's database with the store's flavor: what the compiled statements run on. */
-type Tx = Pick<StoreContext, 'db' | 'flavor'>;
-
 function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
   const groups = new Map<string, T[]>();
   for (const item of items) {
@@ -112,31 +110,31 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
 // The journal writes these for every batch of services that move: built and compiled once per
 // row or id count (compiled-once.ts), not for each batch.
 
-/** (status, ended at, ended at again for the duration, ...step ids) */
-const endSteps = compiledPerShape((db, [status, endedAt, endedAgain, ...ids], flavor) =>
-  db
-    .updateTable('deployment_steps')
-    .set({ status: status!, ended_at: endedAt!, duration_ms: flavor.millisSince('started_at', endedAgain!) })
-    .where('id', 'in', ids.map((id) => slotAs<number>(id)))
-    .returning('id'),
-);
+/**
+ * Ends steps: (status, ended at, ended at again for the duration, [message,] ...step ids). A
+ * step ended without a message keeps the one it started with, so there are two statements.
+ */
+function endStepsStatement(saying: boolean) {
+  return compiledPerShape((db, [status, endedAt, endedAgain, ...rest], flavor) => {
+    const [message, ids] = saying ? [rest[0]!, rest.slice(1)] : [undefined, rest];
+    return db
+      .updateTable('deployment_steps')
+      .set({ status: status!, ended_at: endedAt!, duration_ms: flavor.millisSince('started_at', endedAgain!), ...(message !== undefined ? { message } : {}) })
+      .where('id', 'in', ids.map((id) => slotAs<number>(id)))
+      .returning('id');
+  });
+}
+const endSteps = endStepsStatement(false);
+const endStepsSaying = endStepsStatement(true);
 
-/** (status, ended at, ended at again for the duration, message, ...step ids) */
-const endStepsSaying = compiledPerShape((db, [status, endedAt, endedAgain, message, ...ids], flavor) =>
-  db
-    .updateTable('deployment_steps')
-    .set({ status: status!, ended_at: endedAt!, duration_ms: flavor.millisSince('started_at', endedAgain!), message: message! })
-    .where('id', 'in', ids.map((id) => slotAs<number>(id)))
-    .returning('id'),
-);
+/** The records of these (deployment id, service id) pairs. */
+function recordsOf(pairs: readonly string[]) {
+  return (eb: ExpressionBuilder<Database, 'deployment_services'>) =>
+    eb(eb.refTuple('deployment_id', 'service_id'), 'in', rowsOf(pairs, 2).map(([deploymentId, serviceId]) => eb.tuple(deploymentId, serviceId)));
+}
 
 /** (status, ...pairs of deployment id and service id) */
-const recordStatus = compiledPerShape((db, [status, ...pairs]) =>
-  db
-    .updateTable('deployment_services')
-    .set({ status: status! })
-    .where((eb) => eb(eb.refTuple('deployment_id', 'service_id'), 'in', rowsOf(pairs, 2).map(([deploymentId, serviceId]) => eb.tuple(deploymentId, serviceId)))),
-);
+const recordStatus = compiledPerShape((db, [status, ...pairs]) => db.updateTable('deployment_services').set({ status: status! }).where(recordsOf(pairs)));
 
 /**
  * (...pairs of deployment id and service id) moved to DEPLOYED, which keeps what the service
@@ -151,5 +149,5 @@ const recordDeployed = compiledPerShape((db, pairs) =>
       deployed_version: eb.selectFrom('services').select('services.deployed_version').whereRef('services.id', '=', 'deployment_services.service_id'),
       deployed_spec_digest: eb.selectFrom('services').select('services.deployed_spec_digest').whereRef('services.id', '=', 'deployment_services.service_id'),
     }))
-    .where((eb) => eb(eb.refTuple('deployment_id', 'service_id'), 'in', rowsOf(pairs, 2).map(([deploymentId, serviceId]) => eb.tuple(deploymentId, serviceId)))),
+    .where(recordsOf(pairs)),
 );
