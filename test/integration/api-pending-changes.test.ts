@@ -22,6 +22,9 @@ describe('API: pending changes', () => {
   });
   after(async () => h.close());
 
+  const createService = (payload: Record<string, unknown>) =>
+    h.app.inject({ method: 'POST', url: `${V}/environments/${envId}/services`, headers: bearer(h.tokens.admin), payload });
+
   async function deployAsEngine(serviceId: string): Promise<void> {
     const service = (await h.store.getService(serviceId))!;
     await h.store.setDeployedState(serviceId, { deployedVersion: '1.0', deployedSpecHash: 'h', deployedSpec: deployedSpecOf(service) });
@@ -30,16 +33,11 @@ describe('API: pending changes', () => {
   test('never deployed: false; after edits to a deployed service: the fields; after a deploy: false again', async () => {
     const admin = bearer(h.tokens.admin);
     const viewer = bearer(h.tokens.viewer);
-    const created = await h.app.inject({
-      method: 'POST',
-      url: `${V}/environments/${envId}/services`,
-      headers: admin,
-      payload: {
-        name: 'web',
-        type: 'container',
-        source: { image: { name: 'registry.test/web', tag: '1.0' } },
-        settings: { env: [{ key: 'TOKEN', value: 'first-secret', secret: true }] },
-      },
+    const created = await createService({
+      name: 'web',
+      type: 'container',
+      source: { image: { name: 'registry.test/web', tag: '1.0' } },
+      settings: { env: [{ key: 'TOKEN', value: 'first-secret', secret: true }] },
     });
     assert.equal(created.statusCode, 201);
     const id = created.json().id as string;
@@ -71,14 +69,8 @@ describe('API: pending changes', () => {
   });
 
   test('the status and the service views read past a deployed spec the store cannot open: 200, compared on the version only', async () => {
-    const admin = bearer(h.tokens.admin);
     const viewer = bearer(h.tokens.viewer);
-    const created = await h.app.inject({
-      method: 'POST',
-      url: `${V}/environments/${envId}/services`,
-      headers: admin,
-      payload: { name: 'unreadable', type: 'container', source: { image: { name: 'registry.test/unreadable', tag: '1.0' } } },
-    });
+    const created = await createService({ name: 'unreadable', type: 'container', source: { image: { name: 'registry.test/unreadable', tag: '1.0' } } });
     const id = created.json().id as string;
     await deployAsEngine(id);
     // As a store opening leaves a deploy whose sealed spec it could not open: no config digest.
