@@ -15,7 +15,6 @@ import { createCaddyEdge } from './runtime/docker/caddy/create-caddy-edge.js';
 import { Notifications } from './notifications/index.js';
 import { KubernetesRuntimes } from './runtime/kubernetes/per-environment.js';
 import { createStore } from './store/create-store.js';
-import { PostgresEventRelay } from './store/postgres-event-relay.js';
 import { waitForDatabase } from './store/wait-for-database.js';
 
 export interface RunningSlipway {
@@ -97,7 +96,7 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
   });
   // Processes sharing PostgreSQL show each other's events; SQLite has one process.
   const relay = config.databaseUrl
-    ? new PostgresEventRelay(config.databaseUrl, (message) => logger.warn({ component: 'events' }, message))
+    ? new (await import('./store/postgres-event-relay.js')).PostgresEventRelay(config.databaseUrl, (message) => logger.warn({ component: 'events' }, message))
     : undefined;
   if (relay) await engine.events.relayThrough(relay);
   // Before the engine publishes the running states it observes at start: crashes are told by comparison with them.

@@ -40,7 +40,7 @@ export async function seedEnvironments(
     await store.close();
   }
 
-  const { db } = openDatabase(options);
+  const { db } = await openDatabase(options);
   const secrets = await openSecretBox(options);
   const ids = [template];
   try {

@@ -19,7 +19,7 @@ export interface StoreOptions {
 /** Opens the database, brings its schema up to date and returns the Store on it. */
 export async function createStore(options: StoreOptions): Promise<Store> {
   const secrets = await openSecretBox(options);
-  const { db, flavor } = openDatabase(options);
+  const { db, flavor } = await openDatabase(options);
   try {
     await migrateToLatest(db, flavor);
   } catch (error) {

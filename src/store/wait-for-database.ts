@@ -1,5 +1,3 @@
-import pg from 'pg';
-
 /** SLIPWAY_DATABASE_URL as it may be shown: the password (in the userinfo or a query parameter) masked. */
 export function maskDatabaseUrl(url: string): string {
   try {
@@ -46,6 +44,8 @@ export async function waitForDatabase(url: string, options: WaitForDatabaseOptio
     const message = error instanceof Error ? error.message || String((error as { code?: unknown }).code ?? error.name) : String(error);
     return password ? message.split(password).join('****') : message;
   };
+  // Only a server on PostgreSQL loads its driver (src/store/dialect.ts says why).
+  const { default: pg } = await import('pg');
   let delayMs = options.firstDelayMs ?? 1_000;
   for (let attempt = 1; ; attempt++) {
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });

@@ -14,7 +14,7 @@ let opened: OpenedDatabase;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'slipway-compiled-once-'));
-  opened = openDatabase({ dataDir: dir });
+  opened = await openDatabase({ dataDir: dir });
   await sql`create table deployment_steps (id integer primary key, deployment_id text, service_id text, name text, status text, started_at text, ended_at text, duration_ms integer, message text)`.execute(opened.db);
 });
 
