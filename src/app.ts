@@ -10,6 +10,7 @@ import { BuildPipeline, workspacesDir } from './build/pipeline.js';
 import { RegistryClient } from './build/registry-client.js';
 import type { Config } from './config.js';
 import { Engine } from './engine/engine.js';
+import type { EventRelay } from './engine/events.js';
 import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import { createCaddyEdge } from './runtime/docker/caddy/create-caddy-edge.js';
 import { Notifications } from './notifications/index.js';
@@ -95,10 +96,13 @@ export async function startSlipway(config: Config, logger: Logger): Promise<Runn
     notificationPolicy: notifications.policy,
   });
   // Processes sharing PostgreSQL show each other's events; SQLite has one process.
-  const relay = config.databaseUrl
-    ? new (await import('./store/postgres-event-relay.js')).PostgresEventRelay(config.databaseUrl, (message) => logger.warn({ component: 'events' }, message))
-    : undefined;
-  if (relay) await engine.events.relayThrough(relay);
+  // Imported here: only a server on PostgreSQL loads pg (store/dialect.ts).
+  let relay: EventRelay | undefined;
+  if (config.databaseUrl) {
+    const { PostgresEventRelay } = await import('./store/postgres-event-relay.js');
+    relay = new PostgresEventRelay(config.databaseUrl, (message) => logger.warn({ component: 'events' }, message));
+    await engine.events.relayThrough(relay);
+  }
   // Before the engine publishes the running states it observes at start: crashes are told by comparison with them.
   notifications.subscribe();
   const close = async (): Promise<void> => {
