@@ -10,12 +10,13 @@ RUN="$K8S_RUN"
 PKI="$RUN/pki"
 log() { echo "[k8s:down] $*" >&2; }
 [ -d "$RUN" ] || { log "nothing to stop"; exit 0; }
-alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+. "$here/../lib/pid-files.sh"
+# Each process runs the executable it is named after.
+alive() { running_pid "$RUN/$1.pid" "$1" >/dev/null; }
 stop_pid() { # stop_pid <name>: TERM, up to 10 s, then KILL
   local pidfile="$RUN/$1.pid" pid
   [ -f "$pidfile" ] || return 0
-  pid="$(cat "$pidfile")"
-  if kill -0 "$pid" 2>/dev/null; then
+  if pid="$(running_pid "$pidfile" "$1")"; then
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true

@@ -29,7 +29,9 @@ kubectl_api() { # kubectl_api <method> <path> [body-file] [content-type]
   [ $# -ge 3 ] && args+=(-H "Content-Type: ${4:-application/apply-patch+yaml}" --data-binary "@$3")
   curl "${args[@]}"
 }
-alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+. "$here/../lib/pid-files.sh"
+# Each process runs the executable it is named after.
+alive() { running_pid "$RUN/$1.pid" "$1" >/dev/null; }
 wait_for() { # wait_for <seconds> <command...>
   local deadline=$((SECONDS + $1)); shift
   until "$@"; do [ "$SECONDS" -lt "$deadline" ] || return 1; sleep 0.3; done

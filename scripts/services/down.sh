@@ -3,11 +3,11 @@
 # Leaves data directories and packages in place. For developers; CI does not need it.
 set -uo pipefail
 RUN_DIR=/run/slipway-test-services
-stop_pid() { # stop_pid <name>
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../lib/pid-files.sh"
+stop_pid() { # stop_pid <name> <executable>
   local file="$RUN_DIR/$1.pid" pid
   [ -f "$file" ] || { echo "down.sh: $1 was not started by up.sh"; return 0; }
-  pid="$(cat "$file")"
-  if kill -0 "$pid" 2>/dev/null; then
+  if pid="$(running_pid "$file" "$2")"; then
     kill -TERM "$pid"
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
@@ -15,8 +15,8 @@ stop_pid() { # stop_pid <name>
   fi
   rm -f "$file"
 }
-stop_pid registry
-stop_pid dockerd
+stop_pid registry docker-registry
+stop_pid dockerd dockerd
 if command -v pg_ctlcluster >/dev/null 2>&1; then
   pg_ctlcluster 15 main stop 2>/dev/null && echo "down.sh: stopped PostgreSQL 15/main"
 fi

@@ -16,6 +16,7 @@ PG_DB=slipway_test
 RUN_DIR=/run/slipway-test-services
 
 fail() { echo "up.sh: FAILED: $*" >&2; exit 1; }
+. "$HERE/../lib/pid-files.sh"
 [ "$(id -u)" = 0 ] || fail "must run as root"
 mkdir -p "$RUN_DIR"
 
@@ -51,6 +52,9 @@ if ! docker_ping >/dev/null 2>&1; then
   echo "up.sh: starting dockerd (data root $DOCKER_DATA, log $DOCKER_LOG)"
   mkdir -p "$DOCKER_DATA"
   rm -f /var/run/docker.pid
+  # dockerd reuses the containerd its pid file names if any process has that pid, and then
+  # waits for a socket that never comes.
+  forget_stale_pid_file /var/run/docker/containerd/containerd.pid containerd
   # /24 networks from 172.16.0.0/12: room for thousands of environment networks, where the
   # default pools hold about thirty.
   nohup dockerd --data-root "$DOCKER_DATA" --default-address-pool base=172.16.0.0/12,size=24 \
@@ -97,6 +101,7 @@ if ! pg_ready; then
     echo "up.sh: creating PostgreSQL cluster 15/main"
     pg_createcluster 15 main >/dev/null || fail "pg_createcluster 15 main"
   fi
+  # (pg_ctlcluster itself removes a postmaster.pid whose pid runs something else.)
   echo "up.sh: starting PostgreSQL 15/main"
   pg_ctlcluster 15 main start || fail "pg_ctlcluster 15 main start (see /var/log/postgresql/postgresql-15-main.log)"
   wait_for 30 postgres pg_ready || fail "PostgreSQL did not accept connections on 127.0.0.1:5432 within 30 s"
