@@ -14,6 +14,7 @@ import { deployedSpecDigestMigration } from './0009-deployed-spec-digest.js';
 import { serviceDeployedSpecsMigration } from './0010-service-deployed-specs.js';
 import { deployedSpecHistoryMigration } from './0011-deployed-spec-history.js';
 import { deployedConfigDigestMigration } from './0012-deployed-config-digest.js';
+import { dropDeploymentServicesServiceIndexMigration } from './0013-drop-deployment-services-service-index.js';
 
 /** Migrations are compiled in, not read from a folder, so the built package carries them. */
 class StaticMigrationProvider implements MigrationProvider {
@@ -33,6 +34,7 @@ class StaticMigrationProvider implements MigrationProvider {
       '0010-service-deployed-specs': serviceDeployedSpecsMigration(),
       '0011-deployed-spec-history': deployedSpecHistoryMigration(),
       '0012-deployed-config-digest': deployedConfigDigestMigration(),
+      '0013-drop-deployment-services-service-index': dropDeploymentServicesServiceIndexMigration(),
     };
   }
 }
