@@ -163,28 +163,6 @@ export class DeploymentsRepository {
       .execute();
   }
 
-  /** The same status for several services of a deployment's record, in one statement. */
-  async setDeploymentServicesStatus(deploymentId: string, serviceIds: readonly string[], status: DeploymentStatus): Promise<void> {
-    if (serviceIds.length === 0) return;
-    await this.ctx.db
-      .updateTable('deployment_services')
-      .set({ status })
-      .where('deployment_id', '=', deploymentId)
-      .where('service_id', 'in', serviceIds)
-      .execute();
-  }
-
-  /** Starts one step of each service, in one statement; the step id of each service. */
-  async startSteps(deploymentId: string, serviceIds: readonly string[], name: StepName): Promise<Map<string, string>> {
-    if (serviceIds.length === 0) return new Map();
-    const startedAt = nowIso(this.ctx);
-    const rows = await insertSteps(
-      this.ctx,
-      serviceIds.flatMap((serviceId) => [deploymentId, serviceId, name, 'RUNNING', startedAt, null, null, null]),
-    );
-    return new Map(rows.map((row) => [String(row.service_id), String(toNumber(row.id))]));
-  }
-
   /** The services this deployment deployed, with their version and spec, in the order recorded. */
   async deployedServicesOf(deploymentId: string): Promise<DeployedServiceRecord[]> {
     const rows = await this.ctx.db

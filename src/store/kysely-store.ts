@@ -237,9 +237,6 @@ export class KyselyStore implements Store {
   moveServiceStatus(id: string, from: DeploymentStatus, to: DeploymentStatus, message: string | null): Promise<boolean> {
     return this.services.moveServiceStatus(id, from, to, message);
   }
-  moveServicesStatus(ids: readonly string[], from: DeploymentStatus, to: DeploymentStatus): Promise<string[]> {
-    return this.services.moveServicesStatus(ids, from, to);
-  }
   setDeployedState(id: string, state: DeployedState): Promise<void> {
     return this.services.setDeployedState(id, state);
   }
@@ -348,12 +345,6 @@ export class KyselyStore implements Store {
   }
   setDeploymentServiceStatus(deploymentId: string, serviceId: string, status: DeploymentStatus): Promise<void> {
     return this.deployments.setDeploymentServiceStatus(deploymentId, serviceId, status);
-  }
-  setDeploymentServicesStatus(deploymentId: string, serviceIds: readonly string[], status: DeploymentStatus): Promise<void> {
-    return this.deployments.setDeploymentServicesStatus(deploymentId, serviceIds, status);
-  }
-  startSteps(deploymentId: string, serviceIds: readonly string[], name: StepName): Promise<Map<string, string>> {
-    return this.deployments.startSteps(deploymentId, serviceIds, name);
   }
   startStep(deploymentId: string, serviceId: string, name: StepName, message?: string): Promise<string> {
     return this.deployments.startStep(deploymentId, serviceId, name, message);

@@ -239,14 +239,6 @@ export class ServicesRepository {
     return toNumber(result.numUpdatedRows) === 1;
   }
 
-  /** moveServiceStatus for several services in the same status, in one statement; the ids it moved. */
-  async moveServicesStatus(ids: readonly string[], from: DeploymentStatus, to: DeploymentStatus): Promise<string[]> {
-    if (!canTransition(from, to)) throw new DomainError('ILLEGAL_TRANSITION', `a service cannot go from ${from} to ${to}`);
-    if (ids.length === 0) return [];
-    const rows = await moveStatusOf(this.ctx, [to, null, nowIso(this.ctx), from, ...ids]);
-    return rows.map((row) => row.id);
-  }
-
   /** The service's deployed version, hash and digest, and its spec in its own table, together. */
   async setDeployedState(id: string, state: DeployedState): Promise<void> {
     await this.ctx.db.transaction().execute((trx) => writeDeployedStates(trx, this.ctx, [{ serviceId: id, state }]));

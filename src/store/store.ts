@@ -301,8 +301,6 @@ export interface ServiceStore {
   setServiceStatus(id: string, status: DeploymentStatus, message?: string | null): Promise<Service>;
   /** One compare-and-set statement: moves the service from `from` to `to` (checked against the transition table); false when it is not in `from`. */
   moveServiceStatus(id: string, from: DeploymentStatus, to: DeploymentStatus, message: string | null): Promise<boolean>;
-  /** moveServiceStatus for several services in the same status, in one statement; the ids it moved. */
-  moveServicesStatus(ids: readonly string[], from: DeploymentStatus, to: DeploymentStatus): Promise<string[]>;
   setDeployedState(id: string, state: DeployedState): Promise<void>;
   setTargetVersion(id: string, version: string | null): Promise<void>;
 }
@@ -415,14 +413,10 @@ export interface DeploymentRecordStore {
   recordDeploymentServices(deploymentId: string, services: Array<Omit<DeploymentServiceRecord, 'steps'>>): Promise<void>;
   /** A service's status in this deployment; DEPLOYED also keeps the version and spec it deployed. */
   setDeploymentServiceStatus(deploymentId: string, serviceId: string, status: DeploymentStatus): Promise<void>;
-  /** The same status for several services of the record, in one statement. */
-  setDeploymentServicesStatus(deploymentId: string, serviceIds: readonly string[], status: DeploymentStatus): Promise<void>;
   /** The services that ended DEPLOYED in this deployment, with what they deployed. */
   deployedServicesOf(deploymentId: string): Promise<DeployedServiceRecord[]>;
   /** Starts a step; returns its id for finishStep. */
   startStep(deploymentId: string, serviceId: string, name: StepName, message?: string): Promise<string>;
-  /** Starts one step of each service in one statement; the step id of each service. */
-  startSteps(deploymentId: string, serviceIds: readonly string[], name: StepName): Promise<Map<string, string>>;
   finishStep(stepId: string, status: StepStatus, message?: string | null): Promise<void>;
   /**
    * Running deployments' status and step writes of one moment, in one transaction, one

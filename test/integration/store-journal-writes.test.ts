@@ -25,12 +25,19 @@ async function runningDeployment(store: Store, projectId: string, name: string, 
   return { deploymentId: deployment.id, ids: services.map((s) => s.id) };
 }
 
+/** Each service's QUEUEING step, started one by one: the journal ends them. */
+async function queueingSteps(store: Store, deploymentId: string, serviceIds: readonly string[]): Promise<Map<string, string>> {
+  const steps = new Map<string, string>();
+  for (const id of serviceIds) steps.set(id, await store.startStep(deploymentId, id, 'QUEUEING'));
+  return steps;
+}
+
 describeOnEachBackend('journal writes', (s) => {
   it('moves, starts and finishes steps of services of two deployments in one call; a service not in `from` is left alone', async () => {
     const project = await s.store.createProject({ name: 'journal' });
     const one = await runningDeployment(s.store, project.id, 'one', ['a', 'b']);
     const two = await runningDeployment(s.store, project.id, 'two', ['c']);
-    const queueing = await s.store.startSteps(one.deploymentId, one.ids, 'QUEUEING');
+    const queueing = await queueingSteps(s.store, one.deploymentId, one.ids);
     const [a, b] = one.ids as [string, string];
     const c = two.ids[0]!;
 
@@ -92,7 +99,7 @@ describeOnEachBackend('journal writes', (s) => {
     const project = await s.store.createProject({ name: 'journal-straight' });
     const one = await runningDeployment(s.store, project.id, 'one', ['a']);
     const [a] = one.ids as [string];
-    const queueing = await s.store.startSteps(one.deploymentId, [a], 'QUEUEING');
+    const queueing = await queueingSteps(s.store, one.deploymentId, [a]);
     const written = await s.store.writeJournal({
       deployedStates: [],
       finishSteps: [{ stepId: queueing.get(a)!, status: 'SUCCESS' }],
@@ -145,7 +152,7 @@ describeOnEachBackend('journal writes', (s) => {
     const project = await s.store.createProject({ name: 'journal-refused' });
     const one = await runningDeployment(s.store, project.id, 'one', ['a']);
     const [a] = one.ids as [string];
-    const steps = await s.store.startSteps(one.deploymentId, [a], 'QUEUEING');
+    const steps = await queueingSteps(s.store, one.deploymentId, [a]);
     await assert.rejects(
       s.store.writeJournal({
         deployedStates: [],

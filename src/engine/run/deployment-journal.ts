@@ -15,7 +15,7 @@ import type { OperationContext } from '../../runtime/runtime.js';
 import type { Deployment, DeploymentRecordStore, ServiceStore } from '../../store/store.js';
 
 /** The part of the store a journal writes to. */
-export type JournalStore = Pick<ServiceStore, 'moveServicesStatus' | 'setServiceStatus' | 'listServices'> & DeploymentRecordStore;
+export type JournalStore = Pick<ServiceStore, 'setServiceStatus' | 'listServices'> & DeploymentRecordStore;
 import type { EventBus } from '../events.js';
 import type { RunningStates, ServicePlacement } from '../running-states.js';
 import type { JournalBatch } from './journal-batch.js';
@@ -104,24 +104,28 @@ export class DeploymentJournal {
 
   /**
    * The request's first writes: every service it touches moves to its queued status and opens
-   * its QUEUEING step, one statement per table whatever their number. Returns each step.
+   * its QUEUEING step, through the batch: with the first writes of the deployments that start
+   * beside it, one transaction of a statement or two per table. Returns each step.
    */
   async queueAll(serviceIds: readonly string[], status: DeploymentStatus): Promise<Map<string, StepHandle>> {
     await Promise.all(serviceIds.map((id) => this.chains.get(id)));
+    const deploymentId = this.deployment.id;
     const moving = serviceIds.filter((id) => this.statuses.has(id) && this.statuses.get(id) !== status);
-    for (const [from, ids] of groupBy(moving, (id) => this.statuses.get(id)!)) {
-      const moved = new Set(await this.store.moveServicesStatus(ids, from, status));
+    const [moved, stepIds] = await Promise.all([
+      Promise.all(moving.map((serviceId) => this.batch.move({ deploymentId, serviceId, from: this.statuses.get(serviceId)!, to: status, message: null }))),
+      Promise.all(serviceIds.map((serviceId) => this.batch.startStep({ deploymentId, serviceId, name: 'QUEUEING' }))),
+    ]);
+    for (const [i, id] of moving.entries()) {
       // Moved by another writer meanwhile: the checked path decides for those.
-      for (const id of ids.filter((i) => !moved.has(i))) await this.store.setServiceStatus(id, status, null);
-    }
-    await this.store.setDeploymentServicesStatus(this.deployment.id, moving, status);
-    for (const id of moving) {
+      if (!moved[i]) {
+        await this.store.setServiceStatus(id, status, null);
+        await this.store.setDeploymentServiceStatus(deploymentId, id, status);
+      }
       this.statuses.set(id, status);
       this.announce(id, status, null);
     }
     this.announceEnvironment();
-    const steps = await this.store.startSteps(this.deployment.id, serviceIds, 'QUEUEING');
-    return new Map(serviceIds.map((id) => [id, this.stepHandle(steps.get(id)!)]));
+    return new Map(serviceIds.map((id, i) => [id, this.stepHandle(stepIds[i]!)]));
   }
 
   /** Observes the service's running state again, the runtime having just been acted on; never throws, waits a bounded time. */
@@ -211,10 +215,4 @@ export function publishDeploymentStatus(
     status,
     message,
   });
-}
-
-function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
-  return groups;
 }
