@@ -111,6 +111,11 @@ export class DeploymentJournal {
     await Promise.all(serviceIds.map((id) => this.chains.get(id)));
     const deploymentId = this.deployment.id;
     const moving = serviceIds.filter((id) => this.statuses.has(id) && this.statuses.get(id) !== status);
+    // Refused here, as write() does: in the batch it would fail the other deployments' writes too.
+    for (const id of moving) {
+      const from = this.statuses.get(id)!;
+      if (!canTransition(from, status)) throw new DomainError('ILLEGAL_TRANSITION', `a service cannot go from ${from} to ${status}`);
+    }
     const [moved, stepIds] = await Promise.all([
       Promise.all(moving.map((serviceId) => this.batch.move({ deploymentId, serviceId, from: this.statuses.get(serviceId)!, to: status, message: null }))),
       Promise.all(serviceIds.map((serviceId) => this.batch.startStep({ deploymentId, serviceId, name: 'QUEUEING' }))),
