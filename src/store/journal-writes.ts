@@ -1,5 +1,5 @@
 import { sql, type ExpressionBuilder } from 'kysely';
-import { canTransition, DomainError, type DeploymentStatus } from '../domain/index.js';
+import { assertTransition, type DeploymentStatus } from '../domain/index.js';
 import { nowIso, type StoreContext } from './context.js';
 import { compiledPerShape, rowsOf, slotAs, type CompiledContext } from './compiled-once.js';
 import type { Database } from './database.js';
@@ -19,7 +19,7 @@ export class JournalWritesRepository {
 
   async writeJournal(writes: JournalWrites): Promise<JournalWritten> {
     for (const move of writes.moves) {
-      if (!canTransition(move.from, move.to)) throw new DomainError('ILLEGAL_TRANSITION', `a service cannot go from ${move.from} to ${move.to}`);
+      assertTransition(move.from, move.to);
     }
     if (writes.deployedStates.length + writes.moves.length + writes.finishSteps.length + writes.startSteps.length === 0) return { notMoved: [], missingSteps: [], stepIds: [] };
     return this.ctx.db.transaction().execute(async (trx) => {

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import {
-  canTransition,
+  assertTransition,
   configDigest,
-  DomainError,
   type DeployedSpec,
   type DeploymentStatus,
   type Service,
@@ -210,9 +209,7 @@ export class ServicesRepository {
       const current = await this.ctx.db.selectFrom('services').select('status').where('id', '=', id).executeTakeFirst();
       if (!current) throw notFound('service', id);
       const from = current.status as DeploymentStatus;
-      if (!canTransition(from, status)) {
-        throw new DomainError('ILLEGAL_TRANSITION', `a service cannot go from ${from} to ${status}`);
-      }
+      assertTransition(from, status);
       const result = await this.ctx.db
         .updateTable('services')
         .set({ status, status_message: message, updated_at: nowIso(this.ctx) })
@@ -229,7 +226,7 @@ export class ServicesRepository {
    * the service is no longer in `from` (then setServiceStatus, which reads it first, decides).
    */
   async moveServiceStatus(id: string, from: DeploymentStatus, to: DeploymentStatus, message: string | null): Promise<boolean> {
-    if (!canTransition(from, to)) throw new DomainError('ILLEGAL_TRANSITION', `a service cannot go from ${from} to ${to}`);
+    assertTransition(from, to);
     const result = await this.ctx.db
       .updateTable('services')
       .set({ status: to, status_message: message, updated_at: nowIso(this.ctx) })

@@ -1,6 +1,5 @@
 import {
-  canTransition,
-  DomainError,
+  assertTransition,
   environmentRunningStatus,
   environmentStatus,
   type DeploymentRunStatus,
@@ -71,7 +70,7 @@ export class DeploymentJournal {
 
   private async write(serviceId: string, status: DeploymentStatus, message: string | null): Promise<void> {
     const known = this.statuses.get(serviceId);
-    if (known !== undefined && !canTransition(known, status)) throw new DomainError('ILLEGAL_TRANSITION', `a service cannot go from ${known} to ${status}`);
+    if (known !== undefined) assertTransition(known, status);
     // The status it knows is the status stored (it is the only writer while it runs): batched
     // with the other services' writes; should another writer have moved it anyway, the checked path decides.
     const moved = known !== undefined && (await this.batch.move({ deploymentId: this.deployment.id, serviceId, from: known, to: status, message }));
@@ -110,17 +109,17 @@ export class DeploymentJournal {
   async queueAll(serviceIds: readonly string[], status: DeploymentStatus): Promise<Map<string, StepHandle>> {
     await Promise.all(serviceIds.map((id) => this.chains.get(id)));
     const deploymentId = this.deployment.id;
-    const moving = serviceIds.filter((id) => this.statuses.has(id) && this.statuses.get(id) !== status);
+    const moves = serviceIds.flatMap((serviceId) => {
+      const from = this.statuses.get(serviceId);
+      return from === undefined || from === status ? [] : [{ deploymentId, serviceId, from, to: status, message: null }];
+    });
     // Refused here, as write() does: in the batch it would fail the other deployments' writes too.
-    for (const id of moving) {
-      const from = this.statuses.get(id)!;
-      if (!canTransition(from, status)) throw new DomainError('ILLEGAL_TRANSITION', `a service cannot go from ${from} to ${status}`);
-    }
+    for (const move of moves) assertTransition(move.from, move.to);
     const [moved, stepIds] = await Promise.all([
-      Promise.all(moving.map((serviceId) => this.batch.move({ deploymentId, serviceId, from: this.statuses.get(serviceId)!, to: status, message: null }))),
+      Promise.all(moves.map((move) => this.batch.move(move))),
       Promise.all(serviceIds.map((serviceId) => this.batch.startStep({ deploymentId, serviceId, name: 'QUEUEING' }))),
     ]);
-    for (const [i, id] of moving.entries()) {
+    for (const [i, { serviceId: id }] of moves.entries()) {
       // Moved by another writer meanwhile: the checked path decides for those.
       if (!moved[i]) {
         await this.store.setServiceStatus(id, status, null);
